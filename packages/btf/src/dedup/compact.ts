@@ -1,0 +1,64 @@
+// Passes 6 and 7: keep only canonical types, in their original relative order, renumbered from the first id of
+// the deduplicated BTF; then rewrite every type id (in the kept types and in .BTF.ext) to its final id.
+import type { RawBtfExt } from "./btf-ext.js";
+import { BtfDedupError } from "./errors.js";
+import { extraWords, forEachTypeIdWord, HEAD_WORDS, kindOf, vlenOf } from "./kinds.js";
+import { type DedupState, MAX_TYPE_ID, UNPROCESSED } from "./state.js";
+
+export interface Compacted {
+  /** Records of the kept split types, type ids already final. */
+  readonly words: Uint32Array;
+  /** Any input id (base, split, void) -> its id in the output. */
+  readonly typeIdMap: Uint32Array;
+}
+
+const recordWords = (w: Uint32Array, at: number): number => {
+  const info = w[at + 1] as number;
+  return HEAD_WORDS + extraWords(kindOf(info), vlenOf(info));
+};
+
+export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
+  const w = state.words;
+  const finalId = state.hypotMap; // the hypothetical map is free now: reuse it like libbpf does
+  finalId.fill(UNPROCESSED);
+  for (let id = 0; id < state.startId; id++) finalId[id] = id;
+
+  let total = 0;
+  let next = state.startId;
+  for (let id = state.startId; id < state.typeCount; id++) {
+    if (state.map[id] !== id) continue;
+    finalId[id] = next++;
+    total += recordWords(w, state.at(id));
+  }
+
+  const out = new Uint32Array(total);
+  let at = 0;
+  const remapWord = (i: number): void => {
+    const id = finalId[state.resolve(out[i] as number)] as number;
+    if (id > MAX_TYPE_ID) throw new BtfDedupError(`type id ${out[i]} has no canonical type`, { section: ".BTF" });
+    out[i] = id;
+  };
+  for (let id = state.startId; id < state.typeCount; id++) {
+    if (state.map[id] !== id) continue;
+    const from = state.at(id);
+    const len = recordWords(w, from);
+    out.set(w.subarray(from, from + len), at);
+    forEachTypeIdWord(out, at, remapWord);
+    at += len;
+  }
+
+  const typeIdMap = new Uint32Array(state.typeCount);
+  for (let id = 0; id < state.typeCount; id++) typeIdMap[id] = finalId[state.resolve(id)] as number;
+
+  if (ext) {
+    const view = new DataView(ext.bytes.buffer, ext.bytes.byteOffset, ext.bytes.byteLength);
+    for (const field of ext.typeIdFields) {
+      const id = view.getUint32(field, ext.littleEndian);
+      if (id >= state.typeCount) {
+        throw new BtfDedupError(`type id ${id} out of range`, { section: ".BTF.ext", offset: field });
+      }
+      view.setUint32(field, typeIdMap[id] as number, ext.littleEndian);
+    }
+  }
+  return { words: out, typeIdMap };
+}

@@ -1,0 +1,3 @@
+export { type DedupRawOptions, type DedupRawResult, dedupRawBtf } from "./dedup.js";
+export { BtfDedupError, type BtfDedupErrorContext } from "./errors.js";
+export { countKindsRaw } from "./kind-counts.js";

@@ -1,0 +1,88 @@
+// Shared state of one dedup run: all types (void, base, split) in one word array indexed by type id, the
+// canonical map, the hypothetical map used by graph equivalence, and the candidate index.
+import { CandidateTable } from "./candidate-table.js";
+import { BtfDedupError } from "./errors.js";
+import { KIND_DATASEC, KIND_FWD, KIND_VAR, kindOf } from "./kinds.js";
+
+/** libbpf's BTF_MAX_NR_TYPES: map values above it are markers, not ids. */
+export const MAX_TYPE_ID = 0x7fffffff;
+export const UNPROCESSED = 0xffffffff;
+export const IN_PROGRESS = 0xfffffffe;
+
+export class DedupState {
+  /** Type id -> word index of its record in `words`. Id 0 (void) points at three zero words. */
+  readonly starts: Uint32Array;
+  /** Type id -> canonical type id (or UNPROCESSED / IN_PROGRESS). */
+  readonly map: Uint32Array;
+  /** Canonical-graph id -> candidate-graph id during one equivalence check; reused for final ids later. */
+  readonly hypotMap: Uint32Array;
+  /** Ids set in hypotMap, in insertion order. */
+  hypotList: number[] = [];
+  /** The last equivalence check would have had to resolve a base FWD, which base immutability forbids. */
+  hypotAdjustCanon = false;
+  readonly table = new CandidateTable();
+
+  constructor(
+    /** Type records of void + base + split, host order; split records are rewritten in place. */
+    readonly words: Uint32Array,
+    starts: Uint32Array,
+    /** First id of the BTF being deduplicated (1 without a base). */
+    readonly startId: number,
+  ) {
+    this.starts = starts;
+    const count = starts.length;
+    this.map = new Uint32Array(count).fill(UNPROCESSED);
+    this.map[0] = 0;
+    for (let id = 1; id < count; id++) {
+      const kind = this.kind(id);
+      // VAR and DATASEC are never deduplicated; base types are canonical by definition.
+      if (id < startId || kind === KIND_VAR || kind === KIND_DATASEC) this.map[id] = id;
+    }
+    this.hypotMap = new Uint32Array(count).fill(UNPROCESSED);
+  }
+
+  get typeCount(): number {
+    return this.starts.length;
+  }
+
+  at(id: number): number {
+    return this.starts[id] as number;
+  }
+
+  kind(id: number): number {
+    return kindOf(this.words[(this.starts[id] as number) + 1] as number);
+  }
+
+  isMapped(id: number): boolean {
+    return (this.map[id] as number) <= MAX_TYPE_ID;
+  }
+
+  /** Follows the canonical map to its end (FWD -> STRUCT -> canonical STRUCT ...). */
+  resolve(id: number): number {
+    let cur = id;
+    for (let steps = 0; ; steps++) {
+      const next = this.map[cur] as number;
+      if (next > MAX_TYPE_ID || next === cur) return cur;
+      if (steps > this.map.length) throw new BtfDedupError("cycle in the canonical type map", { typeId: id });
+      cur = next;
+    }
+  }
+
+  /** A FWD resolves to the STRUCT/UNION it was mapped to, if any; other types stay as they are. */
+  resolveFwd(id: number): number {
+    if (this.kind(id) !== KIND_FWD) return id;
+    const resolved = this.resolve(id);
+    return this.kind(resolved) === KIND_FWD ? id : resolved;
+  }
+
+  hypotAdd(from: number, to: number): void {
+    this.hypotList.push(from);
+    this.hypotMap[from] = to;
+  }
+
+  clearHypot(): void {
+    for (const id of this.hypotList) this.hypotMap[id] = UNPROCESSED;
+    this.hypotList = [];
+    this.hypotAdjustCanon = false;
+  }
+}

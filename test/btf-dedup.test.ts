@@ -1,0 +1,121 @@
+// BTF dedup against libbpf 1.1's btf__dedup (through bench/c/btf_dedup_bench.c): same per-kind counts and
+// byte-identical btf__raw_data(), on fixture BTF, linker-style concatenations, split BTF and vmlinux.
+import { readFileSync } from "node:fs";
+import { expect, it } from "vitest";
+import { countKindsRaw, dedupRawBtf } from "../packages/btf/src/dedup/index.js";
+import { parseRawBtf } from "../packages/btf/src/dedup/raw-btf.js";
+import { concatRawBtf, fixtureBtf, fixtureSection, libbpfDedup } from "./btf-dedup-support.js";
+import { describeWith } from "./support/env.js";
+
+const fixtures = [
+  "xdp_pass.bpf.o",
+  "xdp_parse.bpf.o",
+  "globals.bpf.o",
+  "bss_custom.bpf.o",
+  "subprogs.bpf.o",
+  "maps.bpf.o",
+  "core_task.bpf.o",
+  "externs.bpf.o",
+  "sections.bpf.o",
+];
+
+/** First differing byte (or -1) and both lengths, so a failure says where the outputs part ways. */
+function difference(ours: Uint8Array, theirs: Uint8Array): { length: number; firstDiff: number } {
+  const n = Math.min(ours.length, theirs.length);
+  let i = 0;
+  while (i < n && ours[i] === theirs[i]) i++;
+  return { length: ours.length - theirs.length, firstDiff: i === n && ours.length === theirs.length ? -1 : i };
+}
+
+function baseShape(base: Uint8Array) {
+  const raw = parseRawBtf(base);
+  return { typeIdCount: raw.typeStarts.length + 1, stringLength: raw.strings.length };
+}
+
+function expectSameAsLibbpf(btf: Uint8Array, options: { base?: Uint8Array; btfExt?: Uint8Array } = {}) {
+  const ours = dedupRawBtf(btf, options);
+  const theirs = libbpfDedup(btf, options);
+  expect(countKindsRaw(ours.btf, options.base ? baseShape(options.base) : undefined)).toEqual(theirs.kinds);
+  expect(difference(ours.btf, theirs.btf)).toEqual({ length: 0, firstDiff: -1 });
+  if (options.btfExt) {
+    expect(ours.btfExt).toBeDefined();
+    expect(difference(ours.btfExt as Uint8Array, theirs.btfExt as Uint8Array)).toEqual({ length: 0, firstDiff: -1 });
+  }
+  return { ours, theirs };
+}
+
+describeWith(["libbpf-dev"], "dedup matches libbpf btf__dedup on fixture BTF", () => {
+  for (const object of fixtures) {
+    it(`${object}: .BTF and .BTF.ext`, () => {
+      const btfExt = fixtureSection(object, ".BTF.ext");
+      const { ours } = expectSameAsLibbpf(fixtureBtf(object), btfExt ? { btfExt } : {});
+      // Every input id maps into the output's id range.
+      const count = parseRawBtf(ours.btf).typeStarts.length;
+      for (const id of ours.typeIdMap) expect(id).toBeLessThanOrEqual(count);
+    });
+  }
+
+  for (const object of ["xdp_parse.bpfeb.o", "subprogs.bpfeb.o", "globals.bpfeb.o"]) {
+    it(`${object}: big-endian .BTF stays big-endian`, () => {
+      const btf = fixtureBtf(object);
+      const { ours } = expectSameAsLibbpf(btf);
+      expect(ours.btf[0]).toBe(0xeb);
+    });
+  }
+});
+
+describeWith(["libbpf-dev"], "dedup matches libbpf on linker-style concatenated BTF", () => {
+  it("core_task + externs + maps + globals (shared kernel types)", () => {
+    const input = concatRawBtf(["core_task.bpf.o", "externs.bpf.o", "maps.bpf.o", "globals.bpf.o"].map(fixtureBtf));
+    const { ours } = expectSameAsLibbpf(input);
+    expect(ours.btf.length).toBeLessThan(input.length);
+  });
+
+  it("every fixture twice, in two orders", () => {
+    const blobs = fixtures.map(fixtureBtf);
+    expectSameAsLibbpf(concatRawBtf([...blobs, ...blobs]));
+    expectSameAsLibbpf(concatRawBtf([...blobs].reverse().concat(blobs)));
+  });
+
+  it("subprogs + xdp_parse + sections with their .BTF.ext remapped", () => {
+    // Only the first object's .BTF.ext: its ids are valid in the concatenation since that object comes first.
+    const btfExt = fixtureSection("subprogs.bpf.o", ".BTF.ext") as Uint8Array;
+    const input = concatRawBtf(["subprogs.bpf.o", "xdp_parse.bpf.o", "sections.bpf.o"].map(fixtureBtf));
+    expectSameAsLibbpf(input, { btfExt });
+  });
+});
+
+describeWith(["libbpf-dev"], "dedup matches libbpf on split BTF", () => {
+  it("externs + maps split on core_task", () => {
+    const base = fixtureBtf("core_task.bpf.o");
+    const split = concatRawBtf([fixtureBtf("externs.bpf.o"), fixtureBtf("maps.bpf.o")], base);
+    const { ours } = expectSameAsLibbpf(split, { base });
+    // Types duplicated from the base map onto base ids.
+    const baseCount = parseRawBtf(base).typeStarts.length;
+    expect([...ours.typeIdMap.slice(baseCount + 1)].some((id) => id <= baseCount)).toBe(true);
+  });
+
+  it("the base itself as split BTF dedups to its VARs and DATASECs only", () => {
+    const base = fixtureBtf("core_task.bpf.o");
+    const { ours } = expectSameAsLibbpf(concatRawBtf([base], base), { base });
+    // VAR and DATASEC are never deduplicated; everything else maps onto the base.
+    expect(Object.keys(countKindsRaw(ours.btf, baseShape(base))).sort()).toEqual(["DATASEC", "VAR"]);
+  });
+});
+
+describeWith(["libbpf-dev", "vmlinux-btf"], "dedup matches libbpf on vmlinux BTF", () => {
+  const vmlinux = () => new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux"));
+
+  it("vmlinux alone", () => {
+    expectSameAsLibbpf(vmlinux());
+  });
+
+  it("core_task + externs split on vmlinux (like a kernel module)", () => {
+    const base = vmlinux();
+    expectSameAsLibbpf(concatRawBtf([fixtureBtf("core_task.bpf.o"), fixtureBtf("externs.bpf.o")], base), { base });
+  });
+
+  it("vmlinux + core_task + maps concatenated", () => {
+    expectSameAsLibbpf(concatRawBtf([vmlinux(), fixtureBtf("core_task.bpf.o"), fixtureBtf("maps.bpf.o")]));
+  });
+});
