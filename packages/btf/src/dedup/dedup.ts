@@ -1,21 +1,9 @@
 // btf__dedup's algorithm (libbpf 1.1), pass by pass, on raw BTF. The output is byte-identical to libbpf's
 // btf__raw_data() after btf__dedup() on the same input: same canonical choices, same order, same strings.
+import { type DedupBase, NOT_INDEXED, prepareDedupBase } from "./base.js";
 import { parseRawBtfExt } from "./btf-ext.js";
 import { compactAndRemap } from "./compact.js";
-import { hashArray, hashCommon, hashEnum, hashFuncProto, hashIntOrDeclTag, hashStruct } from "./compare.js";
-import {
-  HEAD_WORDS,
-  KIND_ARRAY,
-  KIND_DATASEC,
-  KIND_DECL_TAG,
-  KIND_ENUM,
-  KIND_ENUM64,
-  KIND_FUNC_PROTO,
-  KIND_INT,
-  KIND_STRUCT,
-  KIND_UNION,
-  KIND_VAR,
-} from "./kinds.js";
+import { HEAD_WORDS } from "./kinds.js";
 import { dedupPrimTypes } from "./prim-types.js";
 import { encodeRawBtf, parseRawBtf, type RawBtf } from "./raw-btf.js";
 import { dedupRefTypes } from "./ref-types.js";
@@ -25,8 +13,11 @@ import { dedupStrings } from "./strings.js";
 import { dedupStructTypes } from "./struct-types.js";
 
 export interface DedupRawOptions {
-  /** Raw base BTF when `btf` is split BTF (e.g. vmlinux under a module). Base types are never changed. */
-  readonly base?: Uint8Array;
+  /**
+   * Base BTF when `btf` is split BTF (e.g. vmlinux under a module): raw bytes, or prepareDedupBase()'s result to
+   * reuse across calls. Base types are never changed.
+   */
+  readonly base?: Uint8Array | DedupBase;
   /** Raw .BTF.ext that goes with `btf`: its strings and type ids are rewritten to match the output. */
   readonly btfExt?: Uint8Array;
 }
@@ -57,52 +48,27 @@ function joinTypes(base: RawBtf | undefined, split: RawBtf): { words: Uint32Arra
   return { words, starts };
 }
 
-/** Base types go into the candidate index as they are: split types dedup against them. */
-function indexBaseTypes(state: DedupState): void {
-  const w = state.words;
-  for (let id = 1; id < state.startId; id++) {
-    const t = state.at(id);
-    let hash: number;
-    switch (state.kind(id)) {
-      case KIND_VAR:
-      case KIND_DATASEC:
-        continue;
-      case KIND_INT:
-      case KIND_DECL_TAG:
-        hash = hashIntOrDeclTag(w, t);
-        break;
-      case KIND_ENUM:
-      case KIND_ENUM64:
-        hash = hashEnum(w, t);
-        break;
-      case KIND_STRUCT:
-      case KIND_UNION:
-        hash = hashStruct(w, t);
-        break;
-      case KIND_ARRAY:
-        hash = hashArray(w, t);
-        break;
-      case KIND_FUNC_PROTO:
-        hash = hashFuncProto(w, t);
-        break;
-      default:
-        hash = hashCommon(w, t);
-    }
-    state.table.add(hash, id);
-  }
-}
-
 /** Deduplicates raw BTF the way libbpf 1.1's btf__dedup() does. Throws BtfDedupError on malformed input. */
 export function dedupRawBtf(btf: Uint8Array, options: DedupRawOptions = {}): DedupRawResult {
-  const base = options.base ? parseRawBtf(options.base, undefined, "base .BTF") : undefined;
+  const prepared = options.base instanceof Uint8Array ? prepareDedupBase(options.base) : options.base;
+  const base = prepared?.raw;
   const baseShape = base ? { typeIdCount: 1 + base.typeStarts.length, stringLength: base.strings.length } : undefined;
   const split = parseRawBtf(btf, baseShape);
   const ext = options.btfExt ? parseRawBtfExt(options.btfExt) : undefined;
 
   const { words, starts } = joinTypes(base, split);
   const state = new DedupState(words, starts, baseShape ? baseShape.typeIdCount : 1);
-  indexBaseTypes(state);
-  const strings = dedupStrings(state, { strings: split.strings, baseStrings: base?.strings, ext });
+  // Base types go into the candidate index as they are: split types dedup against them.
+  if (prepared) {
+    prepared.hashes.forEach((hash, i) => {
+      if (hash !== NOT_INDEXED) state.table.add(hash, i + 1);
+    });
+  }
+  const strings = dedupStrings(state, {
+    strings: split.strings,
+    ...(prepared ? { base: { strings: prepared.raw.strings, index: prepared.strings } } : {}),
+    ...(ext ? { ext } : {}),
+  });
   dedupPrimTypes(state);
   dedupStructTypes(state);
   resolveFwds(state);

@@ -67,100 +67,154 @@ export function identicalStructs(state: DedupState, a: number, b: number, depth 
 
 const fwdKind = (info: number): number => (kflagOf(info) ? KIND_UNION : KIND_STRUCT);
 
-/** True if the candidate graph rooted at `candRoot` is equivalent to the one rooted at `canonRoot`. */
+/** Outcome of comparing one pair: not equivalent, equivalent with nothing more to check, or children to check. */
+const NOT_EQUIVALENT = 0;
+const EQUIVALENT = 1;
+const CHECK_CHILDREN = 2;
+
+/** Words per frame of the walk: candidate record, canonical record, kind, next child, child count. */
+const FRAME = 5;
+
+/**
+ * True if the candidate graph rooted at `candRoot` is equivalent to the one rooted at `canonRoot`.
+ * Each frame of the explicit stack is a pair whose children are being checked one at a time, so a mismatch in
+ * the first member of a large struct ends the walk without touching the others.
+ */
 export function isEquivalent(state: DedupState, candRoot: number, canonRoot: number): boolean {
   const w = state.words;
-  const stack: number[] = [candRoot, canonRoot];
-  while (stack.length > 0) {
-    let canonId = stack.pop() as number;
-    const candId = stack.pop() as number;
-
-    if (state.resolve(candId) === state.resolve(canonId)) continue;
-    canonId = state.resolveFwd(canonId);
-
-    const hypot = state.hypotMap[canonId] as number;
-    if (hypot <= MAX_TYPE_ID) {
-      if (hypot === candId || identicalArrays(state, hypot, candId) || identicalStructs(state, hypot, candId)) {
+  let frames = state.equivFrames;
+  let top = 0;
+  let cand = candRoot;
+  let canon = canonRoot;
+  for (;;) {
+    const outcome = comparePair(state, cand, canon);
+    if (outcome === NOT_EQUIVALENT) return false;
+    if (outcome === CHECK_CHILDREN) {
+      if (top + FRAME > frames.length) {
+        const bigger = new Int32Array(frames.length * 2);
+        bigger.set(frames);
+        frames = bigger;
+        state.equivFrames = bigger;
+      }
+      const c = state.at(cand);
+      const k = state.at(state.resolveFwd(canon));
+      const kind = state.kind(cand);
+      const vlen = vlenOf(w[c + 1] as number);
+      frames[top] = c;
+      frames[top + 1] = k;
+      frames[top + 2] = kind;
+      frames[top + 3] = 0;
+      frames[top + 4] =
+        kind === KIND_STRUCT || kind === KIND_UNION
+          ? vlen
+          : kind === KIND_FUNC_PROTO
+            ? vlen + 1
+            : kind === KIND_ARRAY
+              ? 2
+              : 1;
+      top += FRAME;
+    }
+    // Next pair: the next unchecked child of the innermost frame that has one.
+    for (;;) {
+      if (top === 0) return true;
+      const f = top - FRAME;
+      const i = frames[f + 3] as number;
+      if (i === frames[f + 4]) {
+        top = f;
         continue;
       }
-      return false;
-    }
-    state.hypotAdd(canonId, candId);
-
-    const cand = state.at(candId);
-    const canon = state.at(canonId);
-    if (w[cand] !== w[canon]) return false;
-    const candInfo = w[cand + 1] as number;
-    const canonInfo = w[canon + 1] as number;
-    const candKind = state.kind(candId);
-    const canonKind = state.kind(canonId);
-
-    if ((candKind === KIND_FWD || canonKind === KIND_FWD) && candKind !== canonKind) {
-      let realKind: number;
-      let declaredKind: number;
-      if (candKind === KIND_FWD) {
-        realKind = canonKind;
-        declaredKind = fwdKind(candInfo);
-      } else {
-        realKind = candKind;
-        declaredKind = fwdKind(canonInfo);
-        // Equivalence would need a base FWD resolved, and base BTF is immutable.
-        if (declaredKind === realKind && canonId < state.startId) state.hypotAdjustCanon = true;
+      frames[f + 3] = i + 1;
+      const c = frames[f] as number;
+      const k = frames[f + 1] as number;
+      let word: number;
+      switch (frames[f + 2]) {
+        case KIND_STRUCT:
+        case KIND_UNION:
+          word = 4 + 3 * i;
+          break;
+        case KIND_FUNC_PROTO:
+          word = i === 0 ? 2 : 4 + 2 * (i - 1);
+          break;
+        case KIND_ARRAY:
+          word = i === 0 ? 4 : 3; // index type first, then element type
+          break;
+        default:
+          word = 2;
       }
-      if (declaredKind !== realKind) return false;
-      continue;
-    }
-    if (candKind !== canonKind) return false;
-
-    switch (candKind) {
-      case KIND_INT:
-        if (!equalIntOrDeclTag(w, cand, canon)) return false;
-        break;
-      case KIND_ENUM:
-      case KIND_ENUM64:
-        if (!compatEnum(w, cand, canon)) return false;
-        break;
-      case KIND_FWD:
-      case KIND_FLOAT:
-        if (!equalCommon(w, cand, canon)) return false;
-        break;
-      case KIND_CONST:
-      case KIND_VOLATILE:
-      case KIND_RESTRICT:
-      case KIND_PTR:
-      case KIND_TYPEDEF:
-      case KIND_FUNC:
-      case KIND_TYPE_TAG:
-        if (candInfo !== canonInfo) return false;
-        stack.push(w[cand + 2] as number, w[canon + 2] as number);
-        break;
-      case KIND_ARRAY:
-        if (!compatArray(w, cand, canon)) return false;
-        // Index type first, then element type: pushed in reverse.
-        stack.push(w[cand + 3] as number, w[canon + 3] as number, w[cand + 4] as number, w[canon + 4] as number);
-        break;
-      case KIND_STRUCT:
-      case KIND_UNION: {
-        if (!shallowEqualStruct(w, cand, canon)) return false;
-        for (let i = vlenOf(candInfo) - 1; i >= 0; i--) {
-          stack.push(w[cand + 4 + 3 * i] as number, w[canon + 4 + 3 * i] as number);
-        }
-        break;
-      }
-      case KIND_FUNC_PROTO: {
-        if (!compatFuncProto(w, cand, canon)) return false;
-        for (let i = vlenOf(candInfo) - 1; i >= 0; i--) {
-          stack.push(w[cand + 4 + 2 * i] as number, w[canon + 4 + 2 * i] as number);
-        }
-        stack.push(w[cand + 2] as number, w[canon + 2] as number);
-        break;
-      }
-      default:
-        throw new BtfDedupError(`${KIND_NAMES[candKind]} cannot appear inside a struct/union type graph`, {
-          section: ".BTF",
-          typeId: candId,
-        });
+      cand = w[c + word] as number;
+      canon = w[k + word] as number;
+      break;
     }
   }
-  return true;
+}
+
+/** One step of btf_dedup_is_equiv for a pair, without descending into children. */
+function comparePair(state: DedupState, candId: number, canonIdIn: number): number {
+  const w = state.words;
+  if (state.resolve(candId) === state.resolve(canonIdIn)) return EQUIVALENT;
+  const canonId = state.resolveFwd(canonIdIn);
+
+  const hypot = state.hypotMap[canonId] as number;
+  if (hypot <= MAX_TYPE_ID) {
+    if (hypot === candId || identicalArrays(state, hypot, candId) || identicalStructs(state, hypot, candId)) {
+      return EQUIVALENT;
+    }
+    return NOT_EQUIVALENT;
+  }
+  state.hypotAdd(canonId, candId);
+
+  const cand = state.at(candId);
+  const canon = state.at(canonId);
+  if (w[cand] !== w[canon]) return NOT_EQUIVALENT;
+  const candInfo = w[cand + 1] as number;
+  const canonInfo = w[canon + 1] as number;
+  const candKind = state.kind(candId);
+  const canonKind = state.kind(canonId);
+
+  if ((candKind === KIND_FWD || canonKind === KIND_FWD) && candKind !== canonKind) {
+    let realKind: number;
+    let declaredKind: number;
+    if (candKind === KIND_FWD) {
+      realKind = canonKind;
+      declaredKind = fwdKind(candInfo);
+    } else {
+      realKind = candKind;
+      declaredKind = fwdKind(canonInfo);
+      // Equivalence would need a base FWD resolved, and base BTF is immutable.
+      if (declaredKind === realKind && canonId < state.startId) state.hypotAdjustCanon = true;
+    }
+    return declaredKind === realKind ? EQUIVALENT : NOT_EQUIVALENT;
+  }
+  if (candKind !== canonKind) return NOT_EQUIVALENT;
+
+  switch (candKind) {
+    case KIND_INT:
+      return equalIntOrDeclTag(w, cand, canon) ? EQUIVALENT : NOT_EQUIVALENT;
+    case KIND_ENUM:
+    case KIND_ENUM64:
+      return compatEnum(w, cand, canon) ? EQUIVALENT : NOT_EQUIVALENT;
+    case KIND_FWD:
+    case KIND_FLOAT:
+      return equalCommon(w, cand, canon) ? EQUIVALENT : NOT_EQUIVALENT;
+    case KIND_CONST:
+    case KIND_VOLATILE:
+    case KIND_RESTRICT:
+    case KIND_PTR:
+    case KIND_TYPEDEF:
+    case KIND_FUNC:
+    case KIND_TYPE_TAG:
+      return candInfo === canonInfo ? CHECK_CHILDREN : NOT_EQUIVALENT;
+    case KIND_ARRAY:
+      return compatArray(w, cand, canon) ? CHECK_CHILDREN : NOT_EQUIVALENT;
+    case KIND_STRUCT:
+    case KIND_UNION:
+      return shallowEqualStruct(w, cand, canon) ? CHECK_CHILDREN : NOT_EQUIVALENT;
+    case KIND_FUNC_PROTO:
+      return compatFuncProto(w, cand, canon) ? CHECK_CHILDREN : NOT_EQUIVALENT;
+    default:
+      throw new BtfDedupError(`${KIND_NAMES[candKind]} cannot appear inside a struct/union type graph`, {
+        section: ".BTF",
+        typeId: candId,
+      });
+  }
 }

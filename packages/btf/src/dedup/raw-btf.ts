@@ -5,6 +5,8 @@ import { BtfDedupError } from "./errors.js";
 import { extraWords, forEachStringWord, forEachTypeIdWord, HEAD_WORDS, KIND_NAMES, kindOf, vlenOf } from "./kinds.js";
 
 const BTF_MAGIC = 0xeb9f;
+/** Whether a Uint32Array reads little-endian words; then same-order input is copied instead of decoded. */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const HEADER_SIZE = 24;
 /** libbpf's BTF_MAX_STR_OFFSET: string offsets are limited to 31 bits. */
 const MAX_STRING_SECTION = 0x7fffffff;
@@ -62,9 +64,14 @@ export function parseRawBtf(bytes: Uint8Array, base?: BaseShape, section: ".BTF"
   if (strLen > 0 && strings[strLen - 1] !== 0) fail("string section must end with a NUL byte", section);
 
   const wordCount = typeLen / 4;
-  const words = new Uint32Array(wordCount);
   const typeStart = hdrLen + typeOff;
-  for (let i = 0; i < wordCount; i++) words[i] = view.getUint32(typeStart + 4 * i, littleEndian);
+  let words: Uint32Array;
+  if (littleEndian === HOST_LITTLE_ENDIAN) {
+    words = new Uint32Array(bytes.slice(typeStart, typeStart + typeLen).buffer, 0, wordCount);
+  } else {
+    words = new Uint32Array(wordCount);
+    for (let i = 0; i < wordCount; i++) words[i] = view.getUint32(typeStart + 4 * i, littleEndian);
+  }
 
   // First pass: record boundaries. A record is at least 3 words, so the count is bounded by the section size.
   const starts = new Uint32Array(Math.floor(wordCount / HEAD_WORDS));
@@ -116,7 +123,11 @@ export function encodeRawBtf(
   view.setUint32(12, typeLen, littleEndian);
   view.setUint32(16, typeLen, littleEndian);
   view.setUint32(20, strings.length, littleEndian);
-  for (let i = 0; i < words.length; i++) view.setUint32(hdrLen + 4 * i, words[i] as number, littleEndian);
+  if (littleEndian === HOST_LITTLE_ENDIAN && hdrLen % 4 === 0) {
+    new Uint32Array(out.buffer, hdrLen, words.length).set(words);
+  } else {
+    for (let i = 0; i < words.length; i++) view.setUint32(hdrLen + 4 * i, words[i] as number, littleEndian);
+  }
   out.set(strings, hdrLen + typeLen);
   return out;
 }

@@ -16,8 +16,11 @@ export class DedupState {
   readonly map: Uint32Array;
   /** Canonical-graph id -> candidate-graph id during one equivalence check; reused for final ids later. */
   readonly hypotMap: Uint32Array;
-  /** Ids set in hypotMap, in insertion order. */
-  hypotList: number[] = [];
+  /** Ids set in hypotMap, in insertion order (first `hypotCount` entries). */
+  hypotList = new Uint32Array(64);
+  hypotCount = 0;
+  /** Frames of the equivalence walk, kept between calls to spare the garbage collector. */
+  equivFrames = new Int32Array(5 * 64);
   /** The last equivalence check would have had to resolve a base FWD, which base immutability forbids. */
   hypotAdjustCanon = false;
   readonly table = new CandidateTable();
@@ -59,6 +62,8 @@ export class DedupState {
 
   /** Follows the canonical map to its end (FWD -> STRUCT -> canonical STRUCT ...). */
   resolve(id: number): number {
+    const first = this.map[id] as number;
+    if (first === id || first > MAX_TYPE_ID) return id;
     let cur = id;
     for (let steps = 0; ; steps++) {
       const next = this.map[cur] as number;
@@ -76,13 +81,18 @@ export class DedupState {
   }
 
   hypotAdd(from: number, to: number): void {
-    this.hypotList.push(from);
+    if (this.hypotCount === this.hypotList.length) {
+      const bigger = new Uint32Array(this.hypotList.length * 2);
+      bigger.set(this.hypotList);
+      this.hypotList = bigger;
+    }
+    this.hypotList[this.hypotCount++] = from;
     this.hypotMap[from] = to;
   }
 
   clearHypot(): void {
-    for (const id of this.hypotList) this.hypotMap[id] = UNPROCESSED;
-    this.hypotList = [];
+    for (let i = 0; i < this.hypotCount; i++) this.hypotMap[this.hypotList[i] as number] = UNPROCESSED;
+    this.hypotCount = 0;
     this.hypotAdjustCanon = false;
   }
 }

@@ -7,7 +7,8 @@ import { KIND_FWD, KIND_STRUCT, KIND_UNION } from "./kinds.js";
 import type { DedupState } from "./state.js";
 
 function mergeHypotheticalMap(state: DedupState): void {
-  for (const canonId of state.hypotList) {
+  for (let i = 0; i < state.hypotCount; i++) {
+    const canonId = state.hypotList[i] as number;
     const candId = state.hypotMap[canonId] as number;
     const t = state.resolve(candId);
     const c = state.resolve(canonId);

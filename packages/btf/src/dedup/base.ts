@@ -1,0 +1,61 @@
+// A base BTF prepared once for any number of split-BTF dedups against it (e.g. many modules on one vmlinux):
+// parsed and validated, its candidate hashes computed, its strings indexed by content.
+import { hashArray, hashCommon, hashEnum, hashFuncProto, hashIntOrDeclTag, hashStruct } from "./compare.js";
+import {
+  KIND_ARRAY,
+  KIND_DATASEC,
+  KIND_DECL_TAG,
+  KIND_ENUM,
+  KIND_ENUM64,
+  KIND_FUNC_PROTO,
+  KIND_INT,
+  KIND_STRUCT,
+  KIND_UNION,
+  KIND_VAR,
+  kindOf,
+} from "./kinds.js";
+import { parseRawBtf, type RawBtf } from "./raw-btf.js";
+import { StringTable } from "./string-table.js";
+
+/** Marks base types that never enter the candidate index (VAR, DATASEC). */
+export const NOT_INDEXED = -1;
+
+export interface DedupBase {
+  readonly raw: RawBtf;
+  /** Candidate hash of each base type (index = id - 1), or NOT_INDEXED. */
+  readonly hashes: readonly number[];
+  /** Content index of the base string section, first occurrence of each string. */
+  readonly strings: StringTable;
+}
+
+/** The hash a type is indexed under, by kind (what libbpf's btf_dedup_prep computes for base types). */
+export function candidateHash(w: Uint32Array, at: number): number {
+  switch (kindOf(w[at + 1] as number)) {
+    case KIND_VAR:
+    case KIND_DATASEC:
+      return NOT_INDEXED;
+    case KIND_INT:
+    case KIND_DECL_TAG:
+      return hashIntOrDeclTag(w, at);
+    case KIND_ENUM:
+    case KIND_ENUM64:
+      return hashEnum(w, at);
+    case KIND_STRUCT:
+    case KIND_UNION:
+      return hashStruct(w, at);
+    case KIND_ARRAY:
+      return hashArray(w, at);
+    case KIND_FUNC_PROTO:
+      return hashFuncProto(w, at);
+    default:
+      return hashCommon(w, at);
+  }
+}
+
+/** Parses, validates and indexes a raw base BTF. */
+export function prepareDedupBase(base: Uint8Array): DedupBase {
+  const raw = parseRawBtf(base, undefined, "base .BTF");
+  const hashes: number[] = [];
+  for (const at of raw.typeStarts) hashes.push(candidateHash(raw.words, at));
+  return { raw, hashes, strings: StringTable.ofSection(raw.strings) };
+}

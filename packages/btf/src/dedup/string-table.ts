@@ -1,0 +1,118 @@
+// A set of NUL-terminated byte strings laid out like a BTF string section, with lookup by content. Strings are
+// compared as bytes (no text decoding), and an existing section can be indexed in place, first occurrence
+// winning, as libbpf's string index does.
+
+/** FNV-1a over bytes [start, end). */
+export function hashBytes(src: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ (src[i] as number), 0x01000193);
+  return h;
+}
+
+export class StringTable {
+  private data: Uint8Array;
+  private used: number;
+  /** Open addressing: offset + 1 of a string start, 0 = empty slot. */
+  private slots: Int32Array;
+  private slotHashes: Int32Array;
+  private count = 0;
+
+  private constructor(data: Uint8Array, used: number, expected: number) {
+    this.data = data;
+    this.used = used;
+    let size = 16;
+    while (size < expected * 2) size *= 2;
+    this.slots = new Int32Array(size);
+    this.slotHashes = new Int32Array(size);
+  }
+
+  static empty(): StringTable {
+    return new StringTable(new Uint8Array(1024), 0, 8);
+  }
+
+  /** Indexes the strings of an existing section (not copied; the table must not be added to afterwards). */
+  static ofSection(section: Uint8Array): StringTable {
+    let strings = 0;
+    for (let i = 0; i < section.length; i++) if (section[i] === 0) strings++;
+    const table = new StringTable(section, section.length, strings);
+    for (let off = 0; off < section.length; ) {
+      let end = section.indexOf(0, off);
+      if (end < 0) end = section.length;
+      const hash = hashBytes(section, off, end);
+      if (table.find(section, off, end, hash) < 0) table.insertSlot(hash, off);
+      off = end + 1;
+    }
+    return table;
+  }
+
+  get bytes(): Uint8Array {
+    return this.data.subarray(0, this.used);
+  }
+
+  /** Offset of the string equal to src[start, end), or -1. */
+  find(src: Uint8Array, start: number, end: number, hash: number): number {
+    const mask = this.slots.length - 1;
+    const len = end - start;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const slot = this.slots[i] as number;
+      if (slot === 0) return -1;
+      if (this.slotHashes[i] !== hash) continue;
+      const off = slot - 1;
+      if (off + len >= this.used || this.data[off + len] !== 0) continue;
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (this.data[off + k] !== src[start + k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return off;
+    }
+  }
+
+  /** Offset of src[start, end) in the table, appended if absent. */
+  add(src: Uint8Array, start: number, end: number, hash: number): number {
+    const found = this.find(src, start, end, hash);
+    if (found >= 0) return found;
+    const len = end - start;
+    if (this.used + len + 1 > this.data.length) {
+      let size = this.data.length * 2;
+      while (size < this.used + len + 1) size *= 2;
+      const bigger = new Uint8Array(size);
+      bigger.set(this.data.subarray(0, this.used));
+      this.data = bigger;
+    }
+    const off = this.used;
+    this.data.set(src.subarray(start, end), off);
+    this.data[off + len] = 0;
+    this.used += len + 1;
+    this.insertSlot(hash, off);
+    return off;
+  }
+
+  private insertSlot(hash: number, off: number): void {
+    if ((this.count + 1) * 2 > this.slots.length) this.rehash();
+    const mask = this.slots.length - 1;
+    let i = hash & mask;
+    while (this.slots[i] !== 0) i = (i + 1) & mask;
+    this.slots[i] = off + 1;
+    this.slotHashes[i] = hash;
+    this.count++;
+  }
+
+  private rehash(): void {
+    const oldSlots = this.slots;
+    const oldHashes = this.slotHashes;
+    this.slots = new Int32Array(oldSlots.length * 2);
+    this.slotHashes = new Int32Array(oldSlots.length * 2);
+    const mask = this.slots.length - 1;
+    for (let j = 0; j < oldSlots.length; j++) {
+      const slot = oldSlots[j] as number;
+      if (slot === 0) continue;
+      let i = (oldHashes[j] as number) & mask;
+      while (this.slots[i] !== 0) i = (i + 1) & mask;
+      this.slots[i] = slot;
+      this.slotHashes[i] = oldHashes[j] as number;
+    }
+  }
+}
