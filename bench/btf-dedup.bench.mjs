@@ -1,0 +1,112 @@
+// BTF dedup: bpfkit's dedupRawBtf vs libbpf 1.1 btf__dedup (bench/c/btf_dedup_bench.c), same inputs, same run.
+// Ours is timed from raw bytes to raw bytes (parse + validate + dedup + encode); libbpf's figure is btf__dedup
+// alone (its parse is excluded), so the ratio is slightly unfavourable to us. Needs `pnpm build` and libbpf-dev.
+// Split BTF: both sides prepare the base once, outside the timed part.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { dedupRawBtf, prepareDedupBase } from "../packages/btf/dist/dedup/index.js";
+import { forEachStringWord, forEachTypeIdWord } from "../packages/btf/dist/dedup/kinds.js";
+import { encodeRawBtf, parseRawBtf } from "../packages/btf/dist/dedup/raw-btf.js";
+import { timeIt } from "./util.mjs";
+
+const RUNS = 11;
+
+// Inputs: raw .BTF out of fixture objects, and linker-style concatenation (ids and string offsets of each blob
+// shifted past the previous ones; with a base, the result is split BTF). Twin of test/btf-dedup-support.ts.
+const fixtureDir = fileURLToPath(new URL("../test/fixtures/", import.meta.url));
+
+function fixtureBtf(object) {
+  const elf = new Uint8Array(readFileSync(fixtureDir + object));
+  const view = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
+  const le = elf[5] === 1;
+  const shoff = Number(view.getBigUint64(0x28, le));
+  const shentsize = view.getUint16(0x3a, le);
+  const shnum = view.getUint16(0x3c, le);
+  const strOff = Number(view.getBigUint64(shoff + view.getUint16(0x3e, le) * shentsize + 0x18, le));
+  for (let i = 0; i < shnum; i++) {
+    const h = shoff + i * shentsize;
+    const start = strOff + view.getUint32(h, le);
+    const end = elf.indexOf(0, start);
+    if (new TextDecoder().decode(elf.subarray(start, end)) !== ".BTF") continue;
+    const off = Number(view.getBigUint64(h + 0x18, le));
+    return elf.slice(off, off + Number(view.getBigUint64(h + 0x20, le)));
+  }
+  throw new Error(`${object} has no .BTF`);
+}
+
+function concatRawBtf(blobs, base) {
+  const baseRaw = base ? parseRawBtf(base) : undefined;
+  let idShift = baseRaw ? baseRaw.typeStarts.length : 0;
+  let strShift = baseRaw ? baseRaw.strings.length : 0;
+  const words = [];
+  const strings = [];
+  for (const blob of blobs) {
+    const raw = parseRawBtf(blob);
+    const w = raw.words.slice();
+    for (const at of raw.typeStarts) {
+      forEachTypeIdWord(w, at, (i) => {
+        if (w[i] !== 0) w[i] += idShift;
+      });
+      forEachStringWord(w, at, (i) => {
+        if (w[i] !== 0) w[i] += strShift;
+      });
+    }
+    words.push(w);
+    strings.push(raw.strings);
+    idShift += raw.typeStarts.length;
+    strShift += raw.strings.length;
+  }
+  const join = (parts, Ctor) => {
+    const out = new Ctor(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
+  const header = new Uint8Array(24);
+  new DataView(header.buffer).setUint32(0, 0x0001eb9f, true);
+  new DataView(header.buffer).setUint32(4, 24, true);
+  return encodeRawBtf(header, join(words, Uint32Array), join(strings, Uint8Array), true);
+}
+
+export async function run() {
+  const dir = mkdtempSync(join(tmpdir(), "bpfkit-dedup-bench-"));
+  const harness = join(dir, "btf_dedup_bench");
+  const source = fileURLToPath(new URL("./c/btf_dedup_bench.c", import.meta.url));
+  execFileSync("cc", ["-O2", "-o", harness, source, "-lbpf"], { stdio: "pipe" });
+
+  const vmlinux = new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux"));
+  const fixtures = ["core_task", "externs", "maps", "globals"].map((n) => fixtureBtf(`${n}.bpf.o`));
+  const cases = [
+    { what: "btf dedup: vmlinux (126k types, already deduped)", btf: vmlinux },
+    { what: "btf dedup: core_task+externs+maps+globals concatenated", btf: concatRawBtf(fixtures) },
+    { what: "btf dedup: vmlinux+those 4 fixtures concatenated", btf: concatRawBtf([vmlinux, ...fixtures]) },
+    {
+      what: "btf dedup: those 4 fixtures as split BTF on vmlinux",
+      btf: concatRawBtf(fixtures, vmlinux),
+      base: vmlinux,
+    },
+  ];
+
+  const rows = [];
+  for (const c of cases) {
+    const input = join(dir, "in.btf");
+    writeFileSync(input, c.btf);
+    const args = ["time", input, String(RUNS)];
+    if (c.base) {
+      writeFileSync(join(dir, "base.btf"), c.base);
+      args.push("--base", join(dir, "base.btf"));
+    }
+    const reference = JSON.parse(execFileSync(harness, args, { encoding: "utf8" })).median_ms;
+    // libbpf's harness parses the base once and reuses it; the prepared base is our equivalent.
+    const options = c.base ? { base: prepareDedupBase(c.base) } : {};
+    const ours = await timeIt(() => dedupRawBtf(c.btf, options), { runs: RUNS, warmup: 2 });
+    rows.push({ what: c.what, ours, reference, unit: "ms" });
+  }
+  return rows;
+}
