@@ -1,7 +1,9 @@
 // Expected strings were derived by reading kernel/bpf/disasm.c (print_bpf_insn): the 2026 version for the
 // "current" dialect and the kernel 6.1 copy bpftool 7.1 is built with for "v6.1". Forms the fixtures produce are
 // also checked against bpftool itself in xlated-oracle.test.ts.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { decodeInstructions } from "./codec.js";
 import { formatInstruction, type Symbolizer } from "./disasm.js";
 import {
   alu32Imm,
@@ -204,5 +206,26 @@ describe("formatInstruction (disasm.c)", () => {
 
   it("uses the helper name table it is given", () => {
     expect(formatInstruction(call(2), { helperNames: ["a", "b"] })).toBe("(85) call unknown#2");
+  });
+});
+
+describe("formatInstruction on arbitrary instructions", () => {
+  it("always returns one line of text in both dialects, never throws", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (raw) => {
+        raw[8] = 0; // keep a possible ld_imm64 well-formed so lenient decode succeeds
+        raw[9] = 0;
+        raw[10] = 0;
+        raw[11] = 0;
+        for (const insn of decodeInstructions(raw, "little", { lenient: true })) {
+          for (const dialect of ["current", "v6.1"] as const) {
+            const line = formatInstruction(insn, { dialect });
+            expect(line).toMatch(/^(\([0-9a-f]{2}\) |BUG_)/);
+            expect(line).not.toContain("\n");
+          }
+        }
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
