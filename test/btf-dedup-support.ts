@@ -46,23 +46,44 @@ export function fixtureBtf(object: string): Uint8Array {
 /**
  * Concatenates little-endian raw BTFs the way the static linker appends per-object BTF: ids and string offsets of
  * each blob shifted past the previous ones. With `base`, the result is split BTF whose ids start after the
- * base's and whose string offsets start at the base's string length.
+ * base's and whose string offsets start at the base's string length. With `shareStrings`, equal strings of all
+ * blobs share one offset (like btf__add_str), so that repeated types are exact duplicates, names included.
  */
-export function concatRawBtf(blobs: readonly Uint8Array[], base?: Uint8Array): Uint8Array {
+export function concatRawBtf(
+  blobs: readonly Uint8Array[],
+  base?: Uint8Array,
+  { shareStrings = false }: { shareStrings?: boolean } = {},
+): Uint8Array {
   const baseRaw = base ? parseRawBtf(base) : undefined;
   let idShift = baseRaw ? baseRaw.typeStarts.length : 0;
   let strShift = baseRaw ? baseRaw.strings.length : 0;
   const words: Uint32Array[] = [];
   const strings: Uint8Array[] = [];
+  const shared = new Map<string, number>([["", 0]]);
+  let sharedLength = baseRaw ? 0 : 1;
+  const sharedParts: Uint8Array[] = baseRaw ? [] : [new Uint8Array(1)];
   for (const blob of blobs) {
     const raw = parseRawBtf(blob);
     const w = raw.words.slice();
+    const nameOf = (off: number): number => {
+      if (!shareStrings) return off + strShift;
+      const bytes = raw.strings.subarray(off, raw.strings.indexOf(0, off) + 1);
+      const key = Buffer.from(bytes).toString("latin1");
+      let at = shared.get(key);
+      if (at === undefined) {
+        at = sharedLength + (baseRaw ? baseRaw.strings.length : 0);
+        shared.set(key, at);
+        sharedParts.push(bytes);
+        sharedLength += bytes.length;
+      }
+      return at;
+    };
     for (const at of raw.typeStarts) {
       forEachTypeIdWord(w, at, (i) => {
         if (w[i] !== 0) w[i] = (w[i] as number) + idShift;
       });
       forEachStringWord(w, at, (i) => {
-        if (w[i] !== 0) w[i] = (w[i] as number) + strShift;
+        if (w[i] !== 0) w[i] = nameOf(w[i] as number);
       });
     }
     words.push(w);
@@ -70,22 +91,25 @@ export function concatRawBtf(blobs: readonly Uint8Array[], base?: Uint8Array): U
     idShift += raw.typeStarts.length;
     strShift += raw.strings.length;
   }
+  const join = (parts: readonly Uint8Array[]) => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  };
   const allWords = new Uint32Array(words.reduce((n, w) => n + w.length, 0));
   let at = 0;
   for (const w of words) {
     allWords.set(w, at);
     at += w.length;
   }
-  const allStrings = new Uint8Array(strings.reduce((n, s) => n + s.length, 0));
-  at = 0;
-  for (const s of strings) {
-    allStrings.set(s, at);
-    at += s.length;
-  }
   const header = new Uint8Array(24);
   new DataView(header.buffer).setUint32(0, 0x0001eb9f, true);
   new DataView(header.buffer).setUint32(4, 24, true);
-  return encodeRawBtf(header, allWords, allStrings, true);
+  return encodeRawBtf(header, allWords, shareStrings ? join(sharedParts) : join(strings), true);
 }
 
 let harness: string | undefined;

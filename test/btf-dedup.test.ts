@@ -71,10 +71,12 @@ describeWith(["libbpf-dev"], "dedup matches libbpf on linker-style concatenated 
     expect(ours.btf.length).toBeLessThan(input.length);
   });
 
-  it("every fixture twice, in two orders", () => {
+  it("every fixture twice, in two orders, with separate and with shared strings", () => {
     const blobs = fixtures.map(fixtureBtf);
-    expectSameAsLibbpf(concatRawBtf([...blobs, ...blobs]));
-    expectSameAsLibbpf(concatRawBtf([...blobs].reverse().concat(blobs)));
+    for (const shareStrings of [false, true]) {
+      expectSameAsLibbpf(concatRawBtf([...blobs, ...blobs], undefined, { shareStrings }));
+      expectSameAsLibbpf(concatRawBtf([...blobs].reverse().concat(blobs), undefined, { shareStrings }));
+    }
   });
 
   it("subprogs + xdp_parse + sections with their .BTF.ext remapped", () => {
@@ -93,6 +95,19 @@ describeWith(["libbpf-dev"], "dedup matches libbpf on split BTF", () => {
     // Types duplicated from the base map onto base ids.
     const baseCount = parseRawBtf(base).typeStarts.length;
     expect([...ours.typeIdMap.slice(baseCount + 1)].some((id) => id <= baseCount)).toBe(true);
+  });
+
+  it("split on a base that holds duplicates (which base copy wins follows libbpf's hashmap order)", () => {
+    // A base is never deduplicated, so identical base types all stay candidates; libbpf takes the first its
+    // hashmap yields, and that order flips each time the hashmap grows.
+    const blobs = fixtures.map(fixtureBtf);
+    const base = concatRawBtf([...blobs, ...blobs, ...blobs], undefined, { shareStrings: true });
+    for (const split of [
+      concatRawBtf([fixtureBtf("core_task.bpf.o"), fixtureBtf("maps.bpf.o")], base),
+      concatRawBtf(blobs, base),
+    ]) {
+      expectSameAsLibbpf(split, { base });
+    }
   });
 
   it("the base itself as split BTF dedups to its VARs and DATASECs only", () => {

@@ -71,7 +71,7 @@ class RawBuilder {
     view.setUint32(12, this.words.length * 4, true);
     view.setUint32(16, this.words.length * 4, true);
     view.setUint32(20, strBytes.length, true);
-    this.words.forEach((w, i) => view.setUint32(24 + 4 * i, w, true));
+    for (const [i, w] of this.words.entries()) view.setUint32(24 + 4 * i, w, true);
     out.set(strBytes, 24 + this.words.length * 4);
     return out;
   }
