@@ -48,6 +48,9 @@ class RawBuilder {
       members.flatMap(([n, t, bits]) => [this.str(n), t, bits]),
     );
   }
+  array(elem: number, index: number, count: number): number {
+    return this.add("", 3, 0, 0, [elem, index, count]);
+  }
   fwd(name: string, union = false): number {
     return this.add(name, 7, 0, 0, [], union ? 1 : 0);
   }
@@ -150,6 +153,26 @@ describe("dedup of hand-built BTF", () => {
 
     b.struct("foo", 8, [["v", int, 0]]); // [6] a second, different struct foo
     expect(countKindsRaw(dedupRawBtf(b.build()).btf)).toEqual({ FWD: 1, PTR: 2, INT: 1, STRUCT: 2 });
+  });
+
+  it("accepts a unit that repeats an identical array type inside one struct (compiler quirk)", () => {
+    const b = new RawBuilder();
+    const int1 = b.int("int", 4); // [1]
+    const arr = b.array(int1, int1, 4); // [2]
+    b.struct("s", 32, [
+      ["a", arr, 0],
+      ["b", arr, 128],
+    ]); // [3]
+    const int2 = b.int("int", 4); // [4]
+    const arrA = b.array(int2, int2, 4); // [5]
+    const arrB = b.array(int2, int2, 4); // [6] same array again, a second id
+    b.struct("s", 32, [
+      ["a", arrA, 0],
+      ["b", arrB, 128],
+    ]); // [7]
+    const { btf, typeIdMap } = dedupRawBtf(b.build());
+    expect(countKindsRaw(btf)).toEqual({ INT: 1, ARRAY: 1, STRUCT: 1 });
+    expect([...typeIdMap]).toEqual([0, 1, 2, 3, 1, 2, 2, 3]);
   });
 
   it("lets an enum forward declaration give way to the full enum", () => {
