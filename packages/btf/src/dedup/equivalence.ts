@@ -80,14 +80,29 @@ const FRAME = 5;
  * Each frame of the explicit stack is a pair whose children are being checked one at a time, so a mismatch in
  * the first member of a large struct ends the walk without touching the others.
  */
-export function isEquivalent(state: DedupState, candRoot: number, canonRoot: number): boolean {
+export function isEquivalent(
+  state: DedupState,
+  candRoot: number,
+  canonRoot: number,
+  /**
+   * The struct pass's guarantee: candRoot is an unmapped STRUCT/UNION, canonRoot a canonical one that is
+   * shallow-equal to it, and the hypothetical map is empty; so the first comparison would just record the pair
+   * and ask for the members, and is skipped.
+   */
+  rootsShallowEqual = false,
+): boolean {
   const w = state.words;
   let frames = state.equivFrames;
   let top = 0;
   let cand = candRoot;
   let canon = canonRoot;
+  let outcome = -1;
+  if (rootsShallowEqual) {
+    state.hypotAdd(canonRoot, candRoot);
+    outcome = CHECK_CHILDREN;
+  }
   for (;;) {
-    const outcome = comparePair(state, cand, canon);
+    if (outcome < 0) outcome = comparePair(state, cand, canon);
     if (outcome === NOT_EQUIVALENT) return false;
     if (outcome === CHECK_CHILDREN) {
       if (top + FRAME > frames.length) {
@@ -114,6 +129,7 @@ export function isEquivalent(state: DedupState, candRoot: number, canonRoot: num
               : 1;
       top += FRAME;
     }
+    outcome = -1;
     // Next pair: the next unchecked child of the innermost frame that has one.
     for (;;) {
       if (top === 0) return true;

@@ -24,6 +24,8 @@ export class DedupState {
   /** The last equivalence check would have had to resolve a base FWD, which base immutability forbids. */
   hypotAdjustCanon = false;
   readonly table = new CandidateTable();
+  /** Type id -> kind, cached because every pass asks for it constantly. */
+  readonly kinds: Uint8Array;
 
   constructor(
     /** Type records of void + base + split, host order; split records are rewritten in place. */
@@ -34,6 +36,8 @@ export class DedupState {
   ) {
     this.starts = starts;
     const count = starts.length;
+    this.kinds = new Uint8Array(count);
+    for (let id = 1; id < count; id++) this.kinds[id] = kindOf(words[(starts[id] as number) + 1] as number);
     this.map = new Uint32Array(count).fill(UNPROCESSED);
     this.map[0] = 0;
     for (let id = 1; id < count; id++) {
@@ -53,7 +57,7 @@ export class DedupState {
   }
 
   kind(id: number): number {
-    return kindOf(this.words[(this.starts[id] as number) + 1] as number);
+    return this.kinds[id] as number;
   }
 
   isMapped(id: number): boolean {

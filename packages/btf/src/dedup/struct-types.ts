@@ -44,7 +44,7 @@ function dedupStructType(state: DedupState, id: number): void {
       // Also keeps a FWD that collides on the hash from being picked (which could make a FWD <-> STRUCT loop).
       if (!shallowEqualStruct(w, t, state.at(cand))) continue;
       state.clearHypot();
-      if (!isEquivalent(state, id, cand)) continue;
+      if (!isEquivalent(state, id, cand, true)) continue;
       mergeHypotheticalMap(state);
       if (state.hypotAdjustCanon) continue;
       canonical = cand;
