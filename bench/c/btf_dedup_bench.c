@@ -4,8 +4,8 @@
 //       dedups IN (split on BASE if given), writes btf__raw_data() to OUT (and the rewritten .BTF.ext),
 //       prints {"types":N,"kinds":{"INT":n,...}} for the output (split part only).
 //   btf_dedup_bench time IN.btf RUNS [--base BASE.btf]
-//       prints {"median_ms":m,"min_ms":a,"max_ms":b,"runs":RUNS}; each run parses a fresh copy from the file (not timed)
-//       and times btf__dedup() alone.
+//       prints {"times_ms":[...],"median_ms":m,"min_ms":a,"max_ms":b,"runs":RUNS}; each run parses a fresh copy
+//       from the file (not timed) and times btf__dedup() alone.
 //
 // Build: cc -O2 -o btf_dedup_bench btf_dedup_bench.c -lbpf
 #include <bpf/btf.h>
@@ -144,8 +144,11 @@ static int do_time(const char *in, int runs, struct btf *base)
 		t[i] = now_ms() - t0;
 		btf__free(btf);
 	}
+	printf("{\"times_ms\":[");
+	for (i = 0; i < runs; i++)
+		printf("%s%.4f", i ? "," : "", t[i]);
 	qsort(t, runs, sizeof(*t), cmp_double);
-	printf("{\"median_ms\":%.4f,\"min_ms\":%.4f,\"max_ms\":%.4f,\"runs\":%d}\n",
+	printf("],\"median_ms\":%.4f,\"min_ms\":%.4f,\"max_ms\":%.4f,\"runs\":%d}\n",
 	       runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2, t[0], t[runs - 1], runs);
 	return 0;
 }

@@ -2,7 +2,7 @@
 // the deduplicated BTF; then rewrite every type id (in the kept types and in .BTF.ext) to its final id.
 import type { RawBtfExt } from "./btf-ext.js";
 import { BtfDedupError } from "./errors.js";
-import { extraWords, forEachTypeIdWord, HEAD_WORDS, kindOf, vlenOf } from "./kinds.js";
+import { extraWords, HEAD_WORDS, kindOf, TYPE_ID_WORDS, vlenOf } from "./kinds.js";
 import { type DedupState, MAX_TYPE_ID, UNPROCESSED } from "./state.js";
 
 export interface Compacted {
@@ -38,12 +38,21 @@ export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
     if (id > MAX_TYPE_ID) throw new BtfDedupError(`type id ${out[i]} has no canonical type`, { section: ".BTF" });
     out[i] = id;
   };
+  const { fixed, memberStart, memberStride } = TYPE_ID_WORDS;
   for (let id = state.startId; id < state.typeCount; id++) {
     if (state.map[id] !== id) continue;
     const from = state.at(id);
     const len = recordWords(w, from);
     out.set(w.subarray(from, from + len), at);
-    forEachTypeIdWord(out, at, remapWord);
+    // The words forEachTypeIdWord visits, unrolled for speed.
+    const kind = state.kind(id);
+    for (const off of fixed[kind] as readonly number[]) remapWord(at + off);
+    const start = memberStart[kind] as number;
+    if (start >= 0) {
+      const stride = memberStride[kind] as number;
+      const end = at + start + stride * vlenOf(out[at + 1] as number);
+      for (let i = at + start; i < end; i += stride) remapWord(i);
+    }
     at += len;
   }
 

@@ -144,3 +144,67 @@ export function forEachStringWord(words: Uint32Array, at: number, visit: (wordIn
       return;
   }
 }
+
+/**
+ * The same layout as forEachTypeIdWord / forEachStringWord, as tables for hot loops that cannot afford a
+ * callback per word: fixed word offsets in the record, then per-member word offset and stride (-1: no members).
+ */
+export interface WordLayout {
+  readonly fixed: readonly (readonly number[])[];
+  readonly memberStart: Int8Array;
+  readonly memberStride: Int8Array;
+}
+
+function layoutTable(fill: (kind: number) => [number[], number, number]): WordLayout {
+  const fixed: number[][] = [];
+  const memberStart = new Int8Array(KIND_MAX + 1).fill(-1);
+  const memberStride = new Int8Array(KIND_MAX + 1);
+  for (let kind = 0; kind <= KIND_MAX; kind++) {
+    const [f, start, stride] = fill(kind);
+    fixed.push(f);
+    memberStart[kind] = start;
+    memberStride[kind] = stride;
+  }
+  return { fixed, memberStart, memberStride };
+}
+
+export const TYPE_ID_WORDS: WordLayout = layoutTable((kind) => {
+  switch (kind) {
+    case KIND_FWD:
+    case KIND_PTR:
+    case KIND_TYPEDEF:
+    case KIND_VOLATILE:
+    case KIND_CONST:
+    case KIND_RESTRICT:
+    case KIND_FUNC:
+    case KIND_VAR:
+    case KIND_DECL_TAG:
+    case KIND_TYPE_TAG:
+      return [[2], -1, 0];
+    case KIND_ARRAY:
+      return [[3, 4], -1, 0];
+    case KIND_STRUCT:
+    case KIND_UNION:
+      return [[], 4, 3];
+    case KIND_FUNC_PROTO:
+      return [[2], 4, 2];
+    case KIND_DATASEC:
+      return [[], 3, 3];
+    default:
+      return [[], -1, 0];
+  }
+});
+
+export const STRING_WORDS: WordLayout = layoutTable((kind) => {
+  switch (kind) {
+    case KIND_STRUCT:
+    case KIND_UNION:
+    case KIND_ENUM64:
+      return [[0], 3, 3];
+    case KIND_ENUM:
+    case KIND_FUNC_PROTO:
+      return [[0], 3, 2];
+    default:
+      return [[0], -1, 0];
+  }
+});

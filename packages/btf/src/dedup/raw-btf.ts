@@ -2,7 +2,16 @@
 // (magic 0xEB9F, version, flags, hdr_len, type_off/len, str_off/len), a type section of u32-word records and a
 // NUL-separated string section. Everything is checked before it is used; failures are BtfDedupError.
 import { BtfDedupError } from "./errors.js";
-import { extraWords, forEachStringWord, forEachTypeIdWord, HEAD_WORDS, KIND_NAMES, kindOf, vlenOf } from "./kinds.js";
+import {
+  extraWords,
+  HEAD_WORDS,
+  KIND_NAMES,
+  kindOf,
+  STRING_WORDS,
+  TYPE_ID_WORDS,
+  vlenOf,
+  type WordLayout,
+} from "./kinds.js";
 
 const BTF_MAGIC = 0xeb9f;
 /** Whether a Uint32Array reads little-endian words; then same-order input is copied instead of decoded. */
@@ -95,16 +104,34 @@ export function parseRawBtf(bytes: Uint8Array, base?: BaseShape, section: ".BTF"
   const strLimit = (base ? base.stringLength : 0) + strLen;
   for (let i = 0; i < count; i++) {
     const at = typeStarts[i] as number;
-    forEachTypeIdWord(words, at, (w) => {
-      const ref = words[w] as number;
-      if (ref >= idLimit) fail(`reference to type ${ref} out of range`, section, typeStart + w * 4, firstId + i);
+    const kind = kindOf(words[at + 1] as number);
+    const vlen = vlenOf(words[at + 1] as number);
+    checkWords(words, TYPE_ID_WORDS, kind, vlen, at, idLimit, (w) => {
+      fail(`reference to type ${words[w]} out of range`, section, typeStart + w * 4, firstId + i);
     });
-    forEachStringWord(words, at, (w) => {
-      const off = words[w] as number;
-      if (off >= strLimit) fail(`string offset ${off} out of range`, section, typeStart + w * 4, firstId + i);
+    checkWords(words, STRING_WORDS, kind, vlen, at, strLimit, (w) => {
+      fail(`string offset ${words[w]} out of range`, section, typeStart + w * 4, firstId + i);
     });
   }
   return { littleEndian, header: bytes.slice(0, hdrLen), words, typeStarts, strings };
+}
+
+/** Calls `bad(word)` for the first word of the layout whose value is not below `limit`. */
+function checkWords(
+  words: Uint32Array,
+  layout: WordLayout,
+  kind: number,
+  vlen: number,
+  at: number,
+  limit: number,
+  bad: (wordIndex: number) => void,
+): void {
+  for (const off of layout.fixed[kind] as readonly number[]) if ((words[at + off] as number) >= limit) bad(at + off);
+  const start = layout.memberStart[kind] as number;
+  if (start < 0) return;
+  const stride = layout.memberStride[kind] as number;
+  const end = at + start + stride * vlen;
+  for (let w = at + start; w < end; w += stride) if ((words[w] as number) >= limit) bad(w);
 }
 
 /** Encodes header + type words + strings into a blob in the given byte order, as libbpf's btf__raw_data does. */

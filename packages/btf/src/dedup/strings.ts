@@ -4,7 +4,7 @@
 // names are equal exactly when their offsets are, which is what the type passes compare.
 import type { RawBtfExt } from "./btf-ext.js";
 import { BtfDedupError } from "./errors.js";
-import { forEachStringWord } from "./kinds.js";
+import { STRING_WORDS, vlenOf } from "./kinds.js";
 import type { DedupState } from "./state.js";
 import { hashBytes, StringTable } from "./string-table.js";
 
@@ -39,10 +39,18 @@ export function dedupStrings(state: DedupState, input: StringInputs): Uint8Array
   };
 
   const words = state.words;
-  const visit = (w: number): void => {
-    words[w] = remap(words[w] as number);
-  };
-  for (let id = state.startId; id < state.typeCount; id++) forEachStringWord(words, state.at(id), visit);
+  const { memberStart, memberStride } = STRING_WORDS;
+  for (let id = state.startId; id < state.typeCount; id++) {
+    // Same words as forEachStringWord (the name, then member names), unrolled for speed.
+    const at = state.at(id);
+    words[at] = remap(words[at] as number);
+    const kind = state.kind(id);
+    const start = memberStart[kind] as number;
+    if (start < 0) continue;
+    const stride = memberStride[kind] as number;
+    const end = at + start + stride * vlenOf(words[at + 1] as number);
+    for (let w = at + start; w < end; w += stride) words[w] = remap(words[w] as number);
+  }
 
   if (input.ext) {
     const ext = input.ext;
