@@ -1,6 +1,8 @@
 // Pass 2: types that reference no other type (INT, ENUM/ENUM64, FWD, FLOAT) are deduplicated by hash and
 // exact equality. An enum forward declaration (vlen 0) merges into a full enum of the same name, whichever
 // comes first.
+
+import { NO_ENTRY } from "./candidate-table.js";
 import {
   compatEnum,
   equalCommon,
@@ -24,7 +26,8 @@ function dedupPrimType(state: DedupState, id: number): void {
   switch (kind) {
     case KIND_INT: {
       hash = hashIntOrDeclTag(w, t);
-      for (const cand of state.table.candidates(hash) ?? []) {
+      for (let e = state.table.first(hash); e !== NO_ENTRY; e = state.table.next(e)) {
+        const cand = state.table.typeId(e);
         if (equalIntOrDeclTag(w, t, state.at(cand))) {
           canonical = cand;
           break;
@@ -35,7 +38,8 @@ function dedupPrimType(state: DedupState, id: number): void {
     case KIND_ENUM:
     case KIND_ENUM64: {
       hash = hashEnum(w, t);
-      for (const cand of state.table.candidates(hash) ?? []) {
+      for (let e = state.table.first(hash); e !== NO_ENTRY; e = state.table.next(e)) {
+        const cand = state.table.typeId(e);
         const c = state.at(cand);
         if (equalEnum(w, t, c)) {
           canonical = cand;
@@ -55,7 +59,8 @@ function dedupPrimType(state: DedupState, id: number): void {
     case KIND_FWD:
     case KIND_FLOAT: {
       hash = hashCommon(w, t);
-      for (const cand of state.table.candidates(hash) ?? []) {
+      for (let e = state.table.first(hash); e !== NO_ENTRY; e = state.table.next(e)) {
+        const cand = state.table.typeId(e);
         if (equalCommon(w, t, state.at(cand))) {
           canonical = cand;
           break;

@@ -1,6 +1,7 @@
 // Pass 5: reference types (PTR, TYPEDEF, modifiers, FUNC, TYPE_TAG, DECL_TAG, ARRAY, FUNC_PROTO). Their
 // referenced ids are first rewritten to canonical ids (depth first, so a chain settles from its end), which
 // makes them stable; then they are deduplicated by hash and exact equality, referenced ids included.
+import { NO_ENTRY } from "./candidate-table.js";
 import {
   equalArray,
   equalCommon,
@@ -37,7 +38,11 @@ function firstMatch(
   t: number,
   equal: (w: Uint32Array, a: number, b: number) => boolean,
 ): number {
-  for (const cand of state.table.candidates(hash) ?? []) if (equal(state.words, t, state.at(cand))) return cand;
+  const table = state.table;
+  for (let e = table.first(hash); e !== NO_ENTRY; e = table.next(e)) {
+    const cand = table.typeId(e);
+    if (equal(state.words, t, state.at(cand))) return cand;
+  }
   return -1;
 }
 

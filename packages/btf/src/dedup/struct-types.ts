@@ -1,6 +1,7 @@
 // Pass 3: STRUCT/UNION dedup. Candidates come from a hash of name, size and member names/offsets; a candidate
 // is taken when the two type graphs are equivalent. A successful check's hypothetical map is then used to
 // record FWD -> STRUCT/UNION resolutions it proved, and to map structs met along the way early.
+import { NO_ENTRY } from "./candidate-table.js";
 import { hashStruct, shallowEqualStruct } from "./compare.js";
 import { isEquivalent } from "./equivalence.js";
 import { KIND_FWD, KIND_STRUCT, KIND_UNION } from "./kinds.js";
@@ -38,18 +39,16 @@ function dedupStructType(state: DedupState, id: number): void {
   const t = state.at(id);
   const hash = hashStruct(w, t);
   let canonical = id;
-  const candidates = state.table.candidates(hash);
-  if (candidates) {
-    for (const cand of candidates) {
-      // Also keeps a FWD that collides on the hash from being picked (which could make a FWD <-> STRUCT loop).
-      if (!shallowEqualStruct(w, t, state.at(cand))) continue;
-      state.clearHypot();
-      if (!isEquivalent(state, id, cand, true)) continue;
-      mergeHypotheticalMap(state);
-      if (state.hypotAdjustCanon) continue;
-      canonical = cand;
-      break;
-    }
+  for (let e = state.table.first(hash); e !== NO_ENTRY; e = state.table.next(e)) {
+    const cand = state.table.typeId(e);
+    // Also keeps a FWD that collides on the hash from being picked (which could make a FWD <-> STRUCT loop).
+    if (!shallowEqualStruct(w, t, state.at(cand))) continue;
+    state.clearHypot();
+    if (!isEquivalent(state, id, cand, true)) continue;
+    mergeHypotheticalMap(state);
+    if (state.hypotAdjustCanon) continue;
+    canonical = cand;
+    break;
   }
   state.map[id] = canonical;
   if (canonical === id) state.table.add(hash, id);
