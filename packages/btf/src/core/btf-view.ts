@@ -1,0 +1,209 @@
+// The read-only view of a BTF type graph the CO-RE engine works on. It is deliberately small (the accessors a
+// relocation needs, no allocation per call) so the engine can sit on the package's Btf class through a thin adapter
+// (see btf-adapter.ts) and tests can feed it any BTF. Ids are global: a split (module) BTF sees its base's ids too.
+
+/** BTF kind numbers (include/uapi/linux/btf.h). */
+export const Kind = {
+  UNKN: 0,
+  INT: 1,
+  PTR: 2,
+  ARRAY: 3,
+  STRUCT: 4,
+  UNION: 5,
+  ENUM: 6,
+  FWD: 7,
+  TYPEDEF: 8,
+  VOLATILE: 9,
+  CONST: 10,
+  RESTRICT: 11,
+  FUNC: 12,
+  FUNC_PROTO: 13,
+  VAR: 14,
+  DATASEC: 15,
+  FLOAT: 16,
+  DECL_TAG: 17,
+  TYPE_TAG: 18,
+  ENUM64: 19,
+} as const;
+
+/** BTF_INT_SIGNED bit of an INT's encoding. */
+export const INT_SIGNED = 1;
+
+export interface CoreBtf {
+  /** Number of valid ids including void (0) and, for split BTF, the base's ids. */
+  readonly typeCount: number;
+  /** First id this BTF adds (1 for a base BTF, the base's typeCount for split BTF). */
+  readonly firstOwnId: number;
+  /** Size of a pointer in this BTF's world (8 for BPF objects and 64-bit kernels). */
+  readonly pointerSize: number;
+  /** Kind of a type; `id` must be in [0, typeCount). Void (0) is Kind.UNKN. */
+  kind(id: number): number;
+  /** Type name, "" when anonymous. */
+  nameOf(id: number): string;
+  kindFlag(id: number): boolean;
+  vlen(id: number): number;
+  /** The raw `size` field (INT/STRUCT/UNION/ENUM/ENUM64/FLOAT/DATASEC). */
+  sizeField(id: number): number;
+  /** The raw `type` field (PTR, TYPEDEF, modifiers, FUNC, FUNC_PROTO return type, VAR, DECL_TAG). */
+  refType(id: number): number;
+  memberName(id: number, index: number): string;
+  memberType(id: number, index: number): number;
+  /** Member bit offset, bitfield-aware (kind_flag). */
+  memberBitOffset(id: number, index: number): number;
+  /** Bitfield size in bits, 0 for a plain member. */
+  memberBitfieldSize(id: number, index: number): number;
+  arrayElemType(id: number): number;
+  arrayIndexType(id: number): number;
+  arrayLength(id: number): number;
+  /** INT encoding bits (signed/char/bool). */
+  intEncoding(id: number): number;
+  /** INT bit offset (deprecated bitfield-like ints). */
+  intOffset(id: number): number;
+  enumValueName(id: number, index: number): string;
+  /**
+   * Enumerator value: for ENUM the stored 32-bit value read as signed (as libbpf's `__s32 val`), for ENUM64 the
+   * unsigned 64-bit value.
+   */
+  enumValue(id: number, index: number): bigint;
+  paramType(id: number, index: number): number;
+  paramName(id: number, index: number): string;
+  /** A string of the string section, undefined if the offset is out of range. */
+  stringAt(offset: number): string | undefined;
+}
+
+/** libbpf's btf_kind_str names, used verbatim in trace and error text. */
+const KIND_STRINGS: readonly string[] = [
+  "void",
+  "int",
+  "ptr",
+  "array",
+  "struct",
+  "union",
+  "enum",
+  "fwd",
+  "typedef",
+  "volatile",
+  "const",
+  "restrict",
+  "func",
+  "func_proto",
+  "var",
+  "datasec",
+  "float",
+  "decl_tag",
+  "type_tag",
+  "enum64",
+];
+
+export function kindString(kind: number): string {
+  return KIND_STRINGS[kind] ?? "unknown";
+}
+
+export function isComposite(kind: number): boolean {
+  return kind === Kind.STRUCT || kind === Kind.UNION;
+}
+
+export function isAnyEnum(kind: number): boolean {
+  return kind === Kind.ENUM || kind === Kind.ENUM64;
+}
+
+function isModOrTypedef(kind: number): boolean {
+  return (
+    kind === Kind.TYPEDEF ||
+    kind === Kind.VOLATILE ||
+    kind === Kind.CONST ||
+    kind === Kind.RESTRICT ||
+    kind === Kind.TYPE_TAG
+  );
+}
+
+/** Same kind, or both enums of either width (libbpf's btf_kind_core_compat). */
+export function kindsCoreCompatible(a: number, b: number): boolean {
+  return a === b || (isAnyEnum(a) && isAnyEnum(b));
+}
+
+export function validId(btf: CoreBtf, id: number): boolean {
+  return Number.isInteger(id) && id >= 0 && id < btf.typeCount;
+}
+
+/**
+ * Follows typedefs and const/volatile/restrict/type_tag to the underlying type id, or -1 when a reference leaves
+ * the id space or the chain does not end (a cycle only malformed BTF can contain).
+ */
+export function skipModsAndTypedefs(btf: CoreBtf, id: number): number {
+  for (let steps = 0; steps <= btf.typeCount; steps++) {
+    if (!validId(btf, id)) return -1;
+    if (!isModOrTypedef(btf.kind(id))) return id;
+    id = btf.refType(id);
+  }
+  return -1;
+}
+
+/** Maximum chain length libbpf follows when resolving a size (MAX_RESOLVE_DEPTH). */
+const MAX_RESOLVE_DEPTH = 32;
+const U32_MAX = 0xffffffff;
+
+/** btf__resolve_size semantics: byte size of a type, or a negative errno-like value (-22 EINVAL, -7 E2BIG). */
+export function resolveSize(btf: CoreBtf, id: number): number {
+  let elems = 1;
+  let size = -1;
+  for (let depth = 0; depth < MAX_RESOLVE_DEPTH; depth++) {
+    if (!validId(btf, id) || id === 0) break;
+    const kind = btf.kind(id);
+    if (
+      kind === Kind.INT ||
+      kind === Kind.STRUCT ||
+      kind === Kind.UNION ||
+      kind === Kind.ENUM ||
+      kind === Kind.ENUM64 ||
+      kind === Kind.DATASEC ||
+      kind === Kind.FLOAT
+    ) {
+      size = btf.sizeField(id);
+      break;
+    }
+    if (kind === Kind.PTR) {
+      size = btf.pointerSize;
+      break;
+    }
+    if (isModOrTypedef(kind) || kind === Kind.VAR || kind === Kind.DECL_TAG) {
+      id = btf.refType(id);
+      continue;
+    }
+    if (kind === Kind.ARRAY) {
+      const n = btf.arrayLength(id);
+      if (elems && n > Math.floor(U32_MAX / elems)) return -7;
+      elems *= n;
+      id = btf.arrayElemType(id);
+      continue;
+    }
+    return -22;
+  }
+  if (size < 0) return -22;
+  if (elems && size > Math.floor(U32_MAX / elems)) return -7;
+  return elems * size;
+}
+
+/** True for a name of the form `X___Y` at position i (X and Y not underscores): a flavor separator. */
+function isFlavorSeparator(name: string, i: number): boolean {
+  return (
+    name.charCodeAt(i) !== 95 &&
+    name.charCodeAt(i + 1) === 95 &&
+    name.charCodeAt(i + 2) === 95 &&
+    name.charCodeAt(i + 3) === 95 &&
+    name.length > i + 4 &&
+    name.charCodeAt(i + 4) !== 95
+  );
+}
+
+/** Length of the name before its last flavor suffix (`task_struct___v2` → 11), libbpf's essential name. */
+export function essentialNameLength(name: string): number {
+  for (let i = name.length - 5; i >= 0; i--) {
+    if (isFlavorSeparator(name, i)) return i + 1;
+  }
+  return name.length;
+}
+
+export function essentialName(name: string): string {
+  return name.slice(0, essentialNameLength(name));
+}

@@ -1,0 +1,50 @@
+// CO-RE relocation engine: public surface. See README.md in this directory.
+
+export { parseCoreRelos } from "./btf-ext-core.js";
+export {
+  type CoreBtf,
+  essentialName,
+  essentialNameLength,
+  Kind,
+  kindString,
+  resolveSize,
+  skipModsAndTypedefs,
+} from "./btf-view.js";
+export type { CoreReloResult } from "./calc.js";
+export {
+  type CoreCandidate,
+  type CoreTargetBtf,
+  type CoreTargets,
+  coreTarget,
+  type EssentialNameIndex,
+  findCandidates,
+  scanEssentialNameIndex,
+} from "./candidates.js";
+export { fieldsAreCompatible, typesAreCompatible, typesMatch } from "./compat.js";
+export { type CoreErrorCode, type CoreErrorContext, CoreRelocationError } from "./errors.js";
+export {
+  CoreReloKind,
+  coreReloKindName,
+  isEnumvalBased,
+  isFieldBased,
+  isTypeBased,
+} from "./kinds.js";
+export { CORE_POISON_IMM } from "./patch.js";
+export { RawCoreBtf, rawNameIndex } from "./raw-view.js";
+export {
+  type AppliedRelocation,
+  type CoreProgram,
+  type CoreReloRecord,
+  type CoreReloSection,
+  type RelocateCoreOptions,
+  type RelocateCoreResult,
+  relocateCore,
+} from "./relocate.js";
+export { type CoreAccessor, type CoreSpec, formatSpec, parseSpec } from "./spec.js";
+export {
+  explainPoisonedInstruction,
+  fixupVerifierLog,
+  type LoadedCoreRelocation,
+  MAP_POISON_BASE,
+  type VerifierLogContext,
+} from "./verifier-log.js";
