@@ -2,10 +2,13 @@
 // compared as bytes (no text decoding), and an existing section can be indexed in place, first occurrence
 // winning, as libbpf's string index does.
 
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+export const FNV_PRIME = 0x01000193;
+
 /** FNV-1a over bytes [start, end). */
 export function hashBytes(src: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ (src[i] as number), 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ (src[i] as number), FNV_PRIME);
   return h;
 }
 
@@ -26,8 +29,9 @@ export class StringTable {
     this.slotHashes = new Int32Array(size);
   }
 
-  static empty(): StringTable {
-    return new StringTable(new Uint8Array(1024), 0, 8);
+  /** An empty table sized for about `bytes` bytes of string data in `strings` strings (it grows past that). */
+  static withCapacity(bytes: number, strings: number): StringTable {
+    return new StringTable(new Uint8Array(Math.max(bytes, 16)), 0, strings);
   }
 
   /** Indexes the strings of an existing section (not copied; the table must not be added to afterwards). */
@@ -83,8 +87,9 @@ export class StringTable {
       this.data = bigger;
     }
     const off = this.used;
-    this.data.set(src.subarray(start, end), off);
-    this.data[off + len] = 0;
+    const data = this.data;
+    for (let k = 0; k < len; k++) data[off + k] = src[start + k] as number;
+    data[off + len] = 0;
     this.used += len + 1;
     this.insertSlot(hash, off);
     return off;

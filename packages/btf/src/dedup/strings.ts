@@ -6,7 +6,7 @@ import type { RawBtfExt } from "./btf-ext.js";
 import { BtfDedupError } from "./errors.js";
 import { STRING_WORDS, vlenOf } from "./kinds.js";
 import type { DedupState } from "./state.js";
-import { hashBytes, StringTable } from "./string-table.js";
+import { FNV_OFFSET, FNV_PRIME, hashBytes, StringTable } from "./string-table.js";
 
 export interface StringInputs {
   /** The string section of the BTF being deduplicated. */
@@ -21,7 +21,10 @@ export function dedupStrings(state: DedupState, input: StringInputs): Uint8Array
   const startStrOff = input.base ? input.base.strings.length : 0;
   const section = input.strings;
   const remapped = new Int32Array(section.length).fill(-1);
-  const out = StringTable.empty();
+  // The output never holds more than the input section (plus a leading NUL), so size it for that up front.
+  let nulCount = 0;
+  for (let i = 0; i < section.length; i++) if (section[i] === 0) nulCount++;
+  const out = StringTable.withCapacity(section.length + 1, nulCount + 1);
   // Without a base the section keeps its leading empty string at offset 0.
   if (!input.base) out.add(section, 0, 0, hashBytes(section, 0, 0));
 
@@ -30,8 +33,10 @@ export function dedupStrings(state: DedupState, input: StringInputs): Uint8Array
     const local = off - startStrOff;
     const known = remapped[local] as number;
     if (known >= 0) return known;
-    const end = section.indexOf(0, local); // the section ends with NUL (checked when parsed)
-    const hash = hashBytes(section, local, end);
+    // Find the terminating NUL (the section ends with one, checked when parsed) and hash on the way.
+    let end = local;
+    let hash = FNV_OFFSET;
+    for (let b = section[end] as number; b !== 0; b = section[++end] as number) hash = Math.imul(hash ^ b, FNV_PRIME);
     let result = input.base ? input.base.index.find(section, local, end, hash) : -1;
     if (result < 0) result = startStrOff + out.add(section, local, end, hash);
     remapped[local] = result;
