@@ -282,7 +282,7 @@ describe("dedup of malformed BTF", () => {
 });
 
 describe("dedup of fixture BTF (no tools needed)", () => {
-  const fixtureBtf = (name: string): Uint8Array => {
+  const fixtureSection = (name: string, section: string): Uint8Array => {
     const elf = new Uint8Array(readFileSync(new URL(`../../../../test/fixtures/${name}`, import.meta.url)));
     const view = new DataView(elf.buffer);
     const shoff = Number(view.getBigUint64(0x28, true));
@@ -291,12 +291,34 @@ describe("dedup of fixture BTF (no tools needed)", () => {
     for (let i = 0; i < shnum; i++) {
       const h = shoff + i * 64;
       const start = strOff + view.getUint32(h, true);
-      if (new TextDecoder().decode(elf.subarray(start, elf.indexOf(0, start))) !== ".BTF") continue;
+      if (new TextDecoder().decode(elf.subarray(start, elf.indexOf(0, start))) !== section) continue;
       const off = Number(view.getBigUint64(h + 0x18, true));
       return elf.slice(off, off + Number(view.getBigUint64(h + 0x20, true)));
     }
-    throw new Error(`no .BTF in ${name}`);
+    throw new Error(`no ${section} in ${name}`);
   };
+  const fixtureBtf = (name: string) => fixtureSection(name, ".BTF");
+
+  it("throws only BtfDedupError on corrupted fixture .BTF and .BTF.ext", () => {
+    const btf = fixtureBtf("core_task.bpf.o");
+    const btfExt = fixtureSection("core_task.bpf.o", ".BTF.ext");
+    const corrupt = (bytes: Uint8Array, edits: [number, number][]) => {
+      const out = bytes.slice();
+      for (const [at, value] of edits) out[at % out.length] = value;
+      return out;
+    };
+    const edits = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 });
+    fc.assert(
+      fc.property(edits, fc.boolean(), (e, inExt) => {
+        try {
+          dedupRawBtf(inExt ? btf : corrupt(btf, e), { btfExt: inExt ? corrupt(btfExt, e) : btfExt });
+        } catch (err) {
+          expect(err).toBeInstanceOf(BtfDedupError);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
 
   it("is stable: deduplicating the output again changes no type", () => {
     for (const name of ["core_task.bpf.o", "externs.bpf.o", "maps.bpf.o", "globals.bpf.o", "subprogs.bpf.o"]) {
