@@ -87,6 +87,7 @@ export async function run() {
     { what: "btf dedup: vmlinux (126k types, already deduped)", btf: vmlinux },
     { what: "btf dedup: core_task+externs+maps+globals concatenated", btf: concatRawBtf(fixtures) },
     { what: "btf dedup: vmlinux+those 4 fixtures concatenated", btf: concatRawBtf([vmlinux, ...fixtures]) },
+    { what: "btf dedup: vmlinux twice concatenated (253k types)", btf: concatRawBtf([vmlinux, vmlinux]) },
     {
       what: "btf dedup: those 4 fixtures as split BTF on vmlinux",
       btf: concatRawBtf(fixtures, vmlinux),

@@ -130,6 +130,12 @@ describeWith(["libbpf-dev", "vmlinux-btf"], "dedup matches libbpf on vmlinux BTF
     expectSameAsLibbpf(concatRawBtf([fixtureBtf("core_task.bpf.o"), fixtureBtf("externs.bpf.o")], base), { base });
   });
 
+  it("vmlinux twice (every kind, DECL_TAG/TYPE_TAG/ENUM64/FLOAT included, has an exact duplicate)", () => {
+    const v = vmlinux();
+    const { ours } = expectSameAsLibbpf(concatRawBtf([v, v]));
+    expect(parseRawBtf(ours.btf).typeStarts.length).toBeLessThan(parseRawBtf(v).typeStarts.length + 400);
+  });
+
   it("vmlinux + core_task + maps concatenated", () => {
     expectSameAsLibbpf(concatRawBtf([vmlinux(), fixtureBtf("core_task.bpf.o"), fixtureBtf("maps.bpf.o")]));
   });
