@@ -43,7 +43,7 @@ export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
     if (state.map[id] !== id) continue;
     const from = state.at(id);
     const len = recordWords(w, from);
-    out.set(w.subarray(from, from + len), at);
+    for (let i = 0; i < len; i++) out[at + i] = w[from + i] as number;
     // The words forEachTypeIdWord visits, unrolled for speed.
     const kind = state.kind(id);
     for (const off of fixed[kind] as readonly number[]) remapWord(at + off);

@@ -167,8 +167,14 @@ export function isEquivalent(
 /** One step of btf_dedup_is_equiv for a pair, without descending into children. */
 function comparePair(state: DedupState, candId: number, canonIdIn: number): number {
   const w = state.words;
-  if (state.resolve(candId) === state.resolve(canonIdIn)) return EQUIVALENT;
-  const canonId = state.resolveFwd(canonIdIn);
+  const map = state.map;
+  // Both ids are usually canonical or unprocessed: check that before following map chains.
+  const candMapped = map[candId] as number;
+  const canonMapped = map[canonIdIn] as number;
+  const candFinal = candMapped === candId || candMapped > MAX_TYPE_ID ? candId : state.resolve(candId);
+  const canonFinal = canonMapped === canonIdIn || canonMapped > MAX_TYPE_ID ? canonIdIn : state.resolve(canonIdIn);
+  if (candFinal === canonFinal) return EQUIVALENT;
+  const canonId = state.kinds[canonIdIn] === KIND_FWD ? state.resolveFwd(canonIdIn) : canonIdIn;
 
   const hypot = state.hypotMap[canonId] as number;
   if (hypot <= MAX_TYPE_ID) {
