@@ -1,0 +1,78 @@
+import { ElfError, hex } from "./errors.js";
+
+const TWO_POW_32 = 0x1_0000_0000;
+/** Largest high word of a u64 that still gives an exact JavaScript number (2^53 - 1 >> 32). */
+const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
+
+/**
+ * Bounds-checked, endianness-aware reads over a byte array. Every read checks its range first and throws an
+ * `ElfError` rather than letting DataView throw a RangeError. 64-bit fields come back as numbers: offsets and
+ * sizes in a file held in memory are far below 2^53, and a field that is not throws `value-too-large` instead of
+ * silently losing precision.
+ */
+export class ByteReader {
+  readonly bytes: Uint8Array;
+  readonly littleEndian: boolean;
+  readonly length: number;
+  private readonly view: DataView;
+
+  constructor(bytes: Uint8Array, littleEndian: boolean) {
+    this.bytes = bytes;
+    this.littleEndian = littleEndian;
+    this.length = bytes.byteLength;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Throws unless `[offset, offset + size)` lies inside the bytes. */
+  check(offset: number, size: number, what: string): void {
+    if (!(offset >= 0 && size >= 0 && offset + size <= this.length)) {
+      throw new ElfError(
+        "out-of-range",
+        `${what}: ${hex(offset)} + ${hex(size)} extends past end of file (size ${hex(this.length)})`,
+        { offset },
+      );
+    }
+  }
+
+  u8(offset: number, what = "u8"): number {
+    this.check(offset, 1, what);
+    return this.view.getUint8(offset);
+  }
+
+  u16(offset: number, what = "u16"): number {
+    this.check(offset, 2, what);
+    return this.view.getUint16(offset, this.littleEndian);
+  }
+
+  u32(offset: number, what = "u32"): number {
+    this.check(offset, 4, what);
+    return this.view.getUint32(offset, this.littleEndian);
+  }
+
+  /** Unsigned 64-bit field as an exact number; `value-too-large` above 2^53 - 1. */
+  u64(offset: number, what = "u64"): number {
+    this.check(offset, 8, what);
+    const [low, high] = this.words(offset);
+    if (high > MAX_SAFE_HIGH_WORD) {
+      throw new ElfError("value-too-large", `${what} at ${hex(offset)} does not fit 53 bits`, { offset });
+    }
+    return high * TWO_POW_32 + low;
+  }
+
+  /** Signed 64-bit field (RELA addends) as an exact number; `value-too-large` beyond ±(2^53 - 1). */
+  i64(offset: number, what = "i64"): number {
+    this.check(offset, 8, what);
+    const [low, high] = this.words(offset);
+    const value = (high | 0) * TWO_POW_32 + low;
+    if (!Number.isSafeInteger(value)) {
+      throw new ElfError("value-too-large", `${what} at ${hex(offset)} does not fit 53 bits`, { offset });
+    }
+    return value;
+  }
+
+  private words(offset: number): [low: number, high: number] {
+    const first = this.view.getUint32(offset, this.littleEndian);
+    const second = this.view.getUint32(offset + 4, this.littleEndian);
+    return this.littleEndian ? [first, second] : [second, first];
+  }
+}

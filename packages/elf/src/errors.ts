@@ -1,0 +1,66 @@
+/** What went wrong, so callers can branch without parsing messages. */
+export type ElfErrorCode =
+  | "truncated" // the file ends inside the ELF header or the section header table
+  | "bad-magic" // not an ELF file
+  | "bad-class" // not ELF64
+  | "bad-data" // EI_DATA is neither little- nor big-endian
+  | "bad-version" // EI_VERSION / e_version is not 1
+  | "bad-type" // e_type is not the expected one (ET_REL by default)
+  | "bad-machine" // e_machine is not the expected one (EM_BPF by default)
+  | "bad-header" // another header field is inconsistent (e_ehsize, e_shoff without sections ...)
+  | "out-of-range" // an offset, size or index points past the file, a table or a section
+  | "overlap" // two file regions (sections, headers) share bytes
+  | "bad-string" // a string offset past its table, or a string without its NUL terminator
+  | "bad-entsize" // sh_entsize/sh_size do not match the fixed entry size of the table
+  | "bad-link" // sh_link/sh_info points to an absent section, the wrong kind of section, or itself
+  | "value-too-large" // a 64-bit field does not fit a JavaScript number exactly (above 2^53)
+  | "unsupported" // valid ELF, but outside what this package handles (e.g. several symbol tables when writing)
+  | "bad-model"; // writeElf: the write model is inconsistent (dangling reference, bad size ...)
+
+/** A section an error is about. */
+export interface ElfErrorSection {
+  index: number;
+  name?: string;
+}
+
+export interface ElfErrorContext {
+  /** File offset the error is about (for writeElf: none). */
+  offset?: number;
+  section?: ElfErrorSection;
+  /** What a valid file would have had there. */
+  expected?: string | number;
+}
+
+/** The only error `@bpfkit/elf` throws. The message says what and where; the fields say it to code. */
+export class ElfError extends Error {
+  override readonly name = "ElfError";
+  readonly code: ElfErrorCode;
+  readonly offset: number | undefined;
+  readonly section: ElfErrorSection | undefined;
+  readonly expected: string | number | undefined;
+
+  constructor(code: ElfErrorCode, message: string, context: ElfErrorContext = {}) {
+    super(message);
+    this.code = code;
+    this.offset = context.offset;
+    this.section = context.section;
+    this.expected = context.expected;
+  }
+}
+
+/** `0x1f40`: offsets and sizes in messages are hex, like readelf prints them. */
+export function hex(value: number): string {
+  return `0x${value.toString(16)}`;
+}
+
+/** `section header 7 (.rel.text)` or `section header 7` when the name is not known yet. */
+export function describeSection(section: ElfErrorSection): string {
+  return section.name !== undefined && section.name !== ""
+    ? `section header ${section.index} (${section.name})`
+    : `section header ${section.index}`;
+}
+
+/** The `{ index, name }` of a section, for error context (not the whole section with its data). */
+export function sectionRef(section: { index: number; name?: string }): ElfErrorSection {
+  return section.name === undefined ? { index: section.index } : { index: section.index, name: section.name };
+}

@@ -1,0 +1,224 @@
+import type { ByteReader } from "./byte-reader.js";
+import {
+  ELF64_EHDR_SIZE,
+  ELF64_SHDR_SIZE,
+  SHF_INFO_LINK,
+  SHN_XINDEX,
+  SHT_NOBITS,
+  SHT_NULL,
+  SHT_REL,
+  SHT_RELA,
+  SHT_STRTAB,
+} from "./constants.js";
+import { describeSection, ElfError, hex } from "./errors.js";
+import type { RawElfHeader } from "./header.js";
+import { NO_NAMES, SectionStringTable } from "./strings.js";
+import type { ElfHeader, ElfSection } from "./types.js";
+
+const EMPTY = new Uint8Array(0);
+
+/** Section header fields before names are known. */
+interface RawSection {
+  index: number;
+  nameOffset: number;
+  type: number;
+  flags: number;
+  addr: number;
+  offset: number;
+  size: number;
+  link: number;
+  info: number;
+  addralign: number;
+  entsize: number;
+}
+
+function hasContents(type: number): boolean {
+  return type !== SHT_NOBITS && type !== SHT_NULL;
+}
+
+function readRawSection(reader: ByteReader, shoff: number, index: number): RawSection {
+  const at = shoff + index * ELF64_SHDR_SIZE;
+  const what = `section header ${index}`;
+  return {
+    index,
+    nameOffset: reader.u32(at, `${what} sh_name`),
+    type: reader.u32(at + 4, `${what} sh_type`),
+    flags: reader.u64(at + 8, `${what} sh_flags`),
+    addr: reader.u64(at + 16, `${what} sh_addr`),
+    offset: reader.u64(at + 24, `${what} sh_offset`),
+    size: reader.u64(at + 32, `${what} sh_size`),
+    link: reader.u32(at + 40, `${what} sh_link`),
+    info: reader.u32(at + 44, `${what} sh_info`),
+    addralign: reader.u64(at + 48, `${what} sh_addralign`),
+    entsize: reader.u64(at + 56, `${what} sh_entsize`),
+  };
+}
+
+function checkContentsInFile(section: { index: number; name?: string } & RawSection, fileSize: number): void {
+  if (!hasContents(section.type)) return;
+  if (section.offset + section.size > fileSize) {
+    throw new ElfError(
+      "out-of-range",
+      `${describeSection(section)}: contents extend past end of file (offset ${hex(section.offset)} + ${hex(section.size)} > size ${hex(fileSize)})`,
+      {
+        offset: section.offset,
+        section: { index: section.index, name: section.name },
+        expected: `<= ${hex(fileSize)}`,
+      },
+    );
+  }
+}
+
+/** A byte range of the file that belongs to exactly one thing. */
+interface Region {
+  start: number;
+  end: number;
+  label: string;
+  section?: ElfSection;
+}
+
+/** Rejects files where two sections, or a section and a header, share bytes (each table must be its own). */
+function checkNoOverlap(sections: readonly ElfSection[], shoff: number, shnum: number): void {
+  const regions: Region[] = [{ start: 0, end: ELF64_EHDR_SIZE, label: "ELF header" }];
+  if (shnum > 0) regions.push({ start: shoff, end: shoff + shnum * ELF64_SHDR_SIZE, label: "section header table" });
+  for (const section of sections) {
+    if (hasContents(section.type) && section.size > 0) {
+      regions.push({
+        start: section.offset,
+        end: section.offset + section.size,
+        label: describeSection(section),
+        section,
+      });
+    }
+  }
+  regions.sort((a, b) => a.start - b.start || a.end - b.end);
+  for (let i = 1; i < regions.length; i++) {
+    const previous = regions[i - 1]!;
+    const current = regions[i]!;
+    if (current.start < previous.end) {
+      const blamed = current.section ?? previous.section;
+      throw new ElfError(
+        "overlap",
+        `${current.label} [${hex(current.start)}, ${hex(current.end)}) overlaps ${previous.label} [${hex(previous.start)}, ${hex(previous.end)})`,
+        { offset: current.start, ...(blamed ? { section: { index: blamed.index, name: blamed.name } } : {}) },
+      );
+    }
+  }
+}
+
+/**
+ * Reads and validates the section header table: extended numbering, every section's contents inside the file,
+ * names, no overlaps, sh_link (and sh_info where it is a section index) naming an existing section.
+ */
+export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { header: ElfHeader; sections: ElfSection[] } {
+  const { rawShnum, rawShstrndx, ...fixed } = raw;
+  if (raw.shoff === 0) {
+    if (rawShnum !== 0) {
+      throw new ElfError("bad-header", `e_shnum is ${rawShnum} but e_shoff is 0`, { offset: 0x28 });
+    }
+    return { header: { ...fixed, shnum: 0, shstrndx: 0 }, sections: [] };
+  }
+  if (raw.shentsize !== ELF64_SHDR_SIZE) {
+    throw new ElfError("bad-entsize", `e_shentsize is ${raw.shentsize}, expected 64 for ELF64`, {
+      offset: 0x3a,
+      expected: ELF64_SHDR_SIZE,
+    });
+  }
+  const fileSize = reader.length;
+  if (raw.shoff + ELF64_SHDR_SIZE > fileSize) {
+    throw new ElfError(
+      "truncated",
+      `section header table at ${hex(raw.shoff)} starts past end of file (size ${hex(fileSize)})`,
+      { offset: raw.shoff },
+    );
+  }
+  // Extended numbering: counts that do not fit 16 bits live in section 0.
+  const first = readRawSection(reader, raw.shoff, 0);
+  const shnum = rawShnum === 0 ? first.size : rawShnum;
+  if (shnum === 0) {
+    throw new ElfError("bad-header", "e_shoff is set but e_shnum and section 0's sh_size are both 0", {
+      offset: 0x3c,
+    });
+  }
+  // The count is checked against the file length before anything is allocated from it.
+  if (raw.shoff + shnum * ELF64_SHDR_SIZE > fileSize) {
+    throw new ElfError(
+      "truncated",
+      `section header table: ${shnum} entries at ${hex(raw.shoff)} extend past end of file (${hex(raw.shoff)} + ${hex(shnum * ELF64_SHDR_SIZE)} > size ${hex(fileSize)})`,
+      { offset: raw.shoff, expected: `<= ${hex(fileSize)}` },
+    );
+  }
+  const shstrndx = rawShstrndx === SHN_XINDEX ? first.link : rawShstrndx;
+  if (shstrndx >= shnum) {
+    throw new ElfError("bad-link", `e_shstrndx ${shstrndx} is not a section (there are ${shnum})`, {
+      offset: 0x3e,
+      expected: `< ${shnum}`,
+    });
+  }
+
+  const rawSections: RawSection[] = new Array(shnum);
+  rawSections[0] = first;
+  for (let i = 1; i < shnum; i++) rawSections[i] = readRawSection(reader, raw.shoff, i);
+
+  // Section names come from e_shstrndx, which must be a string table inside the file.
+  let names: { get(offset: number): string } = NO_NAMES;
+  if (shstrndx !== 0) {
+    const table = rawSections[shstrndx]!;
+    if (table.type !== SHT_STRTAB) {
+      throw new ElfError("bad-link", `e_shstrndx ${shstrndx} is not a string table (sh_type ${table.type})`, {
+        offset: 0x3e,
+        section: { index: shstrndx },
+        expected: "SHT_STRTAB",
+      });
+    }
+    checkContentsInFile(table, fileSize);
+    names = new SectionStringTable(toSection(reader, table, ""));
+  }
+
+  const sections: ElfSection[] = new Array(shnum);
+  for (let i = 0; i < shnum; i++) {
+    const section = rawSections[i]!;
+    const name = i === 0 && section.type === SHT_NULL ? "" : names.get(section.nameOffset);
+    checkContentsInFile({ ...section, name }, fileSize);
+    sections[i] = toSection(reader, section, name);
+  }
+  checkNoOverlap(sections, raw.shoff, shnum);
+  for (const section of sections) checkLinks(section, shnum, raw.shoff + section.index * ELF64_SHDR_SIZE);
+  return { header: { ...fixed, shnum, shstrndx }, sections };
+}
+
+function toSection(reader: ByteReader, raw: RawSection, name: string): ElfSection {
+  return {
+    ...raw,
+    name,
+    data: hasContents(raw.type) ? reader.bytes.subarray(raw.offset, raw.offset + raw.size) : EMPTY,
+  };
+}
+
+function checkLinks(section: ElfSection, shnum: number, headerOffset: number): void {
+  // Section 0 carries the extended counts in sh_link/sh_size, not references.
+  if (section.index === 0) return;
+  if (section.link >= shnum) {
+    throw new ElfError(
+      "bad-link",
+      `${describeSection(section)}: sh_link ${section.link} is not a section (there are ${shnum})`,
+      {
+        offset: headerOffset + 40,
+        section: { index: section.index, name: section.name },
+        expected: `< ${shnum}`,
+      },
+    );
+  }
+  const infoIsSection = section.type === SHT_REL || section.type === SHT_RELA || (section.flags & SHF_INFO_LINK) !== 0;
+  if (infoIsSection && section.info >= shnum) {
+    throw new ElfError(
+      "bad-link",
+      `${describeSection(section)}: sh_info ${section.info} is not a section (there are ${shnum})`,
+      {
+        offset: headerOffset + 44,
+        section: { index: section.index, name: section.name },
+        expected: `< ${shnum}`,
+      },
+    );
+  }
+}

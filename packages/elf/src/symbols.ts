@@ -1,0 +1,117 @@
+import type { ByteReader } from "./byte-reader.js";
+import { ELF64_SYM_SIZE, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SHT_STRTAB, SHT_SYMTAB_SHNDX } from "./constants.js";
+import { describeSection, ElfError, hex, sectionRef } from "./errors.js";
+import { SectionStringTable } from "./strings.js";
+import type { ElfSection, ElfStringTable, ElfSymbol, ElfSymbolTable } from "./types.js";
+
+/**
+ * Checks that a table section has the fixed entry size and a whole number of entries, and returns that number.
+ * The count comes from a size already checked against the file, so it can size an array safely.
+ */
+export function entryCount(section: ElfSection, entrySize: number, headerOffset: number): number {
+  if (section.entsize !== entrySize) {
+    throw new ElfError(
+      "bad-entsize",
+      `${describeSection(section)}: sh_entsize is ${section.entsize}, expected ${entrySize}`,
+      { offset: headerOffset + 56, section: sectionRef(section), expected: entrySize },
+    );
+  }
+  if (section.size % entrySize !== 0) {
+    throw new ElfError(
+      "bad-entsize",
+      `${describeSection(section)}: sh_size ${hex(section.size)} is not a multiple of the entry size ${entrySize}`,
+      { offset: headerOffset + 32, section: sectionRef(section), expected: `multiple of ${entrySize}` },
+    );
+  }
+  return section.size / entrySize;
+}
+
+/** The SHT_SYMTAB_SHNDX section that extends `table`, if any, as one u32 per symbol. */
+function findExtendedIndices(
+  reader: ByteReader,
+  sections: readonly ElfSection[],
+  table: ElfSection,
+  symbolCount: number,
+  shoff: number,
+): ((symbol: number) => number) | undefined {
+  const extension = sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === table.index);
+  if (!extension) return undefined;
+  const count = entryCount(extension, 4, shoff + extension.index * 64);
+  if (count !== symbolCount) {
+    throw new ElfError(
+      "bad-entsize",
+      `${describeSection(extension)}: has ${count} entries but ${describeSection(table)} has ${symbolCount} symbols`,
+      { offset: extension.offset, section: sectionRef(extension), expected: symbolCount },
+    );
+  }
+  return (symbol) => reader.u32(extension.offset + symbol * 4, `${describeSection(extension)} entry ${symbol}`);
+}
+
+/** Reads a SHT_SYMTAB/SHT_DYNSYM section, resolving names, SHN_XINDEX and defining sections. */
+export function readSymbolTable(
+  reader: ByteReader,
+  sections: readonly ElfSection[],
+  table: ElfSection,
+  shoff: number,
+): ElfSymbolTable {
+  const headerOffset = shoff + table.index * 64;
+  const count = entryCount(table, ELF64_SYM_SIZE, headerOffset);
+  const stringSection = sections[table.link]!;
+  if (table.link === table.index || stringSection.type !== SHT_STRTAB) {
+    throw new ElfError(
+      "bad-link",
+      `${describeSection(table)}: sh_link ${table.link} must name a string table, not ${table.link === table.index ? "itself" : `${describeSection(stringSection)} (sh_type ${stringSection.type})`}`,
+      { offset: headerOffset + 40, section: sectionRef(table), expected: "SHT_STRTAB" },
+    );
+  }
+  if (table.info > count) {
+    throw new ElfError(
+      "out-of-range",
+      `${describeSection(table)}: sh_info (first non-local symbol) is ${table.info} but there are only ${count} symbols`,
+      { offset: headerOffset + 44, section: sectionRef(table), expected: `<= ${count}` },
+    );
+  }
+  const strings: ElfStringTable = new SectionStringTable(stringSection);
+  const extended = findExtendedIndices(reader, sections, table, count, shoff);
+  const symbols: ElfSymbol[] = new Array(count);
+  for (let index = 0; index < count; index++) {
+    const at = table.offset + index * ELF64_SYM_SIZE;
+    const what = `${describeSection(table)} symbol ${index}`;
+    const nameOffset = reader.u32(at, what);
+    const info = reader.u8(at + 4, what);
+    const other = reader.u8(at + 5, what);
+    const storedShndx = reader.u16(at + 6, what);
+    let shndx = storedShndx;
+    if (storedShndx === SHN_XINDEX) {
+      if (!extended) {
+        throw new ElfError("bad-link", `${what}: st_shndx is SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, {
+          offset: at + 6,
+          section: sectionRef(table),
+        });
+      }
+      shndx = extended(index);
+    }
+    const isReal = shndx !== SHN_UNDEF && (storedShndx === SHN_XINDEX || shndx < SHN_LORESERVE);
+    if (isReal && shndx >= sections.length) {
+      throw new ElfError(
+        "out-of-range",
+        `${what}: section index ${shndx} is not a section (there are ${sections.length})`,
+        { offset: at + 6, section: sectionRef(table), expected: `< ${sections.length}` },
+      );
+    }
+    symbols[index] = {
+      index,
+      name: nameOffset === 0 ? "" : strings.get(nameOffset),
+      nameOffset,
+      value: reader.u64(at + 8, what),
+      size: reader.u64(at + 16, what),
+      type: info & 0xf,
+      binding: info >> 4,
+      visibility: other & 3,
+      other,
+      shndx,
+      section: isReal ? sections[shndx] : undefined,
+    };
+  }
+  return { section: table, strings, symbols, firstNonLocal: table.info };
+}
