@@ -8,8 +8,11 @@ import { type CoreBtf, essentialName, kindString, kindsCoreCompatible } from "./
 
 /** Lookup of type ids by essential name, ascending. Implementations may index lazily. */
 export interface EssentialNameIndex {
-  /** Ids (from `btf.firstOwnId` on, ascending) whose essential name is `name`. */
-  idsWithEssentialName(name: string): readonly number[];
+  /**
+   * Ids (from `btf.firstOwnId` on, ascending) whose essential name is `name`. Must include every such id whose
+   * kind is CO-RE-compatible with `kind` (the local type's kind); others may be included or not.
+   */
+  idsWithEssentialName(name: string, kind: number): readonly number[];
 }
 
 /** A target BTF the engine can search: the type view plus its name index. */
@@ -39,7 +42,7 @@ export interface CoreCandidate {
 export function scanEssentialNameIndex(btf: CoreBtf): EssentialNameIndex {
   let byName: Map<string, number[]> | undefined;
   return {
-    idsWithEssentialName(name: string): readonly number[] {
+    idsWithEssentialName(name: string, _kind: number): readonly number[] {
       if (!byName) {
         byName = new Map();
         for (let id = btf.firstOwnId; id < btf.typeCount; id++) {
@@ -75,7 +78,7 @@ function addCandidates(
 ): void {
   const localKind = local.kind(localId);
   const localName = local.nameOf(localId);
-  for (const id of target.index.idsWithEssentialName(localEssential)) {
+  for (const id of target.index.idsWithEssentialName(localEssential, localKind)) {
     if (id < target.btf.firstOwnId || id >= target.btf.typeCount) continue;
     const kind = target.btf.kind(id);
     if (!kindsCoreCompatible(kind, localKind)) continue;
