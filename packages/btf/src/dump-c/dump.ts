@@ -1,0 +1,76 @@
+// Whole-BTF C dump, the text of `bpftool btf dump file F format c` (bpftool 7.1 / libbpf 1.1): a vmlinux.h style
+// header guard and preserve_access_index pragma, then every type id from 1 up through libbpf's per-type
+// "order, then emit" step, then the footer. Output is produced in chunks of at least 64 KiB.
+import { emitType } from "./emit.js";
+import { BtfDumpError } from "./errors.js";
+import { guessPointerSize } from "./layout.js";
+import { orderType } from "./order.js";
+import { DumpState } from "./state.js";
+import type { TypeTable } from "./type-table.js";
+
+export const VMLINUX_HEADER =
+  "#ifndef __VMLINUX_H__\n" +
+  "#define __VMLINUX_H__\n" +
+  "\n" +
+  "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n" +
+  "#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n" +
+  "#endif\n\n";
+
+export const VMLINUX_FOOTER =
+  "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n" +
+  "#pragma clang attribute pop\n" +
+  "#endif\n" +
+  "\n" +
+  "#endif /* __VMLINUX_H__ */\n";
+
+/** Chunks handed out by the streaming dump are at least this long (except the last). */
+export const CHUNK_SIZE = 64 * 1024;
+
+export interface DumpCOptions {
+  /**
+   * Pointer size in bytes. Default: the size of the BTF's `long` (libbpf's guess), else 8. An ELF object's
+   * class decides it for libbpf (ELF64: 8), so pass 8 for objects whose BTF has no `long`.
+   */
+  readonly pointerSize?: 4 | 8;
+  /** Dump only these types (and what they need), in this order, like `bpftool btf dump ... root_id N`. */
+  readonly rootIds?: readonly number[];
+  /** Write bpftool's `__VMLINUX_H__` header and footer around the types (default true). */
+  readonly vmlinuxGuard?: boolean;
+}
+
+/** Yields the dump as text chunks of at least {@link CHUNK_SIZE} characters (the last may be shorter). */
+export function* dumpTableAsCChunks(table: TypeTable, options: DumpCOptions = {}): Generator<string, void, void> {
+  const pointerSize = options.pointerSize ?? (guessPointerSize(table) || 8);
+  const st = new DumpState(table, pointerSize);
+  const guard = options.vmlinuxGuard !== false;
+  if (guard) st.out = VMLINUX_HEADER;
+  const roots = options.rootIds;
+  const count = roots ? roots.length : table.count - 1;
+  for (let i = 0; i < count; i++) {
+    dumpOne(st, roots ? roots[i]! : i + 1);
+    if (st.out.length >= CHUNK_SIZE) {
+      yield st.out;
+      st.out = "";
+    }
+  }
+  if (guard) st.out += VMLINUX_FOOTER;
+  if (st.out.length > 0) yield st.out;
+}
+
+/** The whole dump as one string. */
+export function dumpTableAsC(table: TypeTable, options: DumpCOptions = {}): string {
+  const chunks: string[] = [];
+  for (const chunk of dumpTableAsCChunks(table, options)) chunks.push(chunk);
+  return chunks.join("");
+}
+
+/** libbpf btf_dump__dump_type: order the type's dependencies, then emit what the ordering queued. */
+function dumpOne(st: DumpState, id: number): void {
+  if (!(Number.isInteger(id) && id >= 0 && id < st.table.count)) {
+    throw new BtfDumpError("BAD_ID", `no type with id ${id}`);
+  }
+  st.queue.length = 0;
+  orderType(st, id, false);
+  const queue = st.queue;
+  for (let i = 0; i < queue.length; i++) emitType(st, queue[i]!, 0);
+}

@@ -1,0 +1,11 @@
+// C dumper: the text of `bpftool btf dump file F format c` (bpftool 7.1 / libbpf 1.1), byte for byte.
+export {
+  CHUNK_SIZE,
+  type DumpCOptions,
+  dumpTableAsC,
+  dumpTableAsCChunks,
+  VMLINUX_FOOTER,
+  VMLINUX_HEADER,
+} from "./dump.js";
+export { BtfDumpError, type BtfDumpErrorCode } from "./errors.js";
+export { TypeTable, type TypeTableInput } from "./type-table.js";
