@@ -1,0 +1,348 @@
+import { describe, expect, it } from "vitest";
+import { loadFixture } from "../test-support/fixtures.js";
+import { parseElf } from "./elf-file.js";
+import { ElfError, type ElfErrorCode } from "./errors.js";
+import type { ParseOptions } from "./types.js";
+
+// Hand-made corruptions of a real clang object, one per error class: each must give an ElfError with the right
+// code and the file offset it is about.
+
+const original = loadFixture("xdp_parse.bpf.o");
+const originalBe = loadFixture("xdp_parse.bpfeb.o");
+const parsed = parseElf(original);
+const shoff = parsed.header.shoff;
+
+/** File offset of a field of a section header, found by section name. */
+function shdrField(name: string, field: number): number {
+  const section = parsed.sections.find((s) => s.name === name);
+  if (!section) throw new Error(`fixture has no ${name}`);
+  return shoff + section.index * 64 + field;
+}
+const SH_NAME = 0;
+const SH_TYPE = 4;
+const SH_OFFSET = 24;
+const SH_SIZE = 32;
+const SH_LINK = 40;
+const SH_INFO = 44;
+const SH_ENTSIZE = 56;
+
+function corrupt(edit: (view: DataView, bytes: Uint8Array) => void, from = original): Uint8Array {
+  const bytes = from.slice();
+  edit(new DataView(bytes.buffer), bytes);
+  return bytes;
+}
+
+function parseError(bytes: Uint8Array, options?: ParseOptions): ElfError {
+  try {
+    parseElf(bytes, options);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ElfError);
+    return err as ElfError;
+  }
+  throw new Error("parseElf accepted a corrupt file");
+}
+
+function expectError(bytes: Uint8Array, code: ElfErrorCode, offset?: number, options?: ParseOptions): ElfError {
+  const err = parseError(bytes, options);
+  expect({ code: err.code, offset: err.offset }).toEqual({ code, offset: offset ?? err.offset });
+  expect(err.name).toBe("ElfError");
+  return err;
+}
+
+describe("ELF header", () => {
+  it("truncated", () => {
+    expectError(original.subarray(0, 2), "truncated", 0);
+    expectError(original.subarray(0, 40), "truncated", 0);
+    expectError(new Uint8Array(0), "truncated", 0);
+  });
+  it("bad-magic", () =>
+    expectError(
+      corrupt((v) => v.setUint8(1, 0x45 ^ 1)),
+      "bad-magic",
+      0,
+    ));
+  it("bad-class (ELF32)", () =>
+    expectError(
+      corrupt((v) => v.setUint8(4, 1)),
+      "bad-class",
+      4,
+    ));
+  it("bad-data", () =>
+    expectError(
+      corrupt((v) => v.setUint8(5, 3)),
+      "bad-data",
+      5,
+    ));
+  it("bad-version", () => {
+    expectError(
+      corrupt((v) => v.setUint8(6, 0)),
+      "bad-version",
+      6,
+    );
+    expectError(
+      corrupt((v) => v.setUint32(0x14, 2, true)),
+      "bad-version",
+      0x14,
+    );
+  });
+  it("bad-machine, unless the caller asks for another machine", () => {
+    const x86 = corrupt((v) => v.setUint16(0x12, 62, true));
+    const err = expectError(x86, "bad-machine", 0x12);
+    expect(err.expected).toBe(247);
+    expect(parseElf(x86, { machine: "any" }).header.machine).toBe(62);
+    expect(parseElf(x86, { machine: 62 }).sections.length).toBe(parsed.sections.length);
+    expectError(original, "bad-machine", 0x12, { machine: 62 });
+  });
+  it("bad-type (not ET_REL)", () => {
+    const exec = corrupt((v) => v.setUint16(0x10, 2, true));
+    expectError(exec, "bad-type", 0x10);
+    expect(parseElf(exec, { type: "any" }).header.type).toBe(2);
+  });
+  it("bad-header (e_ehsize)", () =>
+    expectError(
+      corrupt((v) => v.setUint16(0x34, 52, true)),
+      "bad-header",
+      0x34,
+    ));
+  it("bad-entsize (e_shentsize)", () =>
+    expectError(
+      corrupt((v) => v.setUint16(0x3a, 40, true)),
+      "bad-entsize",
+      0x3a,
+    ));
+  it("value-too-large (e_shoff above 2^53)", () =>
+    expectError(
+      corrupt((v) => v.setUint32(0x2c, 0x0100_0000, true)),
+      "value-too-large",
+      0x28,
+    ));
+});
+
+describe("section header table", () => {
+  it("truncated file: the table extends past the end", () => {
+    const err = expectError(original.subarray(0, original.length - 100), "truncated", shoff);
+    expect(err.message).toMatch(/extend past end of file/);
+    expectError(
+      corrupt((v) => v.setBigUint64(0x28, BigInt(original.length), true)),
+      "truncated",
+    );
+  });
+  it("e_shnum too large for the file is rejected before allocating", () =>
+    expectError(
+      corrupt((v) => v.setUint16(0x3c, 0xfeff, true)),
+      "truncated",
+      shoff,
+    ));
+  it("extended count (e_shnum 0) taken from section 0, checked against the file", () => {
+    const err = expectError(
+      corrupt((v) => {
+        v.setUint16(0x3c, 0, true);
+        v.setUint32(shoff + SH_SIZE, 2 ** 31, true);
+      }),
+      "truncated",
+      shoff,
+    );
+    expect(err.message).toContain("2147483648 entries");
+  });
+  it("e_shstrndx past the table or not a string table", () => {
+    expectError(
+      corrupt((v) => v.setUint16(0x3e, 200, true)),
+      "bad-link",
+      0x3e,
+    );
+    const text = parsed.sectionByName(".text")!.index;
+    expectError(
+      corrupt((v) => v.setUint16(0x3e, text, true)),
+      "bad-link",
+      0x3e,
+    );
+  });
+  it("out-of-range: section contents past the end of the file, with section and offsets in the message", () => {
+    const rel = parsed.sectionByName(".relxdp")!;
+    const err = expectError(
+      corrupt((v) => v.setUint32(shdrField(".relxdp", SH_SIZE), 0x10000, true)),
+      "out-of-range",
+      rel.offset,
+    );
+    expect(err.section).toEqual({ index: rel.index, name: ".relxdp" });
+    expect(err.message).toBe(
+      `section header ${rel.index} (.relxdp): contents extend past end of file (offset 0x${rel.offset.toString(16)} + 0x10000 > size 0x${original.length.toString(16)})`,
+    );
+  });
+  it("overlap: two sections sharing bytes", () => {
+    const text = parsed.sectionByName(".text")!;
+    const err = expectError(
+      corrupt((v) => v.setUint32(shdrField("xdp", SH_OFFSET), text.offset + 8, true)),
+      "overlap",
+    );
+    expect(err.message).toMatch(/overlaps/);
+    // A section on top of the section header table.
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".text", SH_OFFSET), shoff, true)),
+      "overlap",
+      shoff,
+    );
+  });
+  it("bad-string: a section name past the name table or without a terminator", () => {
+    const strtab = parsed.sectionByName(".strtab")!;
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".text", SH_NAME), strtab.size + 5, true)),
+      "bad-string",
+    );
+    const unterminated = corrupt((_v, b) =>
+      b.fill(0x41, strtab.offset + strtab.size - 12, strtab.offset + strtab.size),
+    );
+    const err = expectError(unterminated, "bad-string");
+    expect(err.message).toMatch(/no NUL terminator/);
+  });
+  it("bad-link: sh_link / sh_info naming no section", () => {
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".relxdp", SH_LINK), 999, true)),
+      "bad-link",
+      shdrField(".relxdp", SH_LINK),
+    );
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".relxdp", SH_INFO), 999, true)),
+      "bad-link",
+      shdrField(".relxdp", SH_INFO),
+    );
+  });
+});
+
+describe("symbol table", () => {
+  it("bad-entsize", () => {
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".symtab", SH_ENTSIZE), 16, true)),
+      "bad-entsize",
+      shdrField(".symtab", SH_ENTSIZE),
+    );
+    const size = parsed.sectionByName(".symtab")!.size;
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".symtab", SH_SIZE), size - 4, true)),
+      "bad-entsize",
+      shdrField(".symtab", SH_SIZE),
+    );
+  });
+  it("bad-link: a symtab linked to itself or to a non-string table", () => {
+    const symtab = parsed.sectionByName(".symtab")!.index;
+    const err = expectError(
+      corrupt((v) => v.setUint32(shdrField(".symtab", SH_LINK), symtab, true)),
+      "bad-link",
+    );
+    expect(err.message).toMatch(/itself/);
+    const text = parsed.sectionByName(".text")!.index;
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".symtab", SH_LINK), text, true)),
+      "bad-link",
+    );
+  });
+  it("out-of-range: sh_info (first global) past the symbols", () =>
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".symtab", SH_INFO), 1000, true)),
+      "out-of-range",
+    ));
+  it("out-of-range: a symbol's section index past the table", () => {
+    const symtab = parsed.sectionByName(".symtab")!;
+    const at = symtab.offset + 4 * 24 + 6; // parse_ipv4
+    expectError(
+      corrupt((v) => v.setUint16(at, 500, true)),
+      "out-of-range",
+      at,
+    );
+  });
+  it("bad-link: SHN_XINDEX without a SHT_SYMTAB_SHNDX section", () => {
+    const at = parsed.sectionByName(".symtab")!.offset + 4 * 24 + 6;
+    expectError(
+      corrupt((v) => v.setUint16(at, 0xffff, true)),
+      "bad-link",
+      at,
+    );
+  });
+  it("bad-string: a symbol name past the string table", () => {
+    const at = parsed.sectionByName(".symtab")!.offset + 4 * 24;
+    expectError(
+      corrupt((v) => v.setUint32(at, 0xffff, true)),
+      "bad-string",
+    );
+  });
+  it("value-too-large: a symbol value above 2^53", () => {
+    const at = parsed.sectionByName(".symtab")!.offset + 4 * 24 + 8;
+    expectError(
+      corrupt((v) => v.setBigUint64(at, 2n ** 60n, true)),
+      "value-too-large",
+      at,
+    );
+  });
+});
+
+describe("relocations", () => {
+  const rel = parsed.sectionByName(".relxdp")!;
+  it("bad-entsize", () => {
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".relxdp", SH_ENTSIZE), 24, true)),
+      "bad-entsize",
+    );
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".relxdp", SH_SIZE), rel.size - 8, true)),
+      "bad-entsize",
+    );
+  });
+  it("bad-link: sh_link not a symbol table, sh_info zero or itself", () => {
+    const text = parsed.sectionByName(".text")!.index;
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".relxdp", SH_LINK), text, true)),
+      "bad-link",
+    );
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".relxdp", SH_LINK), rel.index, true)),
+      "bad-link",
+    );
+    expectError(
+      corrupt((v) => v.setUint32(shdrField(".relxdp", SH_INFO), 0, true)),
+      "bad-link",
+    );
+    const err = expectError(
+      corrupt((v) => v.setUint32(shdrField(".relxdp", SH_INFO), rel.index, true)),
+      "bad-link",
+    );
+    expect(err.section).toEqual({ index: rel.index, name: ".relxdp" });
+  });
+  it("out-of-range: symbol index past the symbol table", () => {
+    const at = rel.offset + 8;
+    expectError(
+      corrupt((v) => v.setUint32(at + 4, 5000, true)),
+      "out-of-range",
+      at,
+    );
+  });
+  it("out-of-range: offset past the target section", () =>
+    expectError(
+      corrupt((v) => v.setUint32(rel.offset, 0x10000, true)),
+      "out-of-range",
+      rel.offset,
+    ));
+  it("big-endian files are checked the same way", () => {
+    const be = parseElf(originalBe);
+    const relBe = be.sectionByName(".relxdp")!;
+    const at = relBe.offset + 8; // r_info high word (symbol) comes first in big-endian
+    expectError(
+      corrupt((v) => v.setUint32(at, 5000, false), originalBe),
+      "out-of-range",
+      at,
+    );
+    expectError(
+      corrupt((v) => v.setUint32(0x14, 2, false), originalBe),
+      "bad-version",
+      0x14,
+    );
+  });
+});
+
+it("the section type decides what is read: a corrupt type turns a symtab into opaque bytes", () => {
+  // Not an error: readelf accepts it too. Relocations that pointed at it now have no symbol table.
+  const err = expectError(
+    corrupt((v) => v.setUint32(shdrField(".symtab", SH_TYPE), 1, true)),
+    "bad-link",
+  );
+  expect(err.message).toMatch(/must name a symbol table/);
+});
