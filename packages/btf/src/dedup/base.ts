@@ -54,7 +54,11 @@ export function candidateHash(w: Uint32Array, at: number): number {
 
 /** Parses, validates and indexes a raw base BTF. */
 export function prepareDedupBase(base: Uint8Array): DedupBase {
-  const raw = parseRawBtf(base, undefined, "base .BTF");
+  return indexDedupBase(parseRawBtf(base, undefined, "base .BTF"));
+}
+
+/** Indexes an already validated base BTF. */
+export function indexDedupBase(raw: RawBtf): DedupBase {
   const hashes: number[] = [];
   for (const at of raw.typeStarts) hashes.push(candidateHash(raw.words, at));
   return { raw, hashes, strings: StringTable.ofSection(raw.strings) };

@@ -53,11 +53,17 @@ export function dedupRawBtf(btf: Uint8Array, options: DedupRawOptions = {}): Ded
   const prepared = options.base instanceof Uint8Array ? prepareDedupBase(options.base) : options.base;
   const base = prepared?.raw;
   const baseShape = base ? { typeIdCount: 1 + base.typeStarts.length, stringLength: base.strings.length } : undefined;
-  const split = parseRawBtf(btf, baseShape);
-  const ext = options.btfExt ? parseRawBtfExt(options.btfExt) : undefined;
+  return dedupParsed(parseRawBtf(btf, baseShape), prepared, options.btfExt);
+}
 
-  const { words, starts } = joinTypes(base, split);
-  const state = new DedupState(words, starts, baseShape ? baseShape.typeIdCount : 1);
+/**
+ * The passes, on an already validated BTF (type ids and string offsets in range, known kinds, whole records).
+ * `split.words` is not modified.
+ */
+export function dedupParsed(split: RawBtf, prepared: DedupBase | undefined, btfExt?: Uint8Array): DedupRawResult {
+  const ext = btfExt ? parseRawBtfExt(btfExt) : undefined;
+  const { words, starts } = joinTypes(prepared?.raw, split);
+  const state = new DedupState(words, starts, prepared ? 1 + prepared.raw.typeStarts.length : 1);
   // Base types go into the candidate index as they are: split types dedup against them.
   if (prepared) {
     prepared.hashes.forEach((hash, i) => {
