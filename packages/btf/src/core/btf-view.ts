@@ -59,6 +59,8 @@ export interface CoreBtf {
   intEncoding(id: number): number;
   /** INT bit offset (deprecated bitfield-like ints). */
   intOffset(id: number): number;
+  /** INT width in bits. */
+  intBits(id: number): number;
   enumValueName(id: number, index: number): string;
   /**
    * Enumerator value: for ENUM the stored 32-bit value read as signed (as libbpf's `__s32 val`), for ENUM64 the

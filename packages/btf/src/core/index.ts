@@ -10,6 +10,7 @@ export {
   resolveSize,
   skipModsAndTypedefs,
 } from "./btf-view.js";
+export { type MinCoreBtfInput, minimizeCoreBtf } from "./btfgen.js";
 export type { CoreReloResult } from "./calc.js";
 export {
   type CoreCandidate,

@@ -1,0 +1,100 @@
+// gen min_core_btf (BTFGen) vs `bpftool gen min_core_btf`, and the property that matters: relocating against the
+// minimal BTF gives the same instructions as against the full kernel BTF.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { minimizeCoreBtf, RawCoreBtf, rawNameIndex, relocateCore } from "../packages/btf/src/core/index.js";
+import { customTargets, fixturesDir, readObject, scratchDir, vmlinuxBtf, vmlinuxTargets } from "./core-support.js";
+import { describeWith } from "./support/env.js";
+
+const OBJECTS = ["core_task.bpf.o", "core_kernel.bpf.o"];
+
+/** Kind and name of every type, in id order, as bpftool prints them. */
+function kindsAndNames(path: string): string[] {
+  const dump = JSON.parse(execFileSync("bpftool", ["-j", "btf", "dump", "file", path], { encoding: "utf8" })) as {
+    types: { kind: string; name: string }[];
+  };
+  return dump.types.map((t) => `${t.kind} ${t.name}`);
+}
+
+describeWith(["bpftool", "vmlinux-btf"], "gen min_core_btf", () => {
+  it("is byte-identical to bpftool gen min_core_btf for the kernel CO-RE fixtures", () => {
+    const vmlinux = vmlinuxBtf();
+    const inputs = OBJECTS.map((name) => {
+      const object = readObject(join(fixturesDir, name));
+      return { name, btf: object.btf, sections: object.coreSections };
+    });
+    const ours = minimizeCoreBtf(vmlinux, inputs, rawNameIndex(vmlinux));
+    const theirsPath = join(scratchDir(), "min.btf");
+    execFileSync("bpftool", [
+      "gen",
+      "min_core_btf",
+      "/sys/kernel/btf/vmlinux",
+      theirsPath,
+      ...OBJECTS.map((o) => join(fixturesDir, o)),
+    ]);
+    const theirs = new Uint8Array(readFileSync(theirsPath));
+    const oursPath = join(scratchDir(), "ours.btf");
+    execFileSync("sh", ["-c", `cat > ${oursPath}`], { input: ours });
+    expect(kindsAndNames(oursPath)).toEqual(kindsAndNames(theirsPath));
+    expect(Buffer.from(ours).equals(Buffer.from(theirs))).toBe(true);
+  });
+
+  it("relocating against the minimal BTF gives the instructions of the full BTF (type ids aside)", () => {
+    for (const name of OBJECTS) {
+      const object = readObject(join(fixturesDir, name));
+      const minimal = minimizeCoreBtf(vmlinuxBtf(), [{ name, btf: object.btf, sections: object.coreSections }]);
+      expect(minimal.length).toBeLessThan(20_000);
+      const options = { localBtf: object.btf, sections: object.coreSections, programs: object.programs };
+      const full = relocateCore({ ...options, targets: vmlinuxTargets() });
+      const small = relocateCore({ ...options, targets: customTargets(minimal) });
+      expect(small.relocations.map((r) => r.poisoned)).toEqual(full.relocations.map((r) => r.poisoned));
+      // TYPE_ID_TARGET necessarily differs (ids of the minimal BTF); everything else must match bit for bit.
+      const typeIdSlots = new Set(
+        full.relocations.filter((r) => r.kindName === "target_type_id").map((r) => `${r.program}:${r.insnIndex}`),
+      );
+      full.insns.forEach((bytes, p) => {
+        for (let i = 0; i < bytes.length / 8; i++) {
+          const key = `${object.programs[p]!.name}:${i}`;
+          if (typeIdSlots.has(key)) {
+            i++;
+            continue;
+          }
+          expect(Buffer.from(small.insns[p]!.subarray(i * 8, i * 8 + 8)).toString("hex"), key).toBe(
+            Buffer.from(bytes.subarray(i * 8, i * 8 + 8)).toString("hex"),
+          );
+        }
+      });
+      // The minimal BTF is itself valid input for our reader.
+      expect(new RawCoreBtf(minimal).typeCount).toBeGreaterThan(1);
+    }
+  });
+});
+
+describeWith(["bpftool", "clang"], "gen min_core_btf on a non-kernel target", () => {
+  it("fails like bpftool when a relocation cannot be resolved (ambiguous flavors, 60-bit straddling bitfield)", async () => {
+    const { compileFixture } = await import("./core-support.js");
+    const { CoreRelocationError } = await import("../packages/btf/src/core/index.js");
+    for (const source of ["core_flavors.bpf.c", "core_layouts.bpf.c"]) {
+      const objectPath = join(fixturesDir, source.replace(/\.c$/, ".o"));
+      const targetPath = compileFixture(source, ["TARGET"]);
+      const target = readObject(targetPath).btf;
+      const object = readObject(objectPath);
+      expect(() => minimizeCoreBtf(target, [{ name: source, btf: object.btf, sections: object.coreSections }])).toThrow(
+        CoreRelocationError,
+      );
+      const run = (() => {
+        try {
+          execFileSync("bpftool", ["gen", "min_core_btf", targetPath, join(scratchDir(), "x.btf"), objectPath], {
+            stdio: "pipe",
+          });
+          return 0;
+        } catch {
+          return 1;
+        }
+      })();
+      expect(run).toBe(1);
+    }
+  });
+});
