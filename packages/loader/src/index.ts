@@ -1,1 +1,25 @@
-export {};
+// @bpfkit/loader: BPF object loading (pure). For now: the Backend interface that kernel and VM implement.
+export type {
+  Backend,
+  BtfInfo,
+  BtfLoadAttrs,
+  ExtInfo,
+  Features,
+  InsnSourceLine,
+  LinkCreateAttrs,
+  LinkInfo,
+  LoadedBtf,
+  LoadedProgram,
+  MapBatchLookup,
+  MapBatchLookupResult,
+  MapBatchWrite,
+  MapCreateAttrs,
+  MapInfo,
+  MappedMemory,
+  ObjectKind,
+  ProgInfo,
+  ProgLoadAttrs,
+  TestRunAttrs,
+  TestRunResult,
+} from "./backend.js";
+export { ClosedFdError, Fd } from "./fd.js";

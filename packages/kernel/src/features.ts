@@ -1,0 +1,306 @@
+// Kernel feature probes in the style of libbpf's: each feature is tested once, on first use, by asking the kernel
+// to do the smallest thing that needs it. Results are cached per KernelFeatures instance.
+import {
+  AttachType,
+  add64Imm,
+  call,
+  exit,
+  HelperId,
+  ldMapIdx,
+  ldMapValue,
+  MapType,
+  mov64Imm,
+  mov64Reg,
+  ProgType,
+  R0,
+  R1,
+  R2,
+  R3,
+  R10,
+  Size,
+  stMem,
+} from "@bpfkit/asm";
+import type { Features } from "@bpfkit/loader";
+import { StructBuffer } from "./attr/attr.js";
+import { BtfInfoLayout, InfoByFd, ProgBindMap } from "./attr/layout.js";
+import { closeFd } from "./libc.js";
+import { RETURN_ZERO, succeeded, tryCreateMap, tryLoadBtf, tryLoadProgram } from "./probe.js";
+import { BTF_PROBES, intBtf } from "./probe-btf.js";
+import { bpf } from "./syscall.js";
+import { BpfCmd, MapFlag, ProgFlag } from "./uapi.generated.js";
+
+const EINVAL = 22;
+const E2BIG = 7;
+const ENOTSUPP = 524;
+const PAGE_SIZE = 4096;
+
+/** Expected attach type / flags a probe load of each program type needs to pass the attach checks. */
+function progProbeOptions(progType: number): { expectedAttachType?: number; flags?: number } {
+  switch (progType) {
+    case ProgType.CGROUP_SOCK_ADDR:
+      return { expectedAttachType: AttachType.CGROUP_INET4_CONNECT };
+    case ProgType.CGROUP_SOCKOPT:
+      return { expectedAttachType: AttachType.CGROUP_GETSOCKOPT };
+    case ProgType.SK_LOOKUP:
+      return { expectedAttachType: AttachType.SK_LOOKUP };
+    case ProgType.LSM:
+      return { expectedAttachType: AttachType.LSM_MAC };
+    case ProgType.TRACING:
+      return { expectedAttachType: AttachType.TRACE_FENTRY };
+    case ProgType.SYSCALL:
+      return { flags: ProgFlag.SLEEPABLE };
+    default:
+      return {};
+  }
+}
+
+/** Program types whose loads need an attach target; the kernel's refusal to load without one proves support. */
+const NEEDS_ATTACH_TARGET: ReadonlySet<number> = new Set([ProgType.TRACING, ProgType.EXT, ProgType.LSM]);
+
+export class KernelFeatures implements Features {
+  readonly #cache = new Map<string, boolean>();
+
+  #once(key: string, probe: () => boolean): boolean {
+    let value = this.#cache.get(key);
+    if (value === undefined) {
+      value = probe();
+      this.#cache.set(key, value);
+    }
+    return value;
+  }
+
+  #btf(name: keyof typeof BTF_PROBES): boolean {
+    return this.#once(name, () => succeeded(tryLoadBtf(BTF_PROBES[name]())));
+  }
+
+  get progName(): boolean {
+    return this.#once("progName", () =>
+      succeeded(tryLoadProgram(ProgType.SOCKET_FILTER, RETURN_ZERO, { name: "probe_name" }).result),
+    );
+  }
+
+  get globalData(): boolean {
+    return this.#once("globalData", () => {
+      const map = tryCreateMap(MapType.ARRAY, { valueSize: 32 });
+      if (map < 0) return false;
+      try {
+        const insns = [ldMapValue(R1, map, 0), stMem(Size.DW, R1, 0, 42), mov64Imm(R0, 0), exit()];
+        return succeeded(tryLoadProgram(ProgType.SOCKET_FILTER, insns).result);
+      } finally {
+        closeFd(map);
+      }
+    });
+  }
+
+  get btf(): boolean {
+    return this.#btf("btf");
+  }
+  get btfFunc(): boolean {
+    return this.#btf("btfFunc");
+  }
+  get btfGlobalFunc(): boolean {
+    return this.#btf("btfGlobalFunc");
+  }
+  get btfDatasec(): boolean {
+    return this.#btf("btfDatasec");
+  }
+  get btfQmarkDatasec(): boolean {
+    return this.#btf("btfQmarkDatasec");
+  }
+  get btfFloat(): boolean {
+    return this.#btf("btfFloat");
+  }
+  get btfDeclTag(): boolean {
+    return this.#btf("btfDeclTag");
+  }
+  get btfTypeTag(): boolean {
+    return this.#btf("btfTypeTag");
+  }
+  get btfEnum64(): boolean {
+    return this.#btf("btfEnum64");
+  }
+
+  get arrayMmap(): boolean {
+    return this.#once("arrayMmap", () =>
+      succeeded(tryCreateMap(MapType.ARRAY, { valueSize: 8, flags: MapFlag.MMAPABLE })),
+    );
+  }
+
+  get expAttachType(): boolean {
+    return this.#once("expAttachType", () =>
+      succeeded(
+        tryLoadProgram(ProgType.CGROUP_SOCK, RETURN_ZERO, {
+          expectedAttachType: AttachType.CGROUP_INET_SOCK_CREATE,
+        }).result,
+      ),
+    );
+  }
+
+  get probeReadKernel(): boolean {
+    return this.#once("probeReadKernel", () => {
+      const insns = [
+        mov64Reg(R1, R10),
+        add64Imm(R1, -8),
+        mov64Imm(R2, 8),
+        mov64Imm(R3, 0),
+        call(HelperId.probe_read_kernel),
+        exit(),
+      ];
+      return succeeded(tryLoadProgram(ProgType.TRACEPOINT, insns).result);
+    });
+  }
+
+  get progBindMap(): boolean {
+    return this.#once("progBindMap", () => {
+      const map = tryCreateMap(MapType.ARRAY, { valueSize: 8 });
+      if (map < 0) return false;
+      const prog = tryLoadProgram(ProgType.SOCKET_FILTER, RETURN_ZERO).result;
+      try {
+        if (prog < 0) return false;
+        const attr = new StructBuffer(ProgBindMap.size);
+        attr.u32(ProgBindMap.progFd, prog).u32(ProgBindMap.mapFd, map);
+        return bpf(BpfCmd.PROG_BIND_MAP, attr, ProgBindMap.size) >= 0;
+      } finally {
+        closeFd(map);
+        if (prog >= 0) closeFd(prog);
+      }
+    });
+  }
+
+  get moduleBtf(): boolean {
+    // Module BTF came with names in bpf_btf_info (5.11); a kernel without it fails the info call on `name`.
+    return this.#once("moduleBtf", () => {
+      const btf = tryLoadBtf(BTF_PROBES.btf());
+      if (btf < 0) return false;
+      try {
+        const name = new StructBuffer(16);
+        const info = new StructBuffer(BtfInfoLayout.size);
+        info.u64(BtfInfoLayout.name, name.address).u32(BtfInfoLayout.nameLen, 16);
+        const attr = new StructBuffer(InfoByFd.size);
+        attr.u32(InfoByFd.bpfFd, btf).u32(InfoByFd.infoLen, info.size).u64(InfoByFd.info, info.address);
+        return bpf(BpfCmd.OBJ_GET_INFO_BY_FD, attr, InfoByFd.size) >= 0;
+      } finally {
+        closeFd(btf);
+      }
+    });
+  }
+
+  get fdArray(): boolean {
+    // BPF_PSEUDO_MAP_IDX resolves through fd_array (5.14); module kfunc calls use the same array (5.16).
+    return this.#once("fdArray", () => {
+      const map = tryCreateMap(MapType.ARRAY, { valueSize: 8 });
+      if (map < 0) return false;
+      try {
+        const insns = [ldMapIdx(R1, 0), mov64Imm(R0, 0), exit()];
+        return succeeded(tryLoadProgram(ProgType.SOCKET_FILTER, insns, { fdArray: [map] }).result);
+      } finally {
+        closeFd(map);
+      }
+    });
+  }
+
+  get memcgAccount(): boolean {
+    // bpf_ktime_get_coarse_ns arrived in the same release (5.11) as memcg-based accounting; libbpf uses the
+    // same proxy because the accounting itself is invisible to user space.
+    return this.#once("memcgAccount", () =>
+      succeeded(
+        tryLoadProgram(ProgType.CGROUP_SKB, [call(HelperId.ktime_get_coarse_ns), mov64Imm(R0, 0), exit()]).result,
+      ),
+    );
+  }
+
+  get bpfCookie(): boolean {
+    return this.#once("bpfCookie", () =>
+      succeeded(tryLoadProgram(ProgType.TRACEPOINT, [call(HelperId.get_attach_cookie), exit()]).result),
+    );
+  }
+
+  get logTrueSize(): boolean {
+    return this.#once("logTrueSize", () => {
+      const outcome = tryLoadProgram(ProgType.SOCKET_FILTER, RETURN_ZERO, { logSize: 4096 });
+      succeeded(outcome.result);
+      return outcome.logTrueSize > 0;
+    });
+  }
+
+  hasProgType(progType: number): boolean {
+    return this.#once(`prog:${progType}`, () => {
+      const outcome = tryLoadProgram(progType, RETURN_ZERO, { ...progProbeOptions(progType), logSize: 4096 });
+      if (succeeded(outcome.result)) return true;
+      const errno = -outcome.result;
+      if (errno === E2BIG) return false;
+      if (NEEDS_ATTACH_TARGET.has(progType))
+        return errno === EINVAL && outcome.log.includes("Tracing programs must provide btf_id");
+      if (progType === ProgType.STRUCT_OPS) return errno === ENOTSUPP || outcome.log.includes("struct_ops");
+      return false;
+    });
+  }
+
+  hasMapType(mapType: number): boolean {
+    return this.#once(`map:${mapType}`, () => probeMapType(mapType));
+  }
+
+  hasHelper(progType: number, helperId: number): boolean {
+    return this.#once(`helper:${progType}:${helperId}`, () => {
+      if (!this.hasProgType(progType)) return false;
+      const outcome = tryLoadProgram(progType, [call(helperId), mov64Imm(R0, 0), exit()], {
+        ...progProbeOptions(progType),
+        logSize: 4096,
+      });
+      if (succeeded(outcome.result)) return true;
+      // Like libbpf: the helper exists unless the verifier names it unknown or forbidden for this type; a
+      // failure for any other reason (argument checks) still proves the helper is there.
+      return !/invalid func |unknown func |program of this type cannot use helper/.test(outcome.log);
+    });
+  }
+}
+
+function probeMapType(mapType: number): boolean {
+  switch (mapType) {
+    case MapType.LPM_TRIE:
+      return succeeded(tryCreateMap(mapType, { keySize: 8, valueSize: 8, flags: MapFlag.NO_PREALLOC }));
+    case MapType.STACK_TRACE:
+      return succeeded(tryCreateMap(mapType, { valueSize: 8 }));
+    case MapType.QUEUE:
+    case MapType.STACK:
+    case MapType.BLOOM_FILTER:
+      return succeeded(tryCreateMap(mapType, { keySize: 0 }));
+    case MapType.RINGBUF:
+    case MapType.USER_RINGBUF:
+      return succeeded(tryCreateMap(mapType, { keySize: 0, valueSize: 0, maxEntries: PAGE_SIZE }));
+    case MapType.CGROUP_STORAGE:
+    case MapType.PERCPU_CGROUP_STORAGE:
+      return succeeded(tryCreateMap(mapType, { keySize: 16, valueSize: 8, maxEntries: 0 }));
+    case MapType.SK_STORAGE:
+    case MapType.INODE_STORAGE:
+    case MapType.TASK_STORAGE: {
+      const btf = tryLoadBtf(intBtf());
+      if (btf < 0) return false;
+      try {
+        return succeeded(
+          tryCreateMap(mapType, {
+            maxEntries: 0,
+            flags: MapFlag.NO_PREALLOC,
+            btfFd: btf,
+            btfKeyTypeId: 1,
+            btfValueTypeId: 1,
+          }),
+        );
+      } finally {
+        closeFd(btf);
+      }
+    }
+    case MapType.ARRAY_OF_MAPS:
+    case MapType.HASH_OF_MAPS: {
+      const inner = tryCreateMap(MapType.ARRAY);
+      if (inner < 0) return false;
+      try {
+        return succeeded(tryCreateMap(mapType, { innerMapFd: inner }));
+      } finally {
+        closeFd(inner);
+      }
+    }
+    default:
+      return succeeded(tryCreateMap(mapType));
+  }
+}

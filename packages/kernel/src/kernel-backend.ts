@@ -1,0 +1,240 @@
+// KernelBackend: the Backend interface over bpf(2). It owns every descriptor and mapping it hands out, so
+// `close()` can release all of them; each command lives in its own module.
+import type {
+  Backend,
+  BtfInfo,
+  BtfLoadAttrs,
+  LinkCreateAttrs,
+  LinkInfo,
+  LoadedBtf,
+  LoadedProgram,
+  MapBatchLookup,
+  MapBatchLookupResult,
+  MapBatchWrite,
+  MapCreateAttrs,
+  MapInfo,
+  MappedMemory,
+  ObjectKind,
+  ProgInfo,
+  ProgLoadAttrs,
+  TestRunAttrs,
+  TestRunResult,
+} from "@bpfkit/loader";
+import { Fd } from "@bpfkit/loader";
+import { StructBuffer } from "./attr/attr.js";
+import { MapCreate } from "./attr/layout.js";
+import { loadBtf } from "./btf-load.js";
+import { KernelBackendError } from "./errors.js";
+import { KernelFeatures } from "./features.js";
+import { closeFd, getMemlockLimit, raiseMemlockLimit } from "./libc.js";
+import { createLink } from "./link.js";
+import { MapOps, mapShape } from "./map-ops.js";
+import { MapMemory } from "./mmap.js";
+import * as objects from "./objects.js";
+import { loadProgram } from "./prog-load.js";
+import { bpf, syscallError } from "./syscall.js";
+import { testRun } from "./test-run.js";
+import { BpfCmd } from "./uapi.generated.js";
+
+export interface KernelBackendOptions {
+  /**
+   * Raise RLIMIT_MEMLOCK to infinity when the kernel still charges BPF memory to it (before 5.11), as libbpf
+   * does. Default true; the check runs once, before the first map or program is created.
+   */
+  readonly raiseMemlock?: boolean;
+}
+
+export class KernelBackend implements Backend {
+  readonly name = "kernel";
+  readonly #features = new KernelFeatures();
+  readonly #open = new Map<number, WeakRef<Fd>>();
+  readonly #mappings = new Set<MapMemory>();
+  readonly #maps = new MapOps((map) => {
+    const info = objects.mapInfo(map);
+    return mapShape(info.type, info.keySize, info.valueSize);
+  });
+  #memlockChecked: boolean;
+
+  constructor(options: KernelBackendOptions = {}) {
+    this.#memlockChecked = options.raiseMemlock === false;
+  }
+
+  /** Wraps a new descriptor in an owned Fd that this backend can find again in `close()`. */
+  #own(fd: number, label: string): Fd {
+    const handle = new Fd(fd, closeFd, label, (closed) => {
+      if (this.#open.get(fd)?.deref() === closed) this.#open.delete(fd);
+    });
+    this.#open.set(fd, new WeakRef(handle));
+    return handle;
+  }
+
+  #checkMemlock(): void {
+    if (this.#memlockChecked) return;
+    this.#memlockChecked = true;
+    if (this.#features.memcgAccount) return;
+    const limit = getMemlockLimit();
+    if (limit !== undefined && limit[0] !== 2n ** 64n - 1n) raiseMemlockLimit();
+  }
+
+  features(): KernelFeatures {
+    return this.#features;
+  }
+
+  loadBtf(attrs: BtfLoadAttrs): LoadedBtf {
+    this.#checkMemlock();
+    return loadBtf(attrs, (fd) => this.#own(fd, "btf"));
+  }
+
+  createMap(attrs: MapCreateAttrs): Fd {
+    this.#checkMemlock();
+    const attr = new StructBuffer(MapCreate.size);
+    attr
+      .u32(MapCreate.mapType, attrs.mapType)
+      .u32(MapCreate.keySize, attrs.keySize)
+      .u32(MapCreate.valueSize, attrs.valueSize)
+      .u32(MapCreate.maxEntries, attrs.maxEntries)
+      .u32(MapCreate.mapFlags, attrs.flags ?? 0)
+      .u32(MapCreate.innerMapFd, attrs.innerMap?.value ?? 0)
+      .u32(MapCreate.numaNode, attrs.numaNode ?? 0)
+      .chars(MapCreate.mapName, 16, attrs.name ?? "")
+      .u32(MapCreate.mapIfindex, attrs.ifindex ?? 0)
+      .u32(MapCreate.btfFd, attrs.btf?.value ?? 0)
+      .u32(MapCreate.btfKeyTypeId, attrs.btfKeyTypeId ?? 0)
+      .u32(MapCreate.btfValueTypeId, attrs.btfValueTypeId ?? 0)
+      .u32(MapCreate.btfVmlinuxValueTypeId, attrs.btfVmlinuxValueTypeId ?? 0)
+      .u64(MapCreate.mapExtra, attrs.mapExtra ?? 0n);
+    const result = bpf(BpfCmd.MAP_CREATE, attr, MapCreate.size);
+    if (result < 0) throw syscallError(BpfCmd.MAP_CREATE, -result, attrs.name ? `"${attrs.name}"` : "");
+    const fd = this.#own(result, "map");
+    this.#maps.remember(fd, mapShape(attrs.mapType, attrs.keySize, attrs.valueSize));
+    return fd;
+  }
+
+  loadProgram(attrs: ProgLoadAttrs): LoadedProgram {
+    this.#checkMemlock();
+    return loadProgram(attrs, (fd) => this.#own(fd, "prog"));
+  }
+
+  createLink(attrs: LinkCreateAttrs): Fd {
+    return this.#own(createLink(attrs), "link");
+  }
+
+  mapLookup(map: Fd, key: Uint8Array | null, value: Uint8Array, flags = 0): boolean {
+    return this.#maps.lookup(map, key, value, flags);
+  }
+
+  mapUpdate(map: Fd, key: Uint8Array | null, value: Uint8Array, flags = 0): void {
+    this.#maps.update(map, key, value, flags);
+  }
+
+  mapDelete(map: Fd, key: Uint8Array): boolean {
+    return this.#maps.delete(map, key);
+  }
+
+  mapLookupAndDelete(map: Fd, key: Uint8Array | null, value: Uint8Array, flags = 0): boolean {
+    return this.#maps.lookup(map, key, value, flags, BpfCmd.MAP_LOOKUP_AND_DELETE_ELEM);
+  }
+
+  mapGetNextKey(map: Fd, key: Uint8Array | null, nextKey: Uint8Array): boolean {
+    return this.#maps.getNextKey(map, key, nextKey);
+  }
+
+  mapLookupBatch(map: Fd, batch: MapBatchLookup): MapBatchLookupResult {
+    return this.#maps.lookupBatch(map, batch, false);
+  }
+
+  mapLookupAndDeleteBatch(map: Fd, batch: MapBatchLookup): MapBatchLookupResult {
+    return this.#maps.lookupBatch(map, batch, true);
+  }
+
+  mapUpdateBatch(map: Fd, batch: MapBatchWrite): number {
+    return this.#maps.writeBatch(map, batch, BpfCmd.MAP_UPDATE_BATCH);
+  }
+
+  mapDeleteBatch(map: Fd, batch: MapBatchWrite): number {
+    return this.#maps.writeBatch(map, batch, BpfCmd.MAP_DELETE_BATCH);
+  }
+
+  mapFreeze(map: Fd): void {
+    this.#maps.freeze(map);
+  }
+
+  mapMemory(map: Fd, size: number, writable = true): MappedMemory {
+    const memory = new MapMemory(map.value, size, writable, (m) => this.#mappings.delete(m));
+    this.#mappings.add(memory);
+    return memory;
+  }
+
+  testRun(prog: Fd, attrs: TestRunAttrs): TestRunResult {
+    return testRun(prog, attrs);
+  }
+
+  pin(fd: Fd, path: string): void {
+    objects.pin(fd, path);
+  }
+
+  getPinned(path: string, flags = 0): Fd {
+    return this.#own(objects.getPinned(path, flags), "pinned object");
+  }
+
+  nextId(kind: ObjectKind, startId: number): number | null {
+    return objects.nextId(kind, startId);
+  }
+
+  fdById(kind: ObjectKind, id: number, flags = 0): Fd {
+    return this.#own(objects.fdById(kind, id, flags), kind);
+  }
+
+  progInfo(prog: Fd): ProgInfo {
+    return objects.progInfo(prog);
+  }
+
+  mapInfo(map: Fd): MapInfo {
+    return objects.mapInfo(map);
+  }
+
+  btfInfo(btf: Fd): BtfInfo {
+    return objects.btfInfo(btf);
+  }
+
+  linkInfo(link: Fd): LinkInfo {
+    return objects.linkInfo(link);
+  }
+
+  progXlatedInsns(prog: Fd): Uint8Array {
+    return objects.progXlatedInsns(prog);
+  }
+
+  btfData(btf: Fd): Uint8Array {
+    return objects.btfData(btf);
+  }
+
+  /** Binds a map to a program so it lives as long as the program (BPF_PROG_BIND_MAP, 5.10). */
+  bindMap(prog: Fd, map: Fd): void {
+    const attr = new StructBuffer(12);
+    attr.u32(0, prog.value).u32(4, map.value);
+    const result = bpf(BpfCmd.PROG_BIND_MAP, attr, 12);
+    if (result < 0) throw syscallError(BpfCmd.PROG_BIND_MAP, -result);
+  }
+
+  /** Descriptors this backend handed out that are still open. */
+  get openCount(): number {
+    let n = 0;
+    for (const ref of this.#open.values()) if (ref.deref()?.closed === false) n++;
+    return n;
+  }
+
+  close(): void {
+    for (const memory of [...this.#mappings]) memory.unmap();
+    const errors: unknown[] = [];
+    for (const ref of [...this.#open.values()]) {
+      try {
+        ref.deref()?.close();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    this.#open.clear();
+    if (errors.length > 0) throw new KernelBackendError(`closing descriptors failed: ${errors.map(String).join("; ")}`);
+  }
+}

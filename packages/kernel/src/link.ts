@@ -1,0 +1,26 @@
+// BPF_LINK_CREATE: attach a program through a link (xdp, cgroup, iter, tracing ...).
+import type { LinkCreateAttrs } from "@bpfkit/loader";
+import { Staging, StructBuffer } from "./attr/attr.js";
+import { LinkCreate } from "./attr/layout.js";
+import { bpf, syscallError } from "./syscall.js";
+import { BpfCmd } from "./uapi.generated.js";
+
+export function createLink(attrs: LinkCreateAttrs): number {
+  const staging = new Staging();
+  const attr = new StructBuffer(LinkCreate.size);
+  const target = typeof attrs.target === "number" ? attrs.target : attrs.target.value;
+  attr
+    .u32(LinkCreate.progFd, attrs.prog.value)
+    .u32(LinkCreate.targetFd, target)
+    .u32(LinkCreate.attachType, attrs.attachType)
+    .u32(LinkCreate.flags, attrs.flags ?? 0);
+  if (attrs.iterInfo !== undefined) {
+    attr.u64(LinkCreate.iterInfo, staging.input(attrs.iterInfo)).u32(LinkCreate.iterInfoLen, attrs.iterInfo.length);
+  } else if (attrs.targetBtfId !== undefined) {
+    attr.u32(LinkCreate.targetBtfId, attrs.targetBtfId);
+  }
+  const result = bpf(BpfCmd.LINK_CREATE, attr, LinkCreate.size);
+  staging.release();
+  if (result < 0) throw syscallError(BpfCmd.LINK_CREATE, -result, `prog fd ${attrs.prog.value}`);
+  return result;
+}

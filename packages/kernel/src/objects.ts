@@ -1,0 +1,197 @@
+// Object commands: pin/get on bpffs, id iteration, fd by id, and OBJ_GET_INFO_BY_FD decoders.
+import type { BtfInfo, Fd, LinkInfo, MapInfo, ObjectKind, ProgInfo } from "@bpfkit/loader";
+import { Staging, StructBuffer } from "./attr/attr.js";
+import {
+  BtfInfoLayout,
+  InfoByFd,
+  LinkInfoLayout,
+  MapInfoLayout,
+  OBJ_NAME_LEN,
+  ObjId,
+  ObjPin,
+  ProgInfoLayout,
+} from "./attr/layout.js";
+import { bpf, bpfOrThrow, syscallError } from "./syscall.js";
+import { BpfCmd } from "./uapi.generated.js";
+
+const ENOENT = 2;
+
+const NEXT_ID: Record<ObjectKind, number> = {
+  prog: BpfCmd.PROG_GET_NEXT_ID,
+  map: BpfCmd.MAP_GET_NEXT_ID,
+  btf: BpfCmd.BTF_GET_NEXT_ID,
+  link: BpfCmd.LINK_GET_NEXT_ID,
+};
+
+const FD_BY_ID: Record<ObjectKind, number> = {
+  prog: BpfCmd.PROG_GET_FD_BY_ID,
+  map: BpfCmd.MAP_GET_FD_BY_ID,
+  btf: BpfCmd.BTF_GET_FD_BY_ID,
+  link: BpfCmd.LINK_GET_FD_BY_ID,
+};
+
+export function pin(fd: Fd, path: string): void {
+  const staging = new Staging();
+  const attr = new StructBuffer(ObjPin.size);
+  attr.u64(ObjPin.pathname, staging.string(path)).u32(ObjPin.bpfFd, fd.value);
+  const result = bpf(BpfCmd.OBJ_PIN, attr, ObjPin.size);
+  staging.release();
+  if (result < 0) throw syscallError(BpfCmd.OBJ_PIN, -result, path);
+}
+
+export function getPinned(path: string, flags: number): number {
+  const staging = new Staging();
+  const attr = new StructBuffer(ObjPin.size);
+  attr.u64(ObjPin.pathname, staging.string(path)).u32(ObjPin.fileFlags, flags);
+  const result = bpf(BpfCmd.OBJ_GET, attr, ObjPin.size);
+  staging.release();
+  if (result < 0) throw syscallError(BpfCmd.OBJ_GET, -result, path);
+  return result;
+}
+
+export function nextId(kind: ObjectKind, startId: number): number | null {
+  const attr = new StructBuffer(ObjId.size);
+  attr.u32(ObjId.id, startId);
+  const result = bpf(NEXT_ID[kind], attr, ObjId.size);
+  if (result === -ENOENT) return null;
+  if (result < 0) throw syscallError(NEXT_ID[kind], -result, `after ${kind} id ${startId}`);
+  return attr.getU32(ObjId.nextId);
+}
+
+export function fdById(kind: ObjectKind, id: number, flags: number): number {
+  const attr = new StructBuffer(ObjId.size);
+  attr.u32(ObjId.id, id).u32(ObjId.openFlags, flags);
+  return bpfOrThrow(FD_BY_ID[kind], attr, ObjId.size, `${kind} id ${id}`);
+}
+
+/** Runs OBJ_GET_INFO_BY_FD into `info` (whose pointer fields the caller filled); returns the length the kernel used. */
+export function getInfo(fd: Fd, info: StructBuffer): number {
+  const attr = new StructBuffer(InfoByFd.size);
+  attr.u32(InfoByFd.bpfFd, fd.value).u32(InfoByFd.infoLen, info.size).u64(InfoByFd.info, info.address);
+  bpfOrThrow(BpfCmd.OBJ_GET_INFO_BY_FD, attr, InfoByFd.size, `${fd.label} fd ${fd.value}`);
+  return attr.getU32(InfoByFd.infoLen);
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+export function progInfo(fd: Fd): ProgInfo {
+  const L = ProgInfoLayout;
+  let capacity = 16;
+  for (;;) {
+    const ids = new StructBuffer(capacity * 4);
+    const info = new StructBuffer(L.size);
+    info.u32(L.nrMapIds, capacity).u64(L.mapIds, ids.address);
+    getInfo(fd, info);
+    const count = info.getU32(L.nrMapIds);
+    if (count > capacity) {
+      capacity = count;
+      continue;
+    }
+    const mapIds: number[] = [];
+    for (let i = 0; i < count; i++) mapIds.push(ids.getU32(i * 4));
+    return {
+      type: info.getU32(L.type),
+      id: info.getU32(L.id),
+      tag: hex(info.bytes.subarray(L.tag, L.tag + 8)),
+      name: info.getChars(L.name, OBJ_NAME_LEN),
+      jitedProgLen: info.getU32(L.jitedProgLen),
+      xlatedProgLen: info.getU32(L.xlatedProgLen),
+      loadTime: info.getU64(L.loadTime),
+      createdByUid: info.getU32(L.createdByUid),
+      mapIds,
+      ifindex: info.getU32(L.ifindex),
+      gplCompatible: (info.getU32(L.flagsWord) & 1) !== 0,
+      netnsDev: info.getU64(L.netnsDev),
+      netnsIno: info.getU64(L.netnsIno),
+      btfId: info.getU32(L.btfId),
+      nrFuncInfo: info.getU32(L.nrFuncInfo),
+      nrLineInfo: info.getU32(L.nrLineInfo),
+      runTimeNs: info.getU64(L.runTimeNs),
+      runCnt: info.getU64(L.runCnt),
+      recursionMisses: info.getU64(L.recursionMisses),
+      verifiedInsns: info.getU32(L.verifiedInsns),
+      attachBtfObjId: info.getU32(L.attachBtfObjId),
+      attachBtfId: info.getU32(L.attachBtfId),
+    };
+  }
+}
+
+/** Post-verifier instructions (the kernel rewrites map fds to map pointers, helper calls, etc.). */
+export function progXlatedInsns(fd: Fd): Uint8Array {
+  const L = ProgInfoLayout;
+  const probe = new StructBuffer(L.size);
+  getInfo(fd, probe);
+  const length = probe.getU32(L.xlatedProgLen);
+  const out = new StructBuffer(Math.max(length, 8));
+  const info = new StructBuffer(L.size);
+  info.u32(L.xlatedProgLen, length).u64(L.xlatedProgInsns, out.address);
+  getInfo(fd, info);
+  return out.bytes.slice(0, Math.min(length, info.getU32(L.xlatedProgLen)));
+}
+
+export function mapInfo(fd: Fd): MapInfo {
+  const L = MapInfoLayout;
+  const info = new StructBuffer(L.size);
+  getInfo(fd, info);
+  return {
+    type: info.getU32(L.type),
+    id: info.getU32(L.id),
+    keySize: info.getU32(L.keySize),
+    valueSize: info.getU32(L.valueSize),
+    maxEntries: info.getU32(L.maxEntries),
+    flags: info.getU32(L.mapFlags),
+    name: info.getChars(L.name, OBJ_NAME_LEN),
+    ifindex: info.getU32(L.ifindex),
+    btfVmlinuxValueTypeId: info.getU32(L.btfVmlinuxValueTypeId),
+    netnsDev: info.getU64(L.netnsDev),
+    netnsIno: info.getU64(L.netnsIno),
+    btfId: info.getU32(L.btfId),
+    btfKeyTypeId: info.getU32(L.btfKeyTypeId),
+    btfValueTypeId: info.getU32(L.btfValueTypeId),
+    mapExtra: info.getU64(L.mapExtra),
+  };
+}
+
+const BTF_NAME_CAPACITY = 64;
+
+export function btfInfo(fd: Fd): BtfInfo {
+  const L = BtfInfoLayout;
+  const name = new StructBuffer(BTF_NAME_CAPACITY);
+  const info = new StructBuffer(L.size);
+  info.u64(L.name, name.address).u32(L.nameLen, BTF_NAME_CAPACITY);
+  getInfo(fd, info);
+  return {
+    id: info.getU32(L.id),
+    size: info.getU32(L.btfSize),
+    name: name.getChars(0, BTF_NAME_CAPACITY),
+    kernelBtf: info.getU32(L.kernelBtf) !== 0,
+  };
+}
+
+export function btfData(fd: Fd): Uint8Array {
+  const L = BtfInfoLayout;
+  const probe = new StructBuffer(L.size);
+  getInfo(fd, probe);
+  const size = probe.getU32(L.btfSize);
+  const data = new StructBuffer(Math.max(size, 1));
+  const info = new StructBuffer(L.size);
+  info.u64(L.btf, data.address).u32(L.btfSize, size);
+  getInfo(fd, info);
+  return data.bytes.slice(0, Math.min(size, info.getU32(L.btfSize)));
+}
+
+export function linkInfo(fd: Fd): LinkInfo {
+  const L = LinkInfoLayout;
+  const info = new StructBuffer(L.size);
+  getInfo(fd, info);
+  return {
+    type: info.getU32(L.type),
+    id: info.getU32(L.id),
+    progId: info.getU32(L.progId),
+    details: info.bytes.slice(L.union, L.size),
+  };
+}

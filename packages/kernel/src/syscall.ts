@@ -1,0 +1,58 @@
+// The one bpf(2) chokepoint: every command goes through `bpf()` (returns -errno) or `bpfOrThrow()`.
+import { readFileSync } from "node:fs";
+import type { StructBuffer } from "./attr/attr.js";
+import { BpfSyscallError, commandName, explainErrno, type PrivilegeContext } from "./errors.js";
+import { BPF_SYSCALL_NUMBER, bpfSyscall, ERRNO_NAMES, getMemlockLimit, lastErrno } from "./libc.js";
+
+const ENOSYS = 38;
+const EINTR = 4;
+
+/** Runs a command; returns the result (>= 0) or minus the errno. Retries EINTR. */
+export function bpf(cmd: number, attr: StructBuffer, size: number): number {
+  if (BPF_SYSCALL_NUMBER === undefined) return -ENOSYS;
+  for (;;) {
+    const result = bpfSyscall(cmd, attr.address, size);
+    if (result >= 0) return result;
+    const errno = lastErrno();
+    if (errno !== EINTR) return -errno;
+  }
+}
+
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+}
+
+/** What we can find out about privileges, for EPERM/EACCES messages. Only read when such an error happens. */
+export function privilegeContext(memcgAccounting?: boolean): PrivilegeContext {
+  let unprivilegedBpfDisabled: number | undefined;
+  try {
+    unprivilegedBpfDisabled = Number.parseInt(readFileSync("/proc/sys/kernel/unprivileged_bpf_disabled", "utf8"), 10);
+  } catch {
+    unprivilegedBpfDisabled = undefined;
+  }
+  const limit = memcgAccounting === false ? getMemlockLimit() : undefined;
+  return {
+    euid: process.geteuid?.(),
+    unprivilegedBpfDisabled,
+    memlockLimited: limit !== undefined && limit[0] !== 2n ** 64n - 1n,
+  };
+}
+
+/** Builds the typed error for a failed command. */
+export function syscallError(cmd: number, errno: number, detail = ""): BpfSyscallError {
+  const command = commandName(cmd);
+  const code = errnoName(errno);
+  const context = code === "EPERM" || code === "EACCES" ? privilegeContext() : {};
+  const explanation =
+    BPF_SYSCALL_NUMBER === undefined && errno === ENOSYS
+      ? `bpf(2) syscall number unknown for architecture ${process.arch}`
+      : explainErrno(command, code, context);
+  return new BpfSyscallError(command, errno, code, detail, explanation);
+}
+
+/** Runs a command and throws `BpfSyscallError` on failure. */
+export function bpfOrThrow(cmd: number, attr: StructBuffer, size: number, detail?: string): number {
+  const result = bpf(cmd, attr, size);
+  if (result < 0) throw syscallError(cmd, -result, detail);
+  return result;
+}
