@@ -1,0 +1,469 @@
+// The object's own BTF (.BTF of one clang object), read in place for what the loader needs: map definitions,
+// DATASEC/VAR layout of global data, extern types, kconfig types. Also a CoreBtf, so the CO-RE engine can use it
+// as the local side. Every offset is checked when the type table is indexed; accessors then read without checks.
+// It is small and self-contained on purpose: loading an object must not depend on a full type-graph model.
+
+import { LoaderError } from "../errors.js";
+
+export const BtfKind = {
+  UNKN: 0,
+  INT: 1,
+  PTR: 2,
+  ARRAY: 3,
+  STRUCT: 4,
+  UNION: 5,
+  ENUM: 6,
+  FWD: 7,
+  TYPEDEF: 8,
+  VOLATILE: 9,
+  CONST: 10,
+  RESTRICT: 11,
+  FUNC: 12,
+  FUNC_PROTO: 13,
+  VAR: 14,
+  DATASEC: 15,
+  FLOAT: 16,
+  DECL_TAG: 17,
+  TYPE_TAG: 18,
+  ENUM64: 19,
+} as const;
+
+const KIND_NAMES = [
+  "void",
+  "int",
+  "ptr",
+  "array",
+  "struct",
+  "union",
+  "enum",
+  "fwd",
+  "typedef",
+  "volatile",
+  "const",
+  "restrict",
+  "func",
+  "func_proto",
+  "var",
+  "datasec",
+  "float",
+  "decl_tag",
+  "type_tag",
+  "enum64",
+];
+
+/** libbpf's btf_kind_str. */
+export function btfKindName(kind: number): string {
+  return KIND_NAMES[kind] ?? "unknown";
+}
+
+export const VarLinkage = { STATIC: 0, GLOBAL: 1, EXTERN: 2 } as const;
+export const FuncLinkage = { STATIC: 0, GLOBAL: 1, EXTERN: 2 } as const;
+
+export const BTF_HEADER_SIZE = 24;
+const MAGIC = 0xeb9f;
+const INT_SIGNED = 1;
+const INT_BOOL = 4;
+
+export interface DatasecEntry {
+  readonly type: number;
+  readonly offset: number;
+  readonly size: number;
+}
+
+function bad(message: string, offset?: number): never {
+  throw new LoaderError("BAD_BTF", `.BTF: ${message}`, { section: ".BTF", offset });
+}
+
+function extraBytes(kind: number, vlen: number): number {
+  switch (kind) {
+    case BtfKind.INT:
+    case BtfKind.VAR:
+    case BtfKind.DECL_TAG:
+      return 4;
+    case BtfKind.ARRAY:
+      return 12;
+    case BtfKind.STRUCT:
+    case BtfKind.UNION:
+    case BtfKind.DATASEC:
+    case BtfKind.ENUM64:
+      return vlen * 12;
+    case BtfKind.ENUM:
+    case BtfKind.FUNC_PROTO:
+      return vlen * 8;
+    case BtfKind.PTR:
+    case BtfKind.FWD:
+    case BtfKind.TYPEDEF:
+    case BtfKind.VOLATILE:
+    case BtfKind.CONST:
+    case BtfKind.RESTRICT:
+    case BtfKind.FUNC:
+    case BtfKind.FLOAT:
+    case BtfKind.TYPE_TAG:
+      return 0;
+    default:
+      return -1;
+  }
+}
+
+export class ObjectBtf {
+  readonly bytes: Uint8Array;
+  readonly littleEndian: boolean;
+  readonly typeCount: number;
+  readonly firstOwnId = 1;
+  readonly pointerSize = 8;
+  /** Byte offset of the type section and the string section inside `bytes`. */
+  readonly typesStart: number;
+  readonly typesLength: number;
+  readonly stringsStart: number;
+  readonly stringsLength: number;
+  private readonly view: DataView;
+  /** starts[id] = byte offset of type `id` (index 0 unused: void). */
+  private readonly starts: Uint32Array;
+  private readonly names = new Map<number, string>();
+  private readonly decoder = new TextDecoder();
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    if (bytes.length < BTF_HEADER_SIZE) bad(`${bytes.length} bytes is shorter than the BTF header`, 0);
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (this.view.getUint16(0, true) === MAGIC) this.littleEndian = true;
+    else if (this.view.getUint16(0, false) === MAGIC) this.littleEndian = false;
+    else bad("bad magic", 0);
+    const le = this.littleEndian;
+    if (bytes[2] !== 1) bad(`unsupported version ${bytes[2]}`, 2);
+    const hdrLen = this.view.getUint32(4, le);
+    if (hdrLen < BTF_HEADER_SIZE || hdrLen > bytes.length) bad(`bad header length ${hdrLen}`, 4);
+    const typeOff = this.view.getUint32(8, le);
+    const typeLen = this.view.getUint32(12, le);
+    const strOff = this.view.getUint32(16, le);
+    const strLen = this.view.getUint32(20, le);
+    const data = bytes.length - hdrLen;
+    if (typeOff > data || typeLen > data - typeOff) bad("type section out of bounds", 8);
+    if (strOff > data || strLen > data - strOff) bad("string section out of bounds", 16);
+    if (typeLen % 4 !== 0) bad("type section length is not a multiple of 4", 12);
+    if (strLen === 0 || bytes[hdrLen + strOff] !== 0) bad("string section must start with an empty string", 16);
+    if (bytes[hdrLen + strOff + strLen - 1] !== 0) bad("string section must end with NUL", 16);
+    this.typesStart = hdrLen + typeOff;
+    this.typesLength = typeLen;
+    this.stringsStart = hdrLen + strOff;
+    this.stringsLength = strLen;
+
+    const capacity = Math.floor(typeLen / 12) + 1;
+    const starts = new Uint32Array(capacity);
+    const end = this.typesStart + typeLen;
+    let pos = this.typesStart;
+    let id = 1;
+    while (pos < end) {
+      if (end - pos < 12) bad(`type [${id}] is truncated`, pos);
+      const info = this.view.getUint32(pos + 4, le);
+      const kind = (info >>> 24) & 0x1f;
+      const extra = extraBytes(kind, info & 0xffff);
+      if (extra < 0) bad(`type [${id}] has unknown kind ${kind}`, pos);
+      if (end - pos - 12 < extra) bad(`type [${id}] runs past the type section`, pos);
+      starts[id] = pos;
+      pos += 12 + extra;
+      id++;
+    }
+    this.starts = starts;
+    this.typeCount = id;
+    // Reference checks: every type id a type names must exist, so accessors never read out of bounds.
+    for (let t = 1; t < this.typeCount; t++) this.checkReferences(t);
+  }
+
+  private u32(at: number): number {
+    return this.view.getUint32(at, this.littleEndian);
+  }
+
+  private checkId(owner: number, id: number): void {
+    if (id >= this.typeCount) bad(`type [${owner}] refers to missing type [${id}]`, this.starts[owner]);
+  }
+
+  private checkName(owner: number, off: number): void {
+    if (off >= this.stringsLength) bad(`type [${owner}] has a name offset ${off} past the strings`, this.starts[owner]);
+  }
+
+  private checkReferences(id: number): void {
+    const kind = this.kind(id);
+    const at = this.starts[id]!;
+    this.checkName(id, this.u32(at));
+    const vlen = this.vlen(id);
+    switch (kind) {
+      case BtfKind.PTR:
+      case BtfKind.TYPEDEF:
+      case BtfKind.VOLATILE:
+      case BtfKind.CONST:
+      case BtfKind.RESTRICT:
+      case BtfKind.FUNC:
+      case BtfKind.FUNC_PROTO:
+      case BtfKind.VAR:
+      case BtfKind.DECL_TAG:
+      case BtfKind.TYPE_TAG:
+        this.checkId(id, this.u32(at + 8));
+        break;
+      case BtfKind.ARRAY:
+        this.checkId(id, this.u32(at + 12));
+        this.checkId(id, this.u32(at + 16));
+        break;
+      default:
+        break;
+    }
+    if (kind === BtfKind.STRUCT || kind === BtfKind.UNION || kind === BtfKind.DATASEC) {
+      for (let i = 0; i < vlen; i++) {
+        if (kind !== BtfKind.DATASEC) this.checkName(id, this.u32(at + 12 + i * 12));
+        this.checkId(id, this.u32(at + 12 + i * 12 + (kind === BtfKind.DATASEC ? 0 : 4)));
+      }
+    } else if (kind === BtfKind.FUNC_PROTO) {
+      for (let i = 0; i < vlen; i++) {
+        this.checkName(id, this.u32(at + 12 + i * 8));
+        this.checkId(id, this.u32(at + 16 + i * 8));
+      }
+    } else if (kind === BtfKind.ENUM || kind === BtfKind.ENUM64) {
+      const step = kind === BtfKind.ENUM ? 8 : 12;
+      for (let i = 0; i < vlen; i++) this.checkName(id, this.u32(at + 12 + i * step));
+    }
+  }
+
+  /** Byte offset of type `id` in `bytes` (for patching a copy). */
+  typeOffset(id: number): number {
+    return this.starts[id]!;
+  }
+
+  valid(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.typeCount;
+  }
+
+  kind(id: number): number {
+    if (id === 0) return BtfKind.UNKN;
+    return (this.u32(this.starts[id]! + 4) >>> 24) & 0x1f;
+  }
+
+  vlen(id: number): number {
+    if (id === 0) return 0;
+    return this.u32(this.starts[id]! + 4) & 0xffff;
+  }
+
+  kindFlag(id: number): boolean {
+    if (id === 0) return false;
+    return this.u32(this.starts[id]! + 4) >>> 31 === 1;
+  }
+
+  nameOffset(id: number): number {
+    return id === 0 ? 0 : this.u32(this.starts[id]!);
+  }
+
+  nameOf(id: number): string {
+    return this.stringAt(this.nameOffset(id)) ?? "";
+  }
+
+  stringAt(offset: number): string | undefined {
+    if (!Number.isInteger(offset) || offset < 0 || offset >= this.stringsLength) return undefined;
+    let s = this.names.get(offset);
+    if (s === undefined) {
+      const from = this.stringsStart + offset;
+      let end = from;
+      while (this.bytes[end] !== 0) end++;
+      s = this.decoder.decode(this.bytes.subarray(from, end));
+      this.names.set(offset, s);
+    }
+    return s;
+  }
+
+  sizeField(id: number): number {
+    return id === 0 ? 0 : this.u32(this.starts[id]! + 8);
+  }
+
+  refType(id: number): number {
+    return id === 0 ? 0 : this.u32(this.starts[id]! + 8);
+  }
+
+  memberName(id: number, index: number): string {
+    return this.stringAt(this.u32(this.starts[id]! + 12 + index * 12)) ?? "";
+  }
+
+  memberType(id: number, index: number): number {
+    return this.u32(this.starts[id]! + 16 + index * 12);
+  }
+
+  private memberOffsetField(id: number, index: number): number {
+    return this.u32(this.starts[id]! + 20 + index * 12);
+  }
+
+  memberBitOffset(id: number, index: number): number {
+    const raw = this.memberOffsetField(id, index);
+    return this.kindFlag(id) ? raw & 0xffffff : raw;
+  }
+
+  memberBitfieldSize(id: number, index: number): number {
+    return this.kindFlag(id) ? this.memberOffsetField(id, index) >>> 24 : 0;
+  }
+
+  arrayElemType(id: number): number {
+    return this.u32(this.starts[id]! + 12);
+  }
+
+  arrayIndexType(id: number): number {
+    return this.u32(this.starts[id]! + 16);
+  }
+
+  arrayLength(id: number): number {
+    return this.u32(this.starts[id]! + 20);
+  }
+
+  intEncoding(id: number): number {
+    return (this.u32(this.starts[id]! + 12) >>> 24) & 0x0f;
+  }
+
+  intOffset(id: number): number {
+    return (this.u32(this.starts[id]! + 12) >>> 16) & 0xff;
+  }
+
+  intBits(id: number): number {
+    return this.u32(this.starts[id]! + 12) & 0xff;
+  }
+
+  isSignedInt(id: number): boolean {
+    return (this.intEncoding(id) & INT_SIGNED) !== 0;
+  }
+
+  isBoolInt(id: number): boolean {
+    return (this.intEncoding(id) & INT_BOOL) !== 0;
+  }
+
+  enumValueName(id: number, index: number): string {
+    const step = this.kind(id) === BtfKind.ENUM ? 8 : 12;
+    return this.stringAt(this.u32(this.starts[id]! + 12 + index * step)) ?? "";
+  }
+
+  enumValue(id: number, index: number): bigint {
+    const at = this.starts[id]! + 12;
+    if (this.kind(id) === BtfKind.ENUM) return BigInt(this.view.getInt32(at + index * 8 + 4, this.littleEndian));
+    const lo = BigInt(this.u32(at + index * 12 + 4));
+    const hi = BigInt(this.u32(at + index * 12 + 8));
+    return (hi << 32n) | lo;
+  }
+
+  paramName(id: number, index: number): string {
+    return this.stringAt(this.u32(this.starts[id]! + 12 + index * 8)) ?? "";
+  }
+
+  paramType(id: number, index: number): number {
+    return this.u32(this.starts[id]! + 16 + index * 8);
+  }
+
+  /** VAR linkage (VarLinkage). */
+  varLinkage(id: number): number {
+    return this.u32(this.starts[id]! + 12);
+  }
+
+  /** FUNC linkage is stored in vlen. */
+  funcLinkage(id: number): number {
+    return this.vlen(id);
+  }
+
+  datasecEntries(id: number): DatasecEntry[] {
+    const at = this.starts[id]! + 12;
+    const out: DatasecEntry[] = [];
+    for (let i = 0; i < this.vlen(id); i++) {
+      out.push({ type: this.u32(at + i * 12), offset: this.u32(at + i * 12 + 4), size: this.u32(at + i * 12 + 8) });
+    }
+    return out;
+  }
+
+  /** First type with this name and kind (libbpf's btf__find_by_name_kind), or 0. */
+  findByNameKind(name: string, kind: number): number {
+    for (let id = 1; id < this.typeCount; id++) {
+      if (this.kind(id) === kind && this.nameOf(id) === name) return id;
+    }
+    return 0;
+  }
+
+  /** Skips typedefs and CV/type-tag modifiers (libbpf's skip_mods_and_typedefs). */
+  skipModsAndTypedefs(id: number): number {
+    let cur = id;
+    for (let depth = 0; depth < 64 && cur !== 0; depth++) {
+      const k = this.kind(cur);
+      if (
+        k !== BtfKind.TYPEDEF &&
+        k !== BtfKind.VOLATILE &&
+        k !== BtfKind.CONST &&
+        k !== BtfKind.RESTRICT &&
+        k !== BtfKind.TYPE_TAG
+      ) {
+        return cur;
+      }
+      cur = this.refType(cur);
+    }
+    return cur;
+  }
+
+  /** libbpf's btf__resolve_size: undefined where it would fail (void, FUNC_PROTO, loops, overflow). */
+  resolveSize(id: number): number | undefined {
+    let cur = id;
+    let nelems = 1;
+    for (let depth = 0; depth < 32; depth++) {
+      switch (this.kind(cur)) {
+        case BtfKind.INT:
+        case BtfKind.STRUCT:
+        case BtfKind.UNION:
+        case BtfKind.ENUM:
+        case BtfKind.ENUM64:
+        case BtfKind.DATASEC:
+        case BtfKind.FLOAT: {
+          const size = nelems * this.sizeField(cur);
+          return size > 0xffffffff ? undefined : size;
+        }
+        case BtfKind.PTR: {
+          const size = nelems * this.pointerSize;
+          return size > 0xffffffff ? undefined : size;
+        }
+        case BtfKind.TYPEDEF:
+        case BtfKind.VOLATILE:
+        case BtfKind.CONST:
+        case BtfKind.RESTRICT:
+        case BtfKind.VAR:
+        case BtfKind.DECL_TAG:
+        case BtfKind.TYPE_TAG:
+          cur = this.refType(cur);
+          break;
+        case BtfKind.ARRAY:
+          if (nelems !== 0 && this.arrayLength(cur) > Math.floor(0xffffffff / nelems)) return undefined;
+          nelems *= this.arrayLength(cur);
+          cur = this.arrayElemType(cur);
+          break;
+        default:
+          return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** libbpf's btf__align_of (natural alignment; packed structs report 1). */
+  alignOf(id: number): number | undefined {
+    const t = this.skipModsAndTypedefs(id);
+    switch (this.kind(t)) {
+      case BtfKind.INT:
+      case BtfKind.ENUM:
+      case BtfKind.ENUM64:
+      case BtfKind.FLOAT:
+        return Math.min(this.pointerSize, this.sizeField(t));
+      case BtfKind.PTR:
+        return this.pointerSize;
+      case BtfKind.ARRAY:
+        return this.alignOf(this.arrayElemType(t));
+      case BtfKind.STRUCT:
+      case BtfKind.UNION: {
+        let max = 1;
+        for (let i = 0; i < this.vlen(t); i++) {
+          const a = this.alignOf(this.memberType(t, i));
+          if (a === undefined) return undefined;
+          if (this.memberBitOffset(t, i) % (8 * a) !== 0) return 1;
+          max = Math.max(max, a);
+        }
+        if (this.sizeField(t) % max !== 0) return 1;
+        return max;
+      }
+      default:
+        return undefined;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+// The BTF fixups libbpf makes at open time, on a private copy (bpf_object__collect_externs' DATASEC rewrite,
+// bpf_object_fixup_btf, and the hidden-subprogram → static FUNC change it makes before loading BTF):
+// - `.ksyms`: every entry becomes a 4-byte allocated int VAR (functions are pointed at a `dummy_ksym` VAR);
+// - `.kconfig`: VARs become allocated, at the offsets the loader chose;
+// - other DATASECs: size from the ELF section, VAR offsets from the ELF symbols, hidden VARs static;
+// - every DATASEC's entries sorted by offset.
+
+import { BtfPatcher } from "../btf/btf-patch.js";
+import { BtfKind, type DatasecEntry, FuncLinkage, type ObjectBtf, VarLinkage } from "../btf/object-btf.js";
+import { LoaderError } from "../errors.js";
+import type { ObjectLayout } from "./elf-layout.js";
+import type { CollectedExtern } from "./externs.js";
+import type { RawFunction } from "./functions.js";
+
+function firstInt32(btf: ObjectBtf): number {
+  for (let id = 1; id < btf.typeCount; id++) {
+    if (btf.kind(id) === BtfKind.INT && btf.intBits(id) === 32) return id;
+  }
+  return 0;
+}
+
+function rewriteKsyms(patcher: BtfPatcher, externs: readonly CollectedExtern[]): void {
+  const sec = patcher.current.findByNameKind(".ksyms", BtfKind.DATASEC);
+  if (sec === 0) return;
+  const hasFunc = patcher.current.datasecEntries(sec).some((e) => patcher.current.kind(e.type) === BtfKind.FUNC);
+  const dummy = hasFunc ? patcher.appendVar("dummy_ksym", VarLinkage.GLOBAL, firstInt32(patcher.current)) : 0;
+  const btf = patcher.current;
+  const intId = firstInt32(btf);
+  const entries = btf.datasecEntries(sec).map((entry, i): DatasecEntry => {
+    const name = btf.nameOf(entry.type);
+    if (!externs.some((e) => e.spec.name === name)) {
+      throw new LoaderError("BAD_EXTERN", `failed to find extern definition for BTF '${name}'`, { symbol: name });
+    }
+    let type = entry.type;
+    if (btf.kind(entry.type) === BtfKind.FUNC) {
+      const proto = btf.refType(entry.type);
+      for (let p = 0; p < btf.vlen(proto); p++) {
+        if (btf.paramType(proto, p) !== 0 && btf.paramName(proto, p) === "") {
+          patcher.setParamNameOffset(proto, p, btf.nameOffset(dummy));
+        }
+      }
+      patcher.setVlen(entry.type, FuncLinkage.GLOBAL);
+      type = dummy;
+    } else {
+      patcher.setVarLinkage(entry.type, VarLinkage.GLOBAL);
+      patcher.setRefType(entry.type, intId);
+    }
+    return { type, offset: i * 4, size: 4 };
+  });
+  patcher.setDatasecEntries(sec, entries);
+  patcher.setSize(sec, entries.length * 4);
+}
+
+function rewriteKconfig(patcher: BtfPatcher, externs: readonly CollectedExtern[], size: number): void {
+  const btf = patcher.current;
+  const sec = btf.findByNameKind(".kconfig", BtfKind.DATASEC);
+  if (sec === 0) return;
+  patcher.setSize(sec, size);
+  const entries = btf.datasecEntries(sec).map((entry): DatasecEntry => {
+    const name = btf.nameOf(entry.type);
+    const ext = externs.find((e) => e.spec.name === name);
+    if (!ext?.spec.kconfig) {
+      throw new LoaderError("BAD_EXTERN", `failed to find extern definition for BTF var '${name}'`, { symbol: name });
+    }
+    patcher.setVarLinkage(entry.type, VarLinkage.GLOBAL);
+    return { ...entry, offset: ext.spec.kconfig.offset };
+  });
+  patcher.setDatasecEntries(sec, entries);
+}
+
+function fixDatasec(patcher: BtfPatcher, layout: ObjectLayout, sec: number): void {
+  const btf = patcher.current;
+  const name = btf.nameOf(sec);
+  let fixOffsets = false;
+  if (btf.sizeField(sec) === 0) {
+    const section = layout.elf.sectionByName(name);
+    if (!section || section.size === 0) {
+      throw new LoaderError("BAD_BTF", `sec '${name}': failed to determine size from ELF`, { section: name });
+    }
+    patcher.setSize(sec, section.size);
+    fixOffsets = true;
+  }
+  const entries = btf.datasecEntries(sec).map((entry, i): DatasecEntry => {
+    if (btf.kind(entry.type) !== BtfKind.VAR) {
+      throw new LoaderError("BAD_BTF", `sec '${name}': entry #${i} is not a VAR`, { section: name });
+    }
+    const linkage = btf.varLinkage(entry.type);
+    if (linkage === VarLinkage.STATIC || linkage === VarLinkage.EXTERN) return entry;
+    const varName = btf.nameOf(entry.type);
+    const sym = layout.symtab.symbols.find(
+      (s) => s.name === varName && s.type === 1 /* STT_OBJECT */ && (s.binding === 1 || s.binding === 2),
+    );
+    if (!sym) {
+      throw new LoaderError("BAD_BTF", `sec '${name}': failed to find ELF symbol for VAR '${varName}'`, {
+        section: name,
+        symbol: varName,
+      });
+    }
+    if (sym.visibility === 2 /* STV_HIDDEN */ || sym.visibility === 1 /* STV_INTERNAL */) {
+      patcher.setVarLinkage(entry.type, VarLinkage.STATIC);
+    }
+    return fixOffsets ? { ...entry, offset: sym.value } : entry;
+  });
+  patcher.setDatasecEntries(sec, entries);
+}
+
+export interface FixedBtf {
+  readonly btf: ObjectBtf;
+  readonly bytes: Uint8Array;
+}
+
+export function fixupBtf(
+  original: ObjectBtf,
+  layout: ObjectLayout,
+  externs: readonly CollectedExtern[],
+  kconfigSize: number,
+  subprograms: readonly RawFunction[],
+): FixedBtf {
+  const patcher = new BtfPatcher(original);
+  rewriteKsyms(patcher, externs);
+  rewriteKconfig(patcher, externs, kconfigSize);
+  const btf = patcher.current;
+  for (let id = 1; id < btf.typeCount; id++) {
+    if (btf.kind(id) !== BtfKind.DATASEC) continue;
+    const name = btf.nameOf(id);
+    if (name !== ".kconfig" && name !== ".ksyms") fixDatasec(patcher, layout, id);
+    const sorted = [...btf.datasecEntries(id)].sort((a, b) => a.offset - b.offset);
+    patcher.setDatasecEntries(id, sorted);
+  }
+  // Hidden global subprograms get a static FUNC so the verifier checks them in their caller's context.
+  for (const fn of subprograms) {
+    if (!fn.hidden) continue;
+    for (let id = 1; id < btf.typeCount; id++) {
+      if (btf.kind(id) === BtfKind.FUNC && btf.funcLinkage(id) === FuncLinkage.GLOBAL && btf.nameOf(id) === fn.name) {
+        patcher.setVlen(id, FuncLinkage.STATIC);
+        break;
+      }
+    }
+  }
+  return { btf: patcher.current, bytes: patcher.finish() };
+}

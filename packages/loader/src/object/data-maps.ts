@@ -1,0 +1,114 @@
+// Global data maps (libbpf's bpf_object__init_internal_map): every non-empty .data*, .rodata*, .bss* section
+// becomes a one-element ARRAY whose value is the section; `.kconfig` gets one too. Naming, flags and the
+// variables each map exposes follow libbpf 1.1 exactly (see anchors.md §1).
+
+import { BtfKind, type ObjectBtf, VarLinkage } from "../btf/object-btf.js";
+import type { DataSection } from "./elf-layout.js";
+import type { MapKind, MapSpec, VariableSpec } from "./spec.js";
+
+const BPF_OBJ_NAME_LEN = 16;
+export const BPF_F_RDONLY_PROG = 0x80;
+export const BPF_F_MMAPABLE = 0x400;
+const ARRAY = 2;
+
+/**
+ * libbpf's internal_map_name(): as much of the object name as fits before the section name (which keeps at
+ * least 7 characters), no prefix for custom sections with a second dot, 15 characters at most, and characters
+ * outside [A-Za-z0-9_.] replaced by '_'.
+ */
+export function internalMapName(objectName: string, sectionName: string): string {
+  const max = BPF_OBJ_NAME_LEN - 1;
+  const sfxLen = Math.min(Math.max(7, sectionName.length), max);
+  const pfxLen = sectionName.indexOf(".", 1) >= 0 ? 0 : Math.min(max - sfxLen, objectName.length);
+  const name = (objectName.slice(0, pfxLen) + sectionName.slice(0, sfxLen)).slice(0, max);
+  return name.replace(/[^A-Za-z0-9_.]/g, "_");
+}
+
+/** The DATASEC describing a section (libbpf looks the section name up among all types: first match wins). */
+function datasecFor(btf: ObjectBtf | undefined, name: string): number {
+  if (!btf) return 0;
+  for (let id = 1; id < btf.typeCount; id++) if (btf.nameOf(id) === name) return id;
+  return 0;
+}
+
+/** MMAPABLE only when the DATASEC has a non-static VAR (libbpf's map_is_mmapable). */
+function hasVisibleVar(btf: ObjectBtf | undefined, datasec: number): boolean {
+  if (!btf || datasec === 0 || btf.kind(datasec) !== BtfKind.DATASEC) return false;
+  return btf
+    .datasecEntries(datasec)
+    .some((e) => btf.kind(e.type) === BtfKind.VAR && btf.varLinkage(e.type) !== VarLinkage.STATIC);
+}
+
+export function internalMap(
+  objectName: string,
+  sectionName: string,
+  kind: MapKind,
+  size: number,
+  contents: Uint8Array,
+  btf: ObjectBtf | undefined,
+): MapSpec {
+  const datasec = datasecFor(btf, sectionName);
+  let flags = kind === "rodata" || kind === "kconfig" ? BPF_F_RDONLY_PROG : 0;
+  if (hasVisibleVar(btf, datasec)) flags |= BPF_F_MMAPABLE;
+  return {
+    name: internalMapName(objectName, sectionName),
+    kind,
+    section: sectionName,
+    sectionOffset: 0,
+    type: ARRAY,
+    keySize: 4,
+    valueSize: size,
+    maxEntries: 1,
+    flags,
+    numaNode: 0,
+    mapExtra: 0n,
+    btfKeyTypeId: 0,
+    btfValueTypeId: datasec,
+    pinning: "none",
+    innerMap: undefined,
+    slots: [],
+    contents,
+    freeze: kind === "rodata" || kind === "kconfig",
+    autocreate: true,
+  };
+}
+
+export function dataMaps(objectName: string, sections: readonly DataSection[], btf: ObjectBtf | undefined): MapSpec[] {
+  return sections
+    .filter((d) => d.section.size > 0)
+    .map(({ section, kind }) =>
+      internalMap(
+        objectName,
+        section.name,
+        kind,
+        section.size,
+        kind === "bss" ? new Uint8Array(section.size) : new Uint8Array(section.data),
+        btf,
+      ),
+    );
+}
+
+/** Variables of every data map that has a DATASEC: name, offset, size, type. */
+export function dataVariables(maps: readonly MapSpec[], btf: ObjectBtf | undefined): VariableSpec[] {
+  if (!btf) return [];
+  const out: VariableSpec[] = [];
+  for (const map of maps) {
+    if (map.kind !== "data" && map.kind !== "rodata" && map.kind !== "bss") continue;
+    const datasec = map.btfValueTypeId;
+    if (datasec === 0 || btf.kind(datasec) !== BtfKind.DATASEC) continue;
+    for (const entry of btf.datasecEntries(datasec)) {
+      if (btf.kind(entry.type) !== BtfKind.VAR) continue;
+      out.push({
+        name: btf.nameOf(entry.type),
+        section: map.section,
+        map: map.name,
+        offset: entry.offset,
+        size: entry.size,
+        typeId: btf.refType(entry.type),
+        linkage: btf.varLinkage(entry.type) === VarLinkage.STATIC ? "static" : "global",
+        readonly: map.kind === "rodata",
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,17 @@
+// @bpfkit/loader object model: open a clang BPF object into plain-data specs.
+export type { BtfExt, CoreRelocationRecord, FuncInfoRecord, LineInfoRecord } from "../btf/btf-ext.js";
+export { BtfKind, ObjectBtf } from "../btf/object-btf.js";
+export { LoaderError, type LoaderErrorCode, type LoaderErrorContext, ObjectError } from "../errors.js";
+export {
+  findSectionDef,
+  SecFlag,
+  type SectionDef,
+  type SectionTable,
+  sectionDefMatches,
+  sectionDefs,
+} from "../sections/section-defs.js";
+export { adjustRingbufSize } from "./btf-maps.js";
+export type { ProgramTypeOverride } from "./classify.js";
+export { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, internalMapName } from "./data-maps.js";
+export { type OpenOptions, objectNameFromPath, openObject } from "./open.js";
+export type * from "./spec.js";
