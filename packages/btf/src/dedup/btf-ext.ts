@@ -28,7 +28,7 @@ const LINE_INFO: Subsection = { name: "line_info", minRecordSize: 16, recordStri
 const CORE_RELO: Subsection = { name: "core_relo", minRecordSize: 16, recordStrings: [8], recordTypeId: 4 };
 
 function fail(message: string, offset: number): never {
-  throw new BtfDedupError(message, { section: ".BTF.ext", offset });
+  throw new BtfDedupError("BAD_EXT", message, { section: ".BTF.ext", offset });
 }
 
 export function parseRawBtfExt(input: Uint8Array): RawBtfExt {

@@ -35,7 +35,8 @@ export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
   let at = 0;
   const remapWord = (i: number): void => {
     const id = finalId[state.resolve(out[i] as number)] as number;
-    if (id > MAX_TYPE_ID) throw new BtfDedupError(`type id ${out[i]} has no canonical type`, { section: ".BTF" });
+    if (id > MAX_TYPE_ID)
+      throw new BtfDedupError("BAD_TYPE_ID", `type id ${out[i]} has no canonical type`, { section: ".BTF" });
     out[i] = id;
   };
   const { fixed, memberStart, memberStride } = TYPE_ID_WORDS;
@@ -64,7 +65,7 @@ export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
     for (const field of ext.typeIdFields) {
       const id = view.getUint32(field, ext.littleEndian);
       if (id >= state.typeCount) {
-        throw new BtfDedupError(`type id ${id} out of range`, { section: ".BTF.ext", offset: field });
+        throw new BtfDedupError("BAD_TYPE_ID", `type id ${id} out of range`, { section: ".BTF.ext", offset: field });
       }
       view.setUint32(field, typeIdMap[id] as number, ext.littleEndian);
     }

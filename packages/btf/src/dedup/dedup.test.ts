@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { BtfError } from "../errors.js";
 import { BtfDedupError, countKindsRaw, dedupRawBtf, prepareDedupBase } from "./index.js";
 
 /** Builds raw little-endian BTF type by type; each method returns the new type's id. */
@@ -237,7 +238,7 @@ describe("dedup of malformed BTF", () => {
     expect(() => dedupRawBtf(new Uint8Array(10))).toThrow(BtfDedupError);
     const badMagic = valid();
     badMagic[0] = 0;
-    expect(() => dedupRawBtf(badMagic)).toThrow(/bad magic/);
+    expect(() => dedupRawBtf(badMagic)).toThrow(expect.objectContaining({ code: "BAD_MAGIC", offset: 0 }));
     const truncated = valid().subarray(0, 40);
     expect(() => dedupRawBtf(truncated)).toThrow(BtfDedupError);
   });
@@ -259,6 +260,13 @@ describe("dedup of malformed BTF", () => {
     b.ptr(2);
     b.constOf(1);
     expect(() => dedupRawBtf(b.build())).toThrow(/loop/);
+    try {
+      dedupRawBtf(b.build());
+    } catch (err) {
+      expect(err).toBeInstanceOf(BtfError);
+      expect((err as BtfError).code).toBe("CYCLE");
+      expect((err as BtfError).typeId).toBe(1);
+    }
   });
 
   it("throws only BtfDedupError on randomly corrupted input", () => {

@@ -55,7 +55,7 @@ export function identicalStructs(state: DedupState, a: number, b: number, depth 
   const ta = state.at(a);
   const tb = state.at(b);
   if (!shallowEqualStruct(w, ta, tb)) return false;
-  if (depth > MAX_NESTING) throw new BtfDedupError("struct nesting too deep", { section: ".BTF", typeId: a });
+  if (depth > MAX_NESTING) throw new BtfDedupError("CYCLE", "struct nesting too deep", { section: ".BTF", typeId: a });
   const vlen = vlenOf(w[ta + 1] as number);
   for (let i = 0, ma = ta + 4, mb = tb + 4; i < vlen; i++, ma += 3, mb += 3) {
     const x = w[ma] as number;
@@ -234,7 +234,7 @@ function comparePair(state: DedupState, candId: number, canonIdIn: number): numb
     case KIND_FUNC_PROTO:
       return compatFuncProto(w, cand, canon) ? CHECK_CHILDREN : NOT_EQUIVALENT;
     default:
-      throw new BtfDedupError(`${KIND_NAMES[candKind]} cannot appear inside a struct/union type graph`, {
+      throw new BtfDedupError("BAD_TYPE_ID", `${KIND_NAMES[candKind]} cannot appear inside a struct/union type graph`, {
         section: ".BTF",
         typeId: candId,
       });

@@ -70,7 +70,10 @@ function dedupPrimType(state: DedupState, id: number): void {
     }
     default:
       if (kind > KIND_ENUM64 || kind === 0) {
-        throw new BtfDedupError(`unexpected kind ${KIND_NAMES[kind] ?? kind}`, { section: ".BTF", typeId: id });
+        throw new BtfDedupError("UNKNOWN_KIND", `unexpected kind ${KIND_NAMES[kind] ?? kind}`, {
+          section: ".BTF",
+          typeId: id,
+        });
       }
       return; // not a primitive: handled by the struct or reference pass
   }

@@ -1,7 +1,7 @@
 // Raw BTF blob <-> the word form the dedup passes work on. The blob layout is the kernel's: a header
 // (magic 0xEB9F, version, flags, hdr_len, type_off/len, str_off/len), a type section of u32-word records and a
 // NUL-separated string section. Everything is checked before it is used; failures are BtfDedupError.
-import { BtfDedupError } from "./errors.js";
+import { BtfDedupError, type BtfDedupErrorCode } from "./errors.js";
 import {
   extraWords,
   HEAD_WORDS,
@@ -41,36 +41,43 @@ export interface BaseShape {
   readonly stringLength: number;
 }
 
-function fail(message: string, section: ".BTF" | "base .BTF", offset?: number, typeId?: number): never {
-  throw new BtfDedupError(message, { section, offset, typeId });
+function fail(
+  code: BtfDedupErrorCode,
+  message: string,
+  section: ".BTF" | "base .BTF",
+  offset?: number,
+  typeId?: number,
+): never {
+  throw new BtfDedupError(code, message, { section, offset, typeId });
 }
 
 /** Decodes and validates a raw BTF blob. Pass `base` when the blob is split BTF on top of another one. */
 export function parseRawBtf(bytes: Uint8Array, base?: BaseShape, section: ".BTF" | "base .BTF" = ".BTF"): RawBtf {
-  if (bytes.length < HEADER_SIZE) fail(`too short for a BTF header: ${bytes.length} bytes`, section, 0);
+  if (bytes.length < HEADER_SIZE) fail("TRUNCATED", `too short for a BTF header: ${bytes.length} bytes`, section, 0);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let littleEndian: boolean;
   if (view.getUint16(0, true) === BTF_MAGIC) littleEndian = true;
   else if (view.getUint16(0, false) === BTF_MAGIC) littleEndian = false;
-  else fail(`bad magic 0x${view.getUint16(0, true).toString(16)}`, section, 0);
+  else fail("BAD_MAGIC", `bad magic 0x${view.getUint16(0, true).toString(16)}`, section, 0);
   const version = view.getUint8(2);
-  if (version !== 1) fail(`unsupported BTF version ${version}`, section, 2);
+  if (version !== 1) fail("BAD_VERSION", `unsupported BTF version ${version}`, section, 2);
   const hdrLen = view.getUint32(4, littleEndian);
-  if (hdrLen < HEADER_SIZE || hdrLen > bytes.length) fail(`bad header length ${hdrLen}`, section, 4);
+  if (hdrLen < HEADER_SIZE || hdrLen > bytes.length) fail("BAD_HEADER", `bad header length ${hdrLen}`, section, 4);
   const typeOff = view.getUint32(8, littleEndian);
   const typeLen = view.getUint32(12, littleEndian);
   const strOff = view.getUint32(16, littleEndian);
   const strLen = view.getUint32(20, littleEndian);
   const dataLen = bytes.length - hdrLen;
-  if (typeOff % 4 !== 0) fail(`type section offset ${typeOff} is not 4-byte aligned`, section, 8);
-  if (typeLen % 4 !== 0) fail(`type section length ${typeLen} is not a multiple of 4`, section, 12);
-  if (typeOff > dataLen || typeLen > dataLen - typeOff) fail("type section out of bounds", section, 8);
-  if (strOff > dataLen || strLen > dataLen - strOff) fail("string section out of bounds", section, 16);
-  if (strLen > MAX_STRING_SECTION) fail(`string section too large: ${strLen}`, section, 20);
+  if (typeOff % 4 !== 0) fail("BAD_HEADER", `type section offset ${typeOff} is not 4-byte aligned`, section, 8);
+  if (typeLen % 4 !== 0) fail("BAD_HEADER", `type section length ${typeLen} is not a multiple of 4`, section, 12);
+  if (typeOff > dataLen || typeLen > dataLen - typeOff) fail("BAD_HEADER", "type section out of bounds", section, 8);
+  if (strOff > dataLen || strLen > dataLen - strOff) fail("BAD_HEADER", "string section out of bounds", section, 16);
+  if (strLen > MAX_STRING_SECTION) fail("BAD_HEADER", `string section too large: ${strLen}`, section, 20);
 
   const strings = bytes.slice(hdrLen + strOff, hdrLen + strOff + strLen);
-  if (!base && (strLen === 0 || strings[0] !== 0)) fail("string section must start with an empty string", section);
-  if (strLen > 0 && strings[strLen - 1] !== 0) fail("string section must end with a NUL byte", section);
+  if (!base && (strLen === 0 || strings[0] !== 0))
+    fail("BAD_STRINGS", "string section must start with an empty string", section);
+  if (strLen > 0 && strings[strLen - 1] !== 0) fail("BAD_STRINGS", "string section must end with a NUL byte", section);
 
   const wordCount = typeLen / 4;
   const typeStart = hdrLen + typeOff;
@@ -89,11 +96,12 @@ export function parseRawBtf(bytes: Uint8Array, base?: BaseShape, section: ".BTF"
   for (let at = 0; at < wordCount; ) {
     const id = firstId + count;
     const offset = typeStart + at * 4;
-    if (at + HEAD_WORDS > wordCount) fail("truncated type record", section, offset, id);
+    if (at + HEAD_WORDS > wordCount) fail("TRUNCATED", "truncated type record", section, offset, id);
     const info = words[at + 1] as number;
     const extra = extraWords(kindOf(info), vlenOf(info));
-    if (extra < 0) fail(`unknown kind ${kindOf(info)}`, section, offset, id);
-    if (at + HEAD_WORDS + extra > wordCount) fail(`truncated ${KIND_NAMES[kindOf(info)]} record`, section, offset, id);
+    if (extra < 0) fail("UNKNOWN_KIND", `unknown kind ${kindOf(info)}`, section, offset, id);
+    if (at + HEAD_WORDS + extra > wordCount)
+      fail("TRUNCATED", `truncated ${KIND_NAMES[kindOf(info)]} record`, section, offset, id);
     starts[count++] = at;
     at += HEAD_WORDS + extra;
   }
@@ -107,10 +115,10 @@ export function parseRawBtf(bytes: Uint8Array, base?: BaseShape, section: ".BTF"
     const kind = kindOf(words[at + 1] as number);
     const vlen = vlenOf(words[at + 1] as number);
     checkWords(words, TYPE_ID_WORDS, kind, vlen, at, idLimit, (w) => {
-      fail(`reference to type ${words[w]} out of range`, section, typeStart + w * 4, firstId + i);
+      fail("BAD_TYPE_ID", `reference to type ${words[w]} out of range`, section, typeStart + w * 4, firstId + i);
     });
     checkWords(words, STRING_WORDS, kind, vlen, at, strLimit, (w) => {
-      fail(`string offset ${words[w]} out of range`, section, typeStart + w * 4, firstId + i);
+      fail("BAD_NAME_OFFSET", `string offset ${words[w]} out of range`, section, typeStart + w * 4, firstId + i);
     });
   }
   return { littleEndian, header: bytes.slice(0, hdrLen), words, typeStarts, strings };

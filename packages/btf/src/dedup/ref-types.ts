@@ -49,10 +49,13 @@ function firstMatch(
 function dedupRefType(state: DedupState, id: number, depth: number): number {
   const mapped = state.map[id] as number;
   if (mapped === IN_PROGRESS) {
-    throw new BtfDedupError("reference types form a loop without a struct/union", { section: ".BTF", typeId: id });
+    throw new BtfDedupError("CYCLE", "reference types form a loop without a struct/union", {
+      section: ".BTF",
+      typeId: id,
+    });
   }
   if (mapped <= MAX_TYPE_ID) return state.resolve(id);
-  if (depth > MAX_CHAIN) throw new BtfDedupError("reference chain too deep", { section: ".BTF", typeId: id });
+  if (depth > MAX_CHAIN) throw new BtfDedupError("CYCLE", "reference chain too deep", { section: ".BTF", typeId: id });
   state.map[id] = IN_PROGRESS;
 
   const w = state.words;
@@ -92,7 +95,7 @@ function dedupRefType(state: DedupState, id: number, depth: number): number {
       break;
     }
     default:
-      throw new BtfDedupError(`unexpected ${KIND_NAMES[kind] ?? kind} in reference type pass`, {
+      throw new BtfDedupError("UNKNOWN_KIND", `unexpected ${KIND_NAMES[kind] ?? kind} in reference type pass`, {
         section: ".BTF",
         typeId: id,
       });

@@ -72,7 +72,7 @@ export class DedupState {
     for (let steps = 0; ; steps++) {
       const next = this.map[cur] as number;
       if (next > MAX_TYPE_ID || next === cur) return cur;
-      if (steps > this.map.length) throw new BtfDedupError("cycle in the canonical type map", { typeId: id });
+      if (steps > this.map.length) throw new BtfDedupError("CYCLE", "cycle in the canonical type map", { typeId: id });
       cur = next;
     }
   }

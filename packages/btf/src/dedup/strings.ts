@@ -63,7 +63,10 @@ export function dedupStrings(state: DedupState, input: StringInputs): Uint8Array
     for (const field of ext.stringFields) {
       const off = view.getUint32(field, ext.littleEndian);
       if (off >= startStrOff + section.length) {
-        throw new BtfDedupError(`string offset ${off} out of range`, { section: ".BTF.ext", offset: field });
+        throw new BtfDedupError("BAD_NAME_OFFSET", `string offset ${off} out of range`, {
+          section: ".BTF.ext",
+          offset: field,
+        });
       }
       view.setUint32(field, remap(off), ext.littleEndian);
     }
