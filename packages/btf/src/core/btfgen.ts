@@ -14,7 +14,7 @@ import {
   type EssentialNameIndex,
   findCandidates,
 } from "./candidates.js";
-import { CoreFailure, CoreRelocationError } from "./errors.js";
+import { asCoreFailure, CoreFailure, CoreRelocationError } from "./errors.js";
 import { CoreReloKind, isFieldBased } from "./kinds.js";
 import type { CoreReloSection } from "./relocate.js";
 import { resolveRelocation } from "./resolve.js";
@@ -34,9 +34,9 @@ class Marks {
   constructor(readonly btf: CoreBtf) {}
 
   member(typeId: number, index: number): void {
-    let set = this.members.get(typeId);
-    if (!set) this.members.set(typeId, (set = new Set()));
-    set.add(index);
+    const set = this.members.get(typeId);
+    if (set) set.add(index);
+    else this.members.set(typeId, new Set([index]));
   }
 
   unsupported(typeId: number): never {
@@ -188,7 +188,7 @@ class RawBtfWriter {
     view.setUint32(12, typeLength, true);
     view.setUint32(16, typeLength, true);
     view.setUint32(20, stringBytes.length, true);
-    this.words.forEach((word, i) => view.setUint32(24 + i * 4, word >>> 0, true));
+    for (let i = 0; i < this.words.length; i++) view.setUint32(24 + i * 4, this.words[i]! >>> 0, true);
     out.set(stringBytes, 24 + typeLength);
     return out;
   }
@@ -202,7 +202,7 @@ function info(kind: number, vlen: number, kflag: boolean): number {
 function emit(btf: CoreBtf, marks: Marks): Uint8Array {
   const ordered = [...marks.types].sort((a, b) => a - b);
   const newIds = new Map<number, number>();
-  ordered.forEach((id, i) => newIds.set(id, i + 1));
+  for (let i = 0; i < ordered.length; i++) newIds.set(ordered[i]!, i + 1);
   const remap = (id: number) => newIds.get(id) ?? 0;
   const out = new RawBtfWriter();
   const w = out.words;
@@ -306,9 +306,10 @@ export function minimizeCoreBtf(
           }
           const resolved = resolveRelocation(local, candidates, "", `insn #${context.insnIndex}`, ignore);
           if (resolved.targetSpec) marks.record(resolved.targetSpec);
-        } catch (error) {
-          if (error instanceof CoreFailure) throw new CoreRelocationError(error.code, error.message, context);
-          throw error;
+        } catch (caught) {
+          const error = asCoreFailure(caught);
+          if (error) throw new CoreRelocationError(error.code, error.message, context);
+          throw caught;
         }
       });
     }

@@ -1,3 +1,5 @@
+import { BtfError } from "../errors.js";
+
 // The one error type the CO-RE engine throws. It carries where the failing relocation sits (program, ELF
 // section, instruction index, relocation index) and what it asked for (the formatted local spec or the raw
 // type id + access string when the spec itself is bad), so a message alone tells the user what to fix.
@@ -77,4 +79,11 @@ export class CoreFailure extends Error {
     this.name = "CoreFailure";
     this.code = code;
   }
+}
+
+/** The CoreFailure behind `error`: itself, or a BtfError from a Btf accessor (malformed graph) as BAD_BTF. */
+export function asCoreFailure(error: unknown): CoreFailure | undefined {
+  if (error instanceof CoreFailure) return error;
+  if (error instanceof BtfError) return new CoreFailure("BAD_BTF", error.message);
+  return undefined;
 }

@@ -1,5 +1,6 @@
 // CO-RE relocation engine: public surface. See README.md in this directory.
 
+export { btfNameIndex, btfTarget, coreView } from "./btf-adapter.js";
 export { parseCoreRelos } from "./btf-ext-core.js";
 export {
   type CoreBtf,

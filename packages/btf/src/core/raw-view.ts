@@ -1,12 +1,12 @@
 // A CoreBtf read straight from raw BTF bytes (either byte order, base or split). One validated pass records where
-// each type starts; everything else is read on demand. Its name index searches the string section natively
-// (hash chains over the raw name bytes, built once without decoding a single string), which beats decoding every name of
-// vmlinux. The package's Btf class can be adapted instead (btf-adapter.ts); this view keeps CO-RE usable and fast
-// on any BTF blob, e.g. /sys/kernel/btf/vmlinux bytes read by the caller.
+// each type starts; everything else is read on demand, and names are indexed by essential-name hash chains
+// (essential-index.ts). The package's Btf class works as well (btf-adapter.ts); this view is the engine's own,
+// used by its tests and benchmarks and by callers that hold raw bytes (e.g. /sys/kernel/btf/vmlinux).
 
-import { type CoreBtf, essentialNameLength, Kind } from "./btf-view.js";
+import { type CoreBtf, Kind } from "./btf-view.js";
 import type { EssentialNameIndex } from "./candidates.js";
 import { CoreFailure, CoreRelocationError } from "./errors.js";
+import { EssentialNameChains } from "./essential-index.js";
 
 const MAGIC = 0xeb9f;
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -282,125 +282,30 @@ export class RawCoreBtf implements CoreBtf {
     return text;
   }
 
-  /** Bytes of the NUL-terminated string at a global offset (any BTF in the base chain), empty if out of range. */
-  private stringSlice(offset: number): { bytes: Uint8Array; start: number } {
-    if (offset < this.firstOwnString) {
-      return this.base ? this.base.stringSlice(offset) : { bytes: this.stringBytes, start: this.stringLength };
+  /** Bytes of the NUL-terminated string at a global offset in a base BTF (undefined when out of range). */
+  private baseString(offset: number): { bytes: Uint8Array; start: number } | undefined {
+    if (offset >= this.firstOwnString) {
+      const local = offset - this.firstOwnString;
+      return local < this.stringLength ? { bytes: this.stringBytes, start: local } : undefined;
     }
-    return { bytes: this.stringBytes, start: Math.min(offset - this.firstOwnString, this.stringLength) };
+    return this.base?.baseString(offset);
   }
 
-  /** Hash chains over own types by essential name: built once, on the first lookup. */
-  private nameChains: { heads: Int32Array; next: Int32Array; hashes: Uint32Array } | undefined;
+  private chains: EssentialNameChains | undefined;
 
-  private buildNameChains(): { heads: Int32Array; next: Int32Array; hashes: Uint32Array } {
-    const nameOffs = this.nameOffs;
-    const count = nameOffs.length;
-    let size = 1024;
-    while (size < count * 2) size *= 2;
-    const heads = new Int32Array(size).fill(-1);
-    const next = new Int32Array(count);
-    const hashes = new Uint32Array(count);
-    const mask = size - 1;
-    const own = this.stringBytes;
-    const first = this.firstOwnString;
-    const kinds = this.kinds;
-    for (let i = 0; i < count; i++) {
-      const offset = nameOffs[i]!;
-      if (offset === 0 || !INDEXED_KINDS[kinds[i]!]) continue;
-      let hash: number;
-      if (offset >= first) {
-        hash = essentialHash(own, offset - first);
-      } else {
-        const { bytes, start } = this.stringSlice(offset);
-        hash = essentialHash(bytes, start);
-      }
-      if (hash === 0) continue;
-      hashes[i] = hash;
-      const bucket = hash & mask;
-      next[i] = heads[bucket]!;
-      heads[bucket] = i;
-    }
-    return { heads, next, hashes };
-  }
-
-  /**
-   * Own-type ids whose name has essential name `name`, ascending, among types of a kind CO-RE-compatible with
-   * `kind` (the search behind rawNameIndex). Relocatable kinds go through hash chains built once over the names
-   * of those kinds only (FUNC/VAR/DATASEC/DECL_TAG, most of vmlinux's names, are left out); other kinds, which no
-   * compiler relocates against, are found by a linear scan.
-   */
+  /** Own-type ids whose name has essential name `name`, ascending (see EssentialNameChains). */
   idsWithEssentialName(name: string, kind: number): number[] {
-    if (name === "") return [];
-    const ids: number[] = [];
-    if (!INDEXED_KINDS[kind]) {
-      for (let i = 0; i < this.kinds.length; i++) {
-        if (this.kinds[i] !== kind || this.nameOffs[i] === 0) continue;
-        const typeName = this.stringAt(this.nameOffs[i]!) ?? "";
-        if (essentialNameLength(typeName) === name.length && typeName.startsWith(name)) ids.push(this.firstOwnId + i);
-      }
-      return ids;
-    }
-    this.nameChains ??= this.buildNameChains();
-    const { heads, next, hashes } = this.nameChains;
-    const hash = essentialHash(new TextEncoder().encode(name), 0);
-    for (let i = heads[hash & (heads.length - 1)]!; i >= 0; i = next[i]!) {
-      if (hashes[i] !== hash) continue;
-      const typeName = this.stringAt(this.nameOffs[i]!) ?? "";
-      if (essentialNameLength(typeName) === name.length && typeName.startsWith(name)) ids.push(this.firstOwnId + i);
-    }
-    return ids.reverse();
+    this.chains ??= new EssentialNameChains({
+      nameOffs: this.nameOffs,
+      kinds: this.kinds,
+      firstOwnId: this.firstOwnId,
+      ownStrings: this.stringBytes,
+      firstOwnString: this.firstOwnString,
+      baseString: (offset) => this.base?.baseString(offset),
+      stringAt: (offset) => this.stringAt(offset),
+    });
+    return this.chains.idsWithEssentialName(name, kind);
   }
-}
-
-/** Kinds whose names the hash chains cover: everything a CO-RE relocation can target in practice. */
-const INDEXED_KINDS: readonly boolean[] = Array.from(
-  { length: 32 },
-  (_, k) => k !== Kind.FUNC && k !== Kind.VAR && k !== Kind.DATASEC && k !== Kind.DECL_TAG && k <= Kind.ENUM64,
-);
-
-/**
- * FNV-1a hash of the essential part of the NUL-terminated name starting at `start` (bytes before the last
- * `X___Y` flavor separator, see essentialNameLength). Never 0 for a non-empty name (0 means "no name").
- */
-function essentialHash(bytes: Uint8Array, start: number): number {
-  const length = bytes.length;
-  let hash = 0x811c9dc5;
-  let j = start;
-  for (; j < length; j++) {
-    const c = bytes[j]!;
-    if (c === 0) break;
-    // A flavor separator X___Y completes at Y: restart from the prefix hash (rare, so recomputed).
-    if (
-      c !== 95 &&
-      j - 4 >= start &&
-      bytes[j - 1] === 95 &&
-      bytes[j - 2] === 95 &&
-      bytes[j - 3] === 95 &&
-      bytes[j - 4] !== 95
-    ) {
-      const essentialEnd = j - 3;
-      let rest = j;
-      while (rest < length && bytes[rest] !== 0) rest++;
-      return prefixHash(bytes, start, essentialEnd, rest);
-    }
-    hash = Math.imul(hash ^ c, 0x01000193);
-  }
-  if (j === start) return 0;
-  return hash >>> 0 || 1;
-}
-
-/** Hash of [start, essentialEnd), where a later flavor separator before `end` moves essentialEnd further. */
-function prefixHash(bytes: Uint8Array, start: number, essentialEnd: number, end: number): number {
-  for (let i = end - 5; i >= start; i--) {
-    if (bytes[i] !== 95 && bytes[i + 1] === 95 && bytes[i + 2] === 95 && bytes[i + 3] === 95 && bytes[i + 4] !== 95) {
-      essentialEnd = i + 1;
-      break;
-    }
-  }
-  let hash = 0x811c9dc5;
-  for (let i = start; i < essentialEnd; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  return hash >>> 0 || 1;
 }
 
 /** The raw view's native-search name index. */

@@ -7,7 +7,7 @@ import type { CoreBtf } from "./btf-view.js";
 import { kindString, validId } from "./btf-view.js";
 import type { CoreReloResult } from "./calc.js";
 import { type CoreCandidate, type CoreTargets, findCandidates } from "./candidates.js";
-import { CoreFailure, CoreRelocationError } from "./errors.js";
+import { asCoreFailure, CoreRelocationError } from "./errors.js";
 import { CoreReloKind, coreReloKindName, isKnownReloKind } from "./kinds.js";
 import { InsnSlots, patchInstruction } from "./patch.js";
 import { resolveRelocation } from "./resolve.js";
@@ -184,8 +184,9 @@ export function relocateCore(options: RelocateCoreOptions): RelocateCoreResult {
       let localSpec: CoreSpec;
       try {
         localSpec = parseSpec(localBtf, record.typeId, access, record.kind);
-      } catch (error) {
-        if (!(error instanceof CoreFailure)) throw error;
+      } catch (caught) {
+        const error = asCoreFailure(caught);
+        if (!error) throw caught;
         throw new CoreRelocationError(
           error.code,
           `parsing ${rawRecordText(localBtf, record, access)} failed: ${error.message}`,
@@ -196,10 +197,10 @@ export function relocateCore(options: RelocateCoreOptions): RelocateCoreResult {
         );
       }
       const localText = formatSpec(localSpec);
-      const fail = (error: unknown): never => {
-        if (error instanceof CoreFailure)
-          throw new CoreRelocationError(error.code, error.message, { ...where, spec: localText });
-        throw error;
+      const fail = (caught: unknown): never => {
+        const error = asCoreFailure(caught);
+        if (error) throw new CoreRelocationError(error.code, error.message, { ...where, spec: localText });
+        throw caught;
       };
 
       let candidates: CoreCandidate[] | undefined;
@@ -218,8 +219,14 @@ export function relocateCore(options: RelocateCoreOptions): RelocateCoreResult {
               spec: localText,
             });
           }
-          candidates = findCandidates(localBtf, record.typeId, targets, emit);
-          candidateCache.set(record.typeId, candidates);
+          let found: CoreCandidate[] = [];
+          try {
+            found = findCandidates(localBtf, record.typeId, targets, emit);
+          } catch (error) {
+            fail(error);
+          }
+          candidates = found;
+          candidateCache.set(record.typeId, found);
         }
       }
       emit(`${prefix}${truncateLikeLibbpf(localText)}`);

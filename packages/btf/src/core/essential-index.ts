@@ -1,0 +1,126 @@
+// Type lookup by essential name (flavor suffix stripped), the heart of fast candidate search. Built once per BTF
+// from raw name offsets and string bytes: each type whose kind CO-RE can relocate against is hashed (FNV-1a over
+// the essential part of its name bytes, no string decoding) into typed-array chains. libbpf instead compares the
+// name of every target type for every distinct local type; on vmlinux this is the whole difference in speed.
+// FUNC/VAR/DATASEC/DECL_TAG names (most of vmlinux's) are left out; a lookup for those kinds scans linearly.
+
+import { essentialNameLength, Kind } from "./btf-view.js";
+
+/** Raw name data of one BTF blob's own types. */
+export interface NameData {
+  /** Name offset of each own type (index = id - firstOwnId). */
+  readonly nameOffs: Uint32Array;
+  /** Kind of each own type. */
+  readonly kinds: Uint8Array;
+  readonly firstOwnId: number;
+  /** This blob's string bytes and the global offset they start at. */
+  readonly ownStrings: Uint8Array;
+  readonly firstOwnString: number;
+  /** Bytes holding a string that lives in a base BTF: the base's string bytes and the local start. */
+  baseString(offset: number): { bytes: Uint8Array; start: number } | undefined;
+  /** Decoded string at a global offset. */
+  stringAt(offset: number): string | undefined;
+}
+
+/** Kinds whose names the chains cover: everything a CO-RE relocation targets in practice. */
+const INDEXED_KINDS: readonly boolean[] = Array.from(
+  { length: 32 },
+  (_, k) => k !== Kind.FUNC && k !== Kind.VAR && k !== Kind.DATASEC && k !== Kind.DECL_TAG && k <= Kind.ENUM64,
+);
+
+export class EssentialNameChains {
+  private chains: { heads: Int32Array; next: Int32Array; hashes: Uint32Array } | undefined;
+  private readonly encoder = new TextEncoder();
+
+  constructor(private readonly data: NameData) {}
+
+  private build(): { heads: Int32Array; next: Int32Array; hashes: Uint32Array } {
+    const { nameOffs, kinds, ownStrings, firstOwnString } = this.data;
+    const count = nameOffs.length;
+    let size = 1024;
+    while (size < count * 2) size *= 2;
+    const heads = new Int32Array(size).fill(-1);
+    const next = new Int32Array(count);
+    const hashes = new Uint32Array(count);
+    const mask = size - 1;
+    for (let i = 0; i < count; i++) {
+      const offset = nameOffs[i]!;
+      if (offset === 0 || !INDEXED_KINDS[kinds[i]!]) continue;
+      let hash = 0;
+      if (offset >= firstOwnString) {
+        hash = essentialHash(ownStrings, offset - firstOwnString);
+      } else {
+        const slice = this.data.baseString(offset);
+        if (slice) hash = essentialHash(slice.bytes, slice.start);
+      }
+      if (hash === 0) continue;
+      hashes[i] = hash;
+      const bucket = hash & mask;
+      next[i] = heads[bucket]!;
+      heads[bucket] = i;
+    }
+    return { heads, next, hashes };
+  }
+
+  private matches(i: number, name: string): boolean {
+    const typeName = this.data.stringAt(this.data.nameOffs[i]!) ?? "";
+    return essentialNameLength(typeName) === name.length && typeName.startsWith(name);
+  }
+
+  /** Own ids (ascending) whose essential name is `name`, among types of kind `kind`'s CO-RE family. */
+  idsWithEssentialName(name: string, kind: number): number[] {
+    if (name === "") return [];
+    const { kinds, firstOwnId, nameOffs } = this.data;
+    const ids: number[] = [];
+    if (!INDEXED_KINDS[kind]) {
+      for (let i = 0; i < kinds.length; i++) {
+        if (kinds[i] === kind && nameOffs[i] !== 0 && this.matches(i, name)) ids.push(firstOwnId + i);
+      }
+      return ids;
+    }
+    this.chains ??= this.build();
+    const { heads, next, hashes } = this.chains;
+    const hash = essentialHash(this.encoder.encode(name), 0);
+    for (let i = heads[hash & (heads.length - 1)]!; i >= 0; i = next[i]!) {
+      if (hashes[i] === hash && this.matches(i, name)) ids.push(firstOwnId + i);
+    }
+    return ids.reverse();
+  }
+}
+
+/**
+ * FNV-1a hash of the essential part of the NUL-terminated name at `start` (the bytes before the last `X___Y`
+ * flavor separator, see essentialNameLength). 0 only for an empty name.
+ */
+export function essentialHash(bytes: Uint8Array, start: number): number {
+  const length = bytes.length;
+  let hash = 0x811c9dc5;
+  let j = start;
+  for (; j < length; j++) {
+    const c = bytes[j]!;
+    if (c === 0) break;
+    // A separator X___Y completes at Y: hash the prefix instead (rare, so recomputed from scratch).
+    if (c !== 95 && j - 4 >= start && bytes[j - 1] === 95 && bytes[j - 2] === 95 && bytes[j - 3] === 95) {
+      if (bytes[j - 4] !== 95) return prefixHash(bytes, start, j);
+    }
+    hash = Math.imul(hash ^ c, 0x01000193);
+  }
+  if (j === start) return 0;
+  return hash >>> 0 || 1;
+}
+
+/** Hash of the bytes before the LAST flavor separator of the name at `start` (one is known to end at `from`). */
+function prefixHash(bytes: Uint8Array, start: number, from: number): number {
+  let end = from;
+  while (end < bytes.length && bytes[end] !== 0) end++;
+  let essentialEnd = end;
+  for (let i = end - 5; i >= start; i--) {
+    if (bytes[i] !== 95 && bytes[i + 1] === 95 && bytes[i + 2] === 95 && bytes[i + 3] === 95 && bytes[i + 4] !== 95) {
+      essentialEnd = i + 1;
+      break;
+    }
+  }
+  let hash = 0x811c9dc5;
+  for (let i = start; i < essentialEnd; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  return hash >>> 0 || 1;
+}
