@@ -3,8 +3,11 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { Btf } from "../btf.js";
 import { BtfError } from "../errors.js";
-import { BtfDedupError, countKindsRaw, dedupRawBtf, prepareDedupBase } from "./index.js";
+import { BtfDedupError, countKindsRaw, dedupBtf, dedupRawBtf, prepareDedupBase } from "./index.js";
+import { forEachStringWord, forEachTypeIdWord } from "./kinds.js";
+import { encodeRawBtf, parseRawBtf } from "./raw-btf.js";
 
 /** Builds raw little-endian BTF type by type; each method returns the new type's id. */
 class RawBuilder {
@@ -102,6 +105,22 @@ function types(raw: Uint8Array): (string | number)[][] {
     at += 12 + 4 * n;
   }
   return out;
+}
+
+/** The same types as split BTF on `base`: ids and string offsets moved past the base's. */
+function asSplitOn(blob: Uint8Array, base: Uint8Array): Uint8Array {
+  const b = parseRawBtf(base);
+  const raw = parseRawBtf(blob);
+  const w = raw.words.slice();
+  for (const at of raw.typeStarts) {
+    forEachTypeIdWord(w, at, (i) => {
+      if (w[i] !== 0) w[i] = (w[i] as number) + b.typeStarts.length;
+    });
+    forEachStringWord(w, at, (i) => {
+      if (w[i] !== 0) w[i] = (w[i] as number) + b.strings.length;
+    });
+  }
+  return encodeRawBtf(raw.header, w, raw.strings, true);
 }
 
 describe("dedup of hand-built BTF", () => {
@@ -326,6 +345,28 @@ describe("dedup of fixture BTF (no tools needed)", () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it("dedupBtf on a parsed Btf gives the same bytes as dedupRawBtf, split BTF included", () => {
+    for (const name of ["core_task.bpf.o", "maps.bpf.o", "subprogs.bpf.o"]) {
+      const raw = fixtureBtf(name);
+      const btfExt = fixtureSection(name, ".BTF.ext");
+      const viaModel = dedupBtf(Btf.parse(raw), { btfExt });
+      const viaRaw = dedupRawBtf(raw, { btfExt });
+      expect(Buffer.from(viaModel.raw).equals(Buffer.from(viaRaw.btf))).toBe(true);
+      expect(Buffer.from(viaModel.btfExt as Uint8Array).equals(Buffer.from(viaRaw.btfExt as Uint8Array))).toBe(true);
+      expect(viaModel.typeIdMap).toEqual(viaRaw.typeIdMap);
+      expect(viaModel.btf.ownTypeCount).toBe(Object.values(countKindsRaw(viaRaw.btf)).reduce((a, b) => a + b, 0));
+    }
+    // Split: core_task's own BTF re-based as split BTF on itself dedups onto the base.
+    const baseRaw = fixtureBtf("core_task.bpf.o");
+    const base = Btf.parse(baseRaw);
+    const splitRaw = asSplitOn(baseRaw, baseRaw);
+    const viaModel = dedupBtf(Btf.parse(splitRaw, { base }));
+    const viaRaw = dedupRawBtf(splitRaw, { base: baseRaw });
+    expect(Buffer.from(viaModel.raw).equals(Buffer.from(viaRaw.btf))).toBe(true);
+    expect(viaModel.btf.base).toBe(base);
+    expect(viaModel.btf.firstOwnId).toBe(base.typeCount);
   });
 
   it("is stable: deduplicating the output again changes no type", () => {
