@@ -2,7 +2,11 @@
 // outside-in (typedef -> array -> ptr -> const -> int) while C spells it around the name: qualifiers left of a
 // base type but right of a `*`, arrays and function parameters after the name, parentheses where a pointer
 // binds to an array or function. The chain is pushed on a shared stack down to its base type, then written
-// base type first by popping.
+// base type first by popping. A chain's entries are [base, top) of the stack; `top` only moves down while the
+// chain is written, and nested declarations (function parameters) push above the chain's own entries.
+//
+// The declared name travels as a string offset (0: none, an abstract declarator) plus a `___n` suffix number
+// (1: none), so nothing is decoded or allocated per declaration.
 import {
   writeEnumDefinition,
   writeEnumForward,
@@ -31,14 +35,8 @@ import {
 } from "./kinds.js";
 import type { DumpState } from "./state.js";
 
-/** This chain's part of the shared stack: entries [base, base + count), consumed from the top. */
-interface ChainView {
-  readonly base: number;
-  count: number;
-}
-
-/** Writes the declaration of `fieldName` with type `id` (fieldName may be "" for an abstract declarator). */
-export function writeTypeDecl(st: DumpState, id: number, fieldName: string, level: number): void {
+/** Writes the declaration of the name at `nameOffset` with type `id`, renamed `name___n` when `nameSuffix` > 1. */
+export function writeTypeDecl(st: DumpState, id: number, nameOffset: number, nameSuffix: number, level: number): void {
   const { kinds, words, starts } = st.table;
   const base = st.declTop;
   st.enter(id);
@@ -53,47 +51,67 @@ export function writeTypeDecl(st: DumpState, id: number, fieldName: string, leve
     else break; // a base type, or something that has no place in a declaration (written as nothing below)
     if (--guard < 0) throw new BtfDumpError("TOO_DEEP", "declaration chain revisits a type (malformed cycle)", id);
   }
-  writeChain(st, { base, count: st.declTop - base }, fieldName, level);
+  writeChain(st, base, st.declTop, nameOffset, nameSuffix, level);
   st.declTop = base;
   st.leave();
 }
 
-/** Writes qualifiers sitting directly on top of a base type as a prefix (`const volatile int`). */
-function writeLeadingQualifiers(st: DumpState, view: ChainView): void {
+/** Writes qualifiers sitting directly on top of a base type as a prefix (`const volatile int`); returns the new top. */
+function writeLeadingQualifiers(st: DumpState, base: number, top: number): number {
   const { kinds } = st.table;
   const stack = st.declStack;
-  while (view.count > 0) {
-    const kind = kinds[stack[view.base + view.count - 1]!]!;
-    if (kind === VOLATILE) st.out += "volatile ";
-    else if (kind === CONST) st.out += "const ";
-    else if (kind === RESTRICT) st.out += "restrict ";
-    else return;
-    view.count--;
+  while (top > base) {
+    const kind = kinds[stack[top - 1]!]!;
+    if (kind === VOLATILE) st.w.text("volatile ");
+    else if (kind === CONST) st.w.text("const ");
+    else if (kind === RESTRICT) st.w.text("restrict ");
+    else break;
+    top--;
   }
+  return top;
 }
 
-/** Drops qualifiers and type tags on an array or function type: C has no place for them (GCC emits some). */
-function dropModifiers(st: DumpState, view: ChainView): void {
+/** Drops qualifiers and type tags on an array or function type (C has no place for them; GCC emits some). */
+function dropModifiers(st: DumpState, base: number, top: number): number {
   const { kinds } = st.table;
   const stack = st.declStack;
-  while (view.count > 0 && isModifier(kinds[stack[view.base + view.count - 1]!]!)) view.count--;
+  while (top > base && isModifier(kinds[stack[top - 1]!]!)) top--;
+  return top;
 }
 
-function writeName(st: DumpState, name: string, lastWasPointer: boolean): void {
-  if (name.length !== 0 && !lastWasPointer) st.out += " ";
-  st.out += name;
+function hasName(st: DumpState, nameOffset: number): boolean {
+  return nameOffset !== 0 && !st.w.isEmptyName(nameOffset);
 }
 
-function writeChain(st: DumpState, view: ChainView, fieldName: string, level: number): void {
-  const { table } = st;
-  const { kinds, words, starts } = table;
+function writeName(st: DumpState, nameOffset: number, nameSuffix: number, lastWasPointer: boolean): void {
+  if (!hasName(st, nameOffset)) return;
+  if (!lastWasPointer) st.w.byte(32);
+  st.writeName(nameOffset, nameSuffix);
+}
+
+function writeArrayLength(st: DumpState, elements: number): void {
+  st.w.byte(91);
+  st.w.int(elements);
+  st.w.byte(93);
+}
+
+function writeChain(
+  st: DumpState,
+  base: number,
+  top: number,
+  nameOffset: number,
+  nameSuffix: number,
+  level: number,
+): void {
+  const { kinds, words, starts } = st.table;
+  const w = st.w;
   // `int ***` rather than `int * * *`; starts true so a lone pointer before a prototype prints as `(*name)`.
   let lastWasPointer = true;
-  while (view.count > 0) {
-    const id = st.declStack[view.base + --view.count]!;
+  while (top > base) {
+    const id = st.declStack[--top]!;
     if (id === 0) {
-      writeLeadingQualifiers(st, view);
-      st.out += "void";
+      top = writeLeadingQualifiers(st, base, top);
+      w.text("void");
       lastWasPointer = false;
       continue;
     }
@@ -102,64 +120,66 @@ function writeChain(st: DumpState, view: ChainView, fieldName: string, level: nu
     switch (kind) {
       case INT:
       case FLOAT:
-        writeLeadingQualifiers(st, view);
-        st.out += table.string(words[at]!);
+        top = writeLeadingQualifiers(st, base, top);
+        w.name(words[at]!);
         break;
       case STRUCT:
       case UNION:
-        writeLeadingQualifiers(st, view);
+        top = writeLeadingQualifiers(st, base, top);
         if (words[at] === 0) writeStructDefinition(st, id, level);
         else writeStructForward(st, id);
         break;
       case ENUM:
       case ENUM64:
-        writeLeadingQualifiers(st, view);
+        top = writeLeadingQualifiers(st, base, top);
         if (words[at] === 0) writeEnumDefinition(st, id, level);
         else writeEnumForward(st, id);
         break;
       case FWD:
-        writeLeadingQualifiers(st, view);
+        top = writeLeadingQualifiers(st, base, top);
         writeFwdDefinition(st, id);
         break;
       case TYPEDEF:
-        writeLeadingQualifiers(st, view);
-        st.out += st.names.identName(id);
+        top = writeLeadingQualifiers(st, base, top);
+        st.writeIdentName(id);
         break;
       case PTR:
-        st.out += lastWasPointer ? "*" : " *";
+        w.text(lastWasPointer ? "*" : " *");
         break;
       case VOLATILE:
-        st.out += " volatile";
+        w.text(" volatile");
         break;
       case CONST:
-        st.out += " const";
+        w.text(" const");
         break;
       case RESTRICT:
-        st.out += " restrict";
+        w.text(" restrict");
         break;
       case TYPE_TAG:
-        writeLeadingQualifiers(st, view);
-        st.out += ` __attribute__((btf_type_tag("${table.string(words[at]!)}")))`;
+        top = writeLeadingQualifiers(st, base, top);
+        w.text(' __attribute__((btf_type_tag("');
+        w.name(words[at]!);
+        w.text('")))');
         break;
       case ARRAY: {
         const elements = words[at + 5]!;
-        dropModifiers(st, view);
-        if (view.count === 0) {
-          writeName(st, fieldName, lastWasPointer);
-          st.out += `[${elements}]`;
+        top = dropModifiers(st, base, top);
+        if (top === base) {
+          writeName(st, nameOffset, nameSuffix, lastWasPointer);
+          writeArrayLength(st, elements);
           return;
         }
         // Arrays of arrays nest without parentheses: a[2][3].
-        const multiDimensional = kinds[st.declStack[view.base + view.count - 1]!] === ARRAY;
-        if (fieldName.length !== 0 && !lastWasPointer) st.out += " ";
-        if (!multiDimensional) st.out += "(";
-        writeChain(st, view, fieldName, level);
-        if (!multiDimensional) st.out += ")";
-        st.out += `[${elements}]`;
+        const multiDimensional = kinds[st.declStack[top - 1]!] === ARRAY;
+        if (hasName(st, nameOffset) && !lastWasPointer) w.byte(32);
+        if (!multiDimensional) w.byte(40);
+        writeChain(st, base, top, nameOffset, nameSuffix, level);
+        if (!multiDimensional) w.byte(41);
+        writeArrayLength(st, elements);
         return;
       }
       case FUNC_PROTO:
-        writeFunctionProto(st, id, view, fieldName, level, lastWasPointer);
+        writeFunctionProto(st, id, base, top, nameOffset, nameSuffix, level, lastWasPointer);
         return;
       default:
         // FUNC, VAR, DATASEC, DECL_TAG have no C spelling inside a declaration; libbpf stops here too.
@@ -167,44 +187,47 @@ function writeChain(st: DumpState, view: ChainView, fieldName: string, level: nu
     }
     lastWasPointer = kind === PTR;
   }
-  writeName(st, fieldName, lastWasPointer);
+  writeName(st, nameOffset, nameSuffix, lastWasPointer);
 }
 
 function writeFunctionProto(
   st: DumpState,
   id: number,
-  view: ChainView,
-  fieldName: string,
+  base: number,
+  top: number,
+  nameOffset: number,
+  nameSuffix: number,
   level: number,
   lastWasPointer: boolean,
 ): void {
   const { words, starts } = st.table;
+  const w = st.w;
   const at = starts[id]!;
   const vlen = words[at + 1]! & 0xffff;
   // GCC adds `volatile` to noreturn function pointers; dropped like libbpf does.
-  dropModifiers(st, view);
-  if (view.count > 0) {
-    st.out += " (";
-    writeChain(st, view, fieldName, level);
-    st.out += ")";
+  const rest = dropModifiers(st, base, top);
+  if (rest > base) {
+    w.text(" (");
+    writeChain(st, base, rest, nameOffset, nameSuffix, level);
+    w.byte(41);
   } else {
-    writeName(st, fieldName, lastWasPointer);
+    writeName(st, nameOffset, nameSuffix, lastWasPointer);
   }
-  st.out += "(";
+  w.byte(40);
   // No parameters, or Clang's single void parameter: `f(void)`. (The reference bpftool's libbpf carries the 2024
   // stable fix for this; plain libbpf 1.1 printed `f()`.)
   if (vlen === 0 || (vlen === 1 && words[at + 4] === 0)) {
-    st.out += "void)";
+    w.text("void)");
     return;
   }
   for (let i = 0, p = at + 3; i < vlen; i++, p += 2) {
-    if (i > 0) st.out += ", ";
+    if (i > 0) w.text(", ");
     // A trailing void parameter means varargs.
     if (i === vlen - 1 && words[p + 1] === 0) {
-      st.out += "...";
+      w.text("...");
       break;
     }
-    writeTypeDecl(st, words[p + 1]!, st.table.string(words[p]!), level);
+    writeTypeDecl(st, words[p + 1]!, words[p]!, 1, level);
   }
-  st.out += ")";
+  w.byte(41);
 }

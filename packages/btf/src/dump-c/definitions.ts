@@ -6,16 +6,17 @@ import { ENUM, STRUCT } from "./kinds.js";
 import { writeBitPadding } from "./padding.js";
 import { type DumpState, indent } from "./state.js";
 
-const TWO_32 = 2 ** 32;
-
 export function writeStructForward(st: DumpState, id: number): void {
-  const { table } = st;
-  const keyword = table.kinds[id] === STRUCT ? "struct" : "union";
-  st.out += table.nameOffset(id) === 0 ? keyword : `${keyword} ${st.names.tagName(id)}`;
+  const w = st.w;
+  w.text(st.table.kinds[id] === STRUCT ? "struct" : "union");
+  if (st.table.nameOffset(id) !== 0) {
+    w.byte(32);
+    st.writeTagName(id);
+  }
 }
 
 export function writeStructDefinition(st: DumpState, id: number, level: number): void {
-  const { table, layout } = st;
+  const { table, layout, w } = st;
   const { words } = table;
   const at = table.starts[id]!;
   const info = words[at + 1]!;
@@ -25,8 +26,8 @@ export function writeStructDefinition(st: DumpState, id: number, level: number):
   const isStruct = table.kinds[id] === STRUCT;
   const align = layout.alignOf(id);
   const packed = isStruct && layout.isStructPacked(id);
-  const keyword = isStruct ? "struct" : "union";
-  st.out += words[at] === 0 ? `${keyword} {` : `${keyword} ${st.names.tagName(id)} {`;
+  writeStructForward(st, id);
+  w.text(" {");
 
   const memberIndent = indent(level + 1);
   // Bit offsets are C ints in libbpf; `| 0` keeps the same wrap-around on absurd layouts.
@@ -39,90 +40,104 @@ export function writeStructDefinition(st: DumpState, id: number, level: number):
     const bitOffset = (bitfields ? rawOffset & 0xffffff : rawOffset) | 0;
     const memberAlign = packed ? 1 : layout.alignOf(memberType);
     writeBitPadding(st, offset, bitOffset, memberAlign, prevBitfield && bitSize !== 0, level + 1);
-    st.out += `\n${memberIndent}`;
-    writeTypeDecl(st, memberType, table.string(words[p]!), level + 1);
+    w.newline(memberIndent);
+    writeTypeDecl(st, memberType, words[p]!, 1, level + 1);
     if (bitSize !== 0) {
-      st.out += `: ${bitSize};`;
+      w.text(": ");
+      w.int(bitSize);
       offset = (bitOffset + bitSize) | 0;
       prevBitfield = true;
     } else {
       bitSize = Math.max(0, layout.resolveSize(memberType)) | 0;
       offset = (bitOffset + Math.imul(bitSize, 8)) | 0;
       prevBitfield = false;
-      st.out += ";";
     }
+    w.byte(59); // ';'
   }
   if (isStruct) writeBitPadding(st, offset, Math.imul(size, 8), align, false, level + 1);
   // An empty struct stays on one line: `struct empty {}`.
-  st.out += vlen !== 0 || size !== 0 ? `\n${indent(level)}}` : "}";
-  if (packed) st.out += " __attribute__((packed))";
+  if (vlen !== 0 || size !== 0) w.newline(indent(level));
+  w.byte(125); // '}'
+  if (packed) w.text(" __attribute__((packed))");
 }
 
 export function writeEnumForward(st: DumpState, id: number): void {
-  st.out += `enum ${st.names.tagName(id)}`;
+  st.w.text("enum ");
+  st.writeTagName(id);
 }
 
 export function writeEnumDefinition(st: DumpState, id: number, level: number): void {
-  const { table, names } = st;
+  const { table, w } = st;
   const { words } = table;
   const at = table.starts[id]!;
   const info = words[at + 1]!;
   const vlen = info & 0xffff;
   const signed = info >>> 31 === 1;
-  st.out += words[at] === 0 ? "enum" : `enum ${names.tagName(id)}`;
+  w.text("enum");
+  if (words[at] !== 0) {
+    w.byte(32);
+    st.writeTagName(id);
+  }
   if (vlen === 0) return;
-  st.out += " {";
+  w.text(" {");
   const valueIndent = indent(level + 1);
   if (table.kinds[id] === ENUM) {
     for (let i = 0, p = at + 3; i < vlen; i++, p += 2) {
+      w.newline(valueIndent);
+      writeEnumerator(st, words[p]!);
+      w.text(" = ");
       const raw = words[p + 1]!;
-      const value = signed ? raw | 0 : raw;
-      st.out += `\n${valueIndent}${enumeratorName(st, words[p]!)} = ${value},`;
+      w.int(signed ? raw | 0 : raw);
+      w.byte(44); // ','
     }
   } else {
     for (let i = 0, p = at + 3; i < vlen; i++, p += 3) {
-      const low = words[p + 1]!;
-      const high = words[p + 2]!;
-      let value: string;
-      if (high === 0) value = String(low);
-      else if (signed) value = String(BigInt.asIntN(64, (BigInt(high) << 32n) | BigInt(low)));
-      else value = String(high * TWO_32 + low <= Number.MAX_SAFE_INTEGER ? high * TWO_32 + low : combine(high, low));
-      st.out += `\n${valueIndent}${enumeratorName(st, words[p]!)} = ${value}${signed ? "LL" : "ULL"},`;
+      w.newline(valueIndent);
+      writeEnumerator(st, words[p]!);
+      w.text(" = ");
+      writeEnum64Value(st, words[p + 1]!, words[p + 2]!, signed);
+      w.text(signed ? "LL," : "ULL,");
     }
   }
-  // libbpf 1.1 as built into the reference bpftool writes no mode(byte)/mode(word) attribute for odd sizes.
-  st.out += `\n${indent(level)}}`;
+  // The reference bpftool's libbpf writes no mode(byte)/mode(word) attribute for 1- or 8-byte enums.
+  w.newline(indent(level));
+  w.byte(125); // '}'
 }
 
-function combine(high: number, low: number): bigint {
-  return (BigInt(high) << 32n) | BigInt(low);
+function writeEnum64Value(st: DumpState, low: number, high: number, signed: boolean): void {
+  if (high === 0) st.w.int(low);
+  else if (!signed && high < 0x200000) st.w.int(high * 2 ** 32 + low);
+  else {
+    const value = (BigInt(high) << 32n) | BigInt(low);
+    st.w.text(String(signed ? BigInt.asIntN(64, value) : value));
+  }
 }
 
 /** Enumerators share the identifier namespace with typedefs; a repeated one gets a `___n` suffix. */
-function enumeratorName(st: DumpState, nameOffset: number): string {
-  const name = st.table.string(nameOffset);
-  const occurrence = st.names.enumeratorOccurrence(name);
-  return occurrence > 1 ? `${name}___${occurrence}` : name;
+function writeEnumerator(st: DumpState, nameOffset: number): void {
+  st.writeName(nameOffset, st.names.enumeratorOccurrence(nameOffset));
 }
 
 export function writeFwdDefinition(st: DumpState, id: number): void {
-  st.out += `${st.table.kindFlag(id) ? "union" : "struct"} ${st.names.tagName(id)}`;
+  st.w.text(st.table.kindFlag(id) ? "union " : "struct ");
+  st.writeTagName(id);
 }
 
 export function writeTypedefDefinition(st: DumpState, id: number, level: number): void {
-  const name = st.names.identName(id);
   const target = st.table.sizeOrType(id);
+  const nameOffset = st.table.nameOffset(id);
+  const suffix = st.names.identSuffix(id);
   // Old GCC emitted __gnuc_va_list as a typedef of void; libbpf repairs it to the builtin.
-  if (target === 0 && name === "__gnuc_va_list") {
-    st.out += "typedef __builtin_va_list __gnuc_va_list";
+  if (target === 0 && suffix <= 1 && st.table.nameIs(nameOffset, "__gnuc_va_list")) {
+    st.w.text("typedef __builtin_va_list __gnuc_va_list");
     return;
   }
-  st.out += "typedef ";
-  writeTypeDecl(st, target, name, level);
+  st.w.text("typedef ");
+  writeTypeDecl(st, target, nameOffset, suffix, level);
 }
 
 /** __builtin_va_list is the compiler's own; redefining it breaks compilation with another compiler. */
 export function isCompilerBuiltin(st: DumpState, id: number): boolean {
   const offset = st.table.nameOffset(id);
-  return offset !== 0 && st.table.string(offset) === "__builtin_va_list";
+  return offset !== 0 && st.table.nameIs(offset, "__builtin_va_list");
 }

@@ -38,30 +38,41 @@ export interface DumpCOptions {
   readonly vmlinuxGuard?: boolean;
 }
 
-/** Yields the dump as text chunks of at least {@link CHUNK_SIZE} characters (the last may be shorter). */
-export function* dumpTableAsCChunks(table: TypeTable, options: DumpCOptions = {}): Generator<string, void, void> {
-  const pointerSize = options.pointerSize ?? (guessPointerSize(table) || 8);
-  const st = new DumpState(table, pointerSize);
-  const guard = options.vmlinuxGuard !== false;
-  if (guard) st.out = VMLINUX_HEADER;
+/**
+ * Yields the dump as UTF-8 byte chunks of at least {@link CHUNK_SIZE} bytes (the last may be shorter), each a
+ * fresh buffer the caller may keep. Write them as they come to stream a large dump with little memory.
+ */
+export function* dumpTableAsCChunks(table: TypeTable, options: DumpCOptions = {}): Generator<Uint8Array, void, void> {
+  const st = startDump(table, options);
   const roots = options.rootIds;
   const count = roots ? roots.length : table.count - 1;
   for (let i = 0; i < count; i++) {
     dumpOne(st, roots ? roots[i]! : i + 1);
-    if (st.out.length >= CHUNK_SIZE) {
-      yield st.out;
-      st.out = "";
-    }
+    if (st.w.pos >= CHUNK_SIZE) yield st.w.take();
   }
-  if (guard) st.out += VMLINUX_FOOTER;
-  if (st.out.length > 0) yield st.out;
+  if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
+  if (st.w.pos > 0) yield st.w.take();
 }
 
-/** The whole dump as one string. */
+/** The whole dump as UTF-8 bytes (what bpftool writes to stdout). */
+export function dumpTableAsCBytes(table: TypeTable, options: DumpCOptions = {}): Uint8Array {
+  const st = startDump(table, options);
+  const roots = options.rootIds;
+  const count = roots ? roots.length : table.count - 1;
+  for (let i = 0; i < count; i++) dumpOne(st, roots ? roots[i]! : i + 1);
+  if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
+  return st.w.buf.subarray(0, st.w.pos);
+}
+
+/** The whole dump as a string. */
 export function dumpTableAsC(table: TypeTable, options: DumpCOptions = {}): string {
-  const chunks: string[] = [];
-  for (const chunk of dumpTableAsCChunks(table, options)) chunks.push(chunk);
-  return chunks.join("");
+  return new TextDecoder().decode(dumpTableAsCBytes(table, options));
+}
+
+function startDump(table: TypeTable, options: DumpCOptions): DumpState {
+  const st = new DumpState(table, options.pointerSize ?? (guessPointerSize(table) || 8));
+  if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_HEADER);
+  return st;
 }
 
 /** libbpf btf_dump__dump_type: order the type's dependencies, then emit what the ordering queued. */

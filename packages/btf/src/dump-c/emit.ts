@@ -29,12 +29,20 @@ import {
 import { type DumpState, EMITTED, EMITTING, NOT_EMITTED } from "./state.js";
 
 /** GCC's internal Arm NEON base types; libbpf writes a typedef to a standard type when it meets them as ints. */
-const MISSING_BASE_TYPES = new Map([
+const MISSING_BASE_TYPES: readonly (readonly [string, string])[] = [
   ["__Poly8_t", "unsigned char"],
   ["__Poly16_t", "unsigned short"],
   ["__Poly64_t", "unsigned long long"],
   ["__Poly128_t", "unsigned __int128"],
-]);
+];
+
+/** The standard type an int named like a GCC NEON type stands for. */
+function missingBaseType(st: DumpState, id: number): string | undefined {
+  const offset = st.table.nameOffset(id);
+  if (offset === 0 || st.names.tagSuffix(id) > 1) return undefined;
+  for (const [name, alias] of MISSING_BASE_TYPES) if (st.table.nameIs(offset, name)) return alias;
+  return undefined;
+}
 
 export function emitType(st: DumpState, id: number, container: number): void {
   const state = st.emit[id];
@@ -50,8 +58,12 @@ export function emitType(st: DumpState, id: number, container: number): void {
   switch (kind) {
     case INT: {
       // Asking for the name also registers it in the tag namespace, as libbpf does.
-      const alias = MISSING_BASE_TYPES.get(st.names.tagName(id));
-      if (alias !== undefined) st.out += `typedef ${alias} ${st.names.tagName(id)};\n\n`;
+      const alias = missingBaseType(st, id);
+      if (alias !== undefined) {
+        st.w.text(`typedef ${alias} `);
+        st.writeTagName(id);
+        st.w.text(";\n\n");
+      }
       st.emit[id] = EMITTED;
       break;
     }
@@ -59,7 +71,7 @@ export function emitType(st: DumpState, id: number, container: number): void {
     case ENUM64:
       if (container === 0) {
         writeEnumDefinition(st, id, 0);
-        st.out += ";\n\n";
+        st.w.text(";\n\n");
       }
       st.emit[id] = EMITTED;
       break;
@@ -75,7 +87,7 @@ export function emitType(st: DumpState, id: number, container: number): void {
       break;
     case FWD:
       writeFwdDefinition(st, id);
-      st.out += ";\n\n";
+      st.w.text(";\n\n");
       st.emit[id] = EMITTED;
       break;
     case TYPEDEF:
@@ -84,7 +96,7 @@ export function emitType(st: DumpState, id: number, container: number): void {
       // Someone may already have needed this typedef as a forward declaration and got it written.
       if (st.forwardDone[id] === 0 && !isCompilerBuiltin(st, id)) {
         writeTypedefDefinition(st, id, 0);
-        st.out += ";\n\n";
+        st.w.text(";\n\n");
       }
       st.emit[id] = EMITTED;
       break;
@@ -118,12 +130,12 @@ function emitStruct(st: DumpState, id: number, at: number, container: number): v
     for (let i = 0, p = at + 4; i < vlen; i++, p += 3) emitType(st, words[p]!, inner);
   } else if (st.forwardDone[id] === 0 && id !== container) {
     writeStructForward(st, id);
-    st.out += ";\n\n";
+    st.w.text(";\n\n");
     st.forwardDone[id] = 1;
   }
   if (topLevel) {
     writeStructDefinition(st, id, 0);
-    st.out += ";\n\n";
+    st.w.text(";\n\n");
     st.emit[id] = EMITTED;
   } else {
     st.emit[id] = NOT_EMITTED;
@@ -137,13 +149,13 @@ function emitForwardWhileEmitting(st: DumpState, id: number, kind: number, conta
     // Inside its own body a struct can name itself freely; an anonymous loop has no name to declare.
     if (id === container || st.table.nameOffset(id) === 0) return;
     writeStructForward(st, id);
-    st.out += ";\n\n";
+    st.w.text(";\n\n");
     st.forwardDone[id] = 1;
   } else if (kind === TYPEDEF) {
     // A typedef doubles as its own forward declaration; usable through pointers only.
     if (!isCompilerBuiltin(st, id)) {
       writeTypedefDefinition(st, id, 0);
-      st.out += ";\n\n";
+      st.w.text(";\n\n");
     }
     st.forwardDone[id] = 1;
   }

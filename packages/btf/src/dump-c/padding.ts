@@ -3,6 +3,16 @@
 // `long: 64;`, using the compiler's own alignment where it would produce the same layout anyway, and a zero-width
 // `long: 0;` marker where only an alignment jump is needed.
 import { type DumpState, indent } from "./state.js";
+import type { ByteWriter } from "./writer.js";
+
+/** One anonymous padding bitfield: `\n<tabs><unit>: <bits>;`. */
+function writeUnit(w: ByteWriter, tabs: number, unit: string, bits: number): void {
+  w.newline(tabs);
+  w.text(unit);
+  w.text(": ");
+  w.int(bits);
+  w.byte(59);
+}
 
 /** Round `value` up to a multiple of `step` with C int division (truncating), like the kernel's roundup(). */
 function roundUp(value: number, step: number): number {
@@ -23,6 +33,7 @@ export function writeBitPadding(
 ): void {
   if (from >= to) return;
   const pad = indent(level);
+  const w = st.w;
   const longBits = st.pointerSize * 8;
   const units: readonly (readonly [string, number])[] = [
     ["long", longBits],
@@ -50,7 +61,7 @@ export function writeBitPadding(
       (newOffset === to && roundUp(cur, nextAlign * 8) !== newOffset) ||
       (newOffset !== to && to - newOffset <= newOffset - cur)
     ) {
-      st.out += `\n${pad}${unitName}: ${inBitfield ? newOffset - cur : 0};`;
+      writeUnit(w, pad, unitName, inBitfield ? newOffset - cur : 0);
     }
     cur = newOffset;
   }
@@ -59,7 +70,7 @@ export function writeBitPadding(
   while (cur !== to) {
     const bits = Math.min(to - cur, unitBits);
     if (bits === unitBits) {
-      st.out += `\n${pad}${unitName}: ${unitBits};`;
+      writeUnit(w, pad, unitName, unitBits);
       cur += bits;
       continue;
     }
@@ -67,7 +78,7 @@ export function writeBitPadding(
       unitName = units[i]![0];
       unitBits = units[i]![1];
       if (unitBits < bits) continue;
-      st.out += `\n${pad}${unitName}: ${bits};`;
+      writeUnit(w, pad, unitName, bits);
       cur += bits;
       break;
     }

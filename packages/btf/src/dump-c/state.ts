@@ -5,6 +5,7 @@ import { ARRAY, DATASEC, FUNC_PROTO, headRefersToType, STRUCT, UNION } from "./k
 import { Layout } from "./layout.js";
 import { NameResolver } from "./names.js";
 import type { TypeTable } from "./type-table.js";
+import { ByteWriter } from "./writer.js";
 
 /** Ordering (topological sort) state per type. */
 export const NOT_ORDERED = 0;
@@ -19,12 +20,13 @@ export const EMITTED = 2;
 /** Recursion deeper than this means a malformed cycle (through pointers, modifiers or anonymous types). */
 export const MAX_NESTING = 1000;
 
-const TABS = Array.from({ length: 14 }, (_, n) => "\t".repeat(n));
-
-/** Indentation for a nesting level; libbpf caps it at 13 tabs. */
-export function indent(level: number): string {
-  return TABS[Math.min(level, 13)]!;
+/** Indentation for a nesting level in tabs; libbpf caps it at 13. */
+export function indent(level: number): number {
+  return Math.min(level, 13);
 }
+
+/** libbpf formats a renamed identifier into a 256-byte buffer: at most 255 bytes survive. */
+const MAX_RENAMED_LENGTH = 255;
 
 export class DumpState {
   readonly order: Uint8Array;
@@ -42,8 +44,8 @@ export class DumpState {
   declTop = 0;
   /** Current depth of nested declarations, guarded by MAX_NESTING. */
   nesting = 0;
-  /** Text produced since the last flush. */
-  out = "";
+  /** Output produced since the last flush. */
+  readonly w: ByteWriter;
 
   constructor(
     readonly table: TypeTable,
@@ -59,7 +61,36 @@ export class DumpState {
     this.emit[0] = EMITTED;
     this.names = new NameResolver(table);
     this.layout = new Layout(table, pointerSize);
+    this.w = new ByteWriter(table.strings);
     this.markReferenced();
+  }
+
+  /** Writes a struct/union/enum/fwd name as C sees it (with its `___n` suffix if it needs one). */
+  writeTagName(id: number): void {
+    const offset = this.table.nameOffset(id);
+    if (offset !== 0) this.writeName(offset, this.names.tagSuffix(id));
+  }
+
+  /** Writes a typedef name as C sees it. */
+  writeIdentName(id: number): void {
+    const offset = this.table.nameOffset(id);
+    if (offset !== 0) this.writeName(offset, this.names.identSuffix(id));
+  }
+
+  /** Writes the name at `offset`, renamed to `name___n` when `n` > 1. */
+  writeName(offset: number, n: number): void {
+    if (n <= 1) {
+      this.w.name(offset);
+      return;
+    }
+    const renamed = `${this.table.string(offset)}___${n}`;
+    if (renamed.length <= MAX_RENAMED_LENGTH) {
+      this.w.name(offset);
+      this.w.text("___");
+      this.w.int(n);
+    } else {
+      this.w.unicode(renamed.slice(0, MAX_RENAMED_LENGTH));
+    }
   }
 
   pushDecl(id: number): void {

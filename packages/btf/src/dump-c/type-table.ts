@@ -26,8 +26,6 @@ export interface TypeTableInput {
   readonly strings: Uint8Array;
 }
 
-const NON_ASCII = /[\u0080-\uffff]/;
-
 export class TypeTable {
   /** Number of type ids, void included (libbpf's btf__type_cnt). */
   readonly count: number;
@@ -35,9 +33,8 @@ export class TypeTable {
   readonly starts: Uint32Array;
   /** Kind of each id; 0 for void. */
   readonly kinds: Uint8Array;
-  private readonly stringBytes: Uint8Array;
-  /** The whole string section decoded at once when it is plain ASCII (then byte offsets are string offsets). */
-  private readonly asciiStrings: string | undefined;
+  /** The string section that name offsets index (base strings first for split BTF). */
+  readonly strings: Uint8Array;
   private readonly decoder = new TextDecoder();
 
   private constructor(input: TypeTableInput) {
@@ -45,7 +42,7 @@ export class TypeTable {
     this.words = words;
     this.starts = starts;
     this.count = starts.length;
-    this.stringBytes = strings;
+    this.strings = strings;
     if (this.count === 0) throw new BtfDumpError("BAD_REFERENCE", "type table has no void entry");
     const kinds = new Uint8Array(this.count);
     for (let id = 1; id < this.count; id++) {
@@ -61,8 +58,6 @@ export class TypeTable {
       this.checkRecord(id, at, kind, info & 0xffff);
     }
     this.kinds = kinds;
-    const decoded = this.decoder.decode(strings);
-    this.asciiStrings = decoded.length === strings.length && !NON_ASCII.test(decoded) ? decoded : undefined;
   }
 
   /** Validates and wraps the words; throws {@link BtfDumpError} on any out-of-range reference. */
@@ -73,7 +68,7 @@ export class TypeTable {
   private checkRecord(id: number, at: number, kind: number, vlen: number): void {
     const w = this.words;
     const idLimit = this.count;
-    const strLimit = this.stringBytes.length;
+    const strLimit = this.strings.length;
     const badId = (ref: number) => {
       throw new BtfDumpError("BAD_REFERENCE", `reference to type [${ref}] out of range`, id);
     };
@@ -112,17 +107,21 @@ export class TypeTable {
     }
   }
 
-  /** The NUL-terminated string at a validated offset. */
+  /** The NUL-terminated string at a validated offset, decoded (the dump itself copies bytes instead). */
   string(offset: number): string {
-    const ascii = this.asciiStrings;
-    if (ascii !== undefined) {
-      const end = ascii.indexOf("\0", offset);
-      return ascii.slice(offset, end < 0 ? ascii.length : end);
-    }
-    const bytes = this.stringBytes;
+    const bytes = this.strings;
     let end = bytes.indexOf(0, offset);
     if (end < 0) end = bytes.length;
     return this.decoder.decode(bytes.subarray(offset, end));
+  }
+
+  /** Whether the string at `offset` is exactly the ASCII text `literal`. */
+  nameIs(offset: number, literal: string): boolean {
+    const bytes = this.strings;
+    const n = literal.length;
+    if (offset + n >= bytes.length) return false;
+    for (let i = 0; i < n; i++) if (bytes[offset + i] !== literal.charCodeAt(i)) return false;
+    return bytes[offset + n] === 0;
   }
 
   info(id: number): number {

@@ -1,0 +1,45 @@
+// A TypeTable over a parsed Btf: the package's Btf already holds the type section as host-order words with the
+// start of each type, so for base BTF the table shares those words (no copy). Split BTF (a module on top of
+// vmlinux) is flattened into one id space: base words, then the split's, with the string sections joined the same
+// way, because the C dump of split BTF covers the base types too (bpftool dumps ids 1..N).
+import type { Btf } from "../btf.js";
+import { TypeTable } from "./type-table.js";
+
+/** The chain of blobs from the outermost base to `btf`. */
+function chainOf(btf: Btf): Btf[] {
+  const chain: Btf[] = [];
+  for (let b: Btf | undefined = btf; b !== undefined; b = b.base) chain.unshift(b);
+  return chain;
+}
+
+function join(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export function typeTableFromBtf(btf: Btf): TypeTable {
+  const chain = chainOf(btf);
+  const starts = new Uint32Array(btf.typeCount);
+  let words: Uint32Array;
+  if (chain.length === 1) {
+    words = btf.words;
+    starts.set(btf.starts, 1);
+  } else {
+    words = new Uint32Array(chain.reduce((n, b) => n + b.words.length, 0));
+    let wordBase = 0;
+    for (const b of chain) {
+      words.set(b.words, wordBase);
+      const own = b.starts;
+      for (let i = 0; i < own.length; i++) starts[b.firstOwnId + i] = own[i]! + wordBase;
+      wordBase += b.words.length;
+    }
+  }
+  const strings = join(chain.map((b) => b.strings.bytes));
+  return TypeTable.from({ words, starts, strings });
+}

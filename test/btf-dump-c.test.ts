@@ -1,0 +1,80 @@
+// The C dumper against the real bpftool 7.1 (libbpf 1.1): every committed fixture object, the running kernel's
+// vmlinux BTF, and our own C cases (compiled for both byte orders, plus a linked pair with clashing names).
+// Each comparison is byte for byte; a mismatch reports the first differing lines.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { CHUNK_SIZE, dumpBtfAsCBytes, dumpBtfAsCChunks } from "../packages/btf/src/dump-c/index.js";
+import { bpftoolDumpC, btfOfFile, compileBpf, firstDifference, fixtureDir, ourDumpC } from "./btf-dump-c-support.js";
+import { describeWith } from "./support/env.js";
+
+const VMLINUX = "/sys/kernel/btf/vmlinux";
+const fixtures = readdirSync(fixtureDir)
+  .filter((f) => f.endsWith(".o"))
+  .sort();
+
+function expectSameAsBpftool(path: string): void {
+  const theirs = bpftoolDumpC(path);
+  const ours = ourDumpC(path);
+  const diff = firstDifference(ours, theirs);
+  expect(diff, `${path}: ${diff}`).toBeUndefined();
+}
+
+describeWith(["bpftool"], "C dump = bpftool btf dump format c (fixtures)", () => {
+  it("covers every committed object", () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(10);
+  });
+  for (const object of fixtures) {
+    it(object, () => expectSameAsBpftool(join(fixtureDir, object)));
+  }
+});
+
+describeWith(["bpftool", "vmlinux-btf"], "C dump = bpftool btf dump format c (vmlinux)", () => {
+  it("/sys/kernel/btf/vmlinux", () => {
+    const theirs = bpftoolDumpC(VMLINUX);
+    expect(theirs.split("\n").length).toBeGreaterThan(10_000);
+    const ours = ourDumpC(VMLINUX);
+    const diff = firstDifference(ours, theirs);
+    expect(diff, diff).toBeUndefined();
+  });
+
+  it("streams the same bytes in chunks of at least 64 KiB", () => {
+    const btf = btfOfFile(VMLINUX);
+    const whole = dumpBtfAsCBytes(btf);
+    const chunks = [...dumpBtfAsCChunks(btf)];
+    expect(chunks.length).toBeGreaterThan(10);
+    for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBeGreaterThanOrEqual(CHUNK_SIZE);
+    const joined = Buffer.concat(chunks);
+    expect(joined.equals(Buffer.from(whole))).toBe(true);
+  });
+});
+
+describeWith(["bpftool", "clang"], "C dump = bpftool btf dump format c (own C cases)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bpfkit-dump-c-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const here = new URL(".", import.meta.url).pathname;
+
+  for (const target of ["bpfel", "bpfeb"] as const) {
+    it(`btf-dump-c-cases.bpf.c (${target})`, () => {
+      const object = join(dir, `cases.${target}.o`);
+      compileBpf(join(here, "btf-dump-c-cases.bpf.c"), object, target);
+      expectSameAsBpftool(object);
+    });
+  }
+
+  it("renames clashing names (two units linked with bpftool gen object)", () => {
+    const objects = [1, 2].map((n) => {
+      const object = join(dir, `dup${n}.o`);
+      compileBpf(join(here, `btf-dump-c-dup${n}.bpf.c`), object, "bpfel");
+      return object;
+    });
+    const linked = join(dir, "dup.o");
+    execFileSync("bpftool", ["gen", "object", linked, ...objects], { stdio: "ignore" });
+    const ours = ourDumpC(linked);
+    expect(ours).toContain("struct clash___2 {");
+    expect(ours).toContain("RED___2 = 10,");
+    expectSameAsBpftool(linked);
+  });
+});
