@@ -1,10 +1,13 @@
-import { ElfError, hex } from "./errors.js";
+import { describeSection, ElfError, type ElfErrorSection, hex } from "./errors.js";
 
 const TWO_POW_32 = 0x1_0000_0000;
 /** Largest high word of a u64 that still gives an exact JavaScript number (2^53 - 1 >> 32). */
 const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
 
 /**
+ * Labels cost nothing until an error: `what` is a constant field name and `section` an object the caller already
+ * has, so the hot loops over symbols and relocations build no strings.
+ *
  * Bounds-checked, endianness-aware reads over a byte array. Every read checks its range first and throws an
  * `ElfError` rather than letting DataView throw a RangeError. 64-bit fields come back as numbers: offsets and
  * sizes in a file held in memory are far below 2^53, and a field that is not throws `value-too-large` instead of
@@ -24,48 +27,56 @@ export class ByteReader {
   }
 
   /** Throws unless `[offset, offset + size)` lies inside the bytes. */
-  check(offset: number, size: number, what: string): void {
+  check(offset: number, size: number, what: string, section?: ElfErrorSection): void {
     if (!(offset >= 0 && size >= 0 && offset + size <= this.length)) {
       throw new ElfError(
         "out-of-range",
-        `${what}: ${hex(offset)} + ${hex(size)} extends past end of file (size ${hex(this.length)})`,
-        { offset },
+        `${label(what, section)}: ${hex(offset)} + ${hex(size)} extends past end of file (size ${hex(this.length)})`,
+        section ? { offset, section } : { offset },
       );
     }
   }
 
-  u8(offset: number, what = "u8"): number {
-    this.check(offset, 1, what);
+  u8(offset: number, what = "u8", section?: ElfErrorSection): number {
+    this.check(offset, 1, what, section);
     return this.view.getUint8(offset);
   }
 
-  u16(offset: number, what = "u16"): number {
-    this.check(offset, 2, what);
+  u16(offset: number, what = "u16", section?: ElfErrorSection): number {
+    this.check(offset, 2, what, section);
     return this.view.getUint16(offset, this.littleEndian);
   }
 
-  u32(offset: number, what = "u32"): number {
-    this.check(offset, 4, what);
+  u32(offset: number, what = "u32", section?: ElfErrorSection): number {
+    this.check(offset, 4, what, section);
     return this.view.getUint32(offset, this.littleEndian);
   }
 
   /** Unsigned 64-bit field as an exact number; `value-too-large` above 2^53 - 1. */
-  u64(offset: number, what = "u64"): number {
-    this.check(offset, 8, what);
+  u64(offset: number, what = "u64", section?: ElfErrorSection): number {
+    this.check(offset, 8, what, section);
     const [low, high] = this.words(offset);
     if (high > MAX_SAFE_HIGH_WORD) {
-      throw new ElfError("value-too-large", `${what} at ${hex(offset)} does not fit 53 bits`, { offset });
+      throw new ElfError(
+        "value-too-large",
+        `${label(what, section)} at ${hex(offset)} does not fit 53 bits`,
+        section ? { offset, section } : { offset },
+      );
     }
     return high * TWO_POW_32 + low;
   }
 
   /** Signed 64-bit field (RELA addends) as an exact number; `value-too-large` beyond ±(2^53 - 1). */
-  i64(offset: number, what = "i64"): number {
-    this.check(offset, 8, what);
+  i64(offset: number, what = "i64", section?: ElfErrorSection): number {
+    this.check(offset, 8, what, section);
     const [low, high] = this.words(offset);
     const value = (high | 0) * TWO_POW_32 + low;
     if (!Number.isSafeInteger(value)) {
-      throw new ElfError("value-too-large", `${what} at ${hex(offset)} does not fit 53 bits`, { offset });
+      throw new ElfError(
+        "value-too-large",
+        `${label(what, section)} at ${hex(offset)} does not fit 53 bits`,
+        section ? { offset, section } : { offset },
+      );
     }
     return value;
   }
@@ -75,4 +86,8 @@ export class ByteReader {
     const second = this.view.getUint32(offset + 4, this.littleEndian);
     return this.littleEndian ? [first, second] : [second, first];
   }
+}
+
+function label(what: string, section: ElfErrorSection | undefined): string {
+  return section ? `${describeSection(section)}: ${what}` : what;
 }

@@ -34,28 +34,28 @@ export function readRelocationSection(
   }
   const symbols = symbolTable.symbols;
   const relocations: ElfRelocation[] = new Array(count);
+  const context = sectionRef(section);
   for (let i = 0; i < count; i++) {
     const at = section.offset + i * entrySize;
-    const what = `${describeSection(section)} entry ${i}`;
-    const offset = reader.u64(at, what);
-    const type = reader.u32(at + (reader.littleEndian ? 8 : 12), what);
-    const symbolIndex = reader.u32(at + (reader.littleEndian ? 12 : 8), what);
+    const offset = reader.u64(at, "r_offset", context);
+    const type = reader.u32(at + (reader.littleEndian ? 8 : 12), "r_info", context);
+    const symbolIndex = reader.u32(at + (reader.littleEndian ? 12 : 8), "r_info", context);
     const symbol = symbols[symbolIndex];
     if (!symbol) {
       throw new ElfError(
         "out-of-range",
-        `${what}: symbol index ${symbolIndex} is past ${describeSection(symbolTable.section)} (${symbols.length} symbols)`,
+        `${describeSection(section)} entry ${i}: symbol index ${symbolIndex} is past ${describeSection(symbolTable.section)} (${symbols.length} symbols)`,
         { offset: at + 8, section: sectionRef(section), expected: `< ${symbols.length}` },
       );
     }
     if (offset >= target.size) {
       throw new ElfError(
         "out-of-range",
-        `${what}: offset ${hex(offset)} is past the end of ${describeSection(target)} (size ${hex(target.size)})`,
+        `${describeSection(section)} entry ${i}: offset ${hex(offset)} is past the end of ${describeSection(target)} (size ${hex(target.size)})`,
         { offset: at, section: sectionRef(section), expected: `< ${hex(target.size)}` },
       );
     }
-    relocations[i] = { offset, type, symbolIndex, symbol, addend: rela ? reader.i64(at + 16, what) : 0 };
+    relocations[i] = { offset, type, symbolIndex, symbol, addend: rela ? reader.i64(at + 16, "r_addend", context) : 0 };
   }
   return { section, rela, target, symbolTable, relocations };
 }

@@ -38,23 +38,23 @@ function hasContents(type: number): boolean {
 
 function readRawSection(reader: ByteReader, shoff: number, index: number): RawSection {
   const at = shoff + index * ELF64_SHDR_SIZE;
-  const what = `section header ${index}`;
+  const section = { index };
   return {
     index,
-    nameOffset: reader.u32(at, `${what} sh_name`),
-    type: reader.u32(at + 4, `${what} sh_type`),
-    flags: reader.u64(at + 8, `${what} sh_flags`),
-    addr: reader.u64(at + 16, `${what} sh_addr`),
-    offset: reader.u64(at + 24, `${what} sh_offset`),
-    size: reader.u64(at + 32, `${what} sh_size`),
-    link: reader.u32(at + 40, `${what} sh_link`),
-    info: reader.u32(at + 44, `${what} sh_info`),
-    addralign: reader.u64(at + 48, `${what} sh_addralign`),
-    entsize: reader.u64(at + 56, `${what} sh_entsize`),
+    nameOffset: reader.u32(at, "sh_name", section),
+    type: reader.u32(at + 4, "sh_type", section),
+    flags: reader.u64(at + 8, "sh_flags", section),
+    addr: reader.u64(at + 16, "sh_addr", section),
+    offset: reader.u64(at + 24, "sh_offset", section),
+    size: reader.u64(at + 32, "sh_size", section),
+    link: reader.u32(at + 40, "sh_link", section),
+    info: reader.u32(at + 44, "sh_info", section),
+    addralign: reader.u64(at + 48, "sh_addralign", section),
+    entsize: reader.u64(at + 56, "sh_entsize", section),
   };
 }
 
-function checkContentsInFile(section: { index: number; name?: string } & RawSection, fileSize: number): void {
+function checkContentsInFile(section: RawSection & { name?: string }, fileSize: number): void {
   if (!hasContents(section.type)) return;
   if (section.offset + section.size > fileSize) {
     throw new ElfError(
@@ -179,8 +179,9 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
   for (let i = 0; i < shnum; i++) {
     const section = rawSections[i]!;
     const name = i === 0 && section.type === SHT_NULL ? "" : names.get(section.nameOffset);
-    checkContentsInFile({ ...section, name }, fileSize);
-    sections[i] = toSection(reader, section, name);
+    const full = toSection(reader, section, name);
+    checkContentsInFile(full, fileSize);
+    sections[i] = full;
   }
   checkNoOverlap(sections, raw.shoff, shnum);
   for (const section of sections) checkLinks(section, shnum, raw.shoff + section.index * ELF64_SHDR_SIZE);

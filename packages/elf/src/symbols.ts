@@ -44,7 +44,8 @@ function findExtendedIndices(
       { offset: extension.offset, section: sectionRef(extension), expected: symbolCount },
     );
   }
-  return (symbol) => reader.u32(extension.offset + symbol * 4, `${describeSection(extension)} entry ${symbol}`);
+  const context = sectionRef(extension);
+  return (symbol) => reader.u32(extension.offset + symbol * 4, "extended section index", context);
 }
 
 /** Reads a SHT_SYMTAB/SHT_DYNSYM section, resolving names, SHN_XINDEX and defining sections. */
@@ -74,20 +75,24 @@ export function readSymbolTable(
   const strings: ElfStringTable = new SectionStringTable(stringSection);
   const extended = findExtendedIndices(reader, sections, table, count, shoff);
   const symbols: ElfSymbol[] = new Array(count);
+  const context = sectionRef(table);
   for (let index = 0; index < count; index++) {
     const at = table.offset + index * ELF64_SYM_SIZE;
-    const what = `${describeSection(table)} symbol ${index}`;
-    const nameOffset = reader.u32(at, what);
-    const info = reader.u8(at + 4, what);
-    const other = reader.u8(at + 5, what);
-    const storedShndx = reader.u16(at + 6, what);
+    const nameOffset = reader.u32(at, "st_name", context);
+    const info = reader.u8(at + 4, "st_info", context);
+    const other = reader.u8(at + 5, "st_other", context);
+    const storedShndx = reader.u16(at + 6, "st_shndx", context);
     let shndx = storedShndx;
     if (storedShndx === SHN_XINDEX) {
       if (!extended) {
-        throw new ElfError("bad-link", `${what}: st_shndx is SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`, {
-          offset: at + 6,
-          section: sectionRef(table),
-        });
+        throw new ElfError(
+          "bad-link",
+          `${describeSection(table)} symbol ${index}: st_shndx is SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`,
+          {
+            offset: at + 6,
+            section: sectionRef(table),
+          },
+        );
       }
       shndx = extended(index);
     }
@@ -95,7 +100,7 @@ export function readSymbolTable(
     if (isReal && shndx >= sections.length) {
       throw new ElfError(
         "out-of-range",
-        `${what}: section index ${shndx} is not a section (there are ${sections.length})`,
+        `${describeSection(table)} symbol ${index}: section index ${shndx} is not a section (there are ${sections.length})`,
         { offset: at + 6, section: sectionRef(table), expected: `< ${sections.length}` },
       );
     }
@@ -103,8 +108,8 @@ export function readSymbolTable(
       index,
       name: nameOffset === 0 ? "" : strings.get(nameOffset),
       nameOffset,
-      value: reader.u64(at + 8, what),
-      size: reader.u64(at + 16, what),
+      value: reader.u64(at + 8, "st_value", context),
+      size: reader.u64(at + 16, "st_size", context),
       type: info & 0xf,
       binding: info >> 4,
       visibility: other & 3,

@@ -6,44 +6,57 @@ export interface BuiltStringTable {
   offsets: Map<string, number>;
 }
 
-function compareReversed(a: Uint8Array, b: Uint8Array): number {
-  for (let i = a.length - 1, j = b.length - 1; i >= 0 && j >= 0; i--, j--) {
-    if (a[i] !== b[j]) return a[i]! - b[j]!;
+/** UTF-8 length of a string without encoding it (names are almost always ASCII). */
+function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) {
+      length += 1;
+    } else {
+      // 3 bytes for one unit; a surrogate pair is 2 units and 4 bytes (a lone surrogate encodes as U+FFFD, 3 bytes).
+      length += 2;
+      const next = text.charCodeAt(i + 1);
+      if (code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+    }
   }
-  return a.length - b.length;
+  return length;
 }
 
-function isSuffix(suffix: Uint8Array, of: Uint8Array): boolean {
-  if (suffix.length > of.length) return false;
-  for (let i = 1; i <= suffix.length; i++) if (suffix[suffix.length - i] !== of[of.length - i]) return false;
-  return true;
+function reverse(text: string): string {
+  let out = "";
+  for (let i = text.length - 1; i >= 0; i--) out += text[i];
+  return out;
 }
 
 /**
  * Builds a NUL-separated string table (offset 0 = the empty string) with tail merging: a string that ends
  * another one shares its bytes (`xdp` inside `.relxdp`), as LLVM's string table builder does, so our tables are
- * as small as clang's. Sorting by reversed bytes, longest first, puts every string right after a string it may
- * be a suffix of.
+ * as small as clang's. Sorting the reversed strings in descending order puts every string right after the
+ * strings it is a suffix of (a UTF-8 suffix of a valid string is also a suffix in UTF-16 units, and back).
  */
 export function buildStringTable(strings: Iterable<string>): BuiltStringTable {
-  const unique = new Map<string, Uint8Array>();
-  for (const s of strings) if (s !== "" && !unique.has(s)) unique.set(s, encoder.encode(s));
-  const sorted = [...unique].sort((a, b) => compareReversed(b[1], a[1]));
+  const unique = new Set(strings);
+  unique.delete("");
+  const keyed = [...unique].map((text) => ({ text, key: reverse(text) }));
+  keyed.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
   const offsets = new Map<string, number>([["", 0]]);
+  const placed: { text: string; offset: number }[] = [];
   let size = 1;
-  let previous: { bytes: Uint8Array; offset: number } | undefined;
-  const placed: { bytes: Uint8Array; offset: number }[] = [];
-  for (const [text, bytes] of sorted) {
-    if (previous && isSuffix(bytes, previous.bytes)) {
-      offsets.set(text, previous.offset + previous.bytes.length - bytes.length);
+  let previous: { text: string; offset: number; length: number } | undefined;
+  for (const { text } of keyed) {
+    if (previous?.text.endsWith(text)) {
+      offsets.set(text, previous.offset + previous.length - utf8Length(text));
       continue;
     }
-    previous = { bytes, offset: size };
+    const length = utf8Length(text);
+    previous = { text, offset: size, length };
     placed.push(previous);
     offsets.set(text, size);
-    size += bytes.length + 1;
+    size += length + 1;
   }
   const out = new Uint8Array(size);
-  for (const { bytes, offset } of placed) out.set(bytes, offset);
+  for (const { text, offset } of placed) encoder.encodeInto(text, out.subarray(offset));
   return { bytes: out, offsets };
 }

@@ -67,22 +67,31 @@ function badModel(message: string): never {
   throw new ElfError("bad-model", `writeElf: ${message}`);
 }
 
-function checkNumber(value: number | undefined, what: string, { signed = false } = {}): number {
+/** Who a field belongs to, for messages; a function when building the text would cost in a hot loop. */
+type Owner = string | (() => string);
+
+function fieldName(owner: Owner, field: string): string {
+  return `${typeof owner === "string" ? owner : owner()} ${field}`;
+}
+
+function checkNumber(value: number | undefined, owner: Owner, field: string, signed = false): number {
   const v = value ?? 0;
-  if (!Number.isSafeInteger(v) || (!signed && v < 0))
-    badModel(`${what} is ${v}, not a ${signed ? "" : "non-negative "}safe integer`);
+  if (!Number.isSafeInteger(v) || (!signed && v < 0)) {
+    badModel(`${fieldName(owner, field)} is ${v}, not a ${signed ? "" : "non-negative "}safe integer`);
+  }
   return v;
 }
 
-function checkU32(value: number | undefined, what: string): number {
-  const v = checkNumber(value, what);
-  if (v > 0xffff_ffff) badModel(`${what} is ${v}, does not fit 32 bits`);
+function checkU32(value: number | undefined, owner: Owner, field: string): number {
+  const v = checkNumber(value, owner, field);
+  if (v > 0xffff_ffff) badModel(`${fieldName(owner, field)} is ${v}, does not fit 32 bits`);
   return v;
 }
 
-function checkAlignment(value: number | undefined, what: string): number {
-  const v = checkNumber(value, what);
-  if (v !== 0 && 2 ** Math.round(Math.log2(v)) !== v) badModel(`${what} is ${v}, not a power of two`);
+function checkAlignment(value: number | undefined, owner: Owner, field: string): number {
+  const v = checkNumber(value, owner, field);
+  if (v !== 0 && 2 ** Math.round(Math.log2(v)) !== v)
+    badModel(`${fieldName(owner, field)} is ${v}, not a power of two`);
   return v;
 }
 
@@ -206,21 +215,21 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
           badModel(`${what} is SHT_NOBITS but has data`);
         }
         const size =
-          section.type === SHT_NOBITS ? checkNumber(section.size, `${what} size`) : (section.data?.length ?? 0);
+          section.type === SHT_NOBITS ? checkNumber(section.size, what, "size") : (section.data?.length ?? 0);
         if (section.type !== SHT_NOBITS && section.size !== undefined && section.size !== size) {
           badModel(`${what}: size ${section.size} differs from data length ${size}`);
         }
         const info = section.info;
         return {
           ...base,
-          type: checkU32(section.type, `${what} type`),
-          flags: checkNumber(section.flags, `${what} flags`),
-          addr: checkNumber(section.addr, `${what} addr`),
+          type: checkU32(section.type, what, "type"),
+          flags: checkNumber(section.flags, what, "flags"),
+          addr: checkNumber(section.addr, what, "addr"),
           size,
           link: section.link ? indexOf(section.link, `${what} link`) : 0,
-          info: typeof info === "object" ? indexOf(info, `${what} info`) : checkU32(info, `${what} info`),
-          addralign: checkAlignment(section.addralign, `${what} addralign`),
-          entsize: checkNumber(section.entsize, `${what} entsize`),
+          info: typeof info === "object" ? indexOf(info, `${what} info`) : checkU32(info, what, "info"),
+          addralign: checkAlignment(section.addralign, what, "addralign"),
+          entsize: checkNumber(section.entsize, what, "entsize"),
           contents: section.type === SHT_NOBITS ? undefined : (section.data ?? new Uint8Array(0)),
         };
       }
@@ -230,11 +239,11 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
         return {
           ...base,
           type: section.rela ? SHT_RELA : SHT_REL,
-          flags: checkNumber(section.flags ?? SHF_INFO_LINK, `section ${names[i]} flags`),
+          flags: checkNumber(section.flags ?? SHF_INFO_LINK, `section ${names[i]}`, "flags"),
           size: contents.length,
           link: sectionIndex.get(symtabSection)!,
           info: indexOf(section.target, `section ${names[i]} target`),
-          addralign: checkAlignment(section.addralign ?? 8, `section ${names[i]} addralign`),
+          addralign: checkAlignment(section.addralign ?? 8, `section ${names[i]}`, "addralign"),
           entsize: section.rela ? ELF64_RELA_SIZE : ELF64_REL_SIZE,
           contents,
         };
@@ -316,13 +325,13 @@ function writeFileHeader(
   out.u8(EI_CLASS, ELFCLASS64);
   out.u8(EI_DATA, (model.endianness ?? "little") === "little" ? ELFDATA2LSB : ELFDATA2MSB);
   out.u8(EI_VERSION, EV_CURRENT);
-  out.u8(EI_OSABI, checkNumber(model.osabi, "osabi") & 0xff);
-  out.u8(EI_ABIVERSION, checkNumber(model.abiVersion, "abiVersion") & 0xff);
-  out.u16(0x10, checkNumber(model.type ?? ET_REL, "type") & 0xffff);
-  out.u16(0x12, checkNumber(model.machine ?? EM_BPF, "machine") & 0xffff);
+  out.u8(EI_OSABI, checkNumber(model.osabi, "model", "osabi") & 0xff);
+  out.u8(EI_ABIVERSION, checkNumber(model.abiVersion, "model", "abiVersion") & 0xff);
+  out.u16(0x10, checkNumber(model.type ?? ET_REL, "model", "type") & 0xffff);
+  out.u16(0x12, checkNumber(model.machine ?? EM_BPF, "model", "machine") & 0xffff);
   out.u32(0x14, EV_CURRENT);
   out.u64(0x28, table.shoff);
-  out.u32(0x30, checkU32(model.flags, "flags"));
+  out.u32(0x30, checkU32(model.flags, "model", "flags"));
   out.u16(0x34, ELF64_EHDR_SIZE);
   out.u16(0x3a, ELF64_SHDR_SIZE);
   out.u16(0x3c, table.shnum >= SHN_LORESERVE ? 0 : table.shnum);
@@ -340,15 +349,15 @@ function encodeSymbols(
   symbols.forEach((symbol, i) => {
     const at = (i + 1) * ELF64_SYM_SIZE;
     const what = `symbol "${symbol.name}"`;
-    const type = checkNumber(symbol.type ?? STT_NOTYPE, `${what} type`);
-    const binding = checkNumber(symbol.binding ?? STB_LOCAL, `${what} binding`);
+    const type = checkNumber(symbol.type ?? STT_NOTYPE, what, "type");
+    const binding = checkNumber(symbol.binding ?? STB_LOCAL, what, "binding");
     if (type > 15 || binding > 15) badModel(`${what}: type ${type} / binding ${binding} must fit 4 bits`);
     out.u32(at, nameOffsets.get(symbol.name)!);
     out.u8(at + 4, (binding << 4) | type);
-    out.u8(at + 5, checkNumber(symbol.visibility ?? STV_DEFAULT, `${what} visibility`) & 3);
+    out.u8(at + 5, checkNumber(symbol.visibility ?? STV_DEFAULT, what, "visibility") & 3);
     out.u16(at + 6, usesExtendedIndex[i] ? SHN_XINDEX : shndx[i]!);
-    out.u64(at + 8, checkNumber(symbol.value, `${what} value`));
-    out.u64(at + 16, checkNumber(symbol.size, `${what} size`));
+    out.u64(at + 8, checkNumber(symbol.value, what, "value"));
+    out.u64(at + 16, checkNumber(symbol.size, what, "size"));
   });
   return out.bytes;
 }
@@ -372,17 +381,17 @@ function encodeRelocations(
   const out = new ByteWriter(section.relocations.length * entrySize, littleEndian);
   section.relocations.forEach((relocation, i) => {
     const at = i * entrySize;
-    const what = `relocation ${i} of ${describe(section)}`;
+    const what = () => `relocation ${i} of ${describe(section)}`;
     let symbol = 0;
     if (relocation.symbol) {
       const index = symbolIndex.get(relocation.symbol);
-      if (index === undefined) badModel(`${what}: symbol "${relocation.symbol.name}" is not in the symbol list`);
+      if (index === undefined) badModel(`${what()}: symbol "${relocation.symbol.name}" is not in the symbol list`);
       symbol = index;
     }
-    out.u64(at, checkNumber(relocation.offset, `${what} offset`));
-    out.words(at + 8, checkU32(relocation.type, `${what} type`), symbol);
-    if (section.rela) out.i64(at + 16, checkNumber(relocation.addend, `${what} addend`, { signed: true }));
-    else if (relocation.addend) badModel(`${what}: an addend needs a RELA section`);
+    out.u64(at, checkNumber(relocation.offset, what, "offset"));
+    out.words(at + 8, checkU32(relocation.type, what, "type"), symbol);
+    if (section.rela) out.i64(at + 16, checkNumber(relocation.addend, what, "addend", true));
+    else if (relocation.addend) badModel(`${what()}: an addend needs a RELA section`);
   });
   return out.bytes;
 }
