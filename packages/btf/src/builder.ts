@@ -1,0 +1,270 @@
+// BtfBuilder: creates BTF, or appends to an existing one. Types are kept as encoded u32 words (so starting from
+// vmlinux copies one array instead of decoding 100k objects) and the string section grows deduplicated.
+// encode() writes the standard layout: 24-byte header, type section, string section.
+
+import { Btf } from "./btf.js";
+import { encodeTypeWords } from "./encode-type.js";
+import { BtfError } from "./errors.js";
+import { BTF_HEADER_SIZE, BTF_MAGIC } from "./header.js";
+import { Kind, Linkage } from "./kinds.js";
+import { StringBuilder } from "./string-builder.js";
+import type { BtfType, Member, Named, VarSecinfo, VoidType } from "./types.js";
+import { HOST_LITTLE_ENDIAN } from "./words.js";
+
+export interface BtfBuilderOptions {
+  /** Build split BTF on top of this base (ids and string offsets continue the base's). */
+  readonly base?: Btf;
+  /** Byte order of encode() (default: little-endian, or the source's when started from a Btf). */
+  readonly littleEndian?: boolean;
+}
+
+/** Member as given to addStruct/addUnion. */
+export interface MemberSpec {
+  readonly name: string;
+  readonly type: number;
+  readonly bitOffset: number;
+  readonly bitfieldSize?: number;
+}
+
+export class BtfBuilder {
+  readonly base: Btf | undefined;
+  readonly firstOwnId: number;
+  littleEndian: boolean;
+  private words: Uint32Array;
+  private wordCount: number;
+  private starts: number[];
+  private readonly strings: StringBuilder;
+  /** Decoded source for types copied by from() and not replaced since. */
+  private readonly source: Btf | undefined;
+  private readonly objects: (BtfType | undefined)[] = [];
+  private readonly scratch: number[] = [];
+  private flags = 0;
+
+  constructor(options: BtfBuilderOptions = {}, from?: Btf) {
+    this.base = from ? from.base : options.base;
+    this.firstOwnId = this.base ? this.base.typeCount : 1;
+    this.littleEndian = options.littleEndian ?? from?.littleEndian ?? true;
+    this.source = from;
+    if (from) {
+      this.words = new Uint32Array(Math.max(64, from.words.length + (from.words.length >>> 2)));
+      this.words.set(from.words);
+      this.wordCount = from.words.length;
+      this.starts = Array.from(from.starts);
+      this.strings = new StringBuilder(from.strings.bytes, from.strings.firstOffset, from.base?.strings);
+      this.flags = from.header.flags;
+    } else {
+      this.words = new Uint32Array(256);
+      this.wordCount = 0;
+      this.starts = [];
+      // A base BTF's strings start with the empty name; a split BTF's own strings start empty.
+      this.strings = new StringBuilder(
+        this.base ? new Uint8Array(0) : new Uint8Array(1),
+        this.base?.strings.end ?? 0,
+        this.base?.strings,
+      );
+    }
+  }
+
+  /** A builder holding `btf`'s own types and string section verbatim; encode() reproduces it byte for byte. */
+  static from(btf: Btf): BtfBuilder {
+    return new BtfBuilder({}, btf);
+  }
+
+  /** The id the next added type gets (= number of ids so far, void and base included). */
+  get typeCount(): number {
+    return this.firstOwnId + this.starts.length;
+  }
+
+  /** Offset of `text` in the string section, adding it if needed. */
+  addString(text: string): number {
+    return this.strings.add(text);
+  }
+
+  /** The string at `offset` (own or base). */
+  stringAt(offset: number): string | undefined {
+    return this.strings.at(offset);
+  }
+
+  private nameOffOf = (named: Named): number => {
+    const off = named.nameOff;
+    if (off !== undefined && this.strings.at(off) === named.name) return off;
+    return this.strings.add(named.name);
+  };
+
+  private encodeWords(type: BtfType): number[] {
+    const out = this.scratch;
+    out.length = 0;
+    encodeTypeWords(type, this.nameOffOf, out);
+    return out;
+  }
+
+  /** Appends a type; returns its id. */
+  add(type: BtfType): number {
+    const words = this.encodeWords(type);
+    this.ensure(words.length);
+    this.words.set(words, this.wordCount);
+    this.starts.push(this.wordCount);
+    this.wordCount += words.length;
+    this.objects[this.starts.length - 1] = type;
+    return this.typeCount - 1;
+  }
+
+  /** Replaces an own type (e.g. fixing a DATASEC's size and VAR offsets after layout). */
+  replace(id: number, type: BtfType): void {
+    const local = this.localIndex(id);
+    const words = this.encodeWords(type);
+    const start = this.starts[local];
+    const oldEnd = local + 1 < this.starts.length ? this.starts[local + 1] : this.wordCount;
+    const delta = words.length - (oldEnd - start);
+    if (delta !== 0) {
+      this.ensure(Math.max(delta, 0));
+      this.words.copyWithin(oldEnd + delta, oldEnd, this.wordCount);
+      this.wordCount += delta;
+      for (let i = local + 1; i < this.starts.length; i++) this.starts[i] += delta;
+    }
+    this.words.set(words, start);
+    this.objects[local] = type;
+  }
+
+  /** The type with this id as an object (base ids answered by the base). */
+  type(id: number): BtfType | VoidType {
+    if (id === 0) return { kind: Kind.UNKN, name: "" };
+    if (id < this.firstOwnId) {
+      if (!this.base) throw new BtfError("BAD_TYPE_ID", `type id ${id} out of range`, { typeId: id });
+      return this.base.type(id);
+    }
+    const local = this.localIndex(id);
+    const known = this.objects[local];
+    if (known) return known;
+    return (this.source as Btf).type(id);
+  }
+
+  private localIndex(id: number): number {
+    const local = id - this.firstOwnId;
+    if (!(local >= 0 && local < this.starts.length)) {
+      throw new BtfError("BAD_TYPE_ID", `type id ${id} is not one of this builder's types`, { typeId: id });
+    }
+    return local;
+  }
+
+  private ensure(extra: number): void {
+    if (this.wordCount + extra <= this.words.length) return;
+    const grown = new Uint32Array(Math.max(this.words.length * 2, this.wordCount + extra));
+    grown.set(this.words.subarray(0, this.wordCount));
+    this.words = grown;
+  }
+
+  // ---- one helper per kind ----
+
+  addInt(name: string, size: number, encoding = 0, bits = size * 8): number {
+    return this.add({ kind: Kind.INT, name, size, encoding, bitOffset: 0, bits });
+  }
+  addPtr(type: number): number {
+    return this.add({ kind: Kind.PTR, name: "", type });
+  }
+  addArray(elemType: number, indexType: number, nelems: number): number {
+    return this.add({ kind: Kind.ARRAY, name: "", type: elemType, indexType, nelems });
+  }
+  addStruct(name: string, size: number, members: readonly MemberSpec[]): number {
+    return this.add(composite(Kind.STRUCT, name, size, members));
+  }
+  addUnion(name: string, size: number, members: readonly MemberSpec[]): number {
+    return this.add(composite(Kind.UNION, name, size, members));
+  }
+  addEnum(name: string, size: number, values: readonly { name: string; value: number }[], signed = false): number {
+    return this.add({ kind: Kind.ENUM, name, size, signed, values });
+  }
+  addEnum64(name: string, size: number, values: readonly { name: string; value: bigint }[], signed = false): number {
+    return this.add({ kind: Kind.ENUM64, name, size, signed, values });
+  }
+  addFwd(name: string, union = false): number {
+    return this.add({ kind: Kind.FWD, name, union });
+  }
+  addTypedef(name: string, type: number): number {
+    return this.add({ kind: Kind.TYPEDEF, name, type });
+  }
+  addVolatile(type: number): number {
+    return this.add({ kind: Kind.VOLATILE, name: "", type });
+  }
+  addConst(type: number): number {
+    return this.add({ kind: Kind.CONST, name: "", type });
+  }
+  addRestrict(type: number): number {
+    return this.add({ kind: Kind.RESTRICT, name: "", type });
+  }
+  addTypeTag(name: string, type: number): number {
+    return this.add({ kind: Kind.TYPE_TAG, name, type, kindFlag: false });
+  }
+  addFunc(name: string, proto: number, linkage: number = Linkage.STATIC): number {
+    return this.add({ kind: Kind.FUNC, name, type: proto, linkage });
+  }
+  addFuncProto(returnType: number, params: readonly { name: string; type: number }[]): number {
+    return this.add({ kind: Kind.FUNC_PROTO, name: "", type: returnType, params });
+  }
+  addVar(name: string, type: number, linkage: number = Linkage.GLOBAL): number {
+    return this.add({ kind: Kind.VAR, name, type, linkage });
+  }
+  addDatasec(name: string, size: number, vars: readonly VarSecinfo[]): number {
+    return this.add({ kind: Kind.DATASEC, name, size, vars });
+  }
+  addFloat(name: string, size: number): number {
+    return this.add({ kind: Kind.FLOAT, name, size });
+  }
+  addDeclTag(name: string, type: number, componentIdx = -1): number {
+    return this.add({ kind: Kind.DECL_TAG, name, type, componentIdx, kindFlag: false });
+  }
+
+  // ---- output ----
+
+  /** Raw BTF bytes: header, type section, string section. */
+  encode(): Uint8Array {
+    const typeLen = this.wordCount * 4;
+    const strings = this.strings.toBytes();
+    const out = new Uint8Array(BTF_HEADER_SIZE + typeLen + strings.length);
+    const view = new DataView(out.buffer);
+    const le = this.littleEndian;
+    view.setUint16(0, BTF_MAGIC, le);
+    view.setUint8(2, 1);
+    view.setUint8(3, this.flags);
+    view.setUint32(4, BTF_HEADER_SIZE, le);
+    view.setUint32(8, 0, le);
+    view.setUint32(12, typeLen, le);
+    view.setUint32(16, typeLen, le);
+    view.setUint32(20, strings.length, le);
+    const words = this.words.subarray(0, this.wordCount);
+    if (le === HOST_LITTLE_ENDIAN) {
+      out.set(new Uint8Array(words.buffer, words.byteOffset, typeLen), BTF_HEADER_SIZE);
+    } else {
+      for (let i = 0; i < words.length; i++) view.setUint32(BTF_HEADER_SIZE + i * 4, words[i], le);
+    }
+    out.set(strings, BTF_HEADER_SIZE + typeLen);
+    return out;
+  }
+
+  /** encode() parsed back into a Btf (validates references and cycles). */
+  build(): Btf {
+    return Btf.parse(this.encode(), { base: this.base });
+  }
+}
+
+function composite(
+  kind: typeof Kind.STRUCT | typeof Kind.UNION,
+  name: string,
+  size: number,
+  specs: readonly MemberSpec[],
+): BtfType {
+  const members: Member[] = specs.map((m) => ({
+    name: m.name,
+    type: m.type,
+    bitOffset: m.bitOffset,
+    bitfieldSize: m.bitfieldSize ?? 0,
+  }));
+  return { kind, name, size, kindFlag: members.some((m) => m.bitfieldSize !== 0), members };
+}
+
+/** Raw bytes of a parsed Btf in the standard layout (byte-identical to a standard-layout input). */
+export function encodeBtf(btf: Btf, options: { littleEndian?: boolean } = {}): Uint8Array {
+  const builder = BtfBuilder.from(btf);
+  if (options.littleEndian !== undefined) builder.littleEndian = options.littleEndian;
+  return builder.encode();
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { describeWith } from "../../../test/support/env.js";
+import { fixtureObjects, fixtureSection, readFixture, readVmlinux } from "../test-support/fixtures.js";
+import { Btf, BtfBuilder, btfFromElf, encodeBtf, encodeBtfExt, loadBtfFromObject, parseBtfExt } from "./index.js";
+
+describe("encode(decode(x)) is byte-identical", () => {
+  for (const object of fixtureObjects()) {
+    it(`${object} .BTF`, () => {
+      const bytes = fixtureSection(object, ".BTF")!;
+      const btf = Btf.parse(bytes);
+      expect(encodeBtf(btf)).toEqual(bytes);
+      // Re-encoding every decoded type object through the builder gives the same bytes too.
+      const builder = new BtfBuilder({ littleEndian: btf.littleEndian });
+      for (const [id, t] of btf.types()) expect(builder.add(t)).toBe(id);
+      const rebuilt = builder.encode();
+      // Strings are re-added in first-use order, so compare decoded types rather than bytes.
+      expect([...Btf.parse(rebuilt).types()].map(([id, t]) => [id, stripOffsets(t)])).toEqual(
+        [...btf.types()].map(([id, t]) => [id, stripOffsets(t)]),
+      );
+    });
+
+    it(`${object} .BTF.ext`, () => {
+      const extBytes = fixtureSection(object, ".BTF.ext");
+      if (!extBytes) return;
+      const btf = Btf.parse(fixtureSection(object, ".BTF")!);
+      const ext = parseBtfExt(extBytes, { btf });
+      expect(encodeBtfExt(ext)).toEqual(extBytes);
+      // Every func_info points at a FUNC, every section name resolves.
+      for (const sec of ext.funcInfo?.sections ?? []) {
+        expect(sec.name.length).toBeGreaterThan(0);
+        for (const rec of sec.records) expect(btf.kind(rec.typeId)).toBe(12);
+      }
+      for (const sec of ext.lineInfo?.sections ?? []) {
+        for (const rec of sec.records) expect(btf.stringAt(rec.fileNameOff)).toBeDefined();
+      }
+    });
+  }
+
+  it("switches byte order and back", () => {
+    for (const name of ["xdp_parse", "globals", "subprogs"]) {
+      const be = fixtureSection(`${name}.bpfeb.o`, ".BTF")!;
+      const btf = Btf.parse(be);
+      const le = encodeBtf(btf, { littleEndian: true });
+      const back = Btf.parse(le);
+      expect(back.littleEndian).toBe(true);
+      expect([...back.types()]).toEqual([...btf.types()]);
+      expect(encodeBtf(back, { littleEndian: false })).toEqual(be);
+      const extBytes = fixtureSection(`${name}.bpfeb.o`, ".BTF.ext")!;
+      const ext = parseBtfExt(extBytes);
+      expect(ext.littleEndian).toBe(false);
+      expect(encodeBtfExt(ext)).toEqual(extBytes);
+    }
+  });
+
+  it("reads BTF and .BTF.ext through @bpfkit/elf", () => {
+    const elf = readFixture("core_task.bpf.o");
+    const { btf, ext } = loadBtfFromObject(elf);
+    expect(btf.typeCount).toBe(btfFromElf(elf).typeCount);
+    expect(ext?.coreRelo?.sections.length).toBeGreaterThan(0);
+    for (const sec of ext!.coreRelo!.sections) {
+      for (const rec of sec.records) {
+        expect(rec.kind).toBeLessThanOrEqual(12);
+        expect(btf.stringAt(rec.accessStrOff)).toMatch(/^\d+(:\d+)*$/);
+      }
+    }
+  });
+});
+
+function stripOffsets(t: object): unknown {
+  return JSON.parse(
+    JSON.stringify(t, (key, value) =>
+      key === "nameOff" ? undefined : typeof value === "bigint" ? `${value}n` : value,
+    ),
+  );
+}
+
+describeWith(["vmlinux-btf"], "vmlinux round trip", () => {
+  it("encode(decode(vmlinux)) is byte-identical", () => {
+    const bytes = readVmlinux();
+    expect(Buffer.compare(encodeBtf(Btf.parse(bytes)), bytes)).toBe(0);
+  });
+});
