@@ -1,5 +1,7 @@
 // Kernel feature probes in the style of libbpf's: each feature is tested once, on first use, by asking the kernel
 // to do the smallest thing that needs it. Results are cached per KernelFeatures instance.
+
+import { release } from "node:os";
 import {
   AttachType,
   add64Imm,
@@ -30,12 +32,21 @@ import { bpf } from "./syscall.js";
 import { BpfCmd, MapFlag, ProgFlag } from "./uapi.generated.js";
 
 const EINVAL = 22;
-const E2BIG = 7;
 const ENOTSUPP = 524;
 const PAGE_SIZE = 4096;
 
-/** Expected attach type / flags a probe load of each program type needs to pass the attach checks. */
-function progProbeOptions(progType: number): { expectedAttachType?: number; flags?: number } {
+/** What a probe load of one program type needs (mirrors libbpf's probe_prog_load). */
+interface ProgTypeProbe {
+  readonly expectedAttachType?: number;
+  readonly flags?: number;
+  readonly kernVersion?: number;
+  readonly attachBtfId?: number;
+  /** When set, the load cannot succeed; this errno plus `message` in the log proves the type exists. */
+  readonly expectedErrno?: number;
+  readonly message?: string;
+}
+
+function progTypeProbe(progType: number): ProgTypeProbe {
   switch (progType) {
     case ProgType.CGROUP_SOCK_ADDR:
       return { expectedAttachType: AttachType.CGROUP_INET4_CONNECT };
@@ -43,22 +54,46 @@ function progProbeOptions(progType: number): { expectedAttachType?: number; flag
       return { expectedAttachType: AttachType.CGROUP_GETSOCKOPT };
     case ProgType.SK_LOOKUP:
       return { expectedAttachType: AttachType.SK_LOOKUP };
-    case ProgType.LSM:
-      return { expectedAttachType: AttachType.LSM_MAC };
-    case ProgType.TRACING:
-      return { expectedAttachType: AttachType.TRACE_FENTRY };
+    case ProgType.LIRC_MODE2:
+      return { expectedAttachType: AttachType.LIRC_MODE2 };
+    case ProgType.KPROBE:
+      return { kernVersion: kernelVersionCode() };
     case ProgType.SYSCALL:
       return { flags: ProgFlag.SLEEPABLE };
+    // Types that attach by BTF id: BTF id 1 is never a valid target, and the specific refusal proves support.
+    case ProgType.TRACING:
+      return {
+        expectedAttachType: AttachType.TRACE_FENTRY,
+        attachBtfId: 1,
+        expectedErrno: EINVAL,
+        message: "attach_btf_id 1 is not a function",
+      };
+    case ProgType.LSM:
+      return {
+        expectedAttachType: AttachType.MODIFY_RETURN,
+        attachBtfId: 1,
+        expectedErrno: EINVAL,
+        message: "attach_btf_id 1 is not a function",
+      };
+    case ProgType.EXT:
+      return { attachBtfId: 1, expectedErrno: EINVAL, message: "Cannot replace kernel functions" };
+    case ProgType.STRUCT_OPS:
+      return { attachBtfId: 1, expectedErrno: ENOTSUPP, message: "" };
     default:
       return {};
   }
 }
 
-/** Program types whose loads need an attach target; the kernel's refusal to load without one proves support. */
-const NEEDS_ATTACH_TARGET: ReadonlySet<number> = new Set([ProgType.TRACING, ProgType.EXT, ProgType.LSM]);
+/** LINUX_VERSION_CODE of the running kernel from uname -r, for kprobe loads on old kernels. */
+function kernelVersionCode(): number {
+  const match = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release());
+  if (!match) return 0;
+  return (Number(match[1]) << 16) + (Number(match[2]) << 8) + Math.min(Number(match[3] ?? 0), 255);
+}
 
 export class KernelFeatures implements Features {
   readonly #cache = new Map<string, boolean>();
+  readonly #helpers = new Map<string, HelperSupport>();
 
   #once(key: string, probe: () => boolean): boolean {
     let value = this.#cache.get(key);
@@ -225,14 +260,10 @@ export class KernelFeatures implements Features {
 
   hasProgType(progType: number): boolean {
     return this.#once(`prog:${progType}`, () => {
-      const outcome = tryLoadProgram(progType, RETURN_ZERO, { ...progProbeOptions(progType), logSize: 4096 });
-      if (succeeded(outcome.result)) return true;
-      const errno = -outcome.result;
-      if (errno === E2BIG) return false;
-      if (NEEDS_ATTACH_TARGET.has(progType))
-        return errno === EINVAL && outcome.log.includes("Tracing programs must provide btf_id");
-      if (progType === ProgType.STRUCT_OPS) return errno === ENOTSUPP || outcome.log.includes("struct_ops");
-      return false;
+      const probe = progTypeProbe(progType);
+      const outcome = tryLoadProgram(progType, RETURN_ZERO, { ...probe, logSize: 4096 });
+      if (succeeded(outcome.result)) return probe.expectedErrno === undefined;
+      return -outcome.result === probe.expectedErrno && outcome.log.includes(probe.message ?? "");
     });
   }
 
@@ -241,18 +272,38 @@ export class KernelFeatures implements Features {
   }
 
   hasHelper(progType: number, helperId: number): boolean {
-    return this.#once(`helper:${progType}:${helperId}`, () => {
-      if (!this.hasProgType(progType)) return false;
-      const outcome = tryLoadProgram(progType, [call(helperId), mov64Imm(R0, 0), exit()], {
-        ...progProbeOptions(progType),
-        logSize: 4096,
-      });
-      if (succeeded(outcome.result)) return true;
-      // Like libbpf: the helper exists unless the verifier names it unknown or forbidden for this type; a
-      // failure for any other reason (argument checks) still proves the helper is there.
-      return !/invalid func |unknown func |program of this type cannot use helper/.test(outcome.log);
-    });
+    return this.helperSupport(progType, helperId) === "supported";
   }
+
+  /**
+   * Whether a helper can be called from a program type. "unknown": the kernel does not know the helper id;
+   * "not-for-prog-type": it knows it but refuses it for this type ("program of this type cannot use helper",
+   * newer kernels). libbpf 1.1 (and so bpftool 7.1's feature probe) counts only "unknown" as missing.
+   */
+  helperSupport(progType: number, helperId: number): HelperSupport {
+    const key = `helper:${progType}:${helperId}`;
+    let value = this.#helpers.get(key);
+    if (value === undefined) {
+      value = probeHelper(progType, helperId, this.hasProgType(progType));
+      this.#helpers.set(key, value);
+    }
+    return value;
+  }
+}
+
+export type HelperSupport = "supported" | "unknown" | "not-for-prog-type";
+
+function probeHelper(progType: number, helperId: number, typeSupported: boolean): HelperSupport {
+  if (!typeSupported) return "unknown";
+  const outcome = tryLoadProgram(progType, [call(helperId), mov64Imm(R0, 0), exit()], {
+    ...progTypeProbe(progType),
+    logSize: 4096,
+  });
+  // Like libbpf: a load that fails for any other reason (argument checks) still proves the helper exists.
+  if (succeeded(outcome.result)) return "supported";
+  if (/invalid func |unknown func /.test(outcome.log)) return "unknown";
+  if (outcome.log.includes("program of this type cannot use helper")) return "not-for-prog-type";
+  return "supported";
 }
 
 function probeMapType(mapType: number): boolean {
@@ -300,6 +351,9 @@ function probeMapType(mapType: number): boolean {
         closeFd(inner);
       }
     }
+    case MapType.STRUCT_OPS:
+      // BTF id 1 is never a struct_ops value type: a kernel with the map type answers ENOTSUPP.
+      return tryCreateMap(mapType, { btfVmlinuxValueTypeId: 1 }) === -ENOTSUPP;
     default:
       return succeeded(tryCreateMap(mapType));
   }

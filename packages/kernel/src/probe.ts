@@ -19,6 +19,7 @@ export interface ProbeProgOptions {
   readonly name?: string;
   readonly kernVersion?: number;
   readonly fdArray?: readonly number[];
+  readonly attachBtfId?: number;
   /** Ask for a verifier log of this size (level 1). */
   readonly logSize?: number;
 }
@@ -42,6 +43,7 @@ export function tryLoadProgram(progType: number, insns: readonly Instruction[], 
     .u32(ProgLoad.expectedAttachType, options.expectedAttachType ?? 0)
     .u32(ProgLoad.progFlags, options.flags ?? 0)
     .u32(ProgLoad.kernVersion, options.kernVersion ?? 0)
+    .u32(ProgLoad.attachBtfId, options.attachBtfId ?? 0)
     .chars(ProgLoad.progName, OBJ_NAME_LEN, options.name ?? "");
   if (options.fdArray !== undefined) {
     const fds = new StructBuffer(options.fdArray.length * 4);
@@ -70,6 +72,7 @@ export interface ProbeMapOptions {
   readonly btfFd?: number;
   readonly btfKeyTypeId?: number;
   readonly btfValueTypeId?: number;
+  readonly btfVmlinuxValueTypeId?: number;
   readonly mapExtra?: bigint;
 }
 
@@ -85,6 +88,7 @@ export function tryCreateMap(mapType: number, options: ProbeMapOptions = {}): nu
     .u32(MapCreate.btfFd, options.btfFd ?? 0)
     .u32(MapCreate.btfKeyTypeId, options.btfKeyTypeId ?? 0)
     .u32(MapCreate.btfValueTypeId, options.btfValueTypeId ?? 0)
+    .u32(MapCreate.btfVmlinuxValueTypeId, options.btfVmlinuxValueTypeId ?? 0)
     .u64(MapCreate.mapExtra, options.mapExtra ?? 0n);
   return bpf(BpfCmd.MAP_CREATE, attr, MapCreate.size);
 }
