@@ -2,7 +2,17 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { btfTarget, coreView, parseCoreRelos, relocateCore } from "../packages/btf/src/core/index.js";
+import {
+  btfNameIndex,
+  btfTarget,
+  coreView,
+  essentialName,
+  Kind,
+  parseCoreRelos,
+  RawCoreBtf,
+  rawNameIndex,
+  relocateCore,
+} from "../packages/btf/src/core/index.js";
 import { Btf } from "../packages/btf/src/index.js";
 import { fixturesDir, readObject, vmlinuxTargets } from "./core-support.js";
 import { describeWith } from "./support/env.js";
@@ -29,5 +39,28 @@ describeWith(["vmlinux-btf"], "CO-RE on Btf (adapter)", () => {
       expect(viaBtf.trace).toEqual(viaRaw.trace);
       expect(viaBtf.insns).toEqual(viaRaw.insns);
     }
+  });
+
+  it("native name search and hash chains find the same candidates for ~500 vmlinux names", () => {
+    const bytes = new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux"));
+    const chains = btfNameIndex(Btf.parse(bytes));
+    const raw = new RawCoreBtf(bytes);
+    expect(raw.namesAtStringStarts).toBe(true);
+    const relocatable = [Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.ENUM64, Kind.TYPEDEF, Kind.FWD, Kind.INT];
+    const sample: [string, number][] = [];
+    for (let id = 1; id < raw.typeCount && sample.length < 480; id += 29) {
+      const name = raw.nameOf(id);
+      if (name !== "" && relocatable.includes(raw.kind(id))) sample.push([essentialName(name), raw.kind(id)]);
+    }
+    sample.push(["task_struct", Kind.STRUCT], ["no_such_type_anywhere", Kind.STRUCT]);
+    // A fresh raw view answers its first 16 lookups by native search, later ones from its own chains.
+    let native = rawNameIndex(new RawCoreBtf(bytes));
+    sample.forEach(([name, kind], i) => {
+      if (i % 16 === 0) native = rawNameIndex(new RawCoreBtf(bytes));
+      const kinds = (ids: readonly number[]) => ids.filter((id) => raw.kind(id) === kind);
+      expect(kinds(native.idsWithEssentialName(name, kind)), name).toEqual(
+        kinds(chains.idsWithEssentialName(name, kind)),
+      );
+    });
   });
 });

@@ -44,6 +44,7 @@ export function btfNameIndex(btf: Btf): EssentialNameIndex {
           firstOwnString: btf.strings.firstOffset,
           baseString: (offset) => baseString(btf.base, offset),
           stringAt: (offset) => btf.stringAt(offset),
+          namesAtStringStarts: false,
         });
       }
       return chains.idsWithEssentialName(name, kind);

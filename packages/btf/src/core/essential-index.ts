@@ -3,7 +3,12 @@
 // the essential part of its name bytes, no string decoding) into typed-array chains. libbpf instead compares the
 // name of every target type for every distinct local type; on vmlinux this is the whole difference in speed.
 // FUNC/VAR/DATASEC/DECL_TAG names (most of vmlinux's) are left out; a lookup for those kinds scans linearly.
+// The first few lookups skip building the chains: a native byte search of the string section for "\0name\0" and
+// "\0name___" plus a native indexOf over the name offsets costs ~1 ms and needs no JIT warm-up, which is what a
+// process that relocates one object (a handful of distinct local types) wants. That shortcut is only taken when
+// every type name starts a string (no suffix-shared names, as in all BTF libbpf/pahole write).
 
+import { Buffer } from "node:buffer";
 import { essentialNameLength, Kind } from "./btf-view.js";
 
 /** Raw name data of one BTF blob's own types. */
@@ -20,7 +25,12 @@ export interface NameData {
   baseString(offset: number): { bytes: Uint8Array; start: number } | undefined;
   /** Decoded string at a global offset. */
   stringAt(offset: number): string | undefined;
+  /** Every type name of this blob starts a string of its own string section (enables the native search). */
+  readonly namesAtStringStarts: boolean;
 }
+
+/** Distinct lookups answered by native search before the chains are built. */
+const NATIVE_SEARCHES = 16;
 
 /** Kinds whose names the chains cover: everything a CO-RE relocation targets in practice. */
 const INDEXED_KINDS: readonly boolean[] = Array.from(
@@ -31,6 +41,7 @@ const INDEXED_KINDS: readonly boolean[] = Array.from(
 export class EssentialNameChains {
   private chains: { heads: Int32Array; next: Int32Array; hashes: Uint32Array } | undefined;
   private readonly encoder = new TextEncoder();
+  private searches = 0;
 
   constructor(private readonly data: NameData) {}
 
@@ -62,6 +73,33 @@ export class EssentialNameChains {
     return { heads, next, hashes };
   }
 
+  private haystack: Buffer | undefined;
+
+  /**
+   * Native search: offsets where a string equal to `name`, or to `name` plus a flavor suffix, starts; then the own
+   * types named by those offsets (ascending). Valid only when every type name starts a string.
+   */
+  private search(name: string): number[] {
+    const { ownStrings, firstOwnString, nameOffs, firstOwnId } = this.data;
+    this.haystack ??= Buffer.from(ownStrings.buffer, ownStrings.byteOffset, ownStrings.byteLength);
+    const haystack = this.haystack;
+    const offsets: number[] = [];
+    const exact = Buffer.from(`\0${name}\0`, "utf8");
+    for (let at = haystack.indexOf(exact); at >= 0; at = haystack.indexOf(exact, at + 1)) {
+      offsets.push(firstOwnString + at + 1);
+    }
+    const flavored = Buffer.from(`\0${name}___`, "utf8");
+    for (let at = haystack.indexOf(flavored); at >= 0; at = haystack.indexOf(flavored, at + 1)) {
+      const full = this.data.stringAt(firstOwnString + at + 1) ?? "";
+      if (essentialNameLength(full) === name.length) offsets.push(firstOwnString + at + 1);
+    }
+    const ids: number[] = [];
+    for (const offset of offsets) {
+      for (let i = nameOffs.indexOf(offset); i >= 0; i = nameOffs.indexOf(offset, i + 1)) ids.push(firstOwnId + i);
+    }
+    return ids.sort((a, b) => a - b);
+  }
+
   private matches(i: number, name: string): boolean {
     const typeName = this.data.stringAt(this.data.nameOffs[i]!) ?? "";
     return essentialNameLength(typeName) === name.length && typeName.startsWith(name);
@@ -77,6 +115,10 @@ export class EssentialNameChains {
         if (kinds[i] === kind && nameOffs[i] !== 0 && this.matches(i, name)) ids.push(firstOwnId + i);
       }
       return ids;
+    }
+    if (!this.chains && this.data.namesAtStringStarts && this.searches < NATIVE_SEARCHES) {
+      this.searches++;
+      return this.search(name);
     }
     this.chains ??= this.build();
     const { heads, next, hashes } = this.chains;

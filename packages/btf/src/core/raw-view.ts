@@ -64,6 +64,8 @@ export class RawCoreBtf implements CoreBtf {
   private readonly stringLength: number;
   private readonly stringBytes: Uint8Array;
   private readonly nameCache = new Map<number, string>();
+  /** Every own type name starts a string of the own string section (and this is not split BTF). */
+  readonly namesAtStringStarts: boolean;
   private readonly decoder = new TextDecoder();
 
   constructor(
@@ -108,6 +110,9 @@ export class RawCoreBtf implements CoreBtf {
         ? new Uint32Array(bytes.buffer, bytes.byteOffset + typeStart, typeLen / 4)
         : undefined;
     const view = this.view;
+    const strings = this.stringBytes;
+    const ownStringStart = this.firstOwnString;
+    let namesAtStarts = true;
     let pos = typeStart;
     let n = 0;
     while (pos < end) {
@@ -120,7 +125,12 @@ export class RawCoreBtf implements CoreBtf {
       if (end - pos - 12 < extra) bad(`type [${this.firstOwnId + n}] runs past the type section`, pos);
       starts[n] = pos;
       kinds[n] = kind;
-      nameOffs[n] = words ? words[word]! : view.getUint32(pos, le);
+      const nameOff = words ? words[word]! : view.getUint32(pos, le);
+      nameOffs[n] = nameOff;
+      // Suffix-shared names (an offset into the middle of a string) are legal BTF; remember if there are any.
+      if (nameOff !== 0 && (nameOff <= ownStringStart || strings[nameOff - ownStringStart - 1] !== 0)) {
+        namesAtStarts = false;
+      }
       n++;
       pos += 12 + extra;
     }
@@ -128,6 +138,7 @@ export class RawCoreBtf implements CoreBtf {
     this.kinds = kinds.subarray(0, n);
     this.nameOffs = nameOffs.subarray(0, n);
     this.typeCount = this.firstOwnId + n;
+    this.namesAtStringStarts = namesAtStarts && !base;
   }
 
   /** The base BTF for a base id; void and negative ids have no record to read. */
@@ -303,6 +314,7 @@ export class RawCoreBtf implements CoreBtf {
       firstOwnString: this.firstOwnString,
       baseString: (offset) => this.base?.baseString(offset),
       stringAt: (offset) => this.stringAt(offset),
+      namesAtStringStarts: this.namesAtStringStarts,
     });
     return this.chains.idsWithEssentialName(name, kind);
   }
