@@ -99,6 +99,8 @@ export function isEquivalent(
   let outcome = -1;
   if (rootsShallowEqual) {
     state.hypotAdd(canonRoot, candRoot);
+    pairCand = state.at(candRoot);
+    pairCanon = state.at(canonRoot);
     outcome = CHECK_CHILDREN;
   }
   for (;;) {
@@ -111,9 +113,9 @@ export function isEquivalent(
         frames = bigger;
         state.equivFrames = bigger;
       }
-      const c = state.at(cand);
-      const k = state.at(state.resolveFwd(canon));
-      const kind = state.kind(cand);
+      const c = pairCand;
+      const k = pairCanon;
+      const kind = state.kinds[cand] as number;
       const vlen = vlenOf(w[c + 1] as number);
       frames[top] = c;
       frames[top + 1] = k;
@@ -164,6 +166,10 @@ export function isEquivalent(
   }
 }
 
+/** Records of the last pair comparePair asked to descend into (candidate, and canonical after FWD resolution). */
+let pairCand = 0;
+let pairCanon = 0;
+
 /** One step of btf_dedup_is_equiv for a pair, without descending into children. */
 function comparePair(state: DedupState, candId: number, canonIdIn: number): number {
   const w = state.words;
@@ -188,6 +194,8 @@ function comparePair(state: DedupState, candId: number, canonIdIn: number): numb
   const cand = state.at(candId);
   const canon = state.at(canonId);
   if (w[cand] !== w[canon]) return NOT_EQUIVALENT;
+  pairCand = cand;
+  pairCanon = canon;
   const candInfo = w[cand + 1] as number;
   const canonInfo = w[canon + 1] as number;
   const candKind = state.kind(candId);
