@@ -94,3 +94,67 @@ export function oracleSectionTypes(names: readonly string[]): Map<string, [numbe
 export function hex(bytes: Uint8Array | undefined): string {
   return Buffer.from(bytes ?? []).toString("hex");
 }
+
+// ---- kernel facts for prepare/load tests (read here, in test code: the loader itself never reads files) ----
+import { gunzipSync } from "node:zlib";
+import { parseKallsyms } from "@bpfkit/asm";
+import {
+  type CoreTargets,
+  coreTarget,
+  RawCoreBtf,
+  rawNameIndex,
+  relocateCore,
+} from "../packages/btf/src/core/index.js";
+import type { CoreOptions, ExternInput } from "../packages/loader/src/prepare/index.js";
+import { kernelBtfView } from "../packages/loader/src/prepare/index.js";
+
+let vmlinux: RawCoreBtf | undefined;
+export function vmlinuxBtf(): RawCoreBtf {
+  vmlinux ??= new RawCoreBtf(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
+  return vmlinux;
+}
+
+export function kernelRelease(): string {
+  return readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
+}
+
+/** What libbpf 1.1 would read on this machine: /boot/config-$(uname -r) or /proc/config.gz, kallsyms, vmlinux BTF. */
+export function kernelFacts(): ExternInput {
+  let systemKconfig: string | undefined;
+  try {
+    systemKconfig = readFileSync(`/boot/config-${kernelRelease()}`, "utf8");
+  } catch {
+    systemKconfig = gunzipSync(readFileSync("/proc/config.gz")).toString("utf8");
+  }
+  const [a, b, c] = kernelRelease().split(/[.-]/).map(Number);
+  return {
+    systemKconfig,
+    kernelVersion: (a! << 16) + (b! << 8) + Math.min(c!, 255),
+    bpfCookie: true,
+    kallsyms: parseKallsyms(readFileSync("/proc/kallsyms", "utf8")),
+    vmlinux: kernelBtfView(vmlinuxBtf()),
+  };
+}
+
+export function coreOptions(): CoreOptions<CoreTargets> {
+  const btf = vmlinuxBtf();
+  return { relocate: relocateCore, targets: { vmlinux: coreTarget("vmlinux", btf, rawNameIndex(btf)) } };
+}
+
+/** Slot hex strings with map fds (PSEUDO_MAP_FD/VALUE imm) zeroed, so two loads can be compared. */
+export function normalizeFds(slots: readonly string[]): string[] {
+  const out = [...slots];
+  for (let i = 0; i < out.length; i++) {
+    const s = out[i]!;
+    const src = Number.parseInt(s[2]!, 16);
+    if (s.startsWith("18") && (src === 1 || src === 2)) out[i] = `${s.slice(0, 8)}00000000`;
+    if (s.startsWith("18")) i++;
+  }
+  return out;
+}
+
+export function slotsHex(bytes: Uint8Array): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += 8) out.push(Buffer.from(bytes.subarray(i, i + 8)).toString("hex"));
+  return out;
+}

@@ -1,0 +1,52 @@
+// preparePrograms vs libbpf 1.1 bpf_object__load: the final instructions of every program (subprograms appended,
+// calls fixed, maps/global data/kconfig/ksyms/kfuncs/CO-RE relocated) must equal libbpf's, map fds aside.
+import { rmSync } from "node:fs";
+import { expect, it } from "vitest";
+import { openObject } from "../packages/loader/src/object/index.js";
+import { prepareExterns, preparePrograms } from "../packages/loader/src/prepare/index.js";
+import {
+  coreOptions,
+  FIXTURES,
+  fixtureBytes,
+  fixturePath,
+  kernelFacts,
+  normalizeFds,
+  oracleOpen,
+  slotsHex,
+} from "./loader-support.js";
+import { describeWith } from "./support/env.js";
+
+// `sections` holds fentry/lsm programs this kernel refuses (EPERM), so libbpf cannot load it as a whole.
+const LOADABLE = FIXTURES.filter((f) => f !== "sections");
+
+describeWith(["libbpf-dev", "root", "vmlinux-btf"], "preparePrograms vs libbpf 1.1 load", () => {
+  for (const fixture of LOADABLE) {
+    it(fixture, () => {
+      const path = fixturePath(fixture);
+      const spec = openObject(fixtureBytes(fixture), { path });
+      const facts = kernelFacts();
+      const externs = prepareExterns(spec, facts);
+      const mapFds = new Map(spec.maps.map((m, i) => [m.name, 1000 + i]));
+      const prepared = preparePrograms(spec, {
+        mapFds,
+        externs,
+        core: coreOptions(),
+        kernelVersion: facts.kernelVersion,
+      });
+      const ref = oracleOpen(path, "load");
+      expect(ref.error).toBeUndefined();
+      for (const m of ref.maps) if (m.pin_path) rmPin(m.pin_path);
+      expect(prepared.programs.map((p) => p.name)).toEqual(ref.programs.map((p) => p.name));
+      for (const [i, p] of prepared.programs.entries()) {
+        expect({ name: p.name, insns: normalizeFds(slotsHex(p.insns)) }).toEqual({
+          name: p.name,
+          insns: normalizeFds(ref.programs[i]!.insns!),
+        });
+      }
+    });
+  }
+});
+
+function rmPin(path: string): void {
+  rmSync(path, { force: true });
+}
