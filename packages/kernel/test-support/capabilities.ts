@@ -34,10 +34,19 @@ export function withoutEffectiveCapabilities<T>(fn: () => T): T {
   view.setUint32(12, 0, true); // effective, high word
   if (syscall2(numbers.capset, headerAddress, Number(koffi.address(dropped))) !== 0)
     throw new Error(`capset failed: errno ${koffi.errno()}`);
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
-    if (syscall2(numbers.capset, headerAddress, Number(koffi.address(saved))) !== 0)
-      throw new Error(`restoring capabilities failed: errno ${koffi.errno()}`);
+    restore(numbers.capset, headerAddress, saved);
+  }
+  return result;
+}
+
+function restore(capset: number, headerAddress: number, saved: ArrayBuffer): void {
+  // Without its capabilities the rest of the test run would fail in confusing ways: stop here instead.
+  if (syscall2(capset, headerAddress, Number(koffi.address(saved))) !== 0) {
+    process.stderr.write(`restoring capabilities failed: errno ${koffi.errno()}\n`);
+    process.exit(1);
   }
 }

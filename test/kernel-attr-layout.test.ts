@@ -1,0 +1,271 @@
+// The hand-written attr/info offsets against the UAPI header, through the C compiler's offsetof().
+// Fields newer than this machine's 6.1 header (log_true_size, btf_log_true_size) are skipped by name.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import * as L from "../packages/kernel/src/attr/layout.js";
+import { describeWith } from "./support/env.js";
+
+/** Layout table → (C expression prefix, our key → C member). */
+const TABLES: [string, Record<string, number>, string, Record<string, string>][] = [
+  [
+    "MapCreate",
+    L.MapCreate,
+    "union bpf_attr",
+    {
+      mapType: "map_type",
+      keySize: "key_size",
+      valueSize: "value_size",
+      maxEntries: "max_entries",
+      mapFlags: "map_flags",
+      innerMapFd: "inner_map_fd",
+      numaNode: "numa_node",
+      mapName: "map_name",
+      mapIfindex: "map_ifindex",
+      btfFd: "btf_fd",
+      btfKeyTypeId: "btf_key_type_id",
+      btfValueTypeId: "btf_value_type_id",
+      btfVmlinuxValueTypeId: "btf_vmlinux_value_type_id",
+      mapExtra: "map_extra",
+    },
+  ],
+  ["MapElem", L.MapElem, "union bpf_attr", { mapFd: "map_fd", key: "key", value: "value", flags: "flags" }],
+  [
+    "MapBatch",
+    L.MapBatch,
+    "union bpf_attr",
+    {
+      inBatch: "batch.in_batch",
+      outBatch: "batch.out_batch",
+      keys: "batch.keys",
+      values: "batch.values",
+      count: "batch.count",
+      mapFd: "batch.map_fd",
+      elemFlags: "batch.elem_flags",
+      flags: "batch.flags",
+    },
+  ],
+  [
+    "ProgLoad",
+    L.ProgLoad,
+    "union bpf_attr",
+    {
+      progType: "prog_type",
+      insnCnt: "insn_cnt",
+      insns: "insns",
+      license: "license",
+      logLevel: "log_level",
+      logSize: "log_size",
+      logBuf: "log_buf",
+      kernVersion: "kern_version",
+      progFlags: "prog_flags",
+      progName: "prog_name",
+      progIfindex: "prog_ifindex",
+      expectedAttachType: "expected_attach_type",
+      progBtfFd: "prog_btf_fd",
+      funcInfoRecSize: "func_info_rec_size",
+      funcInfo: "func_info",
+      funcInfoCnt: "func_info_cnt",
+      lineInfoRecSize: "line_info_rec_size",
+      lineInfo: "line_info",
+      lineInfoCnt: "line_info_cnt",
+      attachBtfId: "attach_btf_id",
+      attachFd: "attach_prog_fd",
+      coreReloCnt: "core_relo_cnt",
+      fdArray: "fd_array",
+      coreRelos: "core_relos",
+      coreReloRecSize: "core_relo_rec_size",
+    },
+  ],
+  ["ObjPin", L.ObjPin, "union bpf_attr", { pathname: "pathname", bpfFd: "bpf_fd", fileFlags: "file_flags" }],
+  ["ObjId", L.ObjId, "union bpf_attr", { id: "start_id", nextId: "next_id", openFlags: "open_flags" }],
+  ["InfoByFd", L.InfoByFd, "union bpf_attr", { bpfFd: "info.bpf_fd", infoLen: "info.info_len", info: "info.info" }],
+  [
+    "TestRun",
+    L.TestRun,
+    "union bpf_attr",
+    {
+      progFd: "test.prog_fd",
+      retval: "test.retval",
+      dataSizeIn: "test.data_size_in",
+      dataSizeOut: "test.data_size_out",
+      dataIn: "test.data_in",
+      dataOut: "test.data_out",
+      repeat: "test.repeat",
+      duration: "test.duration",
+      ctxSizeIn: "test.ctx_size_in",
+      ctxSizeOut: "test.ctx_size_out",
+      ctxIn: "test.ctx_in",
+      ctxOut: "test.ctx_out",
+      flags: "test.flags",
+      cpu: "test.cpu",
+      batchSize: "test.batch_size",
+    },
+  ],
+  [
+    "BtfLoad",
+    L.BtfLoad,
+    "union bpf_attr",
+    {
+      btf: "btf",
+      btfLogBuf: "btf_log_buf",
+      btfSize: "btf_size",
+      btfLogSize: "btf_log_size",
+      btfLogLevel: "btf_log_level",
+    },
+  ],
+  [
+    "LinkCreate",
+    L.LinkCreate,
+    "union bpf_attr",
+    {
+      progFd: "link_create.prog_fd",
+      targetFd: "link_create.target_fd",
+      attachType: "link_create.attach_type",
+      flags: "link_create.flags",
+      targetBtfId: "link_create.target_btf_id",
+      iterInfo: "link_create.iter_info",
+      iterInfoLen: "link_create.iter_info_len",
+    },
+  ],
+  [
+    "ProgBindMap",
+    L.ProgBindMap,
+    "union bpf_attr",
+    {
+      progFd: "prog_bind_map.prog_fd",
+      mapFd: "prog_bind_map.map_fd",
+      flags: "prog_bind_map.flags",
+    },
+  ],
+  [
+    "ProgInfoLayout",
+    L.ProgInfoLayout,
+    "struct bpf_prog_info",
+    {
+      type: "type",
+      id: "id",
+      tag: "tag",
+      jitedProgLen: "jited_prog_len",
+      xlatedProgLen: "xlated_prog_len",
+      jitedProgInsns: "jited_prog_insns",
+      xlatedProgInsns: "xlated_prog_insns",
+      loadTime: "load_time",
+      createdByUid: "created_by_uid",
+      nrMapIds: "nr_map_ids",
+      mapIds: "map_ids",
+      name: "name",
+      ifindex: "ifindex",
+      netnsDev: "netns_dev",
+      netnsIno: "netns_ino",
+      nrJitedKsyms: "nr_jited_ksyms",
+      nrJitedFuncLens: "nr_jited_func_lens",
+      jitedKsyms: "jited_ksyms",
+      jitedFuncLens: "jited_func_lens",
+      btfId: "btf_id",
+      funcInfoRecSize: "func_info_rec_size",
+      funcInfo: "func_info",
+      nrFuncInfo: "nr_func_info",
+      nrLineInfo: "nr_line_info",
+      lineInfo: "line_info",
+      jitedLineInfo: "jited_line_info",
+      nrJitedLineInfo: "nr_jited_line_info",
+      lineInfoRecSize: "line_info_rec_size",
+      jitedLineInfoRecSize: "jited_line_info_rec_size",
+      nrProgTags: "nr_prog_tags",
+      progTags: "prog_tags",
+      runTimeNs: "run_time_ns",
+      runCnt: "run_cnt",
+      recursionMisses: "recursion_misses",
+      verifiedInsns: "verified_insns",
+      attachBtfObjId: "attach_btf_obj_id",
+      attachBtfId: "attach_btf_id",
+    },
+  ],
+  [
+    "MapInfoLayout",
+    L.MapInfoLayout,
+    "struct bpf_map_info",
+    {
+      type: "type",
+      id: "id",
+      keySize: "key_size",
+      valueSize: "value_size",
+      maxEntries: "max_entries",
+      mapFlags: "map_flags",
+      name: "name",
+      ifindex: "ifindex",
+      btfVmlinuxValueTypeId: "btf_vmlinux_value_type_id",
+      netnsDev: "netns_dev",
+      netnsIno: "netns_ino",
+      btfId: "btf_id",
+      btfKeyTypeId: "btf_key_type_id",
+      btfValueTypeId: "btf_value_type_id",
+      mapExtra: "map_extra",
+    },
+  ],
+  [
+    "BtfInfoLayout",
+    L.BtfInfoLayout,
+    "struct bpf_btf_info",
+    {
+      btf: "btf",
+      btfSize: "btf_size",
+      id: "id",
+      name: "name",
+      nameLen: "name_len",
+      kernelBtf: "kernel_btf",
+    },
+  ],
+  ["LinkInfoLayout", L.LinkInfoLayout, "struct bpf_link_info", { type: "type", id: "id", progId: "prog_id" }],
+];
+
+/** Fields that are not struct members (sizes) or that this header predates. */
+const NOT_IN_HEADER = new Set(["size", "logTrueSize", "btfLogTrueSize", "flagsWord", "union"]);
+
+describeWith(["libbpf-dev"], "bpf_attr / info layouts vs linux/bpf.h", () => {
+  it("every offset we write matches offsetof() in the UAPI header", () => {
+    const lines: string[] = [];
+    const expected: Record<string, number> = {};
+    for (const [table, layout, type, members] of TABLES) {
+      for (const [key, offset] of Object.entries(layout)) {
+        if (NOT_IN_HEADER.has(key)) continue;
+        const member = members[key];
+        expect(member, `${table}.${key} has no C member in the test table`).toBeDefined();
+        lines.push(`  printf("${table}.${key} %zu\\n", offsetof(${type}, ${member}));`);
+        expected[`${table}.${key}`] = offset;
+      }
+    }
+    // Sizes of the info structs: passing a longer info_len than the kernel knows is fine, shorter loses fields.
+    lines.push(`  printf("ProgInfoLayout.size %zu\\n", sizeof(struct bpf_prog_info));`);
+    lines.push(`  printf("MapInfoLayout.size %zu\\n", sizeof(struct bpf_map_info));`);
+    lines.push(`  printf("BtfInfoLayout.size %zu\\n", sizeof(struct bpf_btf_info));`);
+    expected["ProgInfoLayout.size"] = L.ProgInfoLayout.size;
+    expected["MapInfoLayout.size"] = L.MapInfoLayout.size;
+    expected["BtfInfoLayout.size"] = L.BtfInfoLayout.size;
+    const dir = mkdtempSync(join(tmpdir(), "bpfkit-layout-"));
+    try {
+      const source = join(dir, "layout.c");
+      writeFileSync(
+        source,
+        `#include <stddef.h>\n#include <stdio.h>\n#include <linux/bpf.h>\nint main(void) {\n${lines.join("\n")}\n  return 0;\n}\n`,
+      );
+      execFileSync("cc", ["-o", join(dir, "layout"), source]);
+      const out = execFileSync(join(dir, "layout"), { encoding: "utf8" });
+      const actual = Object.fromEntries(
+        out
+          .trim()
+          .split("\n")
+          .map((l) => {
+            const [name, value] = l.split(" ");
+            return [name as string, Number(value)];
+          }),
+      );
+      expect(actual).toEqual(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
