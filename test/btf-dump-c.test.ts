@@ -2,11 +2,12 @@
 // vmlinux BTF, and our own C cases (compiled for both byte orders, plus a linked pair with clashing names).
 // Each comparison is byte for byte; a mismatch reports the first differing lines.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { CHUNK_SIZE, dumpBtfAsCBytes, dumpBtfAsCChunks } from "../packages/btf/src/dump-c/index.js";
+import { oddShapesBtf } from "./btf-dump-c-raw.js";
 import { bpftoolDumpC, btfOfFile, compileBpf, firstDifference, fixtureDir, ourDumpC } from "./btf-dump-c-support.js";
 import { describeWith } from "./support/env.js";
 
@@ -76,5 +77,21 @@ describeWith(["bpftool", "clang"], "C dump = bpftool btf dump format c (own C ca
     expect(ours).toContain("struct clash___2 {");
     expect(ours).toContain("RED___2 = 10,");
     expectSameAsBpftool(linked);
+  });
+});
+
+describeWith(["bpftool"], "C dump = bpftool btf dump format c (hand-made raw BTF)", () => {
+  it("odd shapes from other compilers and vmlinux", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfkit-dump-c-raw-"));
+    try {
+      const file = join(dir, "odd.btf");
+      writeFileSync(file, oddShapesBtf());
+      const ours = ourDumpC(file);
+      expect(ours).toContain("typedef __builtin_va_list __gnuc_va_list;");
+      expect(ours).toContain("struct twin___2 {");
+      expectSameAsBpftool(file);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

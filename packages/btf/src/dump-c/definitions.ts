@@ -26,6 +26,8 @@ export function writeStructDefinition(st: DumpState, id: number, level: number):
   const isStruct = table.kinds[id] === STRUCT;
   const align = layout.alignOf(id);
   const packed = isStruct && layout.isStructPacked(id);
+  const outer = st.currentStruct;
+  st.currentStruct = id;
   writeStructForward(st, id);
   w.text(" {");
 
@@ -59,6 +61,7 @@ export function writeStructDefinition(st: DumpState, id: number, level: number):
   if (vlen !== 0 || size !== 0) w.newline(indent(level));
   w.byte(125); // '}'
   if (packed) w.text(" __attribute__((packed))");
+  st.currentStruct = outer;
 }
 
 export function writeEnumForward(st: DumpState, id: number): void {

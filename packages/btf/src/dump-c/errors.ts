@@ -8,6 +8,8 @@ export type BtfDumpErrorCode =
   | "BAD_REFERENCE"
   /** A chain of types deeper than any C declaration can be (a malformed cycle through pointers or modifiers). */
   | "TOO_DEEP"
+  /** Output that would be absurdly large (a padding gap of megabytes inside one struct). */
+  | "TOO_LARGE"
   /** A type id the caller asked to dump that does not exist. */
   | "BAD_ID";
 

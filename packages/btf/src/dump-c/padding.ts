@@ -2,6 +2,7 @@
 // between where the previous member ended and where the next starts is closed with anonymous bitfields such as
 // `long: 64;`, using the compiler's own alignment where it would produce the same layout anyway, and a zero-width
 // `long: 0;` marker where only an alignment jump is needed.
+import { BtfDumpError } from "./errors.js";
 import { type DumpState, indent } from "./state.js";
 import type { ByteWriter } from "./writer.js";
 
@@ -13,6 +14,12 @@ function writeUnit(w: ByteWriter, tabs: number, unit: string, bits: number): voi
   w.int(bits);
   w.byte(59);
 }
+
+/**
+ * libbpf would write a gap of any size as that many `long: 64;` lines (a 4 GiB struct: 67 million lines). Past
+ * a million lines for one gap (8 MiB of padding) the BTF is nonsense and we refuse instead of filling memory.
+ */
+const MAX_PADDING_LINES = 1 << 20;
 
 /** Round `value` up to a multiple of `step` with C int division (truncating), like the kernel's roundup(). */
 function roundUp(value: number, step: number): number {
@@ -67,6 +74,9 @@ export function writeBitPadding(
   }
 
   // From an aligned offset: whole units, then the smallest unit that covers the remainder.
+  if ((to - cur) / unitBits > MAX_PADDING_LINES) {
+    throw new BtfDumpError("TOO_LARGE", `padding gap of ${to - cur} bits in a struct body`, st.currentStruct);
+  }
   while (cur !== to) {
     const bits = Math.min(to - cur, unitBits);
     if (bits === unitBits) {

@@ -42,6 +42,8 @@ export class DumpState {
   /** Shared stack of declaration chains; each chain uses the slice above where it started. */
   declStack = new Uint32Array(64);
   declTop = 0;
+  /** The struct/union whose body is being written (for error context). */
+  currentStruct = 0;
   /** Current depth of nested declarations, guarded by MAX_NESTING. */
   nesting = 0;
   /** Output produced since the last flush. */

@@ -1,0 +1,153 @@
+// Raw BTF made by hand for the C dumper tests: shapes clang never emits (loops, odd sizes, vmlinux-only
+// constructs) written as type records, so both our dumper and bpftool can be run on the same bytes.
+import { Btf } from "@bpfkit/btf";
+
+/** Builds raw little-endian BTF from type records (u32 words each) and the names they use. */
+export class RawBtfBuilder {
+  private strings = "\0";
+  private readonly records: number[][] = [];
+
+  name(text: string): number {
+    const offset = this.strings.length;
+    this.strings += `${text}\0`;
+    return offset;
+  }
+
+  /** The id the next added record gets. */
+  get typeCount(): number {
+    return this.records.length + 1;
+  }
+
+  /** Adds a record; returns its id. */
+  add(kind: number, vlen: number, third: number, tail: number[] = [], nameOff = 0, kflag = false): number {
+    const info = ((kflag ? 1 : 0) << 31) | (kind << 24) | vlen;
+    this.records.push([nameOff, info >>> 0, third, ...tail]);
+    return this.records.length;
+  }
+
+  bytes(): Uint8Array {
+    const words = this.records.flat();
+    const strBytes = new TextEncoder().encode(this.strings);
+    const out = new Uint8Array(24 + words.length * 4 + strBytes.length);
+    const view = new DataView(out.buffer);
+    view.setUint16(0, 0xeb9f, true);
+    view.setUint8(2, 1);
+    view.setUint32(4, 24, true);
+    view.setUint32(8, 0, true);
+    view.setUint32(12, words.length * 4, true);
+    view.setUint32(16, words.length * 4, true);
+    view.setUint32(20, strBytes.length, true);
+    words.forEach((w, i) => view.setUint32(24 + 4 * i, w >>> 0, true));
+    out.set(strBytes, 24 + words.length * 4);
+    return out;
+  }
+
+  btf(checkCycles = true): Btf {
+    return Btf.parse(this.bytes(), { checkCycles });
+  }
+}
+
+const INT = 1;
+const PTR = 2;
+const ARRAY = 3;
+const STRUCT = 4;
+const UNION = 5;
+const ENUM = 6;
+const FWD = 7;
+const TYPEDEF = 8;
+const VOLATILE = 9;
+const CONST = 10;
+const FUNC = 12;
+const FUNC_PROTO = 13;
+const VAR = 14;
+const DATASEC = 15;
+const FLOAT = 16;
+const DECL_TAG = 17;
+const TYPE_TAG = 18;
+const ENUM64 = 19;
+const SIGNED = 1 << 24;
+
+/**
+ * One BTF with the constructs clang does not produce from our C but vmlinux or other compilers do: GCC's
+ * __gnuc_va_list typedef of void and NEON __Poly ints, unreferenced anonymous enums, anonymous enums used only as
+ * a return type, vlen-0 prototypes, 64-bit enums of every flavour, union forwards, names shared between ints,
+ * structs, typedefs and enumerators, overlong renamed names, nesting deeper than 13 tabs, incomplete embedded
+ * members, type tags, and the non-C kinds (func, var, datasec, decl_tag).
+ */
+export function oddShapesBtf(): Uint8Array {
+  const b = new RawBtfBuilder();
+  const n = (s: string) => b.name(s);
+  const int = b.add(INT, 0, 4, [SIGNED | 32], n("int"));
+  const char = b.add(INT, 0, 1, [(2 << 24) | 8], n("char"));
+  const long = b.add(INT, 0, 8, [SIGNED | 64], n("long"));
+  const poly = b.add(INT, 0, 1, [8], n("__Poly8_t"));
+  b.add(TYPEDEF, 0, 0, [], n("__gnuc_va_list"));
+  const builtin = b.add(TYPEDEF, 0, b.typeCount + 1, [], n("__builtin_va_list"));
+  b.add(PTR, 0, char);
+  b.add(TYPEDEF, 0, builtin, [], n("va_list"));
+  // the same name as an int, a struct and a typedef
+  const sameInt = b.add(INT, 0, 2, [16], n("shared"));
+  b.add(STRUCT, 1, 2, [n("v"), sameInt, 0], n("shared"));
+  b.add(TYPEDEF, 0, sameInt, [], n("shared"));
+  b.add(ENUM, 1, 4, [n("shared"), 5], n("shared_enum"));
+  // top-level anonymous enum nobody references, and one only a prototype returns
+  b.add(ENUM, 2, 4, [n("LONELY_A"), 1, n("LONELY_B"), 0xffffffff]);
+  b.add(ENUM, 2, 4, [n("NEG_A"), -7 >>> 0, n("NEG_B"), 3], 0, true);
+  const retEnum = b.add(ENUM, 1, 4, [n("RET_ONLY"), 9]);
+  const proto0 = b.add(FUNC_PROTO, 0, retEnum, []);
+  const ptrProto0 = b.add(PTR, 0, proto0);
+  b.add(TYPEDEF, 0, ptrProto0, [], n("returns_anon_enum_t"));
+  // 64-bit enums: unsigned big, signed negative, all-small with size 8, size 1 and 2 enums
+  b.add(ENUM64, 2, 8, [n("U64_SMALL"), 1, 0, n("U64_HIGH"), 0xffffffff, 0xfffffffe], n("u64_enum"));
+  b.add(ENUM64, 2, 8, [n("S64_NEG"), 0xfffffffb, 0xffffffff, n("S64_POS"), 0, 0x7fffffff], n("s64_enum"), true);
+  b.add(ENUM64, 1, 8, [n("SMALL64"), 3, 0], n("small64_enum"));
+  b.add(ENUM, 1, 1, [n("BYTE_VAL"), 200], n("byte_enum"));
+  b.add(ENUM, 1, 2, [n("HALF_VAL"), 300], n("half_enum"));
+  b.add(ENUM, 0, 4, [], n("empty_enum"));
+  b.add(ENUM, 0, 4, [], n("empty_enum"));
+  // forwards of both flavours, embedded incomplete member, union with a hole at the end
+  const fwdUnion = b.add(FWD, 0, 0, [], n("opaque_union"), true);
+  const fwdStruct = b.add(FWD, 0, 0, [], n("opaque_struct"));
+  const ptrFwdUnion = b.add(PTR, 0, fwdUnion);
+  b.add(STRUCT, 3, 24, [n("u"), ptrFwdUnion, 0, n("inc"), fwdStruct, 64, n("after"), long, 128], n("with_incomplete"));
+  b.add(UNION, 2, 16, [n("a"), char, 0, n("b"), int, 0], n("holey_union"));
+  // packed detection and gaps: char at 0, long at byte 12, size 24
+  b.add(STRUCT, 2, 24, [n("c"), char, 0, n("l"), long, 96], n("odd_offsets"));
+  // bitfields with kind_flag, a gap between them, then a plain member
+  b.add(
+    STRUCT,
+    4,
+    16,
+    [n("b1"), int, (3 << 24) | 0, n("b2"), long, (20 << 24) | 40, n("b3"), char, (5 << 24) | 70, n("tail"), long, 64],
+    n("kflag_bits"),
+    true,
+  );
+  // type tags, qualifiers and arrays of function pointers
+  const tagged = b.add(TYPE_TAG, 0, int, [], n("user"));
+  const ptrTagged = b.add(PTR, 0, tagged);
+  const cv = b.add(CONST, 0, b.typeCount + 1);
+  b.add(VOLATILE, 0, char);
+  const ptrCv = b.add(PTR, 0, cv);
+  const proto2 = b.add(FUNC_PROTO, 2, int, [n("x"), ptrCv, 0, 0]);
+  const fnPtr = b.add(PTR, 0, proto2);
+  const idx = b.add(INT, 0, 4, [32], n("unsigned int"));
+  const fnArr = b.add(ARRAY, 0, 0, [fnPtr, idx, 3]);
+  b.add(STRUCT, 3, 40, [n("tp"), ptrTagged, 0, n("fns"), fnArr, 64, n("poly"), poly, 256], n("decls"));
+  // two structs with the same name, and names long enough that the renamed one is cut at 255 bytes
+  b.add(STRUCT, 1, 4, [n("x"), int, 0], n("twin"));
+  b.add(STRUCT, 1, 8, [n("y"), long, 0], n("twin"));
+  const longName = `very_${"long_".repeat(49)}name`;
+  b.add(STRUCT, 1, 4, [n("x"), int, 0], n(longName));
+  b.add(STRUCT, 1, 4, [n("x"), int, 0], n(longName));
+  // nesting deeper than libbpf's 13-tab indentation cap
+  let inner = b.add(STRUCT, 1, 4, [n("core"), int, 0]);
+  for (let depth = 0; depth < 15; depth++) inner = b.add(depth % 2 ? STRUCT : UNION, 1, 4, [n(`l${depth}`), inner, 0]);
+  b.add(STRUCT, 1, 4, [n("top"), inner, 0], n("deep"));
+  // kinds that never appear in C
+  const fn = b.add(FUNC, 1, proto2, [], n("a_function"));
+  const v = b.add(VAR, 0, int, [1], n("a_var"));
+  b.add(DATASEC, 1, 4, [v, 0, 4], n(".data"));
+  b.add(DECL_TAG, 0, fn, [0xffffffff], n("a_tag"));
+  b.add(FLOAT, 0, 8, [], n("double"));
+  return b.bytes();
+}
