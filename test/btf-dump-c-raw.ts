@@ -37,7 +37,7 @@ export class RawBtfBuilder {
     view.setUint32(12, words.length * 4, true);
     view.setUint32(16, words.length * 4, true);
     view.setUint32(20, strBytes.length, true);
-    words.forEach((w, i) => view.setUint32(24 + 4 * i, w >>> 0, true));
+    for (const [i, w] of words.entries()) view.setUint32(24 + 4 * i, w >>> 0, true);
     out.set(strBytes, 24 + words.length * 4);
     return out;
   }
