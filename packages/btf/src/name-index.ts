@@ -53,7 +53,8 @@ export class NameIndex {
     if (this.full) return this.full.get(name) ?? NO_IDS;
     const cached = this.cache.get(name);
     if (cached) return cached;
-    if (++this.searches > FULL_MAP_AFTER) {
+    // A name holding U+FFFD came from bytes that are not valid UTF-8: searching its re-encoding would miss it.
+    if (++this.searches > FULL_MAP_AFTER || name.includes("\ufffd")) {
       this.full = this.buildFull();
       return this.full.get(name) ?? NO_IDS;
     }
