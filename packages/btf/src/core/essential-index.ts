@@ -45,6 +45,11 @@ export class EssentialNameChains {
 
   constructor(private readonly data: NameData) {}
 
+  /** Builds the hash chains now (normally done after the first native searches); later lookups use them. */
+  prepare(): void {
+    this.chains ??= this.build();
+  }
+
   private build(): { heads: Int32Array; next: Int32Array; hashes: Uint32Array } {
     const { nameOffs, kinds, ownStrings, firstOwnString } = this.data;
     const count = nameOffs.length;
@@ -84,14 +89,16 @@ export class EssentialNameChains {
     this.haystack ??= Buffer.from(ownStrings.buffer, ownStrings.byteOffset, ownStrings.byteLength);
     const haystack = this.haystack;
     const offsets: number[] = [];
-    const exact = Buffer.from(`\0${name}\0`, "utf8");
-    for (let at = haystack.indexOf(exact); at >= 0; at = haystack.indexOf(exact, at + 1)) {
-      offsets.push(firstOwnString + at + 1);
-    }
-    const flavored = Buffer.from(`\0${name}___`, "utf8");
-    for (let at = haystack.indexOf(flavored); at >= 0; at = haystack.indexOf(flavored, at + 1)) {
-      const full = this.data.stringAt(firstOwnString + at + 1) ?? "";
-      if (essentialNameLength(full) === name.length) offsets.push(firstOwnString + at + 1);
+    // One pass for "\0name": a hit followed by NUL is the name itself, by "_" maybe a flavor of it.
+    const needle = Buffer.from(`\0${name}`, "utf8");
+    for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
+      const next = haystack[at + needle.length];
+      if (next === 0) {
+        offsets.push(firstOwnString + at + 1);
+      } else if (next === 95) {
+        const full = this.data.stringAt(firstOwnString + at + 1) ?? "";
+        if (essentialNameLength(full) === name.length) offsets.push(firstOwnString + at + 1);
+      }
     }
     const ids: number[] = [];
     for (const offset of offsets) {

@@ -304,8 +304,21 @@ export class RawCoreBtf implements CoreBtf {
 
   private chains: EssentialNameChains | undefined;
 
+  /**
+   * Builds the essential-name hash chains now. Worth it for a view that is kept and reused (a loader caching the
+   * kernel's BTF); a view used once answers its first lookups by native search without this.
+   */
+  buildNameIndex(): this {
+    this.nameChains().prepare();
+    return this;
+  }
+
   /** Own-type ids whose name has essential name `name`, ascending (see EssentialNameChains). */
   idsWithEssentialName(name: string, kind: number): number[] {
+    return this.nameChains().idsWithEssentialName(name, kind);
+  }
+
+  private nameChains(): EssentialNameChains {
     this.chains ??= new EssentialNameChains({
       nameOffs: this.nameOffs,
       kinds: this.kinds,
@@ -316,7 +329,7 @@ export class RawCoreBtf implements CoreBtf {
       stringAt: (offset) => this.stringAt(offset),
       namesAtStringStarts: this.namesAtStringStarts,
     });
-    return this.chains.idsWithEssentialName(name, kind);
+    return this.chains;
   }
 }
 
