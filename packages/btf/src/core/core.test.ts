@@ -315,3 +315,99 @@ describe("verifier log", () => {
     expect(fixed).toBe("3: <invalid BPF map reference>\nBPF map 'c' is referenced but wasn't created\n");
   });
 });
+
+/** Raw little-endian BTF from type words and a string section (split BTF when `base` strings precede them). */
+function rawBtf(types: number[][], strings: string, leadingNul = true): Uint8Array {
+  const words = types.flat();
+  const str = new TextEncoder().encode(leadingNul ? `\0${strings}` : strings);
+  const out = new Uint8Array(24 + words.length * 4 + str.length);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, 0xeb9f, true);
+  view.setUint8(2, 1);
+  view.setUint32(4, 24, true);
+  view.setUint32(12, words.length * 4, true);
+  view.setUint32(16, words.length * 4, true);
+  view.setUint32(20, str.length, true);
+  words.forEach((w, i) => {
+    view.setUint32(24 + i * 4, w >>> 0, true);
+  });
+  out.set(str, 24 + words.length * 4);
+  return out;
+}
+
+const INT = (name: number) => [name, 1 << 24, 4, (1 << 24) | 32];
+const STRUCT = (name: number, size: number, members: [number, number, number][]) => [
+  name,
+  (4 << 24) | members.length,
+  size,
+  ...members.flat(),
+];
+
+describe("module BTF candidates", () => {
+  // base ("vmlinux"): [1] int. strings: "\0int\0" (offsets 0, 1; length 5)
+  const base = new RawCoreBtf(rawBtf([INT(1)], "int\0"));
+  // module, split on base: [2] struct core_mod_only { int x; int c; int b; }. Own strings start at offset 5.
+  const moduleStrings = "core_mod_only\0x\0c\0b\0";
+  const module = new RawCoreBtf(
+    rawBtf(
+      [
+        STRUCT(5, 12, [
+          [19, 1, 0],
+          [21, 1, 32],
+          [23, 1, 64],
+        ]),
+      ],
+      moduleStrings,
+      false,
+    ),
+    base,
+  );
+  // object: [1] int, [2] struct core_mod_only { int a; int b; }; strings "\0int\0core_mod_only\0a\0b\0"
+  const local = new RawCoreBtf(
+    rawBtf(
+      [
+        INT(1),
+        STRUCT(5, 8, [
+          [19, 1, 0],
+          [21, 1, 32],
+        ]),
+      ],
+      "int\0core_mod_only\0a\0b\0",
+    ),
+  );
+  const program: CoreProgram = {
+    name: "p",
+    section: "sec",
+    sectionInsnOffset: 0,
+    insns: Uint8Array.from([0xb7, 0x01, 0, 0, 4, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]),
+  };
+  const sections: CoreReloSection[] = [
+    { name: "sec", records: [{ insnOff: 0, typeId: 2, accessString: "0:1", kind: 0 }] },
+  ];
+  const run = (targets: object) => relocateCore({ localBtf: local, sections, programs: [program], targets });
+
+  it("are searched only when vmlinux has none, from the module's own ids", () => {
+    expect(module.firstOwnId).toBe(2);
+    expect(module.nameOf(2)).toBe("core_mod_only");
+    expect(module.memberName(2, 2)).toBe("b");
+    const result = run({ vmlinux: coreTarget("vmlinux", base), modules: [coreTarget("mymod", module)] });
+    expect(result.trace).toContain(
+      "CO-RE relocating [2] struct core_mod_only: found target candidate [2] struct core_mod_only in [mymod]",
+    );
+    expect(result.relocations[0]!.targetBtf).toBe("mymod");
+    expect(result.relocations[0]!.newValue).toBe(8n);
+    expect(new DataView(result.insns[0]!.buffer).getInt32(4, true)).toBe(8);
+  });
+
+  it("are not searched with a custom target (btf_custom_path)", () => {
+    const result = run({ custom: coreTarget("vmlinux", base), modules: [coreTarget("mymod", module)] });
+    expect(result.relocations[0]!.poisoned).toBe(true);
+    expect(result.trace).toContain("prog 'p': relo #0: no matching targets found");
+  });
+
+  it("are not searched when vmlinux has a candidate", () => {
+    const result = run({ vmlinux: coreTarget("vmlinux", local), modules: [coreTarget("mymod", module)] });
+    expect(result.relocations[0]!.targetBtf).toBe("vmlinux");
+    expect(result.relocations[0]!.newValue).toBe(4n);
+  });
+});
