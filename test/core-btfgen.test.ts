@@ -8,7 +8,7 @@ import { minimizeCoreBtf, RawCoreBtf, rawNameIndex, relocateCore } from "../pack
 import { customTargets, fixturesDir, readObject, scratchDir, vmlinuxBtf, vmlinuxTargets } from "./core-support.js";
 import { describeWith } from "./support/env.js";
 
-const OBJECTS = ["core_task.bpf.o", "core_kernel.bpf.o"];
+const OBJECTS = ["core_task.bpf.o", "core_kernel.bpf.o", "core_subprogs.bpf.o"];
 
 /** Kind and name of every type, in id order, as bpftool prints them. */
 function kindsAndNames(path: string): string[] {

@@ -7,6 +7,7 @@ import { parseCoreRelos } from "./btf-ext-core.js";
 import { essentialName, essentialNameLength } from "./btf-view.js";
 import type { CoreReloResult } from "./calc.js";
 import { coreTarget } from "./candidates.js";
+import { describeRelocation } from "./describe.js";
 import { CoreFailure, CoreRelocationError } from "./errors.js";
 import { CoreReloKind } from "./kinds.js";
 import { CORE_POISON_IMM, InsnSlots, patchInstruction } from "./patch.js";
@@ -115,6 +116,10 @@ describe("relocateCore on core_task against its own BTF", () => {
     )!;
     expect(missing.poisoned).toBe(true);
     expect(missing.targetSpec).toBeUndefined();
+    expect(describeRelocation(first)).toMatch(
+      /^core_task relo #0 insn #\d+ byte_off: \[\d+\] struct task_struct\.pid \(0:\d+ @ offset (\d+)\) => \[\d+\] struct task_struct\.pid .* in self: (\d+) -> \2$/,
+    );
+    expect(describeRelocation(missing)).toMatch(/field_that_does_not_exist .*=> no match: poisoned$/);
     // The input is never modified.
     expect(result.insns[0]).not.toBe(programs[0]!.insns);
   });

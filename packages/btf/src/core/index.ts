@@ -23,6 +23,7 @@ export {
   scanEssentialNameIndex,
 } from "./candidates.js";
 export { fieldsAreCompatible, typesAreCompatible, typesMatch } from "./compat.js";
+export { describeRelocation } from "./describe.js";
 export { type CoreErrorCode, type CoreErrorContext, CoreRelocationError } from "./errors.js";
 export {
   CoreReloKind,
