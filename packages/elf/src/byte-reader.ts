@@ -55,7 +55,7 @@ export class ByteReader {
   /** Unsigned 64-bit field as an exact number; `value-too-large` above 2^53 - 1. */
   u64(offset: number, what = "u64", section?: ElfErrorSection): number {
     this.check(offset, 8, what, section);
-    const [low, high] = this.words(offset);
+    const high = this.high(offset);
     if (high > MAX_SAFE_HIGH_WORD) {
       throw new ElfError(
         "value-too-large",
@@ -63,14 +63,13 @@ export class ByteReader {
         section ? { offset, section } : { offset },
       );
     }
-    return high * TWO_POW_32 + low;
+    return high * TWO_POW_32 + this.low(offset);
   }
 
   /** Signed 64-bit field (RELA addends) as an exact number; `value-too-large` beyond ±(2^53 - 1). */
   i64(offset: number, what = "i64", section?: ElfErrorSection): number {
     this.check(offset, 8, what, section);
-    const [low, high] = this.words(offset);
-    const value = (high | 0) * TWO_POW_32 + low;
+    const value = (this.high(offset) | 0) * TWO_POW_32 + this.low(offset);
     if (!Number.isSafeInteger(value)) {
       throw new ElfError(
         "value-too-large",
@@ -81,10 +80,13 @@ export class ByteReader {
     return value;
   }
 
-  private words(offset: number): [low: number, high: number] {
-    const first = this.view.getUint32(offset, this.littleEndian);
-    const second = this.view.getUint32(offset + 4, this.littleEndian);
-    return this.littleEndian ? [first, second] : [second, first];
+  // The two halves of a 64-bit field, read separately so no temporary array is allocated per field.
+  private low(offset: number): number {
+    return this.view.getUint32(this.littleEndian ? offset : offset + 4, this.littleEndian);
+  }
+
+  private high(offset: number): number {
+    return this.view.getUint32(this.littleEndian ? offset + 4 : offset, this.littleEndian);
   }
 }
 

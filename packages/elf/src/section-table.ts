@@ -73,8 +73,13 @@ function checkContentsInFile(section: RawSection & { name?: string }, fileSize: 
 interface Region {
   start: number;
   end: number;
-  label: string;
+  /** What the bytes are when they are not a section's. */
+  label?: string;
   section?: ElfSection;
+}
+
+function regionName(region: Region): string {
+  return region.section ? describeSection(region.section) : region.label!;
 }
 
 /** Rejects files where two sections, or a section and a header, share bytes (each table must be its own). */
@@ -83,12 +88,7 @@ function checkNoOverlap(sections: readonly ElfSection[], shoff: number, shnum: n
   if (shnum > 0) regions.push({ start: shoff, end: shoff + shnum * ELF64_SHDR_SIZE, label: "section header table" });
   for (const section of sections) {
     if (hasContents(section.type) && section.size > 0) {
-      regions.push({
-        start: section.offset,
-        end: section.offset + section.size,
-        label: describeSection(section),
-        section,
-      });
+      regions.push({ start: section.offset, end: section.offset + section.size, section });
     }
   }
   regions.sort((a, b) => a.start - b.start || a.end - b.end);
@@ -99,7 +99,7 @@ function checkNoOverlap(sections: readonly ElfSection[], shoff: number, shnum: n
       const blamed = current.section ?? previous.section;
       throw new ElfError(
         "overlap",
-        `${current.label} [${hex(current.start)}, ${hex(current.end)}) overlaps ${previous.label} [${hex(previous.start)}, ${hex(previous.end)})`,
+        `${regionName(current)} [${hex(current.start)}, ${hex(current.end)}) overlaps ${regionName(previous)} [${hex(previous.start)}, ${hex(previous.end)})`,
         { offset: current.start, ...(blamed ? { section: { index: blamed.index, name: blamed.name } } : {}) },
       );
     }
@@ -190,8 +190,18 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
 
 function toSection(reader: ByteReader, raw: RawSection, name: string): ElfSection {
   return {
-    ...raw,
+    index: raw.index,
     name,
+    nameOffset: raw.nameOffset,
+    type: raw.type,
+    flags: raw.flags,
+    addr: raw.addr,
+    offset: raw.offset,
+    size: raw.size,
+    link: raw.link,
+    info: raw.info,
+    addralign: raw.addralign,
+    entsize: raw.entsize,
     data: hasContents(raw.type) ? reader.bytes.subarray(raw.offset, raw.offset + raw.size) : EMPTY,
   };
 }
