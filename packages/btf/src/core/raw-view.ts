@@ -16,36 +16,20 @@ function bad(message: string, offset?: number): never {
   throw new CoreRelocationError("BAD_BTF", offset === undefined ? message : `${message} (byte ${offset})`);
 }
 
-/** Bytes following the 12-byte common header of a type of this kind. */
+/** u32 words after the 12-byte header of each kind: fixed part (-1 = unknown kind) and per vlen record. */
+const FIXED_EXTRA_WORDS = Int8Array.from({ length: 32 }, (_, kind) => {
+  if (kind === Kind.INT || kind === Kind.VAR || kind === Kind.DECL_TAG) return 1;
+  if (kind === Kind.ARRAY) return 3;
+  return kind >= Kind.PTR && kind <= Kind.ENUM64 ? 0 : -1;
+});
+const PER_VLEN_WORDS = Int8Array.from({ length: 32 }, (_, kind) => {
+  if (kind === Kind.STRUCT || kind === Kind.UNION || kind === Kind.DATASEC || kind === Kind.ENUM64) return 3;
+  return kind === Kind.ENUM || kind === Kind.FUNC_PROTO ? 2 : 0;
+});
+
+/** Bytes following the 12-byte common header of a type (its kind is known to be valid). */
 function extraSize(kind: number, vlen: number): number {
-  switch (kind) {
-    case Kind.INT:
-    case Kind.VAR:
-    case Kind.DECL_TAG:
-      return 4;
-    case Kind.ARRAY:
-      return 12;
-    case Kind.STRUCT:
-    case Kind.UNION:
-    case Kind.DATASEC:
-    case Kind.ENUM64:
-      return vlen * 12;
-    case Kind.ENUM:
-    case Kind.FUNC_PROTO:
-      return vlen * 8;
-    case Kind.PTR:
-    case Kind.FWD:
-    case Kind.TYPEDEF:
-    case Kind.VOLATILE:
-    case Kind.CONST:
-    case Kind.RESTRICT:
-    case Kind.FUNC:
-    case Kind.FLOAT:
-    case Kind.TYPE_TAG:
-      return 0;
-    default:
-      return -1;
-  }
+  return (FIXED_EXTRA_WORDS[kind]! + PER_VLEN_WORDS[kind]! * vlen) * 4;
 }
 
 export class RawCoreBtf implements CoreBtf {
@@ -103,36 +87,39 @@ export class RawCoreBtf implements CoreBtf {
     const kinds = new Uint8Array(capacity);
     const nameOffs = new Uint32Array(capacity);
     const typeStart = headerLength + typeOff;
-    const end = typeStart + typeLen;
-    // Same-order, aligned input is read as a word array (fast path for vmlinux); anything else through the DataView.
-    const words =
-      le === HOST_LITTLE_ENDIAN && (bytes.byteOffset + typeStart) % 4 === 0
-        ? new Uint32Array(bytes.buffer, bytes.byteOffset + typeStart, typeLen / 4)
-        : undefined;
-    const view = this.view;
+    // Walk host-order words: a view of the input when it is same-order and aligned (vmlinux), else a copy.
+    let words: Uint32Array;
+    if (le === HOST_LITTLE_ENDIAN && (bytes.byteOffset + typeStart) % 4 === 0) {
+      words = new Uint32Array(bytes.buffer, bytes.byteOffset + typeStart, typeLen / 4);
+    } else {
+      words = new Uint32Array(typeLen / 4);
+      for (let i = 0; i < words.length; i++) words[i] = this.view.getUint32(typeStart + i * 4, le);
+    }
     const strings = this.stringBytes;
     const ownStringStart = this.firstOwnString;
+    const totalWords = words.length;
     let namesAtStarts = true;
-    let pos = typeStart;
+    let word = 0;
     let n = 0;
-    while (pos < end) {
-      if (end - pos < 12) bad("truncated type", pos);
-      const word = (pos - typeStart) >> 2;
-      const info = words ? words[word + 1]! : view.getUint32(pos + 4, le);
+    while (word < totalWords) {
+      if (totalWords - word < 3) bad("truncated type", typeStart + word * 4);
+      const nameOff = words[word]!;
+      const info = words[word + 1]!;
       const kind = (info >>> 24) & 0x1f;
-      const extra = extraSize(kind, info & 0xffff);
-      if (extra < 0) bad(`unknown BTF kind ${kind} of type [${this.firstOwnId + n}]`, pos);
-      if (end - pos - 12 < extra) bad(`type [${this.firstOwnId + n}] runs past the type section`, pos);
-      starts[n] = pos;
+      const fixed = FIXED_EXTRA_WORDS[kind]!;
+      if (fixed < 0) bad(`unknown BTF kind ${kind} of type [${this.firstOwnId + n}]`, typeStart + word * 4);
+      const extra = fixed + PER_VLEN_WORDS[kind]! * (info & 0xffff);
+      if (totalWords - word - 3 < extra)
+        bad(`type [${this.firstOwnId + n}] runs past the type section`, typeStart + word * 4);
+      starts[n] = typeStart + word * 4;
       kinds[n] = kind;
-      const nameOff = words ? words[word]! : view.getUint32(pos, le);
       nameOffs[n] = nameOff;
       // Suffix-shared names (an offset into the middle of a string) are legal BTF; remember if there are any.
       if (nameOff !== 0 && (nameOff <= ownStringStart || strings[nameOff - ownStringStart - 1] !== 0)) {
         namesAtStarts = false;
       }
       n++;
-      pos += 12 + extra;
+      word += 3 + extra;
     }
     this.starts = starts.subarray(0, n);
     this.kinds = kinds.subarray(0, n);
