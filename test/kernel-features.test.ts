@@ -115,6 +115,16 @@ describeWith(["root", "bpftool"], "kernel feature probes vs bpftool feature prob
     expect(features.btfQmarkDatasec).toBe(atLeast(6, 5));
   });
 
+  it("probes kinds newer than libbpf 1.1's tables on kernels that have them", () => {
+    const [major, minor] = release().split(".").map(Number);
+    const atLeast = (a: number, b: number) =>
+      (major as number) > a || ((major as number) === a && (minor as number) >= b);
+    expect(features.hasMapType(32)).toBe(atLeast(6, 2)); // cgrp_storage
+    expect(features.hasMapType(33)).toBe(atLeast(6, 9)); // arena
+    expect(features.hasMapType(9999)).toBe(false);
+    expect(features.hasProgType(9999)).toBe(false);
+  });
+
   it("caches: a second read does not probe again", () => {
     const fresh = new KernelFeatures();
     const t0 = performance.now();

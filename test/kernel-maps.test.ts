@@ -2,6 +2,7 @@
 import { MapType } from "@bpfkit/asm";
 import { BpfSyscallError, KernelBackend, KernelBackendError, MapFlag, possibleCpus, UpdateFlag } from "@bpfkit/kernel";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { getMemlockLimit } from "../packages/kernel/src/libc.js";
 import { describeWith } from "./support/env.js";
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
@@ -167,6 +168,18 @@ describeWith(["root"], "kernel backend: maps", () => {
   it("mmap of a map without BPF_F_MMAPABLE fails with a typed error", () => {
     using map = backend.createMap({ mapType: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
     expect(() => backend.mapMemory(map, 8)).toThrow(BpfSyscallError);
+  });
+
+  it("leaves RLIMIT_MEMLOCK alone on kernels with memcg accounting, as libbpf does", () => {
+    const before = getMemlockLimit();
+    const fresh = new KernelBackend();
+    try {
+      fresh.createMap({ mapType: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 }).close();
+      if (fresh.features().memcgAccount) expect(getMemlockLimit()).toEqual(before);
+      else expect(getMemlockLimit()?.[0]).toBe(2n ** 64n - 1n);
+    } finally {
+      fresh.close();
+    }
   });
 
   it("map create errors carry the command and errno name", () => {

@@ -33,6 +33,12 @@ import { BpfCmd, MapFlag, ProgFlag } from "./uapi.generated.js";
 
 const EINVAL = 22;
 const ENOTSUPP = 524;
+
+// Kinds newer than the 6.1 UAPI header the tables are generated from (include/uapi/linux/bpf.h, later kernels).
+const PROG_TYPE_NETFILTER = 32; // 6.4
+const ATTACH_TYPE_NETFILTER = 45;
+const MAP_TYPE_CGRP_STORAGE = 32; // 6.2
+const MAP_TYPE_ARENA = 33; // 6.9
 const PAGE_SIZE = 4096;
 
 /** What a probe load of one program type needs (mirrors libbpf's probe_prog_load). */
@@ -60,6 +66,8 @@ function progTypeProbe(progType: number): ProgTypeProbe {
       return { kernVersion: kernelVersionCode() };
     case ProgType.SYSCALL:
       return { flags: ProgFlag.SLEEPABLE };
+    case PROG_TYPE_NETFILTER:
+      return { expectedAttachType: ATTACH_TYPE_NETFILTER };
     // Types that attach by BTF id: BTF id 1 is never a valid target, and the specific refusal proves support.
     case ProgType.TRACING:
       return {
@@ -324,7 +332,8 @@ function probeMapType(mapType: number): boolean {
       return succeeded(tryCreateMap(mapType, { keySize: 16, valueSize: 8, maxEntries: 0 }));
     case MapType.SK_STORAGE:
     case MapType.INODE_STORAGE:
-    case MapType.TASK_STORAGE: {
+    case MapType.TASK_STORAGE:
+    case MAP_TYPE_CGRP_STORAGE: {
       const btf = tryLoadBtf(intBtf());
       if (btf < 0) return false;
       try {
@@ -351,6 +360,9 @@ function probeMapType(mapType: number): boolean {
         closeFd(inner);
       }
     }
+    case MAP_TYPE_ARENA:
+      // One page, placed anywhere (map_extra 0); arenas must be mmapable.
+      return succeeded(tryCreateMap(mapType, { keySize: 0, valueSize: 0, maxEntries: 1, flags: MapFlag.MMAPABLE }));
     case MapType.STRUCT_OPS:
       // BTF id 1 is never a struct_ops value type: a kernel with the map type answers ENOTSUPP.
       return tryCreateMap(mapType, { btfVmlinuxValueTypeId: 1 }) === -ENOTSUPP;
