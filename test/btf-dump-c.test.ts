@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { CHUNK_SIZE, dumpBtfAsCBytes, dumpBtfAsCChunks } from "../packages/btf/src/dump-c/index.js";
+import { CHUNK_SIZE, dumpBtfAsCBytes, dumpBtfAsCChunks, dumpBtfAsCTo } from "../packages/btf/src/dump-c/index.js";
 import { oddShapesBtf } from "./btf-dump-c-raw.js";
 import { bpftoolDumpC, btfOfFile, compileBpf, firstDifference, fixtureDir, ourDumpC } from "./btf-dump-c-support.js";
 import { describeWith } from "./support/env.js";
@@ -47,8 +47,14 @@ describeWith(["bpftool", "vmlinux-btf"], "C dump = bpftool btf dump format c (vm
     const chunks = [...dumpBtfAsCChunks(btf)];
     expect(chunks.length).toBeGreaterThan(10);
     for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBeGreaterThanOrEqual(CHUNK_SIZE);
-    const joined = Buffer.concat(chunks);
-    expect(joined.equals(Buffer.from(whole))).toBe(true);
+    expect(Buffer.concat(chunks).equals(Buffer.from(whole))).toBe(true);
+    const pushed: Buffer[] = [];
+    dumpBtfAsCTo(btf, (bytes) => {
+      expect(bytes.length).toBeGreaterThan(0);
+      pushed.push(Buffer.from(bytes)); // a view of a reused buffer: copy it
+    });
+    expect(pushed.slice(0, -1).every((p) => p.length >= CHUNK_SIZE)).toBe(true);
+    expect(Buffer.concat(pushed).equals(Buffer.from(whole))).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 // Entry points on a parsed Btf. The pointer size defaults to the Btf's own (libbpf's guess from `long`, or what
 // the caller set with setPointerSize, e.g. from the ELF class).
 import type { Btf } from "../btf.js";
-import { type DumpCOptions, dumpTableAsCBytes, dumpTableAsCChunks } from "./dump.js";
+import { type DumpCOptions, dumpTableAsCBytes, dumpTableAsCChunks, dumpTableAsCTo } from "./dump.js";
 import { typeTableFromBtf } from "./from-btf.js";
 
 function withPointerSize(btf: Btf, options: DumpCOptions): DumpCOptions {
@@ -26,4 +26,12 @@ export function dumpBtfAsCBytes(btf: Btf, options: DumpCOptions = {}): Uint8Arra
  */
 export function dumpBtfAsCChunks(btf: Btf, options: DumpCOptions = {}): Generator<Uint8Array, void, void> {
   return dumpTableAsCChunks(typeTableFromBtf(btf), withPointerSize(btf, options));
+}
+
+/**
+ * The same dump pushed into `write` in pieces of at least 64 KiB, each a view of one reused buffer that is valid
+ * only during the call (write it out, e.g. with fs.writeSync, or copy it). The lowest-memory way to stream.
+ */
+export function dumpBtfAsCTo(btf: Btf, write: (bytes: Uint8Array) => void, options: DumpCOptions = {}): void {
+  dumpTableAsCTo(typeTableFromBtf(btf), write, withPointerSize(btf, options));
 }

@@ -54,6 +54,22 @@ export function* dumpTableAsCChunks(table: TypeTable, options: DumpCOptions = {}
   if (st.w.pos > 0) yield st.w.take();
 }
 
+/**
+ * Streams the dump into `write` in pieces of at least {@link CHUNK_SIZE} bytes (the last may be shorter). Each
+ * piece is a view of one reused buffer, valid only during the call: write it out or copy it. Memory stays flat.
+ */
+export function dumpTableAsCTo(table: TypeTable, write: (bytes: Uint8Array) => void, options: DumpCOptions = {}): void {
+  const st = startDump(table, options);
+  const roots = options.rootIds;
+  const count = roots ? roots.length : table.count - 1;
+  for (let i = 0; i < count; i++) {
+    dumpOne(st, roots ? roots[i]! : i + 1);
+    if (st.w.pos >= CHUNK_SIZE) st.w.flushTo(write);
+  }
+  if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
+  st.w.flushTo(write);
+}
+
 /** The whole dump as UTF-8 bytes (what bpftool writes to stdout). */
 export function dumpTableAsCBytes(table: TypeTable, options: DumpCOptions = {}): Uint8Array {
   const st = startDump(table, options);

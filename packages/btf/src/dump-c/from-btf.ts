@@ -41,5 +41,6 @@ export function typeTableFromBtf(btf: Btf): TypeTable {
     }
   }
   const strings = join(chain.map((b) => b.strings.bytes));
-  return TypeTable.from({ words, starts, strings });
+  // Btf.parse has already checked every kind, name offset and type id of these records.
+  return TypeTable.from({ words, starts, strings }, true);
 }

@@ -1,11 +1,12 @@
 // C dumper: the text of `bpftool btf dump file F format c` (bpftool 7.1 / libbpf 1.1), byte for byte.
-export { dumpBtfAsC, dumpBtfAsCBytes, dumpBtfAsCChunks } from "./api.js";
+export { dumpBtfAsC, dumpBtfAsCBytes, dumpBtfAsCChunks, dumpBtfAsCTo } from "./api.js";
 export {
   CHUNK_SIZE,
   type DumpCOptions,
   dumpTableAsC,
   dumpTableAsCBytes,
   dumpTableAsCChunks,
+  dumpTableAsCTo,
   VMLINUX_FOOTER,
   VMLINUX_HEADER,
 } from "./dump.js";

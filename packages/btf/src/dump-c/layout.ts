@@ -57,19 +57,30 @@ export function guessPointerSize(table: TypeTable): number {
 }
 
 export class Layout {
-  /** Alignment plus one per id, 0 while not yet computed. */
-  private readonly alignCache: Int32Array;
+  /** Alignment plus one per id, 0 while not yet computed (alignments are at most the pointer size). */
+  private readonly alignCache: Uint8Array;
+  /** Resolved size plus two per id (1 = libbpf error), 0 while not yet computed. */
+  private readonly sizeCache: Float64Array;
 
   constructor(
     private readonly table: TypeTable,
     /** Pointer size used for sizes and alignments (libbpf's btf_ptr_sz: guessed, else the host's 8). */
     readonly pointerSize: number,
   ) {
-    this.alignCache = new Int32Array(table.count);
+    this.alignCache = new Uint8Array(table.count);
+    this.sizeCache = new Float64Array(table.count);
   }
 
   /** btf__resolve_size: bytes of a type, or -1 where libbpf returns an error (void, fwd, func, too deep, overflow). */
   resolveSize(typeId: number): number {
+    const cached = this.sizeCache[typeId]!;
+    if (cached !== 0) return cached - 2;
+    const size = this.computeSize(typeId);
+    this.sizeCache[typeId] = size + 2;
+    return size;
+  }
+
+  private computeSize(typeId: number): number {
     const { kinds, words, starts } = this.table;
     let id = typeId;
     let nelems = 1;

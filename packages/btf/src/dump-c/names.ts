@@ -10,36 +10,33 @@ import type { TypeTable } from "./type-table.js";
 
 /** Counts occurrences of names given by string offset, comparing the bytes they point at. */
 class NameCounter {
-  /** Slot key: string offset + 1, 0 for an empty slot. */
-  private keys = new Int32Array(1024);
-  private hashes = new Int32Array(1024);
-  private counts = new Int32Array(1024);
+  /** Pairs of (string offset + 1, count); a 0 key marks an empty slot. */
+  private slots = new Int32Array(2 * 1024);
   private used = 0;
 
   constructor(private readonly strings: Uint8Array) {}
 
-  /** Counts one more occurrence of the name at `offset` and returns the new count. */
-  bump(offset: number): number {
+  private hash(offset: number): number {
     const strings = this.strings;
     let hash = 0x811c9dc5 | 0;
     for (let i = offset; i < strings.length && strings[i] !== 0; i++) hash = Math.imul(hash ^ strings[i]!, 0x01000193);
-    let mask = this.keys.length - 1;
-    let slot = hash & mask;
+    return hash;
+  }
+
+  /** Counts one more occurrence of the name at `offset` and returns the new count. */
+  bump(offset: number): number {
+    const slots = this.slots;
+    const mask = (slots.length >> 1) - 1;
+    let slot = this.hash(offset) & mask;
     for (;;) {
-      const key = this.keys[slot]!;
+      const key = slots[2 * slot]!;
       if (key === 0) break;
-      if (this.hashes[slot] === hash && this.sameText(key - 1, offset)) return ++this.counts[slot]!;
+      if (this.sameText(key - 1, offset)) return ++slots[2 * slot + 1]!;
       slot = (slot + 1) & mask;
     }
-    if ((this.used + 1) * 2 > this.keys.length) {
-      this.grow();
-      mask = this.keys.length - 1;
-      slot = hash & mask;
-      while (this.keys[slot] !== 0) slot = (slot + 1) & mask;
-    }
-    this.keys[slot] = offset + 1;
-    this.hashes[slot] = hash;
-    this.counts[slot] = 1;
+    if ((this.used + 1) * 4 > (slots.length >> 1) * 3) return this.grow(offset);
+    slots[2 * slot] = offset + 1;
+    slots[2 * slot + 1] = 1;
     this.used++;
     return 1;
   }
@@ -57,21 +54,22 @@ class NameCounter {
     }
   }
 
-  private grow(): void {
-    const { keys, hashes, counts } = this;
-    const size = keys.length * 2;
-    const mask = size - 1;
-    this.keys = new Int32Array(size);
-    this.hashes = new Int32Array(size);
-    this.counts = new Int32Array(size);
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === 0) continue;
-      let slot = hashes[i]! & mask;
-      while (this.keys[slot] !== 0) slot = (slot + 1) & mask;
-      this.keys[slot] = keys[i]!;
-      this.hashes[slot] = hashes[i]!;
-      this.counts[slot] = counts[i]!;
+  /** Doubles the table (rehashing every name), then counts the new name `offset`. */
+  private grow(offset: number): number {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    this.used = 0;
+    const mask = (this.slots.length >> 1) - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const key = old[i]!;
+      if (key === 0) continue;
+      let slot = this.hash(key - 1) & mask;
+      while (this.slots[2 * slot] !== 0) slot = (slot + 1) & mask;
+      this.slots[2 * slot] = key;
+      this.slots[2 * slot + 1] = old[i + 1]!;
+      this.used++;
     }
+    return this.bump(offset);
   }
 }
 

@@ -21,6 +21,22 @@ function writeUnit(w: ByteWriter, tabs: number, unit: string, bits: number): voi
  */
 const MAX_PADDING_LINES = 1 << 20;
 
+type PaddingUnits = readonly (readonly [string, number])[];
+
+/** Padding units from widest to narrowest; `long` is as wide as a pointer. */
+const UNITS_64: PaddingUnits = [
+  ["long", 64],
+  ["int", 32],
+  ["short", 16],
+  ["char", 8],
+];
+const UNITS_32: PaddingUnits = [
+  ["long", 32],
+  ["int", 32],
+  ["short", 16],
+  ["char", 8],
+];
+
 /** Round `value` up to a multiple of `step` with C int division (truncating), like the kernel's roundup(). */
 function roundUp(value: number, step: number): number {
   return Math.trunc((value + step - 1) / step) * step;
@@ -41,13 +57,7 @@ export function writeBitPadding(
   if (from >= to) return;
   const pad = indent(level);
   const w = st.w;
-  const longBits = st.pointerSize * 8;
-  const units: readonly (readonly [string, number])[] = [
-    ["long", longBits],
-    ["int", 32],
-    ["short", 16],
-    ["char", 8],
-  ];
+  const units = st.pointerSize === 4 ? UNITS_32 : UNITS_64;
   let cur = from;
   // The widest unit whose next boundary does not overshoot the gap.
   let unitIndex = 0;
@@ -58,7 +68,8 @@ export function writeBitPadding(
   }
   // libbpf leaves the loop variables at the last (char) unit when none fits.
   if (unitIndex === units.length) unitIndex = units.length - 1;
-  let [unitName, unitBits] = units[unitIndex]!;
+  let unitName = units[unitIndex]![0];
+  let unitBits = units[unitIndex]![1];
 
   if (newOffset > cur && newOffset <= to) {
     // An explicit jump to the boundary is needed when the next member's own alignment would not land there,

@@ -37,7 +37,7 @@ export class TypeTable {
   readonly strings: Uint8Array;
   private readonly decoder = new TextDecoder();
 
-  private constructor(input: TypeTableInput) {
+  private constructor(input: TypeTableInput, checked: boolean) {
     const { words, starts, strings } = input;
     this.words = words;
     this.starts = starts;
@@ -55,14 +55,17 @@ export class TypeTable {
       if (at + 3 + tail > words.length)
         throw new BtfDumpError("BAD_REFERENCE", "type record runs past the type words", id);
       kinds[id] = kind;
-      this.checkRecord(id, at, kind, info & 0xffff);
+      if (!checked) this.checkRecord(id, at, kind, info & 0xffff);
     }
     this.kinds = kinds;
   }
 
-  /** Validates and wraps the words; throws {@link BtfDumpError} on any out-of-range reference. */
-  static from(input: TypeTableInput): TypeTable {
-    return new TypeTable(input);
+  /**
+   * Validates and wraps the words; throws {@link BtfDumpError} on any out-of-range reference. `alreadyChecked`
+   * skips the per-record reference checks for words that a validating parser (Btf.parse) has checked.
+   */
+  static from(input: TypeTableInput, alreadyChecked = false): TypeTable {
+    return new TypeTable(input, alreadyChecked);
   }
 
   private checkRecord(id: number, at: number, kind: number, vlen: number): void {

@@ -34,6 +34,13 @@ export class ByteWriter {
     return out;
   }
 
+  /** Hands everything written so far to `sink` as a view of the buffer, then reuses the buffer. */
+  flushTo(sink: (bytes: Uint8Array) => void): void {
+    if (this.pos === 0) return;
+    sink(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+
   /** An ASCII literal (the dumper's own keywords and punctuation). */
   text(s: string): void {
     const n = s.length;
@@ -102,14 +109,17 @@ export class ByteWriter {
       buf[this.pos++] = 48 + v;
       return;
     }
-    let digits = 0;
-    for (let t = v; t >= 1; t = Math.floor(t / 10)) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    while (v >= 1) {
-      const q = Math.floor(v / 10);
-      buf[--p] = 48 + (v - q * 10);
-      v = q;
+    // Digits right to left into a scratch area past the end, then copied in order. `(v - d) / 10` is exact, so
+    // even unoptimized code stays on small integers.
+    const end = this.pos + 20;
+    let p = end;
+    while (v !== 0) {
+      const d = v % 10;
+      buf[--p] = 48 + d;
+      v = (v - d) / 10;
     }
+    let out = this.pos;
+    while (p < end) buf[out++] = buf[p++]!;
+    this.pos = out;
   }
 }

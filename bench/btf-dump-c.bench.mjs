@@ -1,0 +1,131 @@
+// C dump of vmlinux BTF: bpfkit's dumpBtfAsCChunks vs libbpf 1.1's btf_dump (bench/c/btf_dump_bench.c) and vs the
+// whole `bpftool btf dump file /sys/kernel/btf/vmlinux format c` process. Needs `pnpm build`, libbpf-dev, bpftool.
+//   - in-process, warm: parse + dump of vmlinux repeated in one process (libbpf: the same loop in C);
+//   - in-process, cold: the first parse + dump of a fresh process (JIT warm-up included for us);
+//   - whole process: a node script that reads vmlinux and writes the dump to stdout (a pipe) vs bpftool;
+//   - peak RSS of those two processes.
+// Samples alternate between theirs and ours so load from other processes hits both alike.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { dumpBtfAsCChunks } from "../packages/btf/dist/dump-c/index.js";
+import { Btf } from "../packages/btf/dist/index.js";
+import { median } from "./util.mjs";
+
+const VMLINUX = "/sys/kernel/btf/vmlinux";
+const ROUNDS = 5;
+const btfIndex = fileURLToPath(new URL("../packages/btf/dist/index.js", import.meta.url));
+const dumpIndex = fileURLToPath(new URL("../packages/btf/dist/dump-c/index.js", import.meta.url));
+
+/** The whole-process contender: read the file, parse, dump to stdout in ≥64 KiB writes from one reused buffer. */
+const CLI_SCRIPT = `
+import { readFileSync, writeSync } from "node:fs";
+import { Btf } from ${JSON.stringify(btfIndex)};
+import { dumpBtfAsCTo } from ${JSON.stringify(dumpIndex)};
+const btf = Btf.parse(new Uint8Array(readFileSync(process.argv[2])));
+dumpBtfAsCTo(btf, (chunk) => {
+  for (let at = 0; at < chunk.length; ) at += writeSync(1, chunk, at);
+});
+`;
+
+/** One in-process parse + dump; returns milliseconds. */
+function ourDumpOnce(bytes) {
+  const t0 = process.hrtime.bigint();
+  const btf = Btf.parse(bytes);
+  let n = 0;
+  for (const chunk of dumpBtfAsCChunks(btf)) n += chunk.length;
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (n < 1_000_000) throw new Error(`dump too short: ${n} bytes`);
+  return ms;
+}
+
+/** Wall time and peak RSS (KiB, from GNU time) of a process writing to a pipe we drain. */
+function runProcess(cmd, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
+  const rssKiB = Number(r.stderr.toString().trim().split("\n").pop());
+  return { ms, rssKiB, bytes: r.stdout.length };
+}
+
+export async function run() {
+  const dir = mkdtempSync(join(tmpdir(), "bpfkit-dump-c-bench-"));
+  try {
+    const harness = join(dir, "btf_dump_bench");
+    const source = fileURLToPath(new URL("./c/btf_dump_bench.c", import.meta.url));
+    execFileSync("cc", ["-O2", "-o", harness, source, "-lbpf"], { stdio: "pipe" });
+    const cli = join(dir, "dump-c.mjs");
+    writeFileSync(cli, CLI_SCRIPT);
+    const bytes = new Uint8Array(readFileSync(VMLINUX));
+
+    const libbpf = (runs) => JSON.parse(execFileSync(harness, [String(runs), VMLINUX], { encoding: "utf8" }));
+    const theirsWarm = [];
+    const oursWarm = [];
+    const theirsCold = [];
+    const oursCold = [];
+    const theirsProc = [];
+    const oursProc = [];
+    const oursColdScript = join(dir, "cold.mjs");
+    writeFileSync(
+      oursColdScript,
+      `import { readFileSync } from "node:fs";
+import { Btf } from ${JSON.stringify(btfIndex)};
+import { dumpBtfAsCChunks } from ${JSON.stringify(dumpIndex)};
+const bytes = new Uint8Array(readFileSync(${JSON.stringify(VMLINUX)}));
+const t0 = process.hrtime.bigint();
+let n = 0;
+for (const chunk of dumpBtfAsCChunks(Btf.parse(bytes))) n += chunk.length;
+console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, n }));
+`,
+    );
+    for (let i = 0; i < 3; i++) ourDumpOnce(bytes); // JIT warm-up for the warm figure
+    for (let round = 0; round < ROUNDS; round++) {
+      theirsWarm.push(...libbpf(3).total_ms.slice(1));
+      for (let i = 0; i < 2; i++) oursWarm.push(ourDumpOnce(bytes));
+      theirsCold.push(libbpf(1).total_ms[0]);
+      oursCold.push(JSON.parse(execFileSync("node", [oursColdScript], { encoding: "utf8" })).ms);
+      theirsProc.push(runProcess("bpftool", ["btf", "dump", "file", VMLINUX, "format", "c"]));
+      oursProc.push(runProcess("node", [cli, VMLINUX]));
+    }
+    const same = oursProc[0].bytes === theirsProc[0].bytes;
+    const nodeStart = median(Array.from({ length: 5 }, () => runProcess("node", ["-e", "0"]).ms));
+    return [
+      {
+        what: "btf dump c: vmlinux parse+dump in-process, warm",
+        ours: median(oursWarm),
+        reference: median(theirsWarm),
+        unit: "ms",
+        note: `libbpf btf__parse + btf_dump__dump_type (all ids) to /dev/null; ${oursWarm.length} runs each`,
+      },
+      {
+        what: "btf dump c: vmlinux parse+dump in-process, cold (first in process)",
+        ours: median(oursCold),
+        reference: median(theirsCold),
+        unit: "ms",
+        note: "fresh process each; ours includes JIT warm-up",
+      },
+      {
+        what: "btf dump c: vmlinux whole process to a pipe",
+        ours: median(oursProc.map((r) => r.ms)),
+        reference: median(theirsProc.map((r) => r.ms)),
+        unit: "ms",
+        note: `node script vs bpftool; node -e 0 alone: ${nodeStart.toFixed(1)} ms; output ${same ? "same size" : "SIZE DIFFERS"}`,
+      },
+      {
+        what: "btf dump c: vmlinux whole process peak RSS",
+        ours: median(oursProc.map((r) => r.rssKiB / 1024)),
+        reference: median(theirsProc.map((r) => r.rssKiB / 1024)),
+        unit: "MiB",
+        note: "GNU time %M",
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
