@@ -19,6 +19,7 @@ export const FIXTURES = [
   "core_task",
   "externs",
   "sections",
+  "loader_extra",
 ] as const;
 
 export function fixturePath(name: string): string {

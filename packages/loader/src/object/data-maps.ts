@@ -3,6 +3,7 @@
 // variables each map exposes follow libbpf 1.1 exactly (see anchors.md §1).
 
 import { BtfKind, type ObjectBtf, VarLinkage } from "../btf/object-btf.js";
+import { LoaderError } from "../errors.js";
 import type { DataSection } from "./elf-layout.js";
 import type { MapKind, MapSpec, VariableSpec } from "./spec.js";
 
@@ -10,6 +11,21 @@ const BPF_OBJ_NAME_LEN = 16;
 export const BPF_F_RDONLY_PROG = 0x80;
 export const BPF_F_MMAPABLE = 0x400;
 const ARRAY = 2;
+/**
+ * Above any kernel's array value limit (KMALLOC_MAX_SIZE, 4 MiB on x86): a data section or .kconfig larger
+ * than this cannot become a map, and we refuse before allocating its contents.
+ */
+export const MAX_DATA_MAP_SIZE = 32 << 20;
+
+export function checkDataMapSize(section: string, size: number): void {
+  if (size > MAX_DATA_MAP_SIZE) {
+    throw new LoaderError(
+      "BAD_SECTION",
+      `${section}: ${size} bytes is larger than any BPF array value (${MAX_DATA_MAP_SIZE} bytes)`,
+      { section },
+    );
+  }
+}
 
 /**
  * libbpf's internal_map_name(): as much of the object name as fits before the section name (which keeps at
@@ -47,6 +63,7 @@ export function internalMap(
   contents: Uint8Array,
   btf: ObjectBtf | undefined,
 ): MapSpec {
+  checkDataMapSize(sectionName, size);
   const datasec = datasecFor(btf, sectionName);
   let flags = kind === "rodata" || kind === "kconfig" ? BPF_F_RDONLY_PROG : 0;
   if (hasVisibleVar(btf, datasec)) flags |= BPF_F_MMAPABLE;
@@ -76,16 +93,17 @@ export function internalMap(
 export function dataMaps(objectName: string, sections: readonly DataSection[], btf: ObjectBtf | undefined): MapSpec[] {
   return sections
     .filter((d) => d.section.size > 0)
-    .map(({ section, kind }) =>
-      internalMap(
+    .map(({ section, kind }) => {
+      checkDataMapSize(section.name, section.size);
+      return internalMap(
         objectName,
         section.name,
         kind,
         section.size,
         kind === "bss" ? new Uint8Array(section.size) : new Uint8Array(section.data),
         btf,
-      ),
-    );
+      );
+    });
 }
 
 /** Variables of every data map that has a DATASEC: name, offset, size, type. */

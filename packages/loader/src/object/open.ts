@@ -11,7 +11,7 @@ import type { SectionTable } from "../sections/section-defs.js";
 import { fixupBtf } from "./btf-fixup.js";
 import { parseBtfMaps } from "./btf-maps.js";
 import { classifyProgram, type ProgramTypeOverride } from "./classify.js";
-import { dataMaps, dataVariables, internalMap } from "./data-maps.js";
+import { checkDataMapSize, dataMaps, dataVariables, internalMap } from "./data-maps.js";
 import { collectLayout } from "./elf-layout.js";
 import { funcInfoFor, lineInfoFor } from "./ext-info.js";
 import { collectExterns, kconfigMapSize } from "./externs.js";
@@ -114,8 +114,10 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
   if (layout.legacyMapsSection) maps.push(...parseLegacyMaps(layout.legacyMapsSection, layout.symtab, little));
   const data = dataMaps(name, layout.dataSections, btf);
   maps.push(...data);
-  if (kconfigSize > 0)
+  if (kconfigSize > 0) {
+    checkDataMapSize(".kconfig", kconfigSize); // before allocating its contents
     maps.push(internalMap(name, ".kconfig", "kconfig", kconfigSize, new Uint8Array(kconfigSize), btf));
+  }
   const dataMapBySection = new Map<number, string>();
   for (const d of layout.dataSections) {
     const map = data.find((m) => m.section === d.section.name);

@@ -1,0 +1,180 @@
+// Malformed objects: each inconsistency is a LoaderError with the right code and context (section, symbol,
+// instruction), made by patching real clang objects; and seeded byte mutations of every fixture never produce
+// anything but a spec or a LoaderError.
+import { parseElf } from "@bpfkit/elf";
+import { describe, expect, it } from "vitest";
+import { LoaderError, openObject } from "../packages/loader/src/object/index.js";
+import { FIXTURES, fixtureBytes } from "./loader-support.js";
+
+function errorOf(bytes: Uint8Array, options = {}): LoaderError {
+  try {
+    openObject(bytes, options);
+  } catch (error) {
+    expect(error).toBeInstanceOf(LoaderError);
+    return error as LoaderError;
+  }
+  throw new Error("expected openObject to fail");
+}
+
+/** A copy of a fixture with helpers to patch its headers, symbols and relocations in place. */
+function patchable(name: string) {
+  const bytes = new Uint8Array(fixtureBytes(name));
+  const elf = parseElf(bytes);
+  const view = new DataView(bytes.buffer);
+  const shdr = (sectionName: string) => {
+    const s = elf.sections.find((x) => x.name === sectionName);
+    if (!s) throw new Error(`no section ${sectionName}`);
+    return elf.header.shoff + s.index * elf.header.shentsize;
+  };
+  const symtab = elf.symtab!;
+  const sym = (symbolName: string) => {
+    const s = symtab.symbols.find((x) => x.name === symbolName);
+    if (!s) throw new Error(`no symbol ${symbolName}`);
+    return symtab.section.offset + s.index * 24;
+  };
+  const rel = (sectionName: string, index: number) =>
+    elf.sections.find((x) => x.name === sectionName)!.offset + index * 16;
+  const renameSection = (from: string, to: string) => {
+    const s = elf.sections.find((x) => x.name === from)!;
+    const strtab = elf.sections[elf.header.shstrndx]!;
+    const at = strtab.offset + s.nameOffset;
+    bytes.set(new TextEncoder().encode(to), at);
+  };
+  return { bytes, view, elf, shdr, sym, rel, renameSection };
+}
+
+describe("typed errors for malformed objects", () => {
+  it("not an ELF file", () => {
+    const e = errorOf(new TextEncoder().encode("definitely not an ELF object"));
+    expect(e.code).toBe("ELF");
+  });
+
+  it(".BTF that is not PROGBITS", () => {
+    const p = patchable("xdp_parse");
+    p.view.setUint32(p.shdr(".BTF") + 4, 8 /* NOBITS */, true);
+    expect(errorOf(p.bytes)).toMatchObject({ code: "BAD_SECTION", section: ".BTF" });
+  });
+
+  it("static program outside .text", () => {
+    const p = patchable("xdp_pass");
+    const at = p.sym("xdp_pass");
+    p.bytes[at + 4] = (0 << 4) | 2; // STB_LOCAL, STT_FUNC
+    expect(errorOf(p.bytes)).toMatchObject({ code: "NOT_SUPPORTED", symbol: "xdp_pass", section: "xdp" });
+  });
+
+  it("program size that is not whole instructions", () => {
+    const p = patchable("xdp_pass");
+    p.view.setBigUint64(p.sym("xdp_pass") + 16, 12n, true);
+    expect(errorOf(p.bytes)).toMatchObject({ code: "BAD_PROGRAM", symbol: "xdp_pass" });
+  });
+
+  it("program running past its section", () => {
+    const p = patchable("xdp_pass");
+    p.view.setBigUint64(p.sym("xdp_pass") + 16, 800n, true);
+    expect(errorOf(p.bytes)).toMatchObject({ code: "BAD_PROGRAM", symbol: "xdp_pass" });
+  });
+
+  it("relocation at an offset that is not an instruction boundary", () => {
+    const p = patchable("xdp_parse");
+    const at = p.rel(".relxdp", 0);
+    p.view.setBigUint64(at, p.view.getBigUint64(at, true) + 4n, true);
+    expect(errorOf(p.bytes)).toMatchObject({ code: "BAD_RELOCATION", section: ".relxdp" });
+  });
+
+  it("relocation against an instruction that is neither a call nor ld_imm64", () => {
+    const p = patchable("xdp_parse");
+    const at = p.rel(".relxdp", 0);
+    p.view.setBigUint64(at, 0n, true); // first instruction of xdp_parse: a load from ctx
+    const e = errorOf(p.bytes);
+    expect(e).toMatchObject({ code: "BAD_RELOCATION", program: "xdp_parse", insn: 0 });
+  });
+
+  it("unknown section name, and the same object with the type given", () => {
+    const p = patchable("xdp_pass");
+    p.renameSection("xdp", "xdq");
+    expect(errorOf(p.bytes)).toMatchObject({ code: "UNKNOWN_SECTION", program: "xdp_pass", section: "xdq" });
+    const spec = openObject(p.bytes, { programTypes: { xdp_pass: { type: 6 } } });
+    expect(spec.programs[0]).toMatchObject({ type: 6, section: "xdq" });
+  });
+
+  it("'?' sections turn autoload off", () => {
+    const p = patchable("xdp_pass");
+    // "xdp" becomes "?dp": no libbpf entry either way, so give the type
+    p.renameSection("xdp", "?dp");
+    const spec = openObject(p.bytes, { programTypes: { xdp_pass: { type: 6 } } });
+    expect(spec.programs[0]).toMatchObject({ autoload: false, section: "dp", sectionName: "?dp" });
+  });
+
+  it("legacy 'maps' section is refused by libbpf but accepted here with a warning", () => {
+    const spec = openObject(fixtureBytes("legacy_maps"), { path: "legacy_maps.bpf.o" });
+    expect(spec.warnings.some((w) => w.includes("legacy map definitions"))).toBe(true);
+    expect(spec.maps.map((m) => [m.name, m.kind, m.type, m.keySize, m.valueSize, m.maxEntries, m.flags])).toEqual([
+      ["legacy_counts", "legacy", 2, 4, 8, 4, 0],
+      ["legacy_hash", "legacy", 1, 4, 4, 16, 1],
+    ]);
+    const refs = spec.programs[0]!.relocations.map((r) => r.target);
+    expect(refs).toEqual([
+      { kind: "map", map: "legacy_counts" },
+      { kind: "map", map: "legacy_hash" },
+    ]);
+  });
+
+  it("unknown map definition field", () => {
+    const p = patchable("xdp_parse");
+    const btf = p.elf.sections.find((s) => s.name === ".BTF")!;
+    const text = new TextDecoder("latin1").decode(btf.data);
+    const at = text.indexOf("\0max_entries\0");
+    expect(at).toBeGreaterThan(0);
+    p.bytes[btf.offset + at + 11] = "z".charCodeAt(0);
+    expect(errorOf(p.bytes)).toMatchObject({ code: "BAD_MAP", map: "proto_count" });
+  });
+
+  it("truncated .BTF", () => {
+    const p = patchable("xdp_parse");
+    p.view.setUint32(p.elf.sections.find((s) => s.name === ".BTF")!.offset + 12, 0xfffff0, true);
+    expect(errorOf(p.bytes)).toMatchObject({ code: "BAD_BTF", section: ".BTF" });
+  });
+
+  it("stripped object (no symbol table)", () => {
+    const p = patchable("xdp_pass");
+    p.view.setUint32(p.shdr(".symtab") + 4, 1 /* PROGBITS */, true);
+    // relocation sections still point at it, so the ELF reader or the loader must refuse; never a crash
+    const e = errorOf(p.bytes);
+    expect(["NO_SYMTAB", "ELF"]).toContain(e.code);
+  });
+});
+
+describe("fuzzed objects", () => {
+  it("byte mutations of every fixture give a spec or a LoaderError, nothing else", () => {
+    let seed = 0x2545f491;
+    const rand = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 2 ** 32;
+    };
+    const outcomes = { ok: 0, error: 0 };
+    for (const fixture of [...FIXTURES, "globals.bpfeb.o", "subprogs.bpfeb.o"]) {
+      const original = fixtureBytes(fixture);
+      for (let round = 0; round < 150; round++) {
+        const bytes = new Uint8Array(original);
+        const flips = 1 + Math.floor(rand() * 8);
+        for (let i = 0; i < flips; i++) {
+          const at = Math.floor(rand() * bytes.length);
+          bytes[at] = rand() < 0.5 ? Math.floor(rand() * 256) : bytes[at]! ^ (1 << Math.floor(rand() * 8));
+        }
+        try {
+          openObject(bytes, { allowUnknownSections: true });
+          outcomes.ok++;
+        } catch (error) {
+          if (!(error instanceof LoaderError)) {
+            throw new Error(`${fixture} round ${round}: ${(error as Error).name}: ${(error as Error).message}`);
+          }
+          outcomes.error++;
+        }
+      }
+    }
+    expect(outcomes.ok).toBeGreaterThan(100);
+    expect(outcomes.error).toBeGreaterThan(100);
+  });
+});
