@@ -279,7 +279,11 @@ describeWith(["root", "bpffs"], "kernel backend: pins", () => {
     try {
       using again = backend.getPinned(mapPath);
       expect(backend.mapInfo(again).id).toBe(backend.mapInfo(map).id);
+      expect(again.label).toBe("map");
       using progAgain = backend.getPinned(progPath);
+      expect(progAgain.label).toBe("prog");
+      // Map commands on a program descriptor are refused before any syscall reads map info from it.
+      expect(() => backend.mapLookup(progAgain, new Uint8Array(4), new Uint8Array(4))).toThrow(/is a prog, not a map/);
       expect(backend.progInfo(progAgain).id).toBe(backend.progInfo(prog).id);
       expect(() => backend.pin(map, mapPath)).toThrow(expect.objectContaining({ code: "EEXIST" }));
     } finally {

@@ -25,6 +25,7 @@ import { StructBuffer } from "./attr/attr.js";
 import { MapCreate } from "./attr/layout.js";
 import { loadBtf } from "./btf-load.js";
 import { KernelBackendError } from "./errors.js";
+import { fdKind } from "./fd-kind.js";
 import { KernelFeatures } from "./features.js";
 import { closeFd, getMemlockLimit, raiseMemlockLimit } from "./libc.js";
 import { createLink } from "./link.js";
@@ -50,6 +51,8 @@ export class KernelBackend implements Backend {
   readonly #open = new Map<number, WeakRef<Fd>>();
   readonly #mappings = new Set<MapMemory>();
   readonly #maps = new MapOps((map) => {
+    const kind = fdKind(map.value);
+    if (kind !== "map") throw new KernelBackendError(`${map} is ${kind ? `a ${kind}` : "not a BPF object"}, not a map`);
     const info = objects.mapInfo(map);
     return mapShape(info.type, info.keySize, info.valueSize);
   });
@@ -174,7 +177,8 @@ export class KernelBackend implements Backend {
   }
 
   getPinned(path: string, flags = 0): Fd {
-    return this.#own(objects.getPinned(path, flags), "pinned object");
+    const fd = objects.getPinned(path, flags);
+    return this.#own(fd, fdKind(fd) ?? "pinned object");
   }
 
   nextId(kind: ObjectKind, startId: number): number | null {
