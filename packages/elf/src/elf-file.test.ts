@@ -25,6 +25,12 @@ describe("ElfFile lookups agree with scans of the parsed lists", () => {
     }
     expect(file.symtab!.section.type).toBe(SHT_SYMTAB);
     expect(file.symtab!.strings.section.index).toBe(file.symtab!.section.link);
+    const strtab = file.stringTable(file.symtab!.section.link);
+    for (const symbol of file.symbols) expect(strtab.get(symbol.nameOffset)).toBe(symbol.name);
+    const names = file.stringTable(file.header.shstrndx);
+    for (const section of file.sections) expect(names.get(section.nameOffset)).toBe(section.name);
+    expect(() => file.stringTable(file.symtab!.section)).toThrow(/not a string table/);
+    expect(() => file.stringTable(10_000)).toThrow(/not a string table/);
     expect(file.symbols[0]).toMatchObject({ index: 0, name: "", shndx: 0, section: undefined });
     // Zero-copy: section data are views on the input bytes.
     for (const s of file.sections) if (s.data.length > 0) expect(s.data.buffer).toBe(file.bytes.buffer);

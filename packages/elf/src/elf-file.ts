@@ -1,12 +1,15 @@
-import { SHT_DYNSYM, SHT_REL, SHT_RELA, SHT_SYMTAB } from "./constants.js";
+import { SHT_DYNSYM, SHT_REL, SHT_RELA, SHT_STRTAB, SHT_SYMTAB } from "./constants.js";
+import { ElfError, sectionRef } from "./errors.js";
 import { readHeader } from "./header.js";
 import { readRelocationSection } from "./relocations.js";
 import { readSectionTable } from "./section-table.js";
+import { SectionStringTable } from "./strings.js";
 import { readSymbolTable } from "./symbols.js";
 import type {
   ElfHeader,
   ElfRelocationSection,
   ElfSection,
+  ElfStringTable,
   ElfSymbol,
   ElfSymbolTable,
   Endianness,
@@ -86,6 +89,23 @@ export class ElfFile {
       }
     }
     return this.bySection.get(typeof section === "number" ? section : section.index) ?? NO_SYMBOLS;
+  }
+
+  /**
+   * The strings of a SHT_STRTAB section (e.g. `.strtab`, or a custom one a section's sh_link names). Throws
+   * `ElfError` (bad-link) for any other section.
+   */
+  stringTable(section: ElfSection | number): ElfStringTable {
+    const target = typeof section === "number" ? this.sections[section] : section;
+    if (!target || target.type !== SHT_STRTAB) {
+      const index = typeof section === "number" ? section : section.index;
+      throw new ElfError("bad-link", `section ${index} is not a string table`, {
+        ...(target ? { section: sectionRef(target), offset: target.offset } : {}),
+        expected: "SHT_STRTAB",
+      });
+    }
+    if (this.symtab?.strings.section === target) return this.symtab.strings;
+    return new SectionStringTable(target);
   }
 
   /** Relocation sections that patch a section (usually zero or one). */

@@ -149,7 +149,7 @@ describe("parseElf on damaged fixtures", () => {
           ),
         ([i, mutations]) => parsesOrThrowsElfError(apply(fixtures[i]!, mutations)),
       ),
-      { seed: SEED, numRuns: 3000 },
+      { seed: SEED, numRuns: 2500 },
     );
   });
 

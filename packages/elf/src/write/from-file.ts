@@ -10,7 +10,13 @@ import {
 import type { ElfFile } from "../elf-file.js";
 import { describeSection, ElfError, sectionRef } from "../errors.js";
 import type { ElfSection } from "../types.js";
-import type { ElfWriteDataSection, ElfWriteModel, ElfWriteSection, ElfWriteSymbol } from "./model.js";
+import type {
+  ElfWriteDataSection,
+  ElfWriteModel,
+  ElfWriteRelocation,
+  ElfWriteSection,
+  ElfWriteSymbol,
+} from "./model.js";
 
 /**
  * The write model of a parsed file: `writeElf(elfToWriteModel(file))` gives back the same sections (order, names,
@@ -102,12 +108,15 @@ export function elfToWriteModel(file: ElfFile): ElfWriteModel {
     const out = converted.get(relocationSection.section.index);
     if (out?.kind !== "relocations") continue;
     out.target = sectionFor(relocationSection.target.index, describeSection(relocationSection.section));
-    out.relocations = relocationSection.relocations.map((r) => ({
-      offset: r.offset,
-      type: r.type,
-      ...(r.symbolIndex === 0 ? {} : { symbol: symbols[r.symbolIndex - 1]! }),
-      ...(relocationSection.rela ? { addend: r.addend } : {}),
-    }));
+    const rela = relocationSection.rela;
+    out.relocations = relocationSection.relocations.map(
+      (r): ElfWriteRelocation => ({
+        offset: r.offset,
+        type: r.type,
+        symbol: r.symbolIndex === 0 ? undefined : symbols[r.symbolIndex - 1],
+        addend: rela ? r.addend : undefined,
+      }),
+    );
   }
 
   const { header } = file;

@@ -379,19 +379,25 @@ function encodeRelocations(
 ): Uint8Array {
   const entrySize = section.rela ? ELF64_RELA_SIZE : ELF64_REL_SIZE;
   const out = new ByteWriter(section.relocations.length * entrySize, littleEndian);
-  section.relocations.forEach((relocation, i) => {
+  // Messages are built only on failure: a DWARF-heavy object has tens of thousands of entries.
+  const what = (i: number) => `relocation ${i} of ${describe(section)}`;
+  const relocations = section.relocations;
+  for (let i = 0; i < relocations.length; i++) {
+    const relocation = relocations[i]!;
     const at = i * entrySize;
-    const what = () => `relocation ${i} of ${describe(section)}`;
     let symbol = 0;
     if (relocation.symbol) {
       const index = symbolIndex.get(relocation.symbol);
-      if (index === undefined) badModel(`${what()}: symbol "${relocation.symbol.name}" is not in the symbol list`);
+      if (index === undefined) badModel(`${what(i)}: symbol "${relocation.symbol.name}" is not in the symbol list`);
       symbol = index;
     }
-    out.u64(at, checkNumber(relocation.offset, what, "offset"));
-    out.words(at + 8, checkU32(relocation.type, what, "type"), symbol);
-    if (section.rela) out.i64(at + 16, checkNumber(relocation.addend, what, "addend", true));
-    else if (relocation.addend) badModel(`${what()}: an addend needs a RELA section`);
-  });
+    const { offset, type, addend } = relocation;
+    if (!(Number.isSafeInteger(offset) && offset >= 0)) checkNumber(offset, what(i), "offset");
+    if (!(Number.isInteger(type) && type >= 0 && type <= 0xffff_ffff)) checkU32(type, what(i), "type");
+    out.u64(at, offset);
+    out.words(at + 8, type, symbol);
+    if (section.rela) out.i64(at + 16, checkNumber(addend, what(i), "addend", true));
+    else if (addend) badModel(`${what(i)}: an addend needs a RELA section`);
+  }
   return out.bytes;
 }
