@@ -185,10 +185,12 @@ describe("section header table", () => {
   });
   it("bad-string: a section name past the name table or without a terminator", () => {
     const strtab = parsed.sectionByName(".strtab")!;
-    expectError(
+    const badName = expectError(
       corrupt((v) => v.setUint32(shdrField(".text", SH_NAME), strtab.size + 5, true)),
       "bad-string",
+      shdrField(".text", SH_NAME),
     );
+    expect(badName.section).toEqual({ index: parsed.sectionByName(".text")!.index });
     const unterminated = corrupt((_v, b) =>
       b.fill(0x41, strtab.offset + strtab.size - 12, strtab.offset + strtab.size),
     );
@@ -260,10 +262,12 @@ describe("symbol table", () => {
   });
   it("bad-string: a symbol name past the string table", () => {
     const at = parsed.sectionByName(".symtab")!.offset + 4 * 24;
-    expectError(
+    const err = expectError(
       corrupt((v) => v.setUint32(at, 0xffff, true)),
       "bad-string",
+      at,
     );
+    expect(err.message).toMatch(/^section header \d+ \(\.symtab\) symbol 4: bad st_name: .*past the table/);
   });
   it("value-too-large: a symbol value above 2^53", () => {
     const at = parsed.sectionByName(".symtab")!.offset + 4 * 24 + 8;

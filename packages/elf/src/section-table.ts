@@ -178,7 +178,8 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
   const sections: ElfSection[] = new Array(shnum);
   for (let i = 0; i < shnum; i++) {
     const section = rawSections[i]!;
-    const name = i === 0 && section.type === SHT_NULL ? "" : names.get(section.nameOffset);
+    const name =
+      i === 0 && section.type === SHT_NULL ? "" : sectionName(names, section, raw.shoff + i * ELF64_SHDR_SIZE);
     const full = toSection(reader, section, name);
     checkContentsInFile(full, fileSize);
     sections[i] = full;
@@ -186,6 +187,19 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
   checkNoOverlap(sections, raw.shoff, shnum);
   for (const section of sections) checkLinks(section, shnum, raw.shoff + section.index * ELF64_SHDR_SIZE);
   return { header: { ...fixed, shnum, shstrndx }, sections };
+}
+
+/** The name of a section; a bad name is reported at the section's sh_name field. */
+function sectionName(names: { get(offset: number): string }, section: RawSection, headerOffset: number): string {
+  try {
+    return names.get(section.nameOffset);
+  } catch (err) {
+    if (!(err instanceof ElfError)) throw err;
+    throw new ElfError(err.code, `section header ${section.index}: bad sh_name: ${err.message}`, {
+      section: { index: section.index },
+      offset: headerOffset,
+    });
+  }
 }
 
 function toSection(reader: ByteReader, raw: RawSection, name: string): ElfSection {

@@ -106,7 +106,7 @@ export function readSymbolTable(
     }
     symbols[index] = {
       index,
-      name: nameOffset === 0 ? "" : strings.get(nameOffset),
+      name: nameOffset === 0 ? "" : symbolName(strings, nameOffset, table, index, at),
       nameOffset,
       value: reader.u64(at + 8, "st_value", context),
       size: reader.u64(at + 16, "st_size", context),
@@ -119,4 +119,17 @@ export function readSymbolTable(
     };
   }
   return { section: table, strings, symbols, firstNonLocal: table.info };
+}
+
+/** The name of a symbol; a bad name is reported at the symbol's st_name field. */
+function symbolName(strings: ElfStringTable, offset: number, table: ElfSection, index: number, at: number): string {
+  try {
+    return strings.get(offset);
+  } catch (err) {
+    if (!(err instanceof ElfError)) throw err;
+    throw new ElfError(err.code, `${describeSection(table)} symbol ${index}: bad st_name: ${err.message}`, {
+      section: sectionRef(table),
+      offset: at,
+    });
+  }
 }
