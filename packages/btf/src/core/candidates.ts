@@ -13,6 +13,8 @@ export interface EssentialNameIndex {
    * kind is CO-RE-compatible with `kind` (the local type's kind); others may be included or not.
    */
   idsWithEssentialName(name: string, kind: number): readonly number[];
+  /** Optional hint: these names will be looked up next (lets an index answer them in one pass). */
+  prefetch?(names: readonly string[]): void;
 }
 
 /** A target BTF the engine can search: the type view plus its name index. */

@@ -42,6 +42,10 @@ export class EssentialNameChains {
   private chains: { heads: Int32Array; next: Int32Array; hashes: Uint32Array } | undefined;
   private readonly encoder = new TextEncoder();
   private searches = 0;
+  /** Results of native searches by essential name (all kinds; callers filter). */
+  private readonly found = new Map<string, number[]>();
+  /** The own string section as a latin1 string (one char per byte), for batched regex searches. */
+  private text: string | undefined;
 
   constructor(private readonly data: NameData) {}
 
@@ -76,6 +80,45 @@ export class EssentialNameChains {
       heads[bucket] = i;
     }
     return { heads, next, hashes };
+  }
+
+  /**
+   * Looks up several names in one pass over the string section (a regex over its latin1 text), so a relocation
+   * pass pays one scan for all its local types instead of one per type. No-op once the chains exist.
+   */
+  prefetch(names: readonly string[]): void {
+    if (this.chains || !this.data.namesAtStringStarts) return;
+    const wanted = [...new Set(names)].filter((n) => n !== "" && !this.found.has(n));
+    if (wanted.length === 0 || this.searches + wanted.length > NATIVE_SEARCHES) return;
+    this.searches += wanted.length;
+    const { ownStrings, firstOwnString, nameOffs, firstOwnId } = this.data;
+    this.haystack ??= Buffer.from(ownStrings.buffer, ownStrings.byteOffset, ownStrings.byteLength);
+    this.text ??= this.haystack.toString("latin1");
+    const text = this.text;
+    const asLatin1 = (name: string) => Buffer.from(name, "utf8").toString("latin1");
+    const escaped = wanted.map((n) => asLatin1(n).replace(/[\\^$.*+?()[\]{}|]/g, "\\$&"));
+    const pattern = new RegExp(`\\0(${escaped.join("|")})(?=\\0|___)`, "g");
+    const byLatin1 = new Map(wanted.map((n) => [asLatin1(n), n]));
+    const offsets = new Map<string, number[]>(wanted.map((n) => [n, []]));
+    for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+      const name = byLatin1.get(match[1]!)!;
+      const offset = firstOwnString + match.index + 1;
+      if (text.charCodeAt(match.index + 1 + match[1]!.length) !== 0) {
+        const full = this.data.stringAt(offset) ?? "";
+        if (essentialNameLength(full) !== name.length) continue;
+      }
+      offsets.get(name)!.push(offset);
+    }
+    for (const [name, list] of offsets) {
+      const ids: number[] = [];
+      for (const offset of list) {
+        for (let i = nameOffs.indexOf(offset); i >= 0; i = nameOffs.indexOf(offset, i + 1)) ids.push(firstOwnId + i);
+      }
+      this.found.set(
+        name,
+        ids.sort((a, b) => a - b),
+      );
+    }
   }
 
   private haystack: Buffer | undefined;
@@ -123,9 +166,13 @@ export class EssentialNameChains {
       }
       return ids;
     }
+    const known = this.found.get(name);
+    if (known) return known;
     if (!this.chains && this.data.namesAtStringStarts && this.searches < NATIVE_SEARCHES) {
       this.searches++;
-      return this.search(name);
+      const ids = this.search(name);
+      this.found.set(name, ids);
+      return ids;
     }
     this.chains ??= this.build();
     const { heads, next, hashes } = this.chains;

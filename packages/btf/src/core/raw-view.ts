@@ -305,6 +305,11 @@ export class RawCoreBtf implements CoreBtf {
     return this.nameChains().idsWithEssentialName(name, kind);
   }
 
+  /** Hint that these essential names are about to be looked up (one string-section pass for all). */
+  prefetchNames(names: readonly string[]): void {
+    this.nameChains().prefetch(names);
+  }
+
   private nameChains(): EssentialNameChains {
     this.chains ??= new EssentialNameChains({
       nameOffs: this.nameOffs,
@@ -322,5 +327,8 @@ export class RawCoreBtf implements CoreBtf {
 
 /** The raw view's native-search name index. */
 export function rawNameIndex(btf: RawCoreBtf): EssentialNameIndex {
-  return { idsWithEssentialName: (name, kind) => btf.idsWithEssentialName(name, kind) };
+  return {
+    idsWithEssentialName: (name, kind) => btf.idsWithEssentialName(name, kind),
+    prefetch: (names) => btf.prefetchNames(names),
+  };
 }

@@ -4,7 +4,7 @@
 // Pure: input bytes are never modified; the result carries the patched copies and a trace of every relocation.
 
 import type { CoreBtf } from "./btf-view.js";
-import { kindString, validId } from "./btf-view.js";
+import { essentialName, kindString, validId } from "./btf-view.js";
 import type { CoreReloResult } from "./calc.js";
 import { type CoreCandidate, type CoreTargets, findCandidates } from "./candidates.js";
 import { asCoreFailure, CoreRelocationError } from "./errors.js";
@@ -108,6 +108,25 @@ function rawRecordText(btf: CoreBtf, record: CoreReloRecord, access: string | un
   return `<${coreReloKindName(record.kind)}> [${record.typeId}] ${kindString(btf.kind(record.typeId))} ${name === "" ? "<anon>" : name} + ${access ?? "<?>"}`;
 }
 
+/** Tells the main target's index which essential names the relocations will need, so it can find them in one pass. */
+function prefetchCandidateNames(options: RelocateCoreOptions): void {
+  const main = options.targets?.custom ?? options.targets?.vmlinux;
+  if (!main?.index.prefetch) return;
+  const { localBtf, programs } = options;
+  const names = new Set<string>();
+  for (const section of options.sections) {
+    for (const record of section.records) {
+      if (record.kind === CoreReloKind.TYPE_ID_LOCAL || !validId(localBtf, record.typeId)) continue;
+      if (record.insnOff % 8 !== 0) continue;
+      const owner = findProgram(programs, section.name, record.insnOff / 8);
+      if (owner < 0 || programs[owner]!.autoload === false) continue;
+      const name = essentialName(localBtf.nameOf(record.typeId));
+      if (name !== "") names.add(name);
+    }
+  }
+  main.index.prefetch([...names]);
+}
+
 export function relocateCore(options: RelocateCoreOptions): RelocateCoreResult {
   const { localBtf, programs, targets } = options;
   const littleEndian = options.littleEndian ?? true;
@@ -120,6 +139,7 @@ export function relocateCore(options: RelocateCoreOptions): RelocateCoreResult {
   const slots = insns.map((bytes) => new InsnSlots(bytes, littleEndian));
   const relocations: AppliedRelocation[] = [];
   const candidateCache = new Map<number, CoreCandidate[]>();
+  prefetchCandidateNames(options);
 
   for (const section of options.sections) {
     if (section.records.length === 0) continue;
