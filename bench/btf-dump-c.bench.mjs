@@ -10,13 +10,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Btf } from "../packages/btf/dist/btf.js";
 import { dumpBtfAsCChunks } from "../packages/btf/dist/dump-c/index.js";
-import { Btf } from "../packages/btf/dist/index.js";
 import { median } from "./util.mjs";
 
 const VMLINUX = "/sys/kernel/btf/vmlinux";
 const ROUNDS = 5;
-const btfIndex = fileURLToPath(new URL("../packages/btf/dist/index.js", import.meta.url));
+const btfIndex = fileURLToPath(new URL("../packages/btf/dist/btf.js", import.meta.url));
 const dumpIndex = fileURLToPath(new URL("../packages/btf/dist/dump-c/index.js", import.meta.url));
 
 /** The whole-process contender: read the file, parse, dump to stdout in ≥64 KiB writes from one reused buffer. */

@@ -16,9 +16,13 @@ export class ByteWriter {
     this.buf = new Uint8Array(INITIAL_CAPACITY);
   }
 
-  /** Makes room for `n` more bytes. */
+  /** Makes room for `n` more bytes. Hot callers test `pos + n > buf.length` themselves and call only to grow. */
   reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    this.grow(n);
+  }
+
+  private grow(n: number): void {
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
     const grown = new Uint8Array(size);
@@ -44,7 +48,7 @@ export class ByteWriter {
   /** An ASCII literal (the dumper's own keywords and punctuation). */
   text(s: string): void {
     const n = s.length;
-    this.reserve(n);
+    if (this.pos + n > this.buf.length) this.grow(n);
     const buf = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
@@ -65,7 +69,7 @@ export class ByteWriter {
     let end = offset;
     while (strings[end] !== 0 && end < strings.length) end++;
     const n = end - offset;
-    this.reserve(n);
+    if (this.pos + n > this.buf.length) this.grow(n);
     const buf = this.buf;
     let p = this.pos;
     for (let i = offset; i < end; i++) buf[p++] = strings[i]!;
@@ -78,7 +82,7 @@ export class ByteWriter {
   }
 
   byte(c: number): void {
-    this.reserve(1);
+    if (this.pos >= this.buf.length) this.grow(1);
     this.buf[this.pos++] = c;
   }
 
@@ -90,7 +94,7 @@ export class ByteWriter {
 
   /** A newline followed by `n` tabs. */
   newline(n: number): void {
-    this.reserve(n + 1);
+    if (this.pos + n + 1 > this.buf.length) this.grow(n + 1);
     const buf = this.buf;
     buf[this.pos++] = 10;
     for (let i = 0; i < n; i++) buf[this.pos++] = TAB;
@@ -98,7 +102,7 @@ export class ByteWriter {
 
   /** A safe integer in decimal (printf %d / %u once the caller has picked the signedness). */
   int(value: number): void {
-    this.reserve(21);
+    if (this.pos + 21 > this.buf.length) this.grow(21);
     const buf = this.buf;
     let v = value;
     if (v < 0) {
