@@ -7,7 +7,14 @@ import { afterAll, expect, it } from "vitest";
 import { KernelBackend } from "../packages/kernel/src/index.js";
 import { openObject } from "../packages/loader/src/object/index.js";
 import { load } from "../packages/loader/src/prepare/index.js";
-import { coreOptions, FIXTURES, fixtureBytes, fixturePath, kernelFacts } from "./loader-support.js";
+import {
+  coreOptions,
+  FIXTURES,
+  fixtureBytes,
+  fixturePath,
+  kernelFacts,
+  REFUSED_SECTIONS_PROGRAMS,
+} from "./loader-support.js";
 import { describeWith } from "./support/env.js";
 
 // sections: fentry/lsm programs this kernel refuses; bss_custom: libbpf 1.1 refuses .bss.custom; loader_extra:
@@ -153,6 +160,35 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "load(spec, KernelBack
         "long sum_elem(struct bpf_map * map, __u32 * key, __u64 * value, void * ctx)",
         "int hidden_helper(int x)",
       ]);
+    } finally {
+      loaded.close();
+      backend.close();
+    }
+  });
+
+  it("sections: every program the kernel accepts loads with its type and BTF attach target", () => {
+    const spec = openObject(fixtureBytes("sections"), { path: fixturePath("sections") });
+    const names = spec.programs
+      .map((p) => p.name)
+      .filter((n) => !(REFUSED_SECTIONS_PROGRAMS as readonly string[]).includes(n));
+    const facts = kernelFacts();
+    const backend = new KernelBackend();
+    const loaded = load(spec, backend, { externs: facts, core: coreOptions(), programs: names });
+    try {
+      expect([...loaded.programs.keys()]).toEqual(names);
+      for (const name of names) {
+        const p = spec.programs.find((q) => q.name === name)!;
+        const info = backend.progInfo(loaded.programs.get(name)!);
+        expect({ name, type: info.type }).toEqual({ name, type: p.type });
+        if (p.attachTo !== undefined) {
+          const target = p.section.startsWith("tp_btf/") ? `btf_trace_${p.attachTo}` : `bpf_iter_${p.attachTo}`;
+          const kind = p.section.startsWith("tp_btf/") ? 8 : 12;
+          expect({ name, attachBtfId: info.attachBtfId }).toEqual({
+            name,
+            attachBtfId: facts.vmlinux!.findByNameKind(target, kind),
+          });
+        }
+      }
     } finally {
       loaded.close();
       backend.close();

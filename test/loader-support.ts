@@ -76,9 +76,13 @@ export interface OracleObject {
   maps: OracleMap[];
 }
 
-export function oracleOpen(path: string, mode: "open" | "load" = "open"): OracleObject {
-  return JSON.parse(execFileSync(oracle(), [mode, path], { encoding: "utf8" })) as OracleObject;
+export function oracleOpen(path: string, mode: "open" | "load" = "open", skip: readonly string[] = []): OracleObject {
+  const args = skip.length > 0 ? [mode, path, skip.join(",")] : [mode, path];
+  return JSON.parse(execFileSync(oracle(), args, { encoding: "utf8" })) as OracleObject;
 }
+
+/** Programs of the `sections` fixture this kernel refuses (fentry/fexit/lsm: EPERM). */
+export const REFUSED_SECTIONS_PROGRAMS = ["sec_fentry", "sec_fexit", "sec_lsm"] as const;
 
 /** libbpf_prog_type_by_name for each name: [progType, attachType, rc]. */
 export function oracleSectionTypes(names: readonly string[]): Map<string, [number, number, number]> {

@@ -2,7 +2,8 @@
 //
 //   loader_oracle sections            names on stdin, one per line → "name\tprog_type\tattach_type\trc" lines
 //   loader_oracle open FILE           bpf_object__open_file, then JSON of programs and maps
-//   loader_oracle load FILE           open + bpf_object__load, then JSON incl. final instructions (hex per slot)
+//   loader_oracle load FILE [SKIP]    open + bpf_object__load, then JSON incl. final instructions (hex per slot);
+//                                     SKIP is a comma-separated list of programs to set autoload=false on
 //   loader_oracle bench FILE N        N × (open + close) → median microseconds on stdout
 //
 // JSON is printed by hand: only strings libbpf produced from the object (names) need escaping, and they are
@@ -46,12 +47,29 @@ static int cmd_sections(void) {
 	return 0;
 }
 
-static int dump(const char *path, int do_load) {
+static int in_list(const char *list, const char *name) {
+	size_t len = strlen(name);
+	for (const char *p = list; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == len && strncmp(p, name, n) == 0)
+			return 1;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+static int dump(const char *path, int do_load, const char *skip) {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 	long err = libbpf_get_error(obj);
 	if (err) {
 		printf("{\"error\":%ld}\n", err);
 		return 0;
+	}
+	struct bpf_program *p;
+	bpf_object__for_each_program(p, obj) {
+		if (in_list(skip, bpf_program__name(p)))
+			bpf_program__set_autoload(p, false);
 	}
 	if (do_load) {
 		err = bpf_object__load(obj);
@@ -145,9 +163,9 @@ int main(int argc, char **argv) {
 	if (argc >= 2 && strcmp(argv[1], "sections") == 0)
 		return cmd_sections();
 	if (argc >= 3 && strcmp(argv[1], "open") == 0)
-		return dump(argv[2], 0);
+		return dump(argv[2], 0, NULL);
 	if (argc >= 3 && strcmp(argv[1], "load") == 0)
-		return dump(argv[2], 1);
+		return dump(argv[2], 1, argc >= 4 ? argv[3] : NULL);
 	if (argc >= 4 && strcmp(argv[1], "bench") == 0)
 		return cmd_bench(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: loader_oracle sections|open FILE|load FILE|bench FILE N\n");
