@@ -7,7 +7,7 @@ import type { CoreBtf } from "./btf-view.js";
 import { essentialName, kindString, validId } from "./btf-view.js";
 import type { CoreReloResult } from "./calc.js";
 import { type CoreCandidate, type CoreTargets, findCandidates } from "./candidates.js";
-import { asCoreFailure, CoreRelocationError } from "./errors.js";
+import { asCoreFailure, type CoreErrorContext, CoreRelocationError } from "./errors.js";
 import { CoreReloKind, coreReloKindName, isKnownReloKind } from "./kinds.js";
 import { InsnSlots, patchInstruction } from "./patch.js";
 import { resolveRelocation } from "./resolve.js";
@@ -127,6 +127,81 @@ function prefetchCandidateNames(options: RelocateCoreOptions): void {
   main.index.prefetch([...names]);
 }
 
+/** Where a record lands: its program and the instruction index inside it; undefined when libbpf would skip it. */
+function locateRecord(
+  programs: readonly CoreProgram[],
+  section: string,
+  record: CoreReloRecord,
+  reloIndex: number,
+  emit: (line: string) => void,
+): { programIndex: number; insnIndex: number } | undefined {
+  const context = { section, reloIndex };
+  if (!Number.isInteger(record.insnOff) || record.insnOff < 0 || record.insnOff % 8 !== 0) {
+    throw new CoreRelocationError("BAD_RECORD", `instruction offset ${record.insnOff} is not a multiple of 8`, context);
+  }
+  const sectionInsn = record.insnOff / 8;
+  const programIndex = findProgram(programs, section, sectionInsn);
+  if (programIndex >= 0) {
+    const program = programs[programIndex]!;
+    if (program.autoload === false) return undefined;
+    return { programIndex, insnIndex: sectionInsn - program.sectionInsnOffset };
+  }
+  // libbpf skips records of instructions no program owns (weak subprograms the linker dropped); we do too when the
+  // offset is inside the section's known code, and refuse offsets past all of it.
+  const sectionEnd = Math.max(
+    0,
+    ...programs.filter((p) => p.section === section).map((p) => p.sectionInsnOffset + Math.floor(p.insns.length / 8)),
+  );
+  if (sectionInsn >= sectionEnd) {
+    throw new CoreRelocationError(
+      "BAD_RECORD",
+      `instruction #${sectionInsn} is past the end of section '${section}' (${sectionEnd} instructions)`,
+      { ...context, insnIndex: sectionInsn },
+    );
+  }
+  emit(
+    `sec '${section}': skipping CO-RE relocation #${reloIndex} for insn #${sectionInsn} belonging to eliminated weak subprogram`,
+  );
+  return undefined;
+}
+
+/** Checks a record's kind, type id and access string and parses its local spec. */
+function parseRecord(localBtf: CoreBtf, record: CoreReloRecord, where: CoreErrorContext): CoreSpec {
+  if (!isKnownReloKind(record.kind)) {
+    throw new CoreRelocationError("BAD_RECORD", `unrecognized CO-RE relocation kind ${record.kind}`, where);
+  }
+  if (!validId(localBtf, record.typeId) || record.typeId === 0) {
+    throw new CoreRelocationError("BAD_TYPE_ID", `type id ${record.typeId} is not in the object's BTF`, where);
+  }
+  const access =
+    record.accessString ?? (record.accessStrOff === undefined ? undefined : localBtf.stringAt(record.accessStrOff));
+  const spec = rawRecordText(localBtf, record, access);
+  if (access === undefined) {
+    throw new CoreRelocationError("BAD_ACCESS_STRING", `access string offset ${record.accessStrOff} is out of range`, {
+      ...where,
+      spec,
+    });
+  }
+  try {
+    return parseSpec(localBtf, record.typeId, access, record.kind);
+  } catch (caught) {
+    const error = asCoreFailure(caught);
+    if (!error) throw caught;
+    throw new CoreRelocationError(error.code, `parsing ${spec} failed: ${error.message}`, { ...where, spec });
+  }
+}
+
+/** Runs `step`, turning engine failures into a CoreRelocationError that carries the relocation's context. */
+function withContext<T>(where: CoreErrorContext, step: () => T): T {
+  try {
+    return step();
+  } catch (caught) {
+    const error = asCoreFailure(caught);
+    if (error) throw new CoreRelocationError(error.code, error.message, where);
+    throw caught;
+  }
+}
+
 export function relocateCore(options: RelocateCoreOptions): RelocateCoreResult {
   const { localBtf, programs, targets } = options;
   const littleEndian = options.littleEndian ?? true;
@@ -138,139 +213,47 @@ export function relocateCore(options: RelocateCoreOptions): RelocateCoreResult {
   const insns = programs.map((p) => p.insns.slice());
   const slots = insns.map((bytes) => new InsnSlots(bytes, littleEndian));
   const relocations: AppliedRelocation[] = [];
+  // Candidate lists per local type id, shared by all programs and narrowed as relocations match (as in libbpf).
   const candidateCache = new Map<number, CoreCandidate[]>();
   prefetchCandidateNames(options);
+
+  const candidatesFor = (typeId: number, where: CoreErrorContext): CoreCandidate[] => {
+    const cached = candidateCache.get(typeId);
+    if (cached) return cached;
+    if (localBtf.nameOf(typeId) === "") {
+      throw new CoreRelocationError("UNSUPPORTED", "target candidate search failed: local type is anonymous", where);
+    }
+    if (!targets || (!targets.custom && !targets.vmlinux && !(targets.modules ?? []).length)) {
+      throw new CoreRelocationError("NO_TARGET", "no target BTF to relocate against", where);
+    }
+    const found = withContext(where, () => findCandidates(localBtf, typeId, targets, emit));
+    candidateCache.set(typeId, found);
+    return found;
+  };
 
   for (const section of options.sections) {
     if (section.records.length === 0) continue;
     emit(`sec '${section.name}': found ${section.records.length} CO-RE relocations`);
     section.records.forEach((record, reloIndex) => {
-      const context = { section: section.name, reloIndex };
-      if (!Number.isInteger(record.insnOff) || record.insnOff < 0 || record.insnOff % 8 !== 0) {
-        throw new CoreRelocationError(
-          "BAD_RECORD",
-          `instruction offset ${record.insnOff} is not a multiple of 8`,
-          context,
-        );
-      }
-      const sectionInsn = record.insnOff / 8;
-      const programIndex = findProgram(programs, section.name, sectionInsn);
-      if (programIndex < 0) {
-        // libbpf skips records of instructions no program owns (weak subprograms the linker dropped); we do too
-        // when the offset is inside the section's known code, and refuse offsets past all of it.
-        const sectionEnd = Math.max(
-          0,
-          ...programs
-            .filter((p) => p.section === section.name)
-            .map((p) => p.sectionInsnOffset + Math.floor(p.insns.length / 8)),
-        );
-        if (sectionInsn >= sectionEnd) {
-          throw new CoreRelocationError(
-            "BAD_RECORD",
-            `instruction #${sectionInsn} is past the end of section '${section.name}' (${sectionEnd} instructions)`,
-            { ...context, insnIndex: sectionInsn },
-          );
-        }
-        emit(
-          `sec '${section.name}': skipping CO-RE relocation #${reloIndex} for insn #${sectionInsn} belonging to eliminated weak subprogram`,
-        );
-        return;
-      }
+      const located = locateRecord(programs, section.name, record, reloIndex, emit);
+      if (!located) return;
+      const { programIndex, insnIndex } = located;
       const program = programs[programIndex]!;
-      if (program.autoload === false) return;
-      const insnIndex = sectionInsn - program.sectionInsnOffset;
       const prefix = `prog '${program.name}': relo #${reloIndex}: `;
-      const where = { ...context, program: program.name, insnIndex };
-
-      if (!isKnownReloKind(record.kind)) {
-        throw new CoreRelocationError("BAD_RECORD", `unrecognized CO-RE relocation kind ${record.kind}`, where);
-      }
-      if (!validId(localBtf, record.typeId) || record.typeId === 0) {
-        throw new CoreRelocationError("BAD_TYPE_ID", `type id ${record.typeId} is not in the object's BTF`, where);
-      }
-      const access =
-        record.accessString ?? (record.accessStrOff === undefined ? undefined : localBtf.stringAt(record.accessStrOff));
-      if (access === undefined) {
-        throw new CoreRelocationError(
-          "BAD_ACCESS_STRING",
-          `access string offset ${record.accessStrOff} is out of range`,
-          {
-            ...where,
-            spec: rawRecordText(localBtf, record, access),
-          },
-        );
-      }
-
-      let localSpec: CoreSpec;
-      try {
-        localSpec = parseSpec(localBtf, record.typeId, access, record.kind);
-      } catch (caught) {
-        const error = asCoreFailure(caught);
-        if (!error) throw caught;
-        throw new CoreRelocationError(
-          error.code,
-          `parsing ${rawRecordText(localBtf, record, access)} failed: ${error.message}`,
-          {
-            ...where,
-            spec: rawRecordText(localBtf, record, access),
-          },
-        );
-      }
+      const at = { section: section.name, reloIndex, program: program.name, insnIndex };
+      const localSpec = parseRecord(localBtf, record, at);
       const localText = formatSpec(localSpec);
-      const fail = (caught: unknown): never => {
-        const error = asCoreFailure(caught);
-        if (error) throw new CoreRelocationError(error.code, error.message, { ...where, spec: localText });
-        throw caught;
-      };
+      const where = { ...at, spec: localText };
 
-      let candidates: CoreCandidate[] | undefined;
-      if (record.kind !== CoreReloKind.TYPE_ID_LOCAL) {
-        candidates = candidateCache.get(record.typeId);
-        if (!candidates) {
-          if (localBtf.nameOf(record.typeId) === "") {
-            throw new CoreRelocationError("UNSUPPORTED", "target candidate search failed: local type is anonymous", {
-              ...where,
-              spec: localText,
-            });
-          }
-          if (!targets || (!targets.custom && !targets.vmlinux && !(targets.modules ?? []).length)) {
-            throw new CoreRelocationError("NO_TARGET", "no target BTF to relocate against", {
-              ...where,
-              spec: localText,
-            });
-          }
-          let found: CoreCandidate[] = [];
-          try {
-            found = findCandidates(localBtf, record.typeId, targets, emit);
-          } catch (error) {
-            fail(error);
-          }
-          candidates = found;
-          candidateCache.set(record.typeId, found);
-        }
-      }
+      const candidates = record.kind === CoreReloKind.TYPE_ID_LOCAL ? undefined : candidatesFor(record.typeId, where);
       emit(`${prefix}${truncateLikeLibbpf(localText)}`);
-
-      let resolved: ReturnType<typeof resolveRelocation>;
-      try {
-        resolved = resolveRelocation(localSpec, candidates, prefix, `insn #${insnIndex}`, emit);
-      } catch (error) {
-        fail(error);
-      }
-      const programSlots = slots[programIndex]!;
-      if (insnIndex >= programSlots.count) {
-        throw new CoreRelocationError("BAD_RECORD", "instruction index past the program", {
-          ...where,
-          spec: localText,
-        });
-      }
-      let outcome: ReturnType<typeof patchInstruction>;
-      try {
-        outcome = patchInstruction(programSlots, insnIndex, resolved!.result, prefix, emit);
-      } catch (error) {
-        fail(error);
-      }
-      const target = resolved!.targetSpec;
+      const resolved = withContext(where, () =>
+        resolveRelocation(localSpec, candidates, prefix, `insn #${insnIndex}`, emit),
+      );
+      const outcome = withContext(where, () =>
+        patchInstruction(slots[programIndex]!, insnIndex, resolved.result, prefix, emit),
+      );
+      const target = resolved.targetSpec;
       relocations.push({
         program: program.name,
         section: section.name,
@@ -280,12 +263,12 @@ export function relocateCore(options: RelocateCoreOptions): RelocateCoreResult {
         kindName: coreReloKindName(record.kind),
         localSpec: localText,
         targetSpec: target ? formatSpec(target) : undefined,
-        targetTypeId: resolved!.candidate?.id,
-        targetBtf: resolved!.candidate?.target.name,
-        oldValue: outcome!.oldValue,
-        newValue: outcome!.poisoned ? undefined : resolved!.result.newVal,
-        poisoned: outcome!.poisoned,
-        result: resolved!.result,
+        targetTypeId: resolved.candidate?.id,
+        targetBtf: resolved.candidate?.target.name,
+        oldValue: outcome.oldValue,
+        newValue: outcome.poisoned ? undefined : resolved.result.newVal,
+        poisoned: outcome.poisoned,
+        result: resolved.result,
         specs: { local: localSpec, target },
       });
     });
