@@ -82,8 +82,8 @@ export class Btf {
     const typeStart = header.hdrLen + header.typeOff;
     const words = wordsOf(bytes, typeStart, header.typeLen, header.littleEndian);
     const firstId = base ? base.typeCount : 1;
-    const starts = scanTypes({ words, firstId, stringEnd: strings.end, sectionOffset: typeStart });
-    if (options.checkCycles !== false) checkReferenceCycles(words, starts, firstId, typeStart);
+    const { starts, forwardLinks } = scanTypes({ words, firstId, stringEnd: strings.end, sectionOffset: typeStart });
+    if (options.checkCycles !== false) checkReferenceCycles(words, starts, firstId, typeStart, forwardLinks);
     return new Btf(header, base, strings, words, starts);
   }
 

@@ -6,38 +6,40 @@
 import { BtfError } from "./errors.js";
 import { Kind } from "./kinds.js";
 
-/** Word index of the single "chain" link of a type, or -1 when the kind stops chains. */
-function chainWord(words: Uint32Array, start: number): number {
-  const kind = (words[start + 1] >>> 24) & 0x1f;
-  switch (kind) {
-    case Kind.PTR:
-    case Kind.TYPEDEF:
-    case Kind.VOLATILE:
-    case Kind.CONST:
-    case Kind.RESTRICT:
-    case Kind.TYPE_TAG:
-    case Kind.FUNC:
-    case Kind.VAR:
-    case Kind.DECL_TAG:
-      return start + 2;
-    case Kind.ARRAY:
-      return start + 3;
-    default:
-      return -1;
-  }
+/** Per kind: word (after the record start) holding the chain link, 0 when the kind ends chains. */
+const LINK_WORD = new Int8Array(32);
+for (const kind of [
+  Kind.PTR,
+  Kind.TYPEDEF,
+  Kind.VOLATILE,
+  Kind.CONST,
+  Kind.RESTRICT,
+  Kind.TYPE_TAG,
+  Kind.FUNC,
+  Kind.VAR,
+  Kind.DECL_TAG,
+]) {
+  LINK_WORD[kind] = 2;
 }
+LINK_WORD[Kind.ARRAY] = 3;
 
-/** Throws BtfError CYCLE for the first own type found on a loop. Links into a base BTF never come back. */
+/**
+ * Throws BtfError CYCLE for the first own type found on a loop. Links into a base BTF never come back.
+ * `from` limits the walk starts to the given own indexes (ScanResult.forwardLinks); without it every type is one.
+ */
 export function checkReferenceCycles(
   words: Uint32Array,
   starts: Uint32Array,
   firstId: number,
   sectionOffset: number,
+  from?: readonly number[],
 ): void {
   const count = starts.length;
   // 0 = unseen, 1 = on the current path, 2 = known to end.
   const state = new Uint8Array(count);
-  for (let i = 0; i < count; i++) {
+  const walks = from ? from.length : count;
+  for (let w = 0; w < walks; w++) {
+    const i = from ? from[w] : w;
     if (state[i] !== 0) continue;
     let cur = i;
     for (;;) {
@@ -50,20 +52,22 @@ export function checkReferenceCycles(
           offset: sectionOffset + starts[cur] * 4,
         });
       }
-      const link = chainWord(words, starts[cur]);
-      if (link < 0) {
+      const start = starts[cur];
+      const link = LINK_WORD[(words[start + 1] >>> 24) & 0x1f];
+      if (link === 0) {
         state[cur] = 2;
         break;
       }
       state[cur] = 1;
-      const next = words[link] - firstId;
+      const next = words[start + link] - firstId;
       if (next < 0) break;
       cur = next;
     }
     cur = i;
     while (state[cur] === 1) {
       state[cur] = 2;
-      const next = words[chainWord(words, starts[cur])] - firstId;
+      const start = starts[cur];
+      const next = words[start + LINK_WORD[(words[start + 1] >>> 24) & 0x1f]] - firstId;
       if (next < 0) break;
       cur = next;
     }

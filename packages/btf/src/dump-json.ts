@@ -3,158 +3,273 @@
 // written as "\n" and a single quote as "\'").
 
 import type { Btf } from "./btf.js";
-import { ChunkWriter, collect } from "./chunks.js";
-import { bpftoolName, funcLinkageName, intEncodingName, kindName, varLinkageName } from "./dump-raw.js";
-import { Kind } from "./kinds.js";
+import { ascii, ByteSink, collectBytes, collectText } from "./byte-sink.js";
+import { intEncodingName, linkageName, writeU64 } from "./dump-raw.js";
+import { KIND_NAMES, Kind } from "./kinds.js";
 
-const NEEDS_ESCAPE = /[\t\n\r\f\b\\"']/;
+/** The escape letter json_writer uses for byte `b` (after a backslash), or 0 when `b` is written as is. */
+function bpftoolEscape(b: number): number {
+  switch (b) {
+    case 9:
+      return 116; // \t
+    case 10:
+      return 110; // \n
+    case 13:
+      return 114; // \r
+    case 12:
+      return 102; // \f
+    case 8:
+      return 98; // \b
+    case 92:
+      return 110; // a backslash comes out as \n in bpftool 7.1
+    case 34:
+      return 34; // \"
+    case 39:
+      return 39; // \'
+    default:
+      return 0;
+  }
+}
 
 /** A JSON string literal as bpftool's jsonw_puts writes it. */
 export function bpftoolJsonString(text: string): string {
-  if (!NEEDS_ESCAPE.test(text)) return `"${text}"`;
   let s = '"';
   for (const ch of text) {
-    switch (ch) {
-      case "\t":
-        s += "\\t";
-        break;
-      case "\n":
-        s += "\\n";
-        break;
-      case "\r":
-        s += "\\r";
-        break;
-      case "\f":
-        s += "\\f";
-        break;
-      case "\b":
-        s += "\\b";
-        break;
-      case "\\":
-        s += "\\n";
-        break;
-      case '"':
-        s += '\\"';
-        break;
-      case "'":
-        s += "\\'";
-        break;
-      default:
-        s += ch;
-    }
+    const esc = ch.length === 1 ? bpftoolEscape(ch.charCodeAt(0)) : 0;
+    s += esc === 0 ? ch : `\\${String.fromCharCode(esc)}`;
   }
   return `${s}"`;
 }
 
+const ANON = ascii('"(anon)"');
+const INVALID = ascii('"(invalid)"');
+const J = {
+  id: ascii('{"id":'),
+  kind: KIND_NAMES.map((k) => ascii(`,"kind":"${k}","name":`)),
+  size: ascii(',"size":'),
+  bitsOffset: ascii(',"bits_offset":'),
+  nrBits: ascii(',"nr_bits":'),
+  intEnc: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((e) =>
+    ascii(`,"encoding":"${intEncodingName(e)}"`),
+  ),
+  typeId: ascii(',"type_id":'),
+  indexTypeId: ascii(',"index_type_id":'),
+  nrElems: ascii(',"nr_elems":'),
+  vlen: ascii(',"vlen":'),
+  members: ascii(',"members":['),
+  memberName: ascii('{"name":'),
+  bitfieldSize: ascii(',"bitfield_size":'),
+  encSigned: ascii(',"encoding":"SIGNED","size":'),
+  encUnsigned: ascii(',"encoding":"UNSIGNED","size":'),
+  values: ascii(',"values":['),
+  val: ascii(',"val":'),
+  fwdStruct: ascii(',"fwd_kind":"struct"'),
+  fwdUnion: ascii(',"fwd_kind":"union"'),
+  linkages: [0, 1, 2, 3].map((l) => ascii(`,"linkage":"${linkageName(l)}"`)),
+  retTypeId: ascii(',"ret_type_id":'),
+  params: ascii(',"params":['),
+  vars: ascii(',"vars":['),
+  varType: ascii('{"type_id":'),
+  offset: ascii(',"offset":'),
+  componentIdx: ascii(',"component_idx":'),
+  open: ascii('{"types":['),
+  close: ascii("]}\n"),
+};
+
+function writeName(out: ByteSink, btf: Btf, offset: number): void {
+  if (offset === 0) {
+    out.bytes(ANON);
+    return;
+  }
+  out.byte(34);
+  if (!out.string(btf.strings, offset, bpftoolEscape)) {
+    out.bytes(INVALID.subarray(1));
+    return;
+  }
+  out.byte(34);
+}
+
 export function dumpBtfJson(btf: Btf): string {
-  return collect((out) => writeJson(btf, out));
+  return collectText((out) => writeJson(btf, out));
+}
+
+export function dumpBtfJsonBytes(btf: Btf): Uint8Array {
+  return collectBytes((out) => writeJson(btf, out));
 }
 
 export function dumpBtfJsonTo(btf: Btf, write: (chunk: string) => void): void {
-  const out = new ChunkWriter(write);
+  const decoder = new TextDecoder();
+  const out = new ByteSink((chunk) => write(decoder.decode(chunk, { stream: true })));
   writeJson(btf, out);
   out.flush();
 }
 
-function writeJson(btf: Btf, out: ChunkWriter): void {
-  out.push('{"types":[');
-  for (let id = btf.firstOwnId; id < btf.typeCount; id++) {
-    out.push(id === btf.firstOwnId ? jsonType(btf, id) : `,${jsonType(btf, id)}`);
-  }
-  out.push("]}\n");
-}
-
-function name(btf: Btf, offset: number): string {
-  return bpftoolJsonString(bpftoolName(btf, offset));
+export function dumpBtfJsonBytesTo(btf: Btf, write: (chunk: Uint8Array) => void): void {
+  const out = new ByteSink(write);
+  writeJson(btf, out);
+  out.flush();
 }
 
 /** One type as a JSON object. */
 export function jsonType(btf: Btf, id: number): string {
-  const kind = btf.kind(id);
-  let s = `{"id":${id},"kind":"${kindName(kind)}","name":${name(btf, btf.nameOff(id))}`;
+  return collectText((out) => writeJsonType(btf, id, out));
+}
+
+function writeJson(btf: Btf, out: ByteSink): void {
+  out.bytes(J.open);
+  for (let id = btf.firstOwnId; id < btf.typeCount; id++) {
+    if (id !== btf.firstOwnId) out.byte(44);
+    writeJsonType(btf, id, out);
+  }
+  out.bytes(J.close);
+}
+
+function writeJsonType(btf: Btf, id: number, out: ByteSink): void {
+  const w = btf.words;
+  const pos = btf.starts[id - btf.firstOwnId];
+  const info = w[pos + 1];
+  const kind = (info >>> 24) & 0x1f;
+  const vlen = info & 0xffff;
+  out.bytes(J.id);
+  out.uint(id);
+  out.bytes(J.kind[kind]);
+  writeName(out, btf, w[pos]);
   switch (kind) {
-    case Kind.INT:
-      s += `,"size":${btf.sizeOf(id)},"bits_offset":${btf.intOffset(id)},"nr_bits":${btf.intBits(id)},"encoding":"${intEncodingName(btf.intEncoding(id))}"`;
+    case Kind.INT: {
+      const data = w[pos + 3];
+      out.bytes(J.size);
+      out.uint(w[pos + 2]);
+      out.bytes(J.bitsOffset);
+      out.uint((data >>> 16) & 0xff);
+      out.bytes(J.nrBits);
+      out.uint(data & 0xff);
+      out.bytes(J.intEnc[(data >>> 24) & 0x0f]);
       break;
+    }
     case Kind.PTR:
     case Kind.CONST:
     case Kind.VOLATILE:
     case Kind.RESTRICT:
     case Kind.TYPEDEF:
     case Kind.TYPE_TAG:
-      s += `,"type_id":${btf.typeIdOf(id)}`;
+      out.bytes(J.typeId);
+      out.uint(w[pos + 2]);
       break;
     case Kind.ARRAY:
-      s += `,"type_id":${btf.arrayElemType(id)},"index_type_id":${btf.arrayIndexType(id)},"nr_elems":${btf.arrayLength(id)}`;
+      out.bytes(J.typeId);
+      out.uint(w[pos + 3]);
+      out.bytes(J.indexTypeId);
+      out.uint(w[pos + 4]);
+      out.bytes(J.nrElems);
+      out.uint(w[pos + 5]);
       break;
     case Kind.STRUCT:
     case Kind.UNION: {
-      const vlen = btf.vlen(id);
-      s += `,"size":${btf.sizeOf(id)},"vlen":${vlen},"members":[`;
-      for (let i = 0; i < vlen; i++) {
-        if (i > 0) s += ",";
-        s += `{"name":${name(btf, btf.memberNameOff(id, i))},"type_id":${btf.memberType(id, i)},"bits_offset":${btf.memberBitOffset(id, i)}`;
-        const bits = btf.memberBitfieldSize(id, i);
-        s += bits !== 0 ? `,"bitfield_size":${bits}}` : "}";
+      const bitfields = info >>> 31 === 1;
+      out.bytes(J.size);
+      out.uint(w[pos + 2]);
+      out.bytes(J.vlen);
+      out.uint(vlen);
+      out.bytes(J.members);
+      for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
+        if (i !== pos + 3) out.byte(44);
+        const offset = w[i + 2];
+        out.bytes(J.memberName);
+        writeName(out, btf, w[i]);
+        out.bytes(J.typeId);
+        out.uint(w[i + 1]);
+        out.bytes(J.bitsOffset);
+        out.uint(bitfields ? offset & 0xffffff : offset);
+        if (bitfields && offset >>> 24 !== 0) {
+          out.bytes(J.bitfieldSize);
+          out.uint(offset >>> 24);
+        }
+        out.byte(125);
       }
-      s += "]";
+      out.byte(93);
       break;
     }
     case Kind.ENUM:
     case Kind.ENUM64: {
-      const vlen = btf.vlen(id);
-      s += `,"encoding":"${btf.kindFlag(id) ? "SIGNED" : "UNSIGNED"}","size":${btf.sizeOf(id)},"vlen":${vlen},"values":[`;
-      for (let i = 0; i < vlen; i++) {
-        if (i > 0) s += ",";
-        s += `{"name":${name(btf, btf.enumValueNameOff(id, i))},"val":${jsonEnumValue(btf, id, i, kind)}}`;
+      const signed = info >>> 31 === 1;
+      const stride = kind === Kind.ENUM ? 2 : 3;
+      out.bytes(signed ? J.encSigned : J.encUnsigned);
+      out.uint(w[pos + 2]);
+      out.bytes(J.vlen);
+      out.uint(vlen);
+      out.bytes(J.values);
+      for (let i = pos + 3, end = pos + 3 + vlen * stride; i < end; i += stride) {
+        if (i !== pos + 3) out.byte(44);
+        out.bytes(J.memberName);
+        writeName(out, btf, w[i]);
+        out.bytes(J.val);
+        if (kind === Kind.ENUM64) writeU64(out, w[i + 1], w[i + 2], signed);
+        else if (signed) out.int(w[i + 1] | 0);
+        else if (w[i + 1] < 0x80000000) out.uint(w[i + 1]);
+        // bpftool 7.1 widens the value through a signed 32-bit field: the top bit is sign-extended to 64 bits.
+        else writeU64(out, w[i + 1], 0xffffffff, false);
+        out.byte(125);
       }
-      s += "]";
+      out.byte(93);
       break;
     }
     case Kind.FWD:
-      s += `,"fwd_kind":"${btf.kindFlag(id) ? "union" : "struct"}"`;
+      out.bytes(info >>> 31 === 1 ? J.fwdUnion : J.fwdStruct);
       break;
     case Kind.FUNC:
-      s += `,"type_id":${btf.typeIdOf(id)},"linkage":"${funcLinkageName(btf.vlen(id))}"`;
+      out.bytes(J.typeId);
+      out.uint(w[pos + 2]);
+      out.bytes(J.linkages[Math.min(vlen, 3)]);
       break;
-    case Kind.FUNC_PROTO: {
-      const vlen = btf.vlen(id);
-      s += `,"ret_type_id":${btf.typeIdOf(id)},"vlen":${vlen},"params":[`;
-      for (let i = 0; i < vlen; i++) {
-        if (i > 0) s += ",";
-        s += `{"name":${name(btf, btf.paramNameOff(id, i))},"type_id":${btf.paramType(id, i)}}`;
+    case Kind.FUNC_PROTO:
+      out.bytes(J.retTypeId);
+      out.uint(w[pos + 2]);
+      out.bytes(J.vlen);
+      out.uint(vlen);
+      out.bytes(J.params);
+      for (let i = pos + 3, end = pos + 3 + vlen * 2; i < end; i += 2) {
+        if (i !== pos + 3) out.byte(44);
+        out.bytes(J.memberName);
+        writeName(out, btf, w[i]);
+        out.bytes(J.typeId);
+        out.uint(w[i + 1]);
+        out.byte(125);
       }
-      s += "]";
+      out.byte(93);
       break;
-    }
     case Kind.VAR:
-      s += `,"type_id":${btf.typeIdOf(id)},"linkage":"${varLinkageName(btf.linkage(id))}"`;
+      out.bytes(J.typeId);
+      out.uint(w[pos + 2]);
+      out.bytes(J.linkages[Math.min(w[pos + 3], 3)]);
       break;
-    case Kind.DATASEC: {
-      const vlen = btf.vlen(id);
-      s += `,"size":${btf.sizeOf(id)},"vlen":${vlen},"vars":[`;
-      for (let i = 0; i < vlen; i++) {
-        if (i > 0) s += ",";
-        s += `{"type_id":${btf.datasecVarType(id, i)},"offset":${btf.datasecVarOffset(id, i)},"size":${btf.datasecVarSize(id, i)}}`;
+    case Kind.DATASEC:
+      out.bytes(J.size);
+      out.uint(w[pos + 2]);
+      out.bytes(J.vlen);
+      out.uint(vlen);
+      out.bytes(J.vars);
+      for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
+        if (i !== pos + 3) out.byte(44);
+        out.bytes(J.varType);
+        out.uint(w[i]);
+        out.bytes(J.offset);
+        out.uint(w[i + 1]);
+        out.bytes(J.size);
+        out.uint(w[i + 2]);
+        out.byte(125);
       }
-      s += "]";
+      out.byte(93);
       break;
-    }
     case Kind.FLOAT:
-      s += `,"size":${btf.sizeOf(id)}`;
+      out.bytes(J.size);
+      out.uint(w[pos + 2]);
       break;
     case Kind.DECL_TAG:
-      s += `,"type_id":${btf.typeIdOf(id)},"component_idx":${btf.declTagComponentIdx(id)}`;
+      out.bytes(J.typeId);
+      out.uint(w[pos + 2]);
+      out.bytes(J.componentIdx);
+      out.int(w[pos + 3] | 0);
       break;
   }
-  return `${s}}`;
-}
-
-/**
- * bpftool 7.1 prints an unsigned 32-bit enum value through a signed 32-bit field widened to u64, so values
- * with the top bit set come out sign-extended (0xefffffff -> 18446744073441116159). Reproduce that.
- */
-function jsonEnumValue(btf: Btf, id: number, index: number, kind: number): string {
-  if (kind === Kind.ENUM64 || btf.kindFlag(id)) return String(btf.enumValueSigned(id, index));
-  return String(BigInt.asUintN(64, btf.enumValue(id, index)));
+  out.byte(125);
 }

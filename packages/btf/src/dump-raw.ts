@@ -1,14 +1,26 @@
 // The text of `bpftool btf dump file F` (format raw) for bpftool 7.1 / kernel 6.1: one line per type, then one
 // tab-indented line per member, value, parameter or datasec entry. For split BTF only the split's own types are
-// listed, as bpftool does.
+// listed, as bpftool does. Written as bytes (names copied as stored), which is what makes dumping vmlinux fast.
 
 import type { Btf } from "./btf.js";
-import { ChunkWriter, collect } from "./chunks.js";
+import { ascii, ByteSink, collectBytes, collectText } from "./byte-sink.js";
 import { KIND_NAMES, Kind } from "./kinds.js";
 
 const INT_ENCODINGS: Record<number, string> = { 0: "(none)", 1: "SIGNED", 2: "CHAR", 4: "BOOL" };
-const VAR_LINKAGE = ["static", "global", "extern"];
-const FUNC_LINKAGE = ["static", "global", "extern"];
+const LINKAGE = ["static", "global", "extern"];
+
+export function intEncodingName(encoding: number): string {
+  return INT_ENCODINGS[encoding] ?? "UNKN";
+}
+
+/** VAR and FUNC linkage as bpftool names it. */
+export function linkageName(linkage: number): string {
+  return LINKAGE[linkage] ?? "(unknown)";
+}
+
+export function kindName(kind: number): string {
+  return KIND_NAMES[kind] ?? "UNKNOWN";
+}
 
 /** bpftool's btf_str: "(anon)" for offset 0, "(invalid)" past the strings. */
 export function bpftoolName(btf: Btf, offset: number): string {
@@ -16,112 +28,241 @@ export function bpftoolName(btf: Btf, offset: number): string {
   return btf.stringAt(offset) ?? "(invalid)";
 }
 
-export function intEncodingName(encoding: number): string {
-  return INT_ENCODINGS[encoding] ?? "UNKN";
-}
+const ANON = ascii("(anon)");
+const INVALID = ascii("(invalid)");
+const KIND_PREFIX = KIND_NAMES.map((k) => ascii(` ${k} '`));
+const T = {
+  size: ascii("' size="),
+  bitsOffset: ascii(" bits_offset="),
+  nrBits: ascii(" nr_bits="),
+  encoding: ascii(" encoding="),
+  intEnc: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((e) => ascii(intEncodingName(e))),
+  typeId: ascii("' type_id="),
+  indexTypeId: ascii(" index_type_id="),
+  nrElems: ascii(" nr_elems="),
+  vlen: ascii(" vlen="),
+  memberStart: ascii("\n\t'"),
+  memberTypeId: ascii("' type_id="),
+  bitfieldSize: ascii(" bitfield_size="),
+  encSigned: ascii("' encoding=SIGNED size="),
+  encUnsigned: ascii("' encoding=UNSIGNED size="),
+  val: ascii("' val="),
+  fwdStruct: ascii("' fwd_kind=struct"),
+  fwdUnion: ascii("' fwd_kind=union"),
+  linkage: ascii(" linkage="),
+  varLinkage: ascii(", linkage="),
+  linkages: [0, 1, 2, 3].map((l) => ascii(linkageName(l))),
+  retTypeId: ascii("' ret_type_id="),
+  secVar: ascii("\n\ttype_id="),
+  offset: ascii(" offset="),
+  secSize: ascii(" size="),
+  componentIdx: ascii(" component_idx="),
+};
 
-export function varLinkageName(linkage: number): string {
-  return VAR_LINKAGE[linkage] ?? "(unknown)";
-}
-
-export function funcLinkageName(linkage: number): string {
-  return FUNC_LINKAGE[linkage] ?? "(unknown)";
-}
-
-export function kindName(kind: number): string {
-  return KIND_NAMES[kind] ?? "UNKNOWN";
+/** Writes a name the way bpftool's btf_str prints it. */
+function writeName(out: ByteSink, btf: Btf, offset: number): void {
+  if (offset === 0) out.bytes(ANON);
+  else if (!out.string(btf.strings, offset, undefined)) out.bytes(INVALID);
 }
 
 /** The whole raw dump as one string. */
 export function dumpBtfRaw(btf: Btf): string {
-  return collect((out) => writeRaw(btf, out));
+  return collectText((out) => writeRaw(btf, out));
+}
+
+/** The raw dump as bytes (names exactly as stored). */
+export function dumpBtfRawBytes(btf: Btf): Uint8Array {
+  return collectBytes((out) => writeRaw(btf, out));
 }
 
 /** The raw dump handed to `write` in chunks of about 64 KiB. */
 export function dumpBtfRawTo(btf: Btf, write: (chunk: string) => void): void {
-  const out = new ChunkWriter(write);
+  const decoder = new TextDecoder();
+  const out = new ByteSink((chunk) => write(decoder.decode(chunk, { stream: true })));
   writeRaw(btf, out);
   out.flush();
 }
 
-function writeRaw(btf: Btf, out: ChunkWriter): void {
-  for (let id = btf.firstOwnId; id < btf.typeCount; id++) out.push(rawType(btf, id));
+/** Same as dumpBtfRawTo, as bytes (no decoding: the fastest way to a file descriptor). */
+export function dumpBtfRawBytesTo(btf: Btf, write: (chunk: Uint8Array) => void): void {
+  const out = new ByteSink(write);
+  writeRaw(btf, out);
+  out.flush();
 }
 
 /** The lines of one type, newline-terminated. */
 export function rawType(btf: Btf, id: number): string {
-  const kind = btf.kind(id);
-  let s = `[${id}] ${kindName(kind)} '${bpftoolName(btf, btf.nameOff(id))}'`;
+  return collectText((out) => writeRawType(btf, id, out));
+}
+
+function writeRaw(btf: Btf, out: ByteSink): void {
+  for (let id = btf.firstOwnId; id < btf.typeCount; id++) writeRawType(btf, id, out);
+}
+
+function writeRawType(btf: Btf, id: number, out: ByteSink): void {
+  const w = btf.words;
+  const pos = btf.starts[id - btf.firstOwnId];
+  const info = w[pos + 1];
+  const kind = (info >>> 24) & 0x1f;
+  const vlen = info & 0xffff;
+  out.byte(91); // [
+  out.uint(id);
+  out.byte(93); // ]
+  out.bytes(KIND_PREFIX[kind]);
+  writeName(out, btf, w[pos]);
   switch (kind) {
-    case Kind.INT:
-      s += ` size=${btf.sizeOf(id)} bits_offset=${btf.intOffset(id)} nr_bits=${btf.intBits(id)} encoding=${intEncodingName(btf.intEncoding(id))}`;
+    case Kind.INT: {
+      const data = w[pos + 3];
+      out.bytes(T.size);
+      out.uint(w[pos + 2]);
+      out.bytes(T.bitsOffset);
+      out.uint((data >>> 16) & 0xff);
+      out.bytes(T.nrBits);
+      out.uint(data & 0xff);
+      out.bytes(T.encoding);
+      out.bytes(T.intEnc[(data >>> 24) & 0x0f]);
       break;
+    }
     case Kind.PTR:
     case Kind.CONST:
     case Kind.VOLATILE:
     case Kind.RESTRICT:
     case Kind.TYPEDEF:
     case Kind.TYPE_TAG:
-      s += ` type_id=${btf.typeIdOf(id)}`;
+      out.bytes(T.typeId);
+      out.uint(w[pos + 2]);
       break;
     case Kind.ARRAY:
-      s += ` type_id=${btf.arrayElemType(id)} index_type_id=${btf.arrayIndexType(id)} nr_elems=${btf.arrayLength(id)}`;
+      out.bytes(T.typeId);
+      out.uint(w[pos + 3]);
+      out.bytes(T.indexTypeId);
+      out.uint(w[pos + 4]);
+      out.bytes(T.nrElems);
+      out.uint(w[pos + 5]);
       break;
     case Kind.STRUCT:
     case Kind.UNION: {
-      const vlen = btf.vlen(id);
-      s += ` size=${btf.sizeOf(id)} vlen=${vlen}`;
-      for (let i = 0; i < vlen; i++) {
-        s += `\n\t'${bpftoolName(btf, btf.memberNameOff(id, i))}' type_id=${btf.memberType(id, i)} bits_offset=${btf.memberBitOffset(id, i)}`;
-        const bits = btf.memberBitfieldSize(id, i);
-        if (bits !== 0) s += ` bitfield_size=${bits}`;
+      const bitfields = info >>> 31 === 1;
+      out.bytes(T.size);
+      out.uint(w[pos + 2]);
+      out.bytes(T.vlen);
+      out.uint(vlen);
+      for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
+        const offset = w[i + 2];
+        out.bytes(T.memberStart);
+        writeName(out, btf, w[i]);
+        out.bytes(T.memberTypeId);
+        out.uint(w[i + 1]);
+        out.bytes(T.bitsOffset);
+        out.uint(bitfields ? offset & 0xffffff : offset);
+        if (bitfields && offset >>> 24 !== 0) {
+          out.bytes(T.bitfieldSize);
+          out.uint(offset >>> 24);
+        }
       }
       break;
     }
-    case Kind.ENUM:
+    case Kind.ENUM: {
+      const signed = info >>> 31 === 1;
+      out.bytes(signed ? T.encSigned : T.encUnsigned);
+      out.uint(w[pos + 2]);
+      out.bytes(T.vlen);
+      out.uint(vlen);
+      for (let i = pos + 3, end = pos + 3 + vlen * 2; i < end; i += 2) {
+        out.bytes(T.memberStart);
+        writeName(out, btf, w[i]);
+        out.bytes(T.val);
+        if (signed) out.int(w[i + 1] | 0);
+        else out.uint(w[i + 1]);
+      }
+      break;
+    }
     case Kind.ENUM64: {
-      const vlen = btf.vlen(id);
-      const signed = btf.kindFlag(id);
-      const suffix = kind === Kind.ENUM64 ? (signed ? "LL" : "ULL") : "";
-      s += ` encoding=${signed ? "SIGNED" : "UNSIGNED"} size=${btf.sizeOf(id)} vlen=${vlen}`;
-      for (let i = 0; i < vlen; i++) {
-        s += `\n\t'${bpftoolName(btf, btf.enumValueNameOff(id, i))}' val=${btf.enumValueSigned(id, i)}${suffix}`;
+      const signed = info >>> 31 === 1;
+      out.bytes(signed ? T.encSigned : T.encUnsigned);
+      out.uint(w[pos + 2]);
+      out.bytes(T.vlen);
+      out.uint(vlen);
+      for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
+        out.bytes(T.memberStart);
+        writeName(out, btf, w[i]);
+        out.bytes(T.val);
+        writeU64(out, w[i + 1], w[i + 2], signed);
+        out.text(signed ? "LL" : "ULL");
       }
       break;
     }
     case Kind.FWD:
-      s += ` fwd_kind=${btf.kindFlag(id) ? "union" : "struct"}`;
+      out.bytes(info >>> 31 === 1 ? T.fwdUnion : T.fwdStruct);
       break;
     case Kind.FUNC:
-      s += ` type_id=${btf.typeIdOf(id)} linkage=${funcLinkageName(btf.vlen(id))}`;
+      out.bytes(T.typeId);
+      out.uint(w[pos + 2]);
+      out.bytes(T.linkage);
+      out.bytes(T.linkages[Math.min(vlen, 3)]);
       break;
-    case Kind.FUNC_PROTO: {
-      const vlen = btf.vlen(id);
-      s += ` ret_type_id=${btf.typeIdOf(id)} vlen=${vlen}`;
-      for (let i = 0; i < vlen; i++) {
-        s += `\n\t'${bpftoolName(btf, btf.paramNameOff(id, i))}' type_id=${btf.paramType(id, i)}`;
+    case Kind.FUNC_PROTO:
+      out.bytes(T.retTypeId);
+      out.uint(w[pos + 2]);
+      out.bytes(T.vlen);
+      out.uint(vlen);
+      for (let i = pos + 3, end = pos + 3 + vlen * 2; i < end; i += 2) {
+        out.bytes(T.memberStart);
+        writeName(out, btf, w[i]);
+        out.bytes(T.memberTypeId);
+        out.uint(w[i + 1]);
       }
       break;
-    }
     case Kind.VAR:
-      s += ` type_id=${btf.typeIdOf(id)}, linkage=${varLinkageName(btf.linkage(id))}`;
+      out.bytes(T.typeId);
+      out.uint(w[pos + 2]);
+      out.bytes(T.varLinkage);
+      out.bytes(T.linkages[Math.min(w[pos + 3], 3)]);
       break;
-    case Kind.DATASEC: {
-      const vlen = btf.vlen(id);
-      s += ` size=${btf.sizeOf(id)} vlen=${vlen}`;
-      for (let i = 0; i < vlen; i++) {
-        const type = btf.datasecVarType(id, i);
-        s += `\n\ttype_id=${type} offset=${btf.datasecVarOffset(id, i)} size=${btf.datasecVarSize(id, i)}`;
-        if (type < btf.typeCount) s += ` (${kindName(btf.kind(type))} '${bpftoolName(btf, btf.nameOff(type))}')`;
+    case Kind.DATASEC:
+      out.bytes(T.size);
+      out.uint(w[pos + 2]);
+      out.bytes(T.vlen);
+      out.uint(vlen);
+      for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
+        const type = w[i];
+        out.bytes(T.secVar);
+        out.uint(type);
+        out.bytes(T.offset);
+        out.uint(w[i + 1]);
+        out.bytes(T.secSize);
+        out.uint(w[i + 2]);
+        if (type < btf.typeCount) {
+          out.text(" (");
+          out.text(kindName(btf.kind(type)));
+          out.text(" '");
+          writeName(out, btf, btf.nameOff(type));
+          out.text("')");
+        }
       }
       break;
-    }
     case Kind.FLOAT:
-      s += ` size=${btf.sizeOf(id)}`;
+      out.bytes(T.size);
+      out.uint(w[pos + 2]);
       break;
     case Kind.DECL_TAG:
-      s += ` type_id=${btf.typeIdOf(id)} component_idx=${btf.declTagComponentIdx(id)}`;
+      out.bytes(T.typeId);
+      out.uint(w[pos + 2]);
+      out.bytes(T.componentIdx);
+      out.int(w[pos + 3] | 0);
       break;
+    default:
+      out.byte(39); // closing quote of the name
   }
-  return `${s}\n`;
+  out.byte(10);
+}
+
+/** A 64-bit value from its two halves, signed or unsigned, in decimal. */
+export function writeU64(out: ByteSink, lo: number, hi: number, signed: boolean): void {
+  if (hi === 0) out.uint(lo);
+  else if (hi < 0x200000 && !(signed && hi >= 0x80000000)) out.uint(hi * 0x100000000 + lo);
+  else {
+    const value = (BigInt(hi) << 32n) | BigInt(lo);
+    out.text(String(signed ? BigInt.asIntN(64, value) : value));
+  }
 }

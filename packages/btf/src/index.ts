@@ -10,8 +10,15 @@ export {
   parseBtfExt,
 } from "./btf-ext.js";
 export { BtfBuilder, type BtfBuilderOptions, encodeBtf, type MemberSpec } from "./builder.js";
-export { bpftoolJsonString, dumpBtfJson, dumpBtfJsonTo, jsonType } from "./dump-json.js";
-export { bpftoolName, dumpBtfRaw, dumpBtfRawTo, rawType } from "./dump-raw.js";
+export {
+  bpftoolJsonString,
+  dumpBtfJson,
+  dumpBtfJsonBytes,
+  dumpBtfJsonBytesTo,
+  dumpBtfJsonTo,
+  jsonType,
+} from "./dump-json.js";
+export { bpftoolName, dumpBtfRaw, dumpBtfRawBytes, dumpBtfRawBytesTo, dumpBtfRawTo, rawType } from "./dump-raw.js";
 export { btfFromElf, loadBtfFromObject, type ObjectBtf } from "./elf-adapter.js";
 export { BtfError, type BtfErrorCode, type BtfErrorContext } from "./errors.js";
 export { BTF_HEADER_SIZE, BTF_MAGIC, type BtfHeader, parseBtfHeader } from "./header.js";

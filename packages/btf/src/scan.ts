@@ -1,9 +1,23 @@
 // The one pass over the type section that makes a Btf usable: it records where each type starts (word index)
 // and checks everything the accessors later rely on, so they can read words without bounds checks: known kind,
 // record inside the section, reserved bits clear, name offsets inside the string section and type ids in range.
+//
+// Speed matters here (vmlinux: 126k types, 1.4M words, parsed once per process, mostly before V8 has optimized
+// anything), so the common path is one table-driven loop without calls or per-kind code that only folds
+// "anything wrong?" into a few accumulators; a second, precise pass finds and reports the first bad record.
 
 import { BtfError } from "./errors.js";
-import { allowsKindFlag, extraWords, Kind } from "./kinds.js";
+import { allowsKindFlag, extraWords, Kind, MAX_KIND } from "./kinds.js";
+
+export interface ScanResult {
+  /** Word index of each type. */
+  readonly starts: Uint32Array;
+  /**
+   * Own types (index = id - firstId) whose chain link points at the same or a later id, or undefined when they
+   * were not collected. Every reference loop contains such a link, so the cycle check starts only from these.
+   */
+  readonly forwardLinks: readonly number[] | undefined;
+}
 
 export interface ScanInput {
   /** The type section as host-order u32 words. */
@@ -21,8 +35,11 @@ const INFO_RESERVED = 0x60ff0000;
 /** Bits of an INT's data word outside bits / offset / encoding. */
 const INT_RESERVED = 0xf000ff00;
 
-/** Returns the word index of each type. Throws BtfError on the first malformed record. */
-export function scanTypes(input: ScanInput): Uint32Array {
+/**
+ * The precise pass: same checks as fastScan, record by record, throwing a BtfError that names the first bad
+ * record. Only runs when fastScan saw something wrong (or for small inputs, where speed does not matter).
+ */
+function diagnoseTypes(input: ScanInput): Uint32Array {
   const { words, firstId, stringEnd, sectionOffset } = input;
   const total = words.length;
   // Every record is at least 3 words, which bounds the number of types before we know it.
@@ -171,4 +188,112 @@ function ownerOf(starts: Uint32Array, count: number, at: number, firstId: number
     else hi = mid - 1;
   }
   return firstId + lo;
+}
+
+/** Locates every type. Throws BtfError on the first malformed record. */
+export function scanTypes(input: ScanInput): ScanResult {
+  return fastScan(input) ?? { starts: diagnoseTypes(input), forwardLinks: undefined };
+}
+
+/** Per kind (index = kind, 32 entries): extra words before the vlen records, -1 for unknown kinds. */
+const FIXED_WORDS = new Int8Array(32).fill(-1);
+/** Per kind: words per vlen record. */
+const RECORD_WORDS = new Int8Array(32);
+/** Per kind: what vlen records hold. 1: name + type, 2: name only, 3: type only. */
+const RECORD_SHAPE = new Int8Array(32);
+/** Per kind: 1 when the third header word is a type id, 2 when it is also a chain link (see cycles.ts). */
+const HEADER_REF = new Int8Array(32);
+/** Per kind: info bits that must be clear (reserved bits, kind_flag where not allowed, vlen where unused). */
+const INFO_MUST_BE_CLEAR = new Uint32Array(32);
+
+for (let kind = 1; kind <= MAX_KIND; kind++) {
+  const perRecord = extraWords(kind, 1) - extraWords(kind, 0);
+  FIXED_WORDS[kind] = extraWords(kind, 0);
+  RECORD_WORDS[kind] = perRecord;
+  let clear = INFO_RESERVED;
+  if (!allowsKindFlag(kind)) clear |= 0x80000000;
+  // FUNC keeps its linkage (0..2) in vlen; other kinds without records must have vlen 0.
+  if (perRecord === 0) clear |= kind === Kind.FUNC ? 0xfffc : 0xffff;
+  INFO_MUST_BE_CLEAR[kind] = clear >>> 0;
+}
+for (const kind of [
+  Kind.PTR,
+  Kind.TYPEDEF,
+  Kind.VOLATILE,
+  Kind.CONST,
+  Kind.RESTRICT,
+  Kind.FUNC,
+  Kind.VAR,
+  Kind.DECL_TAG,
+  Kind.TYPE_TAG,
+]) {
+  HEADER_REF[kind] = 2;
+}
+HEADER_REF[Kind.FUNC_PROTO] = 1;
+RECORD_SHAPE[Kind.STRUCT] = 1;
+RECORD_SHAPE[Kind.UNION] = 1;
+RECORD_SHAPE[Kind.FUNC_PROTO] = 1;
+RECORD_SHAPE[Kind.ENUM] = 2;
+RECORD_SHAPE[Kind.ENUM64] = 2;
+RECORD_SHAPE[Kind.DATASEC] = 3;
+
+/** The common path: starts of every type, or undefined when anything is off (then diagnoseTypes reports it). */
+function fastScan(input: ScanInput): ScanResult | undefined {
+  const { words, firstId, stringEnd } = input;
+  const total = words.length;
+  const starts = new Uint32Array(Math.floor(total / 3));
+  let count = 0;
+  let pos = 0;
+  let bad = 0;
+  let maxName = 0;
+  let maxRef = 0;
+  const forwardLinks: number[] = [];
+  while (pos < total) {
+    const name = words[pos];
+    const info = words[pos + 1];
+    const kind = (info >>> 24) & 0x1f;
+    const fixed = FIXED_WORDS[kind];
+    const perRecord = RECORD_WORDS[kind];
+    bad |= (fixed >>> 31) | (info & INFO_MUST_BE_CLEAR[kind]);
+    if (name > maxName) maxName = name;
+    const headerRef = HEADER_REF[kind];
+    if (headerRef !== 0) {
+      const ref = words[pos + 2];
+      if (ref > maxRef) maxRef = ref;
+      if (headerRef === 2 && ref >= firstId + count) forwardLinks.push(count);
+    }
+    starts[count++] = pos;
+    const records = pos + 3 + fixed;
+    pos = records + perRecord * (info & 0xffff);
+    if (pos > total) return undefined;
+    const shape = RECORD_SHAPE[kind];
+    if (shape === 1) {
+      for (let i = records; i < pos; i += perRecord) {
+        const n = words[i];
+        if (n > maxName) maxName = n;
+        const t = words[i + 1];
+        if (t > maxRef) maxRef = t;
+      }
+    } else if (shape === 2) {
+      for (let i = records; i < pos; i += perRecord) {
+        const n = words[i];
+        if (n > maxName) maxName = n;
+      }
+    } else if (shape === 3) {
+      for (let i = records; i < pos; i += perRecord) {
+        const t = words[i];
+        if (t > maxRef) maxRef = t;
+      }
+    } else if (kind === Kind.ARRAY) {
+      const elem = words[pos - 3];
+      const index = words[pos - 2];
+      if (elem > maxRef) maxRef = elem;
+      if (index > maxRef) maxRef = index;
+      if (elem >= firstId + count - 1) forwardLinks.push(count - 1);
+    } else if (kind === Kind.INT) {
+      bad |= words[pos - 1] & INT_RESERVED;
+    }
+  }
+  if (bad !== 0 || maxName >= stringEnd || maxRef >= firstId + count) return undefined;
+  return { starts: starts.subarray(0, count), forwardLinks };
 }

@@ -10,7 +10,7 @@ export class StringTable {
   /** One past the last valid offset, base included. */
   readonly end: number;
   private readonly cache = new Map<number, string>();
-  private readonly buffer: Buffer;
+  private bufferView: Buffer | undefined;
 
   constructor(
     /** This table's own bytes (NUL-terminated strings). */
@@ -19,7 +19,13 @@ export class StringTable {
   ) {
     this.firstOffset = base ? base.end : 0;
     this.end = this.firstOffset + bytes.length;
-    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** A Buffer over the same bytes, for native decoding and search; made on first use. */
+  private get buffer(): Buffer {
+    if (!this.bufferView)
+      this.bufferView = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.bufferView;
   }
 
   /** Whether `offset` names a string (it may point into the middle of one: the kernel allows suffix sharing). */

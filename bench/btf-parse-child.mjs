@@ -1,0 +1,23 @@
+// One fresh-process measurement for bench/btf-parse.bench.mjs. Prints JSON {ms, types} where ms covers only what
+// the mode names (module loading excluded). Modes:
+//   open-fs | open-mmap   read /sys/kernel/btf/vmlinux (fs or mmap) + Btf.parse (the index)
+//   raw | json            open-fs + Btf.parse + the bpftool-format dump written to stdout in large chunks
+import { writeSync } from "node:fs";
+import { Btf, dumpBtfJsonBytesTo, dumpBtfRawBytesTo } from "../packages/btf/dist/index.js";
+import { prepareMmap, readWithFs, readWithMmap } from "./btf-open.mjs";
+
+const [mode, path = "/sys/kernel/btf/vmlinux"] = process.argv.slice(2);
+const prep = mode === "open-mmap" ? prepareMmap() : 0;
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+const bytes = mode === "open-mmap" ? readWithMmap(path) : readWithFs(path);
+const btf = Btf.parse(bytes);
+if (mode === "raw" || mode === "json") {
+  const write = (chunk) => writeSync(1, chunk);
+  if (mode === "raw") dumpBtfRawBytesTo(btf, write);
+  else dumpBtfJsonBytesTo(btf, write);
+}
+const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+writeSync(2, `${JSON.stringify({ ms, cpuMs, types: btf.typeCount, prepare: prep })}\n`);
