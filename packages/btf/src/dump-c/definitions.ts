@@ -40,8 +40,10 @@ export function writeStructDefinition(st: DumpState, id: number, level: number):
     const rawOffset = words[p + 2]!;
     let bitSize = bitfields ? rawOffset >>> 24 : 0;
     const bitOffset = (bitfields ? rawOffset & 0xffffff : rawOffset) | 0;
-    const memberAlign = packed ? 1 : layout.alignOf(memberType);
-    writeBitPadding(st, offset, bitOffset, memberAlign, prevBitfield && bitSize !== 0, level + 1);
+    if (offset < bitOffset) {
+      const memberAlign = packed ? 1 : layout.alignOf(memberType);
+      writeBitPadding(st, offset, bitOffset, memberAlign, prevBitfield && bitSize !== 0, level + 1);
+    }
     w.newline(memberIndent);
     writeTypeDecl(st, memberType, words[p]!, 1, level + 1);
     if (bitSize !== 0) {

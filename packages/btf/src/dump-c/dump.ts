@@ -96,8 +96,8 @@ function dumpOne(st: DumpState, id: number): void {
   if (!(Number.isInteger(id) && id >= 0 && id < st.table.count)) {
     throw new BtfDumpError("BAD_ID", `no type with id ${id}`);
   }
-  st.queue.length = 0;
+  st.queueStart = st.queueEnd;
   orderType(st, id, false);
   const queue = st.queue;
-  for (let i = 0; i < queue.length; i++) emitType(st, queue[i]!, 0);
+  for (let i = st.queueStart; i < st.queueEnd; i++) emitType(st, queue[i]!, 0);
 }

@@ -5,16 +5,24 @@
 //
 // Names are compared as bytes of the string section, never decoded: two offsets holding the same text are the
 // same name. The counters are open-addressing hash tables keyed by string offset.
-import { ENUM, FWD } from "./kinds.js";
+import { ENUM, ENUM64, FWD, INT, STRUCT, TYPEDEF, UNION } from "./kinds.js";
 import type { TypeTable } from "./type-table.js";
 
 /** Counts occurrences of names given by string offset, comparing the bytes they point at. */
 class NameCounter {
   /** Pairs of (string offset + 1, count); a 0 key marks an empty slot. */
-  private slots = new Int32Array(2 * 1024);
+  private slots: Int32Array;
   private used = 0;
 
-  constructor(private readonly strings: Uint8Array) {}
+  /** `expected`: how many distinct names to size for (the table still grows past it). */
+  constructor(
+    private readonly strings: Uint8Array,
+    expected: number,
+  ) {
+    let slots = 1024;
+    while (slots * 3 < expected * 4) slots *= 2;
+    this.slots = new Int32Array(2 * slots);
+  }
 
   private hash(offset: number): number {
     const strings = this.strings;
@@ -80,8 +88,21 @@ export class NameResolver {
   private readonly suffix: Int32Array;
 
   constructor(private readonly table: TypeTable) {
-    this.tags = new NameCounter(table.strings);
-    this.idents = new NameCounter(table.strings);
+    // Upper bounds of the names each namespace can see: tags of ints, structs, unions, enums; typedef names and
+    // enumerators. Sizing for them up front avoids rehashing while the dump runs.
+    let tags = 0;
+    let idents = 0;
+    const { kinds } = table;
+    for (let id = 1; id < table.count; id++) {
+      const kind = kinds[id]!;
+      if (kind === TYPEDEF) idents++;
+      else if (kind === ENUM || kind === ENUM64) {
+        tags++;
+        idents += table.vlen(id);
+      } else if (kind === INT || kind === STRUCT || kind === UNION) tags++;
+    }
+    this.tags = new NameCounter(table.strings, tags);
+    this.idents = new NameCounter(table.strings, idents);
     this.suffix = new Int32Array(table.count);
   }
 

@@ -68,7 +68,7 @@ function orderByKind(st: DumpState, id: number, kind: number, at: number, throug
       order[id] = ORDERING;
       const vlen = words[at + 1]! & 0xffff;
       for (let i = 0, p = at + 4; i < vlen; i++, p += 3) orderType(st, words[p]!, false);
-      if (words[at] !== 0) st.queue.push(id);
+      if (words[at] !== 0) st.enqueue(id);
       order[id] = ORDERED;
       return true;
     }
@@ -77,13 +77,13 @@ function orderByKind(st: DumpState, id: number, kind: number, at: number, throug
     case FWD:
       // Named enums and fwds are top-level declarations; so is an anonymous enum nothing refers to (a block of
       // constants). Anonymous referenced enums are written inline where used.
-      if (words[at] !== 0 || st.referenced[id] === 0) st.queue.push(id);
+      if (words[at] !== 0 || st.referenced[id] === 0) st.enqueue(id);
       order[id] = ORDERED;
       return true;
     case TYPEDEF: {
       const strong = orderType(st, words[at + 2]!, throughPointer);
       if (throughPointer && !strong) return false;
-      st.queue.push(id);
+      st.enqueue(id);
       order[id] = ORDERED;
       return true;
     }

@@ -37,8 +37,14 @@ export class DumpState {
   readonly referenced: Uint8Array;
   readonly names: NameResolver;
   readonly layout: Layout;
-  /** Types queued by ordering for emission at top level. */
-  queue: number[] = [];
+  /**
+   * Types queued by ordering for emission at top level. A type is queued at most once in a whole dump (it is
+   * marked ORDERED when queued), so one array of `count` entries holds every queue; `queueStart` is where the
+   * current top-level type's queue begins.
+   */
+  readonly queue: Uint32Array;
+  queueStart = 0;
+  queueEnd = 0;
   /** Shared stack of declaration chains; each chain uses the slice above where it started. */
   declStack = new Uint32Array(64);
   declTop = 0;
@@ -55,6 +61,7 @@ export class DumpState {
     readonly pointerSize: number,
   ) {
     const n = table.count;
+    this.queue = new Uint32Array(n);
     this.order = new Uint8Array(n);
     this.emit = new Uint8Array(n);
     this.forwardDone = new Uint8Array(n);
@@ -93,6 +100,10 @@ export class DumpState {
     } else {
       this.w.unicode(renamed.slice(0, MAX_RENAMED_LENGTH));
     }
+  }
+
+  enqueue(id: number): void {
+    this.queue[this.queueEnd++] = id;
   }
 
   pushDecl(id: number): void {
