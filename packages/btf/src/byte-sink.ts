@@ -84,10 +84,10 @@ export class ByteSink {
   }
 
   /**
-   * The string at `offset` of `table` exactly as stored (no decoding). With `escape`, bytes that bpftool's
+   * The string at `offset` of `table` exactly as stored (no decoding). With `escapeOf`, bytes that bpftool's
    * json_writer escapes are escaped the same way. Returns false when the offset is out of range.
    */
-  string(table: StringTable, offset: number, escape: ((b: number) => number) | undefined): boolean {
+  string(table: StringTable, offset: number, escapeOf: ((b: number) => number) | undefined): boolean {
     let t: StringTable | undefined = table;
     while (t && offset < t.firstOffset) t = t.base;
     if (!t || offset >= t.end) return false;
@@ -98,10 +98,10 @@ export class ByteSink {
     this.room((end - i) * 2);
     const buf = this.buf;
     let pos = this.pos;
-    if (escape) {
+    if (escapeOf) {
       for (; i < end; i++) {
         const b = src[i];
-        const esc = escape(b);
+        const esc = escapeOf(b);
         if (esc === 0) buf[pos++] = b;
         else {
           buf[pos++] = 92;
