@@ -7,13 +7,12 @@ import {
   btfTarget,
   coreView,
   essentialName,
-  Kind,
   parseCoreRelos,
   RawCoreBtf,
   rawNameIndex,
   relocateCore,
 } from "../packages/btf/src/core/index.js";
-import { Btf } from "../packages/btf/src/index.js";
+import { Btf, Kind } from "../packages/btf/src/index.js";
 import { fixturesDir, readObject, vmlinuxTargets } from "./core-support.js";
 import { describeWith } from "./support/env.js";
 

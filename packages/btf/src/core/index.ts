@@ -1,4 +1,6 @@
-// CO-RE relocation engine: public surface. See README.md in this directory.
+// CO-RE relocation engine: public surface. See README.md in this directory. Names do not clash with the package
+// index, so it can `export * from "./core/index.js"` (BTF kinds: use the package's Kind; the .BTF.ext record type
+// is the package's CoreReloRecord, which is assignable to CoreReloInput).
 
 export { btfNameIndex, btfTarget, coreView } from "./btf-adapter.js";
 export { parseCoreRelos } from "./btf-ext-core.js";
@@ -6,7 +8,6 @@ export {
   type CoreBtf,
   essentialName,
   essentialNameLength,
-  Kind,
   kindString,
   resolveSize,
   skipModsAndTypedefs,
@@ -37,7 +38,7 @@ export { RawCoreBtf, rawNameIndex } from "./raw-view.js";
 export {
   type AppliedRelocation,
   type CoreProgram,
-  type CoreReloRecord,
+  type CoreReloRecord as CoreReloInput,
   type CoreReloSection,
   type RelocateCoreOptions,
   type RelocateCoreResult,
