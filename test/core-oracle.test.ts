@@ -188,7 +188,7 @@ describeWith(["libbpf-dev", "root", "vmlinux-btf", "clang"], "CO-RE instructions
     });
   }
 
-  for (const source of ["core_layouts.bpf.c", "core_flavors.bpf.c"]) {
+  for (const source of ["core_layouts.bpf.c", "core_flavors.bpf.c", "core_matches.bpf.c"]) {
     it(`${source} against its -DTARGET twin (btf_custom_path): same instructions, err_* fail`, () => {
       const path = join(fixturesDir, source.replace(/\.c$/, ".o"));
       const targetPath = compileFixture(source, ["TARGET"]);
@@ -201,12 +201,25 @@ describeWith(["libbpf-dev", "root", "vmlinux-btf", "clang"], "CO-RE instructions
         if (ours.error?.code === "AMBIGUOUS")
           expect(ours.error.message).toMatch(/flv___one.*flv___two|flv___two.*flv___one/);
       }
-      expect(errors).toBeGreaterThan(0);
+      if (source === "core_matches.bpf.c") {
+        // Non-trivial: some types match / are compatible and some do not.
+        const all = relocate(object, targets).result!.relocations;
+        const values = new Set(all.filter((r) => r.kindName === "type_matches").map((r) => r.newValue));
+        expect([...values].sort()).toEqual([0n, 1n]);
+      } else {
+        expect(errors).toBeGreaterThan(0);
+      }
     });
   }
 
   it("the committed fixture objects are what their sources compile to", () => {
-    for (const source of ["core_kernel.bpf.c", "core_layouts.bpf.c", "core_flavors.bpf.c", "core_subprogs.bpf.c"]) {
+    for (const source of [
+      "core_kernel.bpf.c",
+      "core_layouts.bpf.c",
+      "core_flavors.bpf.c",
+      "core_subprogs.bpf.c",
+      "core_matches.bpf.c",
+    ]) {
       const fresh = readObject(compileFixture(source));
       const committed = readObject(join(fixturesDir, source.replace(/\.c$/, ".o")));
       expect(hex(fresh.sections.get(".BTF.ext")!)).toBe(hex(committed.sections.get(".BTF.ext")!));
