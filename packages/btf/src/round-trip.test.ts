@@ -52,6 +52,30 @@ describe("encode(decode(x)) is byte-identical", () => {
     }
   });
 
+  it("accepts .BTF.ext records larger than the known layout and keeps their extra bytes", () => {
+    const btf = Btf.parse(fixtureSection("core_task.bpf.o", ".BTF")!);
+    const ext = parseBtfExt(fixtureSection("core_task.bpf.o", ".BTF.ext")!, { btf });
+    const grow = <R extends object>(
+      sub: { recordSize: number; sections: readonly { records: readonly R[] }[] } | undefined,
+    ) =>
+      sub && {
+        ...sub,
+        recordSize: sub.recordSize + 8,
+        sections: sub.sections.map((sec) => ({
+          ...sec,
+          records: sec.records.map((r, i) => ({ ...r, extra: new Uint8Array([i, 1, 2, 3, 4, 5, 6, 0xff]) })),
+        })),
+      };
+    const bigger = { ...ext, funcInfo: grow(ext.funcInfo), lineInfo: grow(ext.lineInfo), coreRelo: grow(ext.coreRelo) };
+    const bytes = encodeBtfExt(bigger as typeof ext);
+    const back = parseBtfExt(bytes, { btf });
+    expect(back.coreRelo!.recordSize).toBe(24);
+    expect(back.coreRelo!.sections[0].records[1].extra).toEqual(new Uint8Array([1, 1, 2, 3, 4, 5, 6, 0xff]));
+    expect(back.coreRelo!.sections[0].records[1].kind).toBe(ext.coreRelo!.sections[0].records[1].kind);
+    expect(back.lineInfo!.sections[0].records[0].line).toBe(ext.lineInfo!.sections[0].records[0].line);
+    expect(encodeBtfExt(back)).toEqual(bytes);
+  });
+
   it("reads BTF and .BTF.ext through @bpfkit/elf", () => {
     const elf = readFixture("core_task.bpf.o");
     const { btf, ext } = loadBtfFromObject(elf);
