@@ -98,3 +98,18 @@ describeWith(["bpftool", "clang"], "gen min_core_btf on a non-kernel target", ()
     }
   });
 });
+
+describeWith(["bpftool", "clang"], "gen min_core_btf on a -DTARGET twin", () => {
+  it("is byte-identical to bpftool for the TYPE_MATCHES fixture (whole member trees, fwd behind pointers)", async () => {
+    const { compileFixture } = await import("./core-support.js");
+    const objectPath = join(fixturesDir, "core_matches.bpf.o");
+    const targetPath = compileFixture("core_matches.bpf.c", ["TARGET"]);
+    const object = readObject(objectPath);
+    const ours = minimizeCoreBtf(readObject(targetPath).btf, [
+      { name: "core_matches", btf: object.btf, sections: object.coreSections },
+    ]);
+    const theirsPath = join(scratchDir(), "matches-min.btf");
+    execFileSync("bpftool", ["gen", "min_core_btf", targetPath, theirsPath, objectPath]);
+    expect(Buffer.from(ours).equals(readFileSync(theirsPath))).toBe(true);
+  });
+});
