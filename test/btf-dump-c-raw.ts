@@ -151,3 +151,88 @@ export function oddShapesBtf(): Uint8Array {
   b.add(FLOAT, 0, 8, [], n("double"));
   return b.bytes();
 }
+
+/**
+ * Turns a standalone raw BTF into split BTF on top of a base with `baseTypeCount` ids (void included) and a
+ * `baseStringLength`-byte string section: every type id (except void) and every string offset is shifted, the
+ * string section loses its leading empty string. Little-endian input and output.
+ */
+export function rebaseRawBtf(raw: Uint8Array, baseTypeCount: number, baseStringLength: number): Uint8Array {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const hdrLen = view.getUint32(4, true);
+  const typeLen = view.getUint32(12, true);
+  const strOff = view.getUint32(16, true);
+  const strLen = view.getUint32(20, true);
+  const words = new Uint32Array(typeLen / 4);
+  for (let i = 0; i < words.length; i++) words[i] = view.getUint32(hdrLen + 4 * i, true);
+  const id = (w: number) => (w === 0 ? 0 : w + baseTypeCount - 1);
+  // The leading "\0" is dropped, so offset o (> 0) of the old section lands at baseStringLength + o - 1.
+  const str = (w: number) => (w === 0 ? 0 : w + baseStringLength - 1);
+  for (let at = 0; at < words.length; ) {
+    const info = words[at + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    const vlen = info & 0xffff;
+    words[at] = str(words[at]!);
+    let tail = 0;
+    switch (kind) {
+      case INT:
+      case VAR:
+      case DECL_TAG:
+        tail = 1;
+        if (kind !== INT) words[at + 2] = id(words[at + 2]!);
+        break;
+      case ARRAY:
+        tail = 3;
+        words[at + 3] = id(words[at + 3]!);
+        words[at + 4] = id(words[at + 4]!);
+        break;
+      case STRUCT:
+      case UNION:
+        tail = 3 * vlen;
+        for (let p = at + 3; p < at + 3 + tail; p += 3) {
+          words[p] = str(words[p]!);
+          words[p + 1] = id(words[p + 1]!);
+        }
+        break;
+      case ENUM:
+        tail = 2 * vlen;
+        for (let p = at + 3; p < at + 3 + tail; p += 2) words[p] = str(words[p]!);
+        break;
+      case ENUM64:
+        tail = 3 * vlen;
+        for (let p = at + 3; p < at + 3 + tail; p += 3) words[p] = str(words[p]!);
+        break;
+      case FUNC_PROTO:
+        tail = 2 * vlen;
+        words[at + 2] = id(words[at + 2]!);
+        for (let p = at + 3; p < at + 3 + tail; p += 2) {
+          words[p] = str(words[p]!);
+          words[p + 1] = id(words[p + 1]!);
+        }
+        break;
+      case DATASEC:
+        tail = 3 * vlen;
+        for (let p = at + 3; p < at + 3 + tail; p += 3) words[p] = id(words[p]!);
+        break;
+      case FWD:
+      case FLOAT:
+        break;
+      default:
+        words[at + 2] = id(words[at + 2]!); // ptr, typedef, qualifiers, func, type tag
+        break;
+    }
+    at += 3 + tail;
+  }
+  const strings = raw.subarray(hdrLen + strOff + 1, hdrLen + strOff + strLen);
+  const out = new Uint8Array(24 + words.length * 4 + strings.length);
+  const o = new DataView(out.buffer);
+  o.setUint16(0, 0xeb9f, true);
+  o.setUint8(2, 1);
+  o.setUint32(4, 24, true);
+  o.setUint32(12, words.length * 4, true);
+  o.setUint32(16, words.length * 4, true);
+  o.setUint32(20, strings.length, true);
+  for (const [i, w] of words.entries()) o.setUint32(24 + 4 * i, w, true);
+  out.set(strings, 24 + words.length * 4);
+  return out;
+}

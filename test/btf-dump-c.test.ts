@@ -2,12 +2,20 @@
 // vmlinux BTF, and our own C cases (compiled for both byte orders, plus a linked pair with clashing names).
 // Each comparison is byte for byte; a mismatch reports the first differing lines.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Btf } from "@bpfkit/btf";
+import { parseElf } from "@bpfkit/elf";
 import { afterAll, expect, it } from "vitest";
-import { CHUNK_SIZE, dumpBtfAsCBytes, dumpBtfAsCChunks, dumpBtfAsCTo } from "../packages/btf/src/dump-c/index.js";
-import { oddShapesBtf } from "./btf-dump-c-raw.js";
+import {
+  CHUNK_SIZE,
+  dumpBtfAsC,
+  dumpBtfAsCBytes,
+  dumpBtfAsCChunks,
+  dumpBtfAsCTo,
+} from "../packages/btf/src/dump-c/index.js";
+import { oddShapesBtf, rebaseRawBtf } from "./btf-dump-c-raw.js";
 import { bpftoolDumpC, btfOfFile, compileBpf, firstDifference, fixtureDir, ourDumpC } from "./btf-dump-c-support.js";
 import { describeWith } from "./support/env.js";
 
@@ -39,6 +47,28 @@ describeWith(["bpftool", "vmlinux-btf"], "C dump = bpftool btf dump format c (vm
     const ours = ourDumpC(VMLINUX);
     const diff = firstDifference(ours, theirs);
     expect(diff, diff).toBeUndefined();
+  });
+
+  it("split BTF on vmlinux (a fixture's types rebased as a module would be), bpftool -B", () => {
+    const base = Btf.parse(new Uint8Array(readFileSync(VMLINUX)));
+    const section = parseElf(new Uint8Array(readFileSync(join(fixtureDir, "core_task.bpf.o")))).sectionByName(".BTF");
+    if (!section) throw new Error("core_task.bpf.o has no .BTF");
+    const split = rebaseRawBtf(section.data, base.typeCount, base.strings.end);
+    const dir = mkdtempSync(join(tmpdir(), "bpfkit-dump-c-split-"));
+    try {
+      const file = join(dir, "split.btf");
+      writeFileSync(file, split);
+      const theirs = execFileSync("bpftool", ["-B", VMLINUX, "btf", "dump", "file", file, "format", "c"], {
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+      });
+      const ours = dumpBtfAsC(Btf.parse(split, { base }));
+      expect(ours.length).toBeGreaterThan(bpftoolDumpC(VMLINUX).length);
+      const diff = firstDifference(ours, theirs);
+      expect(diff, diff).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("streams the same bytes in chunks of at least 64 KiB", () => {
