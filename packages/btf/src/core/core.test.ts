@@ -14,7 +14,7 @@ import { CORE_POISON_IMM, InsnSlots, patchInstruction } from "./patch.js";
 import { RawCoreBtf, rawNameIndex } from "./raw-view.js";
 import { type CoreProgram, type CoreReloSection, relocateCore } from "./relocate.js";
 import { parseAccessString } from "./spec.js";
-import { fixupVerifierLog } from "./verifier-log.js";
+import { findFailedCoreRelocation, fixupVerifierLog } from "./verifier-log.js";
 
 const fixture = (name: string) =>
   new Uint8Array(readFileSync(new URL(`../../../../test/fixtures/${name}`, import.meta.url)));
@@ -307,6 +307,19 @@ describe("verifier log", () => {
       "5: <invalid CO-RE relocation>\nfailed to resolve CO-RE relocation <byte_off> [3] struct s.x (0:1 @ offset 4) at a.c:4\nprocessed 1",
     );
     expect(fixed).not.toContain("195896080");
+  });
+
+  it("finds the failed relocation and the source line the verifier printed before it", () => {
+    const relocations = [{ insnIndex: 5, localSpec: "<byte_off> [3] struct s.x (0:1 @ offset 4)" }];
+    expect(findFailedCoreRelocation(log, relocations)).toEqual({
+      relocation: relocations[0],
+      source: "a.c:4",
+      code: "return skb->len > 10;",
+    });
+    // Without line info in the log, the relocation's own source (if the loader knew it) is used.
+    const bare = log.replace("; return skb->len > 10; @ a.c:4\n", "");
+    expect(findFailedCoreRelocation(bare, [{ ...relocations[0]!, source: "b.c:9" }])?.source).toBe("b.c:9");
+    expect(findFailedCoreRelocation("all good\n", relocations)).toBeUndefined();
   });
 
   it("leaves logs alone when nothing matches", () => {

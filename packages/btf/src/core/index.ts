@@ -47,6 +47,8 @@ export {
 export { type CoreAccessor, type CoreSpec, formatSpec, parseSpec } from "./spec.js";
 export {
   explainPoisonedInstruction,
+  type FailedCoreRelocation,
+  findFailedCoreRelocation,
   fixupVerifierLog,
   type LoadedCoreRelocation,
   MAP_POISON_BASE,

@@ -71,3 +71,41 @@ export function fixupVerifierLog(log: string, context: VerifierLogContext): stri
   }
   return log;
 }
+
+/** The failed CO-RE relocation a verifier log ends with, and the source line the verifier printed before it. */
+export interface FailedCoreRelocation {
+  readonly relocation: LoadedCoreRelocation;
+  /** `file.c:42` from the verifier's "; <code> @ file.c:42" annotation (present when line info was loaded). */
+  readonly source: string | undefined;
+  /** The source code text of that line, as the verifier printed it. */
+  readonly code: string | undefined;
+}
+
+/**
+ * Finds which relocation a failed load tripped over (the poisoned call in the last lines of the log), for error
+ * summaries such as "CO-RE relocation <byte_off> [21] struct task_struct.pid (0:92 @ offset 1264) failed at
+ * prog.bpf.c:42". Undefined when the log does not end in a reached CO-RE poison.
+ */
+export function findFailedCoreRelocation(
+  log: string,
+  relocations: readonly LoadedCoreRelocation[],
+): FailedCoreRelocation | undefined {
+  const lines = splitLines(log);
+  const first = Math.max(1, lines.length - MAX_LAST_LINES);
+  for (let i = lines.length - 1; i >= first; i--) {
+    if (!lines[i]!.startsWith(`invalid func unknown#${CORE_POISON_IMM}\n`)) continue;
+    const match = /^(\d+): \(\d+\) call unknown#195896080\n/.exec(lines[i - 1]!);
+    if (!match) return undefined;
+    const insnIndex = Number(match[1]);
+    const relocation = relocations.find((r) => r.insnIndex === insnIndex);
+    if (!relocation) return undefined;
+    // The verifier prints "; <source text> @ <file>:<line>" before the first instruction of each source line.
+    for (let j = i - 2; j >= 0; j--) {
+      const annotation = /^; (.*) @ ([^ ]+:\d+)\n?$/.exec(lines[j]!);
+      if (annotation) return { relocation, source: annotation[2], code: annotation[1] };
+      if (/^\d+: \(/.test(lines[j]!)) break;
+    }
+    return { relocation, source: relocation.source, code: undefined };
+  }
+  return undefined;
+}
