@@ -30,6 +30,11 @@ for (const r of rows) {
 }
 const widths = table[0].map((_, i) => Math.max(...table.map((row) => String(row[i]).length)));
 for (const [i, row] of table.entries()) {
-  console.log(row.map((c, j) => String(c).padEnd(widths[j])).join("  ").trimEnd());
+  console.log(
+    row
+      .map((c, j) => String(c).padEnd(widths[j]))
+      .join("  ")
+      .trimEnd(),
+  );
   if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
 }
