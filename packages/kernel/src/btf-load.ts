@@ -12,7 +12,7 @@ export function loadBtf(attrs: BtfLoadAttrs, own: (fd: number) => Fd): LoadedBtf
   if (attrs.btf.length === 0) throw new KernelBackendError("BTF is empty");
   const staging = new Staging();
   const attr = new StructBuffer(BtfLoad.size);
-  attr.u64(BtfLoad.btf, staging.input(attrs.btf)).u32(BtfLoad.btfSize, attrs.btf.length);
+  attr.retain(staging).u64(BtfLoad.btf, staging.input(attrs.btf)).u32(BtfLoad.btfSize, attrs.btf.length);
   const outcome = runWithLog(
     attr,
     {

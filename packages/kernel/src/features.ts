@@ -218,9 +218,9 @@ export class KernelFeatures implements Features {
       try {
         const name = new StructBuffer(16);
         const info = new StructBuffer(BtfInfoLayout.size);
-        info.u64(BtfInfoLayout.name, name.address).u32(BtfInfoLayout.nameLen, 16);
+        info.retain(name).u64(BtfInfoLayout.name, name.address).u32(BtfInfoLayout.nameLen, 16);
         const attr = new StructBuffer(InfoByFd.size);
-        attr.u32(InfoByFd.bpfFd, btf).u32(InfoByFd.infoLen, info.size).u64(InfoByFd.info, info.address);
+        attr.retain(info).u32(InfoByFd.bpfFd, btf).u32(InfoByFd.infoLen, info.size).u64(InfoByFd.info, info.address);
         return bpf(BpfCmd.OBJ_GET_INFO_BY_FD, attr, InfoByFd.size) >= 0;
       } finally {
         closeFd(btf);

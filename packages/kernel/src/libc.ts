@@ -95,13 +95,19 @@ export function viewOf(address: number, length: number): ArrayBuffer {
   return koffi.view(BigInt(address), length);
 }
 
+/** Buffer a direct libc call points to, held here during the call so it cannot be collected meanwhile. */
+let held: ArrayBuffer | undefined;
+
 const RLIMIT_MEMLOCK = 8;
 const RLIM_INFINITY = 2n ** 64n - 1n;
 
 /** Reads RLIMIT_MEMLOCK as [soft, hard] (RLIM_INFINITY = 2^64-1). */
 export function getMemlockLimit(): [bigint, bigint] | undefined {
   const old = new ArrayBuffer(16);
-  if (rawPrlimit(0, RLIMIT_MEMLOCK, 0, addressOf(old)) !== 0) return undefined;
+  held = old;
+  const result = rawPrlimit(0, RLIMIT_MEMLOCK, 0, addressOf(old));
+  held = undefined;
+  if (result !== 0) return undefined;
   const view = new DataView(old);
   return [view.getBigUint64(0, true), view.getBigUint64(8, true)];
 }
@@ -112,7 +118,10 @@ export function raiseMemlockLimit(): boolean {
   const view = new DataView(limit);
   view.setBigUint64(0, RLIM_INFINITY, true);
   view.setBigUint64(8, RLIM_INFINITY, true);
-  return rawPrlimit(0, RLIMIT_MEMLOCK, addressOf(limit), 0) === 0;
+  held = limit;
+  const result = rawPrlimit(0, RLIMIT_MEMLOCK, addressOf(limit), 0);
+  held = undefined;
+  return result === 0;
 }
 
 /** errno names by number (EPERM, ENOENT, ...), from koffi's table for this OS. */

@@ -10,6 +10,7 @@ export function createLink(attrs: LinkCreateAttrs): number {
   const attr = new StructBuffer(LinkCreate.size);
   const target = typeof attrs.target === "number" ? attrs.target : attrs.target.value;
   attr
+    .retain(staging)
     .u32(LinkCreate.progFd, attrs.prog.value)
     .u32(LinkCreate.targetFd, target)
     .u32(LinkCreate.attachType, attrs.attachType)

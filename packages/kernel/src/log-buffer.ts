@@ -41,6 +41,7 @@ export function runWithLog(
   let again = 0;
   for (;;) {
     const staging = new Staging();
+    attr.retain(staging);
     let log: Uint8Array | undefined;
     attr.u32(fields.trueSize, 0);
     if (level > 0) {

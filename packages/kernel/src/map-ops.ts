@@ -80,7 +80,7 @@ export class MapOps {
     this.#value = new Uint8Array(value);
     this.#keyAddress = addressOf(key);
     this.#valueAddress = addressOf(value);
-    this.#attr.u64(MapElem.key, this.#keyAddress).u64(MapElem.value, this.#valueAddress);
+    this.#attr.retain(key, value).u64(MapElem.key, this.#keyAddress).u64(MapElem.value, this.#valueAddress);
   }
 
   /** Validates buffers against the map and stages the key; returns the shape. */
@@ -166,7 +166,7 @@ export class MapOps {
     const shape = this.shapeOf(map);
     const count = checkCount(batch.count, batch.keys, batch.values, shape, "map lookup batch");
     const staging = new Staging();
-    const attr = new StructBuffer(MapBatch.size);
+    const attr = new StructBuffer(MapBatch.size).retain(staging);
     const outBatch = staging.output(batch.outBatch.length);
     const keys = staging.output(count * shape.keySize);
     const values = staging.output(count * shape.valueBytes);
@@ -196,7 +196,7 @@ export class MapOps {
     if (isUpdate && batch.values === undefined) throw new KernelBackendError("map update batch: values are missing");
     const count = checkCount(batch.count, batch.keys, isUpdate ? (batch.values ?? null) : null, shape, "map batch");
     const staging = new Staging();
-    const attr = new StructBuffer(MapBatch.size);
+    const attr = new StructBuffer(MapBatch.size).retain(staging);
     attr
       .u64(MapBatch.keys, staging.input(batch.keys.subarray(0, count * shape.keySize)))
       .u64(

@@ -33,7 +33,7 @@ const FD_BY_ID: Record<ObjectKind, number> = {
 export function pin(fd: Fd, path: string): void {
   const staging = new Staging();
   const attr = new StructBuffer(ObjPin.size);
-  attr.u64(ObjPin.pathname, staging.string(path)).u32(ObjPin.bpfFd, fd.value);
+  attr.retain(staging).u64(ObjPin.pathname, staging.string(path)).u32(ObjPin.bpfFd, fd.value);
   const result = bpf(BpfCmd.OBJ_PIN, attr, ObjPin.size);
   staging.release();
   if (result < 0) throw syscallError(BpfCmd.OBJ_PIN, -result, path);
@@ -42,7 +42,7 @@ export function pin(fd: Fd, path: string): void {
 export function getPinned(path: string, flags: number): number {
   const staging = new Staging();
   const attr = new StructBuffer(ObjPin.size);
-  attr.u64(ObjPin.pathname, staging.string(path)).u32(ObjPin.fileFlags, flags);
+  attr.retain(staging).u64(ObjPin.pathname, staging.string(path)).u32(ObjPin.fileFlags, flags);
   const result = bpf(BpfCmd.OBJ_GET, attr, ObjPin.size);
   staging.release();
   if (result < 0) throw syscallError(BpfCmd.OBJ_GET, -result, path);
@@ -67,7 +67,7 @@ export function fdById(kind: ObjectKind, id: number, flags: number): number {
 /** Runs OBJ_GET_INFO_BY_FD into `info` (whose pointer fields the caller filled); returns the length the kernel used. */
 export function getInfo(fd: Fd, info: StructBuffer): number {
   const attr = new StructBuffer(InfoByFd.size);
-  attr.u32(InfoByFd.bpfFd, fd.value).u32(InfoByFd.infoLen, info.size).u64(InfoByFd.info, info.address);
+  attr.retain(info).u32(InfoByFd.bpfFd, fd.value).u32(InfoByFd.infoLen, info.size).u64(InfoByFd.info, info.address);
   bpfOrThrow(BpfCmd.OBJ_GET_INFO_BY_FD, attr, InfoByFd.size, `${fd.label} fd ${fd.value}`);
   return attr.getU32(InfoByFd.infoLen);
 }
@@ -84,7 +84,7 @@ export function progInfo(fd: Fd): ProgInfo {
   for (;;) {
     const ids = new StructBuffer(capacity * 4);
     const info = new StructBuffer(L.size);
-    info.u32(L.nrMapIds, capacity).u64(L.mapIds, ids.address);
+    info.retain(ids).u32(L.nrMapIds, capacity).u64(L.mapIds, ids.address);
     getInfo(fd, info);
     const count = info.getU32(L.nrMapIds);
     if (count > capacity) {
@@ -128,7 +128,7 @@ export function progXlatedInsns(fd: Fd): Uint8Array {
   const length = probe.getU32(L.xlatedProgLen);
   const out = new StructBuffer(Math.max(length, 8));
   const info = new StructBuffer(L.size);
-  info.u32(L.xlatedProgLen, length).u64(L.xlatedProgInsns, out.address);
+  info.retain(out).u32(L.xlatedProgLen, length).u64(L.xlatedProgInsns, out.address);
   getInfo(fd, info);
   return out.bytes.slice(0, Math.min(length, info.getU32(L.xlatedProgLen)));
 }
@@ -162,7 +162,7 @@ export function btfInfo(fd: Fd): BtfInfo {
   const L = BtfInfoLayout;
   const name = new StructBuffer(BTF_NAME_CAPACITY);
   const info = new StructBuffer(L.size);
-  info.u64(L.name, name.address).u32(L.nameLen, BTF_NAME_CAPACITY);
+  info.retain(name).u64(L.name, name.address).u32(L.nameLen, BTF_NAME_CAPACITY);
   getInfo(fd, info);
   return {
     id: info.getU32(L.id),
@@ -179,7 +179,7 @@ export function btfData(fd: Fd): Uint8Array {
   const size = probe.getU32(L.btfSize);
   const data = new StructBuffer(Math.max(size, 1));
   const info = new StructBuffer(L.size);
-  info.u64(L.btf, data.address).u32(L.btfSize, size);
+  info.retain(data).u64(L.btf, data.address).u32(L.btfSize, size);
   getInfo(fd, info);
   return data.bytes.slice(0, Math.min(size, info.getU32(L.btfSize)));
 }

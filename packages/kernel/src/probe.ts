@@ -36,6 +36,7 @@ export function tryLoadProgram(progType: number, insns: readonly Instruction[], 
   const attr = new StructBuffer(ProgLoad.size);
   const code = encode(insns);
   attr
+    .retain(staging)
     .u32(ProgLoad.progType, progType)
     .u32(ProgLoad.insnCnt, code.length / 8)
     .u64(ProgLoad.insns, staging.input(code))
@@ -96,7 +97,7 @@ export function tryCreateMap(mapType: number, options: ProbeMapOptions = {}): nu
 export function tryLoadBtf(btf: Uint8Array): number {
   const staging = new Staging();
   const attr = new StructBuffer(BtfLoad.size);
-  attr.u64(BtfLoad.btf, staging.input(btf)).u32(BtfLoad.btfSize, btf.length);
+  attr.retain(staging).u64(BtfLoad.btf, staging.input(btf)).u32(BtfLoad.btfSize, btf.length);
   const result = bpf(BpfCmd.BTF_LOAD, attr, BtfLoad.size);
   staging.release();
   return result;

@@ -29,6 +29,7 @@ export function loadProgram(attrs: ProgLoadAttrs, own: (fd: number) => LoadedPro
   const staging = new Staging();
   const attr = new StructBuffer(ProgLoad.size);
   attr
+    .retain(staging)
     .u32(ProgLoad.progType, attrs.progType)
     .u32(ProgLoad.insnCnt, insns.length / INSN_SIZE)
     .u64(ProgLoad.insns, staging.input(insns))

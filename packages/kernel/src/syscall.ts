@@ -7,15 +7,34 @@ import { BPF_SYSCALL_NUMBER, bpfSyscall, ERRNO_NAMES, getMemlockLimit, lastErrno
 const ENOSYS = 38;
 const EINTR = 4;
 
+/**
+ * The attr of the command in progress. Holding it in a module variable keeps it, and every buffer it retains,
+ * reachable during the syscall: the kernel reads and writes those buffers by address, which the garbage
+ * collector cannot see.
+ */
+let inFlight: StructBuffer | undefined;
+
 /** Runs a command; returns the result (>= 0) or minus the errno. Retries EINTR. */
 export function bpf(cmd: number, attr: StructBuffer, size: number): number {
   if (BPF_SYSCALL_NUMBER === undefined) return -ENOSYS;
+  inFlight = attr;
   for (;;) {
     const result = bpfSyscall(cmd, attr.address, size);
-    if (result >= 0) return result;
+    if (result >= 0) {
+      inFlight = undefined;
+      return result;
+    }
     const errno = lastErrno();
-    if (errno !== EINTR) return -errno;
+    if (errno !== EINTR) {
+      inFlight = undefined;
+      return -errno;
+    }
   }
+}
+
+/** The attr of the command in progress, if any (for tests of the keep-alive rule). */
+export function commandInFlight(): StructBuffer | undefined {
+  return inFlight;
 }
 
 export function errnoName(errno: number): string {

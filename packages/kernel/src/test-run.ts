@@ -26,6 +26,7 @@ export function testRun(prog: Fd, attrs: TestRunAttrs): TestRunResult {
   const ctxOut = staging.output(ctxSizeOut);
   const attr = new StructBuffer(TestRun.size);
   attr
+    .retain(staging)
     .u32(TestRun.progFd, prog.value)
     .u32(TestRun.dataSizeIn, dataIn.length)
     .u32(TestRun.dataSizeOut, dataSizeOut)

@@ -12,12 +12,24 @@ export class StructBuffer {
   readonly view: DataView;
   /** Address of byte 0, for the syscall or for a pointer field of another struct. */
   readonly address: number;
+  /** Objects this struct points into (see `retain`). */
+  readonly #retained: unknown[] = [];
 
   constructor(size: number) {
     this.buffer = new ArrayBuffer(size);
     this.bytes = new Uint8Array(this.buffer);
     this.view = new DataView(this.buffer);
     this.address = addressOf(this.buffer);
+  }
+
+  /**
+   * Keeps `objects` (the buffers this struct's pointer fields refer to) reachable for as long as this struct is.
+   * `bpf()` holds the attr struct in a module variable during the syscall, so everything retained by it cannot
+   * be collected while the kernel reads or writes it, whatever the optimizing compiler thinks is still live.
+   */
+  retain(...objects: unknown[]): this {
+    this.#retained.push(...objects);
+    return this;
   }
 
   get size(): number {
