@@ -10,9 +10,13 @@ export class BtfPatcher {
   private bytes: Uint8Array;
   private view: DataView;
 
-  constructor(original: ObjectBtf) {
-    this.bytes = new Uint8Array(original.bytes); // a copy (Buffer.slice would alias)
-    this.btf = new ObjectBtf(this.bytes);
+  /**
+   * Patches `owned` in place: the caller hands over a BTF whose bytes nobody else uses (e.g. parsed from a
+   * private copy), so no second copy or parse is needed.
+   */
+  constructor(owned: ObjectBtf) {
+    this.bytes = owned.bytes;
+    this.btf = owned;
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 

@@ -61,6 +61,7 @@ export const FuncLinkage = { STATIC: 0, GLOBAL: 1, EXTERN: 2 } as const;
 
 export const BTF_HEADER_SIZE = 24;
 const MAGIC = 0xeb9f;
+const decoder = new TextDecoder();
 const INT_SIGNED = 1;
 const INT_BOOL = 4;
 
@@ -120,7 +121,6 @@ export class ObjectBtf {
   /** starts[id] = byte offset of type `id` (index 0 unused: void). */
   private readonly starts: Uint32Array;
   private readonly names = new Map<number, string>();
-  private readonly decoder = new TextDecoder();
 
   constructor(bytes: Uint8Array) {
     this.bytes = bytes;
@@ -262,7 +262,7 @@ export class ObjectBtf {
       const from = this.stringsStart + offset;
       let end = from;
       while (this.bytes[end] !== 0) end++;
-      s = this.decoder.decode(this.bytes.subarray(from, end));
+      s = decoder.decode(this.bytes.subarray(from, end));
       this.names.set(offset, s);
     }
     return s;
@@ -369,12 +369,33 @@ export class ObjectBtf {
     return out;
   }
 
+  private byName: Map<string, number[]> | undefined;
+
+  /** Ids of the named types with this name, ascending (index built on first use). */
+  idsByName(name: string): readonly number[] {
+    if (!this.byName) {
+      const index = new Map<string, number[]>();
+      for (let id = 1; id < this.typeCount; id++) {
+        if (this.nameOffset(id) === 0) continue;
+        const n = this.nameOf(id);
+        const list = index.get(n);
+        if (list) list.push(id);
+        else index.set(n, [id]);
+      }
+      this.byName = index;
+    }
+    return this.byName.get(name) ?? [];
+  }
+
   /** First type with this name and kind (libbpf's btf__find_by_name_kind), or 0. */
   findByNameKind(name: string, kind: number): number {
-    for (let id = 1; id < this.typeCount; id++) {
-      if (this.kind(id) === kind && this.nameOf(id) === name) return id;
-    }
+    for (const id of this.idsByName(name)) if (this.kind(id) === kind) return id;
     return 0;
+  }
+
+  /** First type with this name, any kind (libbpf's btf__find_by_name), or 0. */
+  findByName(name: string): number {
+    return this.idsByName(name)[0] ?? 0;
   }
 
   /** Skips typedefs and CV/type-tag modifiers (libbpf's skip_mods_and_typedefs). */

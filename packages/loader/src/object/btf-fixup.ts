@@ -109,14 +109,15 @@ export interface FixedBtf {
   readonly bytes: Uint8Array;
 }
 
+/** Applies the fixups to `owned` in place (its bytes must be private to the caller) and returns the result. */
 export function fixupBtf(
-  original: ObjectBtf,
+  owned: ObjectBtf,
   layout: ObjectLayout,
   externs: readonly CollectedExtern[],
   kconfigSize: number,
   subprograms: readonly RawFunction[],
 ): FixedBtf {
-  const patcher = new BtfPatcher(original);
+  const patcher = new BtfPatcher(owned);
   rewriteKsyms(patcher, externs);
   rewriteKconfig(patcher, externs, kconfigSize);
   const btf = patcher.current;
@@ -130,8 +131,8 @@ export function fixupBtf(
   // Hidden global subprograms get a static FUNC so the verifier checks them in their caller's context.
   for (const fn of subprograms) {
     if (!fn.hidden) continue;
-    for (let id = 1; id < btf.typeCount; id++) {
-      if (btf.kind(id) === BtfKind.FUNC && btf.funcLinkage(id) === FuncLinkage.GLOBAL && btf.nameOf(id) === fn.name) {
+    for (const id of btf.idsByName(fn.name)) {
+      if (btf.kind(id) === BtfKind.FUNC && btf.funcLinkage(id) === FuncLinkage.GLOBAL) {
         patcher.setVlen(id, FuncLinkage.STATIC);
         break;
       }

@@ -42,9 +42,7 @@ export function internalMapName(objectName: string, sectionName: string): string
 
 /** The DATASEC describing a section (libbpf looks the section name up among all types: first match wins). */
 function datasecFor(btf: ObjectBtf | undefined, name: string): number {
-  if (!btf) return 0;
-  for (let id = 1; id < btf.typeCount; id++) if (btf.nameOf(id) === name) return id;
-  return 0;
+  return btf ? btf.findByName(name) : 0;
 }
 
 /** MMAPABLE only when the DATASEC has a non-static VAR (libbpf's map_is_mmapable). */

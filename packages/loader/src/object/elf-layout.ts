@@ -44,6 +44,8 @@ export interface ObjectLayout {
   readonly warnings: readonly string[];
 }
 
+const latin1 = new TextDecoder("latin1");
+
 function isDwarf(name: string): boolean {
   return name.startsWith(".debug_");
 }
@@ -70,7 +72,7 @@ function readLicense(section: ElfSection): string {
   const data = section.data;
   let end = 0;
   while (end < data.length && end < 127 && data[end] !== 0) end++;
-  return new TextDecoder().decode(data.subarray(0, end));
+  return latin1.decode(data.subarray(0, end));
 }
 
 export function collectLayout(elf: ElfFile): ObjectLayout {

@@ -41,10 +41,9 @@ function kconfigType(btf: ObjectBtf, typeId: number): { type: KconfigType; signe
 }
 
 function findExternBtfId(btf: ObjectBtf, name: string): number {
-  for (let id = 1; id < btf.typeCount; id++) {
+  for (const id of btf.idsByName(name)) {
     const kind = btf.kind(id);
     if (kind !== BtfKind.VAR && kind !== BtfKind.FUNC) continue;
-    if (btf.nameOf(id) !== name) continue;
     const linkage = kind === BtfKind.VAR ? btf.varLinkage(id) : btf.funcLinkage(id);
     if (linkage !== (kind === BtfKind.VAR ? VarLinkage.EXTERN : FuncLinkage.EXTERN)) {
       throw new LoaderError("BAD_EXTERN", `extern '${name}': BTF ${btfKindName(kind)} [${id}] is not extern`, {

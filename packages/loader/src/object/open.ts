@@ -98,7 +98,8 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
   const functions = discoverFunctions(layout);
   const isSub = (fn: RawFunction) => isSubprogram(fn, layout, functions.length);
 
-  const rawBtf = layout.btf ? new ObjectBtf(layout.btf.data) : undefined;
+  // A private copy: the fixups below patch it in place, and the spec keeps it.
+  const rawBtf = layout.btf ? new ObjectBtf(new Uint8Array(layout.btf.data)) : undefined;
   const externs = collectExterns(layout, rawBtf);
   const kconfigSize = kconfigMapSize(externs);
   const fixed = rawBtf ? fixupBtf(rawBtf, layout, externs, kconfigSize, functions.filter(isSub)) : undefined;

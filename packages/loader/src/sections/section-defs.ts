@@ -52,11 +52,22 @@ export function sectionDefMatches(pattern: string, name: string): boolean {
   return name === pattern;
 }
 
+// Objects reuse a handful of section names; the table walk is memoised per table (bounded, it is a cache).
+const memo: Record<SectionTable, Map<string, SectionDef | undefined>> = { "1.1": new Map(), head: new Map() };
+
 /** The matching table entry for a section name (without libbpf's leading '?'), or undefined. */
 export function findSectionDef(name: string, table: SectionTable = "head"): SectionDef | undefined {
+  const cache = memo[table];
+  if (cache.has(name)) return cache.get(name);
+  let found: SectionDef | undefined;
   for (const def of DEFS) {
     if (table === "1.1" && def.since !== "1.1") continue;
-    if (sectionDefMatches(def.pattern, name)) return def;
+    if (sectionDefMatches(def.pattern, name)) {
+      found = def;
+      break;
+    }
   }
-  return undefined;
+  if (cache.size > 4096) cache.clear();
+  cache.set(name, found);
+  return found;
 }
