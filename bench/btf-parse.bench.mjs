@@ -30,7 +30,10 @@ export async function run() {
   const dir = mkdtempSync(join(tmpdir(), "bpfkit-btf-bench-"));
   const harness = join(dir, "libbpf_bench");
   execFileSync("cc", ["-O2", "-o", harness, fileURLToPath(new URL("./c/libbpf_bench.c", import.meta.url)), "-lbpf"]);
-  const libbpfParse = () => Number(execFileSync(harness, ["btf_parse", VMLINUX], { encoding: "utf8" }).split(" ")[0]);
+  const libbpfParse = () => {
+    const [wall, , cpu] = execFileSync(harness, ["btf_parse", VMLINUX], { encoding: "utf8" }).trim().split(" ");
+    return { wall: Number(wall), cpu: Number(cpu) };
+  };
 
   const s = {
     libbpf: [],
