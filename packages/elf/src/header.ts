@@ -109,3 +109,28 @@ export function readHeader(bytes: Uint8Array, options: ParseOptions): { header: 
   };
   return { header, reader };
 }
+
+/** The finished header once the section table has resolved the counts (fields listed, not spread: hot path). */
+export function withSectionCounts(raw: RawElfHeader, shnum: number, shstrndx: number): ElfHeader {
+  return {
+    class: raw.class,
+    data: raw.data,
+    endianness: raw.endianness,
+    identVersion: raw.identVersion,
+    osabi: raw.osabi,
+    abiVersion: raw.abiVersion,
+    type: raw.type,
+    machine: raw.machine,
+    version: raw.version,
+    entry: raw.entry,
+    phoff: raw.phoff,
+    shoff: raw.shoff,
+    flags: raw.flags,
+    ehsize: raw.ehsize,
+    phentsize: raw.phentsize,
+    phnum: raw.phnum,
+    shentsize: raw.shentsize,
+    shnum,
+    shstrndx,
+  };
+}

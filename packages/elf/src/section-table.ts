@@ -11,7 +11,7 @@ import {
   SHT_STRTAB,
 } from "./constants.js";
 import { describeSection, ElfError, hex } from "./errors.js";
-import type { RawElfHeader } from "./header.js";
+import { type RawElfHeader, withSectionCounts } from "./header.js";
 import { NO_NAMES, SectionStringTable } from "./strings.js";
 import type { ElfHeader, ElfSection } from "./types.js";
 
@@ -111,12 +111,12 @@ function checkNoOverlap(sections: readonly ElfSection[], shoff: number, shnum: n
  * names, no overlaps, sh_link (and sh_info where it is a section index) naming an existing section.
  */
 export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { header: ElfHeader; sections: ElfSection[] } {
-  const { rawShnum, rawShstrndx, ...fixed } = raw;
+  const { rawShnum, rawShstrndx } = raw;
   if (raw.shoff === 0) {
     if (rawShnum !== 0) {
       throw new ElfError("bad-header", `e_shnum is ${rawShnum} but e_shoff is 0`, { offset: 0x28 });
     }
-    return { header: { ...fixed, shnum: 0, shstrndx: 0 }, sections: [] };
+    return { header: withSectionCounts(raw, 0, 0), sections: [] };
   }
   if (raw.shentsize !== ELF64_SHDR_SIZE) {
     throw new ElfError("bad-entsize", `e_shentsize is ${raw.shentsize}, expected 64 for ELF64`, {
@@ -186,7 +186,7 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
   }
   checkNoOverlap(sections, raw.shoff, shnum);
   for (const section of sections) checkLinks(section, shnum, raw.shoff + section.index * ELF64_SHDR_SIZE);
-  return { header: { ...fixed, shnum, shstrndx }, sections };
+  return { header: withSectionCounts(raw, shnum, shstrndx), sections };
 }
 
 /** The name of a section; a bad name is reported at the section's sh_name field. */

@@ -6,13 +6,9 @@ const utf8 = new TextDecoder("utf-8", { fatal: false });
 /** Decodes `bytes[start, end)`: ASCII (almost every symbol and section name) without TextDecoder's call overhead. */
 export function decodeString(bytes: Uint8Array, start: number, end: number): string {
   if (end - start > 64) return utf8.decode(bytes.subarray(start, end));
-  let out = "";
-  for (let i = start; i < end; i++) {
-    const byte = bytes[i]!;
-    if (byte >= 0x80) return utf8.decode(bytes.subarray(start, end));
-    out += String.fromCharCode(byte);
-  }
-  return out;
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return utf8.decode(bytes.subarray(start, end));
+  // One call for the whole ASCII run: no intermediate strings.
+  return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
 }
 
 /** Strings of one section, read on demand and validated against the section's own bounds. */

@@ -63,6 +63,23 @@ function unreachable(value: never): never {
   throw new Error(`unreachable: ${JSON.stringify(value)}`);
 }
 
+/** Every header built with the same property order, so the layout loops see one object shape. */
+function header(fields: Header): Header {
+  return {
+    name: fields.name,
+    type: fields.type,
+    flags: fields.flags,
+    addr: fields.addr,
+    offset: fields.offset,
+    size: fields.size,
+    link: fields.link,
+    info: fields.info,
+    addralign: fields.addralign,
+    entsize: fields.entsize,
+    contents: fields.contents,
+  };
+}
+
 function badModel(message: string): never {
   throw new ElfError("bad-model", `writeElf: ${message}`);
 }
@@ -207,7 +224,7 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
   const symtabSection = sections.find((s) => s.kind === "symtab");
 
   const headers: Header[] = sections.map((section, i) => {
-    const base = { name: names[i]!, addr: 0, offset: 0, link: 0, info: 0, entsize: 0 };
+    const name = names[i]!;
     switch (section.kind) {
       case "data": {
         const what = `section ${section.name}`;
@@ -220,8 +237,9 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
           badModel(`${what}: size ${section.size} differs from data length ${size}`);
         }
         const info = section.info;
-        return {
-          ...base,
+        return header({
+          name,
+          offset: 0,
           type: checkU32(section.type, what, "type"),
           flags: checkNumber(section.flags, what, "flags"),
           addr: checkNumber(section.addr, what, "addr"),
@@ -231,13 +249,15 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
           addralign: checkAlignment(section.addralign, what, "addralign"),
           entsize: checkNumber(section.entsize, what, "entsize"),
           contents: section.type === SHT_NOBITS ? undefined : (section.data ?? new Uint8Array(0)),
-        };
+        });
       }
       case "relocations": {
         if (!symtabSection) throw new Error("unreachable: relocations always get a symtab");
         const contents = encodeRelocations(section, symbolIndex, littleEndian);
-        return {
-          ...base,
+        return header({
+          name,
+          offset: 0,
+          addr: 0,
           type: section.rela ? SHT_RELA : SHT_REL,
           flags: checkNumber(section.flags ?? SHF_INFO_LINK, `section ${names[i]}`, "flags"),
           size: contents.length,
@@ -246,12 +266,14 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
           addralign: checkAlignment(section.addralign ?? 8, `section ${names[i]}`, "addralign"),
           entsize: section.rela ? ELF64_RELA_SIZE : ELF64_REL_SIZE,
           contents,
-        };
+        });
       }
       case "symtab": {
         const contents = encodeSymbols(ordered, symbolShndx, usesExtendedIndex, symbolStrings.offsets, littleEndian);
-        return {
-          ...base,
+        return header({
+          name,
+          offset: 0,
+          addr: 0,
           type: SHT_SYMTAB,
           flags: 0,
           size: contents.length,
@@ -260,17 +282,32 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
           addralign: 8,
           entsize: ELF64_SYM_SIZE,
           contents,
-        };
+        });
       }
       case "strtab":
       case "shstrtab": {
         const contents = section === nameTableSection ? nameTable.bytes : symbolStrings.bytes;
-        return { ...base, type: SHT_STRTAB, flags: 0, size: contents.length, addralign: 1, contents };
+        return header({
+          name,
+          type: SHT_STRTAB,
+          flags: 0,
+          addr: 0,
+          offset: 0,
+          size: contents.length,
+          link: 0,
+          info: 0,
+          addralign: 1,
+          entsize: 0,
+          contents,
+        });
       }
       case "symtab_shndx": {
         const contents = encodeExtendedIndices(symbolShndx, usesExtendedIndex, littleEndian);
-        return {
-          ...base,
+        return header({
+          name,
+          offset: 0,
+          info: 0,
+          addr: 0,
           type: SHT_SYMTAB_SHNDX,
           flags: 0,
           size: contents.length,
@@ -278,7 +315,7 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
           addralign: 4,
           entsize: 4,
           contents,
-        };
+        });
       }
       default:
         return unreachable(section);
