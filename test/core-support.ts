@@ -107,15 +107,18 @@ export function scratchDir(): string {
 }
 
 /** Compiles a fixture source (optionally with extra -D flags) into the scratch dir; cached per flags. */
-export function compileFixture(source: string, defines: string[] = [], suffix = "o"): string {
-  const out = join(scratchDir(), `${source.replace(/\.c$/, "")}${defines.map((d) => `-${d}`).join("")}.${suffix}`);
+export function compileFixture(source: string, defines: string[] = [], suffix = "o", target = "bpf"): string {
+  const out = join(
+    scratchDir(),
+    `${source.replace(/\.c$/, "")}${defines.map((d) => `-${d}`).join("")}.${target}.${suffix}`,
+  );
   if (existsSync(out) && statSync(out).mtimeMs >= statSync(join(fixturesDir, source)).mtimeMs) return out;
   mkdirSync(scratchDir(), { recursive: true });
   execFileSync(
     "clang-19",
     [
       "-target",
-      "bpf",
+      target,
       "-g",
       "-O2",
       "-Wall",
