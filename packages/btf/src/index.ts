@@ -10,6 +10,10 @@ export {
   parseBtfExt,
 } from "./btf-ext.js";
 export { BtfBuilder, type BtfBuilderOptions, encodeBtf, type MemberSpec } from "./builder.js";
+// The parts built on the core (each directory has its own README):
+export * from "./core/index.js";
+export * from "./dedup/index.js";
+export * from "./dump-c/index.js";
 export {
   bpftoolJsonString,
   dumpBtfJson,
