@@ -48,6 +48,9 @@ export class MapOps {
   #value = new Uint8Array(0);
   #keyAddress = 0;
   #valueAddress = 0;
+  /** Last map fd and flags written into the attr: skipping unchanged writes keeps repeated lookups cheap. */
+  #fd = -1;
+  #flags = 0;
   /** Shapes of the maps we have seen, so buffers can be checked before the kernel writes into them. */
   readonly #shapes = new WeakMap<Fd, MapShape>();
   readonly #describe: (map: Fd) => MapShape;
@@ -93,9 +96,18 @@ export class MapOps {
       throw new KernelBackendError(`${what}: value has ${value.length} bytes, map fd ${fd} needs ${shape.valueBytes}`);
     // The value slot doubles as next_key, so it must hold a key too.
     this.#ensureScratch(shape.keySize, Math.max(shape.valueBytes, shape.keySize));
-    this.#attr.u32(MapElem.mapFd, fd);
+    if (fd !== this.#fd) {
+      this.#attr.u32(MapElem.mapFd, fd);
+      this.#fd = fd;
+    }
     if (key !== null && shape.keySize > 0) copyInto(this.#key, key, shape.keySize);
     return shape;
+  }
+
+  #setFlags(flags: number): void {
+    if (flags === this.#flags) return;
+    this.#attr.u64(MapElem.flags, flags);
+    this.#flags = flags;
   }
 
   /** Key pointer: the scratch key, or NULL for "no key" (first key / queue and stack maps). */
@@ -107,7 +119,7 @@ export class MapOps {
   lookup(map: Fd, key: Uint8Array | null, value: Uint8Array, flags: number, cmd: number = BpfCmd.MAP_LOOKUP_ELEM) {
     const shape = this.#prepare(map, key, value, "map lookup");
     if (key === null) this.#setKeyPointer(false);
-    this.#attr.u64(MapElem.flags, flags);
+    this.#setFlags(flags);
     const result = bpf(cmd, this.#attr, MapElem.size);
     if (key === null) this.#setKeyPointer(true);
     if (result < 0) {
@@ -122,7 +134,7 @@ export class MapOps {
     const shape = this.#prepare(map, key, value, "map update");
     copyInto(this.#value, value, shape.valueBytes);
     if (key === null) this.#setKeyPointer(false);
-    this.#attr.u64(MapElem.flags, flags);
+    this.#setFlags(flags);
     const result = bpf(BpfCmd.MAP_UPDATE_ELEM, this.#attr, MapElem.size);
     if (key === null) this.#setKeyPointer(true);
     if (result < 0) throw syscallError(BpfCmd.MAP_UPDATE_ELEM, -result, `map fd ${map.value}`);
@@ -131,7 +143,8 @@ export class MapOps {
   delete(map: Fd, key: Uint8Array): boolean {
     this.#prepare(map, key, null, "map delete");
     // DELETE_ELEM ends at `key`: the kernel refuses any non-zero byte after it, so the value pointer goes too.
-    this.#attr.u64(MapElem.flags, 0).u64(MapElem.value, 0);
+    this.#setFlags(0);
+    this.#attr.u64(MapElem.value, 0);
     const result = bpf(BpfCmd.MAP_DELETE_ELEM, this.#attr, MapElem.size);
     this.#attr.u64(MapElem.value, this.#valueAddress);
     if (result === -ENOENT) return false;
@@ -146,7 +159,7 @@ export class MapOps {
         `map get_next_key: next key buffer too small (${nextKey.length} < ${shape.keySize})`,
       );
     if (key === null) this.#setKeyPointer(false);
-    this.#attr.u64(MapElem.flags, 0);
+    this.#setFlags(0);
     const result = bpf(BpfCmd.MAP_GET_NEXT_KEY, this.#attr, MapElem.size);
     if (key === null) this.#setKeyPointer(true);
     if (result === -ENOENT) return false;
