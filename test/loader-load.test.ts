@@ -194,4 +194,33 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "load(spec, KernelBack
       backend.close();
     }
   });
+
+  it("LIBBPF_PIN_BY_NAME: pins under pinRoot, reuses a compatible pinned map, refuses an incompatible one", () => {
+    const spec = openObject(fixtureBytes("maps"), { path: fixturePath("maps") });
+    const pinRoot = `${ROOT}/pins`;
+    mkdirSync(pinRoot, { recursive: true });
+    const backend = new KernelBackend();
+    const options = { externs: kernelFacts(), core: coreOptions(), pinRoot };
+    const first = load(spec, backend, options);
+    try {
+      expect(first.reusedMaps).toEqual([]);
+      const second = load(spec, backend, options);
+      try {
+        expect(second.reusedMaps).toEqual(["lru_pinned"]);
+        const id = (o: typeof first) => backend.mapInfo(o.maps.get("lru_pinned")!).id;
+        expect(id(second)).toBe(id(first));
+      } finally {
+        second.close();
+      }
+      const changed = {
+        ...spec,
+        maps: spec.maps.map((m) => (m.name === "lru_pinned" ? { ...m, maxEntries: m.maxEntries * 2 } : m)),
+      };
+      expect(() => load(changed, backend, options)).toThrow(/incompatible/);
+    } finally {
+      first.close();
+      backend.close();
+      rmSync(pinRoot, { recursive: true, force: true });
+    }
+  });
 });

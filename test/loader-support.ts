@@ -70,15 +70,26 @@ export interface OracleMap {
 
 export interface OracleObject {
   error?: number;
+  load_error?: number;
   name: string;
   kversion: number;
   programs: OracleProgram[];
   maps: OracleMap[];
 }
 
-export function oracleOpen(path: string, mode: "open" | "load" = "open", skip: readonly string[] = []): OracleObject {
+/**
+ * libbpf 1.1 open (or open + load) of an object. `keepGoing`: report the relocated instructions even when the
+ * kernel refuses the load (`load_error` then holds libbpf's error).
+ */
+export function oracleOpen(
+  path: string,
+  mode: "open" | "load" = "open",
+  skip: readonly string[] = [],
+  keepGoing = false,
+): OracleObject {
   const args = skip.length > 0 ? [mode, path, skip.join(",")] : [mode, path];
-  return JSON.parse(execFileSync(oracle(), args, { encoding: "utf8" })) as OracleObject;
+  const env = keepGoing ? { ...process.env, LOADER_ORACLE_KEEP_GOING: "1" } : process.env;
+  return JSON.parse(execFileSync(oracle(), args, { encoding: "utf8", env })) as OracleObject;
 }
 
 /** Programs of the `sections` fixture this kernel refuses (fentry/fexit/lsm: EPERM). */

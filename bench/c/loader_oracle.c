@@ -72,10 +72,12 @@ static int dump(const char *path, int do_load, const char *skip) {
 		if (in_list(skip, bpf_program__name(p)))
 			bpf_program__set_autoload(p, false);
 	}
+	long load_err = 0;
 	if (do_load) {
-		err = bpf_object__load(obj);
-		if (err) {
-			printf("{\"error\":%ld}\n", err);
+		/* on failure libbpf 1.1 keeps the relocated instructions until close: print them with the error */
+		load_err = bpf_object__load(obj);
+		if (load_err && !getenv("LOADER_ORACLE_KEEP_GOING")) {
+			printf("{\"error\":%ld}\n", load_err);
 			bpf_object__close(obj);
 			return 0;
 		}
@@ -83,7 +85,7 @@ static int dump(const char *path, int do_load, const char *skip) {
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	int first = 1;
-	printf("{\"name\":");
+	printf("{\"load_error\":%ld,\"name\":", load_err);
 	print_json_string(bpf_object__name(obj));
 	printf(",\"kversion\":%u,\"programs\":[", bpf_object__kversion(obj));
 	bpf_object__for_each_program(prog, obj) {
