@@ -40,7 +40,7 @@ describeWith(["vmlinux-btf"], "CO-RE on Btf (adapter)", () => {
     }
   });
 
-  it("native name search and hash chains find the same candidates for ~500 vmlinux names", () => {
+  it("every name lookup path finds the same candidates for ~500 vmlinux names", () => {
     const bytes = new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux"));
     const chains = btfNameIndex(Btf.parse(bytes));
     const raw = new RawCoreBtf(bytes);
@@ -53,8 +53,9 @@ describeWith(["vmlinux-btf"], "CO-RE on Btf (adapter)", () => {
     }
     sample.push(["task_struct", Kind.STRUCT], ["no_such_type_anywhere", Kind.STRUCT]);
     // A fresh raw view answers its first 16 lookups by native search (one by one, or batched after a prefetch),
-    // later ones from its own chains: all three must agree with the chains of the Btf adapter.
+    // later ones from its own chains; the Btf adapter likewise (Btf.findAllByName first, then chains). All agree.
     const kinds = (ids: readonly number[], kind: number) => ids.filter((id) => raw.kind(id) === kind);
+    const sequential = rawNameIndex(new RawCoreBtf(bytes));
     for (let start = 0; start < sample.length; start += 16) {
       const group = sample.slice(start, start + 16);
       const batched = rawNameIndex(new RawCoreBtf(bytes));
@@ -62,7 +63,22 @@ describeWith(["vmlinux-btf"], "CO-RE on Btf (adapter)", () => {
       for (const [name, kind] of group) {
         const expected = kinds(chains.idsWithEssentialName(name, kind), kind);
         expect(kinds(batched.idsWithEssentialName(name, kind), kind), name).toEqual(expected);
+        expect(kinds(sequential.idsWithEssentialName(name, kind), kind), name).toEqual(expected);
       }
     }
+  });
+});
+
+describeWith(["clang"], "CO-RE on Btf (adapter), flavored target names", () => {
+  it("finds flavored candidates (same___one, same___two ...) like the raw view", async () => {
+    const { compileFixture, customTargets } = await import("./core-support.js");
+    const object = readObject(join(fixturesDir, "core_flavors.bpf.o"));
+    const twin = readObject(compileFixture("core_flavors.bpf.c", ["TARGET"])).sections.get(".BTF")!;
+    const programs = object.programs.map((p) => ({ ...p, autoload: p.name === "flavors_ok" }));
+    const options = { localBtf: object.btf, sections: object.coreSections, programs };
+    const viaBtf = relocateCore({ ...options, targets: { custom: btfTarget("vmlinux", Btf.parse(twin)) } });
+    const viaRaw = relocateCore({ ...options, targets: customTargets(twin) });
+    expect(viaBtf.trace.filter((l) => l.includes("found target candidate"))).toHaveLength(4);
+    expect(viaBtf.trace).toEqual(viaRaw.trace);
   });
 });
