@@ -95,8 +95,18 @@ export function viewOf(address: number, length: number): ArrayBuffer {
   return koffi.view(BigInt(address), length);
 }
 
-/** Buffer a direct libc call points to, held here during the call so it cannot be collected meanwhile. */
-let held: ArrayBuffer | undefined;
+/** Buffers direct libc calls point to, held here during the call so they cannot be collected meanwhile. */
+const anchors: ArrayBuffer[] = [];
+
+/** Runs `call` with `buffer` reachable from this module until it returns. */
+export function withAnchor<T>(buffer: ArrayBuffer, call: () => T): T {
+  anchors.push(buffer);
+  try {
+    return call();
+  } finally {
+    anchors.pop();
+  }
+}
 
 const RLIMIT_MEMLOCK = 8;
 const RLIM_INFINITY = 2n ** 64n - 1n;
@@ -104,9 +114,7 @@ const RLIM_INFINITY = 2n ** 64n - 1n;
 /** Reads RLIMIT_MEMLOCK as [soft, hard] (RLIM_INFINITY = 2^64-1). */
 export function getMemlockLimit(): [bigint, bigint] | undefined {
   const old = new ArrayBuffer(16);
-  held = old;
-  const result = rawPrlimit(0, RLIMIT_MEMLOCK, 0, addressOf(old));
-  held = undefined;
+  const result = withAnchor(old, () => rawPrlimit(0, RLIMIT_MEMLOCK, 0, addressOf(old)));
   if (result !== 0) return undefined;
   const view = new DataView(old);
   return [view.getBigUint64(0, true), view.getBigUint64(8, true)];
@@ -118,10 +126,7 @@ export function raiseMemlockLimit(): boolean {
   const view = new DataView(limit);
   view.setBigUint64(0, RLIM_INFINITY, true);
   view.setBigUint64(8, RLIM_INFINITY, true);
-  held = limit;
-  const result = rawPrlimit(0, RLIMIT_MEMLOCK, addressOf(limit), 0);
-  held = undefined;
-  return result === 0;
+  return withAnchor(limit, () => rawPrlimit(0, RLIMIT_MEMLOCK, addressOf(limit), 0)) === 0;
 }
 
 /** errno names by number (EPERM, ENOENT, ...), from koffi's table for this OS. */

@@ -11,7 +11,7 @@ const SYSCALLS: Readonly<Record<string, { capget: number; capset: number }>> = {
 
 const libc = koffi.load("libc.so.6");
 /** Buffers the kernel reads during a call, held here so the collector cannot free them meanwhile. */
-let held: ArrayBuffer[] = [];
+const held: ArrayBuffer[] = [];
 const syscall2 = libc.func("long syscall(long number, uintptr_t header, uintptr_t data)") as (
   n: number,
   header: number,
@@ -31,7 +31,7 @@ export function withoutEffectiveCapabilities<T>(fn: () => T): T {
   if (syscall2(numbers.capget, headerAddress, Number(koffi.address(saved))) !== 0)
     throw new Error(`capget failed: errno ${koffi.errno()}`);
   const dropped = saved.slice(0);
-  held = [header, saved, dropped];
+  held.push(header, saved, dropped);
   const view = new DataView(dropped);
   view.setUint32(0, 0, true); // effective, low word
   view.setUint32(12, 0, true); // effective, high word
@@ -42,7 +42,7 @@ export function withoutEffectiveCapabilities<T>(fn: () => T): T {
     result = fn();
   } finally {
     restore(numbers.capset, headerAddress, saved);
-    held = [];
+    held.length = 0;
   }
   return result;
 }
