@@ -127,6 +127,24 @@ describeWith(["root"], "kernel backend: maps", () => {
       cursor = next.slice();
     }
     expect(remaining).toBe(n - 10);
+
+    // Lookup-and-delete batch drains the map.
+    let drained = 0;
+    let token: Uint8Array | null = null;
+    for (let round = 0; round < 20; round++) {
+      const r = backend.mapLookupAndDeleteBatch(map, {
+        inBatch: token,
+        outBatch,
+        keys: new Uint8Array(4 * 32),
+        values: new Uint8Array(8 * 32),
+        count: 32,
+      });
+      drained += r.count;
+      if (r.done) break;
+      token = outBatch.slice();
+    }
+    expect(drained).toBe(n - 10);
+    expect(backend.mapGetNextKey(map, null, next)).toBe(false);
   });
 
   it("freeze makes the map read-only for user space", () => {

@@ -330,6 +330,17 @@ describeWith(["root", "bpftool"], "kernel backend: ids and info vs bpftool", () 
     expect(backend.progXlatedInsns(fd).length).toBe(info.xlatedProgLen);
   });
 
+  it("lists kernel BTF objects like `bpftool btf show` (vmlinux first, modules by name)", () => {
+    const ours = backend.kernelBtfs();
+    const theirs = (bpftool("btf", "show") as { id: number; name?: string; size: number; kernel: boolean }[]).filter(
+      (b) => b.kernel,
+    );
+    expect(ours[0]?.name).toBe("vmlinux");
+    expect(ours.map((b) => ({ id: b.id, name: b.name, size: b.size }))).toEqual(
+      theirs.map((b) => ({ id: b.id, name: b.name ?? "", size: b.size })),
+    );
+  });
+
   it("map info matches `bpftool map show id N`", () => {
     using map = backend.createMap({
       mapType: MapType.LRU_HASH,

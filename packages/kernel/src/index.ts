@@ -1,7 +1,7 @@
 // @bpfkit/kernel: the Backend over bpf(2), via koffi and libc's syscall(2).
 export { BpfSyscallError, explainErrno, KernelBackendError, type PrivilegeContext } from "./errors.js";
 export { type HelperSupport, KernelFeatures } from "./features.js";
-export { KernelBackend, type KernelBackendOptions } from "./kernel-backend.js";
+export { KernelBackend, type KernelBackendOptions, type KernelBtfObject } from "./kernel-backend.js";
 export { DEFAULT_LOG_SIZE, MAX_LOG_SIZE } from "./log-buffer.js";
 export { MapMemory, PAGE_SIZE } from "./mmap.js";
 export { countCpuList, possibleCpus } from "./possible-cpus.js";

@@ -24,7 +24,7 @@ import { Fd } from "@bpfkit/loader";
 import { StructBuffer } from "./attr/attr.js";
 import { MapCreate } from "./attr/layout.js";
 import { loadBtf } from "./btf-load.js";
-import { KernelBackendError } from "./errors.js";
+import { BpfSyscallError, KernelBackendError } from "./errors.js";
 import { fdKind } from "./fd-kind.js";
 import { KernelFeatures } from "./features.js";
 import { closeFd, getMemlockLimit, raiseMemlockLimit } from "./libc.js";
@@ -36,6 +36,13 @@ import { loadProgram } from "./prog-load.js";
 import { bpf, syscallError } from "./syscall.js";
 import { testRun } from "./test-run.js";
 import { BpfCmd } from "./uapi.generated.js";
+
+/** A kernel BTF object: "vmlinux" or a module name. */
+export interface KernelBtfObject {
+  readonly id: number;
+  readonly name: string;
+  readonly size: number;
+}
 
 export interface KernelBackendOptions {
   /**
@@ -211,6 +218,31 @@ export class KernelBackend implements Backend {
 
   btfData(btf: Fd): Uint8Array {
     return objects.btfData(btf);
+  }
+
+  /**
+   * Kernel BTF objects: vmlinux and the loaded modules' BTF (split on vmlinux), found by id iteration. The
+   * loader needs them for CO-RE candidates in modules and for kfunc calls into modules (their fds go in
+   * `fdArray`). Objects that disappear while listing (module unload) are skipped.
+   */
+  kernelBtfs(): KernelBtfObject[] {
+    const found: KernelBtfObject[] = [];
+    for (let id = this.nextId("btf", 0); id !== null; id = this.nextId("btf", id)) {
+      let fd: Fd;
+      try {
+        fd = this.fdById("btf", id);
+      } catch (error) {
+        if (error instanceof BpfSyscallError && error.code === "ENOENT") continue;
+        throw error;
+      }
+      try {
+        const info = objects.btfInfo(fd);
+        if (info.kernelBtf) found.push({ id: info.id, name: info.name, size: info.size });
+      } finally {
+        fd.close();
+      }
+    }
+    return found;
   }
 
   /** Binds a map to a program so it lives as long as the program (BPF_PROG_BIND_MAP, 5.10). */
