@@ -2,7 +2,7 @@
 // decoded type objects are produced only when asked. Accessors take global ids (a split BTF sees its base's ids
 // first) and read straight from the type words, so hot paths (C dump, CO-RE, dedup) allocate nothing.
 
-import { checkReferenceCycles } from "./cycles.js";
+import { checkReferenceCycles, cycleError } from "./cycles.js";
 import { decodeType } from "./decode-type.js";
 import { BtfError } from "./errors.js";
 import { type BtfHeader, parseBtfHeader } from "./header.js";
@@ -12,6 +12,7 @@ import { scanTypes } from "./scan.js";
 import { StringTable } from "./strings.js";
 import type { BtfType, VoidType } from "./types.js";
 import { alignOf, resolveSize, skipModsAndTypedefs } from "./walks.js";
+import { wasmScan, wasmScanApplies } from "./wasm/scan-wasm.js";
 import { wordsOf } from "./words.js";
 
 export interface BtfParseOptions {
@@ -24,7 +25,16 @@ export interface BtfParseOptions {
   readonly checkCycles?: boolean;
   /** Name used in error messages (default ".BTF"). */
   readonly section?: string;
+  /**
+   * Which implementation scans the type section: "auto" (default) uses WebAssembly for large little-endian
+   * blobs such as vmlinux and JavaScript otherwise; "js" / "wasm" force one (wasm falls back to js where it
+   * does not apply). Both accept and reject exactly the same input.
+   */
+  readonly scanner?: "auto" | "js" | "wasm";
 }
+
+/** Type sections from this size on (vmlinux: 3.4 MB) are scanned in WebAssembly by default. */
+const WASM_MIN_TYPE_BYTES = 1 << 18;
 
 const VOID: VoidType = { kind: Kind.UNKN, name: "" };
 
@@ -80,10 +90,24 @@ export class Btf {
     }
     const strings = new StringTable(strBytes, base?.strings);
     const typeStart = header.hdrLen + header.typeOff;
-    const words = wordsOf(bytes, typeStart, header.typeLen, header.littleEndian);
     const firstId = base ? base.typeCount : 1;
+    const checkCycles = options.checkCycles !== false;
+    const scanner = options.scanner ?? "auto";
+    if (
+      scanner !== "js" &&
+      (scanner === "wasm" || header.typeLen >= WASM_MIN_TYPE_BYTES) &&
+      wasmScanApplies(header.littleEndian, header.typeLen)
+    ) {
+      const fast = wasmScan(bytes, typeStart, header.typeLen, strings.end, firstId, checkCycles);
+      if (fast) {
+        if (fast.cycleAt >= 0) throw cycleError(firstId + fast.cycleAt, typeStart + fast.starts[fast.cycleAt] * 4);
+        return new Btf(header, base, strings, fast.words, fast.starts);
+      }
+      // Malformed: the JavaScript scan below finds and reports the first problem.
+    }
+    const words = wordsOf(bytes, typeStart, header.typeLen, header.littleEndian);
     const { starts, forwardLinks } = scanTypes({ words, firstId, stringEnd: strings.end, sectionOffset: typeStart });
-    if (options.checkCycles !== false) checkReferenceCycles(words, starts, firstId, typeStart, forwardLinks);
+    if (checkCycles) checkReferenceCycles(words, starts, firstId, typeStart, forwardLinks);
     return new Btf(header, base, strings, words, starts);
   }
 

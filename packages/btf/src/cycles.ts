@@ -45,13 +45,7 @@ export function checkReferenceCycles(
     for (;;) {
       const s = state[cur];
       if (s === 2) break;
-      if (s === 1) {
-        throw new BtfError("CYCLE", "reference loop that does not pass through a struct, union or prototype", {
-          section: ".BTF",
-          typeId: cur + firstId,
-          offset: sectionOffset + starts[cur] * 4,
-        });
-      }
+      if (s === 1) throw cycleError(cur + firstId, sectionOffset + starts[cur] * 4);
       const start = starts[cur];
       const link = LINK_WORD[(words[start + 1] >>> 24) & 0x1f];
       if (link === 0) {
@@ -72,4 +66,12 @@ export function checkReferenceCycles(
       cur = next;
     }
   }
+}
+
+export function cycleError(typeId: number, offset: number): BtfError {
+  return new BtfError("CYCLE", "reference loop that does not pass through a struct, union or prototype", {
+    section: ".BTF",
+    typeId,
+    offset,
+  });
 }

@@ -255,6 +255,8 @@ function fastScan(input: ScanInput): ScanResult | undefined {
     const fixed = FIXED_WORDS[kind];
     const perRecord = RECORD_WORDS[kind];
     bad |= (fixed >>> 31) | (info & INFO_MUST_BE_CLEAR[kind]);
+    // FUNC linkage lives in vlen: 0..2 (the mask above already limits it to 0..3).
+    if (kind === Kind.FUNC && (info & 0xffff) === 3) bad = 1;
     if (name > maxName) maxName = name;
     const headerRef = HEADER_REF[kind];
     if (headerRef !== 0) {

@@ -1,0 +1,103 @@
+// Runs the type-section scan (and the cycle check) of large BTF in WebAssembly; see scan.c for why. The type
+// section is copied into the module's memory, which then backs the Btf's `words` and `starts` views for its
+// lifetime. Returns undefined whenever the JavaScript path must decide instead (malformed input, which it
+// diagnoses precisely, or a blob this path does not take).
+
+import { Buffer } from "node:buffer";
+import { HOST_LITTLE_ENDIAN } from "../words.js";
+import { SCAN_WASM_BASE64 } from "./scan.generated.js";
+
+interface ScanExports {
+  scan(
+    words: number,
+    total: number,
+    starts: number,
+    fwd: number,
+    out: number,
+    stringEnd: number,
+    firstId: number,
+  ): number;
+  cycles(
+    words: number,
+    starts: number,
+    count: number,
+    fwd: number,
+    nfwd: number,
+    state: number,
+    firstId: number,
+  ): number;
+}
+
+export interface WasmScan {
+  readonly words: Uint32Array;
+  readonly starts: Uint32Array;
+  /** Own index of a type on a reference loop, -1 when there is none or the check was skipped. */
+  readonly cycleAt: number;
+}
+
+const PAGE = 65536;
+/** Offsets are 32-bit inside the module; stay far below that. */
+const MAX_TYPE_SECTION = 1 << 28;
+
+/**
+ * The slice of the WebAssembly JS API used here. @types/node does not declare the global (it comes with the DOM
+ * lib, which this project does not load), so it is typed locally.
+ */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+  Table: new (descriptor: { initial: number; element: "anyfunc" }) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, object>>) => { exports: unknown };
+}
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+
+function instantiate(api: WasmApi, pages: number): { exports: ScanExports; memory: WasmMemory } {
+  compiled ??= new api.Module(Buffer.from(SCAN_WASM_BASE64, "base64"));
+  const memory = new api.Memory({ initial: pages, maximum: pages });
+  const table = new api.Table({ initial: 0, element: "anyfunc" });
+  const instance = new api.Instance(compiled, { env: { __linear_memory: memory, __indirect_function_table: table } });
+  return { exports: instance.exports as ScanExports, memory };
+}
+
+/** Whether a blob can take this path (little-endian data on a little-endian host, sane size). */
+export function wasmScanApplies(littleEndian: boolean, typeLen: number): boolean {
+  return littleEndian && HOST_LITTLE_ENDIAN && typeLen <= MAX_TYPE_SECTION && wasmApi !== undefined;
+}
+
+export function wasmScan(
+  bytes: Uint8Array,
+  typeStart: number,
+  typeLen: number,
+  stringEnd: number,
+  firstId: number,
+  checkCycles: boolean,
+): WasmScan | undefined {
+  const total = typeLen >>> 2;
+  const maxTypes = Math.floor(total / 3);
+  // Layout: [0, PAGE) scalars | words | starts | forward links | cycle state bytes.
+  const wordsAt = PAGE;
+  const startsAt = wordsAt + total * 4;
+  const fwdAt = startsAt + maxTypes * 4;
+  const stateAt = fwdAt + maxTypes * 4;
+  const pages = Math.ceil((stateAt + maxTypes) / PAGE) + 1;
+  if (!wasmApi) return undefined;
+  const { exports, memory } = instantiate(wasmApi, pages);
+  new Uint8Array(memory.buffer, wordsAt, total * 4).set(bytes.subarray(typeStart, typeStart + total * 4));
+  const count = exports.scan(wordsAt, total, startsAt, fwdAt, 16, stringEnd >>> 0, firstId);
+  if (count < 0) return undefined;
+  let cycleAt = -1;
+  if (checkCycles) {
+    const nfwd = new Uint32Array(memory.buffer, 16, 1)[0];
+    cycleAt = exports.cycles(wordsAt, startsAt, count, fwdAt, nfwd, stateAt, firstId);
+  }
+  return {
+    words: new Uint32Array(memory.buffer, wordsAt, total),
+    starts: new Uint32Array(memory.buffer, startsAt, count),
+    cycleAt,
+  };
+}
