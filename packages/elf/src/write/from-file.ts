@@ -43,9 +43,9 @@ export function elfToWriteModel(file: ElfFile): ElfWriteModel {
     if (section.index === 0) continue;
     if (section.type === SHT_SYMTAB_SHNDX && section.link === symtab?.section.index) continue;
     let out: ElfWriteSection;
-    if (section.type === SHT_SYMTAB) out = { kind: "symtab", name: section.name };
-    else if (section.index === stringTableIndex) out = { kind: "strtab", name: section.name };
-    else if (section.index === nameTableIndex) out = { kind: "shstrtab", name: section.name };
+    if (section.type === SHT_SYMTAB) out = { kind: "symtab", name: section.name, flags: section.flags };
+    else if (section.index === stringTableIndex) out = { kind: "strtab", name: section.name, flags: section.flags };
+    else if (section.index === nameTableIndex) out = { kind: "shstrtab", name: section.name, flags: section.flags };
     else if ((section.type === SHT_REL || section.type === SHT_RELA) && relocationsByIndex.has(section.index)) {
       // Filled below, once every section (the target may come later) and symbol exists.
       out = {

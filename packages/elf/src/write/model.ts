@@ -42,6 +42,8 @@ export interface ElfWriteSymbolTableSection {
   kind: "symtab";
   /** Default `.symtab`. */
   name?: string;
+  /** sh_flags, default 0 (the libbpf linker sets SHF_STRINGS on string tables). */
+  flags?: number;
 }
 
 /** Where the symbol string table goes (also holding section names unless the model has a `shstrtab`). */
@@ -49,6 +51,8 @@ export interface ElfWriteStringTableSection {
   kind: "strtab";
   /** Default `.strtab`. */
   name?: string;
+  /** sh_flags, default 0 (the libbpf linker sets SHF_STRINGS on string tables). */
+  flags?: number;
 }
 
 /** Where a separate section-name table goes; without one, section names share the `strtab` (as clang does). */
@@ -56,6 +60,8 @@ export interface ElfWriteSectionNameTableSection {
   kind: "shstrtab";
   /** Default `.shstrtab`. */
   name?: string;
+  /** sh_flags, default 0 (the libbpf linker sets SHF_STRINGS on string tables). */
+  flags?: number;
 }
 
 export type ElfWriteSection =

@@ -275,7 +275,7 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
           offset: 0,
           addr: 0,
           type: SHT_SYMTAB,
-          flags: 0,
+          flags: checkNumber(section.flags, name, "flags"),
           size: contents.length,
           link: symbolStringSection ? sectionIndex.get(symbolStringSection)! : 0,
           info: firstNonLocal,
@@ -290,7 +290,7 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
         return header({
           name,
           type: SHT_STRTAB,
-          flags: 0,
+          flags: checkNumber(section.flags, name, "flags"),
           addr: 0,
           offset: 0,
           size: contents.length,
