@@ -16,6 +16,7 @@ import { median } from "./util.mjs";
 
 const fixtureDir = fileURLToPath(new URL("../test/fixtures/", import.meta.url));
 const coreModule = new URL("../packages/btf/dist/core/index.js", import.meta.url).href;
+const btfModule = new URL("../packages/btf/dist/index.js", import.meta.url).href;
 
 /** Sections and functions of a BPF ELF64 object (little-endian fixtures). */
 function readObject(bytes) {
@@ -75,6 +76,22 @@ async function once(objectPath) {
   return { core: t2 - t1, total: t2 - t0, relocations: result.relocations.length };
 }
 
+/** Same pass through the package's Btf class (Btf.parse of vmlinux and of the object's .BTF, btfTarget). */
+async function onceBtf(objectPath) {
+  const core = await import(coreModule);
+  const { Btf } = await import(btfModule);
+  const t0 = performance.now();
+  const object = readObject(new Uint8Array(readFileSync(objectPath)));
+  const btf = Btf.parse(object.sections.get(".BTF"));
+  const sections = core.parseCoreRelos(object.sections.get(".BTF.ext"), btf);
+  const vmlinux = Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
+  const targets = { vmlinux: core.btfTarget("vmlinux", vmlinux) };
+  const t1 = performance.now();
+  core.relocateCore({ localBtf: btf, sections, programs: object.programs, targets });
+  const t2 = performance.now();
+  return { core: t2 - t1, total: t2 - t0 };
+}
+
 /** The CO-RE phase alone against a kept, indexed vmlinux view (a loader that caches the kernel BTF). */
 async function relocateOnly(objectPath, vmlinux) {
   const core = await import(coreModule);
@@ -89,6 +106,9 @@ async function relocateOnly(objectPath, vmlinux) {
 
 if (process.argv[2] === "--once") {
   console.log(JSON.stringify(await once(process.argv[3])));
+}
+if (process.argv[2] === "--once-btf") {
+  console.log(JSON.stringify(await onceBtf(process.argv[3])));
 }
 
 export async function run() {
@@ -106,6 +126,8 @@ export async function run() {
     const oursWarm = { core: [], total: [] };
     const oursCold = { core: [], total: [] };
     const oursIndexed = [];
+    const oursBtfWarm = { core: [], total: [] };
+    const oursBtfCold = { core: [], total: [] };
     let relocations = 0;
     for (let i = 0; i < 3; i++) await once(path); // JIT warm-up for the in-process runs
     // Interleaved rounds so background load hits both sides alike.
@@ -119,10 +141,18 @@ export async function run() {
       const fresh = spawnSync(process.execPath, [self, "--once", path], { encoding: "utf8" });
       if (fresh.status !== 0) throw new Error(fresh.stderr);
       const cold = JSON.parse(fresh.stdout);
+      const freshBtf = spawnSync(process.execPath, [self, "--once-btf", path], { encoding: "utf8" });
+      if (freshBtf.status !== 0) throw new Error(freshBtf.stderr);
+      const coldBtf = JSON.parse(freshBtf.stdout);
+      oursBtfCold.core.push(coldBtf.core);
+      oursBtfCold.total.push(coldBtf.total);
       oursCold.core.push(cold.core);
       oursCold.total.push(cold.total);
       for (let i = 0; i < 5; i++) {
         oursIndexed.push(await relocateOnly(path, indexed));
+        const viaBtf = await onceBtf(path);
+        oursBtfWarm.core.push(viaBtf.core);
+        oursBtfWarm.total.push(viaBtf.total);
         const warm = await once(path);
         relocations = warm.relocations;
         oursWarm.core.push(warm.core);
@@ -166,6 +196,20 @@ export async function run() {
         reference: median(theirsCold.total),
         unit: "ms",
         note: "node startup (~45 ms) excluded",
+      },
+      {
+        what: `open + vmlinux + CO-RE via Btf class, ${label}, warm`,
+        ours: median(oursBtfWarm.total),
+        reference: median(theirsWarm.total),
+        unit: "ms",
+        note: `Btf.parse + btfTarget; CO-RE part ${median(oursBtfWarm.core).toFixed(2)} ms`,
+      },
+      {
+        what: `open + vmlinux + CO-RE via Btf class, ${label}, fresh process`,
+        ours: median(oursBtfCold.total),
+        reference: median(theirsCold.total),
+        unit: "ms",
+        note: `CO-RE part ${median(oursBtfCold.core).toFixed(2)} ms; node startup excluded`,
       },
     );
   }
