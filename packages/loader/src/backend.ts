@@ -201,6 +201,12 @@ export interface ProgInfo {
   readonly attachBtfId: number;
 }
 
+/** func_info / line_info records read back from a loaded program (`bpftool prog dump` needs both). */
+export interface ProgExtInfo {
+  readonly funcInfo: ExtInfo;
+  readonly lineInfo: ExtInfo;
+}
+
 /** `struct bpf_map_info`. */
 export interface MapInfo {
   readonly type: number;
@@ -349,6 +355,8 @@ export interface Backend {
   linkInfo(link: Fd): LinkInfo;
   /** Translated (post-verifier) instructions of a program. */
   progXlatedInsns(prog: Fd): Uint8Array;
+  /** func_info and line_info the target kept for a program (insn offsets refer to the translated program). */
+  progExtInfo(prog: Fd): ProgExtInfo;
   /** Raw BTF bytes of a BTF object. */
   btfData(btf: Fd): Uint8Array;
 

@@ -17,6 +17,7 @@ export type {
   MapInfo,
   MappedMemory,
   ObjectKind,
+  ProgExtInfo,
   ProgInfo,
   ProgLoadAttrs,
   TestRunAttrs,

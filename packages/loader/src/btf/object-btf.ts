@@ -62,6 +62,7 @@ export const FuncLinkage = { STATIC: 0, GLOBAL: 1, EXTERN: 2 } as const;
 export const BTF_HEADER_SIZE = 24;
 const MAGIC = 0xeb9f;
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 const INT_SIGNED = 1;
 const INT_BOOL = 4;
 
@@ -369,22 +370,53 @@ export class ObjectBtf {
     return out;
   }
 
-  private byName: Map<string, number[]> | undefined;
+  private readonly byName = new Map<string, number[]>();
 
-  /** Ids of the named types with this name, ascending (index built on first use). */
+  /**
+   * Ids of the types named `name`, ascending. Compares the encoded name against the string section bytes
+   * (no decoding of other names), and remembers each answer: the loader asks for a few dozen names at most.
+   */
   idsByName(name: string): readonly number[] {
-    if (!this.byName) {
-      const index = new Map<string, number[]>();
-      for (let id = 1; id < this.typeCount; id++) {
-        if (this.nameOffset(id) === 0) continue;
-        const n = this.nameOf(id);
-        const list = index.get(n);
-        if (list) list.push(id);
-        else index.set(n, [id]);
+    const cached = this.byName.get(name);
+    if (cached) return cached;
+    const target = encoder.encode(name);
+    const out: number[] = [];
+    const bytes = this.bytes;
+    const base = this.stringsStart;
+    const first = target[0];
+    for (let id = 1; id < this.typeCount; id++) {
+      const off = this.nameOffset(id);
+      if (off === 0 || off + target.length >= this.stringsLength) continue;
+      const at = base + off;
+      if (bytes[at] !== first || bytes[at + target.length] !== 0) continue;
+      let same = true;
+      for (let i = 1; i < target.length; i++) {
+        if (bytes[at + i] !== target[i]) {
+          same = false;
+          break;
+        }
       }
-      this.byName = index;
+      if (same) out.push(id);
     }
-    return this.byName.get(name) ?? [];
+    this.byName.set(name, out);
+    return out;
+  }
+
+  private varsAndFuncs: Map<string, number> | undefined;
+
+  /** First VAR or FUNC with this name (extern lookup), or 0; one pass decodes only VAR/FUNC names. */
+  firstVarOrFunc(name: string): number {
+    if (!this.varsAndFuncs) {
+      const index = new Map<string, number>();
+      for (let id = 1; id < this.typeCount; id++) {
+        const k = this.kind(id);
+        if (k !== BtfKind.VAR && k !== BtfKind.FUNC) continue;
+        const n = this.nameOf(id);
+        if (!index.has(n)) index.set(n, id);
+      }
+      this.varsAndFuncs = index;
+    }
+    return this.varsAndFuncs.get(name) ?? 0;
   }
 
   /** First type with this name and kind (libbpf's btf__find_by_name_kind), or 0. */

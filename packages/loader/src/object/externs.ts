@@ -41,9 +41,9 @@ function kconfigType(btf: ObjectBtf, typeId: number): { type: KconfigType; signe
 }
 
 function findExternBtfId(btf: ObjectBtf, name: string): number {
-  for (const id of btf.idsByName(name)) {
+  const id = btf.firstVarOrFunc(name);
+  if (id !== 0) {
     const kind = btf.kind(id);
-    if (kind !== BtfKind.VAR && kind !== BtfKind.FUNC) continue;
     const linkage = kind === BtfKind.VAR ? btf.varLinkage(id) : btf.funcLinkage(id);
     if (linkage !== (kind === BtfKind.VAR ? VarLinkage.EXTERN : FuncLinkage.EXTERN)) {
       throw new LoaderError("BAD_EXTERN", `extern '${name}': BTF ${btfKindName(kind)} [${id}] is not extern`, {
@@ -55,17 +55,20 @@ function findExternBtfId(btf: ObjectBtf, name: string): number {
   throw new LoaderError("BAD_EXTERN", `failed to find BTF for extern '${name}'`, { symbol: name });
 }
 
-function findDatasecOf(btf: ObjectBtf, typeId: number): number {
+/** For every VAR/FUNC listed in a DATASEC, the first DATASEC listing it (libbpf's find_extern_sec_btf_id). */
+function datasecOwners(btf: ObjectBtf): Map<number, number> {
+  const owners = new Map<number, number>();
   for (let id = 1; id < btf.typeCount; id++) {
     if (btf.kind(id) !== BtfKind.DATASEC) continue;
-    if (btf.datasecEntries(id).some((e) => e.type === typeId)) return id;
+    for (const e of btf.datasecEntries(id)) if (!owners.has(e.type)) owners.set(e.type, id);
   }
-  return 0;
+  return owners;
 }
 
 /** Collects and sorts the externs; kconfig offsets are assigned here (they only depend on the object). */
 export function collectExterns(layout: ObjectLayout, btf: ObjectBtf | undefined): CollectedExtern[] {
   const found: { name: string; weak: boolean; btfId: number; symbolIndex: number; section: string }[] = [];
+  let owners: Map<number, number> | undefined;
   for (const sym of layout.symtab.symbols) {
     if (sym.shndx !== SHN_UNDEF || sym.type !== STT_NOTYPE) continue;
     if (sym.binding !== STB_GLOBAL && sym.binding !== STB_WEAK) continue;
@@ -73,7 +76,8 @@ export function collectExterns(layout: ObjectLayout, btf: ObjectBtf | undefined)
     if (!btf)
       throw new LoaderError("BAD_EXTERN", `extern '${sym.name}' needs BTF, object has none`, { symbol: sym.name });
     const btfId = findExternBtfId(btf, sym.name);
-    const sec = findDatasecOf(btf, btfId);
+    owners ??= datasecOwners(btf);
+    const sec = owners.get(btfId) ?? 0;
     if (sec === 0) {
       throw new LoaderError("BAD_EXTERN", `failed to find BTF for extern '${sym.name}' [${btfId}] section`, {
         symbol: sym.name,
