@@ -183,6 +183,10 @@ describeWith(["root"], "kernel backend: programs", () => {
     expect(info.nrFuncInfo).toBe(1);
     expect(info.nrLineInfo).toBe(2);
     expect(info.btfId).toBe(backend.btfInfo(btfFd).id);
+    // Read back, the records are the ones we passed (no instruction was rewritten, so offsets are unchanged).
+    const ext = backend.progExtInfo(fd);
+    expect(ext.funcInfo).toEqual({ bytes: funcInfo, recordSize: 8 });
+    expect(ext.lineInfo).toEqual({ bytes: lineInfo, recordSize: 16 });
   });
 
   it("creates a map described by BTF key/value types", () => {

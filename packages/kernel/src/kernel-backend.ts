@@ -15,6 +15,7 @@ import type {
   MapInfo,
   MappedMemory,
   ObjectKind,
+  ProgExtInfo,
   ProgInfo,
   ProgLoadAttrs,
   TestRunAttrs,
@@ -214,6 +215,10 @@ export class KernelBackend implements Backend {
 
   progXlatedInsns(prog: Fd): Uint8Array {
     return objects.progXlatedInsns(prog);
+  }
+
+  progExtInfo(prog: Fd): ProgExtInfo {
+    return objects.progExtInfo(prog);
   }
 
   btfData(btf: Fd): Uint8Array {

@@ -1,5 +1,5 @@
 // Object commands: pin/get on bpffs, id iteration, fd by id, and OBJ_GET_INFO_BY_FD decoders.
-import type { BtfInfo, Fd, LinkInfo, MapInfo, ObjectKind, ProgInfo } from "@bpfkit/loader";
+import type { BtfInfo, Fd, LinkInfo, MapInfo, ObjectKind, ProgExtInfo, ProgInfo } from "@bpfkit/loader";
 import { Staging, StructBuffer } from "./attr/attr.js";
 import {
   BtfInfoLayout,
@@ -131,6 +131,28 @@ export function progXlatedInsns(fd: Fd): Uint8Array {
   info.retain(out).u32(L.xlatedProgLen, length).u64(L.xlatedProgInsns, out.address);
   getInfo(fd, info);
   return out.bytes.slice(0, Math.min(length, info.getU32(L.xlatedProgLen)));
+}
+
+/** func_info and line_info of a loaded program: counts and record sizes first, then the records. */
+export function progExtInfo(fd: Fd): ProgExtInfo {
+  const L = ProgInfoLayout;
+  const probe = new StructBuffer(L.size);
+  getInfo(fd, probe);
+  const funcCount = probe.getU32(L.nrFuncInfo);
+  const funcSize = probe.getU32(L.funcInfoRecSize);
+  const lineCount = probe.getU32(L.nrLineInfo);
+  const lineSize = probe.getU32(L.lineInfoRecSize);
+  const funcs = new StructBuffer(Math.max(funcCount * funcSize, 8));
+  const lines = new StructBuffer(Math.max(lineCount * lineSize, 8));
+  const info = new StructBuffer(L.size);
+  info.retain(funcs, lines);
+  if (funcCount > 0) info.u32(L.nrFuncInfo, funcCount).u32(L.funcInfoRecSize, funcSize).u64(L.funcInfo, funcs.address);
+  if (lineCount > 0) info.u32(L.nrLineInfo, lineCount).u32(L.lineInfoRecSize, lineSize).u64(L.lineInfo, lines.address);
+  getInfo(fd, info);
+  return {
+    funcInfo: { bytes: funcs.bytes.slice(0, funcCount * funcSize), recordSize: funcSize },
+    lineInfo: { bytes: lines.bytes.slice(0, lineCount * lineSize), recordSize: lineSize },
+  };
 }
 
 export function mapInfo(fd: Fd): MapInfo {
