@@ -87,6 +87,28 @@ describeWith(["root"], "kernel backend: programs", () => {
     expect(backend.testRun(fd, { dataIn: packet() }).retval).toBe(64 - 14);
   });
 
+  it("test runs take and return a context (__sk_buff.mark in, retval and ctx out)", () => {
+    const { fd } = backend.loadProgram({
+      progType: ProgType.SCHED_CLS,
+      insns: code([ldxMem(Size.W, R0, R1, 8), exit()]), // return skb->mark
+      license: "GPL",
+    });
+    using _prog = fd;
+    const SK_BUFF_SIZE = 192; // sizeof(struct __sk_buff); mark is at offset 8
+    const ctxIn = new Uint8Array(SK_BUFF_SIZE);
+    new DataView(ctxIn.buffer).setUint32(8, 42, true);
+    const run = backend.testRun(fd, { dataIn: packet(), ctxIn, ctxSizeOut: SK_BUFF_SIZE });
+    expect(run.retval).toBe(42);
+    expect(run.ctxOut.length).toBe(SK_BUFF_SIZE);
+    expect(new DataView(run.ctxOut.buffer).getUint32(8, true)).toBe(42);
+    // A context field the kernel does not let user space set is refused.
+    const bad = new Uint8Array(SK_BUFF_SIZE);
+    bad[0] = 1; // len
+    expect(() => backend.testRun(fd, { dataIn: packet(), ctxIn: bad })).toThrow(
+      expect.objectContaining({ command: "BPF_PROG_TEST_RUN", code: "EINVAL" }),
+    );
+  });
+
   it("returns the verifier log when asked, at the requested level", () => {
     const { fd, log } = backend.loadProgram({
       progType: ProgType.XDP,
