@@ -45,7 +45,7 @@ describeWith(["vmlinux-btf"], "CO-RE on Btf (adapter)", () => {
     const chains = btfNameIndex(Btf.parse(bytes));
     const raw = new RawCoreBtf(bytes);
     expect(raw.namesAtStringStarts).toBe(true);
-    const relocatable = [Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.ENUM64, Kind.TYPEDEF, Kind.FWD, Kind.INT];
+    const relocatable: number[] = [Kind.STRUCT, Kind.UNION, Kind.ENUM, Kind.ENUM64, Kind.TYPEDEF, Kind.FWD, Kind.INT];
     const sample: [string, number][] = [];
     for (let id = 1; id < raw.typeCount && sample.length < 480; id += 29) {
       const name = raw.nameOf(id);
