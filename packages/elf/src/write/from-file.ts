@@ -1,15 +1,7 @@
-import {
-  SHF_INFO_LINK,
-  SHT_DYNSYM,
-  SHT_NOBITS,
-  SHT_REL,
-  SHT_RELA,
-  SHT_SYMTAB,
-  SHT_SYMTAB_SHNDX,
-} from "../constants.js";
+import { SHF_INFO_LINK, SHT_DYNSYM, SHT_NOBITS, SHT_SYMTAB, SHT_SYMTAB_SHNDX } from "../constants.js";
 import type { ElfFile } from "../elf-file.js";
 import { describeSection, ElfError, sectionRef } from "../errors.js";
-import type { ElfSection } from "../types.js";
+import type { ElfRelocationSection, ElfSection } from "../types.js";
 import type {
   ElfWriteDataSection,
   ElfWriteModel,
@@ -37,6 +29,8 @@ export function elfToWriteModel(file: ElfFile): ElfWriteModel {
   const nameTableIndex = file.header.shstrndx;
 
   const converted = new Map<number, ElfWriteSection>();
+  /** Output order: converted sections, and parsed relocation sections still to convert. */
+  const order: (ElfWriteSection | ElfRelocationSection)[] = [];
   const relocationsByIndex = new Map(file.relocationSections.map((r) => [r.section.index, r]));
   const dataSections: [ElfWriteDataSection, ElfSection][] = [];
   for (const section of file.sections) {
@@ -46,17 +40,10 @@ export function elfToWriteModel(file: ElfFile): ElfWriteModel {
     if (section.type === SHT_SYMTAB) out = { kind: "symtab", name: section.name, flags: section.flags };
     else if (section.index === stringTableIndex) out = { kind: "strtab", name: section.name, flags: section.flags };
     else if (section.index === nameTableIndex) out = { kind: "shstrtab", name: section.name, flags: section.flags };
-    else if ((section.type === SHT_REL || section.type === SHT_RELA) && relocationsByIndex.has(section.index)) {
-      // Filled below, once every section (the target may come later) and symbol exists.
-      out = {
-        kind: "relocations",
-        name: section.name,
-        target: undefined as never,
-        rela: section.type === SHT_RELA,
-        flags: section.flags,
-        addralign: section.addralign,
-        relocations: [],
-      };
+    else if (relocationsByIndex.has(section.index)) {
+      // Built below, once every section it may target and every symbol exists.
+      order.push(relocationsByIndex.get(section.index)!);
+      continue;
     } else {
       const data: ElfWriteDataSection = {
         kind: "data",
@@ -74,6 +61,7 @@ export function elfToWriteModel(file: ElfFile): ElfWriteModel {
       out = data;
     }
     converted.set(section.index, out);
+    order.push(out);
   }
   const sectionFor = (index: number, what: string): ElfWriteSection => {
     const section = converted.get(index);
@@ -104,20 +92,26 @@ export function elfToWriteModel(file: ElfFile): ElfWriteModel {
         ? undefined
         : symbol.shndx,
   }));
-  for (const relocationSection of file.relocationSections) {
-    const out = converted.get(relocationSection.section.index);
-    if (out?.kind !== "relocations") continue;
-    out.target = sectionFor(relocationSection.target.index, describeSection(relocationSection.section));
-    const rela = relocationSection.rela;
-    out.relocations = relocationSection.relocations.map(
-      (r): ElfWriteRelocation => ({
-        offset: r.offset,
-        type: r.type,
-        symbol: r.symbolIndex === 0 ? undefined : symbols[r.symbolIndex - 1],
-        addend: rela ? r.addend : undefined,
-      }),
-    );
-  }
+  const sections = order.map((entry): ElfWriteSection => {
+    if ("kind" in entry) return entry;
+    const rela = entry.rela;
+    return {
+      kind: "relocations",
+      name: entry.section.name,
+      target: sectionFor(entry.target.index, describeSection(entry.section)),
+      rela,
+      flags: entry.section.flags,
+      addralign: entry.section.addralign,
+      relocations: entry.relocations.map(
+        (r): ElfWriteRelocation => ({
+          offset: r.offset,
+          type: r.type,
+          symbol: r.symbolIndex === 0 ? undefined : symbols[r.symbolIndex - 1],
+          addend: rela ? r.addend : undefined,
+        }),
+      ),
+    };
+  });
 
   const { header } = file;
   return {
@@ -127,7 +121,7 @@ export function elfToWriteModel(file: ElfFile): ElfWriteModel {
     flags: header.flags,
     osabi: header.osabi,
     abiVersion: header.abiVersion,
-    sections: [...converted.values()],
+    sections,
     symbols,
   };
 }
