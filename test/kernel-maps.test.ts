@@ -1,5 +1,5 @@
 // Map commands against the real kernel: create several types, CRUD, iteration, batch ops, freeze, mmap.
-import { MapType } from "@bpfkit/asm";
+import { encodeInstructions, exit, MapType, mov64Imm, ProgType, R0 } from "@bpfkit/asm";
 import { BpfSyscallError, KernelBackend, KernelBackendError, MapFlag, possibleCpus, UpdateFlag } from "@bpfkit/kernel";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { getMemlockLimit } from "../packages/kernel/src/libc.js";
@@ -145,6 +145,33 @@ describeWith(["root"], "kernel backend: maps", () => {
     }
     expect(drained).toBe(n - 10);
     expect(backend.mapGetNextKey(map, null, next)).toBe(false);
+  });
+
+  it("map-in-map and prog array slots take fds and read back ids", () => {
+    using inner = backend.createMap({ mapType: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+    using outer = backend.createMap({
+      mapType: MapType.ARRAY_OF_MAPS,
+      keySize: 4,
+      valueSize: 4,
+      maxEntries: 2,
+      innerMap: inner,
+    });
+    backend.mapUpdate(outer, u32(1), u32(inner.value));
+    const id = new Uint8Array(4);
+    expect(backend.mapLookup(outer, u32(1), id)).toBe(true);
+    expect(readU32(id)).toBe(backend.mapInfo(inner).id);
+    expect(backend.mapLookup(outer, u32(0), id)).toBe(false);
+
+    using progs = backend.createMap({ mapType: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 2 });
+    const { fd: prog } = backend.loadProgram({
+      progType: ProgType.XDP,
+      insns: encodeInstructions([mov64Imm(R0, 2), exit()], "little"),
+      license: "GPL",
+    });
+    using _prog = prog;
+    backend.mapUpdate(progs, u32(0), u32(prog.value));
+    expect(backend.mapLookup(progs, u32(0), id)).toBe(true);
+    expect(readU32(id)).toBe(backend.progInfo(prog).id);
   });
 
   it("freeze makes the map read-only for user space", () => {
