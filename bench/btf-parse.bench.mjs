@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { median } from "./util.mjs";
 
 const VMLINUX = "/sys/kernel/btf/vmlinux";
-const RUNS = 11;
+const RUNS = Number(process.env.BTF_BENCH_RUNS ?? 11);
 const child = fileURLToPath(new URL("./btf-parse-child.mjs", import.meta.url));
 
 /** Runs a command once; returns wall ms and stderr. stdout goes to /dev/null. */
@@ -37,8 +37,10 @@ export async function run() {
 
   const s = {
     libbpf: [],
+    libbpfCpu: [],
     fs: [],
     mmap: [],
+    mmapCpu: [],
     prepare: [],
     raw: [],
     rawIn: [],
@@ -49,10 +51,13 @@ export async function run() {
     node: [],
   };
   for (let i = 0; i < RUNS; i++) {
-    s.libbpf.push(libbpfParse());
+    const lib = libbpfParse();
+    s.libbpf.push(lib.wall);
+    s.libbpfCpu.push(lib.cpu);
     s.fs.push(ours("open-fs").ms);
     const mm = ours("open-mmap");
     s.mmap.push(mm.ms);
+    s.mmapCpu.push(mm.cpuMs);
     s.prepare.push(mm.prepare);
     s.node.push(runOnce(process.execPath, ["-e", "0"]).wall);
     s.toolRaw.push(runOnce("bpftool", ["btf", "dump", "file", VMLINUX]).wall);
@@ -80,6 +85,13 @@ export async function run() {
       reference: m.libbpf,
       unit: "ms",
       note: `vs libbpf btf__parse; koffi load ${m.prepare.toFixed(1)} ms excluded`,
+    },
+    {
+      what: "btf open+index vmlinux (mmap), CPU time",
+      ours: m.mmapCpu,
+      reference: m.libbpfCpu,
+      unit: "ms",
+      note: "user+sys over the same span; steadier than wall time on a loaded machine",
     },
     {
       what: "btf dump raw text vmlinux, whole process",
