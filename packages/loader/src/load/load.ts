@@ -1,8 +1,8 @@
 // End-to-end loading of an opened spec into a Backend, in libbpf 1.1's order: resolve externs → load BTF →
 // create maps (reuse pinned ones, write initial contents, freeze .rodata/.kconfig, pin) → prepare programs
 // (CO-RE, subprogram linking, relocations) → load programs → fill prog arrays and map-in-map slots.
-// The spec is only read. On any failure everything created so far is closed (and pins made here removed by the
-// caller's backend on close is not possible, so pins are only made after all programs loaded).
+// The spec is only read. On any failure everything created so far is closed; new pins are made only at the very
+// end, after every program loaded, so a failed load leaves no pins behind.
 
 import type { Backend, Features } from "../backend.js";
 import { LoaderError } from "../errors.js";

@@ -95,6 +95,15 @@ export interface PrepareMapsOptions {
   readonly possibleCpus?: number;
 }
 
+function kconfigContents(map: MapSpec, externs: PreparedExterns | undefined): Uint8Array {
+  if (!externs?.kconfig) {
+    throw new LoaderError("UNRESOLVED", `map '${map.name}': .kconfig values need prepareExterns() first`, {
+      map: map.name,
+    });
+  }
+  return new Uint8Array(externs.kconfig);
+}
+
 export function prepareMaps(spec: ObjectSpec, options: PrepareMapsOptions = {}): PreparedMap[] {
   const features = options.features ?? {};
   return spec.maps
@@ -105,7 +114,7 @@ export function prepareMaps(spec: ObjectSpec, options: PrepareMapsOptions = {}):
       inner: map.innerMap ? createPlan(map.innerMap, features, options.possibleCpus) : undefined,
       contents:
         map.kind === "kconfig"
-          ? new Uint8Array(options.externs?.kconfig ?? new Uint8Array(map.valueSize))
+          ? kconfigContents(map, options.externs)
           : map.contents
             ? new Uint8Array(map.contents)
             : undefined,
