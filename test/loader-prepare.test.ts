@@ -59,3 +59,39 @@ describeWith(["libbpf-dev", "root", "vmlinux-btf"], "preparePrograms vs libbpf 1
 function rmPin(path: string): void {
   rmSync(path, { force: true });
 }
+
+describeWith(["vmlinux-btf"], "preparePrograms on big-endian objects", () => {
+  it("links and relocates a bpfeb object to the same instructions as its bpfel twin", async () => {
+    const { decodeInstructions } = await import("@bpfkit/asm");
+    // subprogs has no byte-order-dependent C (globals has bitfields, xdp_parse htons constants)
+    for (const name of ["subprogs"]) {
+      const facts = kernelFacts();
+      const prepare = (file: string) => {
+        const spec = openObject(fixtureBytes(file), { path: file });
+        const mapFds = new Map(spec.maps.map((m, i) => [m.name, 1000 + i]));
+        const out = preparePrograms(spec, { mapFds, externs: prepareExterns(spec, facts), core: coreOptions() });
+        return out.programs.map((p) => ({
+          name: p.name,
+          insns: decodeInstructions(p.insns, spec.endianness, { lenient: true }),
+          funcInfo: p.funcInfo?.bytes.length,
+          lineInfo: p.lineInfo?.bytes.length,
+        }));
+      };
+      expect(prepare(`${name}.bpfeb.o`)).toEqual(prepare(`${name}.bpf.o`));
+    }
+    // globals: bitfield code differs by byte order, but every map reference is relocated the same way
+    const refs = (file: string) => {
+      const spec = openObject(fixtureBytes(file), { path: file });
+      const mapFds = new Map(spec.maps.map((m, i) => [m.name, 1000 + i]));
+      const [p] = preparePrograms(spec, {
+        mapFds,
+        externs: prepareExterns(spec, kernelFacts()),
+        core: coreOptions(),
+      }).programs;
+      return decodeInstructions(p!.insns, spec.endianness, { lenient: true })
+        .filter((i) => i.opcode === 0x18)
+        .map((i) => [i.src, i.imm, i.immHi]);
+    };
+    expect(refs("globals.bpfeb.o")).toEqual(refs("globals.bpf.o"));
+  });
+});
