@@ -105,7 +105,7 @@ export async function run() {
       ours: m.rawIn,
       reference: m.toolRaw,
       unit: "ms",
-      note: "vs bpftool whole process",
+      note: "vs bpftool whole process; file opened with mmap",
     },
     {
       what: "btf dump -j vmlinux, whole process",
@@ -119,7 +119,7 @@ export async function run() {
       ours: m.jsonIn,
       reference: m.toolJson,
       unit: "ms",
-      note: "vs bpftool -j whole process",
+      note: "vs bpftool -j whole process; file opened with mmap",
     },
   ];
 }

@@ -129,11 +129,11 @@ function writeJsonType(btf: Btf, id: number, out: ByteSink): void {
   const pos = btf.starts[id - btf.firstOwnId];
   const info = w[pos + 1];
   const kind = (info >>> 24) & 0x1f;
-  const vlen = info & 0xffff;
   out.bytes(J.id);
   out.uint(id);
   out.bytes(J.kind[kind]);
   writeName(out, btf, w[pos]);
+  // One small function per kind with records: each is optimized on its own, early (see dump-raw.ts).
   switch (kind) {
     case Kind.INT: {
       const data = w[pos + 3];
@@ -164,78 +164,23 @@ function writeJsonType(btf: Btf, id: number, out: ByteSink): void {
       out.uint(w[pos + 5]);
       break;
     case Kind.STRUCT:
-    case Kind.UNION: {
-      const bitfields = info >>> 31 === 1;
-      out.bytes(J.size);
-      out.uint(w[pos + 2]);
-      out.bytes(J.vlen);
-      out.uint(vlen);
-      out.bytes(J.members);
-      for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
-        if (i !== pos + 3) out.byte(44);
-        const offset = w[i + 2];
-        out.bytes(J.memberName);
-        writeName(out, btf, w[i]);
-        out.bytes(J.typeId);
-        out.uint(w[i + 1]);
-        out.bytes(J.bitsOffset);
-        out.uint(bitfields ? offset & 0xffffff : offset);
-        if (bitfields && offset >>> 24 !== 0) {
-          out.bytes(J.bitfieldSize);
-          out.uint(offset >>> 24);
-        }
-        out.byte(125);
-      }
-      out.byte(93);
+    case Kind.UNION:
+      jsonComposite(btf, w, pos, out);
       break;
-    }
     case Kind.ENUM:
-    case Kind.ENUM64: {
-      const signed = info >>> 31 === 1;
-      const stride = kind === Kind.ENUM ? 2 : 3;
-      out.bytes(signed ? J.encSigned : J.encUnsigned);
-      out.uint(w[pos + 2]);
-      out.bytes(J.vlen);
-      out.uint(vlen);
-      out.bytes(J.values);
-      for (let i = pos + 3, end = pos + 3 + vlen * stride; i < end; i += stride) {
-        if (i !== pos + 3) out.byte(44);
-        out.bytes(J.memberName);
-        writeName(out, btf, w[i]);
-        out.bytes(J.val);
-        if (kind === Kind.ENUM64) writeU64(out, w[i + 1], w[i + 2], signed);
-        else if (signed) out.int(w[i + 1] | 0);
-        else if (w[i + 1] < 0x80000000) out.uint(w[i + 1]);
-        // bpftool 7.1 widens the value through a signed 32-bit field: the top bit is sign-extended to 64 bits.
-        else writeU64(out, w[i + 1], 0xffffffff, false);
-        out.byte(125);
-      }
-      out.byte(93);
+    case Kind.ENUM64:
+      jsonEnum(btf, w, pos, kind, out);
       break;
-    }
     case Kind.FWD:
       out.bytes(info >>> 31 === 1 ? J.fwdUnion : J.fwdStruct);
       break;
     case Kind.FUNC:
       out.bytes(J.typeId);
       out.uint(w[pos + 2]);
-      out.bytes(J.linkages[Math.min(vlen, 3)]);
+      out.bytes(J.linkages[Math.min(info & 0xffff, 3)]);
       break;
     case Kind.FUNC_PROTO:
-      out.bytes(J.retTypeId);
-      out.uint(w[pos + 2]);
-      out.bytes(J.vlen);
-      out.uint(vlen);
-      out.bytes(J.params);
-      for (let i = pos + 3, end = pos + 3 + vlen * 2; i < end; i += 2) {
-        if (i !== pos + 3) out.byte(44);
-        out.bytes(J.memberName);
-        writeName(out, btf, w[i]);
-        out.bytes(J.typeId);
-        out.uint(w[i + 1]);
-        out.byte(125);
-      }
-      out.byte(93);
+      jsonFuncProto(btf, w, pos, out);
       break;
     case Kind.VAR:
       out.bytes(J.typeId);
@@ -243,22 +188,7 @@ function writeJsonType(btf: Btf, id: number, out: ByteSink): void {
       out.bytes(J.linkages[Math.min(w[pos + 3], 3)]);
       break;
     case Kind.DATASEC:
-      out.bytes(J.size);
-      out.uint(w[pos + 2]);
-      out.bytes(J.vlen);
-      out.uint(vlen);
-      out.bytes(J.vars);
-      for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
-        if (i !== pos + 3) out.byte(44);
-        out.bytes(J.varType);
-        out.uint(w[i]);
-        out.bytes(J.offset);
-        out.uint(w[i + 1]);
-        out.bytes(J.size);
-        out.uint(w[i + 2]);
-        out.byte(125);
-      }
-      out.byte(93);
+      jsonDatasec(w, pos, out);
       break;
     case Kind.FLOAT:
       out.bytes(J.size);
@@ -272,4 +202,94 @@ function writeJsonType(btf: Btf, id: number, out: ByteSink): void {
       break;
   }
   out.byte(125);
+}
+
+function jsonComposite(btf: Btf, w: Uint32Array, pos: number, out: ByteSink): void {
+  const info = w[pos + 1];
+  const vlen = info & 0xffff;
+  const bitfields = info >>> 31 === 1;
+  out.bytes(J.size);
+  out.uint(w[pos + 2]);
+  out.bytes(J.vlen);
+  out.uint(vlen);
+  out.bytes(J.members);
+  for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
+    if (i !== pos + 3) out.byte(44);
+    const offset = w[i + 2];
+    out.bytes(J.memberName);
+    writeName(out, btf, w[i]);
+    out.bytes(J.typeId);
+    out.uint(w[i + 1]);
+    out.bytes(J.bitsOffset);
+    out.uint(bitfields ? offset & 0xffffff : offset);
+    if (bitfields && offset >>> 24 !== 0) {
+      out.bytes(J.bitfieldSize);
+      out.uint(offset >>> 24);
+    }
+    out.byte(125);
+  }
+  out.byte(93);
+}
+
+function jsonEnum(btf: Btf, w: Uint32Array, pos: number, kind: number, out: ByteSink): void {
+  const info = w[pos + 1];
+  const vlen = info & 0xffff;
+  const signed = info >>> 31 === 1;
+  const stride = kind === Kind.ENUM ? 2 : 3;
+  out.bytes(signed ? J.encSigned : J.encUnsigned);
+  out.uint(w[pos + 2]);
+  out.bytes(J.vlen);
+  out.uint(vlen);
+  out.bytes(J.values);
+  for (let i = pos + 3, end = pos + 3 + vlen * stride; i < end; i += stride) {
+    if (i !== pos + 3) out.byte(44);
+    out.bytes(J.memberName);
+    writeName(out, btf, w[i]);
+    out.bytes(J.val);
+    if (kind === Kind.ENUM64) writeU64(out, w[i + 1], w[i + 2], signed);
+    else if (signed) out.int(w[i + 1] | 0);
+    else if (w[i + 1] < 0x80000000) out.uint(w[i + 1]);
+    // bpftool 7.1 widens the value through a signed 32-bit field: the top bit is sign-extended to 64 bits.
+    else writeU64(out, w[i + 1], 0xffffffff, false);
+    out.byte(125);
+  }
+  out.byte(93);
+}
+
+function jsonFuncProto(btf: Btf, w: Uint32Array, pos: number, out: ByteSink): void {
+  const vlen = w[pos + 1] & 0xffff;
+  out.bytes(J.retTypeId);
+  out.uint(w[pos + 2]);
+  out.bytes(J.vlen);
+  out.uint(vlen);
+  out.bytes(J.params);
+  for (let i = pos + 3, end = pos + 3 + vlen * 2; i < end; i += 2) {
+    if (i !== pos + 3) out.byte(44);
+    out.bytes(J.memberName);
+    writeName(out, btf, w[i]);
+    out.bytes(J.typeId);
+    out.uint(w[i + 1]);
+    out.byte(125);
+  }
+  out.byte(93);
+}
+
+function jsonDatasec(w: Uint32Array, pos: number, out: ByteSink): void {
+  const vlen = w[pos + 1] & 0xffff;
+  out.bytes(J.size);
+  out.uint(w[pos + 2]);
+  out.bytes(J.vlen);
+  out.uint(vlen);
+  out.bytes(J.vars);
+  for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
+    if (i !== pos + 3) out.byte(44);
+    out.bytes(J.varType);
+    out.uint(w[i]);
+    out.bytes(J.offset);
+    out.uint(w[i + 1]);
+    out.bytes(J.size);
+    out.uint(w[i + 2]);
+    out.byte(125);
+  }
+  out.byte(93);
 }

@@ -104,25 +104,16 @@ function writeRawType(btf: Btf, id: number, out: ByteSink): void {
   const pos = btf.starts[id - btf.firstOwnId];
   const info = w[pos + 1];
   const kind = (info >>> 24) & 0x1f;
-  const vlen = info & 0xffff;
   out.byte(91); // [
   out.uint(id);
   out.byte(93); // ]
   out.bytes(KIND_PREFIX[kind]);
   writeName(out, btf, w[pos]);
+  // One small function per kind: each gets optimized on its own, and early, which matters for a one-shot dump.
   switch (kind) {
-    case Kind.INT: {
-      const data = w[pos + 3];
-      out.bytes(T.size);
-      out.uint(w[pos + 2]);
-      out.bytes(T.bitsOffset);
-      out.uint((data >>> 16) & 0xff);
-      out.bytes(T.nrBits);
-      out.uint(data & 0xff);
-      out.bytes(T.encoding);
-      out.bytes(T.intEnc[(data >>> 24) & 0x0f]);
+    case Kind.INT:
+      rawInt(w, pos, out);
       break;
-    }
     case Kind.PTR:
     case Kind.CONST:
     case Kind.VOLATILE:
@@ -133,65 +124,16 @@ function writeRawType(btf: Btf, id: number, out: ByteSink): void {
       out.uint(w[pos + 2]);
       break;
     case Kind.ARRAY:
-      out.bytes(T.typeId);
-      out.uint(w[pos + 3]);
-      out.bytes(T.indexTypeId);
-      out.uint(w[pos + 4]);
-      out.bytes(T.nrElems);
-      out.uint(w[pos + 5]);
+      rawArray(w, pos, out);
       break;
     case Kind.STRUCT:
-    case Kind.UNION: {
-      const bitfields = info >>> 31 === 1;
-      out.bytes(T.size);
-      out.uint(w[pos + 2]);
-      out.bytes(T.vlen);
-      out.uint(vlen);
-      for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
-        const offset = w[i + 2];
-        out.bytes(T.memberStart);
-        writeName(out, btf, w[i]);
-        out.bytes(T.memberTypeId);
-        out.uint(w[i + 1]);
-        out.bytes(T.bitsOffset);
-        out.uint(bitfields ? offset & 0xffffff : offset);
-        if (bitfields && offset >>> 24 !== 0) {
-          out.bytes(T.bitfieldSize);
-          out.uint(offset >>> 24);
-        }
-      }
+    case Kind.UNION:
+      rawComposite(btf, w, pos, out);
       break;
-    }
-    case Kind.ENUM: {
-      const signed = info >>> 31 === 1;
-      out.bytes(signed ? T.encSigned : T.encUnsigned);
-      out.uint(w[pos + 2]);
-      out.bytes(T.vlen);
-      out.uint(vlen);
-      for (let i = pos + 3, end = pos + 3 + vlen * 2; i < end; i += 2) {
-        out.bytes(T.memberStart);
-        writeName(out, btf, w[i]);
-        out.bytes(T.val);
-        if (signed) out.int(w[i + 1] | 0);
-        else out.uint(w[i + 1]);
-      }
+    case Kind.ENUM:
+    case Kind.ENUM64:
+      rawEnum(btf, w, pos, kind, out);
       break;
-    }
-    case Kind.ENUM64: {
-      const signed = info >>> 31 === 1;
-      out.bytes(signed ? T.encSigned : T.encUnsigned);
-      out.uint(w[pos + 2]);
-      out.bytes(T.vlen);
-      out.uint(vlen);
-      for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
-        out.bytes(T.memberStart);
-        writeName(out, btf, w[i]);
-        out.bytes(T.val);
-        writeU64(out, w[i + 1], w[i + 2], signed);
-        out.text(signed ? "LL" : "ULL");
-      }
-      break;
-    }
     case Kind.FWD:
       out.bytes(info >>> 31 === 1 ? T.fwdUnion : T.fwdStruct);
       break;
@@ -199,19 +141,10 @@ function writeRawType(btf: Btf, id: number, out: ByteSink): void {
       out.bytes(T.typeId);
       out.uint(w[pos + 2]);
       out.bytes(T.linkage);
-      out.bytes(T.linkages[Math.min(vlen, 3)]);
+      out.bytes(T.linkages[Math.min(info & 0xffff, 3)]);
       break;
     case Kind.FUNC_PROTO:
-      out.bytes(T.retTypeId);
-      out.uint(w[pos + 2]);
-      out.bytes(T.vlen);
-      out.uint(vlen);
-      for (let i = pos + 3, end = pos + 3 + vlen * 2; i < end; i += 2) {
-        out.bytes(T.memberStart);
-        writeName(out, btf, w[i]);
-        out.bytes(T.memberTypeId);
-        out.uint(w[i + 1]);
-      }
+      rawFuncProto(btf, w, pos, out);
       break;
     case Kind.VAR:
       out.bytes(T.typeId);
@@ -220,26 +153,7 @@ function writeRawType(btf: Btf, id: number, out: ByteSink): void {
       out.bytes(T.linkages[Math.min(w[pos + 3], 3)]);
       break;
     case Kind.DATASEC:
-      out.bytes(T.size);
-      out.uint(w[pos + 2]);
-      out.bytes(T.vlen);
-      out.uint(vlen);
-      for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
-        const type = w[i];
-        out.bytes(T.secVar);
-        out.uint(type);
-        out.bytes(T.offset);
-        out.uint(w[i + 1]);
-        out.bytes(T.secSize);
-        out.uint(w[i + 2]);
-        if (type < btf.typeCount) {
-          out.text(" (");
-          out.text(kindName(btf.kind(type)));
-          out.text(" '");
-          writeName(out, btf, btf.nameOff(type));
-          out.text("')");
-        }
-      }
+      rawDatasec(btf, w, pos, out);
       break;
     case Kind.FLOAT:
       out.bytes(T.size);
@@ -255,6 +169,115 @@ function writeRawType(btf: Btf, id: number, out: ByteSink): void {
       out.byte(39); // closing quote of the name
   }
   out.byte(10);
+}
+
+function rawInt(w: Uint32Array, pos: number, out: ByteSink): void {
+  const data = w[pos + 3];
+  out.bytes(T.size);
+  out.uint(w[pos + 2]);
+  out.bytes(T.bitsOffset);
+  out.uint((data >>> 16) & 0xff);
+  out.bytes(T.nrBits);
+  out.uint(data & 0xff);
+  out.bytes(T.encoding);
+  out.bytes(T.intEnc[(data >>> 24) & 0x0f]);
+}
+
+function rawArray(w: Uint32Array, pos: number, out: ByteSink): void {
+  out.bytes(T.typeId);
+  out.uint(w[pos + 3]);
+  out.bytes(T.indexTypeId);
+  out.uint(w[pos + 4]);
+  out.bytes(T.nrElems);
+  out.uint(w[pos + 5]);
+}
+
+function rawComposite(btf: Btf, w: Uint32Array, pos: number, out: ByteSink): void {
+  const info = w[pos + 1];
+  const vlen = info & 0xffff;
+  const bitfields = info >>> 31 === 1;
+  out.bytes(T.size);
+  out.uint(w[pos + 2]);
+  out.bytes(T.vlen);
+  out.uint(vlen);
+  for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
+    const offset = w[i + 2];
+    out.bytes(T.memberStart);
+    writeName(out, btf, w[i]);
+    out.bytes(T.memberTypeId);
+    out.uint(w[i + 1]);
+    out.bytes(T.bitsOffset);
+    out.uint(bitfields ? offset & 0xffffff : offset);
+    if (bitfields && offset >>> 24 !== 0) {
+      out.bytes(T.bitfieldSize);
+      out.uint(offset >>> 24);
+    }
+  }
+}
+
+function rawEnum(btf: Btf, w: Uint32Array, pos: number, kind: number, out: ByteSink): void {
+  const info = w[pos + 1];
+  const vlen = info & 0xffff;
+  const signed = info >>> 31 === 1;
+  out.bytes(signed ? T.encSigned : T.encUnsigned);
+  out.uint(w[pos + 2]);
+  out.bytes(T.vlen);
+  out.uint(vlen);
+  if (kind === Kind.ENUM) {
+    for (let i = pos + 3, end = pos + 3 + vlen * 2; i < end; i += 2) {
+      out.bytes(T.memberStart);
+      writeName(out, btf, w[i]);
+      out.bytes(T.val);
+      if (signed) out.int(w[i + 1] | 0);
+      else out.uint(w[i + 1]);
+    }
+    return;
+  }
+  for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
+    out.bytes(T.memberStart);
+    writeName(out, btf, w[i]);
+    out.bytes(T.val);
+    writeU64(out, w[i + 1], w[i + 2], signed);
+    out.text(signed ? "LL" : "ULL");
+  }
+}
+
+function rawFuncProto(btf: Btf, w: Uint32Array, pos: number, out: ByteSink): void {
+  const vlen = w[pos + 1] & 0xffff;
+  out.bytes(T.retTypeId);
+  out.uint(w[pos + 2]);
+  out.bytes(T.vlen);
+  out.uint(vlen);
+  for (let i = pos + 3, end = pos + 3 + vlen * 2; i < end; i += 2) {
+    out.bytes(T.memberStart);
+    writeName(out, btf, w[i]);
+    out.bytes(T.memberTypeId);
+    out.uint(w[i + 1]);
+  }
+}
+
+function rawDatasec(btf: Btf, w: Uint32Array, pos: number, out: ByteSink): void {
+  const vlen = w[pos + 1] & 0xffff;
+  out.bytes(T.size);
+  out.uint(w[pos + 2]);
+  out.bytes(T.vlen);
+  out.uint(vlen);
+  for (let i = pos + 3, end = pos + 3 + vlen * 3; i < end; i += 3) {
+    const type = w[i];
+    out.bytes(T.secVar);
+    out.uint(type);
+    out.bytes(T.offset);
+    out.uint(w[i + 1]);
+    out.bytes(T.secSize);
+    out.uint(w[i + 2]);
+    if (type < btf.typeCount) {
+      out.text(" (");
+      out.text(kindName(btf.kind(type)));
+      out.text(" '");
+      writeName(out, btf, btf.nameOff(type));
+      out.text("')");
+    }
+  }
 }
 
 /** A 64-bit value from its two halves, signed or unsigned, in decimal. */
