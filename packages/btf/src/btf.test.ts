@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeWith } from "../../../test/support/env.js";
 import { fixtureObjects, fixtureSection, readVmlinux } from "../test-support/fixtures.js";
-import { Btf, BtfError, Kind } from "./index.js";
+import { Btf, BtfBuilder, BtfError, Kind } from "./index.js";
 
 describe("Btf.parse on fixtures", () => {
   for (const object of fixtureObjects()) {
@@ -47,6 +47,40 @@ describe("Btf.parse on fixtures", () => {
       expect(btf.findAllByName(t.name)).toContain(id);
       expect(btf.findAllByName(t.name, t.kind)).toContain(id);
     }
+  });
+});
+
+describe("name index", () => {
+  it("finds names that share a suffix of another string, duplicates, and base + split names", () => {
+    const b = new BtfBuilder();
+    const unsignedInt = b.addString("unsigned int");
+    const int = b.add({
+      kind: Kind.INT,
+      name: "int",
+      nameOff: unsignedInt + 9,
+      size: 4,
+      encoding: 1,
+      bitOffset: 0,
+      bits: 32,
+    });
+    const uint = b.addInt("unsigned int", 4);
+    const s1 = b.addStruct("dup", 4, [{ name: "int", type: int, bitOffset: 0 }]);
+    const t1 = b.addTypedef("dup", uint);
+    const base = b.build();
+    expect(base.nameOff(int)).toBe(unsignedInt + 9);
+    expect(base.findByName("int")).toBe(int);
+    expect(base.findByName("unsigned int")).toBe(uint);
+    expect(base.findAllByName("dup")).toEqual([s1, t1]);
+    expect(base.findByName("dup", Kind.TYPEDEF)).toBe(t1);
+    expect(base.findByName("du")).toBeUndefined();
+    expect(base.findByName("dupe")).toBeUndefined();
+    const split = new BtfBuilder({ base });
+    const t2 = split.addTypedef("dup", int);
+    const fresh = split.addTypedef("only_in_split", int);
+    const btf = split.build();
+    expect(btf.findAllByName("dup")).toEqual([s1, t1, t2]);
+    expect(btf.findByName("only_in_split")).toBe(fresh);
+    expect(btf.findByName("int")).toBe(int);
   });
 });
 

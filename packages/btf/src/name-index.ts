@@ -1,77 +1,95 @@
-// Name lookups over one blob's own types, built on first use. Instead of decoding ~100k names up front, it
-// hashes types by name *offset* (integers, typed arrays, about a millisecond on vmlinux); a lookup then finds
-// the offsets holding `name\0` in the string section with a native byte search and reads their chains.
-// Results are cached per name; after many distinct misses the index switches to a full string map, which is
-// cheaper for callers that look up thousands of names.
+// Name lookups over one blob's own types, built on first use without decoding any name: types are hashed by
+// the bytes of their name (FNV-1a, straight from the string section) into a typed-array hash table whose chains
+// list ids in ascending order. A lookup encodes the query once, hashes it and compares bytes along one chain.
+// Names whose bytes are not valid UTF-8 cannot be matched by re-encoding; such queries (they contain U+FFFD)
+// fall back to a map of decoded names, built only then.
 
 import type { Btf } from "./btf.js";
+import type { StringTable } from "./strings.js";
 
-const FULL_MAP_AFTER = 512;
 const NO_IDS: readonly number[] = [];
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 16777619;
+const encoder = new TextEncoder();
+
+/** The table that holds `offset` and the offset inside its bytes. */
+function locate(table: StringTable, offset: number): [Uint8Array, number] {
+  let t = table;
+  while (offset < t.firstOffset && t.base) t = t.base;
+  return [t.bytes, offset - t.firstOffset];
+}
 
 export class NameIndex {
-  private readonly keys: Uint32Array;
-  private readonly heads: Uint32Array;
+  private readonly slotHash: Uint32Array;
+  private readonly slotHead: Uint32Array;
   private readonly next: Uint32Array;
   private readonly mask: number;
   private readonly cache = new Map<string, readonly number[]>();
-  private full: Map<string, number[]> | undefined;
-  private searches = 0;
+  private decoded: Map<string, number[]> | undefined;
 
   constructor(private readonly btf: Btf) {
     const count = btf.starts.length;
     let capacity = 16;
     while (capacity < count * 2) capacity *= 2;
     this.mask = capacity - 1;
-    this.keys = new Uint32Array(capacity);
-    this.heads = new Uint32Array(capacity);
+    this.slotHash = new Uint32Array(capacity);
+    this.slotHead = new Uint32Array(capacity);
     this.next = new Uint32Array(count);
-    const { words, starts } = btf;
+    const { words, starts, strings } = btf;
+    const own = strings.bytes;
+    const ownFirst = strings.firstOffset;
     // Insert in reverse id order at the chain head, so every chain lists ids ascending.
     for (let local = count - 1; local >= 0; local--) {
       const off = words[starts[local]];
       if (off === 0) continue;
-      const slot = this.slot(off);
-      this.keys[slot] = off + 1;
-      this.next[local] = this.heads[slot];
-      this.heads[slot] = local + 1;
+      let bytes = own;
+      let i = off - ownFirst;
+      if (i < 0) [bytes, i] = locate(strings, off);
+      let h = FNV_OFFSET;
+      for (let b = bytes[i]; b !== 0 && i < bytes.length; b = bytes[++i]) h = Math.imul(h ^ b, FNV_PRIME);
+      const slot = this.slot(h >>> 0);
+      this.slotHash[slot] = h >>> 0;
+      this.next[local] = this.slotHead[slot];
+      this.slotHead[slot] = local + 1;
     }
   }
 
-  private slot(off: number): number {
-    let h = Math.imul(off, 0x9e3779b1) & this.mask;
+  /** Slot holding hash `h`, or the empty slot where it would go. */
+  private slot(h: number): number {
+    let s = h & this.mask;
     for (;;) {
-      const key = this.keys[h];
-      if (key === 0 || key === off + 1) return h;
-      h = (h + 1) & this.mask;
+      if (this.slotHead[s] === 0 || this.slotHash[s] === h) return s;
+      s = (s + 1) & this.mask;
     }
   }
 
   /** Own ids named `name`, ascending. */
   lookup(name: string): readonly number[] {
     if (name === "") return NO_IDS;
-    if (this.full) return this.full.get(name) ?? NO_IDS;
     const cached = this.cache.get(name);
     if (cached) return cached;
-    // A name holding U+FFFD came from bytes that are not valid UTF-8: searching its re-encoding would miss it.
-    if (++this.searches > FULL_MAP_AFTER || name.includes("\ufffd")) {
-      this.full = this.buildFull();
-      return this.full.get(name) ?? NO_IDS;
-    }
-    const ids: number[] = [];
-    for (const off of this.btf.strings.offsetsOf(name)) {
-      let local = this.heads[this.slot(off)];
-      while (local !== 0) {
-        ids.push(local - 1 + this.btf.firstOwnId);
-        local = this.next[local - 1];
-      }
-    }
-    if (ids.length > 1) ids.sort((a, b) => a - b);
+    const ids = name.includes("\ufffd") ? (this.decodedNames().get(name) ?? NO_IDS) : this.search(name);
     this.cache.set(name, ids);
     return ids;
   }
 
-  private buildFull(): Map<string, number[]> {
+  private search(name: string): readonly number[] {
+    const query = encoder.encode(name);
+    let h = FNV_OFFSET;
+    for (let i = 0; i < query.length; i++) h = Math.imul(h ^ query[i], FNV_PRIME);
+    let local = this.slotHead[this.slot(h >>> 0)];
+    if (local === 0) return NO_IDS;
+    const { words, starts, strings, firstOwnId } = this.btf;
+    const ids: number[] = [];
+    for (; local !== 0; local = this.next[local - 1]) {
+      const [bytes, at] = locate(strings, words[starts[local - 1]]);
+      if (equalsAt(bytes, at, query)) ids.push(local - 1 + firstOwnId);
+    }
+    return ids;
+  }
+
+  private decodedNames(): Map<string, number[]> {
+    if (this.decoded) return this.decoded;
     const map = new Map<string, number[]>();
     const { words, starts, strings, firstOwnId } = this.btf;
     for (let local = 0; local < starts.length; local++) {
@@ -82,6 +100,14 @@ export class NameIndex {
       if (ids) ids.push(local + firstOwnId);
       else map.set(name, [local + firstOwnId]);
     }
+    this.decoded = map;
     return map;
   }
+}
+
+/** Whether the NUL-terminated string at `at` is exactly `query`. */
+function equalsAt(bytes: Uint8Array, at: number, query: Uint8Array): boolean {
+  if (at + query.length > bytes.length) return false;
+  for (let i = 0; i < query.length; i++) if (bytes[at + i] !== query[i]) return false;
+  return at + query.length === bytes.length || bytes[at + query.length] === 0;
 }
