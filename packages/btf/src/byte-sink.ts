@@ -92,24 +92,25 @@ export class ByteSink {
     while (t && offset < t.firstOffset) t = t.base;
     if (!t || offset >= t.end) return false;
     const src = t.bytes;
-    let i = offset - t.firstOffset;
-    let end = src.indexOf(0, i);
-    if (end < 0) end = src.length;
-    this.room((end - i) * 2);
+    const srcEnd = src.length;
+    // Copy up to the NUL in one pass (no indexOf call per name); a full buffer is flushed and reused.
     const buf = this.buf;
+    const limit = buf.length - 1;
     let pos = this.pos;
-    if (escapeOf) {
-      for (; i < end; i++) {
-        const b = src[i];
-        const esc = escapeOf(b);
-        if (esc === 0) buf[pos++] = b;
-        else {
-          buf[pos++] = 92;
-          buf[pos++] = esc;
-        }
+    for (let i = offset - t.firstOffset; i < srcEnd; i++) {
+      const b = src[i];
+      if (b === 0) break;
+      if (pos >= limit) {
+        this.pos = pos;
+        this.flush();
+        pos = 0;
       }
-    } else {
-      for (; i < end; i++) buf[pos++] = src[i];
+      const esc = escapeOf === undefined ? 0 : escapeOf(b);
+      if (esc === 0) buf[pos++] = b;
+      else {
+        buf[pos++] = 92;
+        buf[pos++] = esc;
+      }
     }
     this.pos = pos;
     return true;
