@@ -1,4 +1,4 @@
-// @bpfkit/loader: BPF object loading (pure). For now: the Backend interface that kernel and VM implement.
+// @bpfkit/loader: BPF object loading. Pure: opening objects into specs, preparing them, and the Backend interface.
 export type {
   Backend,
   BtfInfo,
@@ -24,3 +24,6 @@ export type {
   TestRunResult,
 } from "./backend.js";
 export { ClosedFdError, Fd } from "./fd.js";
+// The object model (open an ELF object into plain-data specs) and the pure prepare/load steps.
+export * from "./object/index.js";
+export * from "./prepare/index.js";
