@@ -6,8 +6,11 @@
 
 import type { Btf } from "./btf.js";
 import type { StringTable } from "./strings.js";
+import { wasmHashNames } from "./wasm/scan-wasm.js";
 
 const NO_IDS: readonly number[] = [];
+/** From this many types on, a base BTF's names are hashed in WebAssembly. */
+const WASM_MIN_TYPES = 4096;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 16777619;
 const encoder = new TextEncoder();
@@ -32,10 +35,19 @@ export class NameIndex {
     let capacity = 16;
     while (capacity < count * 2) capacity *= 2;
     this.mask = capacity - 1;
+    const { words, starts, strings } = btf;
+    // Large base BTF (vmlinux): hash in WebAssembly, like the type scan (a one-shot loop over ~1.5 MB of names).
+    const fast =
+      !btf.base && count >= WASM_MIN_TYPES ? wasmHashNames(words, starts, strings.bytes, capacity) : undefined;
+    if (fast) {
+      this.slotHash = fast.slotHash;
+      this.slotHead = fast.slotHead;
+      this.next = fast.next;
+      return;
+    }
     this.slotHash = new Uint32Array(capacity);
     this.slotHead = new Uint32Array(capacity);
     this.next = new Uint32Array(count);
-    const { words, starts, strings } = btf;
     const own = strings.bytes;
     const ownFirst = strings.firstOffset;
     // Insert in reverse id order at the chain head, so every chain lists ids ascending.

@@ -72,4 +72,22 @@ describeWith(["vmlinux-btf"], "WebAssembly scan on vmlinux", () => {
       ),
     ).toBe(0);
   });
+
+  it("hashes vmlinux names in WebAssembly into an index that finds exactly the right ids", () => {
+    const btf = Btf.parse(readVmlinux());
+    const byName = new Map<string, number[]>();
+    for (let id = 1; id < btf.typeCount; id++) {
+      const name = btf.nameOf(id);
+      if (name === "") continue;
+      const ids = byName.get(name);
+      if (ids) ids.push(id);
+      else byName.set(name, [id]);
+    }
+    let checked = 0;
+    for (const [name, ids] of byName) {
+      if (checked++ % 7 !== 0) continue;
+      expect(btf.findAllByName(name)).toEqual(ids);
+    }
+    expect(btf.findAllByName("no_such_name_in_vmlinux_at_all")).toEqual([]);
+  });
 });

@@ -8,6 +8,17 @@ import { HOST_LITTLE_ENDIAN } from "../words.js";
 import { SCAN_WASM_BASE64 } from "./scan.generated.js";
 
 interface ScanExports {
+  hash_names(
+    words: number,
+    starts: number,
+    count: number,
+    strings: number,
+    stringLength: number,
+    slotHash: number,
+    slotHead: number,
+    next: number,
+    mask: number,
+  ): void;
   scan(
     words: number,
     total: number,
@@ -99,5 +110,45 @@ export function wasmScan(
     words: new Uint32Array(memory.buffer, wordsAt, total),
     starts: new Uint32Array(memory.buffer, startsAt, count),
     cycleAt,
+  };
+}
+
+export interface WasmNameHash {
+  readonly slotHash: Uint32Array;
+  readonly slotHead: Uint32Array;
+  readonly next: Uint32Array;
+}
+
+/**
+ * The hash table of NameIndex, computed in WebAssembly (same layout and hash as the JavaScript loop). Only for a
+ * base BTF (all names in its own string section); undefined when this path does not apply.
+ */
+export function wasmHashNames(
+  words: Uint32Array,
+  starts: Uint32Array,
+  strings: Uint8Array,
+  capacity: number,
+): WasmNameHash | undefined {
+  if (!wasmApi || !HOST_LITTLE_ENDIAN) return undefined;
+  const count = starts.length;
+  // Layout: [0, PAGE) unused | words | starts | strings | slotHash | slotHead | next.
+  const wordsAt = PAGE;
+  const startsAt = wordsAt + words.byteLength;
+  const stringsAt = startsAt + starts.byteLength;
+  const hashAt = (stringsAt + strings.length + 3) & ~3;
+  const headAt = hashAt + capacity * 4;
+  const nextAt = headAt + capacity * 4;
+  const end = nextAt + count * 4;
+  if (end > 2 ** 31) return undefined;
+  const { exports, memory } = instantiate(wasmApi, Math.ceil(end / PAGE) + 1);
+  const heap = new Uint8Array(memory.buffer);
+  heap.set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength), wordsAt);
+  heap.set(new Uint8Array(starts.buffer, starts.byteOffset, starts.byteLength), startsAt);
+  heap.set(strings, stringsAt);
+  exports.hash_names(wordsAt, startsAt, count, stringsAt, strings.length, hashAt, headAt, nextAt, capacity - 1);
+  return {
+    slotHash: new Uint32Array(memory.buffer, hashAt, capacity),
+    slotHead: new Uint32Array(memory.buffer, headAt, capacity),
+    next: new Uint32Array(memory.buffer, nextAt, count),
   };
 }

@@ -121,3 +121,21 @@ __attribute__((export_name("cycles"))) int cycles(const u32 *w, const u32 *start
   }
   return -1;
 }
+
+// The name index of name-index.ts for a BTF whose names all live in its own string section: FNV-1a hash of each
+// type's name bytes into an open-addressing table (slot_hash / slot_head, chains in next, ids ascending).
+__attribute__((export_name("hash_names"))) void hash_names(const u32 *w, const u32 *starts, u32 count,
+                                                           const unsigned char *str, u32 str_len, u32 *slot_hash,
+                                                           u32 *slot_head, u32 *next, u32 mask) {
+  for (u32 local = count; local-- > 0;) {
+    u32 off = w[starts[local]];
+    if (off == 0 || off >= str_len) continue;
+    u32 h = 0x811c9dc5u;
+    for (u32 i = off; i < str_len && str[i]; i++) h = (h ^ str[i]) * 16777619u;
+    u32 s = h & mask;
+    while (slot_head[s] != 0 && slot_hash[s] != h) s = (s + 1) & mask;
+    slot_hash[s] = h;
+    next[local] = slot_head[s];
+    slot_head[s] = local + 1;
+  }
+}
