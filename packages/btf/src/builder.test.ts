@@ -192,5 +192,8 @@ describeWith(["bpftool", "vmlinux-btf"], "split BTF on top of vmlinux", () => {
     expect(dumpBtfRaw(split)).toBe(
       execFileSync("bpftool", ["-B", VMLINUX, "btf", "dump", "file", path], { encoding: "utf8" }),
     );
+    expect(JSON.parse(dumpBtfJson(split))).toEqual(
+      JSON.parse(execFileSync("bpftool", ["-j", "-B", VMLINUX, "btf", "dump", "file", path], { encoding: "utf8" })),
+    );
   });
 });
