@@ -100,15 +100,17 @@ export class Btf {
     ) {
       const fast = wasmScan(bytes, typeStart, header.typeLen, strings.end, firstId, checkCycles);
       if (fast) {
-        if (fast.cycleAt >= 0) throw cycleError(firstId + fast.cycleAt, typeStart + fast.starts[fast.cycleAt] * 4);
+        if (fast.cycleAt >= 0) {
+          throw cycleError(firstId + fast.cycleAt, typeStart + fast.starts[fast.cycleAt] * 4, section);
+        }
         return new Btf(header, base, strings, fast.words, fast.starts);
       }
       // Malformed: the JavaScript scan below finds and reports the first problem.
     }
     const words = wordsOf(bytes, typeStart, header.typeLen, header.littleEndian);
-    const { starts, forwardLinks } = scanTypes({ words, firstId, stringEnd: strings.end, sectionOffset: typeStart });
-    if (checkCycles) checkReferenceCycles(words, starts, firstId, typeStart, forwardLinks);
-    return new Btf(header, base, strings, words, starts);
+    const scan = scanTypes({ words, firstId, stringEnd: strings.end, sectionOffset: typeStart, section });
+    if (checkCycles) checkReferenceCycles(words, scan.starts, firstId, typeStart, scan.forwardLinks, section);
+    return new Btf(header, base, strings, words, scan.starts);
   }
 
   /** Number of types this blob defines (without void or the base). */

@@ -33,6 +33,7 @@ export function checkReferenceCycles(
   firstId: number,
   sectionOffset: number,
   from?: readonly number[],
+  section = ".BTF",
 ): void {
   const count = starts.length;
   // 0 = unseen, 1 = on the current path, 2 = known to end.
@@ -45,7 +46,7 @@ export function checkReferenceCycles(
     for (;;) {
       const s = state[cur];
       if (s === 2) break;
-      if (s === 1) throw cycleError(cur + firstId, sectionOffset + starts[cur] * 4);
+      if (s === 1) throw cycleError(cur + firstId, sectionOffset + starts[cur] * 4, section);
       const start = starts[cur];
       const link = LINK_WORD[(words[start + 1] >>> 24) & 0x1f];
       if (link === 0) {
@@ -68,9 +69,9 @@ export function checkReferenceCycles(
   }
 }
 
-export function cycleError(typeId: number, offset: number): BtfError {
+export function cycleError(typeId: number, offset: number, section = ".BTF"): BtfError {
   return new BtfError("CYCLE", "reference loop that does not pass through a struct, union or prototype", {
-    section: ".BTF",
+    section,
     typeId,
     offset,
   });

@@ -28,6 +28,8 @@ export interface ScanInput {
   readonly stringEnd: number;
   /** Byte offset of the type section in the blob, for error offsets. */
   readonly sectionOffset: number;
+  /** Blob name for error messages (default ".BTF"). */
+  readonly section?: string;
 }
 
 /** Bits of `info` that no kind uses: 16..23 and 29..30. */
@@ -174,7 +176,7 @@ function diagnoseTypes(input: ScanInput): Uint32Array {
     typeId: number,
     word: number,
   ): never {
-    throw new BtfError(code, message, { section: ".BTF", typeId, offset: sectionOffset + word * 4 });
+    throw new BtfError(code, message, { section: input.section ?? ".BTF", typeId, offset: sectionOffset + word * 4 });
   }
 }
 
