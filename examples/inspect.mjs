@@ -1,7 +1,9 @@
-// `pnpm start [file.o]`: what is inside a BPF object — its sections, its symbols and its programs.
-// Uses the built @bpfkit/elf (run `pnpm build` first).
+// `pnpm start [file.o]`: the main job on a BPF object. Shows what is inside it (sections, symbols, programs with
+// their disassembly, maps), then, where bpf(2) works (root), loads it into the running kernel, runs an XDP program
+// on a test packet and prints the maps it wrote. Uses the built packages (`pnpm install` builds them).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { disassemble, helperName, progTypeName } from "@bpfkit/asm";
 import {
   parseElf,
   SHF_EXECINSTR,
@@ -76,3 +78,81 @@ table(
   ["name", "section", "insns", "kind"],
   programs.map((s) => [s.name, s.section.name, s.size / 8, s.section.name === ".text" ? "subprogram" : "program"]),
 );
+
+// The loader's view: programs with subprograms appended, maps as libbpf would create them.
+const { openObject, load } = await import("@bpfkit/loader");
+const spec = openObject(new Uint8Array(readFileSync(path)), { path });
+for (const prog of spec.programs) {
+  console.log(`\nProgram ${prog.name}: SEC("${prog.section}"), type ${progTypeName(prog.type) ?? prog.type}`);
+  const lines = disassemble(prog.instructions);
+  for (const line of lines.slice(0, 40)) console.log(`  ${line}`);
+  if (lines.length > 40) console.log(`  ... ${lines.length - 40} more`);
+}
+table(
+  "Maps",
+  ["name", "type", "key", "value", "max_entries", "flags"],
+  spec.maps.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries, `0x${m.flags.toString(16)}`]),
+);
+
+await runInKernel(spec);
+
+/** Loads the object into the running kernel and runs its first XDP program on a UDP packet. */
+async function runInKernel(objectSpec) {
+  if (process.getuid?.() !== 0) {
+    console.log("\nNot loading into the kernel: bpf(2) needs root (or CAP_BPF + CAP_PERFMON).");
+    return;
+  }
+  const { KernelBackend } = await import("@bpfkit/kernel");
+  const backend = new KernelBackend();
+  let loaded;
+  try {
+    loaded = load(objectSpec, backend, {});
+  } catch (err) {
+    console.log(`\nLoading into the kernel failed: ${err.message}`);
+    backend.close();
+    return;
+  }
+  try {
+    console.log(`\nLoaded into the kernel: ${loaded.programs.size} program(s), ${loaded.maps.size} map(s)`);
+    for (const [name, fd] of loaded.programs) {
+      const info = backend.progInfo(fd);
+      console.log(`  prog ${name}: id ${info.id}, ${info.xlatedProgLen / 8} xlated insns, tag ${info.tag}`);
+    }
+    const xdp = objectSpec.programs.find((p) => progTypeName(p.type) === "xdp" && loaded.programs.has(p.name));
+    if (!xdp) return;
+    const packet = udpPacket();
+    const run = backend.testRun(loaded.programs.get(xdp.name), { dataIn: packet, repeat: 3 });
+    const verdicts = ["XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX", "XDP_REDIRECT"];
+    console.log(
+      `  test run of ${xdp.name} on a ${packet.length}-byte UDP packet, 3 times: ${verdicts[run.retval] ?? run.retval}`,
+    );
+    for (const map of objectSpec.maps) {
+      const fd = loaded.maps.get(map.name);
+      if (!fd || map.keySize !== 4 || map.type !== 2 /* array */) continue;
+      const key = new Uint8Array(4);
+      const value = new Uint8Array(map.valueSize);
+      const nonZero = [];
+      for (let i = 0; i < map.maxEntries; i++) {
+        new DataView(key.buffer).setUint32(0, i, true);
+        if (backend.mapLookup(fd, key, value) && value.some((b) => b !== 0)) nonZero.push(`[${i}] = ${hex(value)}`);
+      }
+      console.log(`  map ${map.name}: ${nonZero.length ? nonZero.join(", ") : "all zero"}`);
+    }
+  } finally {
+    loaded.close();
+    backend.close();
+  }
+}
+
+function hex(bytes) {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+}
+
+/** Ethernet + IPv4 + UDP, 64 bytes. */
+function udpPacket() {
+  const p = new Uint8Array(64);
+  p.set([0x08, 0x00], 12); // EtherType IPv4
+  p.set([0x45, 0, 0, 50, 0, 0, 0, 0, 64, 17], 14); // version/IHL, total length 50, TTL 64, protocol UDP
+  p.set([10, 0, 0, 1, 10, 0, 0, 2], 26); // source, destination
+  return p;
+}
