@@ -35,6 +35,12 @@ export class ByteSink {
     this.pos = 0;
   }
 
+  /** Passes a finished block straight to the consumer (after what is buffered); same lifetime rules. */
+  block(bytes: Uint8Array): void {
+    this.flush();
+    if (bytes.length > 0) this.consume(bytes);
+  }
+
   byte(b: number): void {
     if (this.pos >= this.buf.length) this.flush();
     this.buf[this.pos++] = b;

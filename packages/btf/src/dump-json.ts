@@ -4,8 +4,9 @@
 
 import type { Btf } from "./btf.js";
 import { ascii, ByteSink, collectBytes, collectText } from "./byte-sink.js";
-import { intEncodingName, linkageName, writeU64 } from "./dump-raw.js";
+import { intEncodingName, linkageName, type RawDumpOptions, writeU64 } from "./dump-raw.js";
 import { KIND_NAMES, Kind } from "./kinds.js";
+import { dumpTypesWasm } from "./wasm/dump-wasm.js";
 
 /** The escape letter json_writer uses for byte `b` (after a backslash), or 0 when `b` is written as is. */
 function bpftoolEscape(b: number): number {
@@ -89,24 +90,24 @@ function writeName(out: ByteSink, btf: Btf, offset: number): void {
   out.byte(34);
 }
 
-export function dumpBtfJson(btf: Btf): string {
-  return collectText((out) => writeJson(btf, out));
+export function dumpBtfJson(btf: Btf, options: RawDumpOptions = {}): string {
+  return new TextDecoder().decode(dumpBtfJsonBytes(btf, options));
 }
 
-export function dumpBtfJsonBytes(btf: Btf): Uint8Array {
-  return collectBytes((out) => writeJson(btf, out));
+export function dumpBtfJsonBytes(btf: Btf, options: RawDumpOptions = {}): Uint8Array {
+  return collectBytes((out) => writeJson(btf, out, options));
 }
 
-export function dumpBtfJsonTo(btf: Btf, write: (chunk: string) => void): void {
+export function dumpBtfJsonTo(btf: Btf, write: (chunk: string) => void, options: RawDumpOptions = {}): void {
   const decoder = new TextDecoder();
   const out = new ByteSink((chunk) => write(decoder.decode(chunk, { stream: true })));
-  writeJson(btf, out);
+  writeJson(btf, out, options);
   out.flush();
 }
 
-export function dumpBtfJsonBytesTo(btf: Btf, write: (chunk: Uint8Array) => void): void {
+export function dumpBtfJsonBytesTo(btf: Btf, write: (chunk: Uint8Array) => void, options: RawDumpOptions = {}): void {
   const out = new ByteSink(write);
-  writeJson(btf, out);
+  writeJson(btf, out, options);
   out.flush();
 }
 
@@ -115,12 +116,14 @@ export function jsonType(btf: Btf, id: number): string {
   return collectText((out) => writeJsonType(btf, id, out));
 }
 
-function writeJson(btf: Btf, out: ByteSink): void {
+function writeJson(btf: Btf, out: ByteSink, options: RawDumpOptions): void {
   out.bytes(J.open);
-  for (let id = btf.firstOwnId; id < btf.typeCount; id++) {
+  const one = (id: number) => {
     if (id !== btf.firstOwnId) out.byte(44);
     writeJsonType(btf, id, out);
-  }
+  };
+  const done = options.engine !== "js" && dumpTypesWasm(btf, "json", (chunk) => out.block(chunk), one);
+  if (!done) for (let id = btf.firstOwnId; id < btf.typeCount; id++) one(id);
   out.bytes(J.close);
 }
 

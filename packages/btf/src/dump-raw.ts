@@ -5,6 +5,16 @@
 import type { Btf } from "./btf.js";
 import { ascii, ByteSink, collectBytes, collectText } from "./byte-sink.js";
 import { KIND_NAMES, Kind } from "./kinds.js";
+import { dumpTypesWasm } from "./wasm/dump-wasm.js";
+
+/** Options of the raw dump functions. */
+export interface RawDumpOptions {
+  /**
+   * "auto" (default): WebAssembly for base BTF (see wasm/dump.c), JavaScript for split BTF; "js" forces the
+   * JavaScript writer. Both produce the same bytes.
+   */
+  readonly engine?: "auto" | "js";
+}
 
 const INT_ENCODINGS: Record<number, string> = { 0: "(none)", 1: "SIGNED", 2: "CHAR", 4: "BOOL" };
 const LINKAGE = ["static", "global", "extern"];
@@ -66,27 +76,27 @@ function writeName(out: ByteSink, btf: Btf, offset: number): void {
 }
 
 /** The whole raw dump as one string. */
-export function dumpBtfRaw(btf: Btf): string {
-  return collectText((out) => writeRaw(btf, out));
+export function dumpBtfRaw(btf: Btf, options: RawDumpOptions = {}): string {
+  return new TextDecoder().decode(dumpBtfRawBytes(btf, options));
 }
 
 /** The raw dump as bytes (names exactly as stored). */
-export function dumpBtfRawBytes(btf: Btf): Uint8Array {
-  return collectBytes((out) => writeRaw(btf, out));
+export function dumpBtfRawBytes(btf: Btf, options: RawDumpOptions = {}): Uint8Array {
+  return collectBytes((out) => writeRaw(btf, out, options));
 }
 
-/** The raw dump handed to `write` in chunks of about 64 KiB. */
-export function dumpBtfRawTo(btf: Btf, write: (chunk: string) => void): void {
+/** The raw dump handed to `write` in chunks (64 KiB to 1 MiB). */
+export function dumpBtfRawTo(btf: Btf, write: (chunk: string) => void, options: RawDumpOptions = {}): void {
   const decoder = new TextDecoder();
   const out = new ByteSink((chunk) => write(decoder.decode(chunk, { stream: true })));
-  writeRaw(btf, out);
+  writeRaw(btf, out, options);
   out.flush();
 }
 
 /** Same as dumpBtfRawTo, as bytes (no decoding: the fastest way to a file descriptor). */
-export function dumpBtfRawBytesTo(btf: Btf, write: (chunk: Uint8Array) => void): void {
+export function dumpBtfRawBytesTo(btf: Btf, write: (chunk: Uint8Array) => void, options: RawDumpOptions = {}): void {
   const out = new ByteSink(write);
-  writeRaw(btf, out);
+  writeRaw(btf, out, options);
   out.flush();
 }
 
@@ -95,7 +105,16 @@ export function rawType(btf: Btf, id: number): string {
   return collectText((out) => writeRawType(btf, id, out));
 }
 
-function writeRaw(btf: Btf, out: ByteSink): void {
+function writeRaw(btf: Btf, out: ByteSink, options: RawDumpOptions): void {
+  if (options.engine !== "js") {
+    const done = dumpTypesWasm(
+      btf,
+      "raw",
+      (chunk) => out.block(chunk),
+      (id) => writeRawType(btf, id, out),
+    );
+    if (done) return;
+  }
   for (let id = btf.firstOwnId; id < btf.typeCount; id++) writeRawType(btf, id, out);
 }
 

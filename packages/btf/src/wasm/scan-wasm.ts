@@ -3,8 +3,7 @@
 // lifetime. Returns undefined whenever the JavaScript path must decide instead (malformed input, which it
 // diagnoses precisely, or a blob this path does not take).
 
-import { Buffer } from "node:buffer";
-import { HOST_LITTLE_ENDIAN } from "../words.js";
+import { instantiate, PAGE, wasmAvailable } from "./instance.js";
 import { SCAN_WASM_BASE64 } from "./scan.generated.js";
 
 interface ScanExports {
@@ -46,38 +45,12 @@ export interface WasmScan {
   readonly cycleAt: number;
 }
 
-const PAGE = 65536;
 /** Offsets are 32-bit inside the module; stay far below that. */
 const MAX_TYPE_SECTION = 1 << 28;
 
-/**
- * The slice of the WebAssembly JS API used here. @types/node does not declare the global (it comes with the DOM
- * lib, which this project does not load), so it is typed locally.
- */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
-  Table: new (descriptor: { initial: number; element: "anyfunc" }) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, object>>) => { exports: unknown };
-}
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-
-let compiled: object | undefined;
-
-function instantiate(api: WasmApi, pages: number): { exports: ScanExports; memory: WasmMemory } {
-  compiled ??= new api.Module(Buffer.from(SCAN_WASM_BASE64, "base64"));
-  const memory = new api.Memory({ initial: pages, maximum: pages });
-  const table = new api.Table({ initial: 0, element: "anyfunc" });
-  const instance = new api.Instance(compiled, { env: { __linear_memory: memory, __indirect_function_table: table } });
-  return { exports: instance.exports as ScanExports, memory };
-}
-
 /** Whether a blob can take this path (little-endian data on a little-endian host, sane size). */
 export function wasmScanApplies(littleEndian: boolean, typeLen: number): boolean {
-  return littleEndian && HOST_LITTLE_ENDIAN && typeLen <= MAX_TYPE_SECTION && wasmApi !== undefined;
+  return littleEndian && wasmAvailable && typeLen <= MAX_TYPE_SECTION;
 }
 
 export function wasmScan(
@@ -95,9 +68,9 @@ export function wasmScan(
   const startsAt = wordsAt + total * 4;
   const fwdAt = startsAt + maxTypes * 4;
   const stateAt = fwdAt + maxTypes * 4;
-  const pages = Math.ceil((stateAt + maxTypes) / PAGE) + 1;
-  if (!wasmApi) return undefined;
-  const { exports, memory } = instantiate(wasmApi, pages);
+  const wasm = instantiate<ScanExports>(SCAN_WASM_BASE64, stateAt + maxTypes);
+  if (!wasm) return undefined;
+  const { exports, memory } = wasm;
   new Uint8Array(memory.buffer, wordsAt, total * 4).set(bytes.subarray(typeStart, typeStart + total * 4));
   const count = exports.scan(wordsAt, total, startsAt, fwdAt, 16, stringEnd >>> 0, firstId);
   if (count < 0) return undefined;
@@ -129,7 +102,6 @@ export function wasmHashNames(
   strings: Uint8Array,
   capacity: number,
 ): WasmNameHash | undefined {
-  if (!wasmApi || !HOST_LITTLE_ENDIAN) return undefined;
   const count = starts.length;
   // Layout: [0, PAGE) unused | words | starts | strings | slotHash | slotHead | next.
   const wordsAt = PAGE;
@@ -139,8 +111,9 @@ export function wasmHashNames(
   const headAt = hashAt + capacity * 4;
   const nextAt = headAt + capacity * 4;
   const end = nextAt + count * 4;
-  if (end > 2 ** 31) return undefined;
-  const { exports, memory } = instantiate(wasmApi, Math.ceil(end / PAGE) + 1);
+  const wasm = instantiate<ScanExports>(SCAN_WASM_BASE64, end);
+  if (!wasm) return undefined;
+  const { exports, memory } = wasm;
   const heap = new Uint8Array(memory.buffer);
   heap.set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength), wordsAt);
   heap.set(new Uint8Array(starts.buffer, starts.byteOffset, starts.byteLength), startsAt);

@@ -1,0 +1,41 @@
+// Instantiating the generated WebAssembly modules (scan.c, dump.c). @types/node does not declare the
+// WebAssembly global (it comes with the DOM lib, which this project does not load), so the slice used here is
+// typed locally. Each instance gets its own fixed-size memory; views into it live as long as their user.
+
+import { Buffer } from "node:buffer";
+import { HOST_LITTLE_ENDIAN } from "../words.js";
+
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+  Table: new (descriptor: { initial: number; element: "anyfunc" }) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, object>>) => { exports: unknown };
+}
+
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+export const PAGE = 65536;
+
+/** Whether the WebAssembly paths can run here (typed-array views over wasm memory need a little-endian host). */
+export const wasmAvailable = wasmApi !== undefined && HOST_LITTLE_ENDIAN;
+
+const modules = new Map<string, object>();
+
+/** A fresh instance of the module in `base64` with a memory of `bytes` (rounded up to pages). */
+export function instantiate<E>(base64: string, bytes: number): { exports: E; memory: WasmMemory } | undefined {
+  if (!wasmApi || !HOST_LITTLE_ENDIAN || bytes > 2 ** 31) return undefined;
+  let module = modules.get(base64);
+  if (!module) {
+    module = new wasmApi.Module(Buffer.from(base64, "base64"));
+    modules.set(base64, module);
+  }
+  const pages = Math.ceil(bytes / PAGE) + 1;
+  const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+  const table = new wasmApi.Table({ initial: 0, element: "anyfunc" });
+  const instance = new wasmApi.Instance(module, { env: { __linear_memory: memory, __indirect_function_table: table } });
+  return { exports: instance.exports as E, memory };
+}
