@@ -1,11 +1,25 @@
 // @bpfkit/kernel: the Backend over bpf(2), via koffi and libc's syscall(2).
+
+// The user-facing load API: kernel facts gathered once, one call from object to loaded collection.
+export { Collection, type LoadCollectionOptions, loadCollection } from "./collection.js";
+export {
+  KernelEnvironment,
+  type KernelEnvironmentOptions,
+  kernelEnvironment,
+  type ModuleBtf,
+  type SystemKconfig,
+} from "./environment.js";
 export { BpfSyscallError, explainErrno, KernelBackendError, type PrivilegeContext } from "./errors.js";
 export { type HelperSupport, KernelFeatures } from "./features.js";
 export { KernelBackend, type KernelBackendOptions, type KernelBtfObject } from "./kernel-backend.js";
 export { DEFAULT_LOG_SIZE, MAX_LOG_SIZE } from "./log-buffer.js";
+export { MapHandle, type MapKey } from "./map-handle.js";
 export { MapMemory, PAGE_SIZE } from "./mmap.js";
 export { countCpuList, possibleCpus } from "./possible-cpus.js";
+export { ProgramHandle } from "./program-handle.js";
+export { decodeLineInfo } from "./source-lines.js";
 export { BPF_CMD_NAMES, BpfCmd, MapFlag, ProgFlag, TestRunFlag, UpdateFlag } from "./uapi.generated.js";
+export { DataSection, VariableHandle } from "./variable-handle.js";
 export {
   failingInsnIndex,
   sourceLineFor,

@@ -1,0 +1,301 @@
+// One call from an object file to programs and maps living in the kernel: open (if given a path or bytes), gather
+// the kernel facts the object needs from a shared KernelEnvironment (vmlinux BTF for CO-RE and ksyms, Kconfig
+// only for CONFIG_ externs, kallsyms only for typeless ksyms), load, and hand back a Collection that owns every
+// descriptor and mapping. A failed load leaves nothing open.
+
+import { readFileSync } from "node:fs";
+import { Btf, type CoreTargetBtf, coreTarget, RawCoreBtf, rawNameIndex, relocateCore } from "@bpfkit/btf";
+import {
+  type Backend,
+  type ExternInput,
+  type ExternSpec,
+  type Fd,
+  type LoadedObject,
+  LoaderError,
+  load,
+  type ObjectSpec,
+  type OpenOptions,
+  openObject,
+  type ProgLoadAttrs,
+  setVariable,
+  type VariableValue,
+} from "@bpfkit/loader";
+import { type KernelEnvironment, kernelEnvironment } from "./environment.js";
+import { KernelBackend } from "./kernel-backend.js";
+import { MapHandle } from "./map-handle.js";
+import { possibleCpus } from "./possible-cpus.js";
+import { ProgramHandle } from "./program-handle.js";
+import { decodeLineInfo } from "./source-lines.js";
+import { DataSection, VariableHandle } from "./variable-handle.js";
+
+export interface LoadCollectionOptions extends Pick<OpenOptions, "name" | "programTypes" | "sectionTable"> {
+  /** Where to load (default: a new KernelBackend, closed with the collection). */
+  readonly backend?: Backend;
+  /** Kernel facts (default: the process-wide `kernelEnvironment()`). */
+  readonly environment?: KernelEnvironment;
+  /** Global variables to set before loading (`const volatile` configuration in .rodata, initial .data values). */
+  readonly variables?: Readonly<Record<string, VariableValue>>;
+  /** Kconfig text that wins over the system's (libbpf's `kconfig` open option). */
+  readonly kconfig?: string;
+  /** Raw BTF (or an ELF object with .BTF) to use as the CO-RE target instead of vmlinux (libbpf's btf_custom_path). */
+  readonly btfCustomPath?: string;
+  /** Directory for LIBBPF_PIN_BY_NAME maps (default /sys/fs/bpf). */
+  readonly pinRoot?: string;
+  /** Verifier log level for every program (0: log only to explain a failure). */
+  readonly logLevel?: number;
+  /** Programs to load (default: every program with autoload). */
+  readonly programs?: readonly string[];
+}
+
+/** Programs, maps and global variables of a loaded object; closing it releases every descriptor. */
+export class Collection implements Disposable {
+  readonly spec: ObjectSpec;
+  readonly programs: ReadonlyMap<string, ProgramHandle>;
+  readonly maps: ReadonlyMap<string, MapHandle>;
+  readonly variables: ReadonlyMap<string, VariableHandle>;
+  /** Notes from opening and loading (skipped sections, BTF refused ...). */
+  readonly warnings: readonly string[];
+  readonly #loaded: LoadedObject;
+  readonly #sections: readonly DataSection[];
+  readonly #ownedBackend: Backend | undefined;
+  #closed = false;
+
+  /** @internal use loadCollection */
+  constructor(init: {
+    spec: ObjectSpec;
+    backend: Backend;
+    loaded: LoadedObject;
+    btf: Btf | undefined;
+    ownedBackend: Backend | undefined;
+    warnings: readonly string[];
+  }) {
+    const { spec, backend, loaded, btf } = init;
+    this.spec = spec;
+    this.#loaded = loaded;
+    this.#ownedBackend = init.ownedBackend;
+    this.warnings = init.warnings;
+    const cpus = backend.name === "kernel" ? possibleCpus() : 1;
+    const programs = new Map<string, ProgramHandle>();
+    for (const [name, fd] of loaded.programs) {
+      programs.set(name, new ProgramHandle(backend, fd, spec.programs.find((p) => p.name === name)!));
+    }
+    const maps = new Map<string, MapHandle>();
+    const sections = new Map<string, DataSection>();
+    for (const mapSpec of spec.maps) {
+      const fd = loaded.maps.get(mapSpec.name);
+      if (!fd) continue;
+      maps.set(mapSpec.name, new MapHandle(backend, fd, mapSpec, btf, cpus));
+      if (mapSpec.contents !== undefined) sections.set(mapSpec.name, new DataSection(backend, fd, mapSpec));
+    }
+    const variables = new Map<string, VariableHandle>();
+    for (const v of spec.variables) {
+      const section = sections.get(v.map);
+      if (section) variables.set(v.name, new VariableHandle(section, v, btf));
+    }
+    this.programs = programs;
+    this.maps = maps;
+    this.variables = variables;
+    this.#sections = [...sections.values()];
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  program(name: string): ProgramHandle {
+    const found = this.programs.get(name);
+    if (!found) throw notFound("program", name, this.programs.keys());
+    return found;
+  }
+
+  map(name: string): MapHandle {
+    const found = this.maps.get(name);
+    if (!found) throw notFound("map", name, this.maps.keys());
+    return found;
+  }
+
+  variable(name: string): VariableHandle {
+    const found = this.variables.get(name);
+    if (!found) throw notFound("variable", name, this.variables.keys());
+    return found;
+  }
+
+  /** Unmaps global data, closes every program, map and BTF descriptor (pins stay), and an owned backend. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const section of this.#sections) section.unmap();
+    this.#loaded.close();
+    this.#ownedBackend?.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function notFound(what: string, name: string, known: Iterable<string>): LoaderError {
+  const list = [...known];
+  return new LoaderError(
+    "NOT_FOUND",
+    `no ${what} named '${name}' in the collection${list.length ? ` (have: ${list.join(", ")})` : ""}`,
+    what === "map" ? { map: name } : what === "program" ? { program: name } : { symbol: name },
+  );
+}
+
+function openInput(input: ObjectSpec | string | Uint8Array, options: LoadCollectionOptions): ObjectSpec {
+  const open = { name: options.name, programTypes: options.programTypes, sectionTable: options.sectionTable };
+  if (typeof input === "string") return openObject(new Uint8Array(readFileSync(input)), { ...open, path: input });
+  if (input instanceof Uint8Array) return openObject(input, open);
+  return input;
+}
+
+/** Names of CONFIG_ values a Kconfig text sets. */
+function kconfigNames(text: string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const line of (text ?? "").split("\n")) {
+    const eq = line.indexOf("=");
+    if (line.startsWith("CONFIG_") && eq > 0) out.add(line.slice(0, eq));
+  }
+  return out;
+}
+
+function customTarget(path: string): CoreTargetBtf {
+  const bytes = new Uint8Array(readFileSync(path));
+  let raw: Uint8Array = bytes;
+  if (bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
+    // An ELF file: take its .BTF section (libbpf's btf__parse accepts both).
+    const spec = openObject(bytes, { path, allowUnknownSections: true });
+    if (!spec.btf) throw new LoaderError("BAD_BTF", `btfCustomPath ${path} has no .BTF section`);
+    raw = spec.btf;
+  }
+  const btf = new RawCoreBtf(raw);
+  return coreTarget("custom", btf, rawNameIndex(btf));
+}
+
+/** What the object needs from the kernel, gathered lazily from the environment. */
+function externInput(spec: ObjectSpec, env: KernelEnvironment, options: LoadCollectionOptions): ExternInput {
+  const externs = spec.externs;
+  const configs = externs.filter((e) => e.kind === "kconfig" && e.name.startsWith("CONFIG_"));
+  const ksyms = externs.filter((e) => e.kind === "ksym");
+  const needsBtf = ksyms.some((e) => e.ksym?.typed || e.ksym?.isFunc) || spec.programs.some((p) => p.attachTo);
+  let systemKconfig: string | undefined;
+  const userSet = kconfigNames(options.kconfig);
+  const unset = configs.filter((e) => !userSet.has(e.name));
+  if (unset.length > 0) {
+    const system = env.systemKconfig();
+    systemKconfig = system?.text;
+    const strong = unset.find((e: ExternSpec) => !e.weak);
+    if (system === undefined && strong) {
+      throw new LoaderError(
+        "UNRESOLVED",
+        `extern '${strong.name}' needs the kernel config, but none was found (tried ${env.kconfigPaths.join(", ")}); ` +
+          "pass `kconfig` text or declare it __weak",
+        { symbol: strong.name },
+      );
+    }
+  }
+  return {
+    kernelVersion: env.kernelVersion,
+    kconfig: options.kconfig,
+    systemKconfig,
+    syscallWrapper: externs.some((e) => e.name === "LINUX_HAS_SYSCALL_WRAPPER") ? env.syscallWrapper : undefined,
+    kallsyms: ksyms.some((e) => e.ksym && !e.ksym.typed) ? env.kallsyms() : undefined,
+    vmlinux: needsBtf ? env.vmlinuxView : undefined,
+  };
+}
+
+/**
+ * A backend whose loadProgram also passes the decoded line_info as `sourceLines`, so a verifier refusal names
+ * the C line (load() hands the kernel the packed records only). Everything else goes to the backend itself.
+ */
+function withSourceLines(backend: Backend, btf: Btf | undefined): Backend {
+  return new Proxy(backend, {
+    get(target, prop) {
+      if (prop === "loadProgram") {
+        return (attrs: ProgLoadAttrs) =>
+          target.loadProgram(
+            attrs.sourceLines || !attrs.lineInfo
+              ? attrs
+              : { ...attrs, sourceLines: decodeLineInfo(attrs.lineInfo, btf) },
+          );
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** Module BTF handles for kfunc calls and attach targets in modules (closed once the programs are loaded). */
+function openModuleBtfs(backend: Backend, env: KernelEnvironment, spec: ObjectSpec) {
+  const wanted = spec.externs.some((e) => e.ksym?.typed || e.ksym?.isFunc) || spec.programs.some((p) => p.attachTo);
+  const fds = new Map<string, Fd>();
+  if (!wanted || env.modules.length === 0) return { fds, objects: [] };
+  const byName = new Set(env.modules.map((m) => m.name));
+  for (let id = backend.nextId("btf", 0); id !== null; id = backend.nextId("btf", id)) {
+    let fd: Fd;
+    try {
+      fd = backend.fdById("btf", id);
+    } catch {
+      continue; // unloaded while we listed
+    }
+    const info = backend.btfInfo(fd);
+    if (info.kernelBtf && byName.has(info.name) && !fds.has(info.name)) fds.set(info.name, fd);
+    else fd.close();
+  }
+  const objects = env.modules
+    .filter((m) => fds.has(m.name))
+    .map((m) => ({ name: m.name, btf: m.view, fd: fds.get(m.name)!.value }));
+  return { fds, objects };
+}
+
+/**
+ * Opens (when given a path or bytes) and loads an object into the kernel (or `options.backend`), with the kernel
+ * facts gathered for it: CO-RE against vmlinux (or `btfCustomPath`), kconfig and ksym externs, module kfuncs.
+ */
+export function loadCollection(
+  input: ObjectSpec | string | Uint8Array,
+  options: LoadCollectionOptions = {},
+): Collection {
+  let spec = openInput(input, options);
+  for (const [name, value] of Object.entries(options.variables ?? {})) spec = setVariable(spec, name, value);
+  const env = options.environment ?? kernelEnvironment();
+  const ownedBackend = options.backend ? undefined : new KernelBackend();
+  const backend = options.backend ?? ownedBackend!;
+  const moduleFds: Fd[] = [];
+  try {
+    const btf = spec.btf ? Btf.parse(spec.btf, { checkCycles: false }) : undefined;
+    const externs = externInput(spec, env, options);
+    const hasCore = spec.coreRelocations.some((s) => s.records.length > 0);
+    const targets = !hasCore
+      ? undefined
+      : options.btfCustomPath !== undefined
+        ? { custom: customTarget(options.btfCustomPath) }
+        : { vmlinux: env.vmlinuxTarget, modules: env.modules.map((m) => m.target) };
+    const modules = openModuleBtfs(backend, env, spec);
+    moduleFds.push(...modules.fds.values());
+    const loaded = load(spec, withSourceLines(backend, btf), {
+      externs: { ...externs, modules: modules.objects },
+      core: targets ? { relocate: relocateCore, targets } : undefined,
+      programs: options.programs,
+      pinRoot: options.pinRoot,
+      logLevel: options.logLevel,
+      moduleBtfFds: modules.fds,
+      possibleCpus: backend.name === "kernel" ? possibleCpus() : undefined,
+    });
+    return new Collection({
+      spec,
+      backend,
+      loaded,
+      btf,
+      ownedBackend,
+      warnings: [...spec.warnings, ...env.warnings, ...loaded.warnings],
+    });
+  } catch (error) {
+    ownedBackend?.close();
+    throw error;
+  } finally {
+    // the kernel holds its own references to module BTFs a loaded program uses
+    for (const fd of moduleFds) fd.close();
+  }
+}

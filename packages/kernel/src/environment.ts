@@ -1,0 +1,203 @@
+// The running kernel's facts that loading an object needs and that libbpf gathers by itself: vmlinux BTF (CO-RE
+// target, ksym/kfunc and attach target lookups), module BTFs (split on vmlinux), the kernel version, the Kconfig
+// text and kallsyms. Each is read at most once per environment and only when an object asks for it: parsing
+// vmlinux is the expensive part of a load, so one environment is meant to be shared by every load in a process
+// (`kernelEnvironment()`). Effects are confined to this file (reads under /sys, /proc and /boot).
+
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { type KernelSymbol, parseKallsyms } from "@bpfkit/asm";
+import { type CoreTargetBtf, coreTarget, RawCoreBtf, rawNameIndex } from "@bpfkit/btf";
+import { type KernelBtfView, kernelBtfView, kernelVersionCode, LoaderError } from "@bpfkit/loader";
+
+export interface KernelEnvironmentOptions {
+  /** Directory of kernel BTF files (default /sys/kernel/btf). */
+  readonly btfDir?: string;
+  /** procfs mount (default /proc): sys/kernel/osrelease, config.gz, kallsyms. */
+  readonly procDir?: string;
+  /** Directory holding config-$(uname -r) (default /boot). */
+  readonly bootDir?: string;
+  /** Called for conditions libbpf only logs (an unreadable module BTF). Default: collected in `warnings`. */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** A loaded module's BTF, split on vmlinux (ids continue vmlinux's). */
+export interface ModuleBtf {
+  readonly name: string;
+  readonly btf: RawCoreBtf;
+  readonly view: KernelBtfView;
+  readonly target: CoreTargetBtf;
+}
+
+/** Where the Kconfig text came from. */
+export interface SystemKconfig {
+  readonly text: string;
+  readonly path: string;
+}
+
+/** Syscall wrapper prefix of the architectures that have one (libbpf's arch_specific_syscall_pfx). */
+const SYSCALL_PREFIX: Readonly<Record<string, string>> = {
+  x64: "__x64_",
+  ia32: "__ia32_",
+  arm64: "__arm64_",
+  s390x: "__s390x_",
+  s390: "__s390_",
+  arm: "__arm_",
+  riscv64: "__riscv_",
+  ppc64: "",
+  loong64: "",
+};
+
+export class KernelEnvironment {
+  readonly btfDir: string;
+  readonly procDir: string;
+  readonly bootDir: string;
+  /** Notes such as "module BTF foo unreadable, skipped". */
+  readonly warnings: string[] = [];
+  readonly #onWarning: (message: string) => void;
+  #release: string | undefined;
+  #vmlinux: { btf: RawCoreBtf; view: KernelBtfView; target: CoreTargetBtf } | undefined;
+  #modules: ModuleBtf[] | undefined;
+  #kconfig: SystemKconfig | null | undefined;
+  #kallsyms: KernelSymbol[] | undefined;
+  #syscallWrapper: boolean | undefined;
+
+  constructor(options: KernelEnvironmentOptions = {}) {
+    this.btfDir = options.btfDir ?? "/sys/kernel/btf";
+    this.procDir = options.procDir ?? "/proc";
+    this.bootDir = options.bootDir ?? "/boot";
+    this.#onWarning = options.onWarning ?? ((message) => this.warnings.push(message));
+  }
+
+  /** `uname -r`, from /proc/sys/kernel/osrelease. */
+  get release(): string {
+    this.#release ??= readFileSync(join(this.procDir, "sys/kernel/osrelease"), "utf8").trim();
+    return this.#release;
+  }
+
+  /** KERNEL_VERSION(major, minor, patch) of the running kernel (LINUX_KERNEL_VERSION, kern_version). */
+  get kernelVersion(): number {
+    return kernelVersionCode(this.release);
+  }
+
+  #loadVmlinux() {
+    if (this.#vmlinux) return this.#vmlinux;
+    const path = join(this.btfDir, "vmlinux");
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(readFileSync(path));
+    } catch (error) {
+      throw new LoaderError(
+        "UNRESOLVED",
+        `kernel BTF ${path} is not readable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); ` +
+          "the kernel needs CONFIG_DEBUG_INFO_BTF=y, or pass btfCustomPath",
+        { cause: error },
+      );
+    }
+    const btf = new RawCoreBtf(bytes);
+    // The name index costs a few ms once and makes every later candidate lookup O(1): worth it for a kept view.
+    btf.buildNameIndex();
+    this.#vmlinux = { btf, view: kernelBtfView(btf), target: coreTarget("vmlinux", btf, rawNameIndex(btf)) };
+    return this.#vmlinux;
+  }
+
+  /** vmlinux BTF, parsed once. */
+  get vmlinux(): RawCoreBtf {
+    return this.#loadVmlinux().btf;
+  }
+
+  /** Name → id lookups in vmlinux for ksyms, kfuncs and attach targets. */
+  get vmlinuxView(): KernelBtfView {
+    return this.#loadVmlinux().view;
+  }
+
+  /** vmlinux as a CO-RE target (indexed). */
+  get vmlinuxTarget(): CoreTargetBtf {
+    return this.#loadVmlinux().target;
+  }
+
+  /**
+   * Module BTFs from the BTF directory, split on vmlinux. A module file that cannot be read or parsed is skipped
+   * with a warning instead of failing every load (cilium/ebpf#1436: one broken module must not block loading).
+   */
+  get modules(): readonly ModuleBtf[] {
+    if (this.#modules) return this.#modules;
+    const base = this.vmlinux;
+    const modules: ModuleBtf[] = [];
+    let names: string[];
+    try {
+      names = readdirSync(this.btfDir).sort();
+    } catch {
+      names = [];
+    }
+    for (const name of names) {
+      if (name === "vmlinux") continue;
+      try {
+        const btf = new RawCoreBtf(new Uint8Array(readFileSync(join(this.btfDir, name))), base);
+        modules.push({ name, btf, view: kernelBtfView(btf), target: coreTarget(name, btf, rawNameIndex(btf)) });
+      } catch (error) {
+        this.#onWarning(`module BTF ${join(this.btfDir, name)} skipped: ${(error as Error).message}`);
+      }
+    }
+    this.#modules = modules;
+    return modules;
+  }
+
+  /** Kconfig locations in libbpf's order: /boot/config-$(uname -r), then /proc/config.gz. */
+  get kconfigPaths(): readonly string[] {
+    return [join(this.bootDir, `config-${this.release}`), join(this.procDir, "config.gz")];
+  }
+
+  /** The running kernel's Kconfig text, or undefined when no location has it. Read once. */
+  systemKconfig(): SystemKconfig | undefined {
+    if (this.#kconfig !== undefined) return this.#kconfig ?? undefined;
+    this.#kconfig = null;
+    for (const path of this.kconfigPaths) {
+      let raw: Buffer;
+      try {
+        raw = readFileSync(path);
+      } catch {
+        continue;
+      }
+      let text: string;
+      try {
+        text = (path.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8");
+      } catch (error) {
+        throw new LoaderError("BAD_VALUE", `kernel config ${path} is not valid gzip: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      this.#kconfig = { text, path };
+      break;
+    }
+    return this.#kconfig ?? undefined;
+  }
+
+  /** /proc/kallsyms, parsed once (addresses are zero without CAP_SYSLOG). */
+  kallsyms(): readonly KernelSymbol[] {
+    this.#kallsyms ??= parseKallsyms(readFileSync(join(this.procDir, "kallsyms"), "utf8"));
+    return this.#kallsyms;
+  }
+
+  /**
+   * LINUX_HAS_SYSCALL_WRAPPER. libbpf probes it by creating a kprobe on the prefixed `sys_bpf`; kprobes may be
+   * missing (they are on this kernel), so we ask vmlinux BTF whether the prefixed function exists instead.
+   */
+  get syscallWrapper(): boolean {
+    if (this.#syscallWrapper === undefined) {
+      const prefix = SYSCALL_PREFIX[process.arch] ?? "";
+      this.#syscallWrapper = prefix !== "" && this.vmlinuxView.findByNameKind(`${prefix}sys_bpf`, 12) > 0;
+    }
+    return this.#syscallWrapper;
+  }
+}
+
+let shared: KernelEnvironment | undefined;
+
+/** The process-wide environment (vmlinux parsed once for every load). With options, a new one. */
+export function kernelEnvironment(options?: KernelEnvironmentOptions): KernelEnvironment {
+  if (options !== undefined) return new KernelEnvironment(options);
+  shared ??= new KernelEnvironment();
+  return shared;
+}
