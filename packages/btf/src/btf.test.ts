@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeWith } from "../../../test/support/env.js";
 import { fixtureObjects, fixtureSection, readVmlinux } from "../test-support/fixtures.js";
-import { Btf, BtfBuilder, BtfError, Kind } from "./index.js";
+import { Btf, BtfBuilder, BtfError, Kind } from "./btf-api.js";
 
 describe("Btf.parse on fixtures", () => {
   for (const object of fixtureObjects()) {

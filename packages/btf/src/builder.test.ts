@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { describeWith } from "../../../test/support/env.js";
 import { readVmlinux, VMLINUX } from "../test-support/fixtures.js";
-import { Btf, BtfBuilder, BtfError, dumpBtfJson, dumpBtfRaw, IntEncoding, Kind, Linkage } from "./index.js";
+import { Btf, BtfBuilder, BtfError, dumpBtfJson, dumpBtfRaw, IntEncoding, Kind, Linkage } from "./btf-api.js";
 
 /** One type of every kind, big enough to exercise bitfields, signed enums and both enum widths. */
 function everyKind(builder: BtfBuilder): void {

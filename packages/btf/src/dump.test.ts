@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { expect, it } from "vitest";
 import { describeWith } from "../../../test/support/env.js";
 import { fixtureDir, fixtureObjects, readFixture, readVmlinux, VMLINUX } from "../test-support/fixtures.js";
-import { Btf, btfFromElf, dumpBtfJson, dumpBtfJsonTo, dumpBtfRaw } from "./index.js";
+import { Btf, btfFromElf, dumpBtfJson, dumpBtfJsonTo, dumpBtfRaw } from "./btf-api.js";
 
 function bpftool(args: string[]): string {
   return execFileSync("bpftool", args, { maxBuffer: 1 << 30, encoding: "utf8" });

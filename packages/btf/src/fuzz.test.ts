@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fixtureSection } from "../test-support/fixtures.js";
-import { Btf, BtfError, dumpBtfJson, dumpBtfRaw, encodeBtf, encodeBtfExt, parseBtfExt } from "./index.js";
+import { Btf, BtfError, dumpBtfJson, dumpBtfRaw, encodeBtf, encodeBtfExt, parseBtfExt } from "./btf-api.js";
 
 const SEED = 0x5eed_b7f;
 // Small objects keep a few thousand runs fast; core_task adds CO-RE records to the .BTF.ext inputs.

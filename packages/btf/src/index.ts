@@ -1,46 +1,5 @@
-export { Btf, type BtfParseOptions } from "./btf.js";
-export {
-  type BtfExt,
-  type BtfExtSection,
-  type BtfExtSubsection,
-  type CoreReloRecord,
-  encodeBtfExt,
-  type FuncInfoRecord,
-  type LineInfoRecord,
-  parseBtfExt,
-} from "./btf-ext.js";
-export { BtfBuilder, type BtfBuilderOptions, encodeBtf, type MemberSpec } from "./builder.js";
-// The parts built on the core (each directory has its own README):
+// @bpfkit/btf: the BTF core (btf-api.ts, see API.md) and the parts built on it, each with its own README.
+export * from "./btf-api.js";
 export * from "./core/index.js";
 export * from "./dedup/index.js";
 export * from "./dump-c/index.js";
-export {
-  bpftoolJsonString,
-  dumpBtfJson,
-  dumpBtfJsonBytes,
-  dumpBtfJsonBytesTo,
-  dumpBtfJsonTo,
-  jsonType,
-} from "./dump-json.js";
-export { bpftoolName, dumpBtfRaw, dumpBtfRawBytes, dumpBtfRawBytesTo, dumpBtfRawTo, rawType } from "./dump-raw.js";
-export { btfFromElf, loadBtfFromObject, type ObjectBtf } from "./elf-adapter.js";
-export { BtfError, type BtfErrorCode, type BtfErrorContext } from "./errors.js";
-export { BTF_HEADER_SIZE, BTF_MAGIC, type BtfHeader, parseBtfHeader } from "./header.js";
-export {
-  allowsKindFlag,
-  extraWords,
-  hasTypeRef,
-  hasVlen,
-  IntEncoding,
-  isAnyEnum,
-  isComposite,
-  isModifier,
-  isModOrTypedef,
-  KIND_NAMES,
-  Kind,
-  type KindNumber,
-  Linkage,
-  MAX_KIND,
-} from "./kinds.js";
-export { StringTable } from "./strings.js";
-export type * from "./types.js";

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { describeWith } from "../../../test/support/env.js";
 import { readFixture, readVmlinux } from "../test-support/fixtures.js";
-import { Btf, BtfBuilder, dumpBtfRaw, IntEncoding, Kind, Linkage, loadBtfFromObject } from "./index.js";
+import { Btf, BtfBuilder, dumpBtfRaw, IntEncoding, Kind, Linkage, loadBtfFromObject } from "./btf-api.js";
 
 describeWith(["vmlinux-btf"], "README: task_struct member offsets", () => {
   it("prints every member", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeWith } from "../../../test/support/env.js";
 import { fixtureObjects, fixtureSection, readFixture, readVmlinux } from "../test-support/fixtures.js";
-import { Btf, BtfBuilder, btfFromElf, encodeBtf, encodeBtfExt, loadBtfFromObject, parseBtfExt } from "./index.js";
+import { Btf, BtfBuilder, btfFromElf, encodeBtf, encodeBtfExt, loadBtfFromObject, parseBtfExt } from "./btf-api.js";
 
 describe("encode(decode(x)) is byte-identical", () => {
   for (const object of fixtureObjects()) {

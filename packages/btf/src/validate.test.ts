@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Btf, BtfBuilder, BtfError, type BtfErrorCode, Kind } from "./index.js";
+import { Btf, BtfBuilder, BtfError, type BtfErrorCode, Kind } from "./btf-api.js";
 
 /** A small valid BTF: [1] int, [2] struct s { int a; struct s *next; }, [3] ptr -> 2, [4] typedef t -> 1. */
 function sample(): Uint8Array {

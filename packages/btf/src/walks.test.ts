@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { describeWith } from "../../../test/support/env.js";
 import { fixtureDir, fixtureObjects, readFixture, readVmlinux, VMLINUX } from "../test-support/fixtures.js";
-import { Btf, BtfError, btfFromElf } from "./index.js";
+import { Btf, BtfError, btfFromElf } from "./btf-api.js";
 
 let oracle = "";
 

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { describeWith } from "../../../../test/support/env.js";
 import { fixtureObjects, fixtureSection, readVmlinux } from "../../test-support/fixtures.js";
-import { Btf, BtfBuilder, BtfError, dumpBtfJsonBytes, dumpBtfRawBytes, IntEncoding } from "../index.js";
+import { Btf, BtfBuilder, BtfError, dumpBtfJsonBytes, dumpBtfRawBytes, IntEncoding } from "../btf-api.js";
 
 function same(btf: Btf): void {
   for (const dump of [dumpBtfRawBytes, dumpBtfJsonBytes]) {

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { describeWith } from "../../../../test/support/env.js";
 import { fixtureSection, readVmlinux } from "../../test-support/fixtures.js";
-import { Btf, BtfBuilder, BtfError } from "../index.js";
+import { Btf, BtfBuilder, BtfError } from "../btf-api.js";
 
 function outcome(bytes: Uint8Array, scanner: "js" | "wasm"): { starts?: number[]; error?: string } {
   try {

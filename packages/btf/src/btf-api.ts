@@ -1,0 +1,52 @@
+// The BTF core API (everything documented in API.md). index.ts re-exports it together with CO-RE, dedup and
+// the C dumper; the core's own tests import this file so they do not depend on those parts.
+export { Btf, type BtfParseOptions } from "./btf.js";
+export {
+  type BtfExt,
+  type BtfExtSection,
+  type BtfExtSubsection,
+  type CoreReloRecord,
+  encodeBtfExt,
+  type FuncInfoRecord,
+  type LineInfoRecord,
+  parseBtfExt,
+} from "./btf-ext.js";
+export { BtfBuilder, type BtfBuilderOptions, encodeBtf, type MemberSpec } from "./builder.js";
+export {
+  bpftoolJsonString,
+  dumpBtfJson,
+  dumpBtfJsonBytes,
+  dumpBtfJsonBytesTo,
+  dumpBtfJsonTo,
+  jsonType,
+} from "./dump-json.js";
+export {
+  bpftoolName,
+  dumpBtfRaw,
+  dumpBtfRawBytes,
+  dumpBtfRawBytesTo,
+  dumpBtfRawTo,
+  type RawDumpOptions,
+  rawType,
+} from "./dump-raw.js";
+export { btfFromElf, loadBtfFromObject, type ObjectBtf } from "./elf-adapter.js";
+export { BtfError, type BtfErrorCode, type BtfErrorContext } from "./errors.js";
+export { BTF_HEADER_SIZE, BTF_MAGIC, type BtfHeader, parseBtfHeader } from "./header.js";
+export {
+  allowsKindFlag,
+  extraWords,
+  hasTypeRef,
+  hasVlen,
+  IntEncoding,
+  isAnyEnum,
+  isComposite,
+  isModifier,
+  isModOrTypedef,
+  KIND_NAMES,
+  Kind,
+  type KindNumber,
+  Linkage,
+  MAX_KIND,
+} from "./kinds.js";
+export { StringTable } from "./strings.js";
+export type * from "./types.js";
