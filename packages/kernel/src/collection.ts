@@ -17,10 +17,12 @@ import {
   type OpenOptions,
   openObject,
   type ProgLoadAttrs,
+  type ProgramSpec,
   setVariable,
   type VariableValue,
 } from "@bpfkit/loader";
 import { type KernelEnvironment, kernelEnvironment } from "./environment.js";
+import { BpfSyscallError } from "./errors.js";
 import { KernelBackend } from "./kernel-backend.js";
 import { MapHandle } from "./map-handle.js";
 import { possibleCpus } from "./possible-cpus.js";
@@ -205,21 +207,41 @@ function externInput(spec: ObjectSpec, env: KernelEnvironment, options: LoadColl
   };
 }
 
+/** libbpf's wording for a refused load names the program in full (the kernel keeps only 15 bytes of it). */
+function nameRefusal(error: unknown, program: ProgramSpec | undefined): unknown {
+  if (!(error instanceof BpfSyscallError) || program === undefined) return error;
+  let hint = "";
+  if (error.code === "EPERM" && process.getuid?.() === 0 && TRAMPOLINE_TYPES.has(program.type)) {
+    hint =
+      ` (running as root, so this kernel refuses SEC("${program.sectionName}") programs: ` +
+      "BPF trampolines or BPF LSM are unavailable, or lockdown is on)";
+  }
+  error.message = `prog '${program.name}': ${error.message}${hint}`;
+  return error;
+}
+
+/** tracing (fentry/fexit/fmod_ret/iter/tp_btf), ext (freplace) and lsm programs need BTF trampolines. */
+const TRAMPOLINE_TYPES = new Set([26 /* TRACING */, 28 /* EXT */, 29 /* LSM */]);
+
 /**
  * A backend whose loadProgram also passes the decoded line_info as `sourceLines`, so a verifier refusal names
- * the C line (load() hands the kernel the packed records only). Everything else goes to the backend itself.
+ * the C line (load() hands the kernel the packed records only), and whose refusals name the program in full.
+ * Everything else goes to the backend itself.
  */
-function withSourceLines(backend: Backend, btf: Btf | undefined): Backend {
+function loadingBackend(backend: Backend, spec: ObjectSpec, btf: Btf | undefined): Backend {
+  const loadProgram = (attrs: ProgLoadAttrs) => {
+    const program = spec.programs.find((p) => p.name.slice(0, 15) === attrs.name);
+    const withLines =
+      attrs.sourceLines || !attrs.lineInfo ? attrs : { ...attrs, sourceLines: decodeLineInfo(attrs.lineInfo, btf) };
+    try {
+      return backend.loadProgram(withLines);
+    } catch (error) {
+      throw nameRefusal(error, program);
+    }
+  };
   return new Proxy(backend, {
     get(target, prop) {
-      if (prop === "loadProgram") {
-        return (attrs: ProgLoadAttrs) =>
-          target.loadProgram(
-            attrs.sourceLines || !attrs.lineInfo
-              ? attrs
-              : { ...attrs, sourceLines: decodeLineInfo(attrs.lineInfo, btf) },
-          );
-      }
+      if (prop === "loadProgram") return loadProgram;
       const value = Reflect.get(target, prop, target);
       return typeof value === "function" ? value.bind(target) : value;
     },
@@ -274,7 +296,7 @@ export function loadCollection(
         : { vmlinux: env.vmlinuxTarget, modules: env.modules.map((m) => m.target) };
     const modules = openModuleBtfs(backend, env, spec);
     moduleFds.push(...modules.fds.values());
-    const loaded = load(spec, withSourceLines(backend, btf), {
+    const loaded = load(spec, loadingBackend(backend, spec, btf), {
       externs: { ...externs, modules: modules.objects },
       core: targets ? { relocate: relocateCore, targets } : undefined,
       programs: options.programs,

@@ -176,7 +176,19 @@ export class KernelEnvironment {
 
   /** /proc/kallsyms, parsed once (addresses are zero without CAP_SYSLOG). */
   kallsyms(): readonly KernelSymbol[] {
-    this.#kallsyms ??= parseKallsyms(readFileSync(join(this.procDir, "kallsyms"), "utf8"));
+    if (this.#kallsyms) return this.#kallsyms;
+    const path = join(this.procDir, "kallsyms");
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      throw new LoaderError(
+        "UNRESOLVED",
+        `typeless ksym externs need ${path}, which is not readable (${(error as NodeJS.ErrnoException).code})`,
+        { cause: error },
+      );
+    }
+    this.#kallsyms = parseKallsyms(text);
     return this.#kallsyms;
   }
 

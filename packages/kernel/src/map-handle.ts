@@ -139,6 +139,7 @@ export class MapHandle {
   }
 
   get(key: MapKey): TypedValue | undefined {
+    this.#typeOrThrow(); // a map without value type is an error even when the key is absent
     const bytes = this.lookup(this.encodeKey(key));
     return bytes === undefined ? undefined : this.decodeValue(bytes);
   }

@@ -1,0 +1,154 @@
+// The user-facing load API against the real kernel: loadCollection → typed maps, mmap'd globals, programs;
+// every descriptor released on close and on failure; bpftool as the oracle for what the kernel holds.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { type Collection, kernelEnvironment, loadCollection, possibleCpus, VerifierError } from "@bpfkit/kernel";
+import { LoaderError, openObject } from "@bpfkit/loader";
+import { afterAll, describe, expect, it } from "vitest";
+import { fixtureBytes, fixturePath } from "./loader-support.js";
+import { describeWith } from "./support/env.js";
+
+const openFds = () => readdirSync("/proc/self/fd").length;
+const XDP_DROP = 1;
+const XDP_PASS = 2;
+const IPPROTO_UDP = 17;
+
+/** Ethernet + IPv4 header with the given protocol, 64 bytes. */
+function ipv4Packet(protocol: number): Uint8Array {
+  const p = new Uint8Array(64);
+  p.set([0x08, 0x00], 12);
+  p.set([0x45, 0, 0, 50, 0, 0, 0, 0, 64, protocol], 14);
+  return p;
+}
+
+function bpftoolJson(...args: string[]): unknown {
+  return JSON.parse(execFileSync("bpftool", ["-j", ...args], { encoding: "utf8" }));
+}
+
+describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection: xdp_parse end to end", () => {
+  it("loads from a path with a .rodata setting, runs, and reads maps and globals typed", () => {
+    const before = openFds();
+    {
+      using c = loadCollection(fixturePath("xdp_parse"), { variables: { drop_proto: IPPROTO_UDP } });
+      expect([...c.programs.keys()]).toEqual(["xdp_parse", "tc_count"]);
+      expect([...c.variables.keys()]).toEqual(["drop_proto", "packets_seen"]);
+      expect(c.variable("drop_proto").get()).toBe(IPPROTO_UDP);
+
+      const xdp = c.program("xdp_parse");
+      expect(xdp.testRun({ dataIn: ipv4Packet(IPPROTO_UDP), repeat: 3 }).retval).toBe(XDP_DROP);
+      expect(xdp.testRun({ dataIn: ipv4Packet(6) }).retval).toBe(XDP_PASS);
+      expect(c.map("proto_count").get(IPPROTO_UDP)).toBe(3n);
+      expect(c.map("proto_count").get(6)).toBe(1n);
+      expect(c.variable("packets_seen").get()).toBe(4n);
+
+      // a write through the mapping is what the program sees next
+      c.variable("packets_seen").set(100n);
+      xdp.testRun({ dataIn: ipv4Packet(1) });
+      expect(c.variable("packets_seen").get()).toBe(101n);
+      // .rodata is frozen: read-only after load, with a message saying when to set it
+      expect(() => c.variable("drop_proto").set(6)).toThrow(/read-only after load: set it before loading/);
+
+      const info = xdp.info();
+      expect(info.name).toBe("xdp_parse");
+      const shown = bpftoolJson("prog", "show", "id", String(info.id)) as { name: string; map_ids: number[] };
+      expect(shown.map_ids).toContain(c.map("proto_count").info().id);
+    }
+    expect(openFds()).toBe(before);
+  });
+
+  it("raw map access: lookup/update/delete/keys/entries", () => {
+    using c = loadCollection(fixtureBytes("maps"));
+    const flows = c.map("flows");
+    const key = new Uint8Array([7, 0, 0, 0]);
+    const value = new Uint8Array(32);
+    value[0] = 9;
+    flows.update(key, value);
+    expect(flows.lookup(key)).toEqual(value);
+    expect([...flows.keys()]).toEqual([key]);
+    expect([...flows.entries()]).toEqual([[key, value]]);
+    expect(flows.delete(key)).toBe(true);
+    expect(flows.delete(key)).toBe(false);
+    expect(flows.lookup(key)).toBeUndefined();
+  });
+
+  it("typed map access: structs with char arrays, per-CPU arrays; bpftool formats the same value", () => {
+    using c = loadCollection(fixtureBytes("maps"));
+    const flows = c.map("flows");
+    flows.set(42, { packets: 5n, bytes: 1500n, comm: "curl" });
+    expect(flows.get(42)).toEqual({ packets: 5n, bytes: 1500n, comm: "curl" });
+    expect([...flows.typedEntries()]).toEqual([[42, { packets: 5n, bytes: 1500n, comm: "curl" }]]);
+    const dump = bpftoolJson("map", "dump", "id", String(flows.info().id)) as { formatted: unknown }[];
+    expect(dump.map((e) => e.formatted)).toEqual([{ key: 42, value: { packets: 5, bytes: 1500, comm: "curl" } }]);
+    expect(() => flows.set(1, { packets: 1n, nope: 2 })).toThrow(LoaderError);
+
+    const percpu = c.map("percpu_stats");
+    const cpus = possibleCpus();
+    expect(percpu.get(0)).toEqual(new Array(cpus).fill(0n));
+    percpu.set(1, 7n);
+    expect(percpu.get(1)).toEqual(new Array(cpus).fill(7n));
+    // a map without BTF types (key_size/value_size only) is bytes-only
+    expect(() => c.map("lru_pinned").get(new Uint8Array(8))).toThrow(/no BTF value type/);
+  });
+
+  it("pins by-name maps under pinRoot and reuses them on the next load; programs pin on demand", () => {
+    const pinRoot = `/sys/fs/bpf/bpfkit-api-${process.pid}`;
+    mkdirSync(pinRoot, { recursive: true });
+    try {
+      {
+        using first = loadCollection(fixtureBytes("maps"), { pinRoot });
+        first.map("lru_pinned").update(new Uint8Array(8).fill(1), new Uint8Array(8).fill(2));
+        first.program("maps_socket").pin(`${pinRoot}/maps_socket`);
+      }
+      expect(existsSync(`${pinRoot}/lru_pinned`)).toBe(true);
+      expect(existsSync(`${pinRoot}/maps_socket`)).toBe(true);
+      using second = loadCollection(fixtureBytes("maps"), { pinRoot });
+      expect(second.map("lru_pinned").lookup(new Uint8Array(8).fill(1))).toEqual(new Uint8Array(8).fill(2));
+    } finally {
+      rmSync(pinRoot, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves no descriptor open when loading fails (verifier, or a pin failing after every program loaded)", () => {
+    loadCollection(fixturePath("xdp_parse")).close(); // warm the shared environment and lazy imports
+    const before = openFds();
+    expect(() => loadCollection(fixturePath("verifier_reject"))).toThrow(VerifierError);
+    expect(openFds()).toBe(before);
+    expect(() => loadCollection(fixtureBytes("maps"), { pinRoot: "/sys/fs/bpf/bpfkit-no-such-dir/x" })).toThrow(
+      /ENOENT/,
+    );
+    expect(openFds()).toBe(before);
+  });
+
+  it("CO-RE against btfCustomPath gives the same program as against vmlinux", () => {
+    using viaVmlinux = loadCollection(fixtureBytes("core_task"));
+    using viaCustom = loadCollection(fixtureBytes("core_task"), { btfCustomPath: "/sys/kernel/btf/vmlinux" });
+    const tag = (c: Collection) => c.program("core_task").info().tag;
+    expect(tag(viaCustom)).toBe(tag(viaVmlinux));
+  });
+
+  it("takes an opened spec and a given backend, and leaves that backend open", async () => {
+    const { KernelBackend } = await import("@bpfkit/kernel");
+    const backend = new KernelBackend();
+    try {
+      const spec = openObject(fixtureBytes("globals"), { path: "globals.bpf.o" });
+      const c = loadCollection(spec, { backend });
+      expect(c.variable("pair_value").get()).toEqual({ a: 1, b: 2, flags: 3, mode: 4, c: 5n });
+      expect(c.variable("config_name").get()).toBe("bpfkit");
+      c.variable("pair_value").set({ mode: 9 });
+      expect(c.variable("pair_value").get()).toMatchObject({ flags: 3, mode: 9 });
+      c.close();
+      expect(c.closed).toBe(true);
+      expect(backend.openCount).toBe(0);
+      expect(backend.features().btf).toBe(true); // still usable
+    } finally {
+      backend.close();
+    }
+  });
+});
+
+describe("kernelEnvironment is shared by default", () => {
+  afterAll(() => undefined);
+  it("returns one instance", () => {
+    expect(kernelEnvironment()).toBe(kernelEnvironment());
+  });
+});

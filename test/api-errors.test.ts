@@ -1,0 +1,126 @@
+// Load failures through loadCollection against the real kernel: each must say what is wrong, where, and (for the
+// verifier) in which C line, and must leave nothing open.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BpfSyscallError, KernelEnvironment, loadCollection, VerifierError } from "@bpfkit/kernel";
+import { LoaderError } from "@bpfkit/loader";
+import { expect, it } from "vitest";
+import { fixturePath } from "./loader-support.js";
+import { describeWith } from "./support/env.js";
+
+const openFds = () => readdirSync("/proc/self/fd").length;
+const SOCKET_FILTER = 1;
+
+function caught(f: () => unknown): Error {
+  try {
+    f();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected a failure");
+}
+
+/** Line number of the first line of a fixture source containing `text`. */
+function lineOf(fixture: string, text: string): number {
+  const lines = readFileSync(fixturePath(fixture.replace(/\.o$/, ".c")), "utf8").split("\n");
+  return lines.findIndex((l) => l.includes(text)) + 1;
+}
+
+describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection failures", () => {
+  it("a verifier refusal names the program, the failing instruction and the C source line", () => {
+    const before = openFds();
+    const error = caught(() => loadCollection(fixturePath("verifier_reject")));
+    expect(error).toBeInstanceOf(VerifierError);
+    const v = error as VerifierError;
+    expect(v.code).toBe("EACCES");
+    expect(v.message).toMatch(/^prog 'reject_unchecked': /);
+    expect(v.message).toContain("invalid access to packet");
+    expect(v.insnIndex).toBeGreaterThanOrEqual(0);
+    expect(v.message).toContain(`at insn ${v.insnIndex}`);
+    const line = lineOf("verifier_reject.bpf.o", "__u8 first = *(__u8 *)data;");
+    expect(v.sourceLine?.line).toBe(line);
+    expect(v.sourceLine?.file).toMatch(/verifier_reject\.bpf\.c$/);
+    expect(v.message).toContain(`verifier_reject.bpf.c:${line}:`);
+    expect(v.message).toContain("__u8 first = *(__u8 *)data;");
+    expect(v.fullLog).toContain("R1 offset is outside of the packet");
+    expect(openFds()).toBe(before);
+  });
+
+  it("an unknown section name is a clear open error, and loads once the program type is given", () => {
+    const error = caught(() => loadCollection(fixturePath("license_proprietary")));
+    expect(error).toBeInstanceOf(LoaderError);
+    expect((error as LoaderError).code).toBe("UNKNOWN_SECTION");
+    expect(error.message).toMatch(/custom_section_prog.*'bpfkit_custom_section'.*give the program type/);
+
+    using c = loadCollection(fixturePath("license_proprietary"), {
+      programTypes: { custom_section_prog: { type: SOCKET_FILTER } },
+      programs: ["custom_section_prog"],
+    });
+    expect(c.program("custom_section_prog").info().type).toBe(SOCKET_FILTER);
+    expect(c.program("custom_section_prog").testRun({ dataIn: new Uint8Array(100) }).retval).toBe(1);
+  });
+
+  it("a GPL-only helper in a non-GPL program: the kernel's reason, the helper and the C line", () => {
+    const error = caught(() =>
+      loadCollection(fixturePath("license_proprietary"), {
+        programTypes: { custom_section_prog: { type: SOCKET_FILTER } },
+        programs: ["proprietary_printk"],
+      }),
+    );
+    expect(error).toBeInstanceOf(VerifierError);
+    expect(error.message).toMatch(/^prog 'proprietary_printk': /);
+    expect(error.message).toContain("cannot call GPL-restricted function from non-GPL compatible program");
+    expect(error.message).toContain("bpf_probe_read_kernel");
+    expect(error.message).toContain(
+      `license_proprietary.bpf.c:${lineOf("license_proprietary.bpf.o", "bpf_probe_read_kernel(")}`,
+    );
+  });
+
+  it("bad kconfig text names the CONFIG_ symbol and the bad value", () => {
+    const error = caught(() => loadCollection(fixturePath("externs"), { kconfig: "CONFIG_HZ=abc" }));
+    expect(error).toBeInstanceOf(LoaderError);
+    expect(error.message).toBe("extern (kcfg) 'CONFIG_HZ': value 'abc' isn't a valid integer");
+    const malformed = caught(() => loadCollection(fixturePath("externs"), { kconfig: "CONFIG_HZ" }));
+    expect(malformed.message).toMatch(/failed to parse 'CONFIG_HZ': no separator/);
+  });
+
+  it("a strong CONFIG_ extern without any kernel config names the symbol and every path tried", () => {
+    const root = mkdtempSync(join(tmpdir(), "bpfkit-noconfig-"));
+    try {
+      mkdirSync(join(root, "sys/kernel"), { recursive: true });
+      writeFileSync(join(root, "sys/kernel/osrelease"), readFileSync("/proc/sys/kernel/osrelease"));
+      symlinkSync("/proc/kallsyms", join(root, "kallsyms")); // the object also has a typeless ksym
+      const environment = new KernelEnvironment({ procDir: root, bootDir: join(root, "boot") });
+      const error = caught(() => loadCollection(fixturePath("externs"), { environment }));
+      expect(error).toBeInstanceOf(LoaderError);
+      expect(error.message).toContain("extern 'CONFIG_HZ' needs the kernel config, but none was found");
+      expect(error.message).toContain(join(root, "boot", "config-"));
+      expect(error.message).toContain(join(root, "config.gz"));
+      // the user's kconfig text is enough: CONFIG_NET_SCHED and the others are __weak
+      using c = loadCollection(fixturePath("externs"), {
+        environment,
+        kconfig: "CONFIG_HZ=250\nCONFIG_BPF_SYSCALL=y\n",
+      });
+      expect(c.programs.has("extern_sched_switch")).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  for (const [program, section] of [
+    ["sec_fentry", "fentry/do_unlinkat"],
+    ["sec_lsm", "lsm/file_open"],
+  ]) {
+    it(`${section}: this kernel's EPERM is reported with the program and the likely reason`, () => {
+      const before = openFds();
+      const error = caught(() => loadCollection(fixturePath("sections"), { programs: [program!] }));
+      expect(error).toBeInstanceOf(BpfSyscallError);
+      expect((error as BpfSyscallError).code).toBe("EPERM");
+      // libbpf 1.1: "prog 'sec_fentry': BPF program load failed: Operation not permitted"
+      expect(error.message).toMatch(new RegExp(`^prog '${program}': BPF_PROG_LOAD .* failed: EPERM`));
+      expect(error.message).toContain(`running as root, so this kernel refuses SEC("${section}") programs`);
+      expect(openFds()).toBe(before);
+    });
+  }
+});
