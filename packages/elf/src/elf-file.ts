@@ -18,7 +18,10 @@ import type {
 
 const NO_SYMBOLS: readonly ElfSymbol[] = [];
 
-/** A parsed ELF64 object. Everything is read and validated up front; lookups are indexed on first use. */
+/**
+ * A parsed ELF64 object. Everything is validated up front; relocation entries are built on first access (see
+ * relocations.ts) and lookups are indexed on first use.
+ */
 export class ElfFile {
   /** The bytes this was parsed from; section `data` are views on them. */
   readonly bytes: Uint8Array;
