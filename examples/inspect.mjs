@@ -80,7 +80,7 @@ table(
 );
 
 // The loader's view: programs with subprograms appended, maps as libbpf would create them.
-const { openObject, load } = await import("@bpfkit/loader");
+const { openObject } = await import("@bpfkit/loader");
 const spec = openObject(new Uint8Array(readFileSync(path)), { path });
 for (const prog of spec.programs) {
   console.log(`\nProgram ${prog.name}: SEC("${prog.section}"), type ${progTypeName(prog.type) ?? prog.type}`);
@@ -102,46 +102,56 @@ async function runInKernel(objectSpec) {
     console.log("\nNot loading into the kernel: bpf(2) needs root (or CAP_BPF + CAP_PERFMON).");
     return;
   }
-  const { KernelBackend } = await import("@bpfkit/kernel");
-  const backend = new KernelBackend();
-  let loaded;
+  const { loadCollection } = await import("@bpfkit/kernel");
+  let objects;
   try {
-    loaded = load(objectSpec, backend, {});
+    // kernel facts (vmlinux BTF for CO-RE, kconfig, ksyms) are gathered by loadCollection itself
+    objects = loadCollection(objectSpec);
   } catch (err) {
     console.log(`\nLoading into the kernel failed: ${err.message}`);
-    backend.close();
     return;
   }
   try {
-    console.log(`\nLoaded into the kernel: ${loaded.programs.size} program(s), ${loaded.maps.size} map(s)`);
-    for (const [name, fd] of loaded.programs) {
-      const info = backend.progInfo(fd);
+    console.log(`\nLoaded into the kernel: ${objects.programs.size} program(s), ${objects.maps.size} map(s)`);
+    for (const [name, program] of objects.programs) {
+      const info = program.info();
       console.log(`  prog ${name}: id ${info.id}, ${info.xlatedProgLen / 8} xlated insns, tag ${info.tag}`);
     }
-    const xdp = objectSpec.programs.find((p) => progTypeName(p.type) === "xdp" && loaded.programs.has(p.name));
+    const xdp = [...objects.programs.values()].find((p) => progTypeName(p.type) === "xdp");
     if (!xdp) return;
     const packet = udpPacket();
-    const run = backend.testRun(loaded.programs.get(xdp.name), { dataIn: packet, repeat: 3 });
+    const run = xdp.testRun({ dataIn: packet, repeat: 3 });
     const verdicts = ["XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX", "XDP_REDIRECT"];
     console.log(
       `  test run of ${xdp.name} on a ${packet.length}-byte UDP packet, 3 times: ${verdicts[run.retval] ?? run.retval}`,
     );
-    for (const map of objectSpec.maps) {
-      const fd = loaded.maps.get(map.name);
-      if (!fd || map.keySize !== 4 || map.type !== 2 /* array */) continue;
-      const key = new Uint8Array(4);
-      const value = new Uint8Array(map.valueSize);
-      const nonZero = [];
-      for (let i = 0; i < map.maxEntries; i++) {
-        new DataView(key.buffer).setUint32(0, i, true);
-        if (backend.mapLookup(fd, key, value) && value.some((b) => b !== 0)) nonZero.push(`[${i}] = ${hex(value)}`);
+    for (const map of objects.maps.values()) {
+      if (map.spec.contents !== undefined) continue; // global data: printed as variables below
+      const entries = [];
+      try {
+        for (const [key, value] of map.entries()) {
+          if (!value.some((b) => b !== 0)) continue;
+          const typed = map.spec.btfValueTypeId !== 0;
+          entries.push(`[${format(map.decodeKey(key))}] = ${typed ? format(map.decodeValue(value)) : hex(value)}`);
+        }
+      } catch (err) {
+        entries.push(`(not iterable: ${err.message})`);
       }
-      console.log(`  map ${map.name}: ${nonZero.length ? nonZero.join(", ") : "all zero"}`);
+      console.log(`  map ${map.name}: ${entries.length ? entries.join(", ") : "all zero"}`);
+    }
+    for (const [name, variable] of objects.variables) {
+      console.log(`  ${variable.spec.section} ${name} = ${format(variable.get())}`);
     }
   } finally {
-    loaded.close();
-    backend.close();
+    objects.close();
   }
+}
+
+/** Typed values as text (bigints without the n suffix). */
+function format(value) {
+  return JSON.stringify(value, (_, v) =>
+    typeof v === "bigint" ? (Number.isSafeInteger(Number(v)) ? Number(v) : String(v)) : v,
+  );
 }
 
 function hex(bytes) {
