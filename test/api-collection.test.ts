@@ -40,6 +40,8 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection: xdp_parse end to
       expect(c.map("proto_count").get(IPPROTO_UDP)).toBe(3n);
       expect(c.map("proto_count").get(6)).toBe(1n);
       expect(c.variable("packets_seen").get()).toBe(4n);
+      // the same global through its map: the value type is the section's DATASEC
+      expect(c.map("xdp_pars.bss").get(0)).toEqual({ packets_seen: 4n });
 
       // a write through the mapping is what the program sees next
       c.variable("packets_seen").set(100n);

@@ -95,9 +95,9 @@ export class KernelEnvironment {
         { cause: error },
       );
     }
+    // No eager buildNameIndex(): the view answers its first lookups by native string search and builds its hash
+    // chains by itself after a few names, which keeps a one-load process fast and later loads O(1) per name.
     const btf = new RawCoreBtf(bytes);
-    // The name index costs a few ms once and makes every later candidate lookup O(1): worth it for a kept view.
-    btf.buildNameIndex();
     this.#vmlinux = { btf, view: kernelBtfView(btf), target: coreTarget("vmlinux", btf, rawNameIndex(btf)) };
     return this.#vmlinux;
   }
