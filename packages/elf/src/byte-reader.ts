@@ -63,7 +63,9 @@ export class ByteReader {
         section ? { offset, section } : { offset },
       );
     }
-    return high * TWO_POW_32 + this.low(offset);
+    // A zero high word (every offset and size in a real object) returns the low word as is, which V8 keeps as a
+    // small integer; the multiply-add would make it a heap double and slow every later loop indexed by it.
+    return high === 0 ? this.low(offset) : high * TWO_POW_32 + this.low(offset);
   }
 
   /** Signed 64-bit field (RELA addends) as an exact number; `value-too-large` beyond ±(2^53 - 1). */

@@ -129,6 +129,21 @@ describe("bad entries in sections a loader never reads still fail parseElf", () 
     expect(err.message).toContain("entry 1: symbol index 6000");
   });
 
+  it("a file not 4-byte aligned in memory takes the same checks (DataView path)", () => {
+    const bytes = corrupt((v) => v.setUint32(last + 12, 5000, true));
+    const padded = new Uint8Array(bytes.length + 3);
+    padded.set(bytes, 3);
+    expectError(padded.subarray(3), "out-of-range", last + 8);
+    const good = new Uint8Array(original.length + 3);
+    good.set(original, 3);
+    const file = parseElf(good.subarray(3));
+    const rel = file.sectionByName(".rel.debug_str_offsets")!;
+    const entries = file.relocationSections.find((r) => r.section === rel)!.relocations;
+    expect(entries.map((e) => e.offset)).toEqual(
+      parsed.relocationSections.find((r) => r.section.index === rel.index)!.relocations.map((e) => e.offset),
+    );
+  });
+
   it("big-endian: the same checks on subprogs.bpfeb.o", () => {
     const be = loadFixture("subprogs.bpfeb.o");
     const file = parseElf(be);
