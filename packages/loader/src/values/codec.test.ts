@@ -81,4 +81,32 @@ describe("typed value codec on clang's BTF", () => {
     value[0] = 3;
     expect(decodeValue(btf, map.btfValueTypeId, value)).toBe(3n);
   });
+
+  it("fuzz: every type id of two objects, random bytes of random lengths, random values: only LoaderError", () => {
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const samples = [1, -1, 2n ** 70n, "text", [1, 2], { a: 1 }, true, 0.5, undefined];
+    for (const file of ["globals.bpf.o", "maps.bpf.o", "core_task.bpf.o"]) {
+      const { btf } = open(file);
+      for (let id = 0; id < btf.typeCount + 3; id++) {
+        for (let round = 0; round < 4; round++) {
+          const bytes = new Uint8Array(Math.floor(random() * 80));
+          for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
+          for (const f of [
+            () => decodeValue(btf, id, bytes, round % 2 === 0),
+            () => encodeValueInto(btf, id, samples[Math.floor(random() * samples.length)], bytes, round % 2 === 0),
+          ]) {
+            try {
+              f();
+            } catch (error) {
+              expect(error).toBeInstanceOf(LoaderError);
+            }
+          }
+        }
+      }
+    }
+  });
 });

@@ -4,7 +4,7 @@
 // arrays as strings. Pure: a Btf and bytes in, values out (and back). Every size is checked against the byte
 // range before it is read, so a wrong type id or short buffer is a LoaderError, never a RangeError.
 
-import { type Btf, IntEncoding, Kind } from "@bpfkit/btf";
+import { type Btf, BtfError, IntEncoding, Kind } from "@bpfkit/btf";
 import { LoaderError } from "../errors.js";
 
 /** A decoded value. Integers up to 32 bits are numbers, wider ones bigints; pointers are bigints. */
@@ -197,6 +197,8 @@ function decodeAt(cur: Cursor, typeId: number, offset: number, depth: number): T
       checkRange(cur, offset, size, id);
       const enc = btf.intEncoding(id);
       const bits = btf.intBits(id);
+      if (bits === 0 || btf.intOffset(id) + bits > size * 8)
+        fail(`int bits ${bits} at ${btf.intOffset(id)} exceed its size`, id);
       const raw =
         btf.intOffset(id) !== 0 || bits !== size * 8
           ? readBits(cur.bytes, offset, btf.intOffset(id), bits, cur.little)
@@ -296,6 +298,8 @@ function encodeAt(cur: Cursor, typeId: number, offset: number, value: TypedInput
       const size = btf.sizeOf(id);
       checkRange(cur, offset, size, id);
       const bits = btf.intBits(id);
+      if (bits === 0 || btf.intOffset(id) + bits > size * 8)
+        fail(`int bits ${bits} at ${btf.intOffset(id)} exceed its size`, id);
       const v = toBigInt(value, id);
       const signed = (btf.intEncoding(id) & IntEncoding.SIGNED) !== 0;
       const lo = signed ? -(1n << BigInt(bits - 1)) : 0n;
@@ -417,9 +421,22 @@ function cursor(btf: Btf, bytes: Uint8Array, little: boolean): Cursor {
   return { btf, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), little };
 }
 
+/** BtfError (a type id out of range, a malformed record) surfaces as this package's error. */
+function typed<T>(typeId: number, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof LoaderError) throw error;
+    if (error instanceof BtfError) {
+      throw new LoaderError("BAD_VALUE", `BTF type [${typeId}]: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
 /** Decodes `bytes` (at least the type's size) as BTF type `typeId`. */
 export function decodeValue(btf: Btf, typeId: number, bytes: Uint8Array, littleEndian = btf.littleEndian): TypedValue {
-  return decodeAt(cursor(btf, bytes, littleEndian), typeId, 0, 0);
+  return typed(typeId, () => decodeAt(cursor(btf, bytes, littleEndian), typeId, 0, 0));
 }
 
 /**
@@ -433,7 +450,7 @@ export function encodeValueInto(
   out: Uint8Array,
   littleEndian = btf.littleEndian,
 ): void {
-  encodeAt(cursor(btf, out, littleEndian), typeId, 0, value, 0);
+  typed(typeId, () => encodeAt(cursor(btf, out, littleEndian), typeId, 0, value, 0));
 }
 
 /** `value` as a fresh zero-filled buffer of the type's size. */
