@@ -2,32 +2,7 @@
 // relocation needs, no allocation per call) so the engine can sit on the package's Btf class through a thin adapter
 // (see btf-adapter.ts) and tests can feed it any BTF. Ids are global: a split (module) BTF sees its base's ids too.
 
-/** BTF kind numbers (include/uapi/linux/btf.h). */
-export const Kind = {
-  UNKN: 0,
-  INT: 1,
-  PTR: 2,
-  ARRAY: 3,
-  STRUCT: 4,
-  UNION: 5,
-  ENUM: 6,
-  FWD: 7,
-  TYPEDEF: 8,
-  VOLATILE: 9,
-  CONST: 10,
-  RESTRICT: 11,
-  FUNC: 12,
-  FUNC_PROTO: 13,
-  VAR: 14,
-  DATASEC: 15,
-  FLOAT: 16,
-  DECL_TAG: 17,
-  TYPE_TAG: 18,
-  ENUM64: 19,
-} as const;
-
-/** BTF_INT_SIGNED bit of an INT's encoding. */
-export const INT_SIGNED = 1;
+import { isAnyEnum, isModOrTypedef, KIND_NAMES, Kind } from "../kinds.js";
 
 export interface CoreBtf {
   /** Number of valid ids including void (0) and, for split BTF, the base's ids. */
@@ -73,50 +48,13 @@ export interface CoreBtf {
   stringAt(offset: number): string | undefined;
 }
 
-/** libbpf's btf_kind_str names, used verbatim in trace and error text. */
-const KIND_STRINGS: readonly string[] = [
-  "void",
-  "int",
-  "ptr",
-  "array",
-  "struct",
-  "union",
-  "enum",
-  "fwd",
-  "typedef",
-  "volatile",
-  "const",
-  "restrict",
-  "func",
-  "func_proto",
-  "var",
-  "datasec",
-  "float",
-  "decl_tag",
-  "type_tag",
-  "enum64",
-];
+/** libbpf's btf_kind_str names ("void", "func_proto" ...), used verbatim in trace and error text. */
+const KIND_STRINGS: readonly string[] = KIND_NAMES.map((name, kind) =>
+  kind === Kind.UNKN ? "void" : name.toLowerCase(),
+);
 
 export function kindString(kind: number): string {
   return KIND_STRINGS[kind] ?? "unknown";
-}
-
-export function isComposite(kind: number): boolean {
-  return kind === Kind.STRUCT || kind === Kind.UNION;
-}
-
-export function isAnyEnum(kind: number): boolean {
-  return kind === Kind.ENUM || kind === Kind.ENUM64;
-}
-
-function isModOrTypedef(kind: number): boolean {
-  return (
-    kind === Kind.TYPEDEF ||
-    kind === Kind.VOLATILE ||
-    kind === Kind.CONST ||
-    kind === Kind.RESTRICT ||
-    kind === Kind.TYPE_TAG
-  );
 }
 
 /** Same kind, or both enums of either width (libbpf's btf_kind_core_compat). */

@@ -6,7 +6,8 @@
 // then emit the marked types in id order with only their marked members, remapping ids (unmarked ids become void).
 // The output is raw little-endian BTF, byte-identical to bpftool's for the same inputs.
 
-import { type CoreBtf, isComposite, Kind, kindString, skipModsAndTypedefs } from "./btf-view.js";
+import { isComposite, Kind } from "../kinds.js";
+import { type CoreBtf, kindString, skipModsAndTypedefs } from "./btf-view.js";
 import {
   type CoreCandidate,
   type CoreTargets,

@@ -2,7 +2,8 @@
 // bpf_core_calc_relo and its field/type/enumval helpers. Values are unsigned 64-bit (bigint) as in libbpf, so
 // validation against instruction immediates compares exactly what libbpf compares.
 
-import { type CoreBtf, INT_SIGNED, isAnyEnum, Kind, resolveSize, skipModsAndTypedefs } from "./btf-view.js";
+import { IntEncoding, isAnyEnum, Kind } from "../kinds.js";
+import { type CoreBtf, resolveSize, skipModsAndTypedefs } from "./btf-view.js";
 import { CoreFailure } from "./errors.js";
 import { CoreReloKind, isEnumvalBased, isFieldBased, isTypeBased } from "./kinds.js";
 import type { CoreSpec } from "./spec.js";
@@ -98,7 +99,7 @@ function fieldValue(kind: number, spec: CoreSpec | undefined, where: string): Fi
       const memberKind = btf.kind(memberTypeId);
       const signed =
         (isAnyEnum(memberKind) && btf.kindFlag(memberTypeId)) ||
-        (memberKind === Kind.INT && (btf.intEncoding(memberTypeId) & INT_SIGNED) !== 0);
+        (memberKind === Kind.INT && (btf.intEncoding(memberTypeId) & IntEncoding.SIGNED) !== 0);
       value = signed ? 1n : 0n;
       validate = true;
       break;
@@ -153,8 +154,8 @@ function memoryAdjustIsSafe(local: CoreBtf, origTypeId: number, target: CoreBtf,
   return (
     origKind === Kind.INT &&
     newKind === Kind.INT &&
-    local.intEncoding(origTypeId) !== INT_SIGNED &&
-    target.intEncoding(newTypeId) !== INT_SIGNED
+    local.intEncoding(origTypeId) !== IntEncoding.SIGNED &&
+    target.intEncoding(newTypeId) !== IntEncoding.SIGNED
   );
 }
 

@@ -5,16 +5,8 @@
 // Names of the root types were already matched by the candidate search. Malformed graphs (references out of range,
 // nesting deeper than libbpf's limits) raise CoreFailure like libbpf's -EINVAL.
 
-import {
-  type CoreBtf,
-  essentialNameLength,
-  INT_SIGNED,
-  isAnyEnum,
-  isComposite,
-  Kind,
-  kindsCoreCompatible,
-  skipModsAndTypedefs,
-} from "./btf-view.js";
+import { IntEncoding, isAnyEnum, isComposite, Kind } from "../kinds.js";
+import { type CoreBtf, essentialNameLength, kindsCoreCompatible, skipModsAndTypedefs } from "./btf-view.js";
 import { CoreFailure } from "./errors.js";
 
 /** Recursion budget libbpf gives both walks. */
@@ -219,7 +211,7 @@ export function typesMatch(
         return (
           targetKind === Kind.INT &&
           local.sizeField(localId) === target.sizeField(targetId) &&
-          (local.intEncoding(localId) & INT_SIGNED) === (target.intEncoding(targetId) & INT_SIGNED)
+          (local.intEncoding(localId) & IntEncoding.SIGNED) === (target.intEncoding(targetId) & IntEncoding.SIGNED)
         );
       case Kind.PTR:
         if (targetKind !== Kind.PTR) return false;

@@ -9,7 +9,8 @@
 // every type name starts a string (no suffix-shared names, as in all BTF libbpf/pahole write).
 
 import { Buffer } from "node:buffer";
-import { essentialNameLength, Kind } from "./btf-view.js";
+import { Kind } from "../kinds.js";
+import { essentialNameLength } from "./btf-view.js";
 
 /** Raw name data of one BTF blob's own types. */
 export interface NameData {

@@ -2,15 +2,8 @@
 // spec (accessors, raw indices, bit offset) while checking names, bounds and compatibility. Returns true for a
 // match, false for "not this candidate"; malformed BTF throws CoreFailure.
 
-import {
-  type CoreBtf,
-  essentialNameLength,
-  isAnyEnum,
-  isComposite,
-  Kind,
-  resolveSize,
-  skipModsAndTypedefs,
-} from "./btf-view.js";
+import { isAnyEnum, isComposite, Kind } from "../kinds.js";
+import { type CoreBtf, essentialNameLength, resolveSize, skipModsAndTypedefs } from "./btf-view.js";
 import { fieldsAreCompatible, typesAreCompatible, typesMatch } from "./compat.js";
 import { CoreFailure } from "./errors.js";
 import { CoreReloKind, isEnumvalBased, isFieldBased, isTypeBased } from "./kinds.js";

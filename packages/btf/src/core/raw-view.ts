@@ -3,7 +3,8 @@
 // (essential-index.ts). The package's Btf class works as well (btf-adapter.ts); this view is the engine's own,
 // used by its tests and benchmarks and by callers that hold raw bytes (e.g. /sys/kernel/btf/vmlinux).
 
-import { type CoreBtf, Kind } from "./btf-view.js";
+import { Kind } from "../kinds.js";
+import type { CoreBtf } from "./btf-view.js";
 import type { EssentialNameIndex } from "./candidates.js";
 import { CoreFailure, CoreRelocationError } from "./errors.js";
 import { EssentialNameChains } from "./essential-index.js";

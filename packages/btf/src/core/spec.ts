@@ -3,16 +3,8 @@
 // the high-level accessors keep only what identifies a field across kernels: named members and array indices.
 // libbpf's format is reproduced exactly because our trace is compared line by line with its debug log.
 
-import {
-  type CoreBtf,
-  isAnyEnum,
-  isComposite,
-  Kind,
-  kindString,
-  resolveSize,
-  skipModsAndTypedefs,
-  validId,
-} from "./btf-view.js";
+import { isAnyEnum, isComposite, Kind } from "../kinds.js";
+import { type CoreBtf, kindString, resolveSize, skipModsAndTypedefs, validId } from "./btf-view.js";
 import { CoreFailure } from "./errors.js";
 import { coreReloKindName, isEnumvalBased, isFieldBased, isTypeBased } from "./kinds.js";
 

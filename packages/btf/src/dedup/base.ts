@@ -1,19 +1,9 @@
 // A base BTF prepared once for any number of split-BTF dedups against it (e.g. many modules on one vmlinux):
 // parsed and validated, its candidate hashes computed, its strings indexed by content.
+
+import { Kind } from "../kinds.js";
 import { hashArray, hashCommon, hashEnum, hashFuncProto, hashIntOrDeclTag, hashStruct } from "./compare.js";
-import {
-  KIND_ARRAY,
-  KIND_DATASEC,
-  KIND_DECL_TAG,
-  KIND_ENUM,
-  KIND_ENUM64,
-  KIND_FUNC_PROTO,
-  KIND_INT,
-  KIND_STRUCT,
-  KIND_UNION,
-  KIND_VAR,
-  kindOf,
-} from "./kinds.js";
+import { kindOf } from "./kinds.js";
 import { parseRawBtf, type RawBtf } from "./raw-btf.js";
 import { StringTable } from "./string-table.js";
 
@@ -31,21 +21,21 @@ export interface DedupBase {
 /** The hash a type is indexed under, by kind (what libbpf's btf_dedup_prep computes for base types). */
 export function candidateHash(w: Uint32Array, at: number): number {
   switch (kindOf(w[at + 1] as number)) {
-    case KIND_VAR:
-    case KIND_DATASEC:
+    case Kind.VAR:
+    case Kind.DATASEC:
       return NOT_INDEXED;
-    case KIND_INT:
-    case KIND_DECL_TAG:
+    case Kind.INT:
+    case Kind.DECL_TAG:
       return hashIntOrDeclTag(w, at);
-    case KIND_ENUM:
-    case KIND_ENUM64:
+    case Kind.ENUM:
+    case Kind.ENUM64:
       return hashEnum(w, at);
-    case KIND_STRUCT:
-    case KIND_UNION:
+    case Kind.STRUCT:
+    case Kind.UNION:
       return hashStruct(w, at);
-    case KIND_ARRAY:
+    case Kind.ARRAY:
       return hashArray(w, at);
-    case KIND_FUNC_PROTO:
+    case Kind.FUNC_PROTO:
       return hashFuncProto(w, at);
     default:
       return hashCommon(w, at);

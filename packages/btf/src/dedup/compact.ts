@@ -1,8 +1,10 @@
 // Passes 6 and 7: keep only canonical types, in their original relative order, renumbered from the first id of
 // the deduplicated BTF; then rewrite every type id (in the kept types and in .BTF.ext) to its final id.
+
+import { extraWords } from "../kinds.js";
 import type { RawBtfExt } from "./btf-ext.js";
 import { BtfDedupError } from "./errors.js";
-import { extraWords, HEAD_WORDS, kindOf, TYPE_ID_WORDS, vlenOf } from "./kinds.js";
+import { HEAD_WORDS, kindOf, TYPE_ID_WORDS, vlenOf } from "./kinds.js";
 import { type DedupState, MAX_TYPE_ID, UNPROCESSED } from "./state.js";
 
 export interface Compacted {

@@ -1,7 +1,8 @@
 // Type signature hashes and structural comparisons, on word indices into one type-words array.
 // The hashes only need to agree with equality (equal types hash equal); they are 32-bit, not libbpf's 64-bit
 // values, which is fine because candidate order is decided by CandidateTable, not by hash values.
-import { KIND_ENUM, KIND_ENUM64, kindOf, vlenOf } from "./kinds.js";
+import { Kind } from "../kinds.js";
+import { kindOf, vlenOf } from "./kinds.js";
 
 const mix = (h: number, v: number): number => (Math.imul(h, 31) + v) | 0;
 
@@ -31,12 +32,12 @@ export function hashEnum(w: Uint32Array, a: number): number {
 export function equalEnum(w: Uint32Array, a: number, b: number): boolean {
   if (!equalCommon(w, a, b)) return false;
   const info = w[a + 1] as number;
-  const memberWords = (kindOf(info) === KIND_ENUM ? 2 : 3) * vlenOf(info);
+  const memberWords = (kindOf(info) === Kind.ENUM ? 2 : 3) * vlenOf(info);
   for (let i = 3; i < 3 + memberWords; i++) if (w[a + i] !== w[b + i]) return false;
   return true;
 }
 
-const isAnyEnum = (info: number): boolean => kindOf(info) === KIND_ENUM || kindOf(info) === KIND_ENUM64;
+const isAnyEnum = (info: number): boolean => kindOf(info) === Kind.ENUM || kindOf(info) === Kind.ENUM64;
 
 export function isEnumFwd(w: Uint32Array, a: number): boolean {
   const info = w[a + 1] as number;

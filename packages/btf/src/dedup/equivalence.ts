@@ -6,6 +6,8 @@
 // either side may stand for a STRUCT/UNION of the same name and kind. The walk is iterative with an explicit
 // stack: the check has no work after its children, so pre-order with early exit visits pairs in the same order
 // as a recursive walk, without a call-stack limit on deep type graphs.
+
+import { KIND_NAMES, Kind } from "../kinds.js";
 import {
   compatArray,
   compatEnum,
@@ -16,41 +18,21 @@ import {
   shallowEqualStruct,
 } from "./compare.js";
 import { BtfDedupError } from "./errors.js";
-import {
-  KIND_ARRAY,
-  KIND_CONST,
-  KIND_ENUM,
-  KIND_ENUM64,
-  KIND_FLOAT,
-  KIND_FUNC,
-  KIND_FUNC_PROTO,
-  KIND_FWD,
-  KIND_INT,
-  KIND_NAMES,
-  KIND_PTR,
-  KIND_RESTRICT,
-  KIND_STRUCT,
-  KIND_TYPE_TAG,
-  KIND_TYPEDEF,
-  KIND_UNION,
-  KIND_VOLATILE,
-  kflagOf,
-  vlenOf,
-} from "./kinds.js";
+import { kflagOf, vlenOf } from "./kinds.js";
 import { type DedupState, MAX_TYPE_ID } from "./state.js";
 
 /** Nesting limit for identical-struct checks; C types cannot embed themselves, so real BTF stays far below. */
 const MAX_NESTING = 4096;
 
 export function identicalArrays(state: DedupState, a: number, b: number): boolean {
-  if (state.kind(a) !== KIND_ARRAY || state.kind(b) !== KIND_ARRAY) return false;
+  if (state.kind(a) !== Kind.ARRAY || state.kind(b) !== Kind.ARRAY) return false;
   return equalArray(state.words, state.at(a), state.at(b));
 }
 
 /** Same STRUCT/UNION down to member type ids (or identical arrays/structs there). */
 export function identicalStructs(state: DedupState, a: number, b: number, depth = 0): boolean {
   const kind = state.kind(a);
-  if ((kind !== KIND_STRUCT && kind !== KIND_UNION) || kind !== state.kind(b)) return false;
+  if ((kind !== Kind.STRUCT && kind !== Kind.UNION) || kind !== state.kind(b)) return false;
   const w = state.words;
   const ta = state.at(a);
   const tb = state.at(b);
@@ -65,7 +47,7 @@ export function identicalStructs(state: DedupState, a: number, b: number, depth 
   return true;
 }
 
-const fwdKind = (info: number): number => (kflagOf(info) ? KIND_UNION : KIND_STRUCT);
+const fwdKind = (info: number): number => (kflagOf(info) ? Kind.UNION : Kind.STRUCT);
 
 /** Outcome of comparing one pair: not equivalent, equivalent with nothing more to check, or children to check. */
 const NOT_EQUIVALENT = 0;
@@ -122,11 +104,11 @@ export function isEquivalent(
       frames[top + 2] = kind;
       frames[top + 3] = 0;
       frames[top + 4] =
-        kind === KIND_STRUCT || kind === KIND_UNION
+        kind === Kind.STRUCT || kind === Kind.UNION
           ? vlen
-          : kind === KIND_FUNC_PROTO
+          : kind === Kind.FUNC_PROTO
             ? vlen + 1
-            : kind === KIND_ARRAY
+            : kind === Kind.ARRAY
               ? 2
               : 1;
       top += FRAME;
@@ -146,14 +128,14 @@ export function isEquivalent(
       const k = frames[f + 1] as number;
       let word: number;
       switch (frames[f + 2]) {
-        case KIND_STRUCT:
-        case KIND_UNION:
+        case Kind.STRUCT:
+        case Kind.UNION:
           word = 4 + 3 * i;
           break;
-        case KIND_FUNC_PROTO:
+        case Kind.FUNC_PROTO:
           word = i === 0 ? 2 : 4 + 2 * (i - 1);
           break;
-        case KIND_ARRAY:
+        case Kind.ARRAY:
           word = i === 0 ? 4 : 3; // index type first, then element type
           break;
         default:
@@ -180,7 +162,7 @@ function comparePair(state: DedupState, candId: number, canonIdIn: number): numb
   const candFinal = candMapped === candId || candMapped > MAX_TYPE_ID ? candId : state.resolve(candId);
   const canonFinal = canonMapped === canonIdIn || canonMapped > MAX_TYPE_ID ? canonIdIn : state.resolve(canonIdIn);
   if (candFinal === canonFinal) return EQUIVALENT;
-  const canonId = state.kinds[canonIdIn] === KIND_FWD ? state.resolveFwd(canonIdIn) : canonIdIn;
+  const canonId = state.kinds[canonIdIn] === Kind.FWD ? state.resolveFwd(canonIdIn) : canonIdIn;
 
   const hypot = state.hypotMap[canonId] as number;
   if (hypot <= MAX_TYPE_ID) {
@@ -201,10 +183,10 @@ function comparePair(state: DedupState, candId: number, canonIdIn: number): numb
   const candKind = state.kind(candId);
   const canonKind = state.kind(canonId);
 
-  if ((candKind === KIND_FWD || canonKind === KIND_FWD) && candKind !== canonKind) {
+  if ((candKind === Kind.FWD || canonKind === Kind.FWD) && candKind !== canonKind) {
     let realKind: number;
     let declaredKind: number;
-    if (candKind === KIND_FWD) {
+    if (candKind === Kind.FWD) {
       realKind = canonKind;
       declaredKind = fwdKind(candInfo);
     } else {
@@ -218,28 +200,28 @@ function comparePair(state: DedupState, candId: number, canonIdIn: number): numb
   if (candKind !== canonKind) return NOT_EQUIVALENT;
 
   switch (candKind) {
-    case KIND_INT:
+    case Kind.INT:
       return equalIntOrDeclTag(w, cand, canon) ? EQUIVALENT : NOT_EQUIVALENT;
-    case KIND_ENUM:
-    case KIND_ENUM64:
+    case Kind.ENUM:
+    case Kind.ENUM64:
       return compatEnum(w, cand, canon) ? EQUIVALENT : NOT_EQUIVALENT;
-    case KIND_FWD:
-    case KIND_FLOAT:
+    case Kind.FWD:
+    case Kind.FLOAT:
       return equalCommon(w, cand, canon) ? EQUIVALENT : NOT_EQUIVALENT;
-    case KIND_CONST:
-    case KIND_VOLATILE:
-    case KIND_RESTRICT:
-    case KIND_PTR:
-    case KIND_TYPEDEF:
-    case KIND_FUNC:
-    case KIND_TYPE_TAG:
+    case Kind.CONST:
+    case Kind.VOLATILE:
+    case Kind.RESTRICT:
+    case Kind.PTR:
+    case Kind.TYPEDEF:
+    case Kind.FUNC:
+    case Kind.TYPE_TAG:
       return candInfo === canonInfo ? CHECK_CHILDREN : NOT_EQUIVALENT;
-    case KIND_ARRAY:
+    case Kind.ARRAY:
       return compatArray(w, cand, canon) ? CHECK_CHILDREN : NOT_EQUIVALENT;
-    case KIND_STRUCT:
-    case KIND_UNION:
+    case Kind.STRUCT:
+    case Kind.UNION:
       return shallowEqualStruct(w, cand, canon) ? CHECK_CHILDREN : NOT_EQUIVALENT;
-    case KIND_FUNC_PROTO:
+    case Kind.FUNC_PROTO:
       return compatFuncProto(w, cand, canon) ? CHECK_CHILDREN : NOT_EQUIVALENT;
     default:
       throw new BtfDedupError("BAD_TYPE_ID", `${KIND_NAMES[candKind]} cannot appear inside a struct/union type graph`, {

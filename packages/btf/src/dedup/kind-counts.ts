@@ -1,5 +1,6 @@
 // Per-kind type counts of a raw BTF blob: the figure the issue asks to match against libbpf.
-import { KIND_NAMES, kindOf } from "./kinds.js";
+import { KIND_NAMES } from "../kinds.js";
+import { kindOf } from "./kinds.js";
 import { parseRawBtf } from "./raw-btf.js";
 
 /** Counts types by kind name ("INT", "STRUCT", ...) in a raw BTF blob. Split BTF: pass the base's shape. */

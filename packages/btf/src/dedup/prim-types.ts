@@ -2,6 +2,7 @@
 // exact equality. An enum forward declaration (vlen 0) merges into a full enum of the same name, whichever
 // comes first.
 
+import { KIND_NAMES, Kind } from "../kinds.js";
 import { NO_ENTRY } from "./candidate-table.js";
 import {
   compatEnum,
@@ -14,7 +15,6 @@ import {
   isEnumFwd,
 } from "./compare.js";
 import { BtfDedupError } from "./errors.js";
-import { KIND_ENUM, KIND_ENUM64, KIND_FLOAT, KIND_FWD, KIND_INT, KIND_NAMES } from "./kinds.js";
 import type { DedupState } from "./state.js";
 
 function dedupPrimType(state: DedupState, id: number): void {
@@ -24,7 +24,7 @@ function dedupPrimType(state: DedupState, id: number): void {
   let canonical = id;
   let hash: number;
   switch (kind) {
-    case KIND_INT: {
+    case Kind.INT: {
       hash = hashIntOrDeclTag(w, t);
       for (let e = state.table.first(hash); e !== NO_ENTRY; e = state.table.next(e)) {
         const cand = state.table.typeId(e);
@@ -35,8 +35,8 @@ function dedupPrimType(state: DedupState, id: number): void {
       }
       break;
     }
-    case KIND_ENUM:
-    case KIND_ENUM64: {
+    case Kind.ENUM:
+    case Kind.ENUM64: {
       hash = hashEnum(w, t);
       for (let e = state.table.first(hash); e !== NO_ENTRY; e = state.table.next(e)) {
         const cand = state.table.typeId(e);
@@ -56,8 +56,8 @@ function dedupPrimType(state: DedupState, id: number): void {
       }
       break;
     }
-    case KIND_FWD:
-    case KIND_FLOAT: {
+    case Kind.FWD:
+    case Kind.FLOAT: {
       hash = hashCommon(w, t);
       for (let e = state.table.first(hash); e !== NO_ENTRY; e = state.table.next(e)) {
         const cand = state.table.typeId(e);
@@ -69,7 +69,7 @@ function dedupPrimType(state: DedupState, id: number): void {
       break;
     }
     default:
-      if (kind > KIND_ENUM64 || kind === 0) {
+      if (kind > Kind.ENUM64 || kind === 0) {
         throw new BtfDedupError("UNKNOWN_KIND", `unexpected kind ${KIND_NAMES[kind] ?? kind}`, {
           section: ".BTF",
           typeId: id,

@@ -1,17 +1,10 @@
 // Raw BTF blob <-> the word form the dedup passes work on. The blob layout is the kernel's: a header
 // (magic 0xEB9F, version, flags, hdr_len, type_off/len, str_off/len), a type section of u32-word records and a
 // NUL-separated string section. Everything is checked before it is used; failures are BtfDedupError.
+
+import { extraWords, KIND_NAMES } from "../kinds.js";
 import { BtfDedupError, type BtfDedupErrorCode } from "./errors.js";
-import {
-  extraWords,
-  HEAD_WORDS,
-  KIND_NAMES,
-  kindOf,
-  STRING_WORDS,
-  TYPE_ID_WORDS,
-  vlenOf,
-  type WordLayout,
-} from "./kinds.js";
+import { HEAD_WORDS, kindOf, STRING_WORDS, TYPE_ID_WORDS, vlenOf, type WordLayout } from "./kinds.js";
 
 const BTF_MAGIC = 0xeb9f;
 /** Whether a Uint32Array reads little-endian words; then same-order input is copied instead of decoded. */

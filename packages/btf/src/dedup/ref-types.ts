@@ -1,6 +1,8 @@
 // Pass 5: reference types (PTR, TYPEDEF, modifiers, FUNC, TYPE_TAG, DECL_TAG, ARRAY, FUNC_PROTO). Their
 // referenced ids are first rewritten to canonical ids (depth first, so a chain settles from its end), which
 // makes them stable; then they are deduplicated by hash and exact equality, referenced ids included.
+
+import { KIND_NAMES, Kind } from "../kinds.js";
 import { NO_ENTRY } from "./candidate-table.js";
 import {
   equalArray,
@@ -13,20 +15,7 @@ import {
   hashIntOrDeclTag,
 } from "./compare.js";
 import { BtfDedupError } from "./errors.js";
-import {
-  KIND_ARRAY,
-  KIND_CONST,
-  KIND_DECL_TAG,
-  KIND_FUNC,
-  KIND_FUNC_PROTO,
-  KIND_NAMES,
-  KIND_PTR,
-  KIND_RESTRICT,
-  KIND_TYPE_TAG,
-  KIND_TYPEDEF,
-  KIND_VOLATILE,
-  vlenOf,
-} from "./kinds.js";
+import { vlenOf } from "./kinds.js";
 import { type DedupState, IN_PROGRESS, MAX_TYPE_ID } from "./state.js";
 
 /** Reference chains in C are short (the kernel caps modifier chains at 32); deeper means broken input. */
@@ -64,29 +53,29 @@ function dedupRefType(state: DedupState, id: number, depth: number): number {
   let hash: number;
   let match: number;
   switch (kind) {
-    case KIND_CONST:
-    case KIND_VOLATILE:
-    case KIND_RESTRICT:
-    case KIND_PTR:
-    case KIND_TYPEDEF:
-    case KIND_FUNC:
-    case KIND_TYPE_TAG:
+    case Kind.CONST:
+    case Kind.VOLATILE:
+    case Kind.RESTRICT:
+    case Kind.PTR:
+    case Kind.TYPEDEF:
+    case Kind.FUNC:
+    case Kind.TYPE_TAG:
       w[t + 2] = dedupRefType(state, w[t + 2] as number, depth + 1);
       hash = hashCommon(w, t);
       match = firstMatch(state, hash, t, equalCommon);
       break;
-    case KIND_DECL_TAG:
+    case Kind.DECL_TAG:
       w[t + 2] = dedupRefType(state, w[t + 2] as number, depth + 1);
       hash = hashIntOrDeclTag(w, t);
       match = firstMatch(state, hash, t, equalIntOrDeclTag);
       break;
-    case KIND_ARRAY:
+    case Kind.ARRAY:
       w[t + 3] = dedupRefType(state, w[t + 3] as number, depth + 1);
       w[t + 4] = dedupRefType(state, w[t + 4] as number, depth + 1);
       hash = hashArray(w, t);
       match = firstMatch(state, hash, t, equalArray);
       break;
-    case KIND_FUNC_PROTO: {
+    case Kind.FUNC_PROTO: {
       w[t + 2] = dedupRefType(state, w[t + 2] as number, depth + 1);
       const vlen = vlenOf(w[t + 1] as number);
       for (let i = 0, p = t + 4; i < vlen; i++, p += 2) w[p] = dedupRefType(state, w[p] as number, depth + 1);

@@ -1,6 +1,7 @@
 // Pass 4: a FWD that no graph comparison resolved is mapped to the STRUCT/UNION of the same name and kind,
 // provided exactly one canonical STRUCT/UNION (base included) has that name.
-import { KIND_FWD, KIND_STRUCT, KIND_UNION, kflagOf } from "./kinds.js";
+import { Kind } from "../kinds.js";
+import { kflagOf } from "./kinds.js";
 import type { DedupState } from "./state.js";
 
 /** 0 marks a name shared by several canonical structs/unions. */
@@ -11,17 +12,17 @@ export function resolveFwds(state: DedupState): void {
   const byName = new Map<number, number>();
   for (let id = 1; id < state.typeCount; id++) {
     const kind = state.kind(id);
-    if ((kind !== KIND_STRUCT && kind !== KIND_UNION) || state.map[id] !== id) continue;
+    if ((kind !== Kind.STRUCT && kind !== Kind.UNION) || state.map[id] !== id) continue;
     const name = w[state.at(id)] as number;
     byName.set(name, byName.has(name) ? AMBIGUOUS : id);
   }
   for (let id = state.startId; id < state.typeCount; id++) {
-    if (state.kind(id) !== KIND_FWD || state.map[id] !== id) continue;
+    if (state.kind(id) !== Kind.FWD || state.map[id] !== id) continue;
     const t = state.at(id);
     const target = byName.get(w[t] as number);
     if (target === undefined || target === AMBIGUOUS) continue;
     const wantUnion = kflagOf(w[t + 1] as number) === 1;
-    if ((state.kind(target) === KIND_UNION) !== wantUnion) continue;
+    if ((state.kind(target) === Kind.UNION) !== wantUnion) continue;
     state.map[id] = target;
   }
 }

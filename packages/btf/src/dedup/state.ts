@@ -1,8 +1,10 @@
 // Shared state of one dedup run: all types (void, base, split) in one word array indexed by type id, the
 // canonical map, the hypothetical map used by graph equivalence, and the candidate index.
+
+import { Kind } from "../kinds.js";
 import { CandidateTable } from "./candidate-table.js";
 import { BtfDedupError } from "./errors.js";
-import { KIND_DATASEC, KIND_FWD, KIND_VAR, kindOf } from "./kinds.js";
+import { kindOf } from "./kinds.js";
 
 /** libbpf's BTF_MAX_NR_TYPES: map values above it are markers, not ids. */
 export const MAX_TYPE_ID = 0x7fffffff;
@@ -43,7 +45,7 @@ export class DedupState {
     for (let id = 1; id < count; id++) {
       const kind = this.kind(id);
       // VAR and DATASEC are never deduplicated; base types are canonical by definition.
-      if (id < startId || kind === KIND_VAR || kind === KIND_DATASEC) this.map[id] = id;
+      if (id < startId || kind === Kind.VAR || kind === Kind.DATASEC) this.map[id] = id;
     }
     this.hypotMap = new Uint32Array(count).fill(UNPROCESSED);
   }
@@ -79,9 +81,9 @@ export class DedupState {
 
   /** A FWD resolves to the STRUCT/UNION it was mapped to, if any; other types stay as they are. */
   resolveFwd(id: number): number {
-    if (this.kind(id) !== KIND_FWD) return id;
+    if (this.kind(id) !== Kind.FWD) return id;
     const resolved = this.resolve(id);
-    return this.kind(resolved) === KIND_FWD ? id : resolved;
+    return this.kind(resolved) === Kind.FWD ? id : resolved;
   }
 
   hypotAdd(from: number, to: number): void {

@@ -1,10 +1,11 @@
 // Pass 3: STRUCT/UNION dedup. Candidates come from a hash of name, size and member names/offsets; a candidate
 // is taken when the two type graphs are equivalent. A successful check's hypothetical map is then used to
 // record FWD -> STRUCT/UNION resolutions it proved, and to map structs met along the way early.
+
+import { Kind } from "../kinds.js";
 import { NO_ENTRY } from "./candidate-table.js";
 import { hashStruct, shallowEqualStruct } from "./compare.js";
 import { isEquivalent } from "./equivalence.js";
-import { KIND_FWD, KIND_STRUCT, KIND_UNION } from "./kinds.js";
 import type { DedupState } from "./state.js";
 
 function mergeHypotheticalMap(state: DedupState): void {
@@ -16,13 +17,13 @@ function mergeHypotheticalMap(state: DedupState): void {
     const tKind = state.kind(t);
     const cKind = state.kind(c);
     // A canonical-side FWD points at the concrete type, even in base BTF, so split FWDs resolve through it.
-    if (tKind !== KIND_FWD && cKind === KIND_FWD) state.map[c] = t;
+    if (tKind !== Kind.FWD && cKind === Kind.FWD) state.map[c] = t;
     // When base types would have to change, the graphs only count as equivalent for that FWD link.
     if (state.hypotAdjustCanon) continue;
-    if (tKind === KIND_FWD && cKind !== KIND_FWD) state.map[t] = c;
+    if (tKind === Kind.FWD && cKind !== Kind.FWD) state.map[t] = c;
     if (
-      (tKind === KIND_STRUCT || tKind === KIND_UNION) &&
-      cKind !== KIND_FWD &&
+      (tKind === Kind.STRUCT || tKind === Kind.UNION) &&
+      cKind !== Kind.FWD &&
       state.isMapped(c) &&
       !state.isMapped(t)
     ) {
@@ -34,7 +35,7 @@ function mergeHypotheticalMap(state: DedupState): void {
 function dedupStructType(state: DedupState, id: number): void {
   if (state.isMapped(id)) return;
   const kind = state.kind(id);
-  if (kind !== KIND_STRUCT && kind !== KIND_UNION) return;
+  if (kind !== Kind.STRUCT && kind !== Kind.UNION) return;
   const w = state.words;
   const t = state.at(id);
   const hash = hashStruct(w, t);
