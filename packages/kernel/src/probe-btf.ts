@@ -1,22 +1,8 @@
 // Tiny raw BTF blobs for feature probes: each exercises one BTF kind the kernel may not know. Built by hand
-// (header + u32 type words + string table) so probing does not depend on the BTF package.
+// (header + u32 type words + string table) so each probe is exactly the few records it means to test; only the kind
+// numbers and header constants come from @bpfkit/btf.
+import { BTF_HEADER_SIZE, BTF_MAGIC, Kind } from "@bpfkit/btf";
 import { HOST_LITTLE_ENDIAN } from "./attr/attr.js";
-
-const BTF_MAGIC = 0xeb9f;
-const HEADER_LEN = 24;
-
-const Kind = {
-  INT: 1,
-  PTR: 2,
-  FUNC: 12,
-  FUNC_PROTO: 13,
-  VAR: 14,
-  DATASEC: 15,
-  FLOAT: 16,
-  DECL_TAG: 17,
-  TYPE_TAG: 18,
-  ENUM64: 19,
-} as const;
 
 const info = (kind: number, vlen = 0, kflag = 0) => ((kflag << 31) | (kind << 24) | vlen) >>> 0;
 
@@ -24,21 +10,21 @@ const info = (kind: number, vlen = 0, kflag = 0) => ((kflag << 31) | (kind << 24
 export function rawBtf(types: readonly number[], strings: string): Uint8Array {
   const stringBytes = new TextEncoder().encode(strings);
   const typeLen = types.length * 4;
-  const out = new Uint8Array(HEADER_LEN + typeLen + stringBytes.length);
+  const out = new Uint8Array(BTF_HEADER_SIZE + typeLen + stringBytes.length);
   const view = new DataView(out.buffer);
   const le = HOST_LITTLE_ENDIAN;
   view.setUint16(0, BTF_MAGIC, le);
   view.setUint8(2, 1); // version
   view.setUint8(3, 0); // flags
-  view.setUint32(4, HEADER_LEN, le);
+  view.setUint32(4, BTF_HEADER_SIZE, le);
   view.setUint32(8, 0, le); // type_off
   view.setUint32(12, typeLen, le);
   view.setUint32(16, typeLen, le); // str_off
   view.setUint32(20, stringBytes.length, le);
   types.forEach((word, i) => {
-    view.setUint32(HEADER_LEN + i * 4, word, le);
+    view.setUint32(BTF_HEADER_SIZE + i * 4, word, le);
   });
-  out.set(stringBytes, HEADER_LEN + typeLen);
+  out.set(stringBytes, BTF_HEADER_SIZE + typeLen);
   return out;
 }
 

@@ -3,68 +3,29 @@
 // as the local side. Every offset is checked when the type table is indexed; accessors then read without checks.
 // It is small and self-contained on purpose: loading an object must not depend on a full type-graph model.
 
+import {
+  BTF_HEADER_SIZE,
+  BTF_MAGIC,
+  Kind as BtfKind,
+  extraWords,
+  IntEncoding,
+  isModOrTypedef,
+  kindString,
+  Linkage,
+  resolveSize as resolveTypeSize,
+} from "@bpfkit/btf";
 import { LoaderError } from "../errors.js";
 
-export const BtfKind = {
-  UNKN: 0,
-  INT: 1,
-  PTR: 2,
-  ARRAY: 3,
-  STRUCT: 4,
-  UNION: 5,
-  ENUM: 6,
-  FWD: 7,
-  TYPEDEF: 8,
-  VOLATILE: 9,
-  CONST: 10,
-  RESTRICT: 11,
-  FUNC: 12,
-  FUNC_PROTO: 13,
-  VAR: 14,
-  DATASEC: 15,
-  FLOAT: 16,
-  DECL_TAG: 17,
-  TYPE_TAG: 18,
-  ENUM64: 19,
-} as const;
+// The kind and linkage tables are @bpfkit/btf's; these names stay for the loader's callers.
+export { BTF_HEADER_SIZE, BtfKind };
+export const VarLinkage = Linkage;
+export const FuncLinkage = Linkage;
 
-const KIND_NAMES = [
-  "void",
-  "int",
-  "ptr",
-  "array",
-  "struct",
-  "union",
-  "enum",
-  "fwd",
-  "typedef",
-  "volatile",
-  "const",
-  "restrict",
-  "func",
-  "func_proto",
-  "var",
-  "datasec",
-  "float",
-  "decl_tag",
-  "type_tag",
-  "enum64",
-];
+/** libbpf's btf_kind_str ("struct", "func_proto" ...). */
+export const btfKindName = kindString;
 
-/** libbpf's btf_kind_str. */
-export function btfKindName(kind: number): string {
-  return KIND_NAMES[kind] ?? "unknown";
-}
-
-export const VarLinkage = { STATIC: 0, GLOBAL: 1, EXTERN: 2 } as const;
-export const FuncLinkage = { STATIC: 0, GLOBAL: 1, EXTERN: 2 } as const;
-
-export const BTF_HEADER_SIZE = 24;
-const MAGIC = 0xeb9f;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-const INT_SIGNED = 1;
-const INT_BOOL = 4;
 
 export interface DatasecEntry {
   readonly type: number;
@@ -74,37 +35,6 @@ export interface DatasecEntry {
 
 function bad(message: string, offset?: number): never {
   throw new LoaderError("BAD_BTF", `.BTF: ${message}`, { section: ".BTF", offset });
-}
-
-function extraBytes(kind: number, vlen: number): number {
-  switch (kind) {
-    case BtfKind.INT:
-    case BtfKind.VAR:
-    case BtfKind.DECL_TAG:
-      return 4;
-    case BtfKind.ARRAY:
-      return 12;
-    case BtfKind.STRUCT:
-    case BtfKind.UNION:
-    case BtfKind.DATASEC:
-    case BtfKind.ENUM64:
-      return vlen * 12;
-    case BtfKind.ENUM:
-    case BtfKind.FUNC_PROTO:
-      return vlen * 8;
-    case BtfKind.PTR:
-    case BtfKind.FWD:
-    case BtfKind.TYPEDEF:
-    case BtfKind.VOLATILE:
-    case BtfKind.CONST:
-    case BtfKind.RESTRICT:
-    case BtfKind.FUNC:
-    case BtfKind.FLOAT:
-    case BtfKind.TYPE_TAG:
-      return 0;
-    default:
-      return -1;
-  }
 }
 
 export class ObjectBtf {
@@ -127,8 +57,8 @@ export class ObjectBtf {
     this.bytes = bytes;
     if (bytes.length < BTF_HEADER_SIZE) bad(`${bytes.length} bytes is shorter than the BTF header`, 0);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (this.view.getUint16(0, true) === MAGIC) this.littleEndian = true;
-    else if (this.view.getUint16(0, false) === MAGIC) this.littleEndian = false;
+    if (this.view.getUint16(0, true) === BTF_MAGIC) this.littleEndian = true;
+    else if (this.view.getUint16(0, false) === BTF_MAGIC) this.littleEndian = false;
     else bad("bad magic", 0);
     const le = this.littleEndian;
     if (bytes[2] !== 1) bad(`unsupported version ${bytes[2]}`, 2);
@@ -158,11 +88,11 @@ export class ObjectBtf {
       if (end - pos < 12) bad(`type [${id}] is truncated`, pos);
       const info = this.view.getUint32(pos + 4, le);
       const kind = (info >>> 24) & 0x1f;
-      const extra = extraBytes(kind, info & 0xffff);
-      if (extra < 0) bad(`type [${id}] has unknown kind ${kind}`, pos);
-      if (end - pos - 12 < extra) bad(`type [${id}] runs past the type section`, pos);
+      const words = extraWords(kind, info & 0xffff);
+      if (words < 0) bad(`type [${id}] has unknown kind ${kind}`, pos);
+      if (end - pos - 12 < words * 4) bad(`type [${id}] runs past the type section`, pos);
       starts[id] = pos;
-      pos += 12 + extra;
+      pos += 12 + words * 4;
       id++;
     }
     this.starts = starts;
@@ -323,11 +253,11 @@ export class ObjectBtf {
   }
 
   isSignedInt(id: number): boolean {
-    return (this.intEncoding(id) & INT_SIGNED) !== 0;
+    return (this.intEncoding(id) & IntEncoding.SIGNED) !== 0;
   }
 
   isBoolInt(id: number): boolean {
-    return (this.intEncoding(id) & INT_BOOL) !== 0;
+    return (this.intEncoding(id) & IntEncoding.BOOL) !== 0;
   }
 
   enumValueName(id: number, index: number): string {
@@ -434,16 +364,7 @@ export class ObjectBtf {
   skipModsAndTypedefs(id: number): number {
     let cur = id;
     for (let depth = 0; depth < 64 && cur !== 0; depth++) {
-      const k = this.kind(cur);
-      if (
-        k !== BtfKind.TYPEDEF &&
-        k !== BtfKind.VOLATILE &&
-        k !== BtfKind.CONST &&
-        k !== BtfKind.RESTRICT &&
-        k !== BtfKind.TYPE_TAG
-      ) {
-        return cur;
-      }
+      if (!isModOrTypedef(this.kind(cur))) return cur;
       cur = this.refType(cur);
     }
     return cur;
@@ -451,43 +372,8 @@ export class ObjectBtf {
 
   /** libbpf's btf__resolve_size: undefined where it would fail (void, FUNC_PROTO, loops, overflow). */
   resolveSize(id: number): number | undefined {
-    let cur = id;
-    let nelems = 1;
-    for (let depth = 0; depth < 32; depth++) {
-      switch (this.kind(cur)) {
-        case BtfKind.INT:
-        case BtfKind.STRUCT:
-        case BtfKind.UNION:
-        case BtfKind.ENUM:
-        case BtfKind.ENUM64:
-        case BtfKind.DATASEC:
-        case BtfKind.FLOAT: {
-          const size = nelems * this.sizeField(cur);
-          return size > 0xffffffff ? undefined : size;
-        }
-        case BtfKind.PTR: {
-          const size = nelems * this.pointerSize;
-          return size > 0xffffffff ? undefined : size;
-        }
-        case BtfKind.TYPEDEF:
-        case BtfKind.VOLATILE:
-        case BtfKind.CONST:
-        case BtfKind.RESTRICT:
-        case BtfKind.VAR:
-        case BtfKind.DECL_TAG:
-        case BtfKind.TYPE_TAG:
-          cur = this.refType(cur);
-          break;
-        case BtfKind.ARRAY:
-          if (nelems !== 0 && this.arrayLength(cur) > Math.floor(0xffffffff / nelems)) return undefined;
-          nelems *= this.arrayLength(cur);
-          cur = this.arrayElemType(cur);
-          break;
-        default:
-          return undefined;
-      }
-    }
-    return undefined;
+    const size = resolveTypeSize(this, id);
+    return size < 0 ? undefined : size;
   }
 
   /** libbpf's btf__align_of (natural alignment; packed structs report 1). */
