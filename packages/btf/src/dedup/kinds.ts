@@ -12,69 +12,9 @@ export const vlenOf = (info: number): number => info & 0xffff;
 export const kflagOf = (info: number): number => info >>> 31;
 
 /**
- * Calls `visit(wordIndex)` for every word of the type at `at` that holds a type id, in libbpf's order
- * (btf_type_visit_type_ids): the single referenced type, array element then index, members, return then params,
- * datasec vars.
- */
-export function forEachTypeIdWord(words: Uint32Array, at: number, visit: (wordIndex: number) => void): void {
-  const info = words[at + 1] as number;
-  const vlen = vlenOf(info);
-  switch (kindOf(info)) {
-    case Kind.FWD:
-    case Kind.PTR:
-    case Kind.TYPEDEF:
-    case Kind.VOLATILE:
-    case Kind.CONST:
-    case Kind.RESTRICT:
-    case Kind.FUNC:
-    case Kind.VAR:
-    case Kind.DECL_TAG:
-    case Kind.TYPE_TAG:
-      visit(at + 2);
-      return;
-    case Kind.ARRAY:
-      visit(at + 3);
-      visit(at + 4);
-      return;
-    case Kind.STRUCT:
-    case Kind.UNION:
-      for (let i = 0; i < vlen; i++) visit(at + 4 + 3 * i);
-      return;
-    case Kind.FUNC_PROTO:
-      visit(at + 2);
-      for (let i = 0; i < vlen; i++) visit(at + 4 + 2 * i);
-      return;
-    case Kind.DATASEC:
-      for (let i = 0; i < vlen; i++) visit(at + 3 + 3 * i);
-      return;
-    default:
-      return;
-  }
-}
-
-/** Calls `visit(wordIndex)` for every word holding a string offset, in libbpf's order (btf_type_visit_str_offs). */
-export function forEachStringWord(words: Uint32Array, at: number, visit: (wordIndex: number) => void): void {
-  visit(at);
-  const info = words[at + 1] as number;
-  const vlen = vlenOf(info);
-  switch (kindOf(info)) {
-    case Kind.STRUCT:
-    case Kind.UNION:
-    case Kind.ENUM64:
-      for (let i = 0; i < vlen; i++) visit(at + 3 + 3 * i);
-      return;
-    case Kind.ENUM:
-    case Kind.FUNC_PROTO:
-      for (let i = 0; i < vlen; i++) visit(at + 3 + 2 * i);
-      return;
-    default:
-      return;
-  }
-}
-
-/**
- * The same layout as forEachTypeIdWord / forEachStringWord, as tables for hot loops that cannot afford a
- * callback per word: fixed word offsets in the record, then per-member word offset and stride (-1: no members).
+ * Where a kind's type ids or string offsets sit, as tables (hot loops read them directly instead of paying a
+ * callback per word): fixed word offsets in the record, then per-member word offset and stride (-1: no members).
+ * Fixed words come before member words, which is libbpf's visit order.
  */
 export interface WordLayout {
   readonly fixed: readonly (readonly number[])[];
@@ -135,3 +75,29 @@ export const STRING_WORDS: WordLayout = layoutTable((kind) => {
       return [[0], -1, 0];
   }
 });
+
+function forEachWord(layout: WordLayout, words: Uint32Array, at: number, visit: (wordIndex: number) => void): void {
+  const info = words[at + 1] as number;
+  const kind = kindOf(info);
+  if (kind > MAX_KIND) return;
+  for (const word of layout.fixed[kind] as readonly number[]) visit(at + word);
+  const start = layout.memberStart[kind] as number;
+  if (start < 0) return;
+  const stride = layout.memberStride[kind] as number;
+  const vlen = vlenOf(info);
+  for (let i = 0; i < vlen; i++) visit(at + start + stride * i);
+}
+
+/**
+ * Calls `visit(wordIndex)` for every word of the type at `at` that holds a type id, in libbpf's order
+ * (btf_type_visit_type_ids): the single referenced type, array element then index, members, return then params,
+ * datasec vars.
+ */
+export function forEachTypeIdWord(words: Uint32Array, at: number, visit: (wordIndex: number) => void): void {
+  forEachWord(TYPE_ID_WORDS, words, at, visit);
+}
+
+/** Calls `visit(wordIndex)` for every word holding a string offset, in libbpf's order (btf_type_visit_str_offs). */
+export function forEachStringWord(words: Uint32Array, at: number, visit: (wordIndex: number) => void): void {
+  forEachWord(STRING_WORDS, words, at, visit);
+}
