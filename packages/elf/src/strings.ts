@@ -11,12 +11,28 @@ export function decodeString(bytes: Uint8Array, start: number, end: number): str
   return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
 }
 
-/** Strings of one section, read on demand and validated against the section's own bounds. */
+/** Tables up to this size are decoded whole on first use when they are pure ASCII (see `SectionStringTable`). */
+const WHOLE_TABLE_LIMIT = 64 * 1024;
+
+/** Whether every byte is below 0x80, so a byte offset is also a string index. */
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
+/**
+ * Strings of one section, read on demand and validated against the section's own bounds. A parse reads nearly every
+ * string of a small table (all section and symbol names), so an ASCII table up to 64 KiB is decoded once as a whole
+ * and each name is a slice of it: one decode instead of one per name, and no subarray per name.
+ */
 export class SectionStringTable implements ElfStringTable {
   readonly section: ElfSection;
+  /** The whole table as a string once decoded; null when it cannot be used (too big, or not ASCII). */
+  private text: string | null | undefined;
 
   constructor(section: ElfSection) {
     this.section = section;
+    this.text = undefined;
   }
 
   get(offset: number): string {
@@ -36,7 +52,10 @@ export class SectionStringTable implements ElfStringTable {
         { offset: this.section.offset + offset, section: sectionRef(this.section) },
       );
     }
-    return decodeString(data, offset, end);
+    if (this.text === undefined) {
+      this.text = data.length <= WHOLE_TABLE_LIMIT && isAscii(data) ? decodeString(data, 0, data.length) : null;
+    }
+    return this.text === null ? decodeString(data, offset, end) : this.text.slice(offset, end);
   }
 }
 
