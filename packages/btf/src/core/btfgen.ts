@@ -6,6 +6,7 @@
 // then emit the marked types in id order with only their marked members, remapping ids (unmarked ids become void).
 // The output is raw little-endian BTF, byte-identical to bpftool's for the same inputs.
 
+import { BTF_MAGIC } from "../header.js";
 import { isComposite, Kind } from "../kinds.js";
 import { type CoreBtf, kindString, skipModsAndTypedefs } from "./btf-view.js";
 import {
@@ -181,7 +182,7 @@ class RawBtfWriter {
     const typeLength = this.words.length * 4;
     const out = new Uint8Array(24 + typeLength + stringBytes.length);
     const view = new DataView(out.buffer);
-    view.setUint16(0, 0xeb9f, true);
+    view.setUint16(0, BTF_MAGIC, true);
     view.setUint8(2, 1);
     view.setUint8(3, 0);
     view.setUint32(4, 24, true);

@@ -3,15 +3,14 @@
 // (essential-index.ts). The package's Btf class works as well (btf-adapter.ts); this view is the engine's own,
 // used by its tests and benchmarks and by callers that hold raw bytes (e.g. /sys/kernel/btf/vmlinux).
 
+import { BTF_HEADER_SIZE, BTF_MAGIC } from "../header.js";
 import { Kind } from "../kinds.js";
 import type { CoreBtf } from "./btf-view.js";
 import type { EssentialNameIndex } from "./candidates.js";
 import { CoreFailure, CoreRelocationError } from "./errors.js";
 import { EssentialNameChains } from "./essential-index.js";
 
-const MAGIC = 0xeb9f;
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const HEADER_SIZE = 24;
 
 function bad(message: string, offset?: number): never {
   throw new CoreRelocationError("BAD_BTF", offset === undefined ? message : `${message} (byte ${offset})`);
@@ -57,10 +56,10 @@ export class RawCoreBtf implements CoreBtf {
     readonly bytes: Uint8Array,
     readonly base?: RawCoreBtf,
   ) {
-    if (bytes.length < HEADER_SIZE) bad(`BTF is ${bytes.length} bytes, shorter than its header`);
+    if (bytes.length < BTF_HEADER_SIZE) bad(`BTF is ${bytes.length} bytes, shorter than its header`);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (this.view.getUint16(0, true) === MAGIC) this.littleEndian = true;
-    else if (this.view.getUint16(0, false) === MAGIC) this.littleEndian = false;
+    if (this.view.getUint16(0, true) === BTF_MAGIC) this.littleEndian = true;
+    else if (this.view.getUint16(0, false) === BTF_MAGIC) this.littleEndian = false;
     else bad("bad BTF magic", 0);
     const le = this.littleEndian;
     if (this.view.getUint8(2) !== 1) bad(`unsupported BTF version ${this.view.getUint8(2)}`, 2);
@@ -69,7 +68,7 @@ export class RawCoreBtf implements CoreBtf {
     const typeLen = this.view.getUint32(12, le);
     const strOff = this.view.getUint32(16, le);
     const strLen = this.view.getUint32(20, le);
-    if (headerLength < HEADER_SIZE || headerLength > bytes.length) bad(`bad BTF header length ${headerLength}`, 4);
+    if (headerLength < BTF_HEADER_SIZE || headerLength > bytes.length) bad(`bad BTF header length ${headerLength}`, 4);
     const data = bytes.length - headerLength;
     if (typeOff > data || typeLen > data - typeOff) bad("type section out of bounds", 8);
     if (strOff > data || strLen > data - strOff) bad("string section out of bounds", 16);

@@ -1,9 +1,9 @@
 // Just enough of .BTF.ext to rewrite it after dedup: where its string offsets and type ids live. The layout is
 // header (magic, version, flags, hdr_len, then off/len pairs for func_info, line_info and, if hdr_len allows,
 // core_relo), and per subsection a u32 record size followed by {sec_name_off, num_info, records} groups.
-import { BtfDedupError } from "./errors.js";
 
-const BTF_MAGIC = 0xeb9f;
+import { BTF_MAGIC } from "../header.js";
+import { BtfDedupError } from "./errors.js";
 
 /** A .BTF.ext blob with the byte offsets of every string offset and type id it holds, in libbpf's visit order. */
 export interface RawBtfExt {

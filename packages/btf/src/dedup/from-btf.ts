@@ -2,6 +2,7 @@
 // every check dedup needs, and its type words and string bytes are exactly what the passes read, so nothing is
 // decoded twice; the result is parsed back into a Btf (on the same base for split BTF).
 import { Btf } from "../btf.js";
+import { BTF_MAGIC } from "../header.js";
 import { type DedupBase, indexDedupBase } from "./base.js";
 import { dedupParsed } from "./dedup.js";
 import { BtfDedupError } from "./errors.js";
@@ -32,7 +33,7 @@ function headerBytes(btf: Btf): Uint8Array {
   const le = h.littleEndian;
   const header = new Uint8Array(h.hdrLen);
   const view = new DataView(header.buffer);
-  view.setUint16(0, 0xeb9f, le);
+  view.setUint16(0, BTF_MAGIC, le);
   view.setUint8(2, h.version);
   view.setUint8(3, h.flags);
   view.setUint32(4, h.hdrLen, le);

@@ -2,11 +2,11 @@
 // (magic 0xEB9F, version, flags, hdr_len, type_off/len, str_off/len), a type section of u32-word records and a
 // NUL-separated string section. Everything is checked before it is used; failures are BtfDedupError.
 
+import { BTF_MAGIC } from "../header.js";
 import { extraWords, KIND_NAMES } from "../kinds.js";
 import { BtfDedupError, type BtfDedupErrorCode } from "./errors.js";
 import { HEAD_WORDS, kindOf, STRING_WORDS, TYPE_ID_WORDS, vlenOf, type WordLayout } from "./kinds.js";
 
-const BTF_MAGIC = 0xeb9f;
 /** Whether a Uint32Array reads little-endian words; then same-order input is copied instead of decoded. */
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const HEADER_SIZE = 24;
