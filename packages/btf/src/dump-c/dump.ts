@@ -1,6 +1,7 @@
 // Whole-BTF C dump, the text of `bpftool btf dump file F format c` (bpftool 7.1 / libbpf 1.1): a vmlinux.h style
 // header guard and preserve_access_index pragma, then every type id from 1 up through libbpf's per-type
 // "order, then emit" step, then the footer. Output is produced in chunks of at least 64 KiB.
+import { planWholeDumpWasm, wasmPlanApplies } from "../wasm/dump-c-order.js";
 import { emitType } from "./emit.js";
 import { BtfDumpError } from "./errors.js";
 import { guessPointerSize } from "./layout.js";
@@ -36,6 +37,22 @@ export interface DumpCOptions {
   readonly rootIds?: readonly number[];
   /** Write bpftool's `__VMLINUX_H__` header and footer around the types (default true). */
   readonly vmlinuxGuard?: boolean;
+  /**
+   * Which implementation orders a whole dump (no `rootIds`): "auto" (default) uses WebAssembly for large BTF
+   * such as vmlinux and JavaScript otherwise; "js" / "wasm" force one ("wasm" falls back to JavaScript where it
+   * does not apply, e.g. malformed input, whose errors only the JavaScript pass reports). Output is identical.
+   */
+  readonly ordering?: "auto" | "js" | "wasm";
+}
+
+/** From this many types on, a whole dump is ordered in WebAssembly by default (vmlinux has 126k). */
+const WASM_MIN_TYPES = 4096;
+
+function planFor(table: TypeTable, options: DumpCOptions) {
+  const ordering = options.ordering ?? "auto";
+  if (options.rootIds !== undefined || ordering === "js" || !wasmPlanApplies()) return undefined;
+  if (ordering === "auto" && table.count < WASM_MIN_TYPES) return undefined;
+  return planWholeDumpWasm(table.words, table.starts);
 }
 
 /**
@@ -86,7 +103,8 @@ export function dumpTableAsC(table: TypeTable, options: DumpCOptions = {}): stri
 }
 
 function startDump(table: TypeTable, options: DumpCOptions): DumpState {
-  const st = new DumpState(table, options.pointerSize ?? (guessPointerSize(table) || 8));
+  const pointerSize = options.pointerSize ?? (guessPointerSize(table) || 8);
+  const st = new DumpState(table, pointerSize, planFor(table, options));
   if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_HEADER);
   return st;
 }
@@ -95,6 +113,14 @@ function startDump(table: TypeTable, options: DumpCOptions): DumpState {
 function dumpOne(st: DumpState, id: number): void {
   if (!(Number.isInteger(id) && id >= 0 && id < st.table.count)) {
     throw new BtfDumpError("BAD_ID", `no type with id ${id}`);
+  }
+  const plan = st.plan;
+  if (plan !== undefined) {
+    // Ordered up front: emit what ordering `id` queued (the callers dump ids 1..N in order with a plan).
+    const queue = plan.queue;
+    const end = plan.ends[id]!;
+    for (let i = plan.ends[id - 1]!; i < end; i++) emitType(st, queue[i]!, 0);
+    return;
   }
   st.queueStart = st.queueEnd;
   orderType(st, id, false);

@@ -1,5 +1,6 @@
 // Everything one C dump carries from type to type: the table, layout and naming helpers, the per-type ordering
 // and emission state of libbpf's btf_dump, the shared declaration stack, and the text produced so far.
+import type { DumpPlan } from "../wasm/dump-c-order.js";
 import { BtfDumpError } from "./errors.js";
 import { ARRAY, DATASEC, FUNC_PROTO, headRefersToType, STRUCT, UNION } from "./kinds.js";
 import { Layout } from "./layout.js";
@@ -59,19 +60,24 @@ export class DumpState {
     readonly table: TypeTable,
     /** btf_dump's ptr_sz: decides the `long` padding unit (guessed from the BTF, else 8). */
     readonly pointerSize: number,
+    /**
+     * The whole dump's ordering, computed up front (WebAssembly); then the ids must be dumped 1..N in order
+     * and `order` stays unused. Undefined: ordering runs type by type in JavaScript.
+     */
+    readonly plan?: DumpPlan,
   ) {
     const n = table.count;
     this.queue = new Uint32Array(n);
     this.order = new Uint8Array(n);
     this.emit = new Uint8Array(n);
     this.forwardDone = new Uint8Array(n);
-    this.referenced = new Uint8Array(n);
+    this.referenced = plan ? plan.referenced : new Uint8Array(n);
     this.order[0] = ORDERED;
     this.emit[0] = EMITTED;
     this.names = new NameResolver(table);
     this.layout = new Layout(table, pointerSize);
     this.w = new ByteWriter(table.strings);
-    this.markReferenced();
+    if (!plan) this.markReferenced();
   }
 
   /** Writes a struct/union/enum/fwd name as C sees it (with its `___n` suffix if it needs one). */
