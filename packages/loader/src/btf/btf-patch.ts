@@ -3,7 +3,8 @@
 // allocated variables, hidden symbols made static). Only fixed-size fields are rewritten, so type offsets stay
 // valid; the one structural change (a new VAR appended) rebuilds the blob.
 
-import { BTF_HEADER_SIZE, type DatasecEntry, ObjectBtf } from "./object-btf.js";
+import { BTF_HEADER_SIZE, Kind } from "@bpfkit/btf";
+import { type DatasecEntry, ObjectBtf } from "./object-btf.js";
 
 export class BtfPatcher {
   private btf: ObjectBtf;
@@ -79,7 +80,7 @@ export class BtfPatcher {
     out.set(this.bytes.subarray(btf.typesStart, btf.typesStart + btf.typesLength), BTF_HEADER_SIZE);
     const varAt = BTF_HEADER_SIZE + btf.typesLength;
     view.setUint32(varAt, btf.stringsLength, le);
-    view.setUint32(varAt + 4, 14 << 24, le);
+    view.setUint32(varAt + 4, Kind.VAR << 24, le);
     view.setUint32(varAt + 8, type, le);
     view.setUint32(varAt + 12, linkage, le);
     const strAt = BTF_HEADER_SIZE + typeLen;

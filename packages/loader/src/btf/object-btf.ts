@@ -6,23 +6,16 @@
 import {
   BTF_HEADER_SIZE,
   BTF_MAGIC,
-  Kind as BtfKind,
   extraWords,
   IntEncoding,
   isModOrTypedef,
-  kindString,
-  Linkage,
+  Kind,
   resolveSize as resolveTypeSize,
 } from "@bpfkit/btf";
 import { LoaderError } from "../errors.js";
 
-// The kind and linkage tables are @bpfkit/btf's; these names stay for the loader's callers.
-export { BTF_HEADER_SIZE, BtfKind };
-export const VarLinkage = Linkage;
-export const FuncLinkage = Linkage;
-
-/** libbpf's btf_kind_str ("struct", "func_proto" ...). */
-export const btfKindName = kindString;
+// Kind numbers are @bpfkit/btf's; the loader's object index also exports them under this name.
+export { Kind as BtfKind };
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -119,37 +112,37 @@ export class ObjectBtf {
     this.checkName(id, this.u32(at));
     const vlen = this.vlen(id);
     switch (kind) {
-      case BtfKind.PTR:
-      case BtfKind.TYPEDEF:
-      case BtfKind.VOLATILE:
-      case BtfKind.CONST:
-      case BtfKind.RESTRICT:
-      case BtfKind.FUNC:
-      case BtfKind.FUNC_PROTO:
-      case BtfKind.VAR:
-      case BtfKind.DECL_TAG:
-      case BtfKind.TYPE_TAG:
+      case Kind.PTR:
+      case Kind.TYPEDEF:
+      case Kind.VOLATILE:
+      case Kind.CONST:
+      case Kind.RESTRICT:
+      case Kind.FUNC:
+      case Kind.FUNC_PROTO:
+      case Kind.VAR:
+      case Kind.DECL_TAG:
+      case Kind.TYPE_TAG:
         this.checkId(id, this.u32(at + 8));
         break;
-      case BtfKind.ARRAY:
+      case Kind.ARRAY:
         this.checkId(id, this.u32(at + 12));
         this.checkId(id, this.u32(at + 16));
         break;
       default:
         break;
     }
-    if (kind === BtfKind.STRUCT || kind === BtfKind.UNION || kind === BtfKind.DATASEC) {
+    if (kind === Kind.STRUCT || kind === Kind.UNION || kind === Kind.DATASEC) {
       for (let i = 0; i < vlen; i++) {
-        if (kind !== BtfKind.DATASEC) this.checkName(id, this.u32(at + 12 + i * 12));
-        this.checkId(id, this.u32(at + 12 + i * 12 + (kind === BtfKind.DATASEC ? 0 : 4)));
+        if (kind !== Kind.DATASEC) this.checkName(id, this.u32(at + 12 + i * 12));
+        this.checkId(id, this.u32(at + 12 + i * 12 + (kind === Kind.DATASEC ? 0 : 4)));
       }
-    } else if (kind === BtfKind.FUNC_PROTO) {
+    } else if (kind === Kind.FUNC_PROTO) {
       for (let i = 0; i < vlen; i++) {
         this.checkName(id, this.u32(at + 12 + i * 8));
         this.checkId(id, this.u32(at + 16 + i * 8));
       }
-    } else if (kind === BtfKind.ENUM || kind === BtfKind.ENUM64) {
-      const step = kind === BtfKind.ENUM ? 8 : 12;
+    } else if (kind === Kind.ENUM || kind === Kind.ENUM64) {
+      const step = kind === Kind.ENUM ? 8 : 12;
       for (let i = 0; i < vlen; i++) this.checkName(id, this.u32(at + 12 + i * step));
     }
   }
@@ -164,7 +157,7 @@ export class ObjectBtf {
   }
 
   kind(id: number): number {
-    if (id === 0) return BtfKind.UNKN;
+    if (id === 0) return Kind.UNKN;
     return (this.u32(this.starts[id]! + 4) >>> 24) & 0x1f;
   }
 
@@ -261,13 +254,13 @@ export class ObjectBtf {
   }
 
   enumValueName(id: number, index: number): string {
-    const step = this.kind(id) === BtfKind.ENUM ? 8 : 12;
+    const step = this.kind(id) === Kind.ENUM ? 8 : 12;
     return this.stringAt(this.u32(this.starts[id]! + 12 + index * step)) ?? "";
   }
 
   enumValue(id: number, index: number): bigint {
     const at = this.starts[id]! + 12;
-    if (this.kind(id) === BtfKind.ENUM) return BigInt(this.view.getInt32(at + index * 8 + 4, this.littleEndian));
+    if (this.kind(id) === Kind.ENUM) return BigInt(this.view.getInt32(at + index * 8 + 4, this.littleEndian));
     const lo = BigInt(this.u32(at + index * 12 + 4));
     const hi = BigInt(this.u32(at + index * 12 + 8));
     return (hi << 32n) | lo;
@@ -340,7 +333,7 @@ export class ObjectBtf {
       const index = new Map<string, number>();
       for (let id = 1; id < this.typeCount; id++) {
         const k = this.kind(id);
-        if (k !== BtfKind.VAR && k !== BtfKind.FUNC) continue;
+        if (k !== Kind.VAR && k !== Kind.FUNC) continue;
         const n = this.nameOf(id);
         if (!index.has(n)) index.set(n, id);
       }
@@ -380,17 +373,17 @@ export class ObjectBtf {
   alignOf(id: number): number | undefined {
     const t = this.skipModsAndTypedefs(id);
     switch (this.kind(t)) {
-      case BtfKind.INT:
-      case BtfKind.ENUM:
-      case BtfKind.ENUM64:
-      case BtfKind.FLOAT:
+      case Kind.INT:
+      case Kind.ENUM:
+      case Kind.ENUM64:
+      case Kind.FLOAT:
         return Math.min(this.pointerSize, this.sizeField(t));
-      case BtfKind.PTR:
+      case Kind.PTR:
         return this.pointerSize;
-      case BtfKind.ARRAY:
+      case Kind.ARRAY:
         return this.alignOf(this.arrayElemType(t));
-      case BtfKind.STRUCT:
-      case BtfKind.UNION: {
+      case Kind.STRUCT:
+      case Kind.UNION: {
         let max = 1;
         for (let i = 0; i < this.vlen(t); i++) {
           const a = this.alignOf(this.memberType(t, i));

@@ -5,8 +5,9 @@
 // - other DATASECs: size from the ELF section, VAR offsets from the ELF symbols, hidden VARs static;
 // - every DATASEC's entries sorted by offset.
 
+import { Kind, Linkage } from "@bpfkit/btf";
 import { BtfPatcher } from "../btf/btf-patch.js";
-import { BtfKind, type DatasecEntry, FuncLinkage, type ObjectBtf, VarLinkage } from "../btf/object-btf.js";
+import type { DatasecEntry, ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
 import type { ObjectLayout } from "./elf-layout.js";
 import type { CollectedExtern } from "./externs.js";
@@ -14,16 +15,16 @@ import type { RawFunction } from "./functions.js";
 
 function firstInt32(btf: ObjectBtf): number {
   for (let id = 1; id < btf.typeCount; id++) {
-    if (btf.kind(id) === BtfKind.INT && btf.intBits(id) === 32) return id;
+    if (btf.kind(id) === Kind.INT && btf.intBits(id) === 32) return id;
   }
   return 0;
 }
 
 function rewriteKsyms(patcher: BtfPatcher, externs: readonly CollectedExtern[]): void {
-  const sec = patcher.current.findByNameKind(".ksyms", BtfKind.DATASEC);
+  const sec = patcher.current.findByNameKind(".ksyms", Kind.DATASEC);
   if (sec === 0) return;
-  const hasFunc = patcher.current.datasecEntries(sec).some((e) => patcher.current.kind(e.type) === BtfKind.FUNC);
-  const dummy = hasFunc ? patcher.appendVar("dummy_ksym", VarLinkage.GLOBAL, firstInt32(patcher.current)) : 0;
+  const hasFunc = patcher.current.datasecEntries(sec).some((e) => patcher.current.kind(e.type) === Kind.FUNC);
+  const dummy = hasFunc ? patcher.appendVar("dummy_ksym", Linkage.GLOBAL, firstInt32(patcher.current)) : 0;
   const btf = patcher.current;
   const intId = firstInt32(btf);
   const entries = btf.datasecEntries(sec).map((entry, i): DatasecEntry => {
@@ -32,17 +33,17 @@ function rewriteKsyms(patcher: BtfPatcher, externs: readonly CollectedExtern[]):
       throw new LoaderError("BAD_EXTERN", `failed to find extern definition for BTF '${name}'`, { symbol: name });
     }
     let type = entry.type;
-    if (btf.kind(entry.type) === BtfKind.FUNC) {
+    if (btf.kind(entry.type) === Kind.FUNC) {
       const proto = btf.refType(entry.type);
       for (let p = 0; p < btf.vlen(proto); p++) {
         if (btf.paramType(proto, p) !== 0 && btf.paramName(proto, p) === "") {
           patcher.setParamNameOffset(proto, p, btf.nameOffset(dummy));
         }
       }
-      patcher.setVlen(entry.type, FuncLinkage.GLOBAL);
+      patcher.setVlen(entry.type, Linkage.GLOBAL);
       type = dummy;
     } else {
-      patcher.setVarLinkage(entry.type, VarLinkage.GLOBAL);
+      patcher.setVarLinkage(entry.type, Linkage.GLOBAL);
       patcher.setRefType(entry.type, intId);
     }
     return { type, offset: i * 4, size: 4 };
@@ -53,7 +54,7 @@ function rewriteKsyms(patcher: BtfPatcher, externs: readonly CollectedExtern[]):
 
 function rewriteKconfig(patcher: BtfPatcher, externs: readonly CollectedExtern[], size: number): void {
   const btf = patcher.current;
-  const sec = btf.findByNameKind(".kconfig", BtfKind.DATASEC);
+  const sec = btf.findByNameKind(".kconfig", Kind.DATASEC);
   if (sec === 0) return;
   patcher.setSize(sec, size);
   const entries = btf.datasecEntries(sec).map((entry): DatasecEntry => {
@@ -62,7 +63,7 @@ function rewriteKconfig(patcher: BtfPatcher, externs: readonly CollectedExtern[]
     if (!ext?.spec.kconfig) {
       throw new LoaderError("BAD_EXTERN", `failed to find extern definition for BTF var '${name}'`, { symbol: name });
     }
-    patcher.setVarLinkage(entry.type, VarLinkage.GLOBAL);
+    patcher.setVarLinkage(entry.type, Linkage.GLOBAL);
     return { ...entry, offset: ext.spec.kconfig.offset };
   });
   patcher.setDatasecEntries(sec, entries);
@@ -81,11 +82,11 @@ function fixDatasec(patcher: BtfPatcher, layout: ObjectLayout, sec: number): voi
     fixOffsets = true;
   }
   const entries = btf.datasecEntries(sec).map((entry, i): DatasecEntry => {
-    if (btf.kind(entry.type) !== BtfKind.VAR) {
+    if (btf.kind(entry.type) !== Kind.VAR) {
       throw new LoaderError("BAD_BTF", `sec '${name}': entry #${i} is not a VAR`, { section: name });
     }
     const linkage = btf.varLinkage(entry.type);
-    if (linkage === VarLinkage.STATIC || linkage === VarLinkage.EXTERN) return entry;
+    if (linkage === Linkage.STATIC || linkage === Linkage.EXTERN) return entry;
     const varName = btf.nameOf(entry.type);
     const sym = layout.symtab.symbols.find(
       (s) => s.name === varName && s.type === 1 /* STT_OBJECT */ && (s.binding === 1 || s.binding === 2),
@@ -97,7 +98,7 @@ function fixDatasec(patcher: BtfPatcher, layout: ObjectLayout, sec: number): voi
       });
     }
     if (sym.visibility === 2 /* STV_HIDDEN */ || sym.visibility === 1 /* STV_INTERNAL */) {
-      patcher.setVarLinkage(entry.type, VarLinkage.STATIC);
+      patcher.setVarLinkage(entry.type, Linkage.STATIC);
     }
     return fixOffsets ? { ...entry, offset: sym.value } : entry;
   });
@@ -122,7 +123,7 @@ export function fixupBtf(
   rewriteKconfig(patcher, externs, kconfigSize);
   const btf = patcher.current;
   for (let id = 1; id < btf.typeCount; id++) {
-    if (btf.kind(id) !== BtfKind.DATASEC) continue;
+    if (btf.kind(id) !== Kind.DATASEC) continue;
     const name = btf.nameOf(id);
     if (name !== ".kconfig" && name !== ".ksyms") fixDatasec(patcher, layout, id);
     const sorted = [...btf.datasecEntries(id)].sort((a, b) => a.offset - b.offset);
@@ -132,8 +133,8 @@ export function fixupBtf(
   for (const fn of subprograms) {
     if (!fn.hidden) continue;
     for (const id of btf.idsByName(fn.name)) {
-      if (btf.kind(id) === BtfKind.FUNC && btf.funcLinkage(id) === FuncLinkage.GLOBAL) {
-        patcher.setVlen(id, FuncLinkage.STATIC);
+      if (btf.kind(id) === Kind.FUNC && btf.funcLinkage(id) === Linkage.GLOBAL) {
+        patcher.setVlen(id, Linkage.STATIC);
         break;
       }
     }

@@ -3,7 +3,8 @@
 // a zero-length array of pointers to the inner map struct (map-in-map) or a function prototype (prog array).
 // Rules and messages follow libbpf's parse_btf_map_def / bpf_object__init_user_btf_map (strict mode).
 
-import { BtfKind, btfKindName, type ObjectBtf, VarLinkage } from "../btf/object-btf.js";
+import { Kind, kindString, Linkage } from "@bpfkit/btf";
+import type { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
 import type { MapSpec } from "./spec.js";
 
@@ -50,16 +51,16 @@ function fail(map: string, message: string): never {
 /** `__uint(name, N)`: PTR → ARRAY[N]. */
 function intField(btf: ObjectBtf, map: string, name: string, memberType: number): number {
   const ptr = btf.skipModsAndTypedefs(memberType);
-  if (btf.kind(ptr) !== BtfKind.PTR) fail(map, `attr '${name}': expected PTR, got ${btfKindName(btf.kind(ptr))}.`);
+  if (btf.kind(ptr) !== Kind.PTR) fail(map, `attr '${name}': expected PTR, got ${kindString(btf.kind(ptr))}.`);
   const arr = btf.refType(ptr);
-  if (btf.kind(arr) !== BtfKind.ARRAY) fail(map, `attr '${name}': expected ARRAY, got ${btfKindName(btf.kind(arr))}.`);
+  if (btf.kind(arr) !== Kind.ARRAY) fail(map, `attr '${name}': expected ARRAY, got ${kindString(btf.kind(arr))}.`);
   return btf.arrayLength(arr);
 }
 
 /** `__type(name, T)`: PTR → T, sized. */
 function typeField(btf: ObjectBtf, map: string, what: string, memberType: number): { id: number; size: number } {
-  if (btf.kind(memberType) !== BtfKind.PTR) {
-    fail(map, `${what} spec is not PTR: ${btfKindName(btf.kind(memberType))}.`);
+  if (btf.kind(memberType) !== Kind.PTR) {
+    fail(map, `${what} spec is not PTR: ${kindString(btf.kind(memberType))}.`);
   }
   const id = btf.refType(memberType);
   const size = btf.resolveSize(id);
@@ -121,21 +122,20 @@ function parseMapDef(btf: ObjectBtf, map: string, structId: number, def: MapDef,
         if (!mapInMap && !progArray) fail(map, "should be map-in-map or prog-array.");
         if (def.valueSize && def.valueSize !== 4) fail(map, `conflicting value size ${def.valueSize} != 4.`);
         def.valueSize = 4;
-        if (btf.kind(mtype) !== BtfKind.ARRAY || btf.arrayLength(mtype) !== 0) {
+        if (btf.kind(mtype) !== Kind.ARRAY || btf.arrayLength(mtype) !== 0) {
           fail(map, `${desc} spec is not a zero-sized array.`);
         }
         const ptr = btf.skipModsAndTypedefs(btf.arrayElemType(mtype));
-        if (btf.kind(ptr) !== BtfKind.PTR)
-          fail(map, `${desc} def is of unexpected kind ${btfKindName(btf.kind(ptr))}.`);
+        if (btf.kind(ptr) !== Kind.PTR) fail(map, `${desc} def is of unexpected kind ${kindString(btf.kind(ptr))}.`);
         const target = btf.skipModsAndTypedefs(btf.refType(ptr));
         if (progArray) {
-          if (btf.kind(target) !== BtfKind.FUNC_PROTO) {
-            fail(map, `prog-array value def is of unexpected kind ${btfKindName(btf.kind(target))}.`);
+          if (btf.kind(target) !== Kind.FUNC_PROTO) {
+            fail(map, `prog-array value def is of unexpected kind ${kindString(btf.kind(target))}.`);
           }
           break;
         }
-        if (btf.kind(target) !== BtfKind.STRUCT) {
-          fail(map, `map-in-map inner def is of unexpected kind ${btfKindName(btf.kind(target))}.`);
+        if (btf.kind(target) !== Kind.STRUCT) {
+          fail(map, `map-in-map inner def is of unexpected kind ${kindString(btf.kind(target))}.`);
         }
         parseMapDef(btf, `${map}.inner`, target, inner!, undefined);
         def.hasInner = true;
@@ -195,19 +195,19 @@ function toSpec(name: string, def: MapDef, offset: number, pageSize: number, inn
 
 /** Maps of the `.maps` section, in DATASEC order (by offset after the fixup). */
 export function parseBtfMaps(btf: ObjectBtf, sectionSize: number, pageSize: number): MapSpec[] {
-  const sec = btf.findByNameKind(".maps", BtfKind.DATASEC);
+  const sec = btf.findByNameKind(".maps", Kind.DATASEC);
   if (sec === 0) throw new LoaderError("BAD_BTF", "DATASEC '.maps' not found.", { section: ".maps" });
   return btf.datasecEntries(sec).map((entry, i) => {
     const name = btf.nameOf(entry.type);
     if (name === "") throw new LoaderError("BAD_MAP", `map #${i}: empty name.`, { section: ".maps" });
     if (entry.offset + entry.size > sectionSize) fail(name, "BTF data is corrupted.");
-    if (btf.kind(entry.type) !== BtfKind.VAR) fail(name, `unexpected var kind ${btfKindName(btf.kind(entry.type))}.`);
+    if (btf.kind(entry.type) !== Kind.VAR) fail(name, `unexpected var kind ${kindString(btf.kind(entry.type))}.`);
     const linkage = btf.varLinkage(entry.type);
-    if (linkage !== VarLinkage.GLOBAL) {
+    if (linkage !== Linkage.GLOBAL) {
       fail(name, `unsupported map linkage ${linkage === 0 ? "static" : linkage === 2 ? "extern" : "unknown"}.`);
     }
     const structId = btf.skipModsAndTypedefs(btf.refType(entry.type));
-    if (btf.kind(structId) !== BtfKind.STRUCT) fail(name, `unexpected def kind ${btfKindName(btf.kind(structId))}.`);
+    if (btf.kind(structId) !== Kind.STRUCT) fail(name, `unexpected def kind ${kindString(btf.kind(structId))}.`);
     if (btf.sizeField(structId) > entry.size) fail(name, "invalid def size.");
     const def = emptyDef();
     const innerDef = emptyDef();

@@ -2,7 +2,8 @@
 // becomes a one-element ARRAY whose value is the section; `.kconfig` gets one too. Naming, flags and the
 // variables each map exposes follow libbpf 1.1 exactly (see anchors.md §1).
 
-import { BtfKind, type ObjectBtf, VarLinkage } from "../btf/object-btf.js";
+import { Kind, Linkage } from "@bpfkit/btf";
+import type { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
 import type { DataSection } from "./elf-layout.js";
 import type { MapKind, MapSpec, VariableSpec } from "./spec.js";
@@ -47,10 +48,10 @@ function datasecFor(btf: ObjectBtf | undefined, name: string): number {
 
 /** MMAPABLE only when the DATASEC has a non-static VAR (libbpf's map_is_mmapable). */
 function hasVisibleVar(btf: ObjectBtf | undefined, datasec: number): boolean {
-  if (!btf || datasec === 0 || btf.kind(datasec) !== BtfKind.DATASEC) return false;
+  if (!btf || datasec === 0 || btf.kind(datasec) !== Kind.DATASEC) return false;
   return btf
     .datasecEntries(datasec)
-    .some((e) => btf.kind(e.type) === BtfKind.VAR && btf.varLinkage(e.type) !== VarLinkage.STATIC);
+    .some((e) => btf.kind(e.type) === Kind.VAR && btf.varLinkage(e.type) !== Linkage.STATIC);
 }
 
 export function internalMap(
@@ -111,9 +112,9 @@ export function dataVariables(maps: readonly MapSpec[], btf: ObjectBtf | undefin
   for (const map of maps) {
     if (map.kind !== "data" && map.kind !== "rodata" && map.kind !== "bss") continue;
     const datasec = map.btfValueTypeId;
-    if (datasec === 0 || btf.kind(datasec) !== BtfKind.DATASEC) continue;
+    if (datasec === 0 || btf.kind(datasec) !== Kind.DATASEC) continue;
     for (const entry of btf.datasecEntries(datasec)) {
-      if (btf.kind(entry.type) !== BtfKind.VAR) continue;
+      if (btf.kind(entry.type) !== Kind.VAR) continue;
       out.push({
         name: btf.nameOf(entry.type),
         section: map.section,
@@ -121,7 +122,7 @@ export function dataVariables(maps: readonly MapSpec[], btf: ObjectBtf | undefin
         offset: entry.offset,
         size: entry.size,
         typeId: btf.refType(entry.type),
-        linkage: btf.varLinkage(entry.type) === VarLinkage.STATIC ? "static" : "global",
+        linkage: btf.varLinkage(entry.type) === Linkage.STATIC ? "static" : "global",
         readonly: map.kind === "rodata",
       });
     }

@@ -2,8 +2,9 @@
 // BTF VAR or FUNC of the same name and classified by the DATASEC holding it: `.kconfig` values live in a map
 // libbpf lays out itself (alignment desc, size asc, name), `.ksyms` are kernel variables or kfuncs.
 
+import { Kind, kindString, Linkage } from "@bpfkit/btf";
 import { SHN_UNDEF, STB_GLOBAL, STB_WEAK, STT_NOTYPE } from "@bpfkit/elf";
-import { BtfKind, btfKindName, FuncLinkage, type ObjectBtf, VarLinkage } from "../btf/object-btf.js";
+import type { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
 import type { ObjectLayout } from "./elf-layout.js";
 import type { ExternSpec, KconfigType } from "./spec.js";
@@ -18,19 +19,19 @@ function kconfigType(btf: ObjectBtf, typeId: number): { type: KconfigType; signe
   const t = btf.skipModsAndTypedefs(typeId);
   const size = btf.sizeField(t);
   switch (btf.kind(t)) {
-    case BtfKind.INT: {
+    case Kind.INT: {
       if (btf.isBoolInt(t)) return size === 1 ? { type: "bool", signed: false } : undefined;
       const signed = btf.isSignedInt(t);
       if (size === 1) return { type: "char", signed };
       if (size < 1 || size > 8 || (size & (size - 1)) !== 0) return undefined;
       return { type: "int", signed };
     }
-    case BtfKind.ENUM:
+    case Kind.ENUM:
       if (size !== 4 || btf.nameOf(t) !== "libbpf_tristate") return undefined;
       return { type: "tristate", signed: false };
-    case BtfKind.ENUM64:
+    case Kind.ENUM64:
       return btf.nameOf(t) === "libbpf_tristate" ? { type: "tristate", signed: false } : undefined;
-    case BtfKind.ARRAY: {
+    case Kind.ARRAY: {
       if (btf.arrayLength(t) === 0) return undefined;
       const elem = kconfigType(btf, btf.arrayElemType(t));
       return elem?.type === "char" ? { type: "char-array", signed: false } : undefined;
@@ -44,9 +45,9 @@ function findExternBtfId(btf: ObjectBtf, name: string): number {
   const id = btf.firstVarOrFunc(name);
   if (id !== 0) {
     const kind = btf.kind(id);
-    const linkage = kind === BtfKind.VAR ? btf.varLinkage(id) : btf.funcLinkage(id);
-    if (linkage !== (kind === BtfKind.VAR ? VarLinkage.EXTERN : FuncLinkage.EXTERN)) {
-      throw new LoaderError("BAD_EXTERN", `extern '${name}': BTF ${btfKindName(kind)} [${id}] is not extern`, {
+    const linkage = kind === Kind.VAR ? btf.varLinkage(id) : btf.funcLinkage(id);
+    if (linkage !== (kind === Kind.VAR ? Linkage.EXTERN : Linkage.EXTERN)) {
+      throw new LoaderError("BAD_EXTERN", `extern '${name}': BTF ${kindString(kind)} [${id}] is not extern`, {
         symbol: name,
       });
     }
@@ -59,7 +60,7 @@ function findExternBtfId(btf: ObjectBtf, name: string): number {
 function datasecOwners(btf: ObjectBtf): Map<number, number> {
   const owners = new Map<number, number>();
   for (let id = 1; id < btf.typeCount; id++) {
-    if (btf.kind(id) !== BtfKind.DATASEC) continue;
+    if (btf.kind(id) !== Kind.DATASEC) continue;
     for (const e of btf.datasecEntries(id)) if (!owners.has(e.type)) owners.set(e.type, id);
   }
   return owners;
@@ -94,7 +95,7 @@ export function collectExterns(layout: ObjectLayout, btf: ObjectBtf | undefined)
   if (!btf) return [];
 
   const externs = found.map(({ name, weak, btfId, symbolIndex, section }): CollectedExtern => {
-    const isFunc = btf.kind(btfId) === BtfKind.FUNC;
+    const isFunc = btf.kind(btfId) === Kind.FUNC;
     const typeId = btf.skipModsAndTypedefs(btf.refType(btfId));
     if (section === ".kconfig") {
       if (isFunc) {

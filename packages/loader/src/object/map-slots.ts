@@ -2,7 +2,8 @@
 // in `.rel.maps` per non-null slot, pointing at the inner map or the program. The slot index is the offset of the
 // relocation inside the `values` member, in 8-byte BPF pointers.
 
-import { BtfKind, type ObjectBtf } from "../btf/object-btf.js";
+import { Kind } from "@bpfkit/btf";
+import type { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
 import { isMapInMap } from "./btf-maps.js";
 import type { ObjectLayout } from "./elf-layout.js";
@@ -26,7 +27,7 @@ export function collectMapSlots(
 ): MapSpec[] {
   const rels = layout.mapsRelocations;
   if (!rels) return [...maps];
-  const sec = btf ? btf.findByNameKind(".maps", BtfKind.DATASEC) : 0;
+  const sec = btf ? btf.findByNameKind(".maps", Kind.DATASEC) : 0;
   if (!btf || sec === 0)
     throw new LoaderError("BAD_BTF", ".rel.maps without a '.maps' DATASEC", { section: ".rel.maps" });
   const entries = btf.datasecEntries(sec);

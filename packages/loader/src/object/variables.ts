@@ -4,7 +4,8 @@
 // or copied as raw bytes of exactly the variable's size for anything else. Returns a new spec; the old one is
 // unchanged.
 
-import { BtfKind, ObjectBtf } from "../btf/object-btf.js";
+import { Kind } from "@bpfkit/btf";
+import { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
 import type { ObjectSpec, VariableSpec } from "./spec.js";
 
@@ -59,17 +60,17 @@ export function encodeVariable(
   const t = btf.skipModsAndTypedefs(variable.typeId);
   const kind = btf.kind(t);
   switch (kind) {
-    case BtfKind.INT: {
+    case Kind.INT: {
       if (btf.intBits(t) !== btf.sizeField(t) * 8 || btf.intOffset(t) !== 0)
         fail(variable, "bit-sized integers are not supported");
       writeUint(out, encodeInteger(variable, toBigInt(variable, value), btf.sizeField(t), btf.isSignedInt(t)), little);
       return out;
     }
-    case BtfKind.PTR:
+    case Kind.PTR:
       writeUint(out, encodeInteger(variable, toBigInt(variable, value), 8, false), little);
       return out;
-    case BtfKind.ENUM:
-    case BtfKind.ENUM64: {
+    case Kind.ENUM:
+    case Kind.ENUM64: {
       let number: bigint;
       if (typeof value === "string") {
         let found: bigint | undefined;
@@ -82,7 +83,7 @@ export function encodeVariable(
       writeUint(out, BigInt.asUintN(btf.sizeField(t) * 8, number), little);
       return out;
     }
-    case BtfKind.FLOAT: {
+    case Kind.FLOAT: {
       if (typeof value !== "number") fail(variable, "a float needs a number");
       const view = new DataView(out.buffer);
       if (btf.sizeField(t) === 4) view.setFloat32(0, value, little);
@@ -90,9 +91,9 @@ export function encodeVariable(
       else fail(variable, `${btf.sizeField(t)}-byte floats are not supported`);
       return out;
     }
-    case BtfKind.ARRAY: {
+    case Kind.ARRAY: {
       const elem = btf.skipModsAndTypedefs(btf.arrayElemType(t));
-      if (typeof value === "string" && btf.kind(elem) === BtfKind.INT && btf.sizeField(elem) === 1) {
+      if (typeof value === "string" && btf.kind(elem) === Kind.INT && btf.sizeField(elem) === 1) {
         const bytes = new TextEncoder().encode(value);
         if (bytes.length >= variable.size)
           fail(variable, `string of ${bytes.length} bytes does not fit ${variable.size} with its NUL`);
