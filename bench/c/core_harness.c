@@ -98,9 +98,12 @@ static int print_timed(enum libbpf_print_level level, const char *fmt, va_list a
 	double t = now_ms();
 
 	vsnprintf(line, sizeof(line), fmt, args);
-	if (in_core && !strstr(line, "CO-RE") && !strstr(line, ": relo #")) {
-		t_core_end = t;
-		in_core = 0;
+	if (in_core) {
+		/* CO-RE ends with its last relo line; the next line may only come after BPF_PROG_LOAD */
+		if (strstr(line, "CO-RE") || strstr(line, ": relo #"))
+			t_core_end = t;
+		else
+			in_core = 0;
 	}
 	if (strstr(line, "found") && strstr(line, "CO-RE relocations")) {
 		if (!t_core_start)
@@ -132,8 +135,6 @@ static int cmd_time(const char *path, int runs)
 		/* A program the verifier rejects (err_* fixtures) still has gone through CO-RE: keep timing it. */
 		bpf_object__load(obj);
 		t2 = now_ms();
-		if (in_core)
-			t_core_end = t2;
 		bpf_object__close(obj);
 		printf("%s{\"open\":%.4f,\"core\":%.4f,\"load\":%.4f,\"upToCoreEnd\":%.4f}", i ? "," : "", t1 - t0,
 		       t_core_end - t_core_start, t2 - t1, t_core_end - t0);
