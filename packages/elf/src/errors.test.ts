@@ -350,3 +350,28 @@ it("the section type decides what is read: a corrupt type turns a symtab into op
   );
   expect(err.message).toMatch(/must name a symbol table/);
 });
+
+describe("64-bit section header fields", () => {
+  const SH_ADDR = 16;
+  const SH_ADDRALIGN = 48;
+  it("value-too-large above 2^53, at the field, in both byte orders", () => {
+    const err = expectError(
+      corrupt((v) => v.setBigUint64(shdrField(".text", SH_ADDRALIGN), 2n ** 60n, true)),
+      "value-too-large",
+      shdrField(".text", SH_ADDRALIGN),
+    );
+    expect(err.message).toMatch(/sh_addralign/);
+    const be = parseElf(originalBe);
+    const text = be.sectionByName(".text")!;
+    const at = be.header.shoff + text.index * 64 + SH_ADDR;
+    expectError(
+      corrupt((v) => v.setBigUint64(at, 2n ** 53n, false), originalBe),
+      "value-too-large",
+      at,
+    );
+  });
+  it("a value with a non-zero high word below 2^53 is read exactly", () => {
+    const bytes = corrupt((v) => v.setBigUint64(shdrField(".text", SH_ADDR), 2n ** 52n + 5n, true));
+    expect(parseElf(bytes).sectionByName(".text")!.addr).toBe(2 ** 52 + 5);
+  });
+});

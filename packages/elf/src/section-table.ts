@@ -16,6 +16,8 @@ import { NO_NAMES, SectionStringTable } from "./strings.js";
 import type { ElfHeader, ElfSection } from "./types.js";
 
 const EMPTY = new Uint8Array(0);
+/** Largest high word of a u64 that still gives an exact JavaScript number (2^53 - 1 >> 32). */
+const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
 
 /** Section header fields before names are known. */
 interface RawSection {
@@ -36,21 +38,32 @@ function hasContents(type: number): boolean {
   return type !== SHT_NOBITS && type !== SHT_NULL;
 }
 
-function readRawSection(reader: ByteReader, shoff: number, index: number): RawSection {
+/**
+ * One section header. The caller has checked that the whole table lies inside the file, so the fields are read
+ * straight from the DataView; only a 64-bit field whose high word is too big goes through `ByteReader.u64`, which
+ * throws the `value-too-large` error for it.
+ */
+function readRawSection(reader: ByteReader, view: DataView, shoff: number, index: number): RawSection {
   const at = shoff + index * ELF64_SHDR_SIZE;
-  const section = { index };
+  const little = reader.littleEndian;
+  const u64 = (field: number, what: string): number => {
+    const high = view.getUint32(at + field + (little ? 4 : 0), little);
+    const low = view.getUint32(at + field + (little ? 0 : 4), little);
+    if (high === 0) return low;
+    return high <= MAX_SAFE_HIGH_WORD ? high * 0x1_0000_0000 + low : reader.u64(at + field, what, { index });
+  };
   return {
     index,
-    nameOffset: reader.u32(at, "sh_name", section),
-    type: reader.u32(at + 4, "sh_type", section),
-    flags: reader.u64(at + 8, "sh_flags", section),
-    addr: reader.u64(at + 16, "sh_addr", section),
-    offset: reader.u64(at + 24, "sh_offset", section),
-    size: reader.u64(at + 32, "sh_size", section),
-    link: reader.u32(at + 40, "sh_link", section),
-    info: reader.u32(at + 44, "sh_info", section),
-    addralign: reader.u64(at + 48, "sh_addralign", section),
-    entsize: reader.u64(at + 56, "sh_entsize", section),
+    nameOffset: view.getUint32(at, little),
+    type: view.getUint32(at + 4, little),
+    flags: u64(8, "sh_flags"),
+    addr: u64(16, "sh_addr"),
+    offset: u64(24, "sh_offset"),
+    size: u64(32, "sh_size"),
+    link: view.getUint32(at + 40, little),
+    info: view.getUint32(at + 44, little),
+    addralign: u64(48, "sh_addralign"),
+    entsize: u64(56, "sh_entsize"),
   };
 }
 
@@ -133,7 +146,8 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
     );
   }
   // Extended numbering: counts that do not fit 16 bits live in section 0.
-  const first = readRawSection(reader, raw.shoff, 0);
+  const view = new DataView(reader.bytes.buffer, reader.bytes.byteOffset, reader.bytes.byteLength);
+  const first = readRawSection(reader, view, raw.shoff, 0);
   const shnum = rawShnum === 0 ? first.size : rawShnum;
   if (shnum === 0) {
     throw new ElfError("bad-header", "e_shoff is set but e_shnum and section 0's sh_size are both 0", {
@@ -158,7 +172,7 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
 
   const rawSections: RawSection[] = new Array(shnum);
   rawSections[0] = first;
-  for (let i = 1; i < shnum; i++) rawSections[i] = readRawSection(reader, raw.shoff, i);
+  for (let i = 1; i < shnum; i++) rawSections[i] = readRawSection(reader, view, raw.shoff, i);
 
   // Section names come from e_shstrndx, which must be a string table inside the file.
   let names: { get(offset: number): string } = NO_NAMES;
