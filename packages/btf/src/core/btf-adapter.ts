@@ -2,9 +2,8 @@
 // semantics: global ids, kind_flag-aware member offsets, ENUM values as s32 / ENUM64 as u64), so the view is the
 // object itself; what the adapter adds is the essential-name index over Btf's raw words and string bytes.
 
-import { Buffer } from "node:buffer";
 import type { Btf } from "../btf.js";
-import { type CoreBtf, essentialNameLength } from "./btf-view.js";
+import type { CoreBtf } from "./btf-view.js";
 import type { CoreTargetBtf, EssentialNameIndex } from "./candidates.js";
 import { EssentialNameChains } from "./essential-index.js";
 
