@@ -67,12 +67,13 @@ export class DumpState {
     readonly plan?: DumpPlan,
   ) {
     const n = table.count;
-    this.queue = new Uint32Array(n);
-    this.order = new Uint8Array(n);
+    // With a plan, ordering already happened: no per-type ordering state or queue is needed.
+    this.queue = new Uint32Array(plan ? 0 : n);
+    this.order = new Uint8Array(plan ? 0 : n);
     this.emit = new Uint8Array(n);
     this.forwardDone = new Uint8Array(n);
     this.referenced = plan ? plan.referenced : new Uint8Array(n);
-    this.order[0] = ORDERED;
+    if (!plan) this.order[0] = ORDERED;
     this.emit[0] = EMITTED;
     this.names = new NameResolver(table);
     this.layout = new Layout(table, pointerSize);

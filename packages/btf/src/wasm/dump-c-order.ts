@@ -1,6 +1,6 @@
 // Runs the C dump's ordering pass for a whole-BTF dump in WebAssembly (see dump-c-order.c for why). The type
-// words are copied into the module's memory; the plan's arrays are views into that memory and keep it alive
-// until the dump drops the plan. Returns undefined when this path does not apply or gives up (malformed input):
+// words are copied into the module's memory; the plan's arrays are copied out, so that memory (mostly the
+// copy of the type words) can be freed while the dump runs. Returns undefined when this path does not apply or gives up (malformed input):
 // the JavaScript pass then decides, with its exact errors.
 
 import { DUMP_C_ORDER_WASM_BASE64 } from "./dump-c-order.generated.js";
@@ -51,9 +51,10 @@ export function planWholeDumpWasm(words: Uint32Array, starts: Uint32Array): Dump
   // struct plan { words, starts, order, referenced, queue, queue_end, nesting } (fresh memory is zeroed).
   new Uint32Array(buffer, 0, 5).set([wordsAt, startsAt, orderAt, referencedAt, queueAt]);
   if (wasm.exports.plan_dump(0, count, endsAt) !== 0) return undefined;
+  const queued = new Uint32Array(buffer, endsAt, count)[count - 1]!;
   return {
-    queue: new Uint32Array(buffer, queueAt, count),
-    ends: new Uint32Array(buffer, endsAt, count),
-    referenced: new Uint8Array(buffer, referencedAt, count),
+    queue: new Uint32Array(buffer, queueAt, queued).slice(),
+    ends: new Uint32Array(buffer, endsAt, count).slice(),
+    referenced: new Uint8Array(buffer, referencedAt, count).slice(),
   };
 }
