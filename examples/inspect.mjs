@@ -3,7 +3,7 @@
 // on a test packet and prints the maps it wrote. Uses the built packages (`pnpm install` builds them).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { disassemble, helperName, progTypeName } from "@bpfkit/asm";
+import { disassemble, progTypeName } from "@bpfkit/asm";
 import {
   parseElf,
   SHF_EXECINSTR,
