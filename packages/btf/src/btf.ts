@@ -7,6 +7,7 @@ import { decodeType } from "./decode-type.js";
 import { BtfError } from "./errors.js";
 import { type BtfHeader, parseBtfHeader } from "./header.js";
 import { Kind } from "./kinds.js";
+import { LONG_INT_NAMES } from "./long-names.js";
 import { NameIndex } from "./name-index.js";
 import { scanTypes } from "./scan.js";
 import { StringTable } from "./strings.js";
@@ -395,24 +396,10 @@ export class Btf {
   }
 }
 
-const LONG_NAMES = new Set([
-  "long",
-  "long int",
-  "int long",
-  "unsigned long",
-  "long unsigned",
-  "unsigned long int",
-  "unsigned int long",
-  "long unsigned int",
-  "long int unsigned",
-  "int unsigned long",
-  "int long unsigned",
-]);
-
 function determinePointerSize(btf: Btf): number {
   for (let id = 1; id < btf.typeCount; id++) {
     if (btf.kind(id) !== Kind.INT) continue;
-    if (!LONG_NAMES.has(btf.nameOf(id))) continue;
+    if (!LONG_INT_NAMES.has(btf.nameOf(id))) continue;
     const size = btf.sizeOf(id);
     if (size === 4 || size === 8) return size;
   }

@@ -1,6 +1,8 @@
 // Sizes and alignments the way libbpf 1.1 computes them (btf__resolve_size, btf__align_of, btf_ptr_sz): the C
 // dumper's padding and `packed` decisions depend on these exact rules, including their error cases (an
 // unresolvable size counts as 0, an unknown alignment as 0).
+
+import { LONG_INT_NAMES } from "../long-names.js";
 import { BtfDumpError } from "./errors.js";
 import {
   ARRAY,
@@ -29,21 +31,6 @@ const MAX_RESOLVE_DEPTH = 32;
 const MAX_ALIGN_DEPTH = 1000;
 const U32_MAX = 0xffffffff;
 
-/** Integer names libbpf accepts as `long` when it guesses the pointer size from the BTF. */
-const LONG_NAMES = new Set([
-  "long",
-  "long int",
-  "int long",
-  "unsigned long",
-  "long unsigned",
-  "unsigned long int",
-  "unsigned int long",
-  "long unsigned int",
-  "long int unsigned",
-  "int unsigned long",
-  "int long unsigned",
-]);
-
 /** The size of the first 4- or 8-byte integer named like `long`, or 0 when there is none (libbpf: -1). */
 export function guessPointerSize(table: TypeTable): number {
   const { kinds, words, starts } = table;
@@ -51,7 +38,7 @@ export function guessPointerSize(table: TypeTable): number {
     if (kinds[id] !== INT) continue;
     const size = words[starts[id]! + 2]!;
     if (size !== 4 && size !== 8) continue;
-    if (LONG_NAMES.has(table.name(id))) return size;
+    if (LONG_INT_NAMES.has(table.name(id))) return size;
   }
   return 0;
 }
