@@ -1,5 +1,5 @@
 // The ordering pass of the C dump (dump-c/order.ts, libbpf's btf_dump_order_type) for a whole-BTF dump, compiled
-// to WebAssembly by scripts/gen-dump-c-wasm.mjs. In a fresh process the recursive JavaScript walk runs in the
+// to WebAssembly by scripts/gen-btf-wasm.mjs. In a fresh process the recursive JavaScript walk runs in the
 // interpreter for most of the dump while the optimizing compiler works on its large, deeply inlined graph; this
 // copy runs at full speed from the first type. It also marks which types are referenced (state.ts). The result
 // is a plan: every queued id in emission order plus, per top-level id, where its queue ends. Anything unusual

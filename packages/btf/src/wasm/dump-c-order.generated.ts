@@ -1,4 +1,4 @@
-// generated, do not edit, regenerate with: node scripts/gen-dump-c-wasm.mjs (source: dump-c-order.c, clang-19)
+// generated, do not edit, regenerate with: node scripts/gen-btf-wasm.mjs (source: dump-c-order.c, clang-19)
 export const DUMP_C_ORDER_WASM_BASE64 = [
   "AGFzbQEAAAABiICAgAABYAN/f38BfwK6gICAAAIDZW52D19fbGluZWFyX21lbW9yeQIAAANlbnYZX19pbmRpcmVjdF9mdW5jdGlv",
   "bl90YWJsZQFwAAADg4CAgAACAAAHjYCAgAABCXBsYW5fZHVtcAAACo+OgIAAAoAHAQ9/AkACQAJAIAFBAkkNACAAKAIMIQMgACgC",

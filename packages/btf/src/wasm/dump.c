@@ -1,5 +1,5 @@
 // The raw text and JSON dumps (`bpftool [-j] btf dump file F`) of a base BTF in WebAssembly, compiled by
-// scripts/gen-btf-scan-wasm.mjs. They write exactly the bytes of dump-raw.ts / dump-json.ts (differential tests
+// scripts/gen-btf-wasm.mjs. They write exactly the bytes of dump-raw.ts / dump-json.ts (differential tests
 // hold them together); the TypeScript writers stay the reference and handle what this does not (split BTF,
 // oversized types). A one-shot dump of vmlinux in JavaScript spends most of its time before the optimizing
 // compiler has caught up; this runs at full speed at once. No data segments, no stack: constants are immediate

@@ -1,4 +1,4 @@
-// generated, do not edit, regenerate with: node scripts/gen-btf-scan-wasm.mjs (source: dump.c, clang-19)
+// generated, do not edit, regenerate with: node scripts/gen-btf-wasm.mjs (source: dump.c, clang-19)
 export const DUMP_WASM_BASE64 = [
   "AGFzbQEAAAABpoCAgAAEYAJ/fwF/YAt/f39/f39/f39/fwF/YAN/f38Bf2AFf39/f38BfwK6gICAAAIDZW52D19fbGluZWFyX21l",
   "bW9yeQIAAANlbnYZX19pbmRpcmVjdF9mdW5jdGlvbl90YWJsZQFwAAADhoCAgAAFAAECAQMHpYCAgAADCm1heF9zdHJpbmcAAAhk",

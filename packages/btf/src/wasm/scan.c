@@ -1,4 +1,4 @@
-// The hot loops of Btf.parse for large BTF (vmlinux), compiled to WebAssembly by scripts/gen-btf-scan-wasm.mjs.
+// The hot loops of Btf.parse for large BTF (vmlinux), compiled to WebAssembly by scripts/gen-btf-wasm.mjs.
 // WebAssembly runs at full speed from the first iteration, while the same loop in JavaScript spends most of a
 // one-shot parse in the interpreter waiting for the optimizing compiler. The checks mirror fastScan in scan.ts
 // exactly; when anything is off the caller re-runs the JavaScript diagnosis for a precise BtfError.

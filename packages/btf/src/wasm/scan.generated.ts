@@ -1,4 +1,4 @@
-// generated, do not edit, regenerate with: node scripts/gen-btf-scan-wasm.mjs (source: scan.c, clang-19)
+// generated, do not edit, regenerate with: node scripts/gen-btf-wasm.mjs (source: scan.c, clang-19)
 export const SCAN_WASM_BASE64 = [
   "AGFzbQEAAAABmICAgAACYAd/f39/f39/AX9gCX9/f39/f39/fwACuoCAgAACA2Vudg9fX2xpbmVhcl9tZW1vcnkCAAADZW52GV9f",
   "aW5kaXJlY3RfZnVuY3Rpb25fdGFibGUBcAAAA4SAgIAAAwAAAQeegICAAAMEc2NhbgAABmN5Y2xlcwABCmhhc2hfbmFtZXMAAgr7",

@@ -1,0 +1,74 @@
+// Compiles the WebAssembly hot loops of @bpfkit/btf (packages/btf/src/wasm/{scan,dump,dump-c-order}.c) and writes
+// <name>.generated.ts next to each (the module as base64). Needs clang with the wasm32 target (clang-19 on the dev
+// machine) and no linker: the C code has no data segments and uses no stack memory, so the relocatable object is a
+// complete module once its custom sections (linking metadata) are dropped. Run: node scripts/gen-btf-wasm.mjs
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const dir = fileURLToPath(new URL("../packages/btf/src/wasm/", import.meta.url));
+const clang = process.env.CLANG ?? "clang-19";
+const MODULES = [
+  ["scan", "SCAN_WASM_BASE64"],
+  ["dump", "DUMP_WASM_BASE64"],
+  ["dump-c-order", "DUMP_C_ORDER_WASM_BASE64"],
+];
+
+/** Reads an unsigned LEB128 at `at`; returns [value, next offset]. */
+function leb(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const b = bytes[at++];
+    value += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return [value, at];
+    shift += 7;
+  }
+}
+
+function build(name, constant, tmpDir) {
+  const objectPath = join(tmpDir, `${name}.o`);
+  const flags = ["--target=wasm32", "-O2", "-nostdlib", "-ffreestanding", "-fno-builtin", "-fno-jump-tables"];
+  execFileSync(clang, [...flags, "-c", join(dir, `${name}.c`), "-o", objectPath]);
+  const object = new Uint8Array(readFileSync(objectPath));
+  // Keep the 8-byte preamble and every non-custom section; refuse data segments (they would need a linker).
+  const kept = [object.subarray(0, 8)];
+  for (let at = 8; at < object.length; ) {
+    const id = object[at];
+    const [size, body] = leb(object, at + 1);
+    if (id === 11 || id === 12) throw new Error(`${name}.c produced a data section: keep constants in code`);
+    if (id !== 0) kept.push(object.subarray(at, body + size));
+    at = body + size;
+  }
+  const module = Buffer.concat(kept);
+  // The memory is the only real import; clang adds an empty function table import only when code has indirect calls.
+  const allowed = new Set(["env.__linear_memory:memory", "env.__indirect_function_table:table"]);
+  const named = WebAssembly.Module.imports(new WebAssembly.Module(module)).map(
+    (i) => `${i.module}.${i.name}:${i.kind}`,
+  );
+  if (!named.includes("env.__linear_memory:memory") || named.some((n) => !allowed.has(n))) {
+    throw new Error(`${name}.c must import only its memory (and the empty table), got ${JSON.stringify(named)}`);
+  }
+  const lines = module
+    .toString("base64")
+    .match(/.{1,100}/g)
+    .map((l) => `  "${l}",`);
+  writeFileSync(
+    join(dir, `${name}.generated.ts`),
+    `// generated, do not edit, regenerate with: node scripts/gen-btf-wasm.mjs (source: ${name}.c, ${clang})
+export const ${constant} = [
+${lines.join("\n")}
+].join("");
+`,
+  );
+  console.log(`${name}.generated.ts: ${module.length} bytes of WebAssembly`);
+}
+
+const tmpDir = mkdtempSync(join(tmpdir(), "bpfkit-wasm-"));
+try {
+  for (const [name, constant] of MODULES) build(name, constant, tmpDir);
+} finally {
+  rmSync(tmpDir, { recursive: true, force: true });
+}
