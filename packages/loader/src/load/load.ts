@@ -18,6 +18,7 @@ import {
   prepareMaps,
   preparePrograms,
 } from "../prepare/prepare.js";
+import { btfNeedsSanitization, sanitizeBtf } from "../prepare/sanitize-btf.js";
 import { SecFlag } from "../sections/section-defs.js";
 import { attachTargetName } from "./kernel-btf.js";
 
@@ -142,7 +143,9 @@ export function load<Targets = unknown, Applied = unknown>(
     let btf: Fd | undefined;
     if (spec.btf && features.btf) {
       try {
-        btf = backend.loadBtf({ btf: spec.btf }).fd;
+        // only a kernel lacking some BTF kind gets a rewritten copy; the common path sends the bytes as they are
+        const kernelBtf = btfNeedsSanitization(features) ? sanitizeBtf(spec.btf, features) : spec.btf;
+        btf = backend.loadBtf({ btf: kernelBtf }).fd;
         owned.push(btf);
       } catch (error) {
         warnings.push(`object BTF rejected, continuing without it: ${(error as Error).message}`);

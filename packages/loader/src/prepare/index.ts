@@ -30,3 +30,9 @@ export {
   prepareMaps,
   preparePrograms,
 } from "./prepare.js";
+export {
+  type BtfSanitizeFeatures,
+  btfNeedsSanitization,
+  ENUM64_PLACEHOLDER_NAME,
+  sanitizeBtf,
+} from "./sanitize-btf.js";
