@@ -106,7 +106,7 @@ export function scratchDir(): string {
   return scratch;
 }
 
-/** Compiles a fixture source (optionally with extra -D flags) into the scratch dir; cached per flags. */
+/** Compiles a fixture source (optionally with extra -D flags) into the scratch dir with build.sh's flags; cached. */
 export function compileFixture(source: string, defines: string[] = [], suffix = "o", target = "bpf"): string {
   const out = join(
     scratchDir(),
@@ -114,26 +114,7 @@ export function compileFixture(source: string, defines: string[] = [], suffix = 
   );
   if (existsSync(out) && statSync(out).mtimeMs >= statSync(join(fixturesDir, source)).mtimeMs) return out;
   mkdirSync(scratchDir(), { recursive: true });
-  execFileSync(
-    "clang-19",
-    [
-      "-target",
-      target,
-      "-g",
-      "-O2",
-      "-Wall",
-      "-I",
-      fixturesDir,
-      `-I/usr/include/${process.arch === "x64" ? "x86_64" : "aarch64"}-linux-gnu`,
-      "-D__TARGET_ARCH_x86",
-      ...defines.map((d) => `-D${d}`),
-      "-c",
-      join(fixturesDir, source),
-      "-o",
-      out,
-    ],
-    { stdio: "pipe" },
-  );
+  execFileSync("bash", [join(fixturesDir, "build.sh"), source, out, target, ...defines], { stdio: "pipe" });
   return out;
 }
 
