@@ -2,7 +2,7 @@
 // fixture. The kernel's view is compared: `bpftool -j prog dump xlated` instruction by instruction (with source
 // lines and prototypes from func/line info; map ids replaced by map names) and `bpftool -j map show` of the maps.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { afterAll, expect, it } from "vitest";
 import { KernelBackend } from "../packages/kernel/src/index.js";
 import { openObject } from "../packages/loader/src/object/index.js";
@@ -195,6 +195,31 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "load(spec, KernelBack
     }
   });
 
+  it("a pin that fails removes the pins made before it and closes every descriptor", () => {
+    const spec = openObject(fixtureBytes("maps"), { path: fixturePath("maps") });
+    // two by-name maps: events pins first (spec order), then lru_pinned finds its path taken by a directory
+    const twoPinned = {
+      ...spec,
+      maps: spec.maps.map((m) => (m.name === "events" ? { ...m, pinning: "by-name" as const } : m)),
+    };
+    expect(twoPinned.maps.filter((m) => m.pinning === "by-name").map((m) => m.name)).toEqual(["events", "lru_pinned"]);
+    const pinRoot = `${ROOT}/pins-rollback`;
+    mkdirSync(`${pinRoot}/lru_pinned`, { recursive: true });
+    const backend = new KernelBackend();
+    const fds = () => readdirSync("/proc/self/fd").length;
+    const before = fds();
+    try {
+      expect(() => load(twoPinned, backend, { externs: kernelFacts(), core: coreOptions(), pinRoot })).toThrow(
+        /EEXIST/,
+      );
+      expect(readdirSync(pinRoot)).toEqual(["lru_pinned"]);
+      expect(fds()).toBe(before);
+    } finally {
+      backend.close();
+      rmSync(pinRoot, { recursive: true, force: true });
+    }
+  });
+
   it("LIBBPF_PIN_BY_NAME: pins under pinRoot, reuses a compatible pinned map, refuses an incompatible one", () => {
     const spec = openObject(fixtureBytes("maps"), { path: fixturePath("maps") });
     const pinRoot = `${ROOT}/pins`;
@@ -216,7 +241,7 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "load(spec, KernelBack
         ...spec,
         maps: spec.maps.map((m) => (m.name === "lru_pinned" ? { ...m, maxEntries: m.maxEntries * 2 } : m)),
       };
-      expect(() => load(changed, backend, options)).toThrow(/incompatible/);
+      expect(() => load(changed, backend, options)).toThrow(/incompatible: max_entries is \d+ there, \d+ in the object/);
     } finally {
       first.close();
       backend.close();

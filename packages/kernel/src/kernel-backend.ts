@@ -184,6 +184,10 @@ export class KernelBackend implements Backend {
     objects.pin(fd, path);
   }
 
+  unpin(path: string): void {
+    objects.unpin(path);
+  }
+
   getPinned(path: string, flags = 0): Fd {
     const fd = objects.getPinned(path, flags);
     return this.#own(fd, fdKind(fd) ?? "pinned object");

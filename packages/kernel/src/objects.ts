@@ -1,3 +1,4 @@
+import { unlinkSync } from "node:fs";
 // Object commands: pin/get on bpffs, id iteration, fd by id, and OBJ_GET_INFO_BY_FD decoders.
 import type { BtfInfo, Fd, LinkInfo, MapInfo, ObjectKind, ProgExtInfo, ProgInfo } from "@bpfkit/loader";
 import { Staging, StructBuffer } from "./attr/attr.js";
@@ -37,6 +38,11 @@ export function pin(fd: Fd, path: string): void {
   const result = bpf(BpfCmd.OBJ_PIN, attr, ObjPin.size);
   staging.release();
   if (result < 0) throw syscallError(BpfCmd.OBJ_PIN, -result, path);
+}
+
+/** A pin is a bpffs file: unlinking it drops the pin's reference. */
+export function unpin(path: string): void {
+  unlinkSync(path);
 }
 
 export function getPinned(path: string, flags: number): number {

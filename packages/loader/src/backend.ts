@@ -341,6 +341,8 @@ export interface Backend {
 
   /** Pins to a path on bpffs. */
   pin(fd: Fd, path: string): void;
+  /** Removes a pin (the object lives on while something else holds it). */
+  unpin(path: string): void;
   /** Opens a pinned object (`BPF_OBJ_GET`); `flags` BPF_F_RDONLY / BPF_F_WRONLY. */
   getPinned(path: string, flags?: number): Fd;
 

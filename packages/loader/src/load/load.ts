@@ -2,7 +2,7 @@
 // create maps (reuse pinned ones, write initial contents, freeze .rodata/.kconfig, pin) → prepare programs
 // (CO-RE, subprogram linking, relocations) → load programs → fill prog arrays and map-in-map slots.
 // The spec is only read. On any failure everything created so far is closed; new pins are made only at the very
-// end, after every program loaded, so a failed load leaves no pins behind.
+// end, after every program loaded, and a pin that fails removes those made before it: a failed load leaves no pins.
 
 import type { Backend, Features } from "../backend.js";
 import { LoaderError } from "../errors.js";
@@ -80,16 +80,19 @@ function createMap(backend: Backend, plan: MapCreatePlan, btf: Fd | undefined, i
   }
 }
 
-function pinnedCompatible(backend: Backend, fd: Fd, plan: MapCreatePlan): boolean {
+/** The first map parameter where a pinned map differs from the one the object defines, if any (libbpf's checks). */
+function pinnedMismatch(backend: Backend, fd: Fd, plan: MapCreatePlan): string | undefined {
   const info = backend.mapInfo(fd);
-  return (
-    info.type === plan.mapType &&
-    info.keySize === plan.keySize &&
-    info.valueSize === plan.valueSize &&
-    info.maxEntries === plan.maxEntries &&
-    info.flags === plan.flags &&
-    info.mapExtra === plan.mapExtra
-  );
+  const checks: [string, number | bigint, number | bigint][] = [
+    ["type", info.type, plan.mapType],
+    ["key_size", info.keySize, plan.keySize],
+    ["value_size", info.valueSize, plan.valueSize],
+    ["max_entries", info.maxEntries, plan.maxEntries],
+    ["map_flags", info.flags, plan.flags],
+    ["map_extra", info.mapExtra, plan.mapExtra],
+  ];
+  const bad = checks.find(([, pinned, wanted]) => pinned !== wanted);
+  return bad && `${bad[0]} is ${bad[1]} there, ${bad[2]} in the object`;
 }
 
 function lookupAttachTarget(
@@ -116,6 +119,20 @@ function lookupAttachTarget(
       program: program.name,
     },
   );
+}
+
+/** Pins every new by-name map, or none: a pin that fails removes the ones made before it (as libbpf does). */
+function pinAll(backend: Backend, plans: readonly PreparedMap[], maps: ReadonlyMap<string, Fd>): void {
+  const done: string[] = [];
+  try {
+    for (const plan of plans) {
+      backend.pin(maps.get(plan.spec.name)!, plan.pinPath!);
+      done.push(plan.pinPath!);
+    }
+  } catch (error) {
+    for (const path of done) backend.unpin(path);
+    throw error;
+  }
 }
 
 export function load<Targets = unknown, Applied = unknown>(
@@ -171,10 +188,13 @@ export function load<Targets = unknown, Applied = unknown>(
         }
         if (pinned) {
           owned.push(pinned);
-          if (!pinnedCompatible(backend, pinned, plan.create)) {
-            throw new LoaderError("BAD_MAP", `map '${plan.spec.name}': pinned map at ${plan.pinPath} is incompatible`, {
-              map: plan.spec.name,
-            });
+          const mismatch = pinnedMismatch(backend, pinned, plan.create);
+          if (mismatch) {
+            throw new LoaderError(
+              "BAD_MAP",
+              `map '${plan.spec.name}': pinned map at ${plan.pinPath} is incompatible: ${mismatch}`,
+              { map: plan.spec.name },
+            );
           }
           maps.set(plan.spec.name, pinned);
           reusedMaps.push(plan.spec.name);
@@ -257,7 +277,7 @@ export function load<Targets = unknown, Applied = unknown>(
         backend.mapUpdate(outer, u32(slot.index), u32(target.value));
       }
     }
-    for (const plan of toPin) backend.pin(maps.get(plan.spec.name)!, plan.pinPath!);
+    pinAll(backend, toPin, maps);
 
     return {
       maps,
