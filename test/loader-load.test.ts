@@ -241,7 +241,9 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "load(spec, KernelBack
         ...spec,
         maps: spec.maps.map((m) => (m.name === "lru_pinned" ? { ...m, maxEntries: m.maxEntries * 2 } : m)),
       };
-      expect(() => load(changed, backend, options)).toThrow(/incompatible: max_entries is \d+ there, \d+ in the object/);
+      expect(() => load(changed, backend, options)).toThrow(
+        /incompatible: max_entries is \d+ there, \d+ in the object/,
+      );
     } finally {
       first.close();
       backend.close();
