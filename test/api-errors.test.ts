@@ -1,10 +1,11 @@
 // Load failures through loadCollection against the real kernel: each must say what is wrong, where, and (for the
 // verifier) in which C line, and must leave nothing open.
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BpfSyscallError, KernelEnvironment, loadCollection, VerifierError } from "@bpfkit/kernel";
-import { LoaderError } from "@bpfkit/loader";
+import { LoaderError, openObject } from "@bpfkit/loader";
 import { expect, it } from "vitest";
 import { fixturePath } from "./loader-support.js";
 import { describeWith } from "./support/env.js";
@@ -27,7 +28,7 @@ function lineOf(fixture: string, text: string): number {
   return lines.findIndex((l) => l.includes(text)) + 1;
 }
 
-describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection failures", () => {
+describeWith(["root", "bpffs", "vmlinux-btf", "bpftool"], "loadCollection failures", () => {
   it("a verifier refusal names the program, the failing instruction and the C source line", () => {
     const before = openFds();
     const error = caught(() => loadCollection(fixturePath("verifier_reject")));
@@ -75,6 +76,24 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection failures", () => 
     expect(error.message).toContain(
       `license_proprietary.bpf.c:${lineOf("license_proprietary.bpf.o", "bpf_probe_read_kernel(")}`,
     );
+  });
+
+  it("no license section: an empty license, as libbpf sends, and the kernel refuses the GPL-only helper", () => {
+    const path = fixturePath("no_license");
+    expect(openObject(readFileSync(path), { path }).license).toBe("");
+    const before = openFds();
+    const error = caught(() => loadCollection(path));
+    expect(error).toBeInstanceOf(VerifierError);
+    expect(error.message).toMatch(/^prog 'unlicensed_read': /);
+    expect(error.message).toContain("cannot call GPL-restricted function from non-GPL compatible program");
+    expect(error.message).toContain(`no_license.bpf.c:${lineOf("no_license.bpf.o", "bpf_probe_read_kernel(")}`);
+    expect(openFds()).toBe(before);
+    // libbpf 1.1 is refused by the kernel for the same reason
+    const pin = `/sys/fs/bpf/bpfkit-no-license-${process.pid}`;
+    const bpftool = spawnSync("bpftool", ["-d", "prog", "loadall", path, pin], { encoding: "utf8" });
+    rmSync(pin, { recursive: true, force: true });
+    expect(bpftool.status).not.toBe(0);
+    expect(bpftool.stderr).toContain("cannot call GPL-restricted function from non-GPL compatible program");
   });
 
   it("bad kconfig text names the CONFIG_ symbol and the bad value", () => {
