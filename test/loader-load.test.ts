@@ -52,6 +52,21 @@ function kernelView(progId: number) {
     ...i,
     disasm: i.disasm.replace(/map\[id:(\d+)\]/g, (_, id) => `map[${names.get(Number(id)) ?? "?"}]`),
   }));
+  // maps reached only through a map-in-map slot (the inner maps) are part of the view too, and the slots by name
+  const slots = new Map<number, string[]>();
+  for (let i = 0; i < maps.length; i++) {
+    const m = maps[i]!;
+    if (m.type !== "array_of_maps" && m.type !== "hash_of_maps") continue;
+    const entries = bpftool<{ key: string[]; value: string[] }[]>("map", "dump", "id", String(m.id));
+    const named: string[] = [];
+    for (const { key, value } of entries) {
+      const innerId = Buffer.from(value.map((b) => Number(b))).readUInt32LE(0);
+      let inner = maps.find((x) => x.id === innerId);
+      if (!inner) maps.push((inner = bpftool<MapShow>("map", "show", "id", String(innerId))));
+      named.push(`${Buffer.from(key.map((b) => Number(b))).readUInt32LE(0)}:${inner.name}`);
+    }
+    slots.set(m.id, named.sort());
+  }
   const mapView = maps
     .map((m) => ({
       name: m.name,
@@ -61,6 +76,7 @@ function kernelView(progId: number) {
       value: m.bytes_value,
       max: m.max_entries,
       frozen: m.frozen ?? 0,
+      ...(slots.has(m.id) ? { slots: slots.get(m.id) } : {}),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
   return { type: info.type, insns, maps: mapView };
@@ -94,6 +110,16 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "load(spec, KernelBack
         for (const p of spec.programs.filter((q) => q.autoload)) {
           const ours = kernelView(backend.progInfo(loaded.programs.get(p.name)!).id);
           expect({ program: p.name, ...ours }).toEqual({ program: p.name, ...refViews.get(p.name)! });
+        }
+        if (fixture === "maps") {
+          // the .values initializers: outer's slots hold the inner maps for libbpf and for us
+          const outer = refViews.get("maps_socket")!.maps.find((m) => m.name === "outer");
+          expect(outer?.slots).toEqual(["0:inner_a", "2:inner_b"]);
+          // prog arrays empty once bpftool exits (the kernel clears them with the last user reference): ours only
+          const slot = new Uint8Array(4);
+          expect(backend.mapLookup(loaded.maps.get("jump_table")!, new Uint8Array([1, 0, 0, 0]), slot)).toBe(true);
+          const tailId = backend.progInfo(loaded.programs.get("tail_target")!).id;
+          expect(Buffer.from(slot).readUInt32LE(0)).toBe(tailId);
         }
       } finally {
         loaded.close();
@@ -136,6 +162,31 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "load(spec, KernelBack
         { name: ".bss.custom", type: "array", flags: 0x400, key: 4, value: 16, max: 1, frozen: 0 },
       ]);
       expect(view.insns.some((i) => i.disasm.includes("map[.bss.custom]"))).toBe(true);
+    } finally {
+      loaded.close();
+      backend.close();
+    }
+  });
+
+  it('legacy SEC("maps") definitions (libbpf 1.1 refuses them) create their maps and the program uses them', () => {
+    const spec = openObject(fixtureBytes("legacy_maps"), { path: fixturePath("legacy_maps") });
+    const backend = new KernelBackend();
+    const loaded = load(spec, backend, { externs: kernelFacts(), core: coreOptions() });
+    try {
+      const prog = loaded.programs.get("legacy_socket")!;
+      const view = kernelView(backend.progInfo(prog).id);
+      expect(view.maps).toEqual([
+        { name: "legacy_counts", type: "array", flags: 0, key: 4, value: 8, max: 4, frozen: 0 },
+        { name: "legacy_hash", type: "hash", flags: 1, key: 4, value: 4, max: 16, frozen: 0 },
+      ]);
+      expect(backend.testRun(prog, { dataIn: new Uint8Array(64), repeat: 3 }).retval).toBe(0);
+      const key = new Uint8Array([1, 0, 0, 0]);
+      const count = new Uint8Array(8);
+      expect(backend.mapLookup(loaded.maps.get("legacy_counts")!, key, count)).toBe(true);
+      expect(Buffer.from(count).readBigUInt64LE(0)).toBe(3n);
+      const stored = new Uint8Array(4);
+      expect(backend.mapLookup(loaded.maps.get("legacy_hash")!, key, stored)).toBe(true);
+      expect(Buffer.from(stored).readUInt32LE(0)).toBe(1);
     } finally {
       loaded.close();
       backend.close();
