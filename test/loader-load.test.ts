@@ -62,7 +62,10 @@ function kernelView(progId: number) {
     for (const { key, value } of entries) {
       const innerId = Buffer.from(value.map((b) => Number(b))).readUInt32LE(0);
       let inner = maps.find((x) => x.id === innerId);
-      if (!inner) maps.push((inner = bpftool<MapShow>("map", "show", "id", String(innerId))));
+      if (!inner) {
+        inner = bpftool<MapShow>("map", "show", "id", String(innerId));
+        maps.push(inner);
+      }
       named.push(`${Buffer.from(key.map((b) => Number(b))).readUInt32LE(0)}:${inner.name}`);
     }
     slots.set(m.id, named.sort());
