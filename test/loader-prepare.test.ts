@@ -95,3 +95,12 @@ describeWith(["vmlinux-btf"], "preparePrograms on big-endian objects", () => {
     expect(refs("globals.bpfeb.o")).toEqual(refs("globals.bpf.o"));
   });
 });
+
+it("program flags from the SEC() name: BPF_F_SLEEPABLE for syscall, BPF_F_XDP_HAS_FRAGS for xdp.frags", () => {
+  // libbpf 1.1 sets these in the load attributes only (libbpf_prepare_prog_load), where its API cannot show them
+  const spec = openObject(fixtureBytes("sections"), { path: fixturePath("sections") });
+  const names = ["sec_syscall", "sec_xdp_frags", "sec_xdp", "sec_socket", "sec_iter_task"];
+  const prepared = preparePrograms(spec, { mapFds: new Map(), externs: prepareExterns(spec, {}), programs: names });
+  const flags = Object.fromEntries(prepared.programs.map((p) => [p.name, p.flags]));
+  expect(flags).toEqual({ sec_syscall: 1 << 4, sec_xdp_frags: 1 << 5, sec_xdp: 0, sec_socket: 0, sec_iter_task: 0 });
+});
