@@ -20,7 +20,7 @@ describe("Btf.parse on fixtures", () => {
   }
 
   it("decodes the same types from little- and big-endian objects", () => {
-    for (const name of ["xdp_parse", "subprogs", "globals"]) {
+    for (const name of ["xdp_parse", "subprogs", "globals", "btf_kinds"]) {
       const le = Btf.parse(fixtureSection(`${name}.bpf.o`, ".BTF")!);
       const be = Btf.parse(fixtureSection(`${name}.bpfeb.o`, ".BTF")!);
       expect(be.littleEndian).toBe(false);

@@ -37,7 +37,7 @@ describe("encode(decode(x)) is byte-identical", () => {
   }
 
   it("switches byte order and back", () => {
-    for (const name of ["xdp_parse", "globals", "subprogs"]) {
+    for (const name of ["xdp_parse", "globals", "subprogs", "btf_kinds"]) {
       const be = fixtureSection(`${name}.bpfeb.o`, ".BTF")!;
       const btf = Btf.parse(be);
       const le = encodeBtf(btf, { littleEndian: true });
