@@ -48,6 +48,28 @@ export interface InsnSourceLine extends SourceLine {
   readonly insnIndex: number;
 }
 
+/**
+ * A CO-RE relocation of a program as it is loaded (subprograms appended), for explaining a refusal: a relocation
+ * that could not be satisfied leaves a poisoned instruction (an invalid helper call), harmless in dead code.
+ */
+export interface ProgramCoreRelocation {
+  /** Instruction index in the final program. */
+  readonly insnIndex: number;
+  /** libbpf's spec text: `<byte_off> [21] struct task_struct.pid (0:92 @ offset 1264)`. */
+  readonly localSpec: string;
+  /** libbpf's kind name: `byte_off`, `field_exists`, `enumval_value`, ... */
+  readonly kindName: string;
+  /** Spec of the target type it matched; undefined when nothing in the target BTF matched. */
+  readonly targetSpec: string | undefined;
+  /** ELF section of the record's function and the record's index in it (libbpf's `relo #N`). */
+  readonly section: string;
+  readonly reloIndex: number;
+  /** The appended subprogram the instruction belongs to; undefined for the program's own code. */
+  readonly subprogram: string | undefined;
+  /** True when the relocation could not be satisfied and its instruction was poisoned. */
+  readonly poisoned: boolean;
+}
+
 /** `BPF_PROG_LOAD` input. */
 export interface ProgLoadAttrs {
   readonly progType: number;
@@ -82,6 +104,8 @@ export interface ProgLoadAttrs {
   readonly logSize?: number;
   /** Decoded line_info, used only to name the C source line of a verifier failure. */
   readonly sourceLines?: readonly InsnSourceLine[];
+  /** The program's CO-RE relocations, used only to explain a verifier failure that reaches a poisoned one. */
+  readonly coreRelocations?: readonly ProgramCoreRelocation[];
 }
 
 /** A successfully loaded program. */

@@ -20,6 +20,7 @@ export type {
   ProgExtInfo,
   ProgInfo,
   ProgLoadAttrs,
+  ProgramCoreRelocation,
   TestRunAttrs,
   TestRunResult,
 } from "./backend.js";

@@ -253,6 +253,7 @@ export function load<Targets = unknown, Applied = unknown>(
         attachBtfObj,
         fdArray: prog.fdArray.length > 0 ? prog.fdArray.map((n) => moduleFds.get(n) ?? fdOrThrow(n)) : undefined,
         logLevel: options.logLevel,
+        coreRelocations: prog.coreRelocations.length > 0 ? prog.coreRelocations : undefined,
       });
       owned.push(loaded.fd);
       programs.set(prog.name, loaded.fd);

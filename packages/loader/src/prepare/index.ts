@@ -9,6 +9,12 @@ export type {
   CoreRelocateResult,
   CoreRelocator,
 } from "./core-hook.js";
+export {
+  type CoreFunction,
+  type CoreLoadFailure,
+  explainCoreFailure,
+  placeCoreRelocations,
+} from "./core-relocations.js";
 export { buildKconfigData, type KconfigInput, kernelVersionCode } from "./kconfig.js";
 export type { KernelBtfObject, KernelBtfView, KsymInput, ResolvedKsym, ResolvedKsyms } from "./ksyms.js";
 export { resolveKsyms } from "./ksyms.js";

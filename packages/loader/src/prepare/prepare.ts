@@ -4,11 +4,13 @@
 // relocations. Nothing here changes the spec: every byte array handed out is a fresh copy.
 
 import { encodeInstructions } from "@bpfkit/asm";
+import type { ProgramCoreRelocation } from "../backend.js";
 import { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
-import type { ExternSpec, MapSpec, ObjectSpec, ProgramSpec } from "../object/spec.js";
+import type { ExternSpec, FunctionSpec, MapSpec, ObjectSpec, ProgramSpec } from "../object/spec.js";
 import { SecFlag } from "../sections/section-defs.js";
 import type { CoreOptions } from "./core-hook.js";
+import { type CoreFunction, placeCoreRelocations } from "./core-relocations.js";
 import { buildKconfigData, type KconfigInput } from "./kconfig.js";
 import { type KsymInput, type ResolvedKsyms, resolveKsyms } from "./ksyms.js";
 import { type LinkInput, linkProgram, markPseudoFuncs } from "./link.js";
@@ -142,6 +144,8 @@ export interface PreparedProgram {
   readonly fdArray: readonly number[];
   /** Subprograms appended, with their start slot. */
   readonly subprograms: readonly { readonly name: string; readonly offset: number }[];
+  /** CO-RE relocations of the final program (appended subprograms' at their final slots), poisoned ones included. */
+  readonly coreRelocations: readonly ProgramCoreRelocation[];
 }
 
 export interface PrepareProgramsOptions<Targets = unknown, Applied = unknown> {
@@ -213,6 +217,11 @@ function encodeFunction(
   return out;
 }
 
+/** The function as the CO-RE engine sees it: programs under their SEC() name as written (the .BTF.ext name). */
+function coreFunction(fn: FunctionSpec | ProgramSpec): CoreFunction {
+  return { name: fn.name, section: (fn as Partial<ProgramSpec>).sectionName ?? fn.section };
+}
+
 function externOffsets(externs: readonly ExternSpec[]): Map<string, number> {
   const out = new Map<string, number>();
   for (const e of externs) if (e.kconfig) out.set(e.name, e.kconfig.offset);
@@ -258,8 +267,7 @@ export function preparePrograms<Targets = unknown, Applied = unknown>(
         localBtf: new ObjectBtf(spec.btf),
         sections: spec.coreRelocations.map((s) => ({ name: s.section, records: s.records })),
         programs: functions.map((fn, i) => ({
-          name: fn.name,
-          section: (fn as Partial<ProgramSpec>).sectionName ?? fn.section,
+          ...coreFunction(fn),
           sectionInsnOffset: fn.sectionInsnOffset,
           insns: bytes[i]!,
           autoload: "autoload" in fn ? wantedNames.has(fn.name) : true,
@@ -330,6 +338,14 @@ export function preparePrograms<Targets = unknown, Applied = unknown>(
         withExt && linked.lineInfo ? { bytes: packLineInfo(linked.lineInfo, little), recordSize: 16 } : undefined,
       fdArray: ksyms.fdArray,
       subprograms: linked.layout,
+      coreRelocations: placeCoreRelocations(
+        coreRelocations,
+        coreFunction(program),
+        linked.layout.map(({ name, offset }) => ({
+          function: coreFunction(spec.subprograms.find((f) => f.name === name)!),
+          offset,
+        })),
+      ),
     };
   });
   return { programs, coreRelocations };
