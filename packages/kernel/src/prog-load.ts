@@ -83,5 +83,6 @@ export function loadProgram(attrs: ProgLoadAttrs, own: (fd: number) => LoadedPro
     log: outcome.log,
     truncated: outcome.truncated,
     sourceLines: attrs.sourceLines,
+    coreRelocations: attrs.coreRelocations,
   });
 }

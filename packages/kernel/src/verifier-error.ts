@@ -1,5 +1,12 @@
-// A program or BTF the kernel refused, with the whole verifier log and what we could work out from it.
-import type { InsnSourceLine } from "@bpfkit/loader";
+// A program or BTF the kernel refused, with the whole verifier log and what we could work out from it. When the
+// verifier stopped at a poisoned CO-RE relocation, the loader's pure explainCoreFailure rewrites the log (libbpf's
+// wording) and names the relocation; this class only carries the result.
+import {
+  type CoreLoadFailure,
+  explainCoreFailure,
+  type InsnSourceLine,
+  type ProgramCoreRelocation,
+} from "@bpfkit/loader";
 import { BpfSyscallError } from "./errors.js";
 
 /** Lines the verifier prints after the error that say nothing about it. */
@@ -71,16 +78,35 @@ export interface VerifierErrorInit {
   /** True when the log did not fit even in the largest buffer we tried. */
   readonly truncated?: boolean;
   readonly sourceLines?: readonly InsnSourceLine[];
+  /** The program's CO-RE relocations (final instruction indices), to explain a reached poisoned one. */
+  readonly coreRelocations?: readonly ProgramCoreRelocation[];
+}
+
+/** "failed to resolve CO-RE relocation <byte_off> [354] struct s.len (0:0 @ offset 0) (relo #4 in 'tc'): why". */
+function coreSummary(core: CoreLoadFailure): string {
+  const r = core.relocation;
+  const where = `relo #${r.reloIndex} in '${r.section}'${r.subprogram ? `, subprogram ${r.subprogram}` : ""}`;
+  const why =
+    r.targetSpec === undefined
+      ? "nothing in the target BTF matches it"
+      : `the instruction cannot be adjusted to the target's ${r.targetSpec}`;
+  return `failed to resolve CO-RE relocation ${r.localSpec} (${where}): ${why}; the verifier reached the poisoned instruction`;
 }
 
 /**
  * The verifier (or the BTF checker) refused the input. `message` is a summary: the last informative log lines,
- * "(N lines omitted)", the failing instruction and its C source line; `log` has everything.
+ * "(N lines omitted)", the failing instruction and its C source line; `log` has everything. A refusal at a
+ * poisoned CO-RE relocation is summarized by that relocation instead (kind, type, access string, C line), and
+ * `log` has libbpf's explanation in place of the invalid call (`rawLog` keeps the kernel's words).
  */
 export class VerifierError extends BpfSyscallError {
   override readonly name = "VerifierError";
-  /** The whole log, one entry per line. */
+  /** The whole log, one entry per line (a reached poisoned CO-RE relocation explained as libbpf does). */
   readonly log: readonly string[];
+  /** The log exactly as the kernel wrote it. */
+  readonly rawLog: readonly string[];
+  /** The CO-RE relocation that could not be satisfied and whose poisoned instruction the verifier reached. */
+  readonly coreRelocation: ProgramCoreRelocation | undefined;
   /** Instruction the verifier stopped at, when the log names one. */
   readonly insnIndex: number | undefined;
   /** C source of that instruction, from line_info, when given. */
@@ -89,18 +115,26 @@ export class VerifierError extends BpfSyscallError {
   readonly objectName: string | undefined;
 
   constructor(init: VerifierErrorInit) {
-    const insnIndex = failingInsnIndex(init.log);
+    const core = init.coreRelocations ? explainCoreFailure(init.log, init.coreRelocations) : undefined;
+    const insnIndex = core?.relocation.insnIndex ?? failingInsnIndex(init.log);
     const sourceLine = sourceLineFor(init.sourceLines, insnIndex);
-    const summary = summarizeLog(init.log);
     const parts: string[] = [];
-    if (summary.lines.length > 0) parts.push(summary.lines.join(" / "));
-    else parts.push("no verifier log");
-    if (summary.omitted > 0) parts.push(`(${summary.omitted} line${summary.omitted === 1 ? "" : "s"} omitted)`);
+    if (core !== undefined) {
+      parts.push(coreSummary(core));
+    } else {
+      const summary = summarizeLog(init.log);
+      if (summary.lines.length > 0) parts.push(summary.lines.join(" / "));
+      else parts.push("no verifier log");
+      if (summary.omitted > 0) parts.push(`(${summary.omitted} line${summary.omitted === 1 ? "" : "s"} omitted)`);
+    }
     if (insnIndex !== undefined) parts.push(`at insn ${insnIndex}`);
     if (sourceLine !== undefined) parts.push(`[${formatSource(sourceLine)}]`);
+    else if (core?.source !== undefined) parts.push(`[${core.source}${core.code ? `: ${core.code.trim()}` : ""}]`);
     if (init.truncated) parts.push("(log truncated)");
     super(init.command, init.errno, init.code, init.objectName ? `"${init.objectName}"` : "", parts.join(" "));
-    this.log = init.log;
+    this.log = core?.log ?? init.log;
+    this.rawLog = init.log;
+    this.coreRelocation = core?.relocation;
     this.insnIndex = insnIndex;
     this.sourceLine = sourceLine;
     this.truncated = init.truncated ?? false;
