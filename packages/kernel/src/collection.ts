@@ -4,7 +4,16 @@
 // descriptor and mapping. A failed load leaves nothing open.
 
 import { readFileSync } from "node:fs";
-import { Btf, type CoreTargetBtf, coreTarget, RawCoreBtf, rawNameIndex, relocateCore } from "@bpfkit/btf";
+import {
+  type AppliedRelocation,
+  Btf,
+  type CoreTargetBtf,
+  coreTarget,
+  RawCoreBtf,
+  type RelocateCoreOptions,
+  rawNameIndex,
+  relocateCore,
+} from "@bpfkit/btf";
 import {
   type Backend,
   type ExternInput,
@@ -47,6 +56,11 @@ export interface LoadCollectionOptions extends Pick<OpenOptions, "name" | "progr
   readonly logLevel?: number;
   /** Programs to load (default: every program with autoload). */
   readonly programs?: readonly string[];
+  /**
+   * Every line of the CO-RE trace as it is produced (libbpf's debug lines: candidates, matches, patched values,
+   * poisoned instructions), also when the load then fails. `Collection.coreRelocations` has the same as data.
+   */
+  readonly onCoreTrace?: (line: string) => void;
 }
 
 /** Programs, maps and global variables of a loaded object; closing it releases every descriptor. */
@@ -57,6 +71,11 @@ export class Collection implements Disposable {
   readonly variables: ReadonlyMap<string, VariableHandle>;
   /** Notes from opening and loading (skipped sections, BTF refused ...). */
   readonly warnings: readonly string[];
+  /**
+   * Every CO-RE relocation the engine applied (or poisoned), in trace order; instruction indices are inside the
+   * function the relocation is in (`describeRelocation` from @bpfkit/btf formats one per line). Empty without CO-RE.
+   */
+  readonly coreRelocations: readonly AppliedRelocation[];
   readonly #loaded: LoadedObject;
   readonly #sections: readonly DataSection[];
   readonly #ownedBackend: Backend | undefined;
@@ -70,12 +89,14 @@ export class Collection implements Disposable {
     btf: Btf | undefined;
     ownedBackend: Backend | undefined;
     warnings: readonly string[];
+    coreRelocations?: readonly AppliedRelocation[];
   }) {
     const { spec, backend, loaded, btf } = init;
     this.spec = spec;
     this.#loaded = loaded;
     this.#ownedBackend = init.ownedBackend;
     this.warnings = init.warnings;
+    this.coreRelocations = init.coreRelocations ?? [];
     const cpus = backend.name === "kernel" ? possibleCpus() : 1;
     const programs = new Map<string, ProgramHandle>();
     for (const [name, fd] of loaded.programs) {
@@ -296,9 +317,15 @@ export function loadCollection(
         : { vmlinux: env.vmlinuxTarget, modules: env.modules.map((m) => m.target) };
     const modules = openModuleBtfs(backend, env, spec);
     moduleFds.push(...modules.fds.values());
+    let coreRelocations: readonly AppliedRelocation[] = [];
+    const relocate = (relocateOptions: RelocateCoreOptions) => {
+      const result = relocateCore(relocateOptions);
+      coreRelocations = result.relocations;
+      return result;
+    };
     const loaded = load(spec, loadingBackend(backend, spec, btf), {
       externs: { ...externs, modules: modules.objects },
-      core: targets ? { relocate: relocateCore, targets } : undefined,
+      core: targets ? { relocate, targets, onTrace: options.onCoreTrace } : undefined,
       programs: options.programs,
       pinRoot: options.pinRoot,
       logLevel: options.logLevel,
@@ -312,6 +339,7 @@ export function loadCollection(
       btf,
       ownedBackend,
       warnings: [...spec.warnings, ...env.warnings, ...loaded.warnings],
+      coreRelocations,
     });
   } catch (error) {
     ownedBackend?.close();
