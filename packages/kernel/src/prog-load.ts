@@ -57,7 +57,7 @@ export function loadProgram(attrs: ProgLoadAttrs, own: (fd: number) => LoadedPro
   if (attrs.fdArray !== undefined && attrs.fdArray.length > 0) {
     const fds = new StructBuffer(attrs.fdArray.length * 4);
     attrs.fdArray.forEach((fd, i) => {
-      fds.u32(i * 4, fd.value);
+      fds.u32(i * 4, fd?.value ?? 0);
     });
     attr.u64(ProgLoad.fdArray, staging.input(fds.bytes));
   }

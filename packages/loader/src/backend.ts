@@ -93,8 +93,11 @@ export interface ProgLoadAttrs {
   readonly attachBtfObj?: Fd;
   /** Target program of an `ext` (freplace) program. */
   readonly attachProg?: Fd;
-  /** Descriptors referenced by index from instructions (kfunc module BTFs, maps with BPF_PSEUDO_MAP_IDX). */
-  readonly fdArray?: readonly Fd[];
+  /**
+   * Descriptors referenced by index from instructions (kfunc module BTFs, maps with BPF_PSEUDO_MAP_IDX); null for
+   * a slot nothing refers to (slot 0 when only module kfuncs use the array: off 0 means vmlinux).
+   */
+  readonly fdArray?: readonly (Fd | null)[];
   /**
    * Verifier log level (1 = verbose on failure, 2 = every instruction, 4 = stats). With 0 the program is loaded
    * without a log, and only a failed load is retried at level 1 to explain the failure.

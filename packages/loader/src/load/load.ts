@@ -251,7 +251,11 @@ export function load<Targets = unknown, Applied = unknown>(
         lineInfo: btf ? prog.lineInfo : undefined,
         attachBtfId,
         attachBtfObj,
-        fdArray: prog.fdArray.length > 0 ? prog.fdArray.map((n) => moduleFds.get(n) ?? fdOrThrow(n)) : undefined,
+        // slot 0 stays empty: a kfunc call with off 0 means vmlinux
+        fdArray:
+          prog.fdArray.length > 0
+            ? prog.fdArray.map((n, i) => (i === 0 && n === 0 ? null : (moduleFds.get(n) ?? fdOrThrow(n))))
+            : undefined,
         logLevel: options.logLevel,
         coreRelocations: prog.coreRelocations.length > 0 ? prog.coreRelocations : undefined,
       });
