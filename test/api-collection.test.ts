@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { type Collection, kernelEnvironment, loadCollection, possibleCpus, VerifierError } from "@bpfkit/kernel";
-import { LoaderError, openObject } from "@bpfkit/loader";
+import { LoaderError, openObject, setMap, setProgram } from "@bpfkit/loader";
 import { afterAll, describe, expect, it } from "vitest";
 import { fixtureBytes, fixturePath } from "./loader-support.js";
 import { describeWith } from "./support/env.js";
@@ -119,6 +119,25 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection: xdp_parse end to
       /ENOENT/,
     );
     expect(openFds()).toBe(before);
+  });
+
+  it("spec edits before load: a program disabled, one retyped, a map resized (bpftool shows the kernel's view)", () => {
+    const path = fixturePath("xdp_parse");
+    const spec = openObject(fixtureBytes("xdp_parse"), { path });
+    const SCHED_ACT = 4;
+    {
+      using c = loadCollection(setMap(setProgram(spec, "tc_count", { type: SCHED_ACT }), "proto_count", { flags: 0 }));
+      expect(c.program("tc_count").info().type).toBe(SCHED_ACT);
+      expect(
+        (bpftoolJson("prog", "show", "id", String(c.program("tc_count").info().id)) as { type: string }).type,
+      ).toBe("sched_act");
+    }
+    using c = loadCollection(
+      setProgram(setMap(spec, "proto_count", { maxEntries: 77 }), "tc_count", { autoload: false }),
+    );
+    expect([...c.programs.keys()]).toEqual(["xdp_parse"]);
+    const shown = bpftoolJson("map", "show", "id", String(c.map("proto_count").info().id)) as { max_entries: number };
+    expect(shown.max_entries).toBe(77);
   });
 
   it("CO-RE against btfCustomPath gives the same program as against vmlinux", () => {

@@ -13,6 +13,7 @@ export {
 export { adjustRingbufSize } from "./btf-maps.js";
 export type { ProgramTypeOverride } from "./classify.js";
 export { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, internalMapName } from "./data-maps.js";
+export { type MapEdit, type ProgramEdit, setMap, setProgram } from "./edit.js";
 export { type OpenOptions, objectNameFromPath, openObject } from "./open.js";
 export type * from "./spec.js";
 export { encodeVariable, setVariable, type VariableValue, variableBytes } from "./variables.js";
