@@ -1,14 +1,14 @@
 // The user-facing load API against the real kernel: loadCollection → typed maps, mmap'd globals, programs;
 // every descriptor released on close and on failure; bpftool as the oracle for what the kernel holds.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { type Collection, kernelEnvironment, loadCollection, possibleCpus, VerifierError } from "@bpfkit/kernel";
 import { LoaderError, openObject, setMap, setProgram } from "@bpfkit/loader";
 import { afterAll, describe, expect, it } from "vitest";
 import { fixtureBytes, fixturePath } from "./loader-support.js";
 import { describeWith } from "./support/env.js";
+import { openFds } from "./support/failures.js";
 
-const openFds = () => readdirSync("/proc/self/fd").length;
 const XDP_DROP = 1;
 const XDP_PASS = 2;
 const IPPROTO_UDP = 17;

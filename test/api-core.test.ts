@@ -3,36 +3,18 @@
 // the relocation (kind, type, access string, C line) over libbpf's rewritten log. The trace and the applied
 // relocations are available from the API. Oracles: bpftool -d (libbpf 1.1's debug log) and the libbpf C harness.
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BtfBuilder, describeRelocation } from "@bpfkit/btf";
 import { loadCollection, VerifierError } from "@bpfkit/kernel";
 import { beforeAll, expect, it } from "vitest";
 import { bpftoolCoreLog, fixturesDir, scratchDir } from "./core-support.js";
 import { describeWith } from "./support/env.js";
+import { caught, lineOf, openFds } from "./support/failures.js";
 
-const openFds = () => readdirSync("/proc/self/fd").length;
 const CORE_KERNEL = join(fixturesDir, "core_kernel.bpf.o");
 const CORE_TASK = join(fixturesDir, "core_task.bpf.o");
 const CORE_SUBPROGS = join(fixturesDir, "core_subprogs.bpf.o");
-
-function caught(f: () => unknown): Error {
-  try {
-    f();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
-}
-
-/** Line number of the first line of a fixture source containing `text`. */
-function lineOf(source: string, text: string): number {
-  return (
-    readFileSync(join(fixturesDir, source), "utf8")
-      .split("\n")
-      .findIndex((l) => l.includes(text)) + 1
-  );
-}
 
 /** A custom CO-RE target whose task_struct has no `tgid`: core_subprogs' reads of it in .text get poisoned. */
 function taskStructWithoutTgid(): string {

@@ -1,7 +1,7 @@
 // Load failures through loadCollection against the real kernel: each must say what is wrong, where, and (for the
 // verifier) in which C line, and must leave nothing open.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BpfSyscallError, KernelEnvironment, loadCollection, VerifierError } from "@bpfkit/kernel";
@@ -9,24 +9,9 @@ import { LoaderError, openObject } from "@bpfkit/loader";
 import { expect, it } from "vitest";
 import { fixturePath } from "./loader-support.js";
 import { describeWith } from "./support/env.js";
+import { caught, lineOf, openFds } from "./support/failures.js";
 
-const openFds = () => readdirSync("/proc/self/fd").length;
 const SOCKET_FILTER = 1;
-
-function caught(f: () => unknown): Error {
-  try {
-    f();
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a failure");
-}
-
-/** Line number of the first line of a fixture source containing `text`. */
-function lineOf(fixture: string, text: string): number {
-  const lines = readFileSync(fixturePath(fixture.replace(/\.o$/, ".c")), "utf8").split("\n");
-  return lines.findIndex((l) => l.includes(text)) + 1;
-}
 
 describeWith(["root", "bpffs", "vmlinux-btf", "bpftool"], "loadCollection failures", () => {
   it("a verifier refusal names the program, the failing instruction and the C source line", () => {
