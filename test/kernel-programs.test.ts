@@ -1,7 +1,7 @@
 // Program commands against the real kernel: load, test run, verifier failures, BTF with func/line info,
 // pin/get, ids and info (bpftool as the oracle), and descriptor hygiene on failures.
 import { execFileSync } from "node:child_process";
-import { readdirSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import {
   add64Imm,
   BPFTOOL_MAP_TYPE_NAMES,
@@ -29,9 +29,9 @@ import { BpfSyscallError, KernelBackend, VerifierError } from "@bpfkit/kernel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawBtf } from "../packages/kernel/src/probe-btf.js";
 import { describeWith } from "./support/env.js";
+import { openFds } from "./support/failures.js";
 
 const code = (insns: Instruction[]) => encodeInstructions(insns, "little");
-const openFds = () => readdirSync("/proc/self/fd").length;
 const XDP_TX = 3;
 
 /** XDP: if the packet has a byte, overwrite it with 0xab; return XDP_TX. */

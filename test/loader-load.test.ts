@@ -16,6 +16,7 @@ import {
   REFUSED_SECTIONS_PROGRAMS,
 } from "./loader-support.js";
 import { describeWith } from "./support/env.js";
+import { openFds } from "./support/failures.js";
 
 // sections: fentry/lsm programs this kernel refuses; bss_custom: libbpf 1.1 refuses .bss.custom; loader_extra:
 // bpftool 7.1 loadall fails to pin its autoload=false program (both tested below without bpftool).
@@ -260,14 +261,13 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "load(spec, KernelBack
     const pinRoot = `${ROOT}/pins-rollback`;
     mkdirSync(`${pinRoot}/lru_pinned`, { recursive: true });
     const backend = new KernelBackend();
-    const fds = () => readdirSync("/proc/self/fd").length;
-    const before = fds();
+    const before = openFds();
     try {
       expect(() => load(twoPinned, backend, { externs: kernelFacts(), core: coreOptions(), pinRoot })).toThrow(
         /EEXIST/,
       );
       expect(readdirSync(pinRoot)).toEqual(["lru_pinned"]);
-      expect(fds()).toBe(before);
+      expect(openFds()).toBe(before);
     } finally {
       backend.close();
       rmSync(pinRoot, { recursive: true, force: true });

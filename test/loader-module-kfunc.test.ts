@@ -1,7 +1,3 @@
-// kfuncs found in a module's BTF: the module's BTF fd goes into the program's fd_array and the call's offset
-// names its slot (libbpf 1.1's rule). This machine has no module BTF, so a BTF object we load ourselves stands in
-// for one: the kernel receives our fd_array, and its verifier then refuses that fd for not being a module's.
-import { readdirSync } from "node:fs";
 import { Btf, BtfBuilder, Linkage } from "@bpfkit/btf";
 import { KernelBackend, VerifierError } from "@bpfkit/kernel";
 import { openObject } from "@bpfkit/loader";
@@ -9,6 +5,7 @@ import { expect, it } from "vitest";
 import { load } from "../packages/loader/src/prepare/index.js";
 import { coreOptions, fixtureBytes, fixturePath, kernelFacts } from "./loader-support.js";
 import { describeWith } from "./support/env.js";
+import { openFds } from "./support/failures.js";
 
 const BPF_PSEUDO_KFUNC_CALL = 2;
 
@@ -23,10 +20,9 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "kfunc from module BTF", () => {
     expect(moduleBtf.typeCount).toBeGreaterThan(funcId);
 
     const backend = new KernelBackend();
-    const fds = () => readdirSync("/proc/self/fd").length;
     try {
       const fake = backend.loadBtf({ btf: builder.encode() }).fd;
-      const before = fds();
+      const before = openFds();
       const loads: { fdArray?: readonly ({ value: number } | null)[]; insns: Uint8Array }[] = [];
       const recording = new Proxy(backend, {
         get: (target, key) => {
@@ -78,7 +74,7 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "kfunc from module BTF", () => {
       }
       expect(calls).toContainEqual({ off: 1, imm: funcId });
       expect(calls.filter((c) => c.off === 0).length).toBeGreaterThan(0); // vmlinux kfuncs stay in slot 0
-      expect(fds()).toBe(before);
+      expect(openFds()).toBe(before);
     } finally {
       backend.close();
     }

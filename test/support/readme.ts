@@ -1,9 +1,10 @@
 // Runs a TypeScript example from a README as written (written to a temp file and imported, so its
 // `@bpfkit/*` imports resolve like a user's), so the documentation cannot rot.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, vi } from "vitest";
+import { openFds } from "./failures.js";
 
 /** The first ```ts block of `readme` (a path from the repo root), after `heading` when given. */
 export function readmeExample(readme: string, heading?: string): string {
@@ -23,13 +24,13 @@ export async function runExample(example: string): Promise<string[]> {
   const log = vi.spyOn(console, "log").mockImplementation((line: string) => {
     printed.push(line);
   });
-  const before = readdirSync("/proc/self/fd").length;
+  const before = openFds();
   try {
     await import(file);
   } finally {
     log.mockRestore();
     rmSync(dir, { recursive: true, force: true });
   }
-  expect(readdirSync("/proc/self/fd").length, "descriptors open after the example").toBe(before);
+  expect(openFds(), "descriptors open after the example").toBe(before);
   return printed;
 }
