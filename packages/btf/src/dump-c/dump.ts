@@ -1,7 +1,7 @@
 // Whole-BTF C dump, the text of `bpftool btf dump file F format c` (bpftool 7.1 / libbpf 1.1): a vmlinux.h style
 // header guard and preserve_access_index pragma, then every type id from 1 up through libbpf's per-type
 // "order, then emit" step, then the footer. Output is produced in chunks of at least 64 KiB.
-import { planWholeDumpWasm, wasmPlanApplies } from "../wasm/dump-c-order.js";
+import { planWholeDumpWasm, releasePlan, wasmPlanApplies } from "../wasm/dump-c-order.js";
 import { emitType } from "./emit.js";
 import { BtfDumpError } from "./errors.js";
 import { guessPointerSize } from "./layout.js";
@@ -61,14 +61,18 @@ function planFor(table: TypeTable, options: DumpCOptions) {
  */
 export function* dumpTableAsCChunks(table: TypeTable, options: DumpCOptions = {}): Generator<Uint8Array, void, void> {
   const st = startDump(table, options);
-  const roots = options.rootIds;
-  const count = roots ? roots.length : table.count - 1;
-  for (let i = 0; i < count; i++) {
-    dumpOne(st, roots ? roots[i]! : i + 1);
-    if (st.w.pos >= CHUNK_SIZE) yield st.w.take();
+  try {
+    const roots = options.rootIds;
+    const count = roots ? roots.length : table.count - 1;
+    for (let i = 0; i < count; i++) {
+      dumpOne(st, roots ? roots[i]! : i + 1);
+      if (st.w.pos >= CHUNK_SIZE) yield st.w.take();
+    }
+    if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
+    if (st.w.pos > 0) yield st.w.take();
+  } finally {
+    finishDump(st);
   }
-  if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
-  if (st.w.pos > 0) yield st.w.take();
 }
 
 /**
@@ -77,24 +81,32 @@ export function* dumpTableAsCChunks(table: TypeTable, options: DumpCOptions = {}
  */
 export function dumpTableAsCTo(table: TypeTable, write: (bytes: Uint8Array) => void, options: DumpCOptions = {}): void {
   const st = startDump(table, options);
-  const roots = options.rootIds;
-  const count = roots ? roots.length : table.count - 1;
-  for (let i = 0; i < count; i++) {
-    dumpOne(st, roots ? roots[i]! : i + 1);
-    if (st.w.pos >= CHUNK_SIZE) st.w.flushTo(write);
+  try {
+    const roots = options.rootIds;
+    const count = roots ? roots.length : table.count - 1;
+    for (let i = 0; i < count; i++) {
+      dumpOne(st, roots ? roots[i]! : i + 1);
+      if (st.w.pos >= CHUNK_SIZE) st.w.flushTo(write);
+    }
+    if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
+    st.w.flushTo(write);
+  } finally {
+    finishDump(st);
   }
-  if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
-  st.w.flushTo(write);
 }
 
 /** The whole dump as UTF-8 bytes (what bpftool writes to stdout). */
 export function dumpTableAsCBytes(table: TypeTable, options: DumpCOptions = {}): Uint8Array {
   const st = startDump(table, options);
-  const roots = options.rootIds;
-  const count = roots ? roots.length : table.count - 1;
-  for (let i = 0; i < count; i++) dumpOne(st, roots ? roots[i]! : i + 1);
-  if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
-  return st.w.buf.subarray(0, st.w.pos);
+  try {
+    const roots = options.rootIds;
+    const count = roots ? roots.length : table.count - 1;
+    for (let i = 0; i < count; i++) dumpOne(st, roots ? roots[i]! : i + 1);
+    if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
+    return st.w.buf.subarray(0, st.w.pos);
+  } finally {
+    finishDump(st);
+  }
 }
 
 /** The whole dump as a string. */
@@ -107,6 +119,11 @@ function startDump(table: TypeTable, options: DumpCOptions): DumpState {
   const st = new DumpState(table, pointerSize, planFor(table, options));
   if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_HEADER);
   return st;
+}
+
+/** Hands the plan's WebAssembly memory to the next user (e.g. the next Btf.parse); the state is not used again. */
+function finishDump(st: DumpState): void {
+  if (st.plan !== undefined) releasePlan(st.plan);
 }
 
 /** libbpf btf_dump__dump_type: order the type's dependencies, then emit what the ordering queued. */

@@ -23,14 +23,29 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * A base Btf's starts (index id - 1) as the table's (index id, void's entry 0): a view when a zero word precedes
+ * them in their buffer (Btf.parse leaves one on its WebAssembly path), else a copy.
+ */
+function startsById(own: Uint32Array): Uint32Array {
+  if (own.byteOffset >= 4) {
+    const view = new Uint32Array(own.buffer, own.byteOffset - 4, own.length + 1);
+    if (view[0] === 0) return view;
+  }
+  const starts = new Uint32Array(own.length + 1);
+  starts.set(own, 1);
+  return starts;
+}
+
 export function typeTableFromBtf(btf: Btf): TypeTable {
   const chain = chainOf(btf);
-  const starts = new Uint32Array(btf.typeCount);
+  let starts: Uint32Array;
   let words: Uint32Array;
   if (chain.length === 1) {
     words = btf.words;
-    starts.set(btf.starts, 1);
+    starts = startsById(btf.starts);
   } else {
+    starts = new Uint32Array(btf.typeCount);
     words = new Uint32Array(chain.reduce((n, b) => n + b.words.length, 0));
     let wordBase = 0;
     for (const b of chain) {

@@ -1,10 +1,11 @@
 // Runs the C dump's ordering pass for a whole-BTF dump in WebAssembly (see dump-c-order.c for why). The type
-// words are copied into the module's memory; the plan's arrays are copied out, so that memory (mostly the
-// copy of the type words) can be freed while the dump runs. Returns undefined when this path does not apply or gives up (malformed input):
-// the JavaScript pass then decides, with its exact errors.
+// words are copied into the module's memory, preferably one released by the previous user (Btf.parse's scan), whose
+// pages are already faulted in. The plan's arrays stay views into that memory, which the dump releases when it is
+// done. Returns undefined when this path does not apply or gives up (malformed input): the JavaScript pass then
+// decides, with its exact errors.
 
 import { DUMP_C_ORDER_WASM_BASE64 } from "./dump-c-order.generated.js";
-import { instantiate, wasmAvailable } from "./instance.js";
+import { instantiate, releaseMemory, type WasmMemory, wasmAvailable } from "./instance.js";
 
 interface OrderExports {
   plan_dump(plan: number, count: number, ends: number): number;
@@ -18,6 +19,13 @@ export interface DumpPlan {
   readonly ends: Uint32Array;
   /** 1 for each type another type refers to (prototype return types excepted). */
   readonly referenced: Uint8Array;
+  /** The memory behind the arrays; hand it back with {@link releasePlan} once they are no longer read. */
+  readonly memory: WasmMemory;
+}
+
+/** Releases the plan's memory for the next WebAssembly user; the plan's arrays must not be read afterwards. */
+export function releasePlan(plan: DumpPlan): void {
+  releaseMemory(plan.memory);
 }
 
 /** Offsets are 32-bit inside the module; stay far below that. */
@@ -43,18 +51,26 @@ export function planWholeDumpWasm(words: Uint32Array, starts: Uint32Array): Dump
   const referencedAt = orderAt + count;
   const total = referencedAt + count;
   if (!wasmAvailable || count < 2 || total > MAX_BYTES) return undefined;
-  const wasm = instantiate<OrderExports>(DUMP_C_ORDER_WASM_BASE64, total);
+  const wasm = instantiate<OrderExports>(DUMP_C_ORDER_WASM_BASE64, total, true);
   if (!wasm) return undefined;
-  const { buffer } = wasm.memory;
+  const { memory } = wasm;
+  const { buffer } = memory;
   new Uint32Array(buffer, wordsAt, words.length).set(words);
   new Uint32Array(buffer, startsAt, count).set(starts);
-  // struct plan { words, starts, order, referenced, queue, queue_end, nesting } (fresh memory is zeroed).
-  new Uint32Array(buffer, 0, 5).set([wordsAt, startsAt, orderAt, referencedAt, queueAt]);
-  if (wasm.exports.plan_dump(0, count, endsAt) !== 0) return undefined;
-  const queued = new Uint32Array(buffer, endsAt, count)[count - 1]!;
+  // struct plan { words, starts, order, referenced, queue, queue_end, nesting }. A reused memory is not zeroed:
+  // clear what plan_dump expects to be zero (order, referenced) and ends[0], which it never writes.
+  new Uint32Array(buffer, 0, PLAN_STRUCT_BYTES / 4).fill(0).set([wordsAt, startsAt, orderAt, referencedAt, queueAt]);
+  new Uint8Array(buffer, orderAt, 2 * count).fill(0);
+  const ends = new Uint32Array(buffer, endsAt, count);
+  ends[0] = 0;
+  if (wasm.exports.plan_dump(0, count, endsAt) !== 0) {
+    releaseMemory(memory);
+    return undefined;
+  }
   return {
-    queue: new Uint32Array(buffer, queueAt, queued).slice(),
-    ends: new Uint32Array(buffer, endsAt, count).slice(),
-    referenced: new Uint8Array(buffer, referencedAt, count).slice(),
+    queue: new Uint32Array(buffer, queueAt, ends[count - 1]!),
+    ends,
+    referenced: new Uint8Array(buffer, referencedAt, count),
+    memory,
   };
 }

@@ -1,6 +1,8 @@
 // Instantiating the generated WebAssembly modules (scan.c, dump.c). @types/node does not declare the
 // WebAssembly global (it comes with the DOM lib, which this project does not load), so the slice used here is
-// typed locally. Each instance gets its own fixed-size memory; views into it live as long as their user.
+// typed locally. Each instance gets its own fixed-size memory; views into it live as long as their user. A user
+// that is done with its memory may hand it back (releaseMemory): the next instantiate asking for reuse runs on it,
+// so a one-shot pipeline (scan, then the C dump's plan) faults its pages in once instead of once per stage.
 
 import { Buffer } from "node:buffer";
 import { HOST_LITTLE_ENDIAN } from "../words.js";
@@ -25,8 +27,36 @@ export const wasmAvailable = wasmApi !== undefined && HOST_LITTLE_ENDIAN;
 
 const modules = new Map<string, object>();
 
-/** A fresh instance of the module in `base64` with a memory of `bytes` (rounded up to pages). */
-export function instantiate<E>(base64: string, bytes: number): { exports: E; memory: WasmMemory } | undefined {
+/**
+ * A memory its last user released, held weakly: reused if someone asks before the garbage collector frees it.
+ * Only one is kept (the latest); pipelines release one memory and then take one.
+ */
+let spare: WeakRef<WasmMemory> | undefined;
+
+/**
+ * Hands a memory back for reuse. The caller must drop every view into it: the next user overwrites it.
+ */
+export function releaseMemory(memory: WasmMemory): void {
+  spare = new WeakRef(memory);
+}
+
+function takeSpare(bytes: number): WasmMemory | undefined {
+  const memory = spare?.deref();
+  if (memory === undefined || memory.buffer.byteLength < bytes) return undefined;
+  spare = undefined;
+  return memory;
+}
+
+/**
+ * An instance of the module in `base64` with a memory of at least `bytes` (rounded up to pages): a fresh, zeroed
+ * memory, or with `reuse` a released one when it is large enough. A reused memory holds its last user's data, so a
+ * caller asking for reuse must clear what it expects to be zero.
+ */
+export function instantiate<E>(
+  base64: string,
+  bytes: number,
+  reuse = false,
+): { exports: E; memory: WasmMemory } | undefined {
   if (!wasmApi || !HOST_LITTLE_ENDIAN || bytes > 2 ** 31) return undefined;
   let module = modules.get(base64);
   if (!module) {
@@ -34,7 +64,8 @@ export function instantiate<E>(base64: string, bytes: number): { exports: E; mem
     modules.set(base64, module);
   }
   const pages = Math.ceil(bytes / PAGE) + 1;
-  const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+  const memory =
+    (reuse ? takeSpare(pages * PAGE) : undefined) ?? new wasmApi.Memory({ initial: pages, maximum: pages });
   const table = new wasmApi.Table({ initial: 0, element: "anyfunc" });
   const instance = new wasmApi.Instance(module, { env: { __linear_memory: memory, __indirect_function_table: table } });
   return { exports: instance.exports as E, memory };

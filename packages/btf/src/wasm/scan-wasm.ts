@@ -1,9 +1,12 @@
 // Runs the type-section scan (and the cycle check) of large BTF in WebAssembly; see scan.c for why. The type
-// section is copied into the module's memory, which then backs the Btf's `words` and `starts` views for its
-// lifetime. Returns undefined whenever the JavaScript path must decide instead (malformed input, which it
-// diagnoses precisely, or a blob this path does not take).
+// section is copied into the module's memory for the scan. Afterwards the Btf reads its words straight from the
+// caller's bytes (as the JavaScript path does) and keeps only a copy of the starts, and the memory (a second copy
+// of the type section plus scratch) is released for the next WebAssembly user, e.g. the C dump's plan, instead of
+// staying faulted in for the Btf's lifetime; only a type section that is not 4-byte aligned in the caller's bytes
+// keeps its words in the memory. Returns undefined whenever the JavaScript path must decide instead (malformed
+// input, which it diagnoses precisely, or a blob this path does not take).
 
-import { instantiate, PAGE, wasmAvailable } from "./instance.js";
+import { instantiate, PAGE, releaseMemory, wasmAvailable } from "./instance.js";
 import { SCAN_WASM_BASE64 } from "./scan.generated.js";
 
 interface ScanExports {
@@ -68,16 +71,28 @@ export function wasmScan(
   const startsAt = wordsAt + total * 4;
   const fwdAt = startsAt + maxTypes * 4;
   const stateAt = fwdAt + maxTypes * 4;
-  const wasm = instantiate<ScanExports>(SCAN_WASM_BASE64, stateAt + maxTypes);
+  const wasm = instantiate<ScanExports>(SCAN_WASM_BASE64, stateAt + maxTypes, true);
   if (!wasm) return undefined;
   const { exports, memory } = wasm;
   new Uint8Array(memory.buffer, wordsAt, total * 4).set(bytes.subarray(typeStart, typeStart + total * 4));
   const count = exports.scan(wordsAt, total, startsAt, fwdAt, 16, stringEnd >>> 0, firstId);
-  if (count < 0) return undefined;
+  if (count < 0) {
+    releaseMemory(memory);
+    return undefined;
+  }
   let cycleAt = -1;
   if (checkCycles) {
+    new Uint8Array(memory.buffer, stateAt, count).fill(0); // the memory may be a reused one
     const nfwd = new Uint32Array(memory.buffer, 16, 1)[0];
     cycleAt = exports.cycles(wordsAt, startsAt, count, fwdAt, nfwd, stateAt, firstId);
+  }
+  const at = bytes.byteOffset + typeStart;
+  if (at % 4 === 0) {
+    // One zero word in front: the C dump indexes starts by type id (void first) and can then use a view.
+    const startsWithVoid = new Uint32Array(count + 1);
+    startsWithVoid.set(new Uint32Array(memory.buffer, startsAt, count), 1);
+    releaseMemory(memory);
+    return { words: new Uint32Array(bytes.buffer, at, total), starts: startsWithVoid.subarray(1), cycleAt };
   }
   return {
     words: new Uint32Array(memory.buffer, wordsAt, total),
