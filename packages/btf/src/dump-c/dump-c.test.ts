@@ -122,6 +122,24 @@ describe("C dump options", () => {
   });
 });
 
+describe("C dump names", () => {
+  it("numbers hundreds of same-named types past what one byte holds (name___300)", () => {
+    const b = new RawBuilder();
+    const int = b.add(INT, 0, 4, [32], b.name("int"));
+    const name = b.name("s");
+    for (let i = 0; i < 300; i++) b.add(STRUCT, 1, 4, [b.name("x"), int, 0], name);
+    // A typedef of the last one, dumped after it: its name must come back from the resolver, not be counted again.
+    b.add(TYPEDEF, 0, 301, [], b.name("last_t"));
+    const text = dumpBtfAsC(b.btf(), { vmlinuxGuard: false });
+    expect(text).toContain("struct s {\n");
+    expect(text).toContain("struct s___254 {\n");
+    expect(text).toContain("struct s___255 {\n");
+    expect(text).toContain("struct s___300 {\n");
+    expect(text).not.toContain("s___301");
+    expect(text).toContain("typedef struct s___300 last_t;\n");
+  });
+});
+
 describe("C dump of corrupted fixture BTF", () => {
   const dir = new URL("../../../../test/fixtures/", import.meta.url).pathname;
   const objects = readdirSync(dir).filter((f) => f.endsWith(".o"));

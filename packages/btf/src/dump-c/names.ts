@@ -81,11 +81,18 @@ class NameCounter {
   }
 }
 
+/** Marks a suffix number too large for a byte. */
+const BIG_SUFFIX = 255;
+
 export class NameResolver {
   private readonly tags: NameCounter;
   private readonly idents: NameCounter;
-  /** Per id: 0 = not resolved yet, 1 = keeps its name, n > 1 = renamed to `name___n`. */
-  private readonly suffix: Int32Array;
+  /**
+   * Per id: 0 = not resolved yet, 1 = keeps its name, n > 1 = renamed to `name___n`. One byte per id (vmlinux:
+   * 126k); the rare suffix past 254 is stored as 255 and kept in `bigSuffix`.
+   */
+  private readonly suffix: Uint8Array;
+  private readonly bigSuffix = new Map<number, number>();
 
   constructor(private readonly table: TypeTable) {
     // Upper bounds of the names each namespace can see: tags of ints, structs, unions, enums; typedef names and
@@ -103,7 +110,7 @@ export class NameResolver {
     }
     this.tags = new NameCounter(table.strings, tags);
     this.idents = new NameCounter(table.strings, idents);
-    this.suffix = new Int32Array(table.count);
+    this.suffix = new Uint8Array(table.count);
   }
 
   /** Suffix number of a struct, union, enum or fwd name in the tag namespace (1 = no suffix). */
@@ -123,13 +130,14 @@ export class NameResolver {
 
   private resolve(id: number, counter: NameCounter): number {
     const known = this.suffix[id]!;
-    if (known !== 0) return known;
+    if (known !== 0) return known === BIG_SUFFIX ? this.bigSuffix.get(id)! : known;
     const table = this.table;
     const nameOffset = table.nameOffset(id);
     if (nameOffset === 0) return 1;
     const kind = table.kinds[id];
     const n = kind === FWD || (kind === ENUM && table.vlen(id) === 0) ? 1 : counter.bump(nameOffset);
-    this.suffix[id] = n;
+    if (n >= BIG_SUFFIX) this.bigSuffix.set(id, n);
+    this.suffix[id] = Math.min(n, BIG_SUFFIX);
     return n;
   }
 }
