@@ -2,14 +2,15 @@
 // whole `bpftool btf dump file /sys/kernel/btf/vmlinux format c` process. Needs `pnpm build`, libbpf-dev, bpftool.
 //   - in-process, warm: parse + dump of vmlinux repeated in one process (libbpf: the same loop in C);
 //   - in-process, cold: the first parse + dump of a fresh process (JIT warm-up included for us);
-//   - whole process: a node script that reads vmlinux and writes the dump to stdout (a pipe) vs bpftool;
+//   - whole process: examples/btf-dump-c.mjs (our CLI entry: node flags from its first line, vmlinux mapped,
+//     streamed output) vs bpftool, each writing to a file (`> file`) in a temporary directory;
 //   - peak RSS of those two processes.
 // The cold and whole-process figures are also taken with `ordering: "js"` (the JavaScript ordering pass, i.e. the
 // dumper before the WebAssembly plan), interleaved with the others, so before/after come from the same run.
 // Files are read once into a Buffer (a Uint8Array already): wrapping it in `new Uint8Array(...)` would copy it.
 // Samples alternate between theirs and ours so load from other processes hits both alike.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,16 +23,14 @@ const ROUNDS = 9;
 const btfIndex = fileURLToPath(new URL("../packages/btf/dist/btf.js", import.meta.url));
 const dumpIndex = fileURLToPath(new URL("../packages/btf/dist/dump-c/index.js", import.meta.url));
 
-/** The whole-process contender: read the file, parse, dump to stdout in ≥64 KiB writes from one reused buffer. */
-const CLI_SCRIPT = `
-import { readFileSync, writeSync } from "node:fs";
-import { Btf } from ${JSON.stringify(btfIndex)};
-import { dumpBtfAsCTo } from ${JSON.stringify(dumpIndex)};
-const btf = Btf.parse(readFileSync(process.argv[2]));
-dumpBtfAsCTo(btf, (chunk) => {
-  for (let at = 0; at < chunk.length; ) at += writeSync(1, chunk, at);
-}, { ordering: process.argv[3] ?? "auto" });
-`;
+/** The whole-process contender, run the way its first line says (`#!/usr/bin/env -S node <flags>`). */
+const CLI = fileURLToPath(new URL("../examples/btf-dump-c.mjs", import.meta.url));
+const CLI_NODE_FLAGS = readFileSync(CLI, "utf8")
+  .split("\n", 1)[0]
+  .replace(/^#!.*?\bnode\b/, "")
+  .trim()
+  .split(/\s+/)
+  .filter(Boolean);
 
 /** One in-process parse + dump; returns milliseconds. */
 function ourDumpOnce(bytes) {
@@ -44,17 +43,19 @@ function ourDumpOnce(bytes) {
   return ms;
 }
 
-/** Wall time and peak RSS (KiB, from GNU time) of a process writing to a pipe we drain. */
-function runProcess(cmd, args) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
-  const rssKiB = Number(r.stderr.toString().trim().split("\n").pop());
-  return { ms, rssKiB, bytes: r.stdout.length };
+/** Wall time and peak RSS (KiB, from GNU time) of a process whose stdout is the file `out` (`> out`). */
+function runProcess(cmd, args, out) {
+  const fd = openSync(out, "w");
+  try {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { stdio: ["ignore", fd, "pipe"] });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
+    const rssKiB = Number(r.stderr.toString().trim().split("\n").pop());
+    return { ms, rssKiB };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export async function run() {
@@ -63,8 +64,9 @@ export async function run() {
     const harness = join(dir, "btf_dump_bench");
     const source = fileURLToPath(new URL("./c/btf_dump_bench.c", import.meta.url));
     execFileSync("cc", ["-O2", "-o", harness, source, "-lbpf"], { stdio: "pipe" });
-    const cli = join(dir, "dump-c.mjs");
-    writeFileSync(cli, CLI_SCRIPT);
+    const theirsOut = join(dir, "bpftool.h");
+    const oursOut = join(dir, "ours.h");
+    const ourCli = (...args) => ["node", [...CLI_NODE_FLAGS, CLI, VMLINUX, ...args], oursOut];
     const bytes = readFileSync(VMLINUX);
 
     const libbpf = (runs) => JSON.parse(execFileSync(harness, [String(runs), VMLINUX], { encoding: "utf8" }));
@@ -76,6 +78,7 @@ export async function run() {
     const oursProc = [];
     const beforeCold = [];
     const beforeProc = [];
+    let same = false;
     const oursColdScript = join(dir, "cold.mjs");
     writeFileSync(
       oursColdScript,
@@ -96,12 +99,12 @@ console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, n }
       theirsCold.push(libbpf(1).total_ms[0]);
       oursCold.push(JSON.parse(execFileSync("node", [oursColdScript], { encoding: "utf8" })).ms);
       beforeCold.push(JSON.parse(execFileSync("node", [oursColdScript, "js"], { encoding: "utf8" })).ms);
-      theirsProc.push(runProcess("bpftool", ["btf", "dump", "file", VMLINUX, "format", "c"]));
-      oursProc.push(runProcess("node", [cli, VMLINUX]));
-      beforeProc.push(runProcess("node", [cli, VMLINUX, "js"]));
+      theirsProc.push(runProcess("bpftool", ["btf", "dump", "file", VMLINUX, "format", "c"], theirsOut));
+      oursProc.push(runProcess(...ourCli()));
+      if (round === 0) same = readFileSync(oursOut).equals(readFileSync(theirsOut));
+      beforeProc.push(runProcess(...ourCli("--ordering", "js")));
     }
-    const same = oursProc[0].bytes === theirsProc[0].bytes;
-    const nodeStart = median(Array.from({ length: 5 }, () => runProcess("node", ["-e", "0"]).ms));
+    const nodeStart = median(Array.from({ length: 5 }, () => runProcess("node", ["-e", "0"], oursOut).ms));
     return [
       {
         what: "btf dump c: vmlinux parse+dump in-process, warm",
@@ -125,11 +128,11 @@ console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, n }
         note: 'ordering: "js"',
       },
       {
-        what: "btf dump c: vmlinux whole process to a pipe",
+        what: "btf dump c: vmlinux whole process to a file",
         ours: median(oursProc.map((r) => r.ms)),
         reference: median(theirsProc.map((r) => r.ms)),
         unit: "ms",
-        note: `node script vs bpftool; node -e 0 alone: ${nodeStart.toFixed(1)} ms; output ${same ? "same size" : "SIZE DIFFERS"}`,
+        note: `examples/btf-dump-c.mjs (${CLI_NODE_FLAGS.join(" ")}) vs bpftool; node -e 0 alone: ${nodeStart.toFixed(1)} ms; output ${same ? "same bytes" : "BYTES DIFFER"}`,
       },
       {
         what: "btf dump c: same, JavaScript ordering (before the wasm plan)",
