@@ -27,6 +27,8 @@ import {
   openObject,
   type ProgLoadAttrs,
   type ProgramSpec,
+  registerStructOps,
+  type StructOpsRegistration,
   setVariable,
   type VariableValue,
 } from "@bpfkit/loader";
@@ -79,6 +81,8 @@ export class Collection implements Disposable {
   readonly #loaded: LoadedObject;
   readonly #sections: readonly DataSection[];
   readonly #ownedBackend: Backend | undefined;
+  readonly #backend: Backend;
+  readonly #registrations = new Set<StructOpsRegistration>();
   #closed = false;
 
   /** @internal use loadCollection */
@@ -95,6 +99,7 @@ export class Collection implements Disposable {
     this.spec = spec;
     this.#loaded = loaded;
     this.#ownedBackend = init.ownedBackend;
+    this.#backend = backend;
     this.warnings = init.warnings;
     this.coreRelocations = init.coreRelocations ?? [];
     const cpus = backend.name === "kernel" ? possibleCpus() : 1;
@@ -107,8 +112,13 @@ export class Collection implements Disposable {
     for (const mapSpec of spec.maps) {
       const fd = loaded.maps.get(mapSpec.name);
       if (!fd) continue;
-      maps.set(mapSpec.name, new MapHandle(backend, fd, mapSpec, btf, cpus));
-      if (mapSpec.contents !== undefined) sections.set(mapSpec.name, new DataSection(backend, fd, mapSpec));
+      // a struct_ops map's value is the kernel's struct, not the object's
+      const structOps = loaded.structOps.get(mapSpec.name);
+      const handleSpec = structOps ? { ...mapSpec, valueSize: structOps.valueSize } : mapSpec;
+      maps.set(mapSpec.name, new MapHandle(backend, fd, handleSpec, btf, cpus));
+      if (mapSpec.contents !== undefined && !structOps) {
+        sections.set(mapSpec.name, new DataSection(backend, fd, mapSpec));
+      }
     }
     const variables = new Map<string, VariableHandle>();
     for (const v of spec.variables) {
@@ -143,13 +153,50 @@ export class Collection implements Disposable {
     return found;
   }
 
-  /** Unmaps global data, closes every program, map and BTF descriptor (pins stay), and an owned backend. */
+  /**
+   * Registers struct_ops map `name` with the kernel (libbpf's bpf_map__attach_struct_ops): its function pointers
+   * get the programs' fds and the value is written (a BPF_F_LINK map is registered through a link instead).
+   * `close()` on the result unregisters it; closing the collection unregisters whatever is still registered.
+   */
+  registerStructOps(name: string): StructOpsRegistration {
+    const inner = registerStructOps(this.#backend, this.#loaded, name);
+    const registrations = this.#registrations;
+    const close = () => {
+      registrations.delete(outer);
+      inner.close();
+    };
+    const outer: StructOpsRegistration = {
+      map: inner.map,
+      link: inner.link,
+      get closed() {
+        return inner.closed;
+      },
+      close,
+      [Symbol.dispose]: close,
+    };
+    registrations.add(outer);
+    return outer;
+  }
+
+  /**
+   * Unregisters struct_ops maps still registered, unmaps global data, closes every program, map and BTF descriptor
+   * (pins stay), and an owned backend.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    let failure: unknown;
+    for (const registration of [...this.#registrations]) {
+      try {
+        registration.close();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
     for (const section of this.#sections) section.unmap();
     this.#loaded.close();
     this.#ownedBackend?.close();
+    if (failure !== undefined) throw failure;
   }
 
   [Symbol.dispose](): void {
@@ -201,7 +248,10 @@ function externInput(spec: ObjectSpec, env: KernelEnvironment, options: LoadColl
   const externs = spec.externs;
   const configs = externs.filter((e) => e.kind === "kconfig" && e.name.startsWith("CONFIG_"));
   const ksyms = externs.filter((e) => e.kind === "ksym");
-  const needsBtf = ksyms.some((e) => e.ksym?.typed || e.ksym?.isFunc) || spec.programs.some((p) => p.attachTo);
+  const needsBtf =
+    ksyms.some((e) => e.ksym?.typed || e.ksym?.isFunc) ||
+    spec.programs.some((p) => p.attachTo) ||
+    spec.maps.some((m) => m.structOps !== undefined);
   let systemKconfig: string | undefined;
   const userSet = kconfigNames(options.kconfig);
   const unset = configs.filter((e) => !userSet.has(e.name));

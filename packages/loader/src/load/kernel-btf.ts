@@ -2,6 +2,7 @@
 // `kind(id)` and `nameOf(id)` (the @bpfkit/btf Btf class, the CO-RE raw view, ObjectBtf). The index is built on
 // first use, once per view, and only for the kinds the loader looks up.
 
+import type { CoreBtf } from "@bpfkit/btf";
 import type { KernelBtfView } from "../prepare/ksyms.js";
 
 export interface NamedTypeView {
@@ -14,10 +15,26 @@ export interface NamedTypeView {
 
 const INDEXED_KINDS = new Set([8 /* TYPEDEF */, 12 /* FUNC */, 14 /* VAR */]);
 
-/** libbpf's btf__find_by_name_kind(_own) over the view's own types: first id wins, 0 when absent. */
+/** A view that also reads members and sizes (RawCoreBtf, ObjectBtf, @bpfkit/btf's coreView): a CoreBtf. */
+function isCoreBtf(btf: NamedTypeView): btf is NamedTypeView & CoreBtf {
+  const b = btf as Partial<CoreBtf>;
+  return (
+    typeof b.memberBitOffset === "function" &&
+    typeof b.memberBitfieldSize === "function" &&
+    typeof b.arrayLength === "function" &&
+    typeof b.sizeField === "function" &&
+    typeof b.pointerSize === "number"
+  );
+}
+
+/**
+ * libbpf's btf__find_by_name_kind(_own) over the view's own types: first id wins, 0 when absent. When `btf` is a
+ * full CoreBtf, the view's `types` is it (struct_ops maps read the kernel's member layouts from there).
+ */
 export function kernelBtfView(btf: NamedTypeView): KernelBtfView {
   let index: Map<string, number> | undefined;
   return {
+    types: isCoreBtf(btf) ? btf : undefined,
     findByNameKind(name: string, kind: number): number {
       if (!INDEXED_KINDS.has(kind)) {
         for (let id = btf.firstOwnId ?? 1; id < btf.typeCount; id++) {

@@ -19,6 +19,7 @@ import {
   preparePrograms,
 } from "../prepare/prepare.js";
 import { btfNeedsSanitization, sanitizeBtf } from "../prepare/sanitize-btf.js";
+import { type PreparedStructOps, prepareStructOps } from "../prepare/struct-ops.js";
 import { SecFlag } from "../sections/section-defs.js";
 import { attachTargetName } from "./kernel-btf.js";
 
@@ -49,6 +50,8 @@ export interface LoadedObject {
   readonly reusedMaps: readonly string[];
   /** Notes such as "BTF rejected, continuing without". */
   readonly warnings: readonly string[];
+  /** Kernel layouts of the struct_ops maps, by map name (to register them: `registerStructOps`). */
+  readonly structOps: ReadonlyMap<string, PreparedStructOps>;
   close(): void;
 }
 
@@ -70,6 +73,11 @@ function createMap(backend: Backend, plan: MapCreatePlan, btf: Fd | undefined, i
     mapExtra: plan.mapExtra,
     innerMap: inner,
   };
+  if (plan.btfVmlinuxValueTypeId !== 0) {
+    // struct_ops: the kernel wants the object's BTF fd next to the vmlinux value type id, and there is no
+    // BTF-less retry (the map type cannot exist without them)
+    return backend.createMap({ ...base, btf, btfVmlinuxValueTypeId: plan.btfVmlinuxValueTypeId });
+  }
   const withBtf = btf !== undefined && (plan.btfKeyTypeId !== 0 || plan.btfValueTypeId !== 0);
   if (!withBtf) return backend.createMap(base);
   try {
@@ -156,6 +164,8 @@ export function load<Targets = unknown, Applied = unknown>(
       btfFunc: features.btfFunc,
     };
     const externs = prepareExterns(spec, { bpfCookie: features.bpfCookie, ...options.externs });
+    // libbpf 1.1's init_kern_struct_ops_maps, done before anything is created: a mismatch opens nothing
+    const structOps = prepareStructOps(spec, options.externs?.vmlinux);
 
     let btf: Fd | undefined;
     if (spec.btf && features.btf) {
@@ -165,6 +175,8 @@ export function load<Targets = unknown, Applied = unknown>(
         btf = backend.loadBtf({ btf: kernelBtf }).fd;
         owned.push(btf);
       } catch (error) {
+        // struct_ops maps cannot be created without the object's BTF (libbpf's kernel_needs_btf)
+        if (structOps.length > 0) throw error;
         warnings.push(`object BTF rejected, continuing without it: ${(error as Error).message}`);
       }
     }
@@ -177,6 +189,7 @@ export function load<Targets = unknown, Applied = unknown>(
       features: prepFeatures,
       pinRoot: options.pinRoot,
       possibleCpus: options.possibleCpus,
+      structOps,
     });
     for (const plan of plans) {
       if (plan.pinPath) {
@@ -224,6 +237,7 @@ export function load<Targets = unknown, Applied = unknown>(
       features: prepFeatures,
       kernelVersion: options.externs?.kernelVersion,
       core: options.core,
+      structOps,
     });
     const programs = new Map<string, Fd>();
     const moduleFds = new Map(
@@ -249,7 +263,7 @@ export function load<Targets = unknown, Applied = unknown>(
         progBtf: btf,
         funcInfo: btf ? prog.funcInfo : undefined,
         lineInfo: btf ? prog.lineInfo : undefined,
-        attachBtfId,
+        attachBtfId: attachBtfId ?? prog.attachBtfId,
         attachBtfObj,
         // slot 0 stays empty: a kfunc call with off 0 means vmlinux
         fdArray:
@@ -290,6 +304,7 @@ export function load<Targets = unknown, Applied = unknown>(
       btf,
       reusedMaps,
       warnings,
+      structOps: new Map(structOps.map((p) => [p.map, p])),
       close: closeAll,
     };
   } catch (error) {

@@ -60,9 +60,10 @@ export function setMap(spec: ObjectSpec, name: string, edit: MapEdit): ObjectSpe
   checkU32(`map '${name}': numa_node`, edit.numaNode, context);
   const dataMap = map.kind !== "user" && map.kind !== "legacy";
   if (dataMap && (edit.maxEntries !== undefined || edit.pinning !== undefined)) {
+    const what = map.kind === "struct_ops" ? "struct_ops" : "data";
     throw new LoaderError(
       "BAD_VALUE",
-      `map '${name}': a ${map.section} data map has one entry and is not pinned`,
+      `map '${name}': a ${map.section} ${what} map has one entry and is not pinned`,
       context,
     );
   }

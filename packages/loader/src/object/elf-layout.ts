@@ -1,7 +1,8 @@
 // First stage of opening: give every ELF section the role libbpf gives it (bpf_object__elf_collect). Programs
 // live in executable PROGBITS sections; .data/.rodata(.*) PROGBITS and .bss(.*) NOBITS become global data maps;
-// `license`, `version`, `.maps`, `maps`, `.BTF`, `.BTF.ext` are special; REL sections are kept only when they
-// patch code or `.maps`. Everything else is skipped with a note, as libbpf does.
+// `license`, `version`, `.maps`, `maps`, `.BTF`, `.BTF.ext`, `.struct_ops`, `.struct_ops.link` are special; REL
+// sections are kept only when they patch code, `.maps` or a struct_ops section. Everything else is skipped with a
+// note, as libbpf does.
 
 import {
   type ElfFile,
@@ -41,6 +42,10 @@ export interface ObjectLayout {
   /** REL sections patching code (by target section index). */
   readonly codeRelocations: ReadonlyMap<number, ElfRelocationSection>;
   readonly mapsRelocations: ElfRelocationSection | undefined;
+  /** `.struct_ops` and `.struct_ops.link` (libbpf >= 1.2; the maps get BPF_F_LINK), in section order. */
+  readonly structOpsSections: readonly ElfSection[];
+  /** REL sections patching a struct_ops section (function pointers → programs), by target section index. */
+  readonly structOpsRelocations: ReadonlyMap<number, ElfRelocationSection>;
   readonly warnings: readonly string[];
 }
 
@@ -97,6 +102,12 @@ export function collectLayout(elf: ElfFile): ObjectLayout {
   const relocationsByIndex = new Map(elf.relocationSections.map((r) => [r.section.index, r]));
   const codeRelocations = new Map<number, ElfRelocationSection>();
   let mapsRelocations: ElfRelocationSection | undefined;
+  const structOpsSections: ElfSection[] = [];
+  const structOpsRelocations = new Map<number, ElfRelocationSection>();
+  const isStructOps = (s: ElfSection) =>
+    (s.name === ".struct_ops" || s.name === ".struct_ops.link") &&
+    s.type === SHT_PROGBITS &&
+    (s.flags & SHF_EXECINSTR) === 0;
 
   for (const section of elf.sections) {
     if (section.index === 0 || ignored(section)) continue;
@@ -132,8 +143,8 @@ export function collectLayout(elf: ElfFile): ObjectLayout {
         dataSections.push({ section, kind: "data" });
       } else if (hasPrefix(name, ".rodata")) {
         dataSections.push({ section, kind: "rodata" });
-      } else if (name === ".struct_ops" || name === ".struct_ops.link") {
-        throw new LoaderError("NOT_SUPPORTED", `${name}: struct_ops maps are not supported yet`, { section: name });
+      } else if (isStructOps(section)) {
+        structOpsSections.push(section);
       } else {
         warnings.push(`skipping unrecognized data section(${section.index}) ${name}`);
       }
@@ -146,6 +157,7 @@ export function collectLayout(elf: ElfFile): ObjectLayout {
       }
       if ((rel.target.flags & SHF_EXECINSTR) !== 0) codeRelocations.set(rel.target.index, rel);
       else if (name === ".rel.maps") mapsRelocations = rel;
+      else if (isStructOps(rel.target)) structOpsRelocations.set(rel.target.index, rel);
       else warnings.push(`skipping relo section(${section.index}) ${name} for section(${rel.target.index})`);
     } else if (section.type === SHT_NOBITS && hasPrefix(name, ".bss")) {
       dataSections.push({ section, kind: "bss" });
@@ -168,6 +180,8 @@ export function collectLayout(elf: ElfFile): ObjectLayout {
     btfExt,
     codeRelocations,
     mapsRelocations,
+    structOpsSections,
+    structOpsRelocations,
     warnings,
   };
 }

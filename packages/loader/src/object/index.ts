@@ -16,4 +16,5 @@ export { BPF_F_MMAPABLE, BPF_F_RDONLY_PROG, internalMapName } from "./data-maps.
 export { type MapEdit, type ProgramEdit, setMap, setProgram } from "./edit.js";
 export { type OpenOptions, objectNameFromPath, openObject } from "./open.js";
 export type * from "./spec.js";
+export { BPF_F_LINK, BPF_MAP_TYPE_STRUCT_OPS, BPF_PROG_TYPE_STRUCT_OPS } from "./struct-ops.js";
 export { encodeVariable, setVariable, type VariableValue, variableBytes } from "./variables.js";

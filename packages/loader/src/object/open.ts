@@ -20,6 +20,7 @@ import { parseLegacyMaps } from "./legacy-maps.js";
 import { collectMapSlots } from "./map-slots.js";
 import { recordRelocations } from "./relocations.js";
 import type { FunctionSpec, MapSpec, ObjectSpec, ProgramSpec, RecordedRelocation, RelocationTarget } from "./spec.js";
+import { bindStructOps, structOpsMaps } from "./struct-ops.js";
 
 export interface OpenOptions {
   /** Object name (default: derived from `path`, else "bpf_object"). */
@@ -108,7 +109,7 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
   const btf = fixed?.btf;
   const ext: BtfExt | undefined = layout.btfExt && btf ? parseBtfExt(layout.btfExt.data, btf) : undefined;
 
-  // Maps, in libbpf's order: .maps, (legacy maps), data sections, .kconfig.
+  // Maps, in libbpf's order: .maps, (legacy maps), data sections, .kconfig, struct_ops.
   let maps: MapSpec[] = [];
   if (layout.mapsSection) {
     if (!btf) throw new LoaderError("BAD_BTF", "'.maps' section needs BTF, object has none", { section: ".maps" });
@@ -121,6 +122,7 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
     checkDataMapSize(".kconfig", kconfigSize); // before allocating its contents
     maps.push(internalMap(name, ".kconfig", "kconfig", kconfigSize, new Uint8Array(kconfigSize), btf));
   }
+  maps.push(...structOpsMaps(layout, btf));
   const dataMapBySection = new Map<number, string>();
   for (const d of layout.dataSections) {
     const map = data.find((m) => m.section === d.section.name);
@@ -151,7 +153,7 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
     };
   };
 
-  const programs: ProgramSpec[] = functions
+  const classified: ProgramSpec[] = functions
     .filter((f) => !isSub(f))
     .map((fn) => {
       const cls = classifyProgram(
@@ -175,6 +177,10 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
         autoload: cls.autoload,
       });
     });
+  // struct_ops function pointers → programs, once program types are known (libbpf: collect_st_ops_relos).
+  const structOps = bindStructOps(layout, btf, maps, functions, classified);
+  maps = structOps.maps;
+  const programs = structOps.programs;
 
   const coreRelocations = (ext?.coreRelos ?? []).map((s) => ({ section: s.section, records: s.records }));
   return {

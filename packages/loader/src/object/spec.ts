@@ -68,13 +68,34 @@ export interface ProgramSpec extends FunctionSpec {
   readonly autoload: boolean;
 }
 
-export type MapKind = "user" | "legacy" | "data" | "rodata" | "bss" | "kconfig";
+export type MapKind = "user" | "legacy" | "data" | "rodata" | "bss" | "kconfig" | "struct_ops";
 
 /** A `.values` initializer slot of a map-in-map (inner map name) or prog array (program name). */
 export interface MapSlot {
   readonly index: number;
   readonly map?: string;
   readonly program?: string;
+}
+
+/** A function-pointer member of a struct_ops map that `.rel.struct_ops` binds to a program. */
+export interface StructOpsFunction {
+  /** Member name in the object's struct (the kernel member of the same name receives the program). */
+  readonly member: string;
+  /** Member index in the object's struct (libbpf's expected_attach_type until load maps it to the kernel's). */
+  readonly memberIndex: number;
+  /** Byte offset of the member in the object's struct. */
+  readonly offset: number;
+  readonly program: string;
+}
+
+/** What makes a `.struct_ops` / `.struct_ops.link` variable a map (libbpf's `struct bpf_struct_ops`). */
+export interface StructOpsSpec {
+  /** The object's struct name, e.g. `tcp_congestion_ops`: the kernel struct of this name is what gets registered. */
+  readonly typeName: string;
+  /** Its BTF type id in the object's BTF. */
+  readonly typeId: number;
+  /** Function pointers bound to programs, by member index. */
+  readonly functions: readonly StructOpsFunction[];
 }
 
 export interface MapSpec {
@@ -100,12 +121,21 @@ export interface MapSpec {
   readonly innerMap: MapSpec | undefined;
   /** `.values` initializers (map-in-map / prog array). */
   readonly slots: readonly MapSlot[];
-  /** Initial contents of a global data map (value of key 0); undefined for other maps. */
+  /**
+   * Initial contents of a global data map (value of key 0); for a struct_ops map, the variable's bytes in the
+   * object's layout (non-pointer members are copied from here into the kernel's layout at load); undefined for
+   * other maps.
+   */
   readonly contents: Uint8Array | undefined;
   /** libbpf freezes .rodata and .kconfig after writing their contents. */
   readonly freeze: boolean;
   /** libbpf's autocreate; false maps are not created and references to them are poisoned. */
   readonly autocreate: boolean;
+  /**
+   * struct_ops maps (type BPF_MAP_TYPE_STRUCT_OPS, kind "struct_ops"): the struct and its bound programs. Such a
+   * map is registered with BPF_F_LINK in `flags` (`.struct_ops.link`) through a link, otherwise by its update.
+   */
+  readonly structOps?: StructOpsSpec;
 }
 
 export interface VariableSpec {
@@ -154,7 +184,10 @@ export interface ObjectSpec {
   readonly programs: readonly ProgramSpec[];
   /** .text functions programs may call (appended per program at prepare time). */
   readonly subprograms: readonly FunctionSpec[];
-  /** Maps in libbpf order: .maps (by offset), legacy maps, data sections (by section index), .kconfig. */
+  /**
+   * Maps in libbpf order: .maps (by offset), legacy maps, data sections (by section index), .kconfig, struct_ops
+   * maps (by section, then offset).
+   */
   readonly maps: readonly MapSpec[];
   readonly variables: readonly VariableSpec[];
   /** Externs in libbpf order (kconfig ones by alignment desc, size, name; then ksyms by name). */

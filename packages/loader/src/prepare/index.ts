@@ -2,6 +2,7 @@
 
 export { attachTargetName, kernelBtfView, type NamedTypeView } from "../load/kernel-btf.js";
 export { type LoadedObject, type LoadOptions, load } from "../load/load.js";
+export { registerStructOps, type StructOpsRegistration } from "../load/struct-ops.js";
 export type {
   CoreOptions,
   CoreProgramInput,
@@ -42,3 +43,12 @@ export {
   ENUM64_PLACEHOLDER_NAME,
   sanitizeBtf,
 } from "./sanitize-btf.js";
+export {
+  type PreparedStructOps,
+  prepareStructOps,
+  STRUCT_OPS_VALUE_PREFIX,
+  type StructOpsAttach,
+  type StructOpsSlot,
+  structOpsAttachments,
+  structOpsValue,
+} from "./struct-ops.js";

@@ -4,6 +4,7 @@
 // fd: in insn[1].imm for variables, through an fd_array index (1-based, 0 = vmlinux) for kfunc calls.
 // Kernel facts come in as data (kallsyms entries, BTF views with their fds): no file or syscall here.
 
+import type { CoreBtf } from "@bpfkit/btf";
 import { LoaderError } from "../errors.js";
 import type { ExternSpec } from "../object/spec.js";
 
@@ -13,6 +14,8 @@ const KIND_FUNC = 12;
 /** The slice of a kernel BTF the resolver needs; `findByNameKind` returns 0 when absent. */
 export interface KernelBtfView {
   findByNameKind(name: string, kind: number): number;
+  /** Member layouts and sizes of the same BTF (struct_ops maps need them); absent in name-only views. */
+  readonly types?: CoreBtf;
 }
 
 export interface KernelBtfObject {

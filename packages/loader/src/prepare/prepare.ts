@@ -8,6 +8,7 @@ import type { ProgramCoreRelocation } from "../backend.js";
 import { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
 import type { ExternSpec, FunctionSpec, MapSpec, ObjectSpec, ProgramSpec } from "../object/spec.js";
+import { BPF_PROG_TYPE_STRUCT_OPS } from "../object/struct-ops.js";
 import { SecFlag } from "../sections/section-defs.js";
 import type { CoreOptions } from "./core-hook.js";
 import { type CoreFunction, placeCoreRelocations } from "./core-relocations.js";
@@ -15,6 +16,7 @@ import { buildKconfigData, type KconfigInput } from "./kconfig.js";
 import { type KsymInput, type ResolvedKsyms, resolveKsyms } from "./ksyms.js";
 import { type LinkInput, linkProgram, markPseudoFuncs } from "./link.js";
 import { applyRelocations } from "./patch.js";
+import { type PreparedStructOps, structOpsAttachments } from "./struct-ops.js";
 
 export const BPF_F_SLEEPABLE = 1 << 4;
 export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
@@ -55,6 +57,8 @@ export interface MapCreatePlan {
   readonly mapExtra: bigint;
   readonly btfKeyTypeId: number;
   readonly btfValueTypeId: number;
+  /** struct_ops maps: the kernel's `bpf_struct_ops_T` (0 for other maps). */
+  readonly btfVmlinuxValueTypeId: number;
 }
 
 export interface PreparedMap {
@@ -67,6 +71,8 @@ export interface PreparedMap {
   readonly freeze: boolean;
   /** Pin path for LIBBPF_PIN_BY_NAME maps (`<pinRoot>/<name>`). */
   readonly pinPath: string | undefined;
+  /** struct_ops maps: the kernel layout; the map is registered later, by writing `structOpsValue()` at key 0. */
+  readonly structOps?: PreparedStructOps;
 }
 
 function createPlan(map: MapSpec, features: PrepareFeatures, possibleCpus: number | undefined): MapCreatePlan {
@@ -86,6 +92,7 @@ function createPlan(map: MapSpec, features: PrepareFeatures, possibleCpus: numbe
     mapExtra: map.mapExtra,
     btfKeyTypeId: map.btfKeyTypeId,
     btfValueTypeId: map.btfValueTypeId,
+    btfVmlinuxValueTypeId: 0,
   };
 }
 
@@ -95,6 +102,8 @@ export interface PrepareMapsOptions {
   /** Directory for LIBBPF_PIN_BY_NAME maps (default /sys/fs/bpf). */
   readonly pinRoot?: string;
   readonly possibleCpus?: number;
+  /** Kernel layouts of the struct_ops maps (`prepareStructOps`); required when the object has any. */
+  readonly structOps?: readonly PreparedStructOps[];
 }
 
 function kconfigContents(map: MapSpec, externs: PreparedExterns | undefined): Uint8Array {
@@ -106,23 +115,49 @@ function kconfigContents(map: MapSpec, externs: PreparedExterns | undefined): Ui
   return new Uint8Array(externs.kconfig);
 }
 
+/** A struct_ops map is created with the kernel's value type and size, and no initial write (that registers it). */
+function structOpsMap(map: MapSpec, options: PrepareMapsOptions): PreparedMap {
+  const prepared = options.structOps?.find((p) => p.map === map.name);
+  if (!prepared) {
+    throw new LoaderError(
+      "UNRESOLVED",
+      `struct_ops map '${map.name}': its kernel layout is unknown; pass \`structOps\` from prepareStructOps()`,
+      { map: map.name },
+    );
+  }
+  const create = createPlan(map, options.features ?? {}, options.possibleCpus);
+  return {
+    spec: map,
+    create: { ...create, valueSize: prepared.valueSize, btfVmlinuxValueTypeId: prepared.valueTypeId },
+    inner: undefined,
+    contents: undefined,
+    freeze: false,
+    pinPath: undefined,
+    structOps: prepared,
+  };
+}
+
 export function prepareMaps(spec: ObjectSpec, options: PrepareMapsOptions = {}): PreparedMap[] {
   const features = options.features ?? {};
   return spec.maps
     .filter((m) => m.autocreate)
-    .map((map) => ({
-      spec: map,
-      create: createPlan(map, features, options.possibleCpus),
-      inner: map.innerMap ? createPlan(map.innerMap, features, options.possibleCpus) : undefined,
-      contents:
-        map.kind === "kconfig"
-          ? kconfigContents(map, options.externs)
-          : map.contents
-            ? new Uint8Array(map.contents)
-            : undefined,
-      freeze: map.freeze,
-      pinPath: map.pinning === "by-name" ? `${options.pinRoot ?? "/sys/fs/bpf"}/${map.name}` : undefined,
-    }));
+    .map((map) =>
+      map.structOps
+        ? structOpsMap(map, options)
+        : {
+            spec: map,
+            create: createPlan(map, features, options.possibleCpus),
+            inner: map.innerMap ? createPlan(map.innerMap, features, options.possibleCpus) : undefined,
+            contents:
+              map.kind === "kconfig"
+                ? kconfigContents(map, options.externs)
+                : map.contents
+                  ? new Uint8Array(map.contents)
+                  : undefined,
+            freeze: map.freeze,
+            pinPath: map.pinning === "by-name" ? `${options.pinRoot ?? "/sys/fs/bpf"}/${map.name}` : undefined,
+          },
+    );
 }
 
 export interface PreparedProgram {
@@ -133,6 +168,8 @@ export interface PreparedProgram {
   /** BPF_F_SLEEPABLE / BPF_F_XDP_HAS_FRAGS. */
   readonly flags: number;
   readonly attachTo: string | undefined;
+  /** struct_ops programs: the kernel struct's BTF id (undefined for others; attach targets by name are the loader's). */
+  readonly attachBtfId: number | undefined;
   readonly license: string;
   readonly kernelVersion: number;
   /** Final instruction bytes. */
@@ -159,6 +196,22 @@ export interface PrepareProgramsOptions<Targets = unknown, Applied = unknown> {
   readonly kernelVersion?: number;
   /** CO-RE engine and targets; required when the object has CO-RE relocations. */
   readonly core?: CoreOptions<Targets, Applied>;
+  /**
+   * Kernel layouts of the struct_ops maps (`prepareStructOps`): a struct_ops program loads with attach_btf_id and
+   * expected_attach_type from the map member it is bound to, and cannot load unbound.
+   */
+  readonly structOps?: readonly PreparedStructOps[];
+}
+
+/** Why a struct_ops program has no attach target: not prepared, or bound to no map. */
+function unboundStructOps(spec: ObjectSpec, program: ProgramSpec): LoaderError {
+  const map = spec.maps.find((m) => m.structOps?.functions.some((f) => f.program === program.name));
+  const message = map
+    ? `prog '${program.name}': bound to struct_ops map '${map.name}', whose kernel layout is unknown; ` +
+      "pass `structOps` from prepareStructOps()"
+    : `prog '${program.name}': struct_ops program is not set in any struct_ops map, so it has no kernel ` +
+      "struct member to attach to (the kernel refuses it)";
+  return new LoaderError("UNRESOLVED", message, { program: program.name, map: map?.name });
 }
 
 export interface PreparedPrograms<Applied = unknown> {
@@ -241,7 +294,9 @@ export function preparePrograms<Targets = unknown, Applied = unknown>(
         return p;
       })
     : spec.programs.filter((p) => p.autoload);
+  const structOps = structOpsAttachments(options.structOps ?? []);
   for (const p of wanted) {
+    if (p.type === BPF_PROG_TYPE_STRUCT_OPS && !structOps.has(p.name)) throw unboundStructOps(spec, p);
     if (p.type === 0) {
       throw new LoaderError(
         "UNKNOWN_SECTION",
@@ -322,13 +377,15 @@ export function preparePrograms<Targets = unknown, Applied = unknown>(
     if (program.sleepable) flags |= BPF_F_SLEEPABLE;
     if (program.xdpFrags) flags |= BPF_F_XDP_HAS_FRAGS;
     const dropAttach = (program.secFlags & SecFlag.EXP_ATTACH_OPT) !== 0 && features.expAttachType === false;
+    const member = program.type === BPF_PROG_TYPE_STRUCT_OPS ? structOps.get(program.name) : undefined;
     return {
       name: program.name,
       section: program.section,
       type: program.type,
-      expectedAttachType: dropAttach ? 0 : program.expectedAttachType,
+      expectedAttachType: member ? member.expectedAttachType : dropAttach ? 0 : program.expectedAttachType,
       flags,
       attachTo: program.attachTo,
+      attachBtfId: member?.attachBtfId,
       license: spec.license,
       kernelVersion: spec.kernelVersion || (options.kernelVersion ?? 0),
       insns,
