@@ -4,7 +4,9 @@
 //   which for libbpf also includes kernel feature probes, loading the object BTF into the kernel and map creation
 //   (about 1 ms: unfavourable to libbpf's side of the ratio... and favourable to ours, see the note column).
 // Ours: "CO-RE" = relocateCore (candidate index build on the first lookup included); "open → end of CO-RE" =
-// read + parse the object, read /sys/kernel/btf/vmlinux, build the type view, relocateCore.
+// read + parse the object, get /sys/kernel/btf/vmlinux as loadCollection does (mapped by @bpfkit/kernel's
+// readKernelBtfFile, a fresh mapping each pass), build the type view, relocateCore. Loading our modules (koffi
+// among them) happens before the clock starts, like the dynamic linking of libbpf.so on its side.
 // "warm" = repeated in one process (JIT warm / malloc warm); "fresh process" = first run in a new process
 // (process startup excluded on both sides). Needs `pnpm build`, libbpf-dev, root and /sys/kernel/btf/vmlinux.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -17,6 +19,7 @@ import { median } from "./util.mjs";
 const fixtureDir = fileURLToPath(new URL("../test/fixtures/", import.meta.url));
 const coreModule = new URL("../packages/btf/dist/core/index.js", import.meta.url).href;
 const btfModule = new URL("../packages/btf/dist/index.js", import.meta.url).href;
+const btfFileModule = new URL("../packages/kernel/dist/btf-file.js", import.meta.url).href;
 
 /** Sections and functions of a BPF ELF64 object (little-endian fixtures). */
 function readObject(bytes) {
@@ -63,11 +66,12 @@ function readObject(bytes) {
 /** One full pass with a fresh vmlinux view (read, walk, name search/index inside); phase times in ms. */
 async function once(objectPath) {
   const core = await import(coreModule);
+  const { readKernelBtfFile } = await import(btfFileModule);
   const t0 = performance.now();
   const object = readObject(new Uint8Array(readFileSync(objectPath)));
   const btf = new core.RawCoreBtf(object.sections.get(".BTF"));
   const sections = core.parseCoreRelos(object.sections.get(".BTF.ext"), btf);
-  const vmlinux = new core.RawCoreBtf(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
+  const vmlinux = new core.RawCoreBtf(readKernelBtfFile("/sys/kernel/btf/vmlinux").bytes);
   const targets = { vmlinux: core.coreTarget("vmlinux", vmlinux, core.rawNameIndex(vmlinux)) };
   const t1 = performance.now();
   const result = core.relocateCore({ localBtf: btf, sections, programs: object.programs, targets });
@@ -80,11 +84,12 @@ async function once(objectPath) {
 async function onceBtf(objectPath) {
   const core = await import(coreModule);
   const { Btf } = await import(btfModule);
+  const { readKernelBtfFile } = await import(btfFileModule);
   const t0 = performance.now();
   const object = readObject(new Uint8Array(readFileSync(objectPath)));
   const btf = Btf.parse(object.sections.get(".BTF"));
   const sections = core.parseCoreRelos(object.sections.get(".BTF.ext"), btf);
-  const vmlinux = Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
+  const vmlinux = Btf.parse(readKernelBtfFile("/sys/kernel/btf/vmlinux").bytes);
   const targets = { vmlinux: core.btfTarget("vmlinux", vmlinux) };
   const t1 = performance.now();
   core.relocateCore({ localBtf: btf, sections, programs: object.programs, targets });
