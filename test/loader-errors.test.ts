@@ -5,6 +5,7 @@ import { parseElf } from "@bpfkit/elf";
 import { describe, expect, it } from "vitest";
 import { LoaderError, openObject } from "../packages/loader/src/object/index.js";
 import { FIXTURES, fixtureBytes } from "./loader-support.js";
+import { openMutated, seededRandom } from "./support/mutate.js";
 
 function errorOf(bytes: Uint8Array, options = {}): LoaderError {
   try {
@@ -146,33 +147,11 @@ describe("typed errors for malformed objects", () => {
 
 describe("fuzzed objects", () => {
   it("byte mutations of every fixture give a spec or a LoaderError, nothing else", () => {
-    let seed = 0x2545f491;
-    const rand = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 2 ** 32;
-    };
+    const rand = seededRandom(0x2545f491);
     const outcomes = { ok: 0, error: 0 };
     for (const fixture of [...FIXTURES, "globals.bpfeb.o", "subprogs.bpfeb.o"]) {
-      const original = fixtureBytes(fixture);
-      for (let round = 0; round < 150; round++) {
-        const bytes = new Uint8Array(original);
-        const flips = 1 + Math.floor(rand() * 8);
-        for (let i = 0; i < flips; i++) {
-          const at = Math.floor(rand() * bytes.length);
-          bytes[at] = rand() < 0.5 ? Math.floor(rand() * 256) : bytes[at]! ^ (1 << Math.floor(rand() * 8));
-        }
-        try {
-          openObject(bytes, { allowUnknownSections: true });
-          outcomes.ok++;
-        } catch (error) {
-          if (!(error instanceof LoaderError)) {
-            throw new Error(`${fixture} round ${round}: ${(error as Error).name}: ${(error as Error).message}`);
-          }
-          outcomes.error++;
-        }
-      }
+      const open = (bytes: Uint8Array) => openObject(bytes, { allowUnknownSections: true });
+      openMutated(fixture, fixtureBytes(fixture), rand, { rounds: 150, maxFlips: 8 }, open, LoaderError, outcomes);
     }
     expect(outcomes.ok).toBeGreaterThan(100);
     expect(outcomes.error).toBeGreaterThan(100);

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { fixtureBytes, fixturePath, oracleOpen } from "./loader-support.js";
 import { describeWith } from "./support/env.js";
 import { caught, openFds } from "./support/failures.js";
+import { openMutated, seededRandom } from "./support/mutate.js";
 
 const ROOT = `/sys/fs/bpf/bpfkit-struct-ops-${process.pid}`;
 const STRUCT_OPS = "struct_ops";
@@ -156,37 +157,15 @@ describe("opening struct_ops maps", () => {
 
 describe("fuzzed struct_ops objects", () => {
   it("byte mutations of .struct_ops, .rel.struct_ops and .BTF give a spec or a LoaderError, nothing else", () => {
-    let seed = 0x5eed5eed;
-    const rand = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 2 ** 32;
-    };
+    const rand = seededRandom(0x5eed5eed);
     const outcomes = { ok: 0, error: 0 };
     for (const fixture of ["struct_ops", "struct_ops_link", "struct_ops_bad"]) {
       const original = fixtureBytes(fixture);
       const ranges = parseElf(original)
         .sections.filter((s) => s.name.includes("struct_ops") || s.name === ".BTF" || s.name === ".symtab")
         .map((s) => [s.offset, s.size] as const);
-      for (let round = 0; round < 200; round++) {
-        const bytes = new Uint8Array(original);
-        const flips = 1 + Math.floor(rand() * 4);
-        for (let i = 0; i < flips; i++) {
-          const [start, size] = ranges[Math.floor(rand() * ranges.length)]!;
-          const at = start + Math.floor(rand() * size);
-          bytes[at] = rand() < 0.5 ? Math.floor(rand() * 256) : bytes[at]! ^ (1 << Math.floor(rand() * 8));
-        }
-        try {
-          openObject(bytes, { allowUnknownSections: true });
-          outcomes.ok++;
-        } catch (error) {
-          if (!(error instanceof LoaderError)) {
-            throw new Error(`${fixture} round ${round}: ${(error as Error).name}: ${(error as Error).message}`);
-          }
-          outcomes.error++;
-        }
-      }
+      const open = (bytes: Uint8Array) => openObject(bytes, { allowUnknownSections: true });
+      openMutated(fixture, original, rand, { rounds: 200, maxFlips: 4, ranges }, open, LoaderError, outcomes);
     }
     expect(outcomes.ok).toBeGreaterThan(50);
     expect(outcomes.error).toBeGreaterThan(50);
