@@ -5,8 +5,9 @@
 // FUNC/VAR/DATASEC/DECL_TAG names (most of vmlinux's) are left out; a lookup for those kinds scans linearly.
 // The first few lookups skip building the chains: a native byte search of the string section for "\0name\0" and
 // "\0name___" plus a native indexOf over the name offsets costs ~1 ms and needs no JIT warm-up, which is what a
-// process that relocates one object (a handful of distinct local types) wants. That shortcut is only taken when
-// every type name starts a string (no suffix-shared names, as in all BTF libbpf/pahole write).
+// process that relocates one object (a handful of distinct local types) wants; a relocation pass prefetches all
+// its names in one scan of the type names instead. That shortcut is only taken when every type name starts a
+// string (no suffix-shared names, as in all BTF libbpf/pahole write).
 
 import { Buffer } from "node:buffer";
 import { Kind } from "../kinds.js";
@@ -45,8 +46,6 @@ export class EssentialNameChains {
   private searches = 0;
   /** Results of native searches by essential name (all kinds; callers filter). */
   private readonly found = new Map<string, number[]>();
-  /** The own string section as a latin1 string (one char per byte), for batched regex searches. */
-  private text: string | undefined;
 
   constructor(private readonly data: NameData) {}
 
@@ -84,42 +83,45 @@ export class EssentialNameChains {
   }
 
   /**
-   * Looks up several names in one pass over the string section (a regex over its latin1 text), so a relocation
-   * pass pays one scan for all its local types instead of one per type. No-op once the chains exist.
+   * Looks up several names in one pass over the type names (indexed kinds only: only they are read from `found`),
+   * so a relocation pass pays one scan for all its local types instead of one per type. Each named type's first
+   * byte picks the wanted names to compare, so most types cost a table read. Cheaper in a fresh process than
+   * searching the string section natively: that wants a latin1 copy of it for a regex (megabytes of fresh memory,
+   * whose page faults cost more than the scan) or one 2 MB byte search per name. No-op once the chains exist.
    */
   prefetch(names: readonly string[]): void {
     if (this.chains || !this.data.namesAtStringStarts) return;
     const wanted = [...new Set(names)].filter((n) => n !== "" && !this.found.has(n));
     if (wanted.length === 0 || this.searches + wanted.length > NATIVE_SEARCHES) return;
     this.searches += wanted.length;
-    const { ownStrings, firstOwnString, nameOffs, firstOwnId } = this.data;
-    this.haystack ??= Buffer.from(ownStrings.buffer, ownStrings.byteOffset, ownStrings.byteLength);
-    this.text ??= this.haystack.toString("latin1");
-    const text = this.text;
-    const asLatin1 = (name: string) => Buffer.from(name, "utf8").toString("latin1");
-    const escaped = wanted.map((n) => asLatin1(n).replace(/[\\^$.*+?()[\]{}|]/g, "\\$&"));
-    const pattern = new RegExp(`\\0(${escaped.join("|")})(?=\\0|___)`, "g");
-    const byLatin1 = new Map(wanted.map((n) => [asLatin1(n), n]));
-    const offsets = new Map<string, number[]>(wanted.map((n) => [n, []]));
-    for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-      const name = byLatin1.get(match[1]!)!;
-      const offset = firstOwnString + match.index + 1;
-      if (text.charCodeAt(match.index + 1 + match[1]!.length) !== 0) {
-        const full = this.data.stringAt(offset) ?? "";
-        if (essentialNameLength(full) !== name.length) continue;
-      }
-      offsets.get(name)!.push(offset);
+    const { ownStrings, firstOwnString, nameOffs, kinds, firstOwnId } = this.data;
+    const byFirstByte: { name: string; bytes: Uint8Array; ids: number[] }[][] = [];
+    for (const name of wanted) {
+      const bytes = this.encoder.encode(name);
+      byFirstByte[bytes[0]!] ??= [];
+      byFirstByte[bytes[0]!]!.push({ name, bytes, ids: [] });
     }
-    for (const [name, list] of offsets) {
-      const ids: number[] = [];
-      for (const offset of list) {
-        for (let i = nameOffs.indexOf(offset); i >= 0; i = nameOffs.indexOf(offset, i + 1)) ids.push(firstOwnId + i);
+    const length = ownStrings.length;
+    for (let i = 0; i < nameOffs.length; i++) {
+      const offset = nameOffs[i]!;
+      // namesAtStringStarts implies base BTF: every name offset is in ownStrings (firstOwnString is 0).
+      const at = offset - firstOwnString;
+      if (offset === 0 || at >= length || !INDEXED_KINDS[kinds[i]!]) continue;
+      const list = byFirstByte[ownStrings[at]!];
+      if (list === undefined) continue;
+      for (const entry of list) {
+        const bytes = entry.bytes;
+        let j = 1;
+        while (j < bytes.length && ownStrings[at + j] === bytes[j]) j++;
+        if (j < bytes.length) continue;
+        const next = ownStrings[at + j];
+        // "name" itself, or maybe a flavor "name___x" (checked on the decoded name, rare).
+        if (next === 0 || (next === 95 && essentialNameLength(this.data.stringAt(offset) ?? "") === bytes.length)) {
+          entry.ids.push(firstOwnId + i);
+        }
       }
-      this.found.set(
-        name,
-        ids.sort((a, b) => a - b),
-      );
     }
+    for (const list of byFirstByte) for (const entry of list ?? []) this.found.set(entry.name, entry.ids);
   }
 
   private haystack: Buffer | undefined;
