@@ -4,7 +4,7 @@
 // section's REL binds a function-pointer member to the struct_ops program it points at. The kernel's layout of
 // the struct is a load-time matter (prepare/struct-ops.ts).
 
-import { isModOrTypedef, Kind, kindString } from "@bpfkit/btf";
+import { type CoreBtf, Kind, kindString, skipModsAndTypedefs } from "@bpfkit/btf";
 import { type ElfRelocation, type ElfRelocationSection, SHN_LORESERVE, STT_SECTION } from "@bpfkit/elf";
 import type { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
@@ -75,22 +75,12 @@ function memberAt(btf: ObjectBtf, struct: number, bitOffset: number): number {
   return -1;
 }
 
-/** The slice of a BTF (the object's or the kernel's) the function-pointer test reads. */
-export interface TypeRefs {
-  kind(id: number): number;
-  refType(id: number): number;
-}
-
-function skipMods(btf: TypeRefs, id: number): number {
-  let cur = id;
-  for (let depth = 0; depth < 64 && cur !== 0 && isModOrTypedef(btf.kind(cur)); depth++) cur = btf.refType(cur);
-  return cur;
-}
-
-/** A pointer (through modifiers and typedefs) to a function prototype (libbpf's resolve_func_ptr). */
-export function isFuncPointer(btf: TypeRefs, id: number): boolean {
-  const ptr = skipMods(btf, id);
-  return btf.kind(ptr) === Kind.PTR && btf.kind(skipMods(btf, btf.refType(ptr))) === Kind.FUNC_PROTO;
+/** A pointer (through modifiers and typedefs) to a function prototype (libbpf's resolve_func_ptr); either BTF. */
+export function isFuncPointer(btf: CoreBtf, id: number): boolean {
+  const ptr = skipModsAndTypedefs(btf, id);
+  if (ptr < 0 || btf.kind(ptr) !== Kind.PTR) return false;
+  const target = skipModsAndTypedefs(btf, btf.refType(ptr));
+  return target >= 0 && btf.kind(target) === Kind.FUNC_PROTO;
 }
 
 /** The function whose code holds slot `insn` of section `shndx` (libbpf's find_prog_by_sec_insn). */
