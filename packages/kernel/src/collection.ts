@@ -159,23 +159,11 @@ export class Collection implements Disposable {
    * `close()` on the result unregisters it; closing the collection unregisters whatever is still registered.
    */
   registerStructOps(name: string): StructOpsRegistration {
-    const inner = registerStructOps(this.#backend, this.#loaded, name);
-    const registrations = this.#registrations;
-    const close = () => {
-      registrations.delete(outer);
-      inner.close();
-    };
-    const outer: StructOpsRegistration = {
-      map: inner.map,
-      link: inner.link,
-      get closed() {
-        return inner.closed;
-      },
-      close,
-      [Symbol.dispose]: close,
-    };
-    registrations.add(outer);
-    return outer;
+    const registration: StructOpsRegistration = registerStructOps(this.#backend, this.#loaded, name, () =>
+      this.#registrations.delete(registration),
+    );
+    this.#registrations.add(registration);
+    return registration;
   }
 
   /**

@@ -33,8 +33,14 @@ function key0(): Uint8Array {
 /**
  * Registers struct_ops map `name` of a loaded object through `backend`. Every program the map points at must have
  * been loaded. Close the registration before closing the object: without the map's fd it cannot be unregistered.
+ * `onClose` runs once, when the registration is first closed (an owner that tracks registrations forgets it).
  */
-export function registerStructOps(backend: Backend, loaded: LoadedObject, name: string): StructOpsRegistration {
+export function registerStructOps(
+  backend: Backend,
+  loaded: LoadedObject,
+  name: string,
+  onClose?: () => void,
+): StructOpsRegistration {
   const prepared = loaded.structOps.get(name);
   if (!prepared) {
     const known = [...loaded.structOps.keys()];
@@ -67,6 +73,7 @@ export function registerStructOps(backend: Backend, loaded: LoadedObject, name: 
   const close = () => {
     if (closed) return;
     closed = true;
+    onClose?.();
     if (link) link.close();
     else backend.mapDelete(map, key0());
   };
