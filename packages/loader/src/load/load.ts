@@ -265,10 +265,10 @@ export function load<Targets = unknown, Applied = unknown>(
         lineInfo: btf ? prog.lineInfo : undefined,
         attachBtfId: attachBtfId ?? prog.attachBtfId,
         attachBtfObj,
-        // slot 0 stays empty: a kfunc call with off 0 means vmlinux
+        // 0 marks the unused slot 0 (a kfunc call with off 0 means vmlinux); the rest are module BTF fds
         fdArray:
           prog.fdArray.length > 0
-            ? prog.fdArray.map((n, i) => (i === 0 && n === 0 ? null : (moduleFds.get(n) ?? fdOrThrow(n))))
+            ? prog.fdArray.map((n) => (n === 0 ? null : (moduleFds.get(n) ?? fdOrThrow(n))))
             : undefined,
         logLevel: options.logLevel,
         coreRelocations: prog.coreRelocations.length > 0 ? prog.coreRelocations : undefined,
