@@ -80,30 +80,30 @@ export function* dumpTableAsCChunks(table: TypeTable, options: DumpCOptions = {}
  * piece is a view of one reused buffer, valid only during the call: write it out or copy it. Memory stays flat.
  */
 export function dumpTableAsCTo(table: TypeTable, write: (bytes: Uint8Array) => void, options: DumpCOptions = {}): void {
+  dumpAll(table, options, write).w.flushTo(write);
+}
+
+/** The whole dump as UTF-8 bytes (what bpftool writes to stdout). */
+export function dumpTableAsCBytes(table: TypeTable, options: DumpCOptions = {}): Uint8Array {
+  const st = dumpAll(table, options, undefined);
+  return st.w.buf.subarray(0, st.w.pos);
+}
+
+/**
+ * Every requested type and the footer into the state's writer, handing full chunks to `write` when given (else
+ * the writer grows); the state comes back with its plan released and the rest of the text still in the writer.
+ */
+function dumpAll(table: TypeTable, options: DumpCOptions, write: ((bytes: Uint8Array) => void) | undefined) {
   const st = startDump(table, options);
   try {
     const roots = options.rootIds;
     const count = roots ? roots.length : table.count - 1;
     for (let i = 0; i < count; i++) {
       dumpOne(st, roots ? roots[i]! : i + 1);
-      if (st.w.pos >= CHUNK_SIZE) st.w.flushTo(write);
+      if (write !== undefined && st.w.pos >= CHUNK_SIZE) st.w.flushTo(write);
     }
     if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
-    st.w.flushTo(write);
-  } finally {
-    finishDump(st);
-  }
-}
-
-/** The whole dump as UTF-8 bytes (what bpftool writes to stdout). */
-export function dumpTableAsCBytes(table: TypeTable, options: DumpCOptions = {}): Uint8Array {
-  const st = startDump(table, options);
-  try {
-    const roots = options.rootIds;
-    const count = roots ? roots.length : table.count - 1;
-    for (let i = 0; i < count; i++) dumpOne(st, roots ? roots[i]! : i + 1);
-    if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
-    return st.w.buf.subarray(0, st.w.pos);
+    return st;
   } finally {
     finishDump(st);
   }
