@@ -10,7 +10,7 @@ import { BtfError } from "./errors.js";
 import { allowsKindFlag, extraWords, Kind, MAX_KIND } from "./kinds.js";
 
 export interface ScanResult {
-  /** Word index of each type. */
+  /** Word index of each type (the common path leaves a zero word in front of it in its buffer). */
   readonly starts: Uint32Array;
   /**
    * Own types (index = id - firstId) whose chain link points at the same or a later id, or undefined when they
@@ -243,7 +243,9 @@ RECORD_SHAPE[Kind.DATASEC] = 3;
 function fastScan(input: ScanInput): ScanResult | undefined {
   const { words, firstId, stringEnd } = input;
   const total = words.length;
-  const starts = new Uint32Array(Math.floor(total / 3));
+  // One zero word in front (void's slot): the C dumper uses the result as its id-indexed table without a copy.
+  const slots = new Uint32Array(1 + Math.floor(total / 3));
+  const starts = slots.subarray(1);
   let count = 0;
   let pos = 0;
   let bad = 0;

@@ -139,8 +139,8 @@ function dumpOne(st: DumpState, id: number): void {
     for (let i = plan.ends[id - 1]!; i < end; i++) emitType(st, queue[i]!, 0);
     return;
   }
-  st.queueStart = st.queueEnd;
+  st.queueEnd = 0;
   orderType(st, id, false);
   const queue = st.queue;
-  for (let i = st.queueStart; i < st.queueEnd; i++) emitType(st, queue[i]!, 0);
+  for (let i = 0; i < st.queueEnd; i++) emitType(st, queue[i]!, 0);
 }

@@ -25,7 +25,7 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
 
 /**
  * A base Btf's starts (index id - 1) as the table's (index id, void's entry 0): a view when a zero word precedes
- * them in their buffer (Btf.parse leaves one on its WebAssembly path), else a copy.
+ * them in their buffer (Btf.parse leaves one on both its scan paths), else a copy.
  */
 function startsById(own: Uint32Array): Uint32Array {
   if (own.byteOffset >= 4) {

@@ -46,11 +46,6 @@ export function guessPointerSize(table: TypeTable): number {
 export class Layout {
   /** Alignment plus one per id, 0 while not yet computed (alignments are at most the pointer size). */
   private readonly alignCache: Uint8Array;
-  /**
-   * Resolved size plus two per id (1 = libbpf error), 0 while not yet computed. 32 bits, not a Float64Array: on
-   * vmlinux that is half a MiB less of memory; the only sizes that do not fit (2^32 - 2 and 2^32 - 1) are not cached.
-   */
-  private readonly sizeCache: Uint32Array;
 
   constructor(
     private readonly table: TypeTable,
@@ -58,19 +53,14 @@ export class Layout {
     readonly pointerSize: number,
   ) {
     this.alignCache = new Uint8Array(table.count);
-    this.sizeCache = new Uint32Array(table.count);
   }
 
-  /** btf__resolve_size: bytes of a type, or -1 where libbpf returns an error (void, fwd, func, too deep, overflow). */
+  /**
+   * btf__resolve_size: bytes of a type, or -1 where libbpf returns an error (void, fwd, func, too deep, overflow).
+   * Not cached: the dumper asks once per struct member and the walk is a few words long (a per-id cache cost half
+   * a MiB on vmlinux and saved no measurable time).
+   */
   resolveSize(typeId: number): number {
-    const cached = this.sizeCache[typeId]!;
-    if (cached !== 0) return cached - 2;
-    const size = this.computeSize(typeId);
-    if (size <= U32_MAX - 2) this.sizeCache[typeId] = size + 2;
-    return size;
-  }
-
-  private computeSize(typeId: number): number {
     const { kinds, words, starts } = this.table;
     let id = typeId;
     let nelems = 1;

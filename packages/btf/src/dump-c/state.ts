@@ -39,15 +39,14 @@ export class DumpState {
   readonly names: NameResolver;
   readonly layout: Layout;
   /**
-   * Types queued by ordering for emission at top level. A type is queued at most once in a whole dump (it is
-   * marked ORDERED when queued), so one array of `count` entries holds every queue; `queueStart` is where the
-   * current top-level type's queue begins.
+   * Types the ordering of the current top-level type queued for emission (libbpf's emit_queue, emptied per
+   * top-level type). It grows on demand: most top-level types queue a handful, the first big struct a few
+   * thousand, so a `count`-sized array (half a MiB on vmlinux) would sit mostly unused.
    */
-  readonly queue: Uint32Array;
-  queueStart = 0;
+  queue: Uint32Array = new Uint32Array(256);
   queueEnd = 0;
   /** Shared stack of declaration chains; each chain uses the slice above where it started. */
-  declStack = new Uint32Array(64);
+  declStack: Uint32Array = new Uint32Array(64);
   declTop = 0;
   /** The struct/union whose body is being written (for error context). */
   currentStruct = 0;
@@ -68,7 +67,6 @@ export class DumpState {
   ) {
     const n = table.count;
     // With a plan, ordering already happened: no per-type ordering state or queue is needed.
-    this.queue = new Uint32Array(plan ? 0 : n);
     this.order = new Uint8Array(plan ? 0 : n);
     this.emit = new Uint8Array(n);
     this.forwardDone = new Uint8Array(n);
@@ -110,15 +108,12 @@ export class DumpState {
   }
 
   enqueue(id: number): void {
+    if (this.queueEnd === this.queue.length) this.queue = grow(this.queue);
     this.queue[this.queueEnd++] = id;
   }
 
   pushDecl(id: number): void {
-    if (this.declTop === this.declStack.length) {
-      const grown = new Uint32Array(this.declStack.length * 2);
-      grown.set(this.declStack);
-      this.declStack = grown;
-    }
+    if (this.declTop === this.declStack.length) this.declStack = grow(this.declStack);
     this.declStack[this.declTop++] = id;
   }
 
@@ -162,4 +157,11 @@ export class DumpState {
       }
     }
   }
+}
+
+/** A copy of `array` with twice the room. */
+function grow(array: Uint32Array): Uint32Array {
+  const grown = new Uint32Array(array.length * 2);
+  grown.set(array);
+  return grown;
 }
