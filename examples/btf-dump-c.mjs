@@ -1,21 +1,26 @@
-#!/usr/bin/env -S node --v8-pool-size=1 --no-turbo-inlining
-// `examples/btf-dump-c.mjs [FILE] > vmlinux.h`: what `bpftool btf dump file FILE format c` prints, for a raw BTF
-// file (default /sys/kernel/btf/vmlinux). The whole-process rows of bench/btf-dump-c.bench.mjs run this file, so
-// it is also the template for a CLI entry point:
-//   - the node flags on the first line are applied when the file is executed (a package's bin runs the same way);
-//     the bench reads them from that line. Why these two: docs/decisions.md, "BTF C dump: a one-shot process".
+#!/usr/bin/env -S node --single-threaded --no-turbo-inlining --no-sparkplug
+// `examples/btf-dump-c.mjs [-d] [FILE] > vmlinux.h`: what `bpftool btf dump file FILE format c` prints, for a raw BTF
+// file (default /sys/kernel/btf/vmlinux). It is the template for a CLI entry point, and the whole-process rows of
+// bench/btf-dump-c.bench.mjs run it the way a CLI would ship:
+//   - `pnpm build` bundles it into one CommonJS file, examples/dist/btf-dump-c.cjs (scripts/bundle-cli.mjs): an
+//     ES module entry costs Node 20 ~3 MiB of peak RSS and ~60 ms more;
+//   - the node flags on the first line (kept by the bundle) apply when the file is executed, as a package bin is;
+//     the bench reads them from that line. They trade a little time for memory: optimizing compiles run on the
+//     main thread, one baseline tier is skipped. Why: docs/decisions.md, "BTF C dump: a one-shot process";
+//   - the scan and ordering run in JavaScript: a one-shot process would pay for compiling the WebAssembly paths
+//     and for a copy of the type section in their memory (`--engine wasm|auto` picks them, for comparisons);
 //   - kernel BTF is mapped, not read (readKernelBtfFile; falls back to reading for other files);
 //   - the text goes out in 64 KiB pieces of one reused buffer (dumpBtfAsCTo), so no dump-sized string or buffer.
-// `--ordering js|wasm|auto` picks the ordering implementation (for comparisons; the output is the same).
-// Uses the built packages (`pnpm build`).
 import { writeSync } from "node:fs";
 import { Btf } from "@bpfkit/btf/btf";
 import { dumpBtfAsCTo } from "@bpfkit/btf/dump-c";
 import { readKernelBtfFile } from "@bpfkit/kernel/btf-file";
 
 const args = process.argv.slice(2);
-const at = args.indexOf("--ordering");
-const ordering = at >= 0 ? args.splice(at, 2)[1] : "auto";
+const debug = args.includes("-d");
+if (debug) args.splice(args.indexOf("-d"), 1);
+const at = args.indexOf("--engine");
+const engine = at >= 0 ? args.splice(at, 2)[1] : "js";
 const file = args[0] ?? "/sys/kernel/btf/vmlinux";
 
 /** Writes all of `bytes` to stdout (a file, a pipe or a terminal), waiting out a full non-blocking pipe. */
@@ -31,5 +36,11 @@ function writeOut(bytes) {
   }
 }
 
-const btf = Btf.parse(readKernelBtfFile(file).bytes);
-dumpBtfAsCTo(btf, writeOut, { ordering });
+try {
+  const btf = Btf.parse(readKernelBtfFile(file).bytes, { scanner: engine });
+  dumpBtfAsCTo(btf, writeOut, { ordering: engine });
+} catch (err) {
+  // One line, as bpftool prints its errors; the stack only with -d.
+  process.stderr.write(debug ? `${err.stack}\n` : `Error: ${err.message}\n`);
+  process.exitCode = 1;
+}
