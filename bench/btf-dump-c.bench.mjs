@@ -61,6 +61,18 @@ function runProcess(cmd, args, out) {
   }
 }
 
+/** Wall time and peak RSS rows (medians) for one kind of whole-process run against bpftool's. */
+function processRows(label, ours, theirs, note) {
+  const row = (what, unit, value) => ({
+    what: `btf dump c: ${label}, ${what}`,
+    ours: median(ours.map(value)),
+    reference: median(theirs.map(value)),
+    unit,
+    note,
+  });
+  return [row("time to a file", "ms", (r) => r.ms), row("peak RSS (GNU time %M)", "MiB", (r) => r.rssKiB / 1024)];
+}
+
 export async function run() {
   const dir = mkdtempSync(join(tmpdir(), "bpfkit-dump-c-bench-"));
   try {
@@ -132,48 +144,14 @@ console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, n }
         unit: "ms",
         note: 'ordering: "js"',
       },
-      {
-        what: "btf dump c: vmlinux whole process to a file",
-        ours: median(oursProc.map((r) => r.ms)),
-        reference: median(theirsProc.map((r) => r.ms)),
-        unit: "ms",
-        note: `examples/dist/btf-dump-c.cjs (${CLI_NODE_FLAGS.join(" ")}) vs bpftool; node -e 0 alone: ${nodeStart.toFixed(1)} ms; output ${same ? "same bytes" : "BYTES DIFFER"}`,
-      },
-      {
-        what: "btf dump c: vmlinux whole process peak RSS",
-        ours: median(oursProc.map((r) => r.rssKiB / 1024)),
-        reference: median(theirsProc.map((r) => r.rssKiB / 1024)),
-        unit: "MiB",
-        note: "GNU time %M; the issue's target is under 4x",
-      },
-      {
-        what: "btf dump c: same, unbundled ES module entry (time)",
-        ours: median(esmProc.map((r) => r.ms)),
-        reference: median(theirsProc.map((r) => r.ms)),
-        unit: "ms",
-        note: "examples/btf-dump-c.mjs, same flags",
-      },
-      {
-        what: "btf dump c: same, unbundled ES module entry (peak RSS)",
-        ours: median(esmProc.map((r) => r.rssKiB / 1024)),
-        reference: median(theirsProc.map((r) => r.rssKiB / 1024)),
-        unit: "MiB",
-        note: "examples/btf-dump-c.mjs, same flags",
-      },
-      {
-        what: "btf dump c: same, WebAssembly scan and ordering (time)",
-        ours: median(wasmProc.map((r) => r.ms)),
-        reference: median(theirsProc.map((r) => r.ms)),
-        unit: "ms",
-        note: "--engine wasm",
-      },
-      {
-        what: "btf dump c: same, WebAssembly scan and ordering (peak RSS)",
-        ours: median(wasmProc.map((r) => r.rssKiB / 1024)),
-        reference: median(theirsProc.map((r) => r.rssKiB / 1024)),
-        unit: "MiB",
-        note: "--engine wasm",
-      },
+      ...processRows(
+        "vmlinux whole process",
+        oursProc,
+        theirsProc,
+        `examples/dist/btf-dump-c.cjs (${CLI_NODE_FLAGS.join(" ")}) vs bpftool; node -e 0 alone: ${nodeStart.toFixed(1)} ms; output ${same ? "same bytes" : "BYTES DIFFER"}; the issue's RSS target is under 4x`,
+      ),
+      ...processRows("same, unbundled ES module entry", esmProc, theirsProc, "examples/btf-dump-c.mjs, same flags"),
+      ...processRows("same, WebAssembly scan and ordering", wasmProc, theirsProc, "--engine wasm"),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
