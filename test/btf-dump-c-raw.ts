@@ -1,6 +1,6 @@
 // Raw BTF made by hand for the C dumper tests: shapes clang never emits (loops, odd sizes, vmlinux-only
 // constructs) written as type records, so both our dumper and bpftool can be run on the same bytes.
-import { Btf } from "@bpfkit/btf";
+import { Btf, BtfError } from "@bpfkit/btf";
 
 /** Builds raw little-endian BTF from type records (u32 words each) and the names they use. */
 export class RawBtfBuilder {
@@ -74,6 +74,18 @@ const SIGNED = 1 << 24;
  * structs, typedefs and enumerators, overlong renamed names, nesting deeper than 13 tabs, incomplete embedded
  * members, type tags, and the non-C kinds (func, var, datasec, decl_tag).
  */
+/**
+ * An int, then `count` structs all named `s` (the C dump renames them `s___2` ... `s___<count>`), then a typedef
+ * of the last one (ids: int 1, structs 2..count+1, typedef count+2).
+ */
+export function addSameNamedStructs(b: RawBtfBuilder, count: number): void {
+  const int = b.add(INT, 0, 4, [32], b.name("int"));
+  const name = b.name("s");
+  for (let i = 0; i < count; i++) b.add(STRUCT, 1, 4, [b.name("x"), int, 0], name);
+  // Dumped after the last struct: its name must come back from the resolver, not be counted again.
+  b.add(TYPEDEF, 0, count + 1, [], b.name("last_t"));
+}
+
 export function oddShapesBtf(): Uint8Array {
   const b = new RawBtfBuilder();
   const n = (s: string) => b.name(s);
@@ -235,4 +247,27 @@ export function rebaseRawBtf(raw: Uint8Array, baseTypeCount: number, baseStringL
   for (const [i, w] of words.entries()) o.setUint32(24 + 4 * i, w, true);
   out.set(strings, 24 + words.length * 4);
   return out;
+}
+
+/**
+ * Btf blobs parsed from `rounds` copies of the raw BTF `original`, each with 1-4 random bytes of its type section
+ * changed (`random`: a seeded generator, test/support/mutate.ts). Copies the parser refuses are skipped after
+ * checking the refusal is a BtfError; the cycle check is off, so the dumpers must cope with loops themselves.
+ */
+export function* mutatedBtfs(original: Uint8Array, rounds: number, random: () => number): Generator<Btf> {
+  const next = () => Math.floor(random() * 2 ** 32);
+  const typeEnd = 24 + new DataView(original.buffer, original.byteOffset).getUint32(12, original[0] === 0x9f);
+  for (let round = 0; round < rounds; round++) {
+    const bytes = original.slice();
+    const flips = 1 + (next() % 4);
+    for (let f = 0; f < flips; f++) bytes[24 + (next() % (typeEnd - 24))] = next() & 0xff;
+    let btf: Btf;
+    try {
+      btf = Btf.parse(bytes, { checkCycles: false });
+    } catch (err) {
+      if (!(err instanceof BtfError)) throw err;
+      continue;
+    }
+    yield btf;
+  }
 }

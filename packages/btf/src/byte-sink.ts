@@ -133,13 +133,19 @@ export function collectBytes(produce: (sink: ByteSink) => void): Uint8Array {
   const sink = new ByteSink((c) => chunks.push(c.slice()));
   produce(sink);
   sink.flush();
+  return concatBytes(chunks);
+}
+
+/** The pieces one after another in one new array (the piece itself when there is only one). */
+export function concatBytes(pieces: readonly Uint8Array[]): Uint8Array {
+  if (pieces.length === 1) return pieces[0]!;
   let length = 0;
-  for (const c of chunks) length += c.length;
+  for (const piece of pieces) length += piece.length;
   const out = new Uint8Array(length);
   let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
   }
   return out;
 }

@@ -3,8 +3,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { parseElf } from "@bpfkit/elf";
 import { describe, expect, it } from "vitest";
-import { RawBtfBuilder as RawBuilder } from "../../../../test/btf-dump-c-raw.js";
-import { Btf } from "../btf.js";
+import { addSameNamedStructs, mutatedBtfs, RawBtfBuilder as RawBuilder } from "../../../../test/btf-dump-c-raw.js";
+import { seededRandom } from "../../../../test/support/mutate.js";
+import type { Btf } from "../btf.js";
 import { BtfError } from "../errors.js";
 import { BtfDumpError, dumpBtfAsC, dumpBtfAsCChunks } from "./index.js";
 
@@ -125,11 +126,7 @@ describe("C dump options", () => {
 describe("C dump names", () => {
   it("numbers hundreds of same-named types past what one byte holds (name___300)", () => {
     const b = new RawBuilder();
-    const int = b.add(INT, 0, 4, [32], b.name("int"));
-    const name = b.name("s");
-    for (let i = 0; i < 300; i++) b.add(STRUCT, 1, 4, [b.name("x"), int, 0], name);
-    // A typedef of the last one, dumped after it: its name must come back from the resolver, not be counted again.
-    b.add(TYPEDEF, 0, 301, [], b.name("last_t"));
+    addSameNamedStructs(b, 300);
     const text = dumpBtfAsC(b.btf(), { vmlinuxGuard: false });
     expect(text).toContain("struct s {\n");
     expect(text).toContain("struct s___254 {\n");
@@ -143,14 +140,8 @@ describe("C dump names", () => {
 describe("C dump of corrupted fixture BTF", () => {
   const dir = new URL("../../../../test/fixtures/", import.meta.url).pathname;
   const objects = readdirSync(dir).filter((f) => f.endsWith(".o"));
-  // Deterministic xorshift PRNG so a failure reproduces.
-  let seed = 0x2545f491;
-  const next = () => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return seed >>> 0;
-  };
+  // Deterministic (test/support/mutate.ts) so a failure reproduces.
+  const random = seededRandom(0x2545f491);
 
   it("either dumps or throws BtfDumpError on every mutation the parser accepts", () => {
     let dumped = 0;
@@ -158,22 +149,7 @@ describe("C dump of corrupted fixture BTF", () => {
     for (const object of objects) {
       const section = parseElf(new Uint8Array(readFileSync(dir + object))).sectionByName(".BTF");
       if (!section) continue;
-      const original = section.data;
-      const typeEnd = 24 + new DataView(original.buffer, original.byteOffset).getUint32(12, original[0] === 0x9f);
-      for (let round = 0; round < 150; round++) {
-        const bytes = original.slice();
-        const flips = 1 + (next() % 4);
-        for (let f = 0; f < flips; f++) {
-          const at = 24 + (next() % (typeEnd - 24));
-          bytes[at] = next() & 0xff;
-        }
-        let btf: Btf;
-        try {
-          btf = Btf.parse(bytes, { checkCycles: false });
-        } catch (err) {
-          expect(err).toBeInstanceOf(BtfError);
-          continue;
-        }
+      for (const btf of mutatedBtfs(section.data, 150, random)) {
         try {
           dumpBtfAsC(btf);
           dumped++;

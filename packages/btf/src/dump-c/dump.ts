@@ -1,6 +1,8 @@
 // Whole-BTF C dump, the text of `bpftool btf dump file F format c` (bpftool 7.1 / libbpf 1.1): a vmlinux.h style
 // header guard and preserve_access_index pragma, then every type id from 1 up through libbpf's per-type
 // "order, then emit" step, then the footer. Output is produced in chunks of at least 64 KiB.
+import { concatBytes } from "../byte-sink.js";
+import { WasmCDump, wasmEmitApplies } from "../wasm/dump-c-emit.js";
 import { planWholeDumpWasm, releasePlan, wasmPlanApplies } from "../wasm/dump-c-order.js";
 import { emitType } from "./emit.js";
 import { BtfDumpError } from "./errors.js";
@@ -43,6 +45,13 @@ export interface DumpCOptions {
    * does not apply, e.g. malformed input, whose errors only the JavaScript pass reports). Output is identical.
    */
   readonly ordering?: "auto" | "js" | "wasm";
+  /**
+   * Which implementation writes the text of a whole dump (no `rootIds`, ordering not "js"): "auto" (default) uses
+   * WebAssembly, ordering included, for large BTF such as vmlinux and JavaScript otherwise; "js" / "wasm" force
+   * one. Where WebAssembly gives up (malformed input, odd shapes) the dump is redone in JavaScript, whose output
+   * and errors are the reference: the bytes written are identical either way.
+   */
+  readonly emitter?: "auto" | "js" | "wasm";
 }
 
 /** From this many types on, a whole dump is ordered in WebAssembly by default (vmlinux has 126k). */
@@ -60,6 +69,23 @@ function planFor(table: TypeTable, options: DumpCOptions) {
  * fresh buffer the caller may keep. Write them as they come to stream a large dump with little memory.
  */
 export function* dumpTableAsCChunks(table: TypeTable, options: DumpCOptions = {}): Generator<Uint8Array, void, void> {
+  const run = startWasmDump(table, options);
+  let handed = 0;
+  if (run !== undefined) {
+    try {
+      for (let chunk = run.next(); chunk !== undefined; chunk = run.next()) {
+        handed += chunk.length;
+        yield chunk.slice();
+      }
+      if (run.gaveUp === undefined) return;
+    } finally {
+      run.release();
+    }
+  }
+  yield* skipLeading(handed, jsChunks(table, jsEmitter(options)));
+}
+
+function* jsChunks(table: TypeTable, options: DumpCOptions): Generator<Uint8Array, void, void> {
   const st = startDump(table, options);
   try {
     const roots = options.rootIds;
@@ -80,13 +106,92 @@ export function* dumpTableAsCChunks(table: TypeTable, options: DumpCOptions = {}
  * piece is a view of one reused buffer, valid only during the call: write it out or copy it. Memory stays flat.
  */
 export function dumpTableAsCTo(table: TypeTable, write: (bytes: Uint8Array) => void, options: DumpCOptions = {}): void {
-  dumpAll(table, options, write).w.flushTo(write);
+  const handed = dumpWasmTo(table, options, write);
+  if (handed === COMPLETE) return;
+  const sink = handed === 0 ? write : skipLeadingTo(handed, write);
+  dumpAll(table, jsEmitter(options), sink).w.flushTo(sink);
 }
 
 /** The whole dump as UTF-8 bytes (what bpftool writes to stdout). */
 export function dumpTableAsCBytes(table: TypeTable, options: DumpCOptions = {}): Uint8Array {
-  const st = dumpAll(table, options, undefined);
+  const pieces: Uint8Array[] = [];
+  if (dumpWasmTo(table, options, (piece) => pieces.push(piece.slice())) === COMPLETE) return concatBytes(pieces);
+  // Nothing was returned yet: the JavaScript dump starts over.
+  const st = dumpAll(table, jsEmitter(options), undefined);
   return st.w.buf.subarray(0, st.w.pos);
+}
+
+/** {@link dumpWasmTo} finished the dump. */
+const COMPLETE = -1;
+
+/**
+ * Runs the dump in WebAssembly where it applies (see {@link startWasmDump}), handing its chunks to `write`.
+ * Returns COMPLETE, or how many bytes `write` got before the module gave up (0 when it did not apply): the
+ * JavaScript dump must then run and skip that many bytes, which are the same as its own first ones.
+ */
+function dumpWasmTo(table: TypeTable, options: DumpCOptions, write: (bytes: Uint8Array) => void): number {
+  const run = startWasmDump(table, options);
+  if (run === undefined) return 0;
+  let handed = 0;
+  try {
+    for (let chunk = run.next(); chunk !== undefined; chunk = run.next()) {
+      handed += chunk.length;
+      write(chunk);
+    }
+    return run.gaveUp === undefined ? COMPLETE : handed;
+  } finally {
+    run.release();
+  }
+}
+
+/**
+ * The WebAssembly dump (ordering and emission), where it applies: a whole dump (no `rootIds`) not forced to the
+ * JavaScript ordering or emitter, of large BTF by default. The TypeScript emitter stays the reference.
+ */
+function startWasmDump(table: TypeTable, options: DumpCOptions): WasmCDump | undefined {
+  const emitter = options.emitter ?? "auto";
+  if (emitter === "js" || options.ordering === "js" || options.rootIds !== undefined || !wasmEmitApplies()) {
+    return undefined;
+  }
+  if (emitter === "auto" && table.count < WASM_MIN_TYPES) return undefined;
+  const guard = options.vmlinuxGuard !== false;
+  return WasmCDump.start(
+    table,
+    pointerSizeFor(table, options),
+    guard ? VMLINUX_HEADER : "",
+    guard ? VMLINUX_FOOTER : "",
+  );
+}
+
+/** The options for redoing a dump in JavaScript (its ordering choice stays). */
+function jsEmitter(options: DumpCOptions): DumpCOptions {
+  return { ...options, emitter: "js" };
+}
+
+/** The chunks after the first `n` bytes (a redone dump skipping what the WebAssembly run already handed out). */
+function* skipLeading(n: number, chunks: Iterable<Uint8Array>): Generator<Uint8Array, void, void> {
+  let skip = n;
+  for (const chunk of chunks) {
+    if (skip >= chunk.length) {
+      skip -= chunk.length;
+      continue;
+    }
+    yield skip > 0 ? chunk.subarray(skip) : chunk;
+    skip = 0;
+  }
+}
+
+/** `write` minus the first `n` bytes it would be given. */
+function skipLeadingTo(n: number, write: (bytes: Uint8Array) => void): (bytes: Uint8Array) => void {
+  let skip = n;
+  return (bytes) => {
+    if (skip >= bytes.length) {
+      skip -= bytes.length;
+      return;
+    }
+    write(skip > 0 ? bytes.subarray(skip) : bytes);
+    skip = 0;
+  };
 }
 
 /**
@@ -114,9 +219,12 @@ export function dumpTableAsC(table: TypeTable, options: DumpCOptions = {}): stri
   return new TextDecoder().decode(dumpTableAsCBytes(table, options));
 }
 
+function pointerSizeFor(table: TypeTable, options: DumpCOptions): number {
+  return options.pointerSize ?? (guessPointerSize(table) || 8);
+}
+
 function startDump(table: TypeTable, options: DumpCOptions): DumpState {
-  const pointerSize = options.pointerSize ?? (guessPointerSize(table) || 8);
-  const st = new DumpState(table, pointerSize, planFor(table, options));
+  const st = new DumpState(table, pointerSizeFor(table, options), planFor(table, options));
   if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_HEADER);
   return st;
 }

@@ -3,6 +3,7 @@
 // vmlinux) is flattened into one id space: base words, then the split's, with the string sections joined the same
 // way, because the C dump of split BTF covers the base types too (bpftool dumps ids 1..N).
 import type { Btf } from "../btf.js";
+import { concatBytes } from "../byte-sink.js";
 import { TypeTable } from "./type-table.js";
 
 /** The chain of blobs from the outermost base to `btf`. */
@@ -10,17 +11,6 @@ function chainOf(btf: Btf): Btf[] {
   const chain: Btf[] = [];
   for (let b: Btf | undefined = btf; b !== undefined; b = b.base) chain.unshift(b);
   return chain;
-}
-
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /**
@@ -55,7 +45,7 @@ export function typeTableFromBtf(btf: Btf): TypeTable {
       wordBase += b.words.length;
     }
   }
-  const strings = join(chain.map((b) => b.strings.bytes));
+  const strings = concatBytes(chain.map((b) => b.strings.bytes));
   // Btf.parse has already checked every kind, name offset and type id of these records.
   return TypeTable.from({ words, starts, strings }, true);
 }

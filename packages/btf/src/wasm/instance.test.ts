@@ -14,9 +14,12 @@ const { Memory } = (
   }
 ).WebAssembly;
 
-/** Releases a memory of `pages` pages filled with `fill`, as a stand-in for a previous user's leftovers. */
-function releaseDirty(pages: number, fill = 0xa5): WasmMemory {
-  const memory = new Memory({ initial: pages, maximum: pages });
+/**
+ * Releases a memory of `pages` pages (growable to `maximum`) filled with `fill`, as a stand-in for a previous
+ * user's leftovers.
+ */
+function releaseDirty(pages: number, fill = 0xa5, maximum = pages): WasmMemory {
+  const memory = new Memory({ initial: pages, maximum });
   new Uint8Array(memory.buffer).fill(fill);
   releaseMemory(memory);
   return memory;
@@ -36,13 +39,24 @@ function scanOutcome(
 }
 
 describe("WebAssembly memory reuse", () => {
-  it("hands a released memory to the next instantiate that asks for reuse and is large enough", () => {
+  it("hands a released memory to the next instantiate that asks for reuse and fits in it", () => {
     const memory = releaseDirty(4);
     expect(instantiate(SCAN_WASM_BASE64, PAGE, false)?.memory).not.toBe(memory);
+    // Cannot grow to 8 pages (its maximum is 4): a fresh one.
     expect(instantiate(SCAN_WASM_BASE64, 8 * PAGE, true)?.memory).not.toBe(memory);
     expect(instantiate(SCAN_WASM_BASE64, PAGE, true)?.memory).toBe(memory);
     // Taken: a second user gets a fresh one.
     expect(instantiate(SCAN_WASM_BASE64, PAGE, true)?.memory).not.toBe(memory);
+  });
+
+  it("grows a released memory in place when the next user needs more, keeping its pages", () => {
+    const memory = releaseDirty(4, 0x5a, 64);
+    const reused = instantiate(SCAN_WASM_BASE64, 8 * PAGE, true)?.memory;
+    expect(reused).toBe(memory);
+    expect(memory.buffer.byteLength).toBeGreaterThanOrEqual(9 * PAGE);
+    const bytes = new Uint8Array(memory.buffer);
+    expect(bytes[4 * PAGE - 1]).toBe(0x5a); // the old pages, as the last user left them
+    expect(bytes[4 * PAGE]).toBe(0); // the new ones, zeroed
   });
 
   it("scans in a dirty memory exactly as the JavaScript scan, and the Btf reads the caller's bytes", () => {

@@ -2,13 +2,15 @@
 // WebAssembly global (it comes with the DOM lib, which this project does not load), so the slice used here is
 // typed locally. Each instance gets its own fixed-size memory; views into it live as long as their user. A user
 // that is done with its memory may hand it back (releaseMemory): the next instantiate asking for reuse runs on it,
-// so a one-shot pipeline (scan, then the C dump's plan) faults its pages in once instead of once per stage.
+// grown in place if it is too small, so a one-shot pipeline (scan, then the C dump) faults its pages in once instead of once
+// per stage.
 
 import { Buffer } from "node:buffer";
 import { HOST_LITTLE_ENDIAN } from "../words.js";
 
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
 }
 
 interface WasmApi {
@@ -21,6 +23,8 @@ interface WasmApi {
 const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 
 export const PAGE = 65536;
+/** Largest memory any module here asks for (1 GiB); a reused memory may grow up to it. */
+const MAX_PAGES = (1 << 30) / PAGE;
 
 /** Whether the WebAssembly paths can run here (typed-array views over wasm memory need a little-endian host). */
 export const wasmAvailable = wasmApi !== undefined && HOST_LITTLE_ENDIAN;
@@ -42,7 +46,17 @@ export function releaseMemory(memory: WasmMemory): void {
 
 function takeSpare(bytes: number): WasmMemory | undefined {
   const memory = spare?.deref();
-  if (memory === undefined || memory.buffer.byteLength < bytes) return undefined;
+  if (memory === undefined) return undefined;
+  const missing = Math.ceil((bytes - memory.buffer.byteLength) / PAGE);
+  if (missing > 0) {
+    // Grown in place (V8 reserves a wasm memory's whole address range up front): the pages the last user touched
+    // stay faulted in, which on a VM saves more than the copying the next user does into them.
+    try {
+      memory.grow(missing);
+    } catch {
+      return undefined;
+    }
+  }
   spare = undefined;
   return memory;
 }
@@ -57,7 +71,7 @@ export function instantiate<E>(
   bytes: number,
   reuse = false,
 ): { exports: E; memory: WasmMemory } | undefined {
-  if (!wasmApi || !HOST_LITTLE_ENDIAN || bytes > 2 ** 31) return undefined;
+  if (!wasmApi || !HOST_LITTLE_ENDIAN || bytes > MAX_PAGES * PAGE - PAGE) return undefined;
   let module = modules.get(base64);
   if (!module) {
     module = new wasmApi.Module(Buffer.from(base64, "base64"));
@@ -65,7 +79,7 @@ export function instantiate<E>(
   }
   const pages = Math.ceil(bytes / PAGE) + 1;
   const memory =
-    (reuse ? takeSpare(pages * PAGE) : undefined) ?? new wasmApi.Memory({ initial: pages, maximum: pages });
+    (reuse ? takeSpare(pages * PAGE) : undefined) ?? new wasmApi.Memory({ initial: pages, maximum: MAX_PAGES });
   const table = new wasmApi.Table({ initial: 0, element: "anyfunc" });
   const instance = new wasmApi.Instance(module, { env: { __linear_memory: memory, __indirect_function_table: table } });
   return { exports: instance.exports as E, memory };
