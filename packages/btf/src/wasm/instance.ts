@@ -1,9 +1,9 @@
-// Instantiating the generated WebAssembly modules (scan.c, dump.c). @types/node does not declare the
-// WebAssembly global (it comes with the DOM lib, which this project does not load), so the slice used here is
-// typed locally. Each instance gets its own fixed-size memory; views into it live as long as their user. A user
-// that is done with its memory may hand it back (releaseMemory): the next instantiate asking for reuse runs on it,
-// grown in place if it is too small, so a one-shot pipeline (scan, then the C dump) faults its pages in once instead of once
-// per stage.
+// Instantiating the generated WebAssembly modules (scan.c, dump.c, dump-c-order.c, dump-c-emit.c). @types/node
+// does not declare the WebAssembly global (it comes with the DOM lib, which this project does not load), so the
+// slice used here is typed locally. Each instance gets its own memory; views into it live as long as their user. A
+// user that is done with its memory may hand it back (releaseMemory): the next instantiate asking for reuse runs on
+// it, grown in place if it is too small, so a one-shot pipeline (scan, then the C dump) faults its pages in once
+// instead of once per stage.
 
 import { Buffer } from "node:buffer";
 import { HOST_LITTLE_ENDIAN } from "../words.js";
