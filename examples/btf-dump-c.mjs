@@ -1,14 +1,15 @@
-#!/usr/bin/env -S node --single-threaded --no-turbo-inlining --no-sparkplug
-// `examples/btf-dump-c.mjs [-d] [FILE] > vmlinux.h`: what `bpftool btf dump file FILE format c` prints, for a raw BTF
-// file (default /sys/kernel/btf/vmlinux). It is the template for a CLI entry point, and the whole-process rows of
-// bench/btf-dump-c.bench.mjs run it the way a CLI would ship:
+#!/usr/bin/env -S node --single-threaded --no-opt --liftoff-only --no-sparkplug
+// `examples/btf-dump-c.mjs [-d] [--engine auto|js|wasm] [FILE] > vmlinux.h`: what `bpftool btf dump file FILE
+// format c` prints, for a raw BTF file (default /sys/kernel/btf/vmlinux). It is the template for a CLI entry point,
+// and the whole-process rows of bench/btf-dump-c.bench.mjs run it the way a CLI would ship:
 //   - `pnpm build` bundles it into one CommonJS file, examples/dist/btf-dump-c.cjs (scripts/bundle-cli.mjs): an
 //     ES module entry costs Node 20 ~3 MiB of peak RSS and ~60 ms more;
+//   - the library's defaults do the work: for vmlinux the scan, ordering and emission run in WebAssembly;
+//     `--engine js` forces the TypeScript paths (for comparisons);
 //   - the node flags on the first line (kept by the bundle) apply when the file is executed, as a package bin is;
-//     the bench reads them from that line. They trade a little time for memory: optimizing compiles run on the
-//     main thread, one baseline tier is skipped. Why: docs/decisions.md, "BTF C dump: a one-shot process";
-//   - the scan and ordering run in JavaScript: a one-shot process would pay for compiling the WebAssembly paths
-//     and for a copy of the type section in their memory (`--engine wasm|auto` picks them, for comparisons);
+//     the bench reads them from that line. With the work in WebAssembly, V8's optimizing compilers only cost
+//     memory (their code pages and compile zones): JavaScript stays in the interpreter, WebAssembly in its baseline
+//     compiler, one thread. Why: docs/decisions.md, "BTF C dump: a one-shot process";
 //   - kernel BTF is mapped, not read (readKernelBtfFile; falls back to reading for other files);
 //   - the text goes out in 64 KiB pieces of one reused buffer (dumpBtfAsCTo), so no dump-sized string or buffer.
 import { writeSync } from "node:fs";
@@ -20,7 +21,7 @@ const args = process.argv.slice(2);
 const debug = args.includes("-d");
 if (debug) args.splice(args.indexOf("-d"), 1);
 const at = args.indexOf("--engine");
-const engine = at >= 0 ? args.splice(at, 2)[1] : "js";
+const engine = at >= 0 ? args.splice(at, 2)[1] : "auto";
 const file = args[0] ?? "/sys/kernel/btf/vmlinux";
 
 /** Writes all of `bytes` to stdout (a file, a pipe or a terminal), waiting out a full non-blocking pipe. */
@@ -38,7 +39,7 @@ function writeOut(bytes) {
 
 try {
   const btf = Btf.parse(readKernelBtfFile(file).bytes, { scanner: engine });
-  dumpBtfAsCTo(btf, writeOut, { ordering: engine });
+  dumpBtfAsCTo(btf, writeOut, { ordering: engine, emitter: engine });
 } catch (err) {
   // One line, as bpftool prints its errors; the stack only with -d.
   process.stderr.write(debug ? `${err.stack}\n` : `Error: ${err.message}\n`);

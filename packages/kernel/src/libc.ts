@@ -129,7 +129,13 @@ export function raiseMemlockLimit(): boolean {
   return withAnchor(limit, () => rawPrlimit(0, RLIMIT_MEMLOCK, addressOf(limit), 0)) === 0;
 }
 
-/** errno names by number (EPERM, ENOENT, ...), from koffi's table for this OS. */
-export const ERRNO_NAMES: ReadonlyMap<number, string> = new Map(
-  Object.entries(koffi.os.errno).map(([name, value]) => [value, name] as const),
-);
+let errnoNames: ReadonlyMap<number, string> | undefined;
+
+/**
+ * The name of an errno (EPERM, ENOENT, ...) from koffi's table for this OS, or undefined. The table is built on
+ * first use: a process that never fails a syscall (a one-shot BTF dump) does not pay for it.
+ */
+export function errnoNameOf(errno: number): string | undefined {
+  errnoNames ??= new Map(Object.entries(koffi.os.errno).map(([name, value]) => [value, name] as const));
+  return errnoNames.get(errno);
+}

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import type { StructBuffer } from "./attr/attr.js";
 import { BpfSyscallError, commandName, explainErrno, type PrivilegeContext } from "./errors.js";
-import { BPF_SYSCALL_NUMBER, bpfSyscall, ERRNO_NAMES, getMemlockLimit, lastErrno } from "./libc.js";
+import { BPF_SYSCALL_NUMBER, bpfSyscall, errnoNameOf, getMemlockLimit, lastErrno } from "./libc.js";
 
 const ENOSYS = 38;
 const EINTR = 4;
@@ -38,7 +38,7 @@ export function commandInFlight(): StructBuffer | undefined {
 }
 
 export function errnoName(errno: number): string {
-  return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
+  return errnoNameOf(errno) ?? `errno ${errno}`;
 }
 
 /** What we can find out about privileges, for EPERM/EACCES messages. Only read when such an error happens. */
