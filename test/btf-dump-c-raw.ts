@@ -251,16 +251,27 @@ export function rebaseRawBtf(raw: Uint8Array, baseTypeCount: number, baseStringL
 
 /**
  * Btf blobs parsed from `rounds` copies of the raw BTF `original`, each with 1-4 random bytes of its type section
- * changed (`random`: a seeded generator, test/support/mutate.ts). Copies the parser refuses are skipped after
- * checking the refusal is a BtfError; the cycle check is off, so the dumpers must cope with loops themselves.
+ * (or of its string section, all but the final NUL) changed (`random`: a seeded generator, test/support/mutate.ts).
+ * Copies the parser refuses are skipped after checking the refusal is a BtfError; the cycle check is off, so the
+ * dumpers must cope with loops themselves.
  */
-export function* mutatedBtfs(original: Uint8Array, rounds: number, random: () => number): Generator<Btf> {
+export function* mutatedBtfs(
+  original: Uint8Array,
+  rounds: number,
+  random: () => number,
+  section: "types" | "strings" = "types",
+): Generator<Btf> {
   const next = () => Math.floor(random() * 2 ** 32);
-  const typeEnd = 24 + new DataView(original.buffer, original.byteOffset).getUint32(12, original[0] === 0x9f);
+  const header = new DataView(original.buffer, original.byteOffset);
+  const le = original[0] === 0x9f;
+  const [from, size] =
+    section === "types"
+      ? [24, header.getUint32(12, le)]
+      : [24 + header.getUint32(16, le), header.getUint32(20, le) - 1];
   for (let round = 0; round < rounds; round++) {
     const bytes = original.slice();
     const flips = 1 + (next() % 4);
-    for (let f = 0; f < flips; f++) bytes[24 + (next() % (typeEnd - 24))] = next() & 0xff;
+    for (let f = 0; f < flips; f++) bytes[from + (next() % size)] = next() & 0xff;
     let btf: Btf;
     try {
       btf = Btf.parse(bytes, { checkCycles: false });
