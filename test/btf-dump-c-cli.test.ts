@@ -1,12 +1,16 @@
 // The one-shot C dump entry as it ships: the bundle `pnpm build` makes (examples/dist/btf-dump-c.cjs), executed
-// directly so its `#!` node flags apply. Its output must be bpftool's byte for byte, with every engine; bad input
-// must give one `Error:` line and a non-zero exit, the stack only with -d.
+// directly so its `#!` node flags apply. Its output must be bpftool's byte for byte, with every engine, for raw
+// BTF, an ELF object's .BTF and split BTF on a base (-B); bad input must give one `Error:` line and a non-zero
+// exit, the stack only with -d.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Btf } from "@bpfkit/btf";
+import { parseElf } from "@bpfkit/elf";
 import { afterAll, describe, expect, it } from "vitest";
-import { bpftoolDumpC, firstDifference } from "./btf-dump-c-support.js";
+import { rebaseRawBtf } from "./btf-dump-c-raw.js";
+import { bpftoolDumpC, firstDifference, fixtureDir } from "./btf-dump-c-support.js";
 import { describeWith } from "./support/env.js";
 
 const VMLINUX = "/sys/kernel/btf/vmlinux";
@@ -62,4 +66,47 @@ describeWith(["bpftool", "vmlinux-btf"], "bundled C dump CLI = bpftool (vmlinux)
       expect(diff, diff).toBeUndefined();
     });
   }
+});
+
+describeWith(["bpftool"], "bundled C dump CLI = bpftool (objects)", () => {
+  it("an ELF object's .BTF (core_task.bpf.o)", () => {
+    const object = join(fixtureDir, "core_task.bpf.o");
+    const r = runCli(object);
+    expect(r.status, r.stderr).toBe(0);
+    const diff = firstDifference(r.stdout, bpftoolDumpC(object));
+    expect(diff, diff).toBeUndefined();
+  });
+
+  it("an object without .BTF: one Error line", () => {
+    // The fixture with its .BTF section renamed in the section-name table (same length, so nothing moves; the
+    // LLVM stores ".BTF" as the tail of ".rel.BTF", which is renamed with it).
+    const bytes = readFileSync(join(fixtureDir, "xdp_pass.bpf.o"));
+    const at = bytes.indexOf(".BTF\0");
+    expect(at).toBeGreaterThan(0);
+    bytes.write(".XTF\0", at);
+    const object = join(dir, "no-btf.o");
+    writeFileSync(object, bytes);
+    const r = runCli(object);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`Error: ${object}: no .BTF section\n`);
+  });
+});
+
+describeWith(["bpftool", "vmlinux-btf"], "bundled C dump CLI = bpftool -B (split BTF)", () => {
+  it("a fixture's types rebased on vmlinux, -B /sys/kernel/btf/vmlinux", () => {
+    const base = Btf.parse(new Uint8Array(readFileSync(VMLINUX)));
+    const section = parseElf(new Uint8Array(readFileSync(join(fixtureDir, "core_task.bpf.o")))).sectionByName(".BTF");
+    if (!section) throw new Error("core_task.bpf.o has no .BTF");
+    const split = join(dir, "split.btf");
+    writeFileSync(split, rebaseRawBtf(section.data, base.typeCount, base.strings.end));
+    const r = runCli("-B", VMLINUX, split);
+    expect(r.status, r.stderr).toBe(0);
+    const theirs = spawnSync("bpftool", ["-B", VMLINUX, "btf", "dump", "file", split, "format", "c"], {
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    }).stdout;
+    expect(theirs.length).toBeGreaterThan(1_000_000);
+    const diff = firstDifference(r.stdout, theirs);
+    expect(diff, diff).toBeUndefined();
+  });
 });
