@@ -6,7 +6,7 @@ import { Kind, Linkage } from "@bpfkit/btf";
 import type { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
 import type { DataSection } from "./elf-layout.js";
-import type { MapKind, MapSpec, VariableSpec } from "./spec.js";
+import { MAP_SPEC_DEFAULTS, type MapKind, type MapSpec, type VariableSpec } from "./spec.js";
 
 const BPF_OBJ_NAME_LEN = 16;
 export const BPF_F_RDONLY_PROG = 0x80;
@@ -67,6 +67,7 @@ export function internalMap(
   let flags = kind === "rodata" || kind === "kconfig" ? BPF_F_RDONLY_PROG : 0;
   if (hasVisibleVar(btf, datasec)) flags |= BPF_F_MMAPABLE;
   return {
+    ...MAP_SPEC_DEFAULTS,
     name: internalMapName(objectName, sectionName),
     kind,
     section: sectionName,
@@ -76,16 +77,9 @@ export function internalMap(
     valueSize: size,
     maxEntries: 1,
     flags,
-    numaNode: 0,
-    mapExtra: 0n,
-    btfKeyTypeId: 0,
     btfValueTypeId: datasec,
-    pinning: "none",
-    innerMap: undefined,
-    slots: [],
     contents,
     freeze: kind === "rodata" || kind === "kconfig",
-    autocreate: true,
   };
 }
 

@@ -5,7 +5,7 @@
 
 import type { ElfSection, ElfSymbolTable } from "@bpfkit/elf";
 import { LoaderError } from "../errors.js";
-import type { MapSpec } from "./spec.js";
+import { MAP_SPEC_DEFAULTS, type MapSpec } from "./spec.js";
 
 const DEF_SIZE = 20;
 
@@ -24,6 +24,7 @@ export function parseLegacyMaps(section: ElfSection, symtab: ElfSymbolTable, lit
     }
     const u32 = (i: number) => view.getUint32(sym.value + i * 4, little);
     return {
+      ...MAP_SPEC_DEFAULTS,
       name: sym.name,
       kind: "legacy",
       section: section.name,
@@ -33,16 +34,7 @@ export function parseLegacyMaps(section: ElfSection, symtab: ElfSymbolTable, lit
       valueSize: u32(2),
       maxEntries: u32(3),
       flags: u32(4),
-      numaNode: 0,
-      mapExtra: 0n,
-      btfKeyTypeId: 0,
-      btfValueTypeId: 0,
-      pinning: "none",
-      innerMap: undefined,
-      slots: [],
       contents: undefined,
-      freeze: false,
-      autocreate: true,
     };
   });
 }

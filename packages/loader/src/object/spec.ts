@@ -138,6 +138,23 @@ export interface MapSpec {
   readonly structOps?: StructOpsSpec;
 }
 
+/**
+ * What a map gets for the fields its definition cannot set: legacy `SEC("maps")`, global data and struct_ops maps
+ * have no BTF map definition, so no NUMA node, map_extra, pinning, inner map or `.values` slots (and, but for
+ * data maps, no key/value type ids). Spread first, then the map's own fields.
+ */
+export const MAP_SPEC_DEFAULTS = {
+  numaNode: 0,
+  mapExtra: 0n,
+  btfKeyTypeId: 0,
+  btfValueTypeId: 0,
+  pinning: "none",
+  innerMap: undefined,
+  slots: [],
+  freeze: false,
+  autocreate: true,
+} as const satisfies Partial<MapSpec>;
+
 export interface VariableSpec {
   readonly name: string;
   /** Section (and so map) the variable lives in. */

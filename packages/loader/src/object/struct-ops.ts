@@ -10,7 +10,7 @@ import type { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
 import type { ObjectLayout } from "./elf-layout.js";
 import type { RawFunction } from "./functions.js";
-import type { MapSpec, ProgramSpec, StructOpsFunction } from "./spec.js";
+import { MAP_SPEC_DEFAULTS, type MapSpec, type ProgramSpec, type StructOpsFunction } from "./spec.js";
 
 export const BPF_MAP_TYPE_STRUCT_OPS = 26;
 export const BPF_PROG_TYPE_STRUCT_OPS = 27;
@@ -42,6 +42,7 @@ export function structOpsMaps(layout: ObjectLayout, btf: ObjectBtf | undefined):
         throw badMap(varName, name, `variable at offset ${entry.offset} (${size} bytes) runs past the section end`);
       }
       out.push({
+        ...MAP_SPEC_DEFAULTS,
         name: varName,
         kind: "struct_ops",
         section: name,
@@ -51,17 +52,8 @@ export function structOpsMaps(layout: ObjectLayout, btf: ObjectBtf | undefined):
         valueSize: size,
         maxEntries: 1,
         flags: name === ".struct_ops.link" ? BPF_F_LINK : 0,
-        numaNode: 0,
-        mapExtra: 0n,
-        // libbpf passes no key/value type ids for struct_ops maps: the value type is the kernel's
-        btfKeyTypeId: 0,
-        btfValueTypeId: 0,
-        pinning: "none",
-        innerMap: undefined,
-        slots: [],
+        // No key/value type ids (the defaults), as libbpf: the value type is the kernel's.
         contents: new Uint8Array(section.data.subarray(entry.offset, entry.offset + size)),
-        freeze: false,
-        autocreate: true,
         structOps: { typeName, typeId, functions: [] },
       });
     }
