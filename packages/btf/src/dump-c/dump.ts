@@ -88,13 +88,7 @@ export function* dumpTableAsCChunks(table: TypeTable, options: DumpCOptions = {}
 function* jsChunks(table: TypeTable, options: DumpCOptions): Generator<Uint8Array, void, void> {
   const st = startDump(table, options);
   try {
-    const roots = options.rootIds;
-    const count = roots ? roots.length : table.count - 1;
-    for (let i = 0; i < count; i++) {
-      dumpOne(st, roots ? roots[i]! : i + 1);
-      if (st.w.pos >= CHUNK_SIZE) yield st.w.take();
-    }
-    if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
+    for (const _ of dumpSteps(st, options)) yield st.w.take();
     if (st.w.pos > 0) yield st.w.take();
   } finally {
     finishDump(st);
@@ -201,17 +195,26 @@ function skipLeadingTo(n: number, write: (bytes: Uint8Array) => void): (bytes: U
 function dumpAll(table: TypeTable, options: DumpCOptions, write: ((bytes: Uint8Array) => void) | undefined) {
   const st = startDump(table, options);
   try {
-    const roots = options.rootIds;
-    const count = roots ? roots.length : table.count - 1;
-    for (let i = 0; i < count; i++) {
-      dumpOne(st, roots ? roots[i]! : i + 1);
-      if (write !== undefined && st.w.pos >= CHUNK_SIZE) st.w.flushTo(write);
-    }
-    if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
+    for (const _ of dumpSteps(st, options)) if (write !== undefined) st.w.flushTo(write);
     return st;
   } finally {
     finishDump(st);
   }
+}
+
+/**
+ * Dumps every requested type and then the footer into the state's writer, pausing whenever a full chunk
+ * ({@link CHUNK_SIZE}) is buffered after a complete top-level type: the one place that decides where chunks end,
+ * for the callers that hand chunks out and those that let the writer grow.
+ */
+function* dumpSteps(st: DumpState, options: DumpCOptions): Generator<void, void, void> {
+  const roots = options.rootIds;
+  const count = roots ? roots.length : st.table.count - 1;
+  for (let i = 0; i < count; i++) {
+    dumpOne(st, roots ? roots[i]! : i + 1);
+    if (st.w.pos >= CHUNK_SIZE) yield;
+  }
+  if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
 }
 
 /** The whole dump as a string. */
