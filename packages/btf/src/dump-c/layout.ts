@@ -33,9 +33,10 @@ const U32_MAX = 0xffffffff;
 
 /** The size of the first 4- or 8-byte integer named like `long`, or 0 when there is none (libbpf: -1). */
 export function guessPointerSize(table: TypeTable): number {
-  const { kinds, words, starts } = table;
+  const { words, starts } = table;
   for (let id = 1; id < table.count; id++) {
-    if (kinds[id] !== INT) continue;
+    // The kind straight from the record: the WebAssembly dump never builds the table's per-id kinds.
+    if (((words[starts[id]! + 1]! >>> 24) & 0x1f) !== INT) continue;
     const size = words[starts[id]! + 2]!;
     if (size !== 4 && size !== 8) continue;
     if (LONG_INT_NAMES.has(table.name(id))) return size;

@@ -31,8 +31,7 @@ export class TypeTable {
   readonly count: number;
   readonly words: Uint32Array;
   readonly starts: Uint32Array;
-  /** Kind of each id; 0 for void. */
-  readonly kinds: Uint8Array;
+  private kindTable: Uint8Array | undefined;
   /** The string section that name offsets index (base strings first for split BTF). */
   readonly strings: Uint8Array;
   private readonly decoder = new TextDecoder();
@@ -44,14 +43,10 @@ export class TypeTable {
     this.count = starts.length;
     this.strings = strings;
     if (this.count === 0) throw new BtfDumpError("BAD_REFERENCE", "type table has no void entry");
+    // Records a validating parser accepted need no checks; their kinds are read on first use (the WebAssembly
+    // dump of vmlinux never asks for them).
+    if (checked) return;
     const kinds = new Uint8Array(this.count);
-    if (checked) {
-      // Records a validating parser accepted: only the kinds are needed. A loop this small is optimized after a
-      // few iterations, which matters in a one-shot dump of vmlinux's 126k types.
-      for (let id = 1; id < this.count; id++) kinds[id] = (words[starts[id]! + 1]! >>> 24) & 0x1f;
-      this.kinds = kinds;
-      return;
-    }
     for (let id = 1; id < this.count; id++) {
       const at = starts[id]!;
       if (at + 3 > words.length) throw new BtfDumpError("BAD_REFERENCE", "type record outside the type words", id);
@@ -64,7 +59,19 @@ export class TypeTable {
       kinds[id] = kind;
       this.checkRecord(id, at, kind, info & 0xffff);
     }
-    this.kinds = kinds;
+    this.kindTable = kinds;
+  }
+
+  /** Kind of each id; 0 for void. */
+  get kinds(): Uint8Array {
+    if (this.kindTable === undefined) {
+      const { words, starts, count } = this;
+      const kinds = new Uint8Array(count);
+      // A loop this small is optimized after a few iterations, which matters in a one-shot dump of 126k types.
+      for (let id = 1; id < count; id++) kinds[id] = (words[starts[id]! + 1]! >>> 24) & 0x1f;
+      this.kindTable = kinds;
+    }
+    return this.kindTable;
   }
 
   /**
