@@ -69,30 +69,7 @@ function planFor(table: TypeTable, options: DumpCOptions) {
  * fresh buffer the caller may keep. Write them as they come to stream a large dump with little memory.
  */
 export function* dumpTableAsCChunks(table: TypeTable, options: DumpCOptions = {}): Generator<Uint8Array, void, void> {
-  const run = startWasmDump(table, options);
-  let handed = 0;
-  if (run !== undefined) {
-    try {
-      for (let chunk = run.next(); chunk !== undefined; chunk = run.next()) {
-        handed += chunk.length;
-        yield chunk.slice();
-      }
-      if (run.gaveUp === undefined) return;
-    } finally {
-      run.release();
-    }
-  }
-  yield* skipLeading(handed, jsChunks(table, jsEmitter(options)));
-}
-
-function* jsChunks(table: TypeTable, options: DumpCOptions): Generator<Uint8Array, void, void> {
-  const st = startDump(table, options);
-  try {
-    for (const _ of dumpSteps(st, options)) yield st.w.take();
-    if (st.w.pos > 0) yield st.w.take();
-  } finally {
-    finishDump(st);
-  }
+  for (const piece of dumpPieces(table, options)) yield piece.slice();
 }
 
 /**
@@ -100,41 +77,44 @@ function* jsChunks(table: TypeTable, options: DumpCOptions): Generator<Uint8Arra
  * piece is a view of one reused buffer, valid only during the call: write it out or copy it. Memory stays flat.
  */
 export function dumpTableAsCTo(table: TypeTable, write: (bytes: Uint8Array) => void, options: DumpCOptions = {}): void {
-  const handed = dumpWasmTo(table, options, write);
-  if (handed === COMPLETE) return;
-  const sink = handed === 0 ? write : skipLeadingTo(handed, write);
-  dumpAll(table, jsEmitter(options), sink).w.flushTo(sink);
+  for (const piece of dumpPieces(table, options)) write(piece);
 }
 
 /** The whole dump as UTF-8 bytes (what bpftool writes to stdout). */
 export function dumpTableAsCBytes(table: TypeTable, options: DumpCOptions = {}): Uint8Array {
   const pieces: Uint8Array[] = [];
-  if (dumpWasmTo(table, options, (piece) => pieces.push(piece.slice())) === COMPLETE) return concatBytes(pieces);
-  // Nothing was returned yet: the JavaScript dump starts over.
-  const st = dumpAll(table, jsEmitter(options), undefined);
-  return st.w.buf.subarray(0, st.w.pos);
+  for (const piece of dumpPieces(table, options)) pieces.push(piece.slice());
+  return concatBytes(pieces);
 }
 
-/** {@link dumpWasmTo} finished the dump. */
-const COMPLETE = -1;
-
 /**
- * Runs the dump in WebAssembly where it applies (see {@link startWasmDump}), handing its chunks to `write`.
- * Returns COMPLETE, or how many bytes `write` got before the module gave up (0 when it did not apply): the
- * JavaScript dump must then run and skip that many bytes, which are the same as its own first ones.
+ * The dump in pieces of at least {@link CHUNK_SIZE} bytes, each ending after a complete top-level type (the last
+ * may be shorter): views valid until the next piece is asked for. The WebAssembly dump where it applies (see
+ * {@link startWasmDump}); if it gives up, the TypeScript dump runs from the start and skips the bytes already
+ * given, which are the same as its own first ones, so output and errors are always the TypeScript dump's.
  */
-function dumpWasmTo(table: TypeTable, options: DumpCOptions, write: (bytes: Uint8Array) => void): number {
-  const run = startWasmDump(table, options);
-  if (run === undefined) return 0;
+function* dumpPieces(table: TypeTable, options: DumpCOptions): Generator<Uint8Array, void, void> {
   let handed = 0;
-  try {
-    for (let chunk = run.next(); chunk !== undefined; chunk = run.next()) {
-      handed += chunk.length;
-      write(chunk);
+  const run = startWasmDump(table, options);
+  if (run !== undefined) {
+    try {
+      for (let piece = run.next(); piece !== undefined; piece = run.next()) {
+        handed += piece.length;
+        yield piece;
+      }
+      if (run.gaveUp === undefined) return;
+    } finally {
+      run.release();
     }
-    return run.gaveUp === undefined ? COMPLETE : handed;
-  } finally {
-    run.release();
+  }
+  let skip = handed;
+  for (const piece of typeScriptPieces(table, { ...options, emitter: "js" })) {
+    if (skip >= piece.length) {
+      skip -= piece.length;
+      continue;
+    }
+    yield skip > 0 ? piece.subarray(skip) : piece;
+    skip = 0;
   }
 }
 
@@ -157,64 +137,21 @@ function startWasmDump(table: TypeTable, options: DumpCOptions): WasmCDump | und
   );
 }
 
-/** The options for redoing a dump in JavaScript (its ordering choice stays). */
-function jsEmitter(options: DumpCOptions): DumpCOptions {
-  return { ...options, emitter: "js" };
-}
-
-/** The chunks after the first `n` bytes (a redone dump skipping what the WebAssembly run already handed out). */
-function* skipLeading(n: number, chunks: Iterable<Uint8Array>): Generator<Uint8Array, void, void> {
-  let skip = n;
-  for (const chunk of chunks) {
-    if (skip >= chunk.length) {
-      skip -= chunk.length;
-      continue;
-    }
-    yield skip > 0 ? chunk.subarray(skip) : chunk;
-    skip = 0;
-  }
-}
-
-/** `write` minus the first `n` bytes it would be given. */
-function skipLeadingTo(n: number, write: (bytes: Uint8Array) => void): (bytes: Uint8Array) => void {
-  let skip = n;
-  return (bytes) => {
-    if (skip >= bytes.length) {
-      skip -= bytes.length;
-      return;
-    }
-    write(skip > 0 ? bytes.subarray(skip) : bytes);
-    skip = 0;
-  };
-}
-
-/**
- * Every requested type and the footer into the state's writer, handing full chunks to `write` when given (else
- * the writer grows); the state comes back with its plan released and the rest of the text still in the writer.
- */
-function dumpAll(table: TypeTable, options: DumpCOptions, write: ((bytes: Uint8Array) => void) | undefined) {
+/** The TypeScript dump of every requested type and the footer, in pieces as {@link dumpPieces} describes. */
+function* typeScriptPieces(table: TypeTable, options: DumpCOptions): Generator<Uint8Array, void, void> {
   const st = startDump(table, options);
   try {
-    for (const _ of dumpSteps(st, options)) if (write !== undefined) st.w.flushTo(write);
-    return st;
+    const roots = options.rootIds;
+    const count = roots ? roots.length : table.count - 1;
+    for (let i = 0; i < count; i++) {
+      dumpOne(st, roots ? roots[i]! : i + 1);
+      if (st.w.pos >= CHUNK_SIZE) yield st.w.drain();
+    }
+    if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
+    if (st.w.pos > 0) yield st.w.drain();
   } finally {
     finishDump(st);
   }
-}
-
-/**
- * Dumps every requested type and then the footer into the state's writer, pausing whenever a full chunk
- * ({@link CHUNK_SIZE}) is buffered after a complete top-level type: the one place that decides where chunks end,
- * for the callers that hand chunks out and those that let the writer grow.
- */
-function* dumpSteps(st: DumpState, options: DumpCOptions): Generator<void, void, void> {
-  const roots = options.rootIds;
-  const count = roots ? roots.length : st.table.count - 1;
-  for (let i = 0; i < count; i++) {
-    dumpOne(st, roots ? roots[i]! : i + 1);
-    if (st.w.pos >= CHUNK_SIZE) yield;
-  }
-  if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_FOOTER);
 }
 
 /** The whole dump as a string. */

@@ -30,19 +30,14 @@ export class ByteWriter {
     this.buf = grown;
   }
 
-  /** Takes everything written so far and starts over with a fresh buffer. */
-  take(): Uint8Array {
+  /**
+   * Everything written so far, as a view of the buffer valid until the next write: the writer starts over in the
+   * same buffer.
+   */
+  drain(): Uint8Array {
     const out = this.buf.subarray(0, this.pos);
-    this.buf = new Uint8Array(Math.max(INITIAL_CAPACITY, this.buf.length));
     this.pos = 0;
     return out;
-  }
-
-  /** Hands everything written so far to `sink` as a view of the buffer, then reuses the buffer. */
-  flushTo(sink: (bytes: Uint8Array) => void): void {
-    if (this.pos === 0) return;
-    sink(this.buf.subarray(0, this.pos));
-    this.pos = 0;
   }
 
   /** An ASCII literal (the dumper's own keywords and punctuation). */
