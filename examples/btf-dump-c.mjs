@@ -18,7 +18,7 @@ import { writeSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { Btf } from "@bpfkit/btf/btf";
 import { dumpBtfAsCTo } from "@bpfkit/btf/dump-c";
-import { parseElf } from "@bpfkit/elf";
+import { isElf, parseElf } from "@bpfkit/elf";
 import { readKernelBtfFile } from "@bpfkit/kernel/btf-file";
 
 const VMLINUX = "/sys/kernel/btf/vmlinux";
@@ -43,7 +43,7 @@ function isModuleBtf(path) {
 /** The BTF in `path`: raw BTF, or the .BTF section of an ELF object. */
 function btfBytes(path) {
   const { bytes } = readKernelBtfFile(path);
-  if (!(bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46)) return bytes;
+  if (!isElf(bytes)) return bytes;
   const section = parseElf(bytes).sectionByName(".BTF");
   if (!section) throw new Error(`${path}: no .BTF section`);
   return section.data;

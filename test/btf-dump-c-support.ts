@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Btf } from "@bpfkit/btf";
-import { parseElf } from "@bpfkit/elf";
+import { isElf, parseElf } from "@bpfkit/elf";
 import { dumpBtfAsC } from "../packages/btf/src/dump-c/index.js";
 
 export const fixtureDir = new URL("./fixtures/", import.meta.url).pathname;
@@ -19,7 +19,7 @@ export function bpftoolDumpC(path: string): string {
 /** The Btf of a file: raw BTF (/sys/kernel/btf/*) or the .BTF section of an ELF object. */
 export function btfOfFile(path: string): Btf {
   const bytes = new Uint8Array(readFileSync(path));
-  if (bytes[0] !== 0x7f) return Btf.parse(bytes);
+  if (!isElf(bytes)) return Btf.parse(bytes);
   const section = parseElf(bytes).sectionByName(".BTF");
   if (!section) throw new Error(`${path} has no .BTF section`);
   return Btf.parse(section.data);

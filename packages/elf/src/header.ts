@@ -20,6 +20,11 @@ import type { ElfHeader, ParseOptions } from "./types.js";
 /** Header fields as stored; section counts are finished by the section table reader (extended numbering). */
 export type RawElfHeader = Omit<ElfHeader, "shnum" | "shstrndx"> & { rawShnum: number; rawShstrndx: number };
 
+/** Whether `bytes` start with the ELF magic (\x7fELF): an ELF file, as opposed to e.g. raw BTF. */
+export function isElf(bytes: Uint8Array): boolean {
+  return bytes.length >= ELF_MAGIC.length && ELF_MAGIC.every((byte, i) => bytes[i] === byte);
+}
+
 /** Checks e_ident and reads the ELF64 header. Returns a reader in the file's byte order. */
 export function readHeader(bytes: Uint8Array, options: ParseOptions): { header: RawElfHeader; reader: ByteReader } {
   if (bytes.length < ELF_MAGIC.length) {
@@ -28,7 +33,7 @@ export function readHeader(bytes: Uint8Array, options: ParseOptions): { header: 
       expected: ELF64_EHDR_SIZE,
     });
   }
-  if (ELF_MAGIC.some((byte, i) => bytes[i] !== byte)) {
+  if (!isElf(bytes)) {
     throw new ElfError("bad-magic", "not an ELF file: the first 4 bytes are not \\x7fELF", { offset: 0 });
   }
   if (bytes.length < ELF64_EHDR_SIZE) {

@@ -3,6 +3,7 @@ export * from "./constants.js";
 export { ElfFile, parseElf } from "./elf-file.js";
 export type { ElfErrorCode, ElfErrorContext, ElfErrorSection } from "./errors.js";
 export { ElfError } from "./errors.js";
+export { isElf } from "./header.js";
 export type {
   ElfHeader,
   ElfRelocation,

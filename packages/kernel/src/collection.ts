@@ -14,6 +14,7 @@ import {
   rawNameIndex,
   relocateCore,
 } from "@bpfkit/btf";
+import { isElf } from "@bpfkit/elf";
 import {
   type Backend,
   type ExternInput,
@@ -221,7 +222,7 @@ function kconfigNames(text: string | undefined): Set<string> {
 function customTarget(path: string): CoreTargetBtf {
   const bytes = new Uint8Array(readFileSync(path));
   let raw: Uint8Array = bytes;
-  if (bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46) {
+  if (isElf(bytes)) {
     // An ELF file: take its .BTF section (libbpf's btf__parse accepts both).
     const spec = openObject(bytes, { path, allowUnknownSections: true });
     if (!spec.btf) throw new LoaderError("BAD_BTF", `btfCustomPath ${path} has no .BTF section`);
