@@ -14,9 +14,13 @@ const EINTR = 4;
  */
 let inFlight: StructBuffer | undefined;
 
+/** bpf(2) calls made by this process (for tests that must see a cached answer make no call). */
+let calls = 0;
+
 /** Runs a command; returns the result (>= 0) or minus the errno. Retries EINTR. */
 export function bpf(cmd: number, attr: StructBuffer, size: number): number {
   if (BPF_SYSCALL_NUMBER === undefined) return -ENOSYS;
+  calls++;
   inFlight = attr;
   for (;;) {
     const result = bpfSyscall(cmd, attr.address, size);
@@ -35,6 +39,11 @@ export function bpf(cmd: number, attr: StructBuffer, size: number): number {
 /** The attr of the command in progress, if any (for tests of the keep-alive rule). */
 export function commandInFlight(): StructBuffer | undefined {
   return inFlight;
+}
+
+/** How many bpf(2) commands this process has issued through `bpf()`. */
+export function bpfCallCount(): number {
+  return calls;
 }
 
 export function errnoName(errno: number): string {
