@@ -1,19 +1,21 @@
 // EPERM from the real kernel, with its explanation: the effective capabilities of this thread are cleared for
 // the duration of one call (kernel.unprivileged_bpf_disabled is 1 or 2 on most systems, so bpf(2) then refuses).
-import { readFileSync } from "node:fs";
 import { encodeInstructions, exit, MapType, mov64Imm, ProgType, R0 } from "@bpfkit/asm";
 import { BpfSyscallError, KernelBackend } from "@bpfkit/kernel";
-import { afterAll, expect, it } from "vitest";
-import { canDropCapabilities, withoutEffectiveCapabilities } from "../packages/kernel/test-support/capabilities.js";
-import { describeWith } from "./support/env.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { withoutEffectiveCapabilities } from "../packages/kernel/test-support/capabilities.js";
+import { describeWith, unprivilegedBpfDisabled } from "./support/env.js";
 
-const unprivilegedDisabled = Number(readFileSync("/proc/sys/kernel/unprivileged_bpf_disabled", "utf8"));
+describeWith(["root", "unprivileged-bpf-disabled"], "kernel backend: EPERM explained", () => {
+  let backend: KernelBackend;
+  let unprivilegedDisabled: number;
+  beforeAll(() => {
+    backend = new KernelBackend();
+    unprivilegedDisabled = unprivilegedBpfDisabled();
+  });
+  afterAll(() => backend?.close());
 
-describeWith(["root"], "kernel backend: EPERM explained", () => {
-  const backend = new KernelBackend();
-  afterAll(() => backend.close());
-
-  it.runIf(canDropCapabilities && unprivilegedDisabled !== 0)("map create without capabilities", () => {
+  it("map create without capabilities", () => {
     let error: unknown;
     withoutEffectiveCapabilities(() => {
       try {
@@ -33,7 +35,7 @@ describeWith(["root"], "kernel backend: EPERM explained", () => {
     backend.createMap({ mapType: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 }).close();
   });
 
-  it.runIf(canDropCapabilities && unprivilegedDisabled !== 0)("program load without capabilities", () => {
+  it("program load without capabilities", () => {
     const insns = encodeInstructions([mov64Imm(R0, 2), exit()], "little");
     let error: unknown;
     withoutEffectiveCapabilities(() => {

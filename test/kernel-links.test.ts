@@ -1,7 +1,7 @@
 // BPF_LINK_CREATE against the real kernel: a cgroup_skb program linked to a fresh, empty cgroup v2 directory
 // (no process lives there, so nothing on the machine is affected), checked with `bpftool link show`.
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, rmdirSync } from "node:fs";
 import {
   AttachType,
   BPFTOOL_ATTACH_TYPE_NAMES,
@@ -13,20 +13,18 @@ import {
   R0,
 } from "@bpfkit/asm";
 import { KernelBackend } from "@bpfkit/kernel";
-import { afterAll, expect, it } from "vitest";
-import { describeWith } from "./support/env.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { cgroup2Mount, describeWith } from "./support/env.js";
 
-const cgroup2 = readFileSync("/proc/mounts", "utf8")
-  .split("\n")
-  .map((l) => l.split(" "))
-  .find((f) => f[2] === "cgroup2")?.[1];
+describeWith(["root", "bpftool", "cgroup2"], "kernel backend: links", () => {
+  let backend: KernelBackend;
+  beforeAll(() => {
+    backend = new KernelBackend();
+  });
+  afterAll(() => backend?.close());
 
-describeWith(["root", "bpftool"], "kernel backend: links", () => {
-  const backend = new KernelBackend();
-  afterAll(() => backend.close());
-
-  it.runIf(cgroup2 !== undefined)("links a cgroup_skb program to a cgroup and reads the link back", () => {
-    const dir = `${cgroup2}/bpfkit-test-${process.pid}`;
+  it("links a cgroup_skb program to a cgroup and reads the link back", () => {
+    const dir = `${cgroup2Mount()}/bpfkit-test-${process.pid}`;
     mkdirSync(dir);
     const cgroupFd = openSync(dir, "r");
     try {
