@@ -16,6 +16,8 @@ export default defineConfig({
   },
   test: {
     include: ["packages/*/src/**/*.test.ts", "test/**/*.test.ts"],
+    // The default output, then the skipped tests grouped by what they need and a plain count line.
+    reporters: ["default", "./test/support/skip-reporter.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Kernel objects (maps, programs, pins) are global state: keep files from racing each other on 2 cores.
