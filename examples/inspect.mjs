@@ -3,7 +3,7 @@
 // on a test packet and prints the maps it wrote. Uses the built packages (`pnpm install` builds them).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { disassemble, progTypeName } from "@bpfkit/asm";
+import { bpftoolMapType, bpftoolProgType, disassemble } from "@bpfkit/asm";
 import {
   parseElf,
   SHF_EXECINSTR,
@@ -17,6 +17,10 @@ import {
   symbolBindingName,
   symbolTypeName,
 } from "@bpfkit/elf";
+
+// Program and map types by name, as bpftool 7.1 prints them (a number for a type its tables do not name).
+const progType = bpftoolProgType;
+const mapType = bpftoolMapType;
 
 const path = process.argv[2] ?? fileURLToPath(new URL("../test/fixtures/xdp_parse.bpf.o", import.meta.url));
 const file = parseElf(new Uint8Array(readFileSync(path)));
@@ -83,7 +87,7 @@ table(
 const { openObject } = await import("@bpfkit/loader");
 const spec = openObject(new Uint8Array(readFileSync(path)), { path });
 for (const prog of spec.programs) {
-  console.log(`\nProgram ${prog.name}: SEC("${prog.section}"), type ${progTypeName(prog.type) ?? prog.type}`);
+  console.log(`\nProgram ${prog.name}: SEC("${prog.section}"), type ${progType(prog.type)}`);
   const lines = disassemble(prog.instructions);
   for (const line of lines.slice(0, 40)) console.log(`  ${line}`);
   if (lines.length > 40) console.log(`  ... ${lines.length - 40} more`);
@@ -91,7 +95,7 @@ for (const prog of spec.programs) {
 table(
   "Maps",
   ["name", "type", "key", "value", "max_entries", "flags"],
-  spec.maps.map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries, `0x${m.flags.toString(16)}`]),
+  spec.maps.map((m) => [m.name, mapType(m.type), m.keySize, m.valueSize, m.maxEntries, `0x${m.flags.toString(16)}`]),
 );
 
 await runInKernel(spec);
@@ -117,7 +121,7 @@ async function runInKernel(objectSpec) {
       const info = program.info();
       console.log(`  prog ${name}: id ${info.id}, ${info.xlatedProgLen / 8} xlated insns, tag ${info.tag}`);
     }
-    const xdp = [...objects.programs.values()].find((p) => progTypeName(p.type) === "xdp");
+    const xdp = [...objects.programs.values()].find((p) => progType(p.type) === "xdp");
     if (!xdp) return;
     const packet = udpPacket();
     const run = xdp.testRun({ dataIn: packet, repeat: 3 });
