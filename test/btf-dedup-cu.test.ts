@@ -3,6 +3,7 @@
 // linker does; libbpf's btf__dedup on the same input is the oracle (byte-identical output and .BTF.ext).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { beforeAll, expect, it } from "vitest";
 import { countKindsRaw, dedupRawBtf } from "../packages/btf/src/dedup/index.js";
 import { concatRawBtf, elfSection, libbpfDedup, scratchFile } from "./btf-dedup-support.js";
@@ -14,7 +15,7 @@ interface Unit {
 }
 
 function compile(n: number): Unit {
-  const source = new URL(`./btf-dedup-cu${n}.bpf.c`, import.meta.url).pathname;
+  const source = fileURLToPath(new URL(`./btf-dedup-cu${n}.bpf.c`, import.meta.url));
   const object = scratchFile(`cu${n}.o`);
   execFileSync("clang-19", ["-target", "bpf", "-g", "-O2", "-Wall", "-Werror", "-c", source, "-o", object]);
   const elf = new Uint8Array(readFileSync(object));

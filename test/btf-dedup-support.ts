@@ -1,12 +1,12 @@
 // Helpers for the BTF dedup tests: raw .BTF/.BTF.ext out of fixture objects, the linker-style concatenation
 // of several BTFs into one (or into split BTF on a base), and the libbpf oracle (bench/c/btf_dedup_bench.c).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { forEachStringWord, forEachTypeIdWord } from "../packages/btf/src/dedup/kinds.js";
 import { encodeRawBtf, parseRawBtf } from "../packages/btf/src/dedup/raw-btf.js";
+import { useTempDir } from "./support/env.js";
 
 export const fixtureDir = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const harnessSource = fileURLToPath(new URL("../bench/c/btf_dedup_bench.c", import.meta.url));
@@ -113,16 +113,18 @@ export function concatRawBtf(
 }
 
 let harness: string | undefined;
-let workDir: string | undefined;
+// Registered while the importing test file is collected, so its hooks belong to that file: the directory is made
+// before the file's tests and removed with everything in it after them. Read it only in hooks and tests.
+const workDir = useTempDir("bpfkit-dedup-");
 
+/** A path in the importing test file's temporary directory, written with `data` when given. */
 export function scratchFile(name: string, data?: Uint8Array): string {
-  workDir ??= mkdtempSync(join(tmpdir(), "bpfkit-dedup-"));
-  const path = join(workDir, name);
+  const path = join(workDir(), name);
   if (data) writeFileSync(path, data);
   return path;
 }
 
-/** Builds the libbpf harness once per test process. */
+/** Builds the libbpf harness once per test file. */
 export function libbpfHarness(): string {
   if (harness && existsSync(harness)) return harness;
   harness = scratchFile("btf_dedup_bench");

@@ -3,20 +3,26 @@
 // BTF, an ELF object's .BTF and split BTF on a base (-B); bad input must give one `Error:` line and a non-zero
 // exit, the stack only with -d.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Btf } from "@bpfkit/btf";
 import { parseElf } from "@bpfkit/elf";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rebaseRawBtf } from "./btf-dump-c-raw.js";
 import { bpftoolDumpC, firstDifference, fixtureDir } from "./btf-dump-c-support.js";
-import { describeWith } from "./support/env.js";
+import { describeWith, useTempDir } from "./support/env.js";
 
 const VMLINUX = "/sys/kernel/btf/vmlinux";
-const CLI = new URL("../examples/dist/btf-dump-c.cjs", import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), "bpfkit-dump-c-cli-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const CLI = fileURLToPath(new URL("../examples/dist/btf-dump-c.cjs", import.meta.url));
+const dir = useTempDir("bpfkit-dump-c-cli-");
+
+/** The raw .BTF section of a committed fixture object. */
+function fixtureBtf(object: string): Uint8Array {
+  const section = parseElf(new Uint8Array(readFileSync(join(fixtureDir, object)))).sectionByName(".BTF");
+  if (!section) throw new Error(`${object} has no .BTF`);
+  return section.data;
+}
 
 function runCli(...args: string[]) {
   const r = spawnSync(CLI, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
@@ -33,8 +39,11 @@ describe("bundled C dump CLI", () => {
   });
 
   it("truncated BTF: one Error line, exit 1, nothing on stdout", () => {
-    const file = join(dir, "truncated.btf");
-    writeFileSync(file, readFileSync(VMLINUX).subarray(0, 100));
+    // A fixture's raw BTF cut to 100 bytes: the 24-byte header, then 76 of its type section's bytes.
+    const btf = fixtureBtf("core_task.bpf.o");
+    expect(btf.length).toBeGreaterThan(100);
+    const file = join(dir(), "truncated.btf");
+    writeFileSync(file, btf.subarray(0, 100));
     const r = runCli(file);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe("");
@@ -42,13 +51,13 @@ describe("bundled C dump CLI", () => {
   });
 
   it("a missing file: the system error in one line", () => {
-    const r = runCli(join(dir, "nothing-here"));
+    const r = runCli(join(dir(), "nothing-here"));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^Error: ENOENT: no such file or directory, open '.*nothing-here'\n$/);
   });
 
   it("-d adds the stack", () => {
-    const r = runCli("-d", join(dir, "nothing-here"));
+    const r = runCli("-d", join(dir(), "nothing-here"));
     expect(r.status).toBe(1);
     expect(r.stderr.split("\n").length).toBeGreaterThan(3);
     expect(r.stderr).toMatch(/\n {4}at /);
@@ -84,7 +93,7 @@ describeWith(["bpftool"], "bundled C dump CLI = bpftool (objects)", () => {
     const at = bytes.indexOf(".BTF\0");
     expect(at).toBeGreaterThan(0);
     bytes.write(".XTF\0", at);
-    const object = join(dir, "no-btf.o");
+    const object = join(dir(), "no-btf.o");
     writeFileSync(object, bytes);
     const r = runCli(object);
     expect(r.status).toBe(1);
@@ -95,16 +104,16 @@ describeWith(["bpftool"], "bundled C dump CLI = bpftool (objects)", () => {
 describeWith(["bpftool", "vmlinux-btf"], "bundled C dump CLI = bpftool -B (split BTF)", () => {
   it("a fixture's types rebased on vmlinux, -B /sys/kernel/btf/vmlinux", () => {
     const base = Btf.parse(new Uint8Array(readFileSync(VMLINUX)));
-    const section = parseElf(new Uint8Array(readFileSync(join(fixtureDir, "core_task.bpf.o")))).sectionByName(".BTF");
-    if (!section) throw new Error("core_task.bpf.o has no .BTF");
-    const split = join(dir, "split.btf");
-    writeFileSync(split, rebaseRawBtf(section.data, base.typeCount, base.strings.end));
+    const split = join(dir(), "split.btf");
+    writeFileSync(split, rebaseRawBtf(fixtureBtf("core_task.bpf.o"), base.typeCount, base.strings.end));
     const r = runCli("-B", VMLINUX, split);
     expect(r.status, r.stderr).toBe(0);
-    const theirs = spawnSync("bpftool", ["-B", VMLINUX, "btf", "dump", "file", split, "format", "c"], {
+    const bpftool = spawnSync("bpftool", ["-B", VMLINUX, "btf", "dump", "file", split, "format", "c"], {
       encoding: "utf8",
       maxBuffer: 256 * 1024 * 1024,
-    }).stdout;
+    });
+    expect(bpftool.status, bpftool.stderr).toBe(0);
+    const theirs = bpftool.stdout;
     expect(theirs.length).toBeGreaterThan(1_000_000);
     const diff = firstDifference(r.stdout, theirs);
     expect(diff, diff).toBeUndefined();

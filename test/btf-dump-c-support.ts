@@ -2,11 +2,13 @@
 // input, compilation of our own C cases, and a diff report that shows the first differing lines.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Btf } from "@bpfkit/btf";
 import { isElf, parseElf } from "@bpfkit/elf";
 import { dumpBtfAsC } from "../packages/btf/src/dump-c/index.js";
+import { multiarchIncludes } from "./support/env.js";
 
-export const fixtureDir = new URL("./fixtures/", import.meta.url).pathname;
+export const fixtureDir = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 /** `bpftool btf dump file <path> format c`, exactly as printed. */
 export function bpftoolDumpC(path: string): string {
@@ -51,11 +53,7 @@ export function firstDifference(ours: string, theirs: string, context = 3): stri
 
 /** Compiles one of our C sources for the given BPF target with BTF. */
 export function compileBpf(source: string, output: string, target: "bpfel" | "bpfeb"): void {
-  execFileSync(
-    "clang-19",
-    ["-target", target, "-g", "-O2", "-c", source, "-o", output, "-I/usr/include/x86_64-linux-gnu"],
-    {
-      stdio: ["ignore", "ignore", "pipe"],
-    },
-  );
+  execFileSync("clang-19", ["-target", target, "-g", "-O2", "-c", source, "-o", output, ...multiarchIncludes()], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
 }

@@ -2,12 +2,12 @@
 // vmlinux BTF, and our own C cases (compiled for both byte orders, plus a linked pair with clashing names).
 // Each comparison is byte for byte; a mismatch reports the first differing lines.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Btf } from "@bpfkit/btf";
 import { parseElf } from "@bpfkit/elf";
-import { afterAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import {
   CHUNK_SIZE,
   dumpBtfAsC,
@@ -17,9 +17,11 @@ import {
 } from "../packages/btf/src/dump-c/index.js";
 import { oddShapesBtf, rebaseRawBtf } from "./btf-dump-c-raw.js";
 import { bpftoolDumpC, btfOfFile, compileBpf, firstDifference, fixtureDir, ourDumpC } from "./btf-dump-c-support.js";
-import { describeWith } from "./support/env.js";
+import { describeWith, useTempDir } from "./support/env.js";
 
 const VMLINUX = "/sys/kernel/btf/vmlinux";
+const here = fileURLToPath(new URL(".", import.meta.url));
+// The committed objects (no tool needed to list them), one test each.
 const fixtures = readdirSync(fixtureDir)
   .filter((f) => f.endsWith(".o"))
   .sort();
@@ -49,26 +51,23 @@ describeWith(["bpftool", "vmlinux-btf"], "C dump = bpftool btf dump format c (vm
     expect(diff, diff).toBeUndefined();
   });
 
+  const dir = useTempDir("bpfkit-dump-c-split-");
+
   it("split BTF on vmlinux (a fixture's types rebased as a module would be), bpftool -B", () => {
     const base = Btf.parse(new Uint8Array(readFileSync(VMLINUX)));
     const section = parseElf(new Uint8Array(readFileSync(join(fixtureDir, "core_task.bpf.o")))).sectionByName(".BTF");
     if (!section) throw new Error("core_task.bpf.o has no .BTF");
     const split = rebaseRawBtf(section.data, base.typeCount, base.strings.end);
-    const dir = mkdtempSync(join(tmpdir(), "bpfkit-dump-c-split-"));
-    try {
-      const file = join(dir, "split.btf");
-      writeFileSync(file, split);
-      const theirs = execFileSync("bpftool", ["-B", VMLINUX, "btf", "dump", "file", file, "format", "c"], {
-        encoding: "utf8",
-        maxBuffer: 256 * 1024 * 1024,
-      });
-      const ours = dumpBtfAsC(Btf.parse(split, { base }));
-      expect(ours.length).toBeGreaterThan(bpftoolDumpC(VMLINUX).length);
-      const diff = firstDifference(ours, theirs);
-      expect(diff, diff).toBeUndefined();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const file = join(dir(), "split.btf");
+    writeFileSync(file, split);
+    const theirs = execFileSync("bpftool", ["-B", VMLINUX, "btf", "dump", "file", file, "format", "c"], {
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const ours = dumpBtfAsC(Btf.parse(split, { base }));
+    expect(ours.length).toBeGreaterThan(bpftoolDumpC(VMLINUX).length);
+    const diff = firstDifference(ours, theirs);
+    expect(diff, diff).toBeUndefined();
   });
 
   it("streams the same bytes in chunks of at least 64 KiB", () => {
@@ -89,13 +88,11 @@ describeWith(["bpftool", "vmlinux-btf"], "C dump = bpftool btf dump format c (vm
 });
 
 describeWith(["bpftool", "clang"], "C dump = bpftool btf dump format c (own C cases)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "bpfkit-dump-c-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const here = new URL(".", import.meta.url).pathname;
+  const dir = useTempDir("bpfkit-dump-c-");
 
   for (const target of ["bpfel", "bpfeb"] as const) {
     it(`btf-dump-c-cases.bpf.c (${target})`, () => {
-      const object = join(dir, `cases.${target}.o`);
+      const object = join(dir(), `cases.${target}.o`);
       compileBpf(join(here, "btf-dump-c-cases.bpf.c"), object, target);
       expectSameAsBpftool(object);
     });
@@ -103,11 +100,11 @@ describeWith(["bpftool", "clang"], "C dump = bpftool btf dump format c (own C ca
 
   it("renames clashing names (two units linked with bpftool gen object)", () => {
     const objects = [1, 2].map((n) => {
-      const object = join(dir, `dup${n}.o`);
+      const object = join(dir(), `dup${n}.o`);
       compileBpf(join(here, `btf-dump-c-dup${n}.bpf.c`), object, "bpfel");
       return object;
     });
-    const linked = join(dir, "dup.o");
+    const linked = join(dir(), "dup.o");
     execFileSync("bpftool", ["gen", "object", linked, ...objects], { stdio: "ignore" });
     const ours = ourDumpC(linked);
     expect(ours).toContain("struct clash___2 {");
@@ -117,17 +114,14 @@ describeWith(["bpftool", "clang"], "C dump = bpftool btf dump format c (own C ca
 });
 
 describeWith(["bpftool"], "C dump = bpftool btf dump format c (hand-made raw BTF)", () => {
+  const dir = useTempDir("bpfkit-dump-c-raw-");
+
   it("odd shapes from other compilers and vmlinux", () => {
-    const dir = mkdtempSync(join(tmpdir(), "bpfkit-dump-c-raw-"));
-    try {
-      const file = join(dir, "odd.btf");
-      writeFileSync(file, oddShapesBtf());
-      const ours = ourDumpC(file);
-      expect(ours).toContain("typedef __builtin_va_list __gnuc_va_list;");
-      expect(ours).toContain("struct twin___2 {");
-      expectSameAsBpftool(file);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const file = join(dir(), "odd.btf");
+    writeFileSync(file, oddShapesBtf());
+    const ours = ourDumpC(file);
+    expect(ours).toContain("typedef __builtin_va_list __gnuc_va_list;");
+    expect(ours).toContain("struct twin___2 {");
+    expectSameAsBpftool(file);
   });
 });

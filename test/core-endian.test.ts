@@ -34,6 +34,9 @@ describeWith(["clang"], "CO-RE on big-endian objects", () => {
       const [le, be] = builds as [(typeof builds)[0], (typeof builds)[0]];
       expect(le.object.littleEndian).toBe(true);
       expect(be.object.littleEndian).toBe(false);
+      // Each source has at least two programs (flavors and matches: two; layouts: six).
+      expect(le.object.programs.length, source).toBeGreaterThanOrEqual(2);
+      let checkedValues = 0;
       for (const program of le.object.programs) {
         const a = run(le.object, le.targets, program.name);
         const b = run(be.object, be.targets, program.name);
@@ -66,8 +69,10 @@ describeWith(["clang"], "CO-RE on big-endian objects", () => {
           const actual =
             cls === 1 || cls === 2 || cls === 3 ? view.getInt16(at + 2, false) : view.getInt32(at + 4, false);
           expect(actual, `${program.name} insn #${r.insnIndex}`).toBe(expected);
+          checkedValues++;
         }
       }
+      expect(checkedValues, `${source}: patched big-endian values checked`).toBeGreaterThan(0);
     });
   }
 });

@@ -22,7 +22,7 @@ import {
   type TestObject,
   vmlinuxTargets,
 } from "./core-support.js";
-import { describeWith } from "./support/env.js";
+import { describeWith, usePinRoot } from "./support/env.js";
 
 /** libbpf lines that report a failure: we throw a CoreRelocationError instead of logging them. */
 const LIBBPF_ERROR_LINE = /ambiguity|failed to relocate|can't be satisfied|failed to perform/;
@@ -113,13 +113,14 @@ describeWith(
   ["bpftool", "root", "bpffs", "vmlinux-btf"],
   "CO-RE trace vs libbpf debug log (bpftool -d prog loadall)",
   () => {
+    const pinRoot = usePinRoot();
     for (const fixture of KERNEL_FIXTURES) {
       it(`${fixture}: every CO-RE line libbpf prints, in order`, () => {
         const path = join(fixturesDir, fixture);
         const object = readObject(path);
         const ours = relocate(object, vmlinuxTargets());
         expect(ours.error).toBeUndefined();
-        const theirs = bpftoolCoreLog(path, `/sys/fs/bpf/bpfkit_core_${process.pid}`);
+        const theirs = bpftoolCoreLog(path, join(pinRoot(), "loadall"));
         expect(theirs.lines.length).toBeGreaterThan(20);
         expect(ours.trace).toEqual(theirs.lines);
         // Poisoned relocations are reported as such, with old/new values for the others.
@@ -168,22 +169,34 @@ describeWith(["libbpf-dev", "root", "vmlinux-btf", "clang"], "CO-RE instructions
     const theirProgram = theirs.programs.find((p) => p.name === program);
     expect(theirProgram).toBeDefined();
     expectSameInstructions(ours.result!.insns[index]!, theirProgram!.insns, program);
-    if (theirProgram!.insns.length > ours.result!.insns[index]!.length * 2) {
-      const found = expectSubprogramsAppended(object, ours.result!.insns, theirProgram!.insns, program);
-      if (program === "sub_one") expect(found.sort()).toEqual(["global_parent_pid", "static_tgid"]);
-    }
+    // libbpf appends the called .text subprograms after the program (ours has them separately).
+    const appended =
+      theirProgram!.insns.length > ours.result!.insns[index]!.length * 2
+        ? expectSubprogramsAppended(object, ours.result!.insns, theirProgram!.insns, program).sort()
+        : [];
     expect(theirs.ok, `${program}: libbpf load ${theirs.ok ? "succeeded" : "failed"}`).toBe(
       !program.startsWith("err_"),
     );
-    return { ours, theirs };
+    return { ours, theirs, appended };
   }
+
+  /** Entry programs of each fixture (from its source), and the .text subprograms libbpf appends to each. */
+  const KERNEL_ENTRIES: Record<string, Record<string, string[]>> = {
+    "core_task.bpf.o": { core_task: [] },
+    "core_kernel.bpf.o": { kernel_types: [], skb_fields: [], err_memsz: [] },
+    "core_subprogs.bpf.o": { sub_one: ["global_parent_pid", "static_tgid"], sub_two: ["static_tgid"] },
+  };
 
   for (const fixture of KERNEL_FIXTURES) {
     it(`${fixture} against vmlinux: same instructions per program`, () => {
       const path = join(fixturesDir, fixture);
       const object = readObject(path);
-      for (const program of object.programs) {
-        if (program.section !== ".text") compareProgram(path, object, vmlinuxTargets(), "-", program.name);
+      const entries = object.programs.filter((p) => p.section !== ".text").map((p) => p.name);
+      const expected = KERNEL_ENTRIES[fixture]!;
+      expect(entries, `${fixture}: entry programs`).toEqual(Object.keys(expected));
+      for (const program of entries) {
+        const { appended } = compareProgram(path, object, vmlinuxTargets(), "-", program);
+        expect(appended, `${program}: subprograms libbpf appended`).toEqual(expected[program]);
       }
     });
   }
@@ -195,6 +208,8 @@ describeWith(["libbpf-dev", "root", "vmlinux-btf", "clang"], "CO-RE instructions
       const object = readObject(path);
       const targets = customTargets(readObject(targetPath).sections.get(".BTF")!);
       let errors = 0;
+      // Each source has at least two entry programs (flavors and matches: two; layouts: six).
+      expect(object.programs.length, `${source}: programs`).toBeGreaterThanOrEqual(2);
       for (const program of object.programs) {
         const { ours } = compareProgram(path, object, targets, targetPath, program.name);
         if (program.name.startsWith("err_")) errors++;

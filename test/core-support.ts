@@ -1,9 +1,9 @@
 // Test support for the CO-RE tests: a small ELF64 reader (sections + function symbols) so the CO-RE engine can be
 // tested on real clang objects without waiting for the loader, oracles from bpftool and libbpf, and fixture builds.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type CoreProgram,
   type CoreReloSection,
@@ -13,8 +13,9 @@ import {
   RawCoreBtf,
   rawNameIndex,
 } from "../packages/btf/src/core/index.js";
+import { useTempDir } from "./support/env.js";
 
-export const fixturesDir = new URL("./fixtures/", import.meta.url).pathname;
+export const fixturesDir = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 export interface TestObject {
   readonly littleEndian: boolean;
@@ -100,10 +101,13 @@ export function customTargets(btfBytes: Uint8Array): CoreTargets {
   return { custom: coreTarget("vmlinux", btf, rawNameIndex(btf)) };
 }
 
-let scratch: string | undefined;
+// Registered while the importing test file is collected, so its hooks belong to that file: the directory is made
+// before the file's tests and removed with everything in it after them. Read it only in hooks and tests.
+const scratch = useTempDir("bpfkit-core-");
+
+/** The importing test file's temporary directory (compiled twins, harness binaries, written BTF). */
 export function scratchDir(): string {
-  scratch ??= mkdtempSync(join(tmpdir(), "bpfkit-core-"));
-  return scratch;
+  return scratch();
 }
 
 /** Compiles a fixture source (optionally with extra -D flags) into the scratch dir with build.sh's flags; cached. */
@@ -113,7 +117,6 @@ export function compileFixture(source: string, defines: string[] = [], suffix = 
     `${source.replace(/\.c$/, "")}${defines.map((d) => `-${d}`).join("")}.${target}.${suffix}`,
   );
   if (existsSync(out) && statSync(out).mtimeMs >= statSync(join(fixturesDir, source)).mtimeMs) return out;
-  mkdirSync(scratchDir(), { recursive: true });
   execFileSync("bash", [join(fixturesDir, "build.sh"), source, out, target, ...defines], { stdio: "pipe" });
   return out;
 }

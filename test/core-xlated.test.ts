@@ -2,15 +2,13 @@
 // (libbpf 1.1): the kernel's `bpftool -j prog dump xlated` of each program, instruction for instruction, map ids
 // replaced by map names. This is the check the CO-RE brief asks for, on top of core-oracle's pre-load comparisons.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
-import { afterAll, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { expect, it } from "vitest";
 import { KernelBackend } from "../packages/kernel/src/index.js";
 import { openObject } from "../packages/loader/src/object/index.js";
 import { load } from "../packages/loader/src/prepare/index.js";
 import { coreOptions, fixtureBytes, fixturePath, kernelFacts } from "./loader-support.js";
-import { describeWith } from "./support/env.js";
-
-const ROOT = `/sys/fs/bpf/bpfkit-core-xlated-${process.pid}`;
+import { describeWith, usePinRoot } from "./support/env.js";
 
 function bpftool<T>(...args: string[]): T {
   return JSON.parse(execFileSync("bpftool", ["-j", ...args], { encoding: "utf8" })) as T;
@@ -34,18 +32,16 @@ function xlated(progId: number): { disasm: string; src?: string; proto?: string 
   }));
 }
 
-afterAll(() => rmSync(ROOT, { recursive: true, force: true }));
-
 describeWith(
   ["bpftool", "root", "bpffs", "vmlinux-btf"],
   "CO-RE fixtures: our loader vs bpftool prog loadall (xlated)",
   () => {
+    const pinRoot = usePinRoot();
     for (const fixture of ["core_task", "core_subprogs"]) {
       it(fixture, () => {
         const path = fixturePath(fixture);
         const spec = openObject(fixtureBytes(fixture), { path });
-        const ref = `${ROOT}/ref-${fixture}`;
-        mkdirSync(ROOT, { recursive: true });
+        const ref = `${pinRoot()}/ref-${fixture}`;
         execFileSync("bpftool", ["prog", "loadall", path, ref]);
         const names = spec.programs.filter((p) => p.autoload).map((p) => p.name);
         expect(names.length).toBeGreaterThan(0);
@@ -54,7 +50,7 @@ describeWith(
         );
         rmSync(ref, { recursive: true, force: true });
         const backend = new KernelBackend();
-        const loaded = load(spec, backend, { externs: kernelFacts(), core: coreOptions(), pinRoot: ROOT });
+        const loaded = load(spec, backend, { externs: kernelFacts(), core: coreOptions(), pinRoot: pinRoot() });
         try {
           for (const name of names) {
             const ours = xlated(backend.progInfo(loaded.programs.get(name)!).id);
