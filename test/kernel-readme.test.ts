@@ -1,12 +1,58 @@
-// Runs the first example of packages/kernel/README.md as written, so the documentation cannot rot.
-import { expect, it } from "vitest";
-import { describeWith } from "./support/env.js";
-import { readmeExample, runExample } from "./support/readme.js";
+// Every ts example of packages/kernel/README.md, run as written; what it prints is checked against what the README
+// claims in its comments.
+import { expect } from "vitest";
+import { describeReadme, runExample, trailingComment } from "./support/readme.js";
 
-describeWith(["root"], "packages/kernel/README.md", () => {
-  it("the example runs, counts 1000 packets and leaks no descriptor", async () => {
-    const printed = await runExample(readmeExample("packages/kernel/README.md"));
-    expect(printed[0]).toMatch(/^retval 2, \d+ ns per run, counter 1000$/);
-    expect(printed[1]).toMatch(/^prog id \d+ "count_packets" tag [0-9a-f]{16}, maps \d+$/);
-  });
+describeReadme("packages/kernel/README.md", {
+  Example: {
+    does: "counts 1000 packets in an XDP program and prints its info",
+    needs: ["root"],
+    async run(example) {
+      const { lines } = await runExample(example);
+      expect(trailingComment(example, "console.log(`retval")).toBe("retval 2, ..., counter 1000");
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^retval 2, \d+ ns per run, counter 1000$/);
+      expect(lines[1]).toMatch(/^prog id \d+ "count_packets" tag [0-9a-f]{16}, maps \d+$/);
+    },
+  },
+  "Example (2)": {
+    does: "catches the VerifierError of a program that exits without setting r0",
+    needs: ["root"],
+    async run(example) {
+      // The block continues the one above in prose only: that one closes its backend, and neither imports
+      // VerifierError. The prelude gives it what it uses.
+      const { lines } = await runExample(example, {
+        prelude: [
+          'import { encodeInstructions, exit, ProgType } from "@bpfkit/asm";',
+          'import { KernelBackend, VerifierError } from "@bpfkit/kernel";',
+          "const backend = new KernelBackend();",
+        ].join("\n"),
+        postlude: "backend.close();",
+      });
+      expect(lines[0]).toBe(trailingComment(example, "console.log(e.message)"));
+      // The whole log follows (its other lines vary between kernels).
+      expect(lines.slice(1).join("\n")).toContain("0: (95) exit\nR0 !read_ok\n");
+    },
+  },
+  "Loading an object file": {
+    does: "drops UDP, counts it typed and reads the .bss global",
+    needs: ["root", "vmlinux-btf"],
+    async run(example) {
+      expect(example.code.split("\n").length).toBeLessThan(26);
+      const { lines } = await runExample(example);
+      expect(lines).toEqual(["verdict 1", "UDP packets: 10", "packets seen: 10"]);
+      expect(trailingComment(example, "console.log(`verdict")).toBe("verdict 1 (XDP_DROP)");
+      expect(trailingComment(example, "console.log(`UDP")).toBe("UDP packets: 10");
+      expect(trailingComment(example, "console.log(`packets")).toMatch(/^packets seen: 10\b/);
+    },
+  },
+  struct_ops: {
+    does: "registers the fixture's TCP congestion control and unregisters it",
+    needs: ["root", "vmlinux-btf"],
+    async run(example) {
+      // The block imports nothing: loadCollection comes from the "Loading an object file" block above.
+      const { lines } = await runExample(example, { prelude: 'import { loadCollection } from "@bpfkit/kernel";' });
+      expect(lines).toEqual([]);
+    },
+  },
 });

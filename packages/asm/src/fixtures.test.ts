@@ -1,28 +1,33 @@
 // Round trip of every executable section of every committed fixture, little- and big-endian.
 import { execFileSync } from "node:child_process";
-import { expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { describeWith } from "../../../test/support/env.js";
-import { executableSections, FIXTURE_DIR, fixtureObjects } from "../test-support/fixtures.js";
+import { type ExecSection, executableSections, FIXTURE_DIR, fixtureObjects } from "../test-support/fixtures.js";
 import { decodeInstructions, encodeInstructions } from "./codec.js";
 import { type Instruction, slotCount, width } from "./instruction.js";
 import { classOf } from "./opcodes.js";
 
+// llvm-readelf-19 locates the sections (llvm-objdump-19 below comes with it in llvm-19). Both run in hooks and
+// tests only: a skipped suite's body still runs to collect its tests.
 describeWith(["llvm-readelf"], "fixture executable sections", () => {
-  const sections = fixtureObjects().flatMap(executableSections);
+  let sections: ExecSection[] = [];
+  beforeAll(() => {
+    sections = fixtureObjects().flatMap(executableSections);
+  });
 
   it("covers both byte orders and every fixture", () => {
     expect(sections.some((s) => s.endian === "big")).toBe(true);
     expect(new Set(sections.map((s) => s.object)).size).toBe(fixtureObjects().length);
   });
 
-  it.each(sections.map((s) => [`${s.object} ${s.name}`, s] as const))(
-    "%s decodes and re-encodes byte-identically",
-    (_n, s) => {
+  it("every section decodes and re-encodes byte-identically", () => {
+    expect(sections.length).toBeGreaterThanOrEqual(fixtureObjects().length);
+    for (const s of sections) {
       const insns = decodeInstructions(s.bytes, s.endian);
-      expect(slotCount(insns)).toBe(s.bytes.length / 8);
-      expect(encodeInstructions(insns, s.endian)).toEqual(s.bytes);
-    },
-  );
+      expect(slotCount(insns), `${s.object} ${s.name}`).toBe(s.bytes.length / 8);
+      expect(encodeInstructions(insns, s.endian), `${s.object} ${s.name}`).toEqual(s.bytes);
+    }
+  });
 
   it.each(["xdp_parse", "subprogs", "globals"])("%s: big-endian twin decodes to the same instructions", (name) => {
     const le = executableSections(`${name}.bpf.o`);

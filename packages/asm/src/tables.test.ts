@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
-import { describeWith } from "../../../test/support/env.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { describeWith, multiarchIncludes } from "../../../test/support/env.js";
 import {
   ATTACH_TYPE_NAMES,
   AttachType,
@@ -70,9 +70,12 @@ function preprocessedEnum(source: string, name: string, prefix: string): string[
 }
 
 describeWith(["clang"], "tables against the C preprocessor's view of linux/bpf.h", () => {
-  const source = execFileSync("clang-19", ["-E", "-P", "-x", "c", "-I/usr/include/x86_64-linux-gnu", "-"], {
-    input: "#include <linux/bpf.h>\n",
-    encoding: "utf8",
+  let source = "";
+  beforeAll(() => {
+    source = execFileSync("clang-19", ["-E", "-P", "-x", "c", ...multiarchIncludes(), "-"], {
+      input: "#include <linux/bpf.h>\n",
+      encoding: "utf8",
+    });
   });
   it.each([
     ["bpf_func_id", "BPF_FUNC_", Object.keys(HelperId)],
@@ -81,13 +84,17 @@ describeWith(["clang"], "tables against the C preprocessor's view of linux/bpf.h
     ["bpf_attach_type", "BPF_", ATTACH_TYPE_NAMES],
     ["bpf_link_type", "BPF_LINK_TYPE_", LINK_TYPE_NAMES],
   ])("enum %s", (name, prefix, ours) => {
-    expect(ours).toEqual(preprocessedEnum(source, name, prefix));
+    const theirs = preprocessedEnum(source, name, prefix);
+    expect(theirs.length).toBeGreaterThan(3);
+    expect(ours).toEqual(theirs);
   });
 });
 
+/** `bpftool feature list_builtins KIND`, one name a line. */
+const list = (kind: string) =>
+  execFileSync("bpftool", ["feature", "list_builtins", kind], { encoding: "utf8" }).split("\n").filter(Boolean);
+
 describeWith(["bpftool"], "bpftool 7.1 name lists", () => {
-  const list = (kind: string) =>
-    execFileSync("bpftool", ["feature", "list_builtins", kind], { encoding: "utf8" }).split("\n").filter(Boolean);
   it.each([
     ["prog_types", BPFTOOL_PROG_TYPE_NAMES],
     ["map_types", BPFTOOL_MAP_TYPE_NAMES],
@@ -95,6 +102,8 @@ describeWith(["bpftool"], "bpftool 7.1 name lists", () => {
     ["link_types", BPFTOOL_LINK_TYPE_NAMES],
     ["helpers", BPFTOOL_HELPER_NAMES],
   ])("%s", (kind, ours) => {
-    expect(ours).toEqual(list(kind));
+    const theirs = list(kind);
+    expect(theirs.length).toBeGreaterThan(3);
+    expect(ours).toEqual(theirs);
   });
 });

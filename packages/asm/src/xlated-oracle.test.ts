@@ -3,11 +3,11 @@
 // bpftool-xlated symbolizer and the v6.1 dialect, then compared line by line with `bpftool prog dump xlated` and
 // with `bpftool -j prog dump xlated ... opcodes`. A program compiled with -mcpu=v4 covers the newer instructions.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeWith } from "../../../test/support/env.js";
+import { describeWith, multiarchIncludes, useTempDir } from "../../../test/support/env.js";
 import { FIXTURE_DIR } from "../test-support/fixtures.js";
 import { bpftoolXlatedSymbolizer, type KernelSymbol, parseKallsyms } from "./bpftool-xlated.js";
 import { decodeInstructions } from "./codec.js";
@@ -16,7 +16,7 @@ import { BPFTOOL_HELPER_NAMES } from "./tables.generated.js";
 
 // sections.bpf.o and bss_custom.bpf.o do not load here (see the brief); big-endian twins never load on x86.
 const LOADABLE = ["xdp_pass", "xdp_parse", "globals", "maps", "subprogs", "externs", "core_task"];
-const SUPPORT = new URL("../test-support/", import.meta.url).pathname;
+const SUPPORT = fileURLToPath(new URL("../test-support/", import.meta.url));
 
 interface LoadedProgram {
   object: string;
@@ -30,26 +30,29 @@ describeWith(
   ["bpftool", "root", "bpffs", "clang", "libbpf-dev"],
   "disassembly identical to bpftool prog dump xlated",
   () => {
+    // Every program is loaded once for the whole suite (beforeAll), so the suite has one pin directory.
     const pinRoot = `/sys/fs/bpf/bpfkit-asm-${process.pid}-${Date.now()}`;
-    const work = mkdtempSync(join(tmpdir(), "bpfkit-asm-"));
+    const work = useTempDir("bpfkit-asm-");
     const programs: LoadedProgram[] = [];
     let kallsyms: KernelSymbol[] = [];
     // maps.bpf.o pins a LIBBPF_PIN_BY_NAME map at the default pin root; remove it afterwards only if we created it.
     const pinnedByName = "/sys/fs/bpf/lru_pinned";
-    const hadPinnedByName = existsSync(pinnedByName);
-    const ksymsTool = join(work, "prog_ksyms");
+    let hadPinnedByName = true;
+    let ksymsTool = "";
 
     beforeAll(() => {
+      hadPinnedByName = existsSync(pinnedByName);
       mkdirSync(pinRoot);
+      ksymsTool = join(work(), "prog_ksyms");
       execFileSync("cc", ["-O1", "-o", ksymsTool, `${SUPPORT}prog_ksyms.c`, "-lbpf"]);
-      const v4 = join(work, "isa_v4.bpf.o");
+      const v4 = join(work(), "isa_v4.bpf.o");
       execFileSync("clang-19", [
         "-target",
         "bpf",
         "-mcpu=v4",
         "-g",
         "-O2",
-        "-I/usr/include/x86_64-linux-gnu",
+        ...multiarchIncludes(),
         "-c",
         `${SUPPORT}isa_v4.bpf.c`,
         "-o",
@@ -75,11 +78,10 @@ describeWith(
     afterAll(() => {
       rmSync(pinRoot, { recursive: true, force: true });
       if (!hadPinnedByName) rmSync(pinnedByName, { force: true });
-      rmSync(work, { recursive: true, force: true });
     });
 
     function ours(p: LoadedProgram) {
-      const file = join(work, `xlated-${p.id}.bin`);
+      const file = join(work(), `xlated-${p.id}.bin`);
       bpftool(["prog", "dump", "xlated", "id", String(p.id), "file", file]);
       const insns = decodeInstructions(new Uint8Array(readFileSync(file)), "little", { lenient: true });
       const jitedKsyms = execFileSync(ksymsTool, [String(p.id)], { encoding: "utf8" })

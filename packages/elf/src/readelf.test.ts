@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
-import { describeWith } from "../../../test/support/env.js";
+import { expect, it } from "vitest";
+import { describeWith, useTempDir } from "../../../test/support/env.js";
 import { fixtureDir, fixtureNames, loadFixture, type ReadelfView, readelfFile } from "../test-support/fixtures.js";
 import { summarize } from "../test-support/summary.js";
 import { STB_LOCAL, STT_SECTION } from "./constants.js";
@@ -20,8 +19,7 @@ describeWith(["llvm-readelf"], "parseElf agrees with llvm-readelf-19", () => {
 
 // Objects other tools write (the libbpf linker, objcopy, strip) have other layouts than clang's.
 describeWith(["llvm-readelf", "bpftool"], "parseElf agrees with llvm-readelf-19 on objects other tools wrote", () => {
-  const work = mkdtempSync(join(tmpdir(), "bpfkit-elf-tools-"));
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const work = useTempDir("bpfkit-elf-tools-");
   const fixture = (name: string) => join(fixtureDir, name);
   const cases: [string, string[]][] = [
     [
@@ -33,7 +31,7 @@ describeWith(["llvm-readelf", "bpftool"], "parseElf agrees with llvm-readelf-19 
     ["llvm-objcopy-19 --only-keep-debug", ["llvm-objcopy-19", "--only-keep-debug", fixture("xdp_parse.bpf.o"), "OUT"]],
   ];
   it.each(cases)("%s", (label, [command, ...args]) => {
-    const out = join(work, `${label.replace(/\W+/g, "_")}.o`);
+    const out = join(work(), `${label.replace(/\W+/g, "_")}.o`);
     execFileSync(
       command!,
       args.map((a) => (a === "OUT" ? out : a)),

@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { describeWith } from "../../../test/support/env.js";
+import { describe, expect, it } from "vitest";
+import { describeWith, usePinRoot, useTempDir } from "../../../test/support/env.js";
 import { loadFixture, readelfBytes } from "../test-support/fixtures.js";
 import {
   R_BPF_64_32,
@@ -247,6 +246,8 @@ describe("writeElf rejects inconsistent models with ElfError", () => {
 });
 
 describeWith(["llvm-readelf"], "llvm tools read what writeElf writes", () => {
+  const work = useTempDir("bpfkit-elf-");
+
   it("llvm-readelf and llvm-objdump see the tiny program", () => {
     const bytes = writeElf(tinyProgram().model);
     const view = readelfBytes(bytes);
@@ -267,17 +268,14 @@ describeWith(["llvm-readelf"], "llvm tools read what writeElf writes", () => {
       ["prog", "Global", "Function", "xdp"],
       ["LICENSE", "Global", "Object", "license"],
     ]);
-    const dir = mkdtempSync(join(tmpdir(), "bpfkit-elf-"));
-    try {
-      writeFileSync(join(dir, "tiny.o"), bytes);
-      const listing = execFileSync("llvm-objdump-19", ["-d", "-r", join(dir, "tiny.o")], { encoding: "utf8" });
-      expect(listing).toMatch(
-        /<prog>:\s+0:\s+85 10 00 00 ff ff ff ff\s+call -0x1\s+0000000000000000:\s+R_BPF_64_32\s+\.text/,
-      );
-      expect(listing).toMatch(/<helper>:\s+0:\s+b7 00 00 00 02 00 00 00\s+r0 = 0x2/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // llvm-objdump-19 comes with llvm-readelf-19 (llvm-19).
+    const object = join(work(), "tiny.o");
+    writeFileSync(object, bytes);
+    const listing = execFileSync("llvm-objdump-19", ["-d", "-r", object], { encoding: "utf8" });
+    expect(listing).toMatch(
+      /<prog>:\s+0:\s+85 10 00 00 ff ff ff ff\s+call -0x1\s+0000000000000000:\s+R_BPF_64_32\s+\.text/,
+    );
+    expect(listing).toMatch(/<helper>:\s+0:\s+b7 00 00 00 02 00 00 00\s+r0 = 0x2/);
   });
 
   it("agrees on extended numbering", () => {
@@ -295,19 +293,15 @@ describeWith(["llvm-readelf"], "llvm tools read what writeElf writes", () => {
 
 // The strongest check of the writer: libbpf (through bpftool) loads what we wrote and the kernel runs it.
 describeWith(["bpftool", "root", "bpffs"], "bpftool loads objects written by writeElf", () => {
-  const work = mkdtempSync(join(tmpdir(), "bpfkit-elf-load-"));
-  const pinDir = `/sys/fs/bpf/bpfkit-elf-test-${process.pid}`;
-  afterAll(() => {
-    rmSync(work, { recursive: true, force: true });
-    rmSync(pinDir, { recursive: true, force: true });
-  });
+  const work = useTempDir("bpfkit-elf-load-");
+  const pinRoot = usePinRoot();
 
   it("the tiny program loads and returns XDP_PASS", () => {
-    mkdirSync(pinDir, { recursive: true });
-    const object = join(work, "tiny.o");
+    const pinDir = pinRoot();
+    const object = join(work(), "tiny.o");
     writeFileSync(object, writeElf(tinyProgram().model));
     execFileSync("bpftool", ["prog", "load", object, `${pinDir}/tiny`, "type", "xdp"], { stdio: "pipe" });
-    const packet = join(work, "packet.bin");
+    const packet = join(work(), "packet.bin");
     writeFileSync(packet, new Uint8Array(64));
     const run = JSON.parse(
       execFileSync("bpftool", ["-j", "prog", "run", "pinned", `${pinDir}/tiny`, "data_in", packet, "repeat", "1"], {
@@ -332,8 +326,9 @@ describeWith(["bpftool", "root", "bpffs"], "bpftool loads objects written by wri
     const stripped = writeElf(model);
     expect(stripped.length).toBeLessThan(file.bytes.length / 2);
     expect(parseElf(stripped).sections.some((s) => s.name.startsWith(".debug"))).toBe(false);
-    const object = join(work, "xdp_parse.o");
+    const object = join(work(), "xdp_parse.o");
     writeFileSync(object, stripped);
+    const pinDir = pinRoot();
     execFileSync("bpftool", ["prog", "loadall", object, `${pinDir}/xdp_parse`], { stdio: "pipe" });
     const shown = JSON.parse(
       execFileSync("bpftool", ["-j", "prog", "show", "pinned", `${pinDir}/xdp_parse/xdp_parse`], { encoding: "utf8" }),
