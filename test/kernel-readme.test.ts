@@ -19,16 +19,7 @@ describeReadme("packages/kernel/README.md", {
     does: "catches the VerifierError of a program that exits without setting r0",
     needs: ["root"],
     async run(example) {
-      // The block continues the one above in prose only: that one closes its backend, and neither imports
-      // VerifierError. The prelude gives it what it uses.
-      const { lines } = await runExample(example, {
-        prelude: [
-          'import { encodeInstructions, exit, ProgType } from "@bpfkit/asm";',
-          'import { KernelBackend, VerifierError } from "@bpfkit/kernel";',
-          "const backend = new KernelBackend();",
-        ].join("\n"),
-        postlude: "backend.close();",
-      });
+      const { lines } = await runExample(example);
       expect(lines[0]).toBe(trailingComment(example, "console.log(e.message)"));
       // The whole log follows (its other lines vary between kernels).
       expect(lines.slice(1).join("\n")).toContain("0: (95) exit\nR0 !read_ok\n");
@@ -50,8 +41,7 @@ describeReadme("packages/kernel/README.md", {
     does: "registers the fixture's TCP congestion control and unregisters it",
     needs: ["root", "vmlinux-btf"],
     async run(example) {
-      // The block imports nothing: loadCollection comes from the "Loading an object file" block above.
-      const { lines } = await runExample(example, { prelude: 'import { loadCollection } from "@bpfkit/kernel";' });
+      const { lines } = await runExample(example);
       expect(lines).toEqual([]);
     },
   },
