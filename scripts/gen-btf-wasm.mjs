@@ -2,14 +2,22 @@
 // <name>.generated.ts next to each (the module as base64). Needs clang with the wasm32 target (clang-19 on the dev
 // machine) and no linker: the C code has no data segments and uses no stack memory, so the relocatable object is a
 // complete module once its custom sections (linking metadata) are dropped. Run: node scripts/gen-btf-wasm.mjs
+// With --out-dir DIR the files go to DIR instead, leaving the committed ones alone (packages/btf/src/wasm/
+// generated.test.ts rebuilds into a temporary directory that way and compares).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const dir = fileURLToPath(new URL("../packages/btf/src/wasm/", import.meta.url));
 const clang = process.env.CLANG ?? "clang-19";
+const args = process.argv.slice(2);
+if (!(args.length === 0 || (args.length === 2 && args[0] === "--out-dir"))) {
+  console.error("usage: node scripts/gen-btf-wasm.mjs [--out-dir DIR]");
+  process.exit(2);
+}
+const outDir = args.length === 2 ? resolve(args[1]) : dir;
 const MODULES = [
   ["scan", "SCAN_WASM_BASE64"],
   ["dump", "DUMP_WASM_BASE64"],
@@ -57,7 +65,7 @@ function build(name, constant, tmpDir) {
     .match(/.{1,100}/g)
     .map((l) => `  "${l}",`);
   writeFileSync(
-    join(dir, `${name}.generated.ts`),
+    join(outDir, `${name}.generated.ts`),
     `// generated, do not edit, regenerate with: node scripts/gen-btf-wasm.mjs (source: ${name}.c, ${clang})
 export const ${constant} = [
 ${lines.join("\n")}

@@ -101,13 +101,12 @@ describeWith(["vmlinux-btf"], "Btf.parse on /sys/kernel/btf/vmlinux", () => {
 
 describe("BtfError", () => {
   it("is typed", () => {
-    const err = (() => {
-      try {
-        Btf.parse(new Uint8Array(10));
-      } catch (e) {
-        return e;
-      }
-    })();
+    let err: unknown;
+    try {
+      Btf.parse(new Uint8Array(10));
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(BtfError);
     expect((err as BtfError).code).toBe("TRUNCATED");
     expect((err as BtfError).name).toBe("BtfError");

@@ -13,6 +13,7 @@ import { scanTypes } from "./scan.js";
 import { StringTable } from "./strings.js";
 import type { BtfType, VoidType } from "./types.js";
 import { alignOf, resolveSize, skipModsAndTypedefs } from "./walks.js";
+import { recordWasmOutcome } from "./wasm/instance.js";
 import { wasmScan, wasmScanApplies } from "./wasm/scan-wasm.js";
 import { wordsOf } from "./words.js";
 
@@ -101,6 +102,8 @@ export class Btf {
     ) {
       const fast = wasmScan(bytes, typeStart, header.typeLen, strings.end, firstId, checkCycles);
       if (fast) {
+        // Recorded where the answer is taken (wasmScan records why it gave up): tests read it to see this path ran.
+        recordWasmOutcome("scan", fast.cycleAt >= 0 ? "cycle" : "complete");
         if (fast.cycleAt >= 0) {
           throw cycleError(firstId + fast.cycleAt, typeStart + fast.starts[fast.cycleAt] * 4, section);
         }

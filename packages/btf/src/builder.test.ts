@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeWith } from "../../../test/support/env.js";
+import { describeWith, useTempDir } from "../../../test/support/env.js";
 import { readVmlinux, VMLINUX } from "../test-support/fixtures.js";
 import {
   Btf,
@@ -145,14 +144,15 @@ function offsetsOf(btf: Btf, id: number): object {
   return out;
 }
 
-function tmp(name: string, bytes: Uint8Array): string {
-  const dir = mkdtempSync(join(tmpdir(), "bpfkit-btf-"));
+/** Writes `bytes` to `name` in `dir` (a suite's useTempDir) for bpftool to read; returns the path. */
+function tmp(dir: string, name: string, bytes: Uint8Array): string {
   const path = join(dir, name);
   writeFileSync(path, bytes);
   return path;
 }
 
 describeWith(["bpftool"], "bpftool reads what BtfBuilder writes", () => {
+  const dir = useTempDir("bpfkit-btf-");
   it("every kind, both byte orders", () => {
     for (const littleEndian of [true, false]) {
       const builder = new BtfBuilder({ littleEndian });
@@ -162,7 +162,11 @@ describeWith(["bpftool"], "bpftool reads what BtfBuilder writes", () => {
       expect(btf.littleEndian).toBe(littleEndian);
       // bpftool only recognizes raw BTF files by a native-endian magic: it reads the big-endian build through its
       // little-endian twin, and our dump of the big-endian bytes must equal bpftool's of that twin
-      const path = tmp("every.btf", littleEndian ? bytes : encodeBtf(btf, { littleEndian: true }));
+      const path = tmp(
+        dir(),
+        `every-${littleEndian ? "le" : "be"}.btf`,
+        littleEndian ? bytes : encodeBtf(btf, { littleEndian: true }),
+      );
       expect(dumpBtfRaw(btf)).toBe(execFileSync("bpftool", ["btf", "dump", "file", path], { encoding: "utf8" }));
       expect(JSON.parse(dumpBtfJson(btf))).toEqual(
         JSON.parse(execFileSync("bpftool", ["-j", "btf", "dump", "file", path], { encoding: "utf8" })),
@@ -172,6 +176,7 @@ describeWith(["bpftool"], "bpftool reads what BtfBuilder writes", () => {
 });
 
 describeWith(["bpftool", "vmlinux-btf"], "split BTF on top of vmlinux", () => {
+  const dir = useTempDir("bpfkit-btf-");
   it("continues ids and strings, looks up across both, and dumps like bpftool -B", () => {
     const base = Btf.parse(readVmlinux());
     const builder = new BtfBuilder({ base });
@@ -196,7 +201,7 @@ describeWith(["bpftool", "vmlinux-btf"], "split BTF on top of vmlinux", () => {
     expect(split.resolveSize(st)).toBe(16);
     expect(split.nameOf(task)).toBe("task_struct");
     expect(split.resolveSize(split.memberType(st, 0))).toBe(8);
-    const path = tmp("split.btf", bytes);
+    const path = tmp(dir(), "split.btf", bytes);
     expect(dumpBtfRaw(split)).toBe(
       execFileSync("bpftool", ["-B", VMLINUX, "btf", "dump", "file", path], { encoding: "utf8" }),
     );

@@ -1,9 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { beforeAll, expect, it } from "vitest";
-import { describeWith } from "../../../test/support/env.js";
+import { describeWith, useTempDir } from "../../../test/support/env.js";
 import { fixtureDir, fixtureObjects, readFixture, readVmlinux, VMLINUX } from "../test-support/fixtures.js";
 import { Btf, BtfError, btfFromElf } from "./btf-api.js";
 
@@ -38,10 +37,11 @@ function attempt(f: () => number): number | "error" {
 }
 
 describeWith(["libbpf-dev"], "resolveSize / alignOf agree with libbpf", () => {
+  const dir = useTempDir("bpfkit-walks-");
+  // Registered after useTempDir's hook, so the directory exists when this runs.
   beforeAll(() => {
-    const dir = mkdtempSync(join(tmpdir(), "bpfkit-walks-"));
-    oracle = join(dir, "libbpf_walks");
-    const src = new URL("../test-support/libbpf_walks.c", import.meta.url).pathname;
+    oracle = join(dir(), "libbpf_walks");
+    const src = fileURLToPath(new URL("../test-support/libbpf_walks.c", import.meta.url));
     execFileSync("cc", ["-O2", src, "-lbpf", "-o", oracle]);
   });
 

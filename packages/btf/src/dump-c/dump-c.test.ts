@@ -1,10 +1,10 @@
 // Unit tests on hand-made BTF: malformed graphs must end in a BtfDumpError (never a hang or a stack overflow),
 // options behave, and corrupted fixture BTF never makes the dumper throw anything else.
-import { readdirSync, readFileSync } from "node:fs";
 import { parseElf } from "@bpfkit/elf";
 import { describe, expect, it } from "vitest";
 import { addSameNamedStructs, mutatedBtfs, RawBtfBuilder as RawBuilder } from "../../../../test/btf-dump-c-raw.js";
 import { seededRandom } from "../../../../test/support/mutate.js";
+import { fixtureObjects, readFixture } from "../../test-support/fixtures.js";
 import type { Btf } from "../btf.js";
 import { BtfError } from "../errors.js";
 import { BtfDumpError, dumpBtfAsC, dumpBtfAsCChunks } from "./index.js";
@@ -138,16 +138,13 @@ describe("C dump names", () => {
 });
 
 describe("C dump of corrupted fixture BTF", () => {
-  const dir = new URL("../../../../test/fixtures/", import.meta.url).pathname;
-  const objects = readdirSync(dir).filter((f) => f.endsWith(".o"));
-  // Deterministic (test/support/mutate.ts) so a failure reproduces.
-  const random = seededRandom(0x2545f491);
-
   it("either dumps or throws BtfDumpError on every mutation the parser accepts", () => {
+    // Deterministic (test/support/mutate.ts, objects in name order) so a failure reproduces.
+    const random = seededRandom(0x2545f491);
     let dumped = 0;
     let refused = 0;
-    for (const object of objects) {
-      const section = parseElf(new Uint8Array(readFileSync(dir + object))).sectionByName(".BTF");
+    for (const object of fixtureObjects()) {
+      const section = parseElf(readFixture(object)).sectionByName(".BTF");
       if (!section) continue;
       for (const btf of mutatedBtfs(section.data, 150, random)) {
         try {

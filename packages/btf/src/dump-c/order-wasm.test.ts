@@ -6,6 +6,7 @@ import { parseElf } from "@bpfkit/elf";
 import { describe, expect, it } from "vitest";
 import { RawBtfBuilder as RawBuilder } from "../../../../test/btf-dump-c-raw.js";
 import { describeWith } from "../../../../test/support/env.js";
+import { watchWasm } from "../../test-support/wasm-outcome.js";
 import { Btf } from "../btf.js";
 import { planWholeDumpWasm } from "../wasm/dump-c-order.js";
 import { BtfDumpError, type DumpCOptions, dumpBtfAsCBytes, dumpBtfAsCChunks, typeTableFromBtf } from "./index.js";
@@ -40,10 +41,12 @@ describe("C dump ordering: WebAssembly plan = JavaScript pass", () => {
   for (const name of objects) {
     it(name, () => {
       const btf = objectBtf(name);
-      if (!btf) return;
+      if (btf === undefined) throw new Error(`${name} has no .BTF`); // a broken fixture, not a skip
       // The plan must really be taken for this object, not fall back to the reference.
       expect(planWholeDumpWasm(btf.words, typeTableFromBtf(btf).starts)).toBeDefined();
-      const wasm = dumpBtfAsCBytes(btf, { ordering: "wasm" });
+      // ...and by the dump itself (the TypeScript pass would give the same bytes).
+      const { value: wasm, wasm: plan } = watchWasm("c-order", () => dumpBtfAsCBytes(btf, { ordering: "wasm" }));
+      expect(plan).toBe("complete");
       const js = dumpBtfAsCBytes(btf, { ordering: "js" });
       expect(wasm.length).toBeGreaterThan(0);
       expect(Buffer.from(wasm).equals(Buffer.from(js))).toBe(true);
@@ -58,7 +61,8 @@ describe("C dump ordering: WebAssembly plan = JavaScript pass", () => {
     b.add(4, 2, 8, [b.name("x"), int, 0, b.name("self"), 3, 32], b.name("loop"));
     const btf = b.btf();
     expect(planWholeDumpWasm(btf.words, typeTableFromBtf(btf).starts)).toBeUndefined();
-    const wasm = outcome(btf, "wasm");
+    const { value: wasm, wasm: plan } = watchWasm("c-order", () => outcome(btf, "wasm"));
+    expect(plan).toBe("gave up at 3");
     expect(wasm.error).toBe("TYPE_CYCLE 3");
     expect(wasm).toEqual(outcome(btf, "js"));
   });
@@ -70,7 +74,8 @@ describe("C dump ordering: WebAssembly plan = JavaScript pass", () => {
     b.add(1, 0, 4, [32], b.name("int"));
     const btf = b.btf();
     expect(planWholeDumpWasm(btf.words, typeTableFromBtf(btf).starts)).toBeUndefined();
-    const wasm = outcome(btf, "wasm");
+    const { value: wasm, wasm: plan } = watchWasm("c-order", () => outcome(btf, "wasm"));
+    expect(plan).toBe("gave up at 1");
     expect(wasm.error).toMatch(/^TOO_DEEP /);
     expect(wasm).toEqual(outcome(btf, "js"));
   });
@@ -82,10 +87,16 @@ describeWith(["vmlinux-btf"], "C dump ordering of vmlinux: WebAssembly plan = Ja
     const plan = planWholeDumpWasm(btf.words, typeTableFromBtf(btf).starts);
     expect(plan).toBeDefined();
     expect(plan?.ends[btf.typeCount - 1]).toBeGreaterThan(10_000);
-    const wasm = dumpBtfAsCBytes(btf, { ordering: "wasm" });
+    const { value: wasm, wasm: planned } = watchWasm("c-order", () =>
+      dumpBtfAsCBytes(btf, { ordering: "wasm", emitter: "js" }),
+    );
+    expect(planned).toBe("complete");
     const js = dumpBtfAsCBytes(btf, { ordering: "js" });
     expect(wasm.length).toBeGreaterThan(1_000_000);
     expect(Buffer.from(wasm).equals(Buffer.from(js))).toBe(true);
-    expect(Buffer.from(dumpBtfAsCBytes(btf)).equals(Buffer.from(js))).toBe(true);
+    // auto on vmlinux: the whole dump in WebAssembly (dump-c-emit.c runs the same ordering pass itself).
+    const auto = watchWasm("c-dump", () => dumpBtfAsCBytes(btf));
+    expect(auto.wasm).toBe("complete");
+    expect(Buffer.from(auto.value).equals(Buffer.from(js))).toBe(true);
   });
 });

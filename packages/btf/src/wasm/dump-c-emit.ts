@@ -6,7 +6,7 @@
 // bytes already handed out, so what it sees is exactly the TypeScript output and errors.
 
 import { DUMP_C_EMIT_WASM_BASE64 } from "./dump-c-emit.generated.js";
-import { instantiate, releaseMemory, type WasmMemory, wasmAvailable } from "./instance.js";
+import { instantiate, recordWasmOutcome, releaseMemory, type WasmMemory, wasmAvailable } from "./instance.js";
 
 interface EmitExports {
   emit_setup(emitter: number, order: number): number;
@@ -78,12 +78,6 @@ function tableSlots(expected: number): number {
 
 const align8 = (n: number) => (n + 7) & ~7;
 
-/** The outcome of the most recent run, for tests: "complete", or why it gave up. */
-let lastOutcome = "";
-export function lastWasmEmitOutcome(): string {
-  return lastOutcome;
-}
-
 export function wasmEmitApplies(): boolean {
   return wasmAvailable;
 }
@@ -145,7 +139,7 @@ export class WasmCDump {
     new Uint32Array(buffer, startsAt, count).set(starts);
     // A reused memory is not zeroed: clear the per-type state that starts at zero.
     heap.fill(0, orderAt, stringsAt);
-    lastOutcome = "running";
+    recordWasmOutcome("c-dump", "running");
     const encoder = new TextEncoder();
     const run = new WasmCDump(exports, memory, count, outAt, encoder.encode(footer));
 
@@ -199,7 +193,7 @@ export class WasmCDump {
       heap.set(this.footer, this.outAt + length);
       length += this.footer.length;
       this.finished = true;
-      lastOutcome = "complete";
+      recordWasmOutcome("c-dump", "complete");
     }
     fields[F.outLen] = 0;
     if (length === 0) return undefined;
@@ -214,7 +208,7 @@ export class WasmCDump {
 
   private giveUp(reason: string): this {
     this.gaveUp = reason;
-    lastOutcome = reason;
+    recordWasmOutcome("c-dump", reason);
     return this;
   }
 

@@ -5,7 +5,7 @@
 // decides, with its exact errors.
 
 import { DUMP_C_ORDER_WASM_BASE64 } from "./dump-c-order.generated.js";
-import { instantiate, releaseMemory, type WasmMemory, wasmAvailable } from "./instance.js";
+import { instantiate, recordWasmOutcome, releaseMemory, type WasmMemory, wasmAvailable } from "./instance.js";
 
 interface OrderExports {
   plan_dump(plan: number, count: number, ends: number): number;
@@ -52,7 +52,10 @@ export function planWholeDumpWasm(words: Uint32Array, starts: Uint32Array): Dump
   const total = referencedAt + count;
   if (!wasmAvailable || count < 2 || total > MAX_BYTES) return undefined;
   const wasm = instantiate<OrderExports>(DUMP_C_ORDER_WASM_BASE64, total, true);
-  if (!wasm) return undefined;
+  if (!wasm) {
+    recordWasmOutcome("c-order", "no memory");
+    return undefined;
+  }
   const { memory } = wasm;
   const { buffer } = memory;
   new Uint32Array(buffer, wordsAt, words.length).set(words);
@@ -63,10 +66,13 @@ export function planWholeDumpWasm(words: Uint32Array, starts: Uint32Array): Dump
   new Uint8Array(buffer, orderAt, 2 * count).fill(0);
   const ends = new Uint32Array(buffer, endsAt, count);
   ends[0] = 0;
-  if (wasm.exports.plan_dump(0, count, endsAt) !== 0) {
+  const stuckAt = wasm.exports.plan_dump(0, count, endsAt);
+  if (stuckAt !== 0) {
     releaseMemory(memory);
+    recordWasmOutcome("c-order", `gave up at ${stuckAt}`);
     return undefined;
   }
+  recordWasmOutcome("c-order", "complete");
   return {
     queue: new Uint32Array(buffer, queueAt, ends[count - 1]!),
     ends,

@@ -4,7 +4,7 @@
 
 import type { Btf } from "../btf.js";
 import { DUMP_WASM_BASE64 } from "./dump.generated.js";
-import { instantiate, PAGE, wasmAvailable } from "./instance.js";
+import { instantiate, PAGE, recordWasmOutcome, wasmAvailable } from "./instance.js";
 
 interface DumpExports {
   max_string(strings: number, length: number): number;
@@ -52,7 +52,10 @@ export function dumpTypesWasm(
   const stringsAt = startsAt + starts.byteLength;
   const outAt = (stringsAt + strings.length + 7) & ~7;
   const wasm = instantiate<DumpExports>(DUMP_WASM_BASE64, outAt + CAPACITY);
-  if (!wasm) return false;
+  if (!wasm) {
+    recordWasmOutcome("dump", "no memory");
+    return false;
+  }
   const { exports, memory } = wasm;
   const heap = new Uint8Array(memory.buffer);
   heap.set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength), wordsAt);
@@ -60,6 +63,7 @@ export function dumpTypesWasm(
   heap.set(strings, stringsAt);
   const written = new Uint32Array(memory.buffer, 8, 1);
   const maxName = exports.max_string(stringsAt, strings.length);
+  let byFallback = 0;
   for (let id = btf.firstOwnId; id < btf.typeCount; ) {
     const next = (format === "raw" ? exports.dump_raw : exports.dump_json)(
       wordsAt,
@@ -77,10 +81,12 @@ export function dumpTypesWasm(
     if (written[0] > 0) write(heap.subarray(outAt, outAt + written[0]));
     if (next === id) {
       fallback(id);
+      byFallback++;
       id++;
     } else {
       id = next;
     }
   }
+  recordWasmOutcome("dump", byFallback === 0 ? "complete" : `complete, ${byFallback} by the fallback`);
   return true;
 }

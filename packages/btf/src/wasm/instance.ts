@@ -32,6 +32,28 @@ export const wasmAvailable = wasmApi !== undefined && HOST_LITTLE_ENDIAN;
 const modules = new Map<string, object>();
 
 /**
+ * The WebAssembly paths that fall back to TypeScript when they give up: the type scan and cycle check, the name
+ * hashing, the raw/JSON dumps, the C dump's ordering plan and the whole C dump.
+ */
+export type WasmPath = "scan" | "names" | "dump" | "c-order" | "c-dump";
+
+const outcomes = new Map<WasmPath, string>();
+
+/**
+ * Records how the latest run of `path` ended: "complete" when its answer is the one used (the scan: "cycle" when
+ * it found one; the raw/JSON dumps: how many types the fallback wrote in between), otherwise why it gave up. The
+ * fallback hides a give-up from every output, so tests read this (lastWasmOutcome) to see that the path ran.
+ */
+export function recordWasmOutcome(path: WasmPath, outcome: string): void {
+  outcomes.set(path, outcome);
+}
+
+/** How the latest run of `path` ended (see recordWasmOutcome); "" before any. */
+export function lastWasmOutcome(path: WasmPath): string {
+  return outcomes.get(path) ?? "";
+}
+
+/**
  * A memory its last user released, held weakly: reused if someone asks before the garbage collector frees it.
  * Only one is kept (the latest); pipelines release one memory and then take one.
  */

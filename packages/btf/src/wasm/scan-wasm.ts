@@ -6,7 +6,7 @@
 // keeps its words in the memory. Returns undefined whenever the JavaScript path must decide instead (malformed
 // input, which it diagnoses precisely, or a blob this path does not take).
 
-import { instantiate, PAGE, releaseMemory, wasmAvailable } from "./instance.js";
+import { instantiate, PAGE, recordWasmOutcome, releaseMemory, wasmAvailable } from "./instance.js";
 import { SCAN_WASM_BASE64 } from "./scan.generated.js";
 
 interface ScanExports {
@@ -72,12 +72,16 @@ export function wasmScan(
   const fwdAt = startsAt + maxTypes * 4;
   const stateAt = fwdAt + maxTypes * 4;
   const wasm = instantiate<ScanExports>(SCAN_WASM_BASE64, stateAt + maxTypes, true);
-  if (!wasm) return undefined;
+  if (!wasm) {
+    recordWasmOutcome("scan", "no memory");
+    return undefined;
+  }
   const { exports, memory } = wasm;
   new Uint8Array(memory.buffer, wordsAt, total * 4).set(bytes.subarray(typeStart, typeStart + total * 4));
   const count = exports.scan(wordsAt, total, startsAt, fwdAt, 16, stringEnd >>> 0, firstId);
   if (count < 0) {
     releaseMemory(memory);
+    recordWasmOutcome("scan", "malformed");
     return undefined;
   }
   let cycleAt = -1;
@@ -127,7 +131,10 @@ export function wasmHashNames(
   const nextAt = headAt + capacity * 4;
   const end = nextAt + count * 4;
   const wasm = instantiate<ScanExports>(SCAN_WASM_BASE64, end);
-  if (!wasm) return undefined;
+  if (!wasm) {
+    recordWasmOutcome("names", "no memory");
+    return undefined;
+  }
   const { exports, memory } = wasm;
   const heap = new Uint8Array(memory.buffer);
   heap.set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength), wordsAt);
