@@ -1,12 +1,12 @@
 // The user-facing load API against the real kernel: loadCollection → typed maps, mmap'd globals, programs;
 // every descriptor released on close and on failure; bpftool as the oracle for what the kernel holds.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { type Collection, kernelEnvironment, loadCollection, possibleCpus, VerifierError } from "@bpfkit/kernel";
 import { LoaderError, openObject, setMap, setProgram } from "@bpfkit/loader";
 import { afterAll, describe, expect, it } from "vitest";
 import { fixtureBytes, fixturePath } from "./loader-support.js";
-import { describeWith } from "./support/env.js";
+import { describeWith, usePinRoot } from "./support/env.js";
 import { openFds } from "./support/failures.js";
 
 const XDP_DROP = 1;
@@ -25,7 +25,9 @@ function bpftoolJson(...args: string[]): unknown {
   return JSON.parse(execFileSync("bpftool", ["-j", ...args], { encoding: "utf8" }));
 }
 
-describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection: xdp_parse end to end", () => {
+describeWith(["root", "bpffs", "vmlinux-btf", "bpftool"], "loadCollection: xdp_parse end to end", () => {
+  const pinRoot = usePinRoot();
+
   it("loads from a path with a .rodata setting, runs, and reads maps and globals typed", () => {
     const before = openFds();
     {
@@ -58,8 +60,9 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection: xdp_parse end to
     expect(openFds()).toBe(before);
   });
 
+  // `maps` pins lru_pinned by name: under the test's own pin root, not the default /sys/fs/bpf every file shares
   it("raw map access: lookup/update/delete/keys/entries", () => {
-    using c = loadCollection(fixtureBytes("maps"));
+    using c = loadCollection(fixtureBytes("maps"), { pinRoot: pinRoot() });
     const flows = c.map("flows");
     const key = new Uint8Array([7, 0, 0, 0]);
     const value = new Uint8Array(32);
@@ -74,7 +77,7 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection: xdp_parse end to
   });
 
   it("typed map access: structs with char arrays, per-CPU arrays; bpftool formats the same value", () => {
-    using c = loadCollection(fixtureBytes("maps"));
+    using c = loadCollection(fixtureBytes("maps"), { pinRoot: pinRoot() });
     const flows = c.map("flows");
     flows.set(42, { packets: 5n, bytes: 1500n, comm: "curl" });
     expect(flows.get(42)).toEqual({ packets: 5n, bytes: 1500n, comm: "curl" });
@@ -93,21 +96,16 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection: xdp_parse end to
   });
 
   it("pins by-name maps under pinRoot and reuses them on the next load; programs pin on demand", () => {
-    const pinRoot = `/sys/fs/bpf/bpfkit-api-${process.pid}`;
-    mkdirSync(pinRoot, { recursive: true });
-    try {
-      {
-        using first = loadCollection(fixtureBytes("maps"), { pinRoot });
-        first.map("lru_pinned").update(new Uint8Array(8).fill(1), new Uint8Array(8).fill(2));
-        first.program("maps_socket").pin(`${pinRoot}/maps_socket`);
-      }
-      expect(existsSync(`${pinRoot}/lru_pinned`)).toBe(true);
-      expect(existsSync(`${pinRoot}/maps_socket`)).toBe(true);
-      using second = loadCollection(fixtureBytes("maps"), { pinRoot });
-      expect(second.map("lru_pinned").lookup(new Uint8Array(8).fill(1))).toEqual(new Uint8Array(8).fill(2));
-    } finally {
-      rmSync(pinRoot, { recursive: true, force: true });
+    const root = pinRoot();
+    {
+      using first = loadCollection(fixtureBytes("maps"), { pinRoot: root });
+      first.map("lru_pinned").update(new Uint8Array(8).fill(1), new Uint8Array(8).fill(2));
+      first.program("maps_socket").pin(`${root}/maps_socket`);
     }
+    expect(existsSync(`${root}/lru_pinned`)).toBe(true);
+    expect(existsSync(`${root}/maps_socket`)).toBe(true);
+    using second = loadCollection(fixtureBytes("maps"), { pinRoot: root });
+    expect(second.map("lru_pinned").lookup(new Uint8Array(8).fill(1))).toEqual(new Uint8Array(8).fill(2));
   });
 
   it("leaves no descriptor open when loading fails (verifier, or a pin failing after every program loaded)", () => {
@@ -115,9 +113,7 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection: xdp_parse end to
     const before = openFds();
     expect(() => loadCollection(fixturePath("verifier_reject"))).toThrow(VerifierError);
     expect(openFds()).toBe(before);
-    expect(() => loadCollection(fixtureBytes("maps"), { pinRoot: "/sys/fs/bpf/bpfkit-no-such-dir/x" })).toThrow(
-      /ENOENT/,
-    );
+    expect(() => loadCollection(fixtureBytes("maps"), { pinRoot: `${pinRoot()}/no-such-dir/x` })).toThrow(/ENOENT/);
     expect(openFds()).toBe(before);
   });
 

@@ -5,19 +5,22 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { BtfBuilder, describeRelocation } from "@bpfkit/btf";
 import { loadCollection, VerifierError } from "@bpfkit/kernel";
 import { beforeAll, expect, it } from "vitest";
-import { bpftoolCoreLog, fixturesDir, scratchDir } from "./core-support.js";
-import { describeWith } from "./support/env.js";
+import { bpftoolCoreLog } from "./core-support.js";
+import { describeWith, usePinRoot, useTempDir } from "./support/env.js";
 import { caught, lineOf, openFds } from "./support/failures.js";
 
-const CORE_KERNEL = join(fixturesDir, "core_kernel.bpf.o");
-const CORE_TASK = join(fixturesDir, "core_task.bpf.o");
-const CORE_SUBPROGS = join(fixturesDir, "core_subprogs.bpf.o");
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const CORE_KERNEL = fixture("core_kernel.bpf.o");
+const CORE_TASK = fixture("core_task.bpf.o");
+const CORE_SUBPROGS = fixture("core_subprogs.bpf.o");
+const CORE_HARNESS = fileURLToPath(new URL("../bench/c/core_harness.c", import.meta.url));
 
 /** A custom CO-RE target whose task_struct has no `tgid`: core_subprogs' reads of it in .text get poisoned. */
-function taskStructWithoutTgid(): string {
+function taskStructWithoutTgid(dir: string): string {
   const b = new BtfBuilder();
   const int = b.addInt("int", 4, 1);
   const task = b.addPtr(b.addFwd("task_struct"));
@@ -25,7 +28,7 @@ function taskStructWithoutTgid(): string {
     { name: "pid", type: int, bitOffset: 0 },
     { name: "real_parent", type: task, bitOffset: 64 },
   ]);
-  const path = join(scratchDir(), "task_struct_without_tgid.btf");
+  const path = join(dir, "task_struct_without_tgid.btf");
   writeFileSync(path, b.encode());
   return path;
 }
@@ -43,6 +46,8 @@ function libbpfLoadLog(output: string, program: string): string {
 const maskTime = (log: string) => log.replace(/verification time \d+ usec/, "verification time N usec").trimEnd();
 
 describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection: poisoned CO-RE relocations", () => {
+  const scratch = useTempDir("bpfkit-api-core-");
+
   it("reached: the VerifierError names the relocation kind, type + access string and C line; nothing leaks", () => {
     const before = openFds();
     const error = caught(() => loadCollection(CORE_KERNEL));
@@ -74,7 +79,7 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection: poisoned CO-RE r
   it("reached in an appended subprogram: the index is the final program's, the subprogram is named", () => {
     const before = openFds();
     const error = caught(() =>
-      loadCollection(CORE_SUBPROGS, { btfCustomPath: taskStructWithoutTgid(), programs: ["sub_two"] }),
+      loadCollection(CORE_SUBPROGS, { btfCustomPath: taskStructWithoutTgid(scratch()), programs: ["sub_two"] }),
     );
     expect(error).toBeInstanceOf(VerifierError);
     const v = error as VerifierError;
@@ -114,9 +119,11 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "loadCollection: poisoned CO-RE r
 });
 
 describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "loadCollection CO-RE vs bpftool -d (libbpf 1.1)", () => {
-  for (const fixture of ["core_task.bpf.o", "core_kernel.bpf.o", "core_subprogs.bpf.o"]) {
-    it(`${fixture}: onCoreTrace gives libbpf's CO-RE debug lines; coreRelocations one per relocation`, () => {
-      const path = join(fixturesDir, fixture);
+  const pinRoot = usePinRoot();
+
+  for (const name of ["core_task.bpf.o", "core_kernel.bpf.o", "core_subprogs.bpf.o"]) {
+    it(`${name}: onCoreTrace gives libbpf's CO-RE debug lines; coreRelocations one per relocation`, () => {
+      const path = fixture(name);
       const trace: string[] = [];
       let relocations = 0;
       try {
@@ -124,11 +131,11 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "loadCollection CO-RE 
         relocations = c.coreRelocations.length;
       } catch (error) {
         // core_kernel's err_memsz fails to load after every relocation was traced
-        expect(fixture).toBe("core_kernel.bpf.o");
+        expect(name).toBe("core_kernel.bpf.o");
         expect(error).toBeInstanceOf(VerifierError);
         relocations = -1;
       }
-      const theirs = bpftoolCoreLog(path, `/sys/fs/bpf/bpfkit_api_core_${process.pid}`);
+      const theirs = bpftoolCoreLog(path, join(pinRoot(), "libbpf"));
       expect(theirs.lines.length).toBeGreaterThan(10);
       expect(trace).toEqual(theirs.lines);
       if (relocations >= 0) expect(relocations).toBe(theirs.lines.filter((l) => /: relo #\d+: <.*/.test(l)).length);
@@ -138,7 +145,7 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "loadCollection CO-RE 
   it("err_memsz: our rewritten verifier log equals libbpf's (same log level, bpftool -d)", () => {
     const error = caught(() => loadCollection(CORE_KERNEL, { logLevel: 1 | 2 | 4 })) as VerifierError;
     expect(error).toBeInstanceOf(VerifierError);
-    const theirs = bpftoolCoreLog(CORE_KERNEL, `/sys/fs/bpf/bpfkit_api_core_${process.pid}`);
+    const theirs = bpftoolCoreLog(CORE_KERNEL, join(pinRoot(), "libbpf"));
     expect(theirs.ok).toBe(false);
     const libbpf = libbpfLoadLog(theirs.output, "err_memsz");
     expect(libbpf).toContain("<invalid CO-RE relocation>");
@@ -147,14 +154,15 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf"], "loadCollection CO-RE 
 });
 
 describeWith(["libbpf-dev", "root", "vmlinux-btf"], "loadCollection CO-RE vs libbpf 1.1 (C harness)", () => {
+  const scratch = useTempDir("bpfkit-api-core-");
   let harness = "";
   beforeAll(() => {
-    harness = join(scratchDir(), "core_harness_api");
-    execFileSync("cc", ["-O2", join(fixturesDir, "../../bench/c/core_harness.c"), "-lbpf", "-o", harness]);
+    harness = join(scratch(), "core_harness_api");
+    execFileSync("cc", ["-O2", CORE_HARNESS, "-lbpf", "-o", harness]);
   });
 
   it("a poisoned relocation reached in a subprogram (btf_custom_path): same rewritten log as libbpf", () => {
-    const target = taskStructWithoutTgid();
+    const target = taskStructWithoutTgid(scratch());
     const error = caught(() => loadCollection(CORE_SUBPROGS, { btfCustomPath: target, programs: ["sub_two"] }));
     expect(error).toBeInstanceOf(VerifierError);
     const run = spawnSync(harness, ["insns", CORE_SUBPROGS, target, "sub_two"], { encoding: "utf8" });

@@ -1,12 +1,12 @@
 // The hand-written attr/info offsets against the UAPI header, through the C compiler's offsetof().
-// Fields newer than this machine's 6.1 header (log_true_size, btf_log_true_size) are skipped by name.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+// Fields the installed header may predate (log_true_size, btf_log_true_size) are asked of the header too: their
+// offsetof() where it has them, else the end of the member they follow (the UAPI only ever appends).
+import { execFileSync, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import * as L from "../packages/kernel/src/attr/layout.js";
-import { describeWith } from "./support/env.js";
+import { describeWith, useTempDir } from "./support/env.js";
 
 /** Layout table → (C expression prefix, our key → C member). */
 const TABLES: [string, Record<string, number>, string, Record<string, string>][] = [
@@ -222,22 +222,50 @@ const TABLES: [string, Record<string, number>, string, Record<string, string>][]
   ["LinkInfoLayout", L.LinkInfoLayout, "struct bpf_link_info", { type: "type", id: "id", progId: "prog_id" }],
 ];
 
-/** Fields that are not struct members (sizes) or that this header predates. */
-const NOT_IN_HEADER = new Set(["size", "logTrueSize", "btfLogTrueSize", "flagsWord", "union"]);
+/** Fields that are not struct members (sizes, a flags word, where a union starts). */
+const NOT_IN_HEADER = new Set(["size", "flagsWord", "union"]);
+
+/** Fields newer than some UAPI headers, each with the `union bpf_attr` member it follows. */
+const NEWER: Record<string, { member: string; after: string }> = {
+  "ProgLoad.logTrueSize": { member: "log_true_size", after: "core_relo_rec_size" },
+  "BtfLoad.btfLogTrueSize": { member: "btf_log_true_size", after: "btf_log_level" },
+};
+
+/** Whether this machine's linux/bpf.h has `union bpf_attr` member `member` (the compiler says so, or fails). */
+function headerHas(member: string): boolean {
+  const run = spawnSync("cc", ["-fsyntax-only", "-x", "c", "-"], {
+    input: `#include <stddef.h>\n#include <linux/bpf.h>\nint x = offsetof(union bpf_attr, ${member});\n`,
+    encoding: "utf8",
+  });
+  if (run.status === 0) return true;
+  // anything but the member being unknown is a broken toolchain, not an older header
+  expect(run.stderr, `probing ${member}`).toMatch(new RegExp(`no member named .${member}`));
+  return false;
+}
 
 describeWith(["libbpf-dev"], "bpf_attr / info layouts vs linux/bpf.h", () => {
+  const dir = useTempDir("bpfkit-layout-");
+
   it("every offset we write matches offsetof() in the UAPI header", () => {
     const lines: string[] = [];
     const expected: Record<string, number> = {};
     for (const [table, layout, type, members] of TABLES) {
       for (const [key, offset] of Object.entries(layout)) {
         if (NOT_IN_HEADER.has(key)) continue;
-        const member = members[key];
+        const newer = NEWER[`${table}.${key}`];
+        if (newer !== undefined && !headerHas(newer.member)) {
+          const end = `offsetof(${type}, ${newer.after}) + sizeof(((${type} *)0)->${newer.after})`;
+          lines.push(`  printf("${table}.${key} %zu\\n", ${end});`);
+          expected[`${table}.${key}`] = offset;
+          continue;
+        }
+        const member = members[key] ?? newer?.member;
         expect(member, `${table}.${key} has no C member in the test table`).toBeDefined();
         lines.push(`  printf("${table}.${key} %zu\\n", offsetof(${type}, ${member}));`);
         expected[`${table}.${key}`] = offset;
       }
     }
+    expect(Object.keys(expected).length).toBeGreaterThan(100);
     // Sizes of the info structs: passing a longer info_len than the kernel knows is fine, shorter loses fields.
     lines.push(`  printf("ProgInfoLayout.size %zu\\n", sizeof(struct bpf_prog_info));`);
     lines.push(`  printf("MapInfoLayout.size %zu\\n", sizeof(struct bpf_map_info));`);
@@ -245,27 +273,22 @@ describeWith(["libbpf-dev"], "bpf_attr / info layouts vs linux/bpf.h", () => {
     expected["ProgInfoLayout.size"] = L.ProgInfoLayout.size;
     expected["MapInfoLayout.size"] = L.MapInfoLayout.size;
     expected["BtfInfoLayout.size"] = L.BtfInfoLayout.size;
-    const dir = mkdtempSync(join(tmpdir(), "bpfkit-layout-"));
-    try {
-      const source = join(dir, "layout.c");
-      writeFileSync(
-        source,
-        `#include <stddef.h>\n#include <stdio.h>\n#include <linux/bpf.h>\nint main(void) {\n${lines.join("\n")}\n  return 0;\n}\n`,
-      );
-      execFileSync("cc", ["-o", join(dir, "layout"), source]);
-      const out = execFileSync(join(dir, "layout"), { encoding: "utf8" });
-      const actual = Object.fromEntries(
-        out
-          .trim()
-          .split("\n")
-          .map((l) => {
-            const [name, value] = l.split(" ");
-            return [name as string, Number(value)];
-          }),
-      );
-      expect(actual).toEqual(expected);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const source = join(dir(), "layout.c");
+    writeFileSync(
+      source,
+      `#include <stddef.h>\n#include <stdio.h>\n#include <linux/bpf.h>\nint main(void) {\n${lines.join("\n")}\n  return 0;\n}\n`,
+    );
+    execFileSync("cc", ["-o", join(dir(), "layout"), source]);
+    const out = execFileSync(join(dir(), "layout"), { encoding: "utf8" });
+    const actual = Object.fromEntries(
+      out
+        .trim()
+        .split("\n")
+        .map((l) => {
+          const [name, value] = l.split(" ");
+          return [name as string, Number(value)];
+        }),
+    );
+    expect(actual).toEqual(expected);
   });
 });

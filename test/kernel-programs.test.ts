@@ -2,6 +2,7 @@
 // pin/get, ids and info (bpftool as the oracle), and descriptor hygiene on failures.
 import { execFileSync } from "node:child_process";
 import { unlinkSync } from "node:fs";
+import { join } from "node:path";
 import {
   add64Imm,
   BPFTOOL_MAP_TYPE_NAMES,
@@ -28,7 +29,7 @@ import {
 import { BpfSyscallError, KernelBackend, VerifierError } from "@bpfkit/kernel";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawBtf } from "../packages/kernel/src/probe-btf.js";
-import { describeWith } from "./support/env.js";
+import { describeWith, usePinRoot } from "./support/env.js";
 import { openFds } from "./support/failures.js";
 
 const code = (insns: Instruction[]) => encodeInstructions(insns, "little");
@@ -287,12 +288,16 @@ describeWith(["root"], "kernel backend: programs", () => {
 });
 
 describeWith(["root", "bpffs"], "kernel backend: pins", () => {
-  const backend = new KernelBackend();
+  let backend: KernelBackend;
+  beforeAll(() => {
+    backend = new KernelBackend();
+  });
   afterAll(() => backend.close());
+  const pinRoot = usePinRoot();
 
   it("pins a map and a program to bpffs and opens them again with OBJ_GET", () => {
-    const mapPath = `/sys/fs/bpf/bpfkit-test-${process.pid}-map`;
-    const progPath = `/sys/fs/bpf/bpfkit-test-${process.pid}-prog`;
+    const mapPath = join(pinRoot(), "map");
+    const progPath = join(pinRoot(), "prog");
     using map = backend.createMap({ mapType: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, name: "pinned" });
     const { fd: prog } = backend.loadProgram({
       progType: ProgType.XDP,
@@ -302,7 +307,7 @@ describeWith(["root", "bpffs"], "kernel backend: pins", () => {
     using _prog = prog;
     backend.pin(map, mapPath);
     backend.pin(prog, progPath);
-    try {
+    {
       using again = backend.getPinned(mapPath);
       expect(backend.mapInfo(again).id).toBe(backend.mapInfo(map).id);
       expect(again.label).toBe("map");
@@ -312,16 +317,19 @@ describeWith(["root", "bpffs"], "kernel backend: pins", () => {
       expect(() => backend.mapLookup(progAgain, new Uint8Array(4), new Uint8Array(4))).toThrow(/is a prog, not a map/);
       expect(backend.progInfo(progAgain).id).toBe(backend.progInfo(prog).id);
       expect(() => backend.pin(map, mapPath)).toThrow(expect.objectContaining({ code: "EEXIST" }));
-    } finally {
-      unlinkSync(mapPath);
-      unlinkSync(progPath);
     }
+    // unpinned here to see OBJ_GET fail after; usePinRoot removes what a failed test leaves
+    unlinkSync(mapPath);
+    unlinkSync(progPath);
     expect(() => backend.getPinned(mapPath)).toThrow(expect.objectContaining({ code: "ENOENT" }));
   });
 });
 
 describeWith(["root", "bpftool"], "kernel backend: ids and info vs bpftool", () => {
-  const backend = new KernelBackend();
+  let backend: KernelBackend;
+  beforeAll(() => {
+    backend = new KernelBackend();
+  });
   afterAll(() => backend.close());
   const bpftool = (...args: string[]) => JSON.parse(execFileSync("bpftool", ["-j", ...args], { encoding: "utf8" }));
 

@@ -8,7 +8,7 @@ import type { Backend, BtfLoadAttrs, Features, LoadedBtf } from "../packages/loa
 import { openObject } from "../packages/loader/src/object/index.js";
 import { type BtfSanitizeFeatures, load, sanitizeBtf } from "../packages/loader/src/prepare/index.js";
 import { coreOptions, FIXTURES, fixtureBytes, fixturePath, kernelFacts } from "./loader-support.js";
-import { describeWith } from "./support/env.js";
+import { describeWith, usePinRoot } from "./support/env.js";
 
 const BTF_OFF: BtfSanitizeFeatures = {
   btfFunc: false,
@@ -69,8 +69,8 @@ describeWith(["root", "bpffs"], "sanitized BTF on the kernel", () => {
         for (const features of [BTF_OFF, FUNC_ONLY]) {
           const sanitized = sanitizeBtf(orig, features);
           // nothing the feature-less kernel lacks is left in it
-          const kinds = new Set([...Btf.parse(sanitized).types()].map(([, t]) => t.kind));
-          const gone = [Kind.VAR, Kind.DATASEC, Kind.FLOAT, Kind.DECL_TAG, Kind.TYPE_TAG, Kind.ENUM64];
+          const kinds = new Set<number>([...Btf.parse(sanitized).types()].map(([, t]) => t.kind));
+          const gone: number[] = [Kind.VAR, Kind.DATASEC, Kind.FLOAT, Kind.DECL_TAG, Kind.TYPE_TAG, Kind.ENUM64];
           if (!features.btfFunc) gone.push(Kind.FUNC, Kind.FUNC_PROTO);
           for (const k of gone) expect(kinds.has(k), `kind ${k}`).toBe(false);
           const unnamed = protosWithUnnamedParams(orig);
@@ -78,13 +78,12 @@ describeWith(["root", "bpffs"], "sanitized BTF on the kernel", () => {
             // libbpf 1.1's FUNC_PROTO → ENUM keeps unnamed parameters as unnamed enum values. Kernels without
             // FUNC (< 5.0) accepted that; this one checks enum value names (added together with FUNC), so the
             // only complaint must be exactly that, on one of those former prototypes.
-            const error = (() => {
-              try {
-                backend.loadBtf({ btf: sanitized }).fd.close();
-              } catch (e) {
-                return e;
-              }
-            })();
+            let error: unknown;
+            try {
+              backend.loadBtf({ btf: sanitized }).fd.close();
+            } catch (e) {
+              error = e;
+            }
             expect(error).toBeInstanceOf(VerifierError);
             const log = (error as VerifierError).log;
             const bad = log.map((line) => /^\[(\d+)\] ENUM .*Invalid name/.exec(line)).find((m) => m !== null);
@@ -102,6 +101,8 @@ describeWith(["root", "bpffs"], "sanitized BTF on the kernel", () => {
 });
 
 describeWith(["root", "bpffs", "vmlinux-btf"], "load() with the BTF features forced off", () => {
+  // `maps` pins a map by name: under the test's own pin root, not the default /sys/fs/bpf every file shares
+  const pinRoot = usePinRoot();
   // FUNC_ONLY for every loadable fixture; everything off only where no program needs func_info (global
   // subprograms and callbacks do, and do not exist on kernels without FUNC) and no prototype has unnamed params.
   const cases: [string, BtfSanitizeFeatures, string | undefined, number | undefined][] = [
@@ -122,7 +123,7 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "load() with the BTF features for
       const real = new KernelBackend();
       const { backend, btfLoads } = withFeatures(real, features);
       const before = structuredClone(spec);
-      const loaded = load(spec, backend, { externs: kernelFacts(), core: coreOptions() });
+      const loaded = load(spec, backend, { externs: kernelFacts(), core: coreOptions(), pinRoot: pinRoot() });
       try {
         expect(spec).toEqual(before);
         expect(btfLoads).toEqual([sanitizeBtf(spec.btf!, features)]);
@@ -135,6 +136,7 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "load() with the BTF features for
             .sort(),
         );
         // with FUNC the programs carry func_info into the sanitized BTF; without it the kernel gets none
+        expect(loaded.programs.size).toBeGreaterThan(0);
         for (const fd of loaded.programs.values()) {
           const btfId = real.progInfo(fd).btfId;
           if (features.btfFunc) expect(btfId).toBe(real.btfInfo(loaded.btf!).id);

@@ -1,7 +1,7 @@
 // SEC() name table vs libbpf 1.1's libbpf_prog_type_by_name (the oracle), and HEAD-only names.
 import { expect, it } from "vitest";
 import { findSectionDef, sectionDefMatches, sectionDefs } from "../packages/loader/src/object/index.js";
-import { oracleSectionTypes } from "./loader-support.js";
+import { useLoaderOracle } from "./loader-support.js";
 import { describeWith } from "./support/env.js";
 
 /** Names derived from every table pattern (bare, with a target, with extra suffixes) plus near misses. */
@@ -41,9 +41,11 @@ function candidateNames(): string[] {
 }
 
 describeWith(["libbpf-dev"], "SEC() table vs libbpf 1.1 libbpf_prog_type_by_name", () => {
+  const libbpf = useLoaderOracle();
+
   it("classifies every derived name exactly like libbpf 1.1", () => {
     const names = candidateNames();
-    const oracle = oracleSectionTypes(names);
+    const oracle = libbpf.sectionTypes(names);
     expect(oracle.size).toBe(names.length);
     let known = 0;
     for (const name of names) {

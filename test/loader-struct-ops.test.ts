@@ -5,21 +5,20 @@
 // (`.struct_ops.link`), without leaking descriptors; a struct the kernel cannot take is refused before anything
 // is created. Only this file registers the fixtures' congestion controls ("bpfkit_cc", "bpfkit_link").
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { Kind } from "@bpfkit/btf";
 import { parseElf } from "@bpfkit/elf";
 import { KernelBackend, loadCollection } from "@bpfkit/kernel";
 import { BPF_F_LINK, LoaderError, openObject, setMap } from "@bpfkit/loader";
-import { afterAll, describe, expect, it } from "vitest";
-import { fixtureBytes, fixturePath, oracleOpen } from "./loader-support.js";
-import { describeWith } from "./support/env.js";
+import { describe, expect, it } from "vitest";
+import { kernelBtfView } from "../packages/loader/src/prepare/index.js";
+import { fixtureBytes, fixturePath, useLoaderOracle, vmlinuxBtf } from "./loader-support.js";
+import { describeWith, usePinRoot } from "./support/env.js";
 import { caught, openFds } from "./support/failures.js";
 import { openMutated, seededRandom } from "./support/mutate.js";
 
-const ROOT = `/sys/fs/bpf/bpfkit-struct-ops-${process.pid}`;
 const STRUCT_OPS = "struct_ops";
 const XDP = 6;
-
-afterAll(() => rmSync(ROOT, { recursive: true, force: true }));
 
 function bpftool<T>(...args: string[]): T {
   return JSON.parse(execFileSync("bpftool", ["-j", ...args], { encoding: "utf8" })) as T;
@@ -173,10 +172,13 @@ describe("fuzzed struct_ops objects", () => {
 });
 
 describeWith(["libbpf-dev"], "struct_ops open vs libbpf 1.1", () => {
+  const oracle = useLoaderOracle();
+
   it("same programs (struct_ops type, object member index as attach type) and map", () => {
     const path = fixturePath("struct_ops");
     const spec = openObject(fixtureBytes("struct_ops"), { path, sectionTable: "1.1" });
-    const ref = oracleOpen(path);
+    const ref = oracle.open(path);
+    expect(ref.programs.length).toBeGreaterThan(0);
     expect(spec.programs.map((p) => [p.name, p.section, p.type, p.expectedAttachType, p.slotCount])).toEqual(
       ref.programs.map((p) => [p.name, p.section, p.type, p.attach, p.insn_cnt]),
     );
@@ -189,10 +191,12 @@ describeWith(["libbpf-dev"], "struct_ops open vs libbpf 1.1", () => {
 
 describeWith(["bpftool", "root", "bpffs", "vmlinux-btf", "libbpf-dev"], "struct_ops in the kernel", () => {
   const path = fixturePath("struct_ops");
+  const pinRoot = usePinRoot();
+  const oracle = useLoaderOracle();
 
   it("loads as bpftool prog loadall does: translated programs, attach ids, map type, sizes, flags, value type", () => {
-    const ref = `${ROOT}/ref`;
-    mkdirSync(ROOT, { recursive: true });
+    // no LIBBPF_PIN_BY_NAME maps in this object: bpftool's pins all go where it is told
+    const ref = `${pinRoot()}/libbpf`;
     execFileSync("bpftool", ["prog", "loadall", path, ref, "pinmaps", `${ref}/maps`]);
     const backend = new KernelBackend();
     try {
@@ -205,9 +209,9 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf", "libbpf-dev"], "struct_
           return [p.name, { type: info.type, attachBtfId: info.attachBtfId, insns: xlated(id) }];
         }),
       );
+      expect(theirs.size).toBeGreaterThan(0);
       const theirMap = bpftool<Record<string, unknown>>("map", "show", "pinned", `${ref}/maps/bpfkit_cc`);
       const theirValueType = structOpsDump(theirMap.id as number).bpf_map_info.btf_vmlinux_value_type_id;
-      rmSync(ref, { recursive: true, force: true });
 
       const before = openFds();
       {
@@ -225,14 +229,20 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf", "libbpf-dev"], "struct_
         const fields = ["name", "type", "flags", "bytes_key", "bytes_value", "max_entries", "frozen"] as const;
         const pick = (m: Record<string, unknown>) => Object.fromEntries(fields.map((f) => [f, m[f]]));
         expect(pick(mine)).toEqual(pick(theirMap));
-        expect(mine).toMatchObject({ type: STRUCT_OPS, bytes_value: 256 });
+        // the value is this kernel's struct bpf_struct_ops_tcp_congestion_ops (common header + the ops)
+        const btf = vmlinuxBtf();
+        const kernelValue = kernelBtfView(btf).findByNameKind("bpf_struct_ops_tcp_congestion_ops", Kind.STRUCT);
+        expect(kernelValue).toBeGreaterThan(0);
+        const valueSize = btf.sizeField(kernelValue);
+        expect(mine).toMatchObject({ type: STRUCT_OPS, bytes_value: valueSize });
         const valueType = structOpsDump(map.info().id).bpf_map_info.btf_vmlinux_value_type_id;
         expect(valueType).toBeGreaterThan(0);
         expect(valueType).toBe(theirValueType);
         expect(map.info().btfVmlinuxValueTypeId).toBe(valueType);
         // libbpf 1.1 after load: kernel member indices as expected attach types, kernel value size
-        const loaded = oracleOpen(path, "load");
-        expect(loaded.maps[0]?.value_size).toBe(256);
+        const loaded = oracle.load(path, `${pinRoot()}/oracle`);
+        expect(loaded.maps[0]?.value_size).toBe(valueSize);
+        expect(loaded.programs.map((p) => p.name)).toEqual([...ours.programs.keys()]);
         for (const p of loaded.programs) {
           const binding = ours.spec.maps[0]!.structOps!.functions.find((f) => f.program === p.name);
           expect(binding?.memberIndex).toBe(p.attach);
@@ -328,7 +338,7 @@ describeWith(["bpftool", "root", "bpffs", "vmlinux-btf", "libbpf-dev"], "struct_
         "the kernel's struct tcp_congestion_ops",
     );
     expect(openFds()).toBe(before);
-    expect(oracleOpen(bad, "load").error).toBe(-95); // libbpf: "Cannot find member", -EOPNOTSUPP
+    expect(oracle.load(bad, `${pinRoot()}/oracle`).error).toBe(-95); // libbpf: "Cannot find member", -EOPNOTSUPP
     expect(() => loadCollection(bad, { programs: [] })).toThrow(/bpfkit_not_in_kernel/);
     expect(congestionControls()).not.toContain("bpfkit_bad");
   });

@@ -1,8 +1,9 @@
 // Small helpers for tests of failures: what was thrown, which C line a fixture has, how many descriptors are open.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const fixturesDir = new URL("../fixtures/", import.meta.url).pathname;
+const fixturesDir = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
 /** Descriptors this process holds (a failed load must leave the count unchanged). */
 export function openFds(): number {

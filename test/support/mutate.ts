@@ -34,6 +34,8 @@ export function openMutated(
   outcomes: { ok: number; error: number },
 ): void {
   const ranges = options.ranges ?? [[0, original.length] as const];
+  // nothing to mutate would count no outcomes for this input, and the caller's floors might still pass
+  if (ranges.length === 0 || ranges.some(([, size]) => size <= 0)) throw new Error(`${label}: no bytes to mutate`);
   for (let round = 0; round < options.rounds; round++) {
     const bytes = new Uint8Array(original);
     const flips = 1 + Math.floor(rand() * options.maxFlips);

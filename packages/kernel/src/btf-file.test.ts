@@ -1,15 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Btf } from "@bpfkit/btf";
 import { describe, expect, it } from "vitest";
-import { describeWith } from "../../../test/support/env.js";
+import { describeWith, useTempDir } from "../../../test/support/env.js";
 import { readKernelBtfFile } from "./btf-file.js";
 
 describe("readKernelBtfFile", () => {
+  const dir = useTempDir("bpfkit-btf-file-");
+
   it("maps a regular file and returns its exact bytes", () => {
-    const dir = mkdtempSync(join(tmpdir(), "bpfkit-btf-file-"));
-    const path = join(dir, "blob");
+    const path = join(dir(), "blob");
     const content = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 7) & 0xff);
     writeFileSync(path, content);
     const file = readKernelBtfFile(path);
@@ -18,8 +18,7 @@ describe("readKernelBtfFile", () => {
   });
 
   it("falls back to reading when the file cannot be mapped (empty file)", () => {
-    const dir = mkdtempSync(join(tmpdir(), "bpfkit-btf-file-"));
-    const path = join(dir, "empty");
+    const path = join(dir(), "empty");
     writeFileSync(path, new Uint8Array(0));
     const file = readKernelBtfFile(path);
     expect(file.source).toBe("read");

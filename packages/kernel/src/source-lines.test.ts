@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Btf } from "@bpfkit/btf";
 import { openObject } from "@bpfkit/loader";
 import { describe, expect, it } from "vitest";
 import { decodeLineInfo } from "./source-lines.js";
 
-const fixtures = new URL("../../../test/fixtures/", import.meta.url).pathname;
+const fixtures = fileURLToPath(new URL("../../../test/fixtures/", import.meta.url));
 
 /** Packs line_info records the way BPF_PROG_LOAD takes them. */
 function pack(records: readonly { insnOff: number; fileNameOff: number; lineOff: number; lineCol: number }[]) {
@@ -27,6 +28,7 @@ describe("decodeLineInfo", () => {
     const program = spec.programs[0]!;
     const lines = decodeLineInfo(pack(program.lineInfo), btf);
     expect(lines.length).toBe(program.lineInfo.length);
+    expect(lines.length).toBeGreaterThan(0);
     const source = readFileSync(`${fixtures}verifier_reject.bpf.c`, "utf8").split("\n");
     for (const line of lines) {
       expect(line.file).toMatch(/verifier_reject\.bpf\.c$/);

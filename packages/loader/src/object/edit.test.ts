@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { LoaderError } from "../errors.js";
 import { setMap, setProgram } from "./edit.js";
 import { openObject } from "./open.js";
 
-const fixtures = new URL("../../../../test/fixtures/", import.meta.url).pathname;
+const fixtures = fileURLToPath(new URL("../../../../test/fixtures/", import.meta.url));
 const open = (file: string) => openObject(new Uint8Array(readFileSync(fixtures + file)), { path: file });
 const SCHED_ACT = 4;
 

@@ -77,6 +77,7 @@ describe("prepareStructOps", () => {
     expect(name).toBe("bpfkit_cc");
     expect(value.subarray(0, COMMON_SIZE).every((b) => b === 0)).toBe(true);
     // the function pointers stay zero until registration fills in the fds
+    expect(prepared!.functions).toHaveLength(4);
     for (const f of prepared!.functions)
       expect(value.subarray(f.offset, f.offset + 8).every((b) => b === 0)).toBe(true);
     const fds = new Map(prepared!.functions.map((f, i) => [f.program, 100 + i]));

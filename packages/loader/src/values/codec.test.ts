@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Btf } from "@bpfkit/btf";
 import { describe, expect, it } from "vitest";
 import { LoaderError } from "../errors.js";
 import { openObject } from "../object/open.js";
 import { decodeValue, encodeValue, encodeValueInto, valueSize } from "./codec.js";
 
-const fixtures = new URL("../../../../test/fixtures/", import.meta.url).pathname;
+const fixtures = fileURLToPath(new URL("../../../../test/fixtures/", import.meta.url));
 
 function open(file: string) {
   const spec = openObject(new Uint8Array(readFileSync(fixtures + file)), { path: file });
