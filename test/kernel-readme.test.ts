@@ -1,7 +1,11 @@
 // Every ts example of packages/kernel/README.md, run as written; what it prints is checked against what the README
 // claims in its comments.
 import { expect } from "vitest";
+import { useMachineLock } from "./support/env.js";
 import { describeReadme, runExample, trailingComment } from "./support/readme.js";
+
+// The struct_ops example registers "bpfkit_cc", as test/loader-struct-ops.test.ts does.
+useMachineLock("struct_ops-bpfkit_cc");
 
 describeReadme("packages/kernel/README.md", {
   Example: {

@@ -3,7 +3,7 @@
 // what `bpftool prog loadall` (libbpf 1.1) makes of the same object. Registration: the map becomes a TCP
 // congestion control the kernel lists (and stops listing on close), directly or through a link
 // (`.struct_ops.link`), without leaking descriptors; a struct the kernel cannot take is refused before anything
-// is created. Only this file registers the fixtures' congestion controls ("bpfkit_cc", "bpfkit_link").
+// is created. The fixtures' congestion controls ("bpfkit_cc", "bpfkit_link") are registered under a machine lock.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Kind } from "@bpfkit/btf";
@@ -13,7 +13,7 @@ import { BPF_F_LINK, LoaderError, openObject, setMap } from "@bpfkit/loader";
 import { describe, expect, it } from "vitest";
 import { kernelBtfView } from "../packages/loader/src/prepare/index.js";
 import { fixtureBytes, fixturePath, useLoaderOracle, vmlinuxBtf } from "./loader-support.js";
-import { describeWith, usePinRoot } from "./support/env.js";
+import { describeWith, useMachineLock, usePinRoot } from "./support/env.js";
 import { caught, openFds } from "./support/failures.js";
 import { openMutated, seededRandom } from "./support/mutate.js";
 
@@ -190,6 +190,8 @@ describeWith(["libbpf-dev"], "struct_ops open vs libbpf 1.1", () => {
 });
 
 describeWith(["bpftool", "root", "bpffs", "vmlinux-btf", "libbpf-dev"], "struct_ops in the kernel", () => {
+  // The kernel README example registers "bpfkit_cc" too.
+  useMachineLock("struct_ops-bpfkit_cc");
   const path = fixturePath("struct_ops");
   const pinRoot = usePinRoot();
   const oracle = useLoaderOracle();

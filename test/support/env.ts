@@ -5,7 +5,18 @@
 // Checking a prerequisite is cheap and spawns nothing (a PATH lookup, a file check): describeWith runs at
 // collection time, and a skipped suite's body still runs to collect its tests, so every real piece of work
 // (spawning a tool, reading kernel files, loading programs) belongs in hooks or test bodies.
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from "vitest";
@@ -193,4 +204,48 @@ export function usePinRoot(): () => string {
     if (dir === undefined) throw new Error("usePinRoot: read the path in a test, not at collection time");
     return dir;
   };
+}
+
+function lockHolderAlive(path: string): boolean {
+  try {
+    const pid = Number(readFileSync(path, "utf8"));
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Holds a machine-wide lock named `name` for the enclosing suite (beforeAll to afterAll), for kernel state that
+ * only one test file at a time may own: test files run in parallel, and e.g. a struct_ops congestion control
+ * name can be registered once. A lock left by a dead process is taken over.
+ */
+export function useMachineLock(name: string, timeoutMs = 60_000): void {
+  // Per user: only root touches the kernel state these guard, and a user cannot remove another's file in /tmp.
+  const path = join(tmpdir(), `bpfkit-lock-${process.getuid?.() ?? 0}-${name}`);
+  let held = false;
+  beforeAll(async () => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const fd = openSync(path, "wx");
+        writeSync(fd, String(process.pid));
+        closeSync(fd);
+        held = true;
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+      if (!lockHolderAlive(path)) rmSync(path, { force: true });
+      else if (Date.now() > deadline) throw new Error(`lock ${path} still held after ${timeoutMs} ms`);
+      else await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }, timeoutMs + 5_000);
+  afterAll(() => {
+    if (held) rmSync(path, { force: true });
+    held = false;
+  });
 }
