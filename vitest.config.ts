@@ -1,7 +1,16 @@
+import { delimiter, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+
+// `pnpm test` puts node_modules/.bin first on PATH, and that holds our `bpftool`: the oracle tests must reach the
+// system's bpftool 7.1.0, so the tests (and the workers they fork, which inherit this environment) run without it.
+// Tests that mean to run our CLI use its absolute path (test/support/bpftool.ts).
+process.env.PATH = (process.env.PATH ?? "")
+  .split(delimiter)
+  .filter((dir) => !dir.endsWith(`node_modules${sep}.bin`))
+  .join(delimiter);
 
 // Tests import workspace packages from source, so `pnpm test` never depends on a stale dist/.
 export default defineConfig({
@@ -12,6 +21,7 @@ export default defineConfig({
       "@bpfkit/btf": pkg("btf"),
       "@bpfkit/loader": pkg("loader"),
       "@bpfkit/kernel": pkg("kernel"),
+      "@bpfkit/bpftool": pkg("bpftool"),
     },
   },
   test: {

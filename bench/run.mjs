@@ -4,7 +4,14 @@
 // where ours/reference are medians measured side by side in this same run.
 // The whole run takes minutes, so each benchmark's rows are also printed as soon as it finishes.
 import { readdirSync } from "node:fs";
+import { delimiter, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+
+// `pnpm bench` puts node_modules/.bin (our `bpftool`) first on PATH; the reference must be the system's bpftool.
+process.env.PATH = (process.env.PATH ?? "")
+  .split(delimiter)
+  .filter((d) => !d.endsWith(`node_modules${sep}.bin`))
+  .join(delimiter);
 
 const dir = fileURLToPath(new URL(".", import.meta.url));
 const filter = process.argv.slice(2);

@@ -1,28 +1,26 @@
-// Bundles the one-shot command-line entries (examples/btf-dump-c.mjs) into one CommonJS file each, in
-// examples/dist/. Run by `pnpm build` after tsc (it bundles the packages' dist output).
+// Bundles the command-line entries into CommonJS, run by `pnpm build` after tsc (it bundles the packages' dist
+// output):
+//   - packages/bpftool/dist/cli.js -> packages/bpftool/dist/bundle/bpftool.cjs, the `bpftool` bin
+//     (packages/bpftool/bin/bpftool.cjs requires it), with each object's commands in a chunk of their own that is
+//     read only when the command runs;
+//   - examples/btf-dump-c.mjs -> examples/dist/btf-dump-c.cjs (until `bpftool btf dump ... format c` replaces it).
 //
 // Why a bundle: on Node 20 an ES module entry point costs ~3 MiB of peak RSS over a CommonJS one (the ESM loader's
 // own modules, and its hot resolve functions get optimized, which pages in the optimizing compiler before any of
-// our code runs) plus ~60 ms of start-up for resolving and linking ~35 modules; for `btf dump ... format c` that is
-// the difference between meeting and missing the issue's memory target. Evidence: docs/decisions.md, "BTF C dump:
-// a one-shot process". rolldown is the bundler vitest's vite already brings; koffi stays outside the bundle (it
-// loads a native addon from its own package) and is required by a path relative to the bundle.
-import { chmodSync } from "node:fs";
+// our code runs) plus ~60 ms of start-up for resolving and linking ~35 modules. Evidence: docs/decisions.md, "BTF C
+// dump: a one-shot process". rolldown is the bundler vitest's vite already brings; koffi stays outside the bundle
+// (it loads a native addon from its own package) and is required by a path relative to the bundle.
+import { chmodSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, relative } from "node:path";
+import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const outDir = `${root}examples/dist`;
 const koffi = createRequire(`${root}packages/kernel/package.json`).resolve("koffi");
 
-/** Entry files; rolldown keeps each one's `#!` line (with its node flags) as the bundle's first line. */
-const ENTRIES = ["btf-dump-c"];
-
-for (const name of ENTRIES) {
-  const input = `${root}examples/${name}.mjs`;
-  const file = `${outDir}/${name}.cjs`;
+/** `input` bundled into `dir`/`name`.cjs (plus chunks for its dynamic imports); rolldown keeps a `#!` line. */
+async function bundle(input, dir, name) {
   await build({
     input,
     platform: "node",
@@ -30,9 +28,16 @@ for (const name of ENTRIES) {
     logLevel: "warn",
     output: {
       format: "cjs",
-      file,
-      paths: { koffi: `./${relative(dirname(file), koffi)}` },
+      dir,
+      entryFileNames: `${name}.cjs`,
+      chunkFileNames: "[name]-[hash].cjs",
+      paths: { koffi: `./${relative(dir, koffi)}` },
     },
   });
-  chmodSync(file, 0o755);
+  chmodSync(`${dir}/${name}.cjs`, 0o755);
 }
+
+const cliDir = `${root}packages/bpftool/dist/bundle`;
+rmSync(cliDir, { recursive: true, force: true });
+await bundle(`${root}packages/bpftool/dist/cli.js`, cliDir, "bpftool");
+await bundle(`${root}examples/btf-dump-c.mjs`, `${root}examples/dist`, "btf-dump-c");

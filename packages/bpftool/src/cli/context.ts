@@ -1,0 +1,96 @@
+// One CLI run: the global options, where output goes, and the backend, created on first use so that commands
+// which never touch the kernel (help, btf dump file, gen) do not load the syscall layer.
+import type { KernelBackend } from "@bpfkit/kernel";
+import { JsonWriter } from "../json-writer.js";
+import type { Args, Handler } from "./args.js";
+import { CliError } from "./errors.js";
+import type { Output } from "./output.js";
+
+export type BackendName = "kernel" | "vm";
+
+export interface GlobalOptions {
+  /** -j / -p: JSON output (pretty with -p). */
+  readonly json: boolean;
+  readonly pretty: boolean;
+  /** -d: libbpf-style debug lines from the loader, and verifier logs. */
+  readonly debug: boolean;
+  /** -f: show where objects are pinned. */
+  readonly bpffs: boolean;
+  /** -n: do not mount bpffs when pinning. */
+  readonly nomount: boolean;
+  /** -m: relaxed map definitions. */
+  readonly mapcompat: boolean;
+  /** -B FILE: base BTF for split BTF files. */
+  readonly baseBtf: string | undefined;
+  /** --backend: where programs load and maps live. */
+  readonly backend: BackendName;
+  /** argv[0] as bpftool prints it in help texts. */
+  readonly binName: string;
+}
+
+export const DEFAULT_OPTIONS: GlobalOptions = {
+  json: false,
+  pretty: false,
+  debug: false,
+  bpffs: false,
+  nomount: false,
+  mapcompat: false,
+  baseBtf: undefined,
+  backend: "kernel",
+  binName: "bpftool",
+};
+
+export class Context {
+  readonly options: GlobalOptions;
+  readonly out: Output;
+  /** The JSON writer with -j/-p, else undefined. */
+  readonly json: JsonWriter | undefined;
+  /** The help of the command table chosen last, for usage errors (bpftool's last_do_help). */
+  lastHelp: Handler | undefined;
+  lastHelpArgs: Args | undefined;
+  #backend: KernelBackend | undefined;
+  /** Closed with the run (descriptors a command opened and did not hand on). */
+  readonly #cleanups: (() => void)[] = [];
+
+  constructor(options: GlobalOptions, out: Output, json?: JsonWriter) {
+    this.options = options;
+    this.out = out;
+    this.json = options.json ? (json ?? new JsonWriter(options.pretty, (text) => out.print(text))) : undefined;
+  }
+
+  /** The kernel backend, loaded and created on first use. */
+  async backend(): Promise<KernelBackend> {
+    if (this.options.backend === "vm")
+      throw new CliError("backend 'vm' is not available yet: the userspace VM (packages/vm) is still to come");
+    if (this.#backend === undefined) {
+      const { KernelBackend } = await import("@bpfkit/kernel");
+      this.#backend = new KernelBackend();
+    }
+    return this.#backend;
+  }
+
+  /** bpftool's p_info: a note on stderr, silent in JSON mode. */
+  info(text: string): void {
+    if (!this.json) this.out.error(`${text}\n`);
+  }
+
+  /** A debug line (-d), as libbpf prints them on stderr. */
+  debug(text: string): void {
+    if (this.options.debug) this.out.error(text.endsWith("\n") ? text : `${text}\n`);
+  }
+
+  /** Runs `fn` when the run ends (success or failure). */
+  defer(fn: () => void): void {
+    this.#cleanups.push(fn);
+  }
+
+  close(): void {
+    for (const fn of this.#cleanups.splice(0).reverse()) {
+      try {
+        fn();
+      } catch {}
+    }
+    this.#backend?.close();
+    this.#backend = undefined;
+  }
+}
