@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url));
+const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
 
 // `pnpm test` puts node_modules/.bin first on PATH, and that holds our `bpftool`: the oracle tests must reach the
 // system's bpftool 7.1.0, so the tests (and the workers they fork, which inherit this environment) run without it.
@@ -16,6 +17,12 @@ process.env.PATH = (process.env.PATH ?? "")
 export default defineConfig({
   resolve: {
     alias: {
+      // Subpath exports (lean imports for one-shot CLI commands) before the packages they are part of.
+      "@bpfkit/btf/btf": src("btf/src/btf.ts"),
+      "@bpfkit/btf/dump-c": src("btf/src/dump-c/index.ts"),
+      "@bpfkit/btf/dump-raw": src("btf/src/dump-raw.ts"),
+      "@bpfkit/btf/dump-json": src("btf/src/dump-json.ts"),
+      "@bpfkit/kernel/btf-file": src("kernel/src/btf-file.ts"),
       "@bpfkit/elf": pkg("elf"),
       "@bpfkit/asm": pkg("asm"),
       "@bpfkit/btf": pkg("btf"),

@@ -2,12 +2,13 @@
 // whole `bpftool btf dump file /sys/kernel/btf/vmlinux format c` process. Needs `pnpm build`, libbpf-dev, bpftool.
 //   - in-process, warm: parse + dump of vmlinux repeated in one process (libbpf: the same loop in C);
 //   - in-process, cold: the first parse + dump of a fresh process (JIT warm-up included for us);
-//   - whole process: examples/dist/btf-dump-c.cjs (our CLI entry as `pnpm build` bundles it; node flags from its
-//     first line, vmlinux mapped, streamed output) vs bpftool, each writing to a file (`> file`) in a temporary
-//     directory; peak RSS of those processes;
-//   - the same entry unbundled (the ES module examples/btf-dump-c.mjs, same flags) and the bundle with the
-//     TypeScript scan, ordering and emission (`--engine js`), interleaved with the others, so the choices made for
-//     the shipped entry are measured in the same run.
+//   - whole process: our `bpftool btf dump file VMLINUX format c` (packages/bpftool/bin/bpftool.cjs, what
+//     node_modules/.bin/bpftool runs, with the node flags of its first line; the bundle `pnpm build` makes, vmlinux
+//     mapped, streamed output) vs bpftool, each writing to a file (`> file`) in a temporary directory; peak RSS of
+//     those processes;
+//   - the same command unbundled (the ES modules of packages/bpftool/dist, same flags) and the bundle with the
+//     TypeScript scan, ordering and emission (BPFKIT_BTF_ENGINE=js), interleaved with the others, so the choices
+//     made for the shipped command are measured in the same run.
 // The cold in-process figures are also taken with `ordering: "js"` (JavaScript ordering and emission, the dumper
 // before its WebAssembly paths); the default runs both in WebAssembly for vmlinux.
 // Files are read once into a Buffer (a Uint8Array already): wrapping it in `new Uint8Array(...)` would copy it.
@@ -27,8 +28,8 @@ const btfIndex = fileURLToPath(new URL("../packages/btf/dist/btf.js", import.met
 const dumpIndex = fileURLToPath(new URL("../packages/btf/dist/dump-c/index.js", import.meta.url));
 
 /** The whole-process contender, run the way its first line says (`#!/usr/bin/env -S node <flags>`). */
-const CLI = fileURLToPath(new URL("../examples/dist/btf-dump-c.cjs", import.meta.url));
-const CLI_ESM = fileURLToPath(new URL("../examples/btf-dump-c.mjs", import.meta.url));
+const CLI = fileURLToPath(new URL("../packages/bpftool/bin/bpftool.cjs", import.meta.url));
+const CLI_ESM = fileURLToPath(new URL("../packages/bpftool/dist/cli.js", import.meta.url));
 const CLI_NODE_FLAGS = readFileSync(CLI, "utf8")
   .split("\n", 1)[0]
   .replace(/^#!.*?\bnode\b/, "")
@@ -48,11 +49,11 @@ function ourDumpOnce(bytes) {
 }
 
 /** Wall time and peak RSS (KiB, from GNU time) of a process whose stdout is the file `out` (`> out`). */
-function runProcess(cmd, args, out) {
+function runProcess(cmd, args, out, env = process.env) {
   const fd = openSync(out, "w");
   try {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { stdio: ["ignore", fd, "pipe"] });
+    const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { stdio: ["ignore", fd, "pipe"], env });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
     const rssKiB = Number(r.stderr.toString().trim().split("\n").pop());
@@ -82,7 +83,12 @@ export async function run() {
     execFileSync("cc", ["-O2", "-o", harness, source, "-lbpf"], { stdio: "pipe" });
     const theirsOut = join(dir, "bpftool.h");
     const oursOut = join(dir, "ours.h");
-    const ourCli = (entry, ...args) => ["node", [...CLI_NODE_FLAGS, entry, ...args, VMLINUX], oursOut];
+    const ourCli = (entry, env) => [
+      "node",
+      [...CLI_NODE_FLAGS, entry, "btf", "dump", "file", VMLINUX, "format", "c"],
+      oursOut,
+      env,
+    ];
     const bytes = readFileSync(VMLINUX);
 
     const libbpf = (runs) => JSON.parse(execFileSync(harness, [String(runs), VMLINUX], { encoding: "utf8" }));
@@ -120,7 +126,7 @@ console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, n }
       oursProc.push(runProcess(...ourCli(CLI)));
       if (round === 0) same = readFileSync(oursOut).equals(readFileSync(theirsOut));
       esmProc.push(runProcess(...ourCli(CLI_ESM)));
-      jsProc.push(runProcess(...ourCli(CLI, "--engine", "js")));
+      jsProc.push(runProcess(...ourCli(CLI, { ...process.env, BPFKIT_BTF_ENGINE: "js" })));
     }
     const nodeStart = median(Array.from({ length: 5 }, () => runProcess("node", ["-e", "0"], oursOut).ms));
     return [
@@ -149,10 +155,15 @@ console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, n }
         "vmlinux whole process",
         oursProc,
         theirsProc,
-        `examples/dist/btf-dump-c.cjs (${CLI_NODE_FLAGS.join(" ")}) vs bpftool; node -e 0 alone: ${nodeStart.toFixed(1)} ms; output ${same ? "same bytes" : "BYTES DIFFER"}; the issue's RSS target is under 4x`,
+        `bpftool btf dump file VMLINUX format c, packages/bpftool/bin/bpftool.cjs (${CLI_NODE_FLAGS.join(" ")}) vs bpftool; node -e 0 alone: ${nodeStart.toFixed(1)} ms; output ${same ? "same bytes" : "BYTES DIFFER"}; the issue's RSS target is under 4x`,
       ),
-      ...processRows("same, unbundled ES module entry", esmProc, theirsProc, "examples/btf-dump-c.mjs, same flags"),
-      ...processRows("same, TypeScript scan, ordering and emission", jsProc, theirsProc, "--engine js, same flags"),
+      ...processRows("same, unbundled ES modules", esmProc, theirsProc, "packages/bpftool/dist/cli.js, same flags"),
+      ...processRows(
+        "same, TypeScript scan, ordering and emission",
+        jsProc,
+        theirsProc,
+        "BPFKIT_BTF_ENGINE=js, same flags",
+      ),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,15 +1,20 @@
-// Bundles the command-line entries into CommonJS, run by `pnpm build` after tsc (it bundles the packages' dist
-// output):
-//   - packages/bpftool/dist/cli.js -> packages/bpftool/dist/bundle/bpftool.cjs, the `bpftool` bin
-//     (packages/bpftool/bin/bpftool.cjs requires it), with each object's commands in a chunk of their own that is
-//     read only when the command runs;
-//   - examples/btf-dump-c.mjs -> examples/dist/btf-dump-c.cjs (until `bpftool btf dump ... format c` replaces it).
+// Bundles the command-line entry into CommonJS, run by `pnpm build` after tsc (it bundles the packages' dist
+// output): packages/bpftool/dist/cli.js -> packages/bpftool/dist/bundle/bpftool.cjs, the `bpftool` bin
+// (packages/bpftool/bin/bpftool.cjs requires it), with each object's commands in a chunk of their own that is read
+// only when the command runs, and the fast path of `btf dump file FILE format c` (commands/btf/c-dump-fast.js) in
+// one file of its own, c-dump-fast.cjs, that holds everything it runs.
 //
 // Why a bundle: on Node 20 an ES module entry point costs ~3 MiB of peak RSS over a CommonJS one (the ESM loader's
 // own modules, and its hot resolve functions get optimized, which pages in the optimizing compiler before any of
 // our code runs) plus ~60 ms of start-up for resolving and linking ~35 modules. Evidence: docs/decisions.md, "BTF C
 // dump: a one-shot process". rolldown is the bundler vitest's vite already brings; koffi stays outside the bundle
 // (it loads a native addon from its own package) and is required by a path relative to the bundle.
+//
+// Why the C dump's fast path is one file: the whole-process vmlinux dump is held to its memory. Spread over the
+// chunks it shares with other commands it was ~8 files: their sources are young-generation strings (a file over
+// 128 KiB is a large object instead) and the loads allocate, which took the dump past its first 1 MiB semi-space,
+// and the scavenge that followed committed the second one: ~1 MiB of peak RSS. Sharing modules with the other
+// chunks is what code splitting is for, so it is a separate build of that one module, loaded by require().
 import { chmodSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { relative } from "node:path";
@@ -18,26 +23,51 @@ import { build } from "rolldown";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const koffi = createRequire(`${root}packages/kernel/package.json`).resolve("koffi");
+const dir = `${root}packages/bpftool/dist/bundle`;
+const FAST_C_DUMP = "c-dump-fast";
+const isFastCDump = (id) => id.endsWith(`/commands/btf/${FAST_C_DUMP}.js`);
 
-/** `input` bundled into `dir`/`name`.cjs (plus chunks for its dynamic imports); rolldown keeps a `#!` line. */
-async function bundle(input, dir, name) {
-  await build({
+/** What both builds share: CommonJS for node, koffi outside, the output in `dir`. */
+function options(input, output, external) {
+  return {
     input,
     platform: "node",
-    external: ["koffi"],
+    external,
     logLevel: "warn",
     output: {
       format: "cjs",
       dir,
-      entryFileNames: `${name}.cjs`,
       chunkFileNames: "[name]-[hash].cjs",
-      paths: { koffi: `./${relative(dir, koffi)}` },
+      // Node keeps each loaded file's source as a string, two bytes a character once one is not ASCII.
+      charset: "ascii",
+      ...output,
     },
-  });
-  chmodSync(`${dir}/${name}.cjs`, 0o755);
+  };
 }
 
-const cliDir = `${root}packages/bpftool/dist/bundle`;
-rmSync(cliDir, { recursive: true, force: true });
-await bundle(`${root}packages/bpftool/dist/cli.js`, cliDir, "bpftool");
-await bundle(`${root}examples/btf-dump-c.mjs`, `${root}examples/dist`, "btf-dump-c");
+const koffiPath = `./${relative(dir, koffi)}`;
+rmSync(dir, { recursive: true, force: true });
+// The CLI: rolldown keeps the bin's `#!` line; the fast path is required from its own file.
+await build(
+  options(
+    `${root}packages/bpftool/dist/cli.js`,
+    {
+      entryFileNames: "bpftool.cjs",
+      dynamicImportInCjs: false,
+      paths: (id) => (id === "koffi" ? koffiPath : isFastCDump(id) ? `./${FAST_C_DUMP}.cjs` : id),
+    },
+    (id) => id === "koffi" || isFastCDump(id),
+  ),
+);
+chmodSync(`${dir}/bpftool.cjs`, 0o755);
+await build(
+  options(
+    `${root}packages/bpftool/dist/commands/btf/${FAST_C_DUMP}.js`,
+    {
+      entryFileNames: `${FAST_C_DUMP}.cjs`,
+      codeSplitting: false,
+      paths: { koffi: koffiPath },
+    },
+    ["koffi"],
+  ),
+);

@@ -17,6 +17,9 @@ import {
   HELPER_NAMES,
   HelperId,
   type Instruction,
+  JmpOp,
+  jmp32Imm,
+  jmpImm,
   ldMapValue,
   MapType,
   mov64Imm,
@@ -29,18 +32,21 @@ import {
   R10,
   Size,
   stMem,
+  sub64Imm,
 } from "@bpfkit/asm";
 import { Btf, BtfBuilder, IntEncoding, Kind, Linkage } from "@bpfkit/btf";
-import { BpfSyscallError, KernelBackend, KernelFeatures, MapFlag, ProgFlag } from "@bpfkit/kernel";
+import { BpfSyscallError, DeviceFeatures, KernelBackend, KernelFeatures, MapFlag, ProgFlag } from "@bpfkit/kernel";
 import type { MapCreateAttrs, ProgLoadAttrs } from "@bpfkit/loader";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { bpfCallCount } from "../packages/kernel/src/syscall.js";
 import { describeWith } from "./support/env.js";
 
 interface FeatureProbe {
+  syscall_config: Record<string, boolean>;
   program_types: Record<string, boolean>;
   map_types: Record<string, boolean>;
   helpers: Record<string, string[]>;
+  misc: Record<string, boolean>;
 }
 
 // Kinds newer than libbpf 1.1's tables (from include/uapi/linux/bpf.h of later kernels).
@@ -209,6 +215,16 @@ describeWith(["root", "bpftool", "vmlinux-btf"], "kernel feature probes vs groun
       moduleBtf: () => hasMember(vmlinux, "bpf_btf_info", "kernel_btf"),
       fdArray: () => hasMember(vmlinux, "bpf_attr", "fd_array"),
       logTrueSize: () => hasMember(vmlinux, "bpf_attr", "log_true_size"),
+      // bpftool's syscall and "misc" sections, the same programs written out here
+      bpfSyscall: () => creates({ mapType: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1 }),
+      largeInsnLimit: () =>
+        loads(ProgType.SOCKET_FILTER, [...Array.from({ length: 4096 }, () => mov64Imm(R0, 1)), exit()]),
+      boundedLoops: () =>
+        loads(ProgType.SOCKET_FILTER, [mov64Imm(R0, 10), sub64Imm(R0, 1), jmpImm(JmpOp.JNE, R0, 0, -2), exit()]),
+      isaV2: () =>
+        loads(ProgType.SOCKET_FILTER, [mov64Imm(R0, 0), jmpImm(JmpOp.JLT, R0, 0, 1), mov64Imm(R0, 1), exit()]),
+      isaV3: () =>
+        loads(ProgType.SOCKET_FILTER, [mov64Imm(R0, 0), jmp32Imm(JmpOp.JLT, R0, 0, 1), mov64Imm(R0, 1), exit()]),
     };
     const probed: Record<string, boolean> = {};
     const truth: Record<string, boolean> = {};
@@ -222,6 +238,44 @@ describeWith(["root", "bpftool", "vmlinux-btf"], "kernel feature probes vs groun
       .map(([name]) => name);
     expect(Object.keys(witnesses).sort()).toEqual(getters.sort());
     expect(probed).toEqual(truth);
+  });
+
+  it("syscall and misc probes agree with bpftool's syscall_config and misc sections", () => {
+    expect({
+      have_bpf_syscall: features.bpfSyscall,
+    }).toEqual(oracle.syscall_config);
+    expect({
+      have_large_insn_limit: features.largeInsnLimit,
+      have_bounded_loops: features.boundedLoops,
+      have_v2_isa_extension: features.isaV2,
+      have_v3_isa_extension: features.isaV3,
+    }).toEqual(oracle.misc);
+  });
+
+  it("a device without offload refuses every offload probe, as bpftool's `feature probe dev lo` says", () => {
+    const dev = JSON.parse(
+      execFileSync("bpftool", ["-j", "feature", "probe", "dev", "lo"], { encoding: "utf8" }),
+    ) as FeatureProbe;
+    const lo = new DeviceFeatures(Number(readFileSync("/sys/class/net/lo/ifindex", "utf8")));
+    expect({
+      have_sched_cls_prog_type: lo.hasProgType(ProgType.SCHED_CLS),
+      have_xdp_prog_type: lo.hasProgType(ProgType.XDP),
+    }).toEqual(dev.program_types);
+    expect({
+      have_hash_map_type: lo.hasMapType(MapType.HASH),
+      have_array_map_type: lo.hasMapType(MapType.ARRAY),
+    }).toEqual(dev.map_types);
+    expect({
+      have_large_insn_limit: lo.misc("largeInsnLimit"),
+      have_bounded_loops: lo.misc("boundedLoops"),
+      have_v2_isa_extension: lo.misc("isaV2"),
+      have_v3_isa_extension: lo.misc("isaV3"),
+    }).toEqual(dev.misc);
+    // the helper probe only counts "unknown helper" answers as missing: a load refused before verification says
+    // nothing about helpers (bpftool asks only for types the device supports)
+    expect(lo.hasHelper(ProgType.XDP, HelperId.map_lookup_elem)).toBe(true);
+    expect(lo.hasHelper(ProgType.XDP, 9999)).toBe(true);
+    expect(features.helperSupport(ProgType.XDP, 9999)).toBe("unknown");
   });
 
   it("probes map and program types newer than libbpf 1.1's tables as creating them directly does", () => {

@@ -2,7 +2,8 @@
 // Its quirks are kept on purpose:
 // - pretty mode breaks the line only before an object key and a closing bracket, so array elements stay on the
 //   line of the `[` ("map_ids": [130,126,129\n    ]), indenting 4 spaces per level;
-// - a backslash in a string is written as `\n`, and `'` as `\'` (not valid JSON, but what bpftool prints);
+// - a backslash in a string is written as `\n` (what bpftool prints); `'` is written as is (the json_writer.c of
+//   the kernel 6.1 tree that Debian's 7.1.0 is built from has no `\'` case, unlike libbpf/bpftool's copy);
 // - other control characters and non-ASCII bytes are written unescaped;
 // - the document ends with one "\n".
 
@@ -170,9 +171,6 @@ function quote(str: string): string {
         break;
       case '"':
         out += '\\"';
-        break;
-      case "'":
-        out += "\\'";
         break;
       default:
         out += ch;

@@ -55,8 +55,9 @@ export function reportError(ctx: Context, message: string): void {
 /** A command's failure as bpftool reports it; anything else (a bug) still gets one line, the stack only with -d. */
 export async function handleFailure(ctx: Context, error: unknown): Promise<number> {
   if (error instanceof CliError) {
-    reportError(ctx, error.message);
-    if (error.usage && !ctx.json && ctx.lastHelp) await ctx.lastHelp(ctx, ctx.lastHelpArgs ?? new Args([]));
+    if (!error.silent) reportError(ctx, error.message);
+    // bpftool's usage() prints the help in JSON mode too, where help is `null` (`{"error":...},null`).
+    if (error.usage && ctx.lastHelp) await ctx.lastHelp(ctx, ctx.lastHelpArgs ?? new Args([]));
     if (ctx.options.debug && error.cause instanceof Error && error.cause.stack) ctx.out.error(`${error.cause.stack}\n`);
     return error.ret;
   }
@@ -85,13 +86,16 @@ export async function runWords(ctx: Context, words: readonly string[]): Promise<
 
 /** The whole process: parse, run, end the JSON document, flush. Returns the exit status. */
 export async function main(argv: readonly string[], sink: Sink = processSink, binName = "bpftool"): Promise<number> {
+  // ours, bash completion: options bpftool does not have, only as the first word (commands/completion.ts)
+  if (argv[0] === "--completion" || argv[0] === "--get-yargs-completions")
+    return (await import("./commands/completion.js")).completion(argv, sink, binName);
   const out = new Output(sink);
   let ctx: Context;
   let words: string[];
   let version = false;
   let help = false;
   try {
-    const parsed = parseCommandLine(argv, binName);
+    const parsed = await parseCommandLine(argv, binName);
     ctx = new Context(parsed.options, out);
     words = parsed.words;
     version = parsed.version;
@@ -101,9 +105,15 @@ export async function main(argv: readonly string[], sink: Sink = processSink, bi
     const json = argv.some((a) => /^-[a-zA-Z]*[jp]/.test(a) || a === "--json" || a === "--pretty");
     const options: GlobalOptions = { ...DEFAULT_OPTIONS, json, binName };
     ctx = new Context(options, out);
-    ctx.lastHelp = mainHelp;
+    // A bad option: bpftool prints the usage, but with -j it exits at once (clean_and_exit), with no `null`.
+    ctx.lastHelp = json ? undefined : mainHelp;
     const ret = await handleFailure(ctx, error);
     return finish(ctx, ret);
+  }
+  // -B FILE: bpftool parses the base BTF among the options, so a bad file fails the run before any command.
+  if (ctx.options.baseBtf !== undefined) {
+    const failed = await (await import("./commands/btf/base.js")).parseBaseOption(ctx, argv);
+    if (failed !== undefined) return failed;
   }
   let ret: number;
   try {

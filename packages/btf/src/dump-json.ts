@@ -4,7 +4,7 @@
 
 import type { Btf } from "./btf.js";
 import { ascii, ByteSink, collectBytes, collectText } from "./byte-sink.js";
-import { intEncodingName, linkageName, type RawDumpOptions, writeU64 } from "./dump-raw.js";
+import { intEncodingName, linkageName, ownerOf, type RawDumpOptions, writeU64 } from "./dump-raw.js";
 import { KIND_NAMES, Kind } from "./kinds.js";
 import { dumpTypesWasm } from "./wasm/dump-wasm.js";
 
@@ -111,10 +111,15 @@ export function dumpBtfJsonBytesTo(btf: Btf, write: (chunk: Uint8Array) => void,
   out.flush();
 }
 
-/** One type as a JSON object. */
+/** One type as a JSON object: any id, void and a split BTF's base types included (see rawType). */
 export function jsonType(btf: Btf, id: number): string {
-  return collectText((out) => writeJsonType(btf, id, out));
+  return collectText((out) => {
+    if (id === 0) out.bytes(VOID_JSON);
+    else writeJsonType(ownerOf(btf, id), id, out);
+  });
 }
+
+const VOID_JSON = ascii('{"id":0,"kind":"UNKNOWN","name":"(anon)"}');
 
 function writeJson(btf: Btf, out: ByteSink, options: RawDumpOptions): void {
   out.bytes(J.open);

@@ -4,6 +4,7 @@
 
 import type { Btf } from "./btf.js";
 import { ascii, ByteSink, collectBytes, collectText } from "./byte-sink.js";
+import { BtfError } from "./errors.js";
 import { KIND_NAMES, Kind } from "./kinds.js";
 import { dumpTypesWasm } from "./wasm/dump-wasm.js";
 
@@ -100,9 +101,27 @@ export function dumpBtfRawBytesTo(btf: Btf, write: (chunk: Uint8Array) => void, 
   out.flush();
 }
 
-/** The lines of one type, newline-terminated. */
+/**
+ * The lines of one type, newline-terminated. Any id of the BTF: void (bpftool prints `[0] UNKNOWN '(anon)'`,
+ * as for a map without a key type) and, for split BTF, the base's types too.
+ */
 export function rawType(btf: Btf, id: number): string {
-  return collectText((out) => writeRawType(btf, id, out));
+  return collectText((out) => {
+    if (id === 0) out.bytes(VOID_RAW);
+    else writeRawType(ownerOf(btf, id), id, out);
+  });
+}
+
+const VOID_RAW = ascii("[0] UNKNOWN '(anon)'\n");
+
+/** The blob of a split chain that defines `id`; a BtfError for ids past the end. */
+export function ownerOf(btf: Btf, id: number): Btf {
+  if (!(Number.isInteger(id) && id > 0 && id < btf.typeCount)) {
+    throw new BtfError("BAD_TYPE_ID", `no type with id ${id}`, { typeId: id });
+  }
+  let owner = btf;
+  while (id < owner.firstOwnId && owner.base) owner = owner.base;
+  return owner;
 }
 
 function writeRaw(btf: Btf, out: ByteSink, options: RawDumpOptions): void {

@@ -64,6 +64,8 @@ export interface LoadCollectionOptions extends Pick<OpenOptions, "name" | "progr
    * poisoned instructions), also when the load then fails. `Collection.coreRelocations` has the same as data.
    */
   readonly onCoreTrace?: (line: string) => void;
+  /** Existing maps to use instead of creating these, by map name (libbpf's bpf_map__reuse_fd); the caller keeps them. */
+  readonly reuseMaps?: ReadonlyMap<string, Fd>;
 }
 
 /** Programs, maps and global variables of a loaded object; closing it releases every descriptor. */
@@ -157,9 +159,13 @@ export class Collection implements Disposable {
   /**
    * Registers struct_ops map `name` with the kernel (libbpf's bpf_map__attach_struct_ops): its function pointers
    * get the programs' fds and the value is written (a BPF_F_LINK map is registered through a link instead).
-   * `close()` on the result unregisters it; closing the collection unregisters whatever is still registered.
+   * `close()` on the result unregisters it; closing the collection unregisters whatever is still registered,
+   * except registrations made with `outliveCollection`.
    */
-  registerStructOps(name: string): StructOpsRegistration {
+  registerStructOps(name: string, options: { outliveCollection?: boolean } = {}): StructOpsRegistration {
+    // bpftool's `struct_ops register` leaves the map registered after it exits (bpf_link__disconnect): the kernel
+    // keeps a registered struct_ops map alive; a BPF_F_LINK map's link still ends with the backend
+    if (options.outliveCollection) return registerStructOps(this.#backend, this.#loaded, name);
     const registration: StructOpsRegistration = registerStructOps(this.#backend, this.#loaded, name, () =>
       this.#registrations.delete(registration),
     );
@@ -369,6 +375,7 @@ export function loadCollection(
       pinRoot: options.pinRoot,
       logLevel: options.logLevel,
       moduleBtfFds: modules.fds,
+      reuseMaps: options.reuseMaps,
       possibleCpus: backend.name === "kernel" ? possibleCpus() : undefined,
     });
     return new Collection({

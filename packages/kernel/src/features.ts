@@ -8,6 +8,10 @@ import {
   call,
   exit,
   HelperId,
+  type Instruction,
+  JmpOp,
+  jmp32Imm,
+  jmpImm,
   ldMapIdx,
   ldMapValue,
   MapType,
@@ -21,6 +25,7 @@ import {
   R10,
   Size,
   stMem,
+  sub64Imm,
 } from "@bpfkit/asm";
 import type { Features } from "@bpfkit/loader";
 import { StructBuffer } from "./attr/attr.js";
@@ -32,7 +37,23 @@ import { bpf } from "./syscall.js";
 import { BpfCmd, MapFlag, ProgFlag } from "./uapi.generated.js";
 
 const EINVAL = 22;
+const ENOSYS = 38;
 const ENOTSUPP = 524;
+/** BPF_MAXINSNS: the program size limit before 5.3 (and still for unprivileged loads). */
+const BPF_MAXINSNS = 4096;
+
+/** The programs bpftool's "misc" probes load as socket filters (one per feature, as libbpf/bpftool build them). */
+export const MISC_PROBES: Readonly<Record<"largeInsnLimit" | "boundedLoops" | "isaV2" | "isaV3", () => Instruction[]>> =
+  {
+    // more than BPF_MAXINSNS instructions (5.3)
+    largeInsnLimit: () => [...Array.from({ length: BPF_MAXINSNS }, () => mov64Imm(R0, 1)), exit()],
+    // a loop the verifier can bound (5.3)
+    boundedLoops: () => [mov64Imm(R0, 10), sub64Imm(R0, 1), jmpImm(JmpOp.JNE, R0, 0, -2), exit()],
+    // BPF_JLT and friends (4.14)
+    isaV2: () => [mov64Imm(R0, 0), jmpImm(JmpOp.JLT, R0, 0, 1), mov64Imm(R0, 1), exit()],
+    // BPF_JMP32 (5.1)
+    isaV3: () => [mov64Imm(R0, 0), jmp32Imm(JmpOp.JLT, R0, 0, 1), mov64Imm(R0, 1), exit()],
+  };
 
 // Kinds newer than the 6.1 UAPI header the tables are generated from (include/uapi/linux/bpf.h, later kernels).
 const PROG_TYPE_NETFILTER = 32; // 6.4
@@ -258,6 +279,39 @@ export class KernelFeatures implements Features {
     );
   }
 
+  /** The bpf(2) syscall exists (any answer but ENOSYS to a program load). */
+  get bpfSyscall(): boolean {
+    return this.#once("bpfSyscall", () => {
+      const outcome = tryLoadProgram(ProgType.UNSPEC, RETURN_ZERO);
+      succeeded(outcome.result);
+      return outcome.result !== -ENOSYS;
+    });
+  }
+
+  /** Programs longer than 4096 instructions load (5.3). */
+  get largeInsnLimit(): boolean {
+    return this.#misc("largeInsnLimit");
+  }
+
+  /** Bounded loops pass the verifier (5.3). */
+  get boundedLoops(): boolean {
+    return this.#misc("boundedLoops");
+  }
+
+  /** ISA v2: BPF_JLT/JLE/JSLT/JSLE (4.14). */
+  get isaV2(): boolean {
+    return this.#misc("isaV2");
+  }
+
+  /** ISA v3: BPF_JMP32 (5.1). */
+  get isaV3(): boolean {
+    return this.#misc("isaV3");
+  }
+
+  #misc(name: keyof typeof MISC_PROBES): boolean {
+    return this.#once(name, () => succeeded(tryLoadProgram(ProgType.SOCKET_FILTER, MISC_PROBES[name]()).result));
+  }
+
   get logTrueSize(): boolean {
     return this.#once("logTrueSize", () => {
       const outcome = tryLoadProgram(ProgType.SOCKET_FILTER, RETURN_ZERO, { logSize: 4096 });
@@ -368,5 +422,54 @@ function probeMapType(mapType: number): boolean {
       return tryCreateMap(mapType, { btfVmlinuxValueTypeId: 1 }) === -ENOTSUPP;
     default:
       return succeeded(tryCreateMap(mapType));
+  }
+}
+
+/**
+ * What a network device can offload, probed as bpftool's `feature probe dev IF` does: programs and maps created
+ * with the device's ifindex. Only sched_cls/xdp programs and hash/array maps can be offloaded. A device without
+ * an offload driver refuses everything.
+ */
+export class DeviceFeatures {
+  readonly ifindex: number;
+  readonly #cache = new Map<string, boolean>();
+
+  constructor(ifindex: number) {
+    this.ifindex = ifindex;
+  }
+
+  #once(key: string, probe: () => boolean): boolean {
+    let value = this.#cache.get(key);
+    if (value === undefined) {
+      value = probe();
+      this.#cache.set(key, value);
+    }
+    return value;
+  }
+
+  hasProgType(progType: number): boolean {
+    // nfp refuses exit(0) for tc offload, so the probe returns 2
+    return this.#once(`prog:${progType}`, () =>
+      succeeded(tryLoadProgram(progType, [mov64Imm(R0, 2), exit()], { ifindex: this.ifindex }).result),
+    );
+  }
+
+  hasMapType(mapType: number): boolean {
+    return this.#once(`map:${mapType}`, () => succeeded(tryCreateMap(mapType, { ifindex: this.ifindex })));
+  }
+
+  /** The verifier did not call the helper unknown (other refusals, even before verification, do not count). */
+  hasHelper(progType: number, helperId: number): boolean {
+    return this.#once(`helper:${progType}:${helperId}`, () => {
+      const outcome = tryLoadProgram(progType, [call(helperId), exit()], { ifindex: this.ifindex, logSize: 4096 });
+      succeeded(outcome.result);
+      return !/invalid func |unknown func /.test(outcome.log);
+    });
+  }
+
+  misc(name: keyof typeof MISC_PROBES): boolean {
+    return this.#once(name, () =>
+      succeeded(tryLoadProgram(ProgType.SOCKET_FILTER, MISC_PROBES[name](), { ifindex: this.ifindex }).result),
+    );
   }
 }

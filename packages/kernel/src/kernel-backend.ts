@@ -5,7 +5,6 @@ import type {
   BtfInfo,
   BtfLoadAttrs,
   LinkCreateAttrs,
-  LinkInfo,
   LoadedBtf,
   LoadedProgram,
   MapBatchLookup,
@@ -22,6 +21,8 @@ import type {
   TestRunResult,
 } from "@bpfkit/loader";
 import { Fd } from "@bpfkit/loader";
+import type { ProgQueryResult, TaskFdInfo } from "./attach.js";
+import * as attach from "./attach.js";
 import { StructBuffer } from "./attr/attr.js";
 import { MapCreate } from "./attr/layout.js";
 import { loadBtf } from "./btf-load.js";
@@ -32,7 +33,9 @@ import { closeFd, getMemlockLimit, raiseMemlockLimit } from "./libc.js";
 import { createLink } from "./link.js";
 import { MapOps, mapShape } from "./map-ops.js";
 import { MapMemory } from "./mmap.js";
+import type { KernelLinkInfo } from "./objects.js";
 import * as objects from "./objects.js";
+import { type ProgAttachAttrs, progAttach, progDetach } from "./prog-attach.js";
 import { loadProgram } from "./prog-load.js";
 import { bpf, syscallError } from "./syscall.js";
 import { testRun } from "./test-run.js";
@@ -213,8 +216,42 @@ export class KernelBackend implements Backend {
     return objects.btfInfo(btf);
   }
 
-  linkInfo(link: Fd): LinkInfo {
+  /** Link info; raw_tracepoint and iter links also get their tracepoint / iterator target `name`. */
+  linkInfo(link: Fd): KernelLinkInfo {
     return objects.linkInfo(link);
+  }
+
+  /**
+   * The raw info struct of a program, map, BTF or link, `size` bytes as this kernel fills them (a size from the
+   * kernel's own BTF gets fields newer than this library's layouts).
+   */
+  infoBytes(fd: Fd, size: number): Uint8Array {
+    return objects.infoBytes(fd, size);
+  }
+
+  /** What is attached to a cgroup (or netns) fd for one attach type (BPF_PROG_QUERY); throws BpfSyscallError. */
+  progQuery(target: number, attachType: number, queryFlags = 0, capacity = 1024): ProgQueryResult {
+    return attach.progQuery(target, attachType, queryFlags, capacity);
+  }
+
+  /** How many programs a BPF_PROG_QUERY finds, without their ids. */
+  progQueryCount(target: number, attachType: number, queryFlags = 0): number {
+    return attach.progQueryCount(target, attachType, queryFlags);
+  }
+
+  /** BPF_LINK_DETACH: detaches the link's program; the link object stays until its last reference goes. */
+  linkDetach(link: Fd): void {
+    attach.linkDetach(link);
+  }
+
+  /** BPF_RAW_TRACEPOINT_OPEN: a raw tracepoint program attached to tracepoint `name` (a link on recent kernels). */
+  rawTracepointOpen(prog: Fd, name: string): Fd {
+    return this.#own(attach.rawTracepointOpen(prog, name), "raw_tracepoint");
+  }
+
+  /** BPF_TASK_FD_QUERY of descriptor `fd` in process `pid`: its program and probe, or minus the errno. */
+  taskFdQuery(pid: number, fd: number): TaskFdInfo | number {
+    return attach.taskFdQuery(pid, fd);
   }
 
   progXlatedInsns(prog: Fd): Uint8Array {
@@ -223,6 +260,21 @@ export class KernelBackend implements Backend {
 
   progExtInfo(prog: Fd): ProgExtInfo {
     return objects.progExtInfo(prog);
+  }
+
+  /** Native code of a JITed program and its functions' addresses and lengths (jited_ksyms, jited_func_lens). */
+  progJitedImage(prog: Fd, withCode = true): objects.ProgJitedImage {
+    return objects.progJitedImage(prog, withCode);
+  }
+
+  /** BPF_PROG_ATTACH: attaches without a link (sockmap programs, flow dissector, cgroups). */
+  progAttach(attrs: ProgAttachAttrs): void {
+    progAttach(attrs);
+  }
+
+  /** BPF_PROG_DETACH; `prog` undefined where the kernel detaches whatever is attached (flow dissector). */
+  progDetach(prog: Fd | undefined, target: Fd | number, attachType: number): void {
+    progDetach(prog, target, attachType);
   }
 
   btfData(btf: Fd): Uint8Array {

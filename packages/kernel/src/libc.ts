@@ -40,6 +40,15 @@ const rawPrlimit = libc.func("int prlimit(int pid, int resource, uintptr_t newLi
   oldLimit: number,
 ) => number;
 
+const rawClockGettime = libc.func("int clock_gettime(int clockId, uintptr_t timespec)") as (
+  clockId: number,
+  timespec: number,
+) => number;
+
+const rawMount = libc.func(
+  "int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)",
+) as (source: string, target: string, fstype: string, flags: number, data: string | null) => number;
+
 /** errno of the last failed libc call on this thread. */
 export function lastErrno(): number {
   return koffi.errno();
@@ -138,4 +147,72 @@ let errnoNames: ReadonlyMap<number, string> | undefined;
 export function errnoNameOf(errno: number): string | undefined {
   errnoNames ??= new Map(Object.entries(koffi.os.errno).map(([name, value]) => [value, name] as const));
   return errnoNames.get(errno);
+}
+
+/** clock_gettime(2) ids (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME). */
+export const ClockId = { REALTIME: 0, MONOTONIC: 1, BOOTTIME: 7 } as const;
+
+/** clock_gettime(2) as [seconds, nanoseconds]; undefined when the clock cannot be read. */
+export function clockGettime(clockId: number): [bigint, bigint] | undefined {
+  const ts = new ArrayBuffer(16);
+  const result = withAnchor(ts, () => rawClockGettime(clockId, addressOf(ts)));
+  if (result !== 0) return undefined;
+  const view = new DataView(ts);
+  const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  return [view.getBigInt64(0, little), view.getBigInt64(8, little)];
+}
+
+/** mount(2) flags bpftool uses when it mounts bpffs or tracefs itself. */
+export const MountFlag = { BIND: 0x1000, REC: 0x4000, PRIVATE: 1 << 18 } as const;
+
+/** mount(2); returns 0, or the errno of the failure. */
+export function mount(source: string, target: string, fstype: string, flags: number, data: string | null): number {
+  return rawMount(source, target, fstype, flags, data) === 0 ? 0 : lastErrno();
+}
+
+/** `__NR_perf_event_open` by architecture. */
+const PERF_EVENT_OPEN_NUMBERS: Readonly<Record<string, number>> = { x64: 298, arm64: 241, riscv64: 241, loong64: 241 };
+
+const rawPerfEventOpen = libc.func("syscall", "long", ["long", "uintptr_t", "int", "int", "int", "ulong"]) as (
+  number: number,
+  attr: number,
+  pid: number,
+  cpu: number,
+  groupFd: number,
+  flags: number,
+) => number;
+const rawIoctl = libc.func("int ioctl(int fd, unsigned long request, unsigned long arg)") as (
+  fd: number,
+  request: number,
+  arg: number,
+) => number;
+const rawPoll = libc.func("int poll(uintptr_t fds, unsigned long nfds, int timeout)") as (
+  fds: number,
+  nfds: number,
+  timeout: number,
+) => number;
+
+/** perf_event_open(2) with the attr at `attrAddress`; the new fd, or -errno. */
+export function perfEventOpen(attrAddress: number, pid: number, cpu: number, groupFd: number, flags: number): number {
+  const nr = PERF_EVENT_OPEN_NUMBERS[process.arch];
+  if (nr === undefined) return -38; // ENOSYS
+  const fd = rawPerfEventOpen(nr, attrAddress, pid, cpu, groupFd, flags);
+  return fd < 0 ? -lastErrno() : fd;
+}
+
+/** ioctl(2) with an integer argument; 0 or -errno. */
+export function ioctl(fd: number, request: number, arg: number): number {
+  return rawIoctl(fd, request, arg) < 0 ? -lastErrno() : 0;
+}
+
+/** poll(2) over `nfds` struct pollfd at `fdsAddress`; the number of ready fds, or -errno. */
+export function poll(fdsAddress: number, nfds: number, timeoutMs: number): number {
+  const n = rawPoll(fdsAddress, nfds, timeoutMs);
+  return n < 0 ? -lastErrno() : n;
+}
+
+/** mmap(2) of `length` bytes of an fd from `offset` (shared); the address, or undefined (errno set). */
+export function mmapSharedAt(fd: number, length: number, prot: number, offset: number): number | undefined {
+  const result = Number(rawMmap(0, length, prot, MAP_SHARED, fd, offset));
+  return result === MAP_FAILED || result === -1 ? undefined : result;
 }

@@ -139,6 +139,42 @@ export function progXlatedInsns(fd: Fd): Uint8Array {
   return out.bytes.slice(0, Math.min(length, info.getU32(L.xlatedProgLen)));
 }
 
+/** What the JIT made of a program: its native code and, per function (main program, then subprograms), address and length. */
+export interface ProgJitedImage {
+  /** Native code of every function, one after the other (empty when the program is not JITed). */
+  readonly insns: Uint8Array;
+  /** Kernel addresses of the functions (bpf_prog_info.jited_ksyms); empty when kernel pointers are hidden. */
+  readonly ksyms: readonly bigint[];
+  /** Byte length of each function's code in `insns`. */
+  readonly funcLens: readonly number[];
+}
+
+/** Native code and function layout of a program; `withCode: false` reads only the addresses and lengths. */
+export function progJitedImage(fd: Fd, withCode = true): ProgJitedImage {
+  const L = ProgInfoLayout;
+  const probe = new StructBuffer(L.size);
+  getInfo(fd, probe);
+  const length = withCode ? probe.getU32(L.jitedProgLen) : 0;
+  const nrKsyms = probe.getU32(L.nrJitedKsyms);
+  const nrLens = probe.getU32(L.nrJitedFuncLens);
+  const code = new StructBuffer(Math.max(length, 8));
+  const ksyms = new StructBuffer(Math.max(nrKsyms * 8, 8));
+  const lens = new StructBuffer(Math.max(nrLens * 4, 8));
+  const info = new StructBuffer(L.size);
+  info.retain(code, ksyms, lens);
+  if (length > 0) info.u32(L.jitedProgLen, length).u64(L.jitedProgInsns, code.address);
+  if (nrKsyms > 0) info.u32(L.nrJitedKsyms, nrKsyms).u64(L.jitedKsyms, ksyms.address);
+  if (nrLens > 0) info.u32(L.nrJitedFuncLens, nrLens).u64(L.jitedFuncLens, lens.address);
+  getInfo(fd, info);
+  const gotKsyms = Math.min(nrKsyms, info.getU32(L.nrJitedKsyms));
+  const gotLens = Math.min(nrLens, info.getU32(L.nrJitedFuncLens));
+  return {
+    insns: code.bytes.slice(0, Math.min(length, info.getU32(L.jitedProgLen))),
+    ksyms: Array.from({ length: gotKsyms }, (_, i) => ksyms.getU64(i * 8)),
+    funcLens: Array.from({ length: gotLens }, (_, i) => lens.getU32(i * 4)),
+  };
+}
+
 /** func_info and line_info of a loaded program: counts and record sizes first, then the records. */
 export function progExtInfo(fd: Fd): ProgExtInfo {
   const L = ProgInfoLayout;
@@ -212,14 +248,47 @@ export function btfData(fd: Fd): Uint8Array {
   return data.bytes.slice(0, Math.min(size, info.getU32(L.btfSize)));
 }
 
-export function linkInfo(fd: Fd): LinkInfo {
+/** Link types whose info names something through a user buffer: raw_tracepoint (tp_name), iter (target_name). */
+const LINK_TYPE_RAW_TRACEPOINT = 1;
+const LINK_TYPE_ITER = 4;
+/** bpftool's buffer for those names; a longer name fails the info call with ENOSPC, as it does for bpftool. */
+const LINK_NAME_CAPACITY = 256;
+
+/** Link info, and for raw_tracepoint and iter links the tracepoint or iterator target name. */
+export interface KernelLinkInfo extends LinkInfo {
+  readonly name?: string;
+}
+
+export function linkInfo(fd: Fd): KernelLinkInfo {
   const L = LinkInfoLayout;
-  const info = new StructBuffer(L.size);
+  let info = new StructBuffer(L.size);
   getInfo(fd, info);
+  const type = info.getU32(L.type);
+  let name: string | undefined;
+  if (type === LINK_TYPE_RAW_TRACEPOINT || type === LINK_TYPE_ITER) {
+    // the name pointer and its length are the first two fields of both union members
+    const buffer = new StructBuffer(LINK_NAME_CAPACITY);
+    info = new StructBuffer(L.size);
+    info
+      .retain(buffer)
+      .u64(L.union, buffer.address)
+      .u32(L.union + 8, LINK_NAME_CAPACITY);
+    getInfo(fd, info);
+    name = buffer.getChars(0, LINK_NAME_CAPACITY);
+  }
+  const details = info.bytes.slice(L.union, L.size);
   return {
     type: info.getU32(L.type),
     id: info.getU32(L.id),
     progId: info.getU32(L.progId),
-    details: info.bytes.slice(L.union, L.size),
+    details,
+    ...(name === undefined ? {} : { name }),
   };
+}
+
+/** OBJ_GET_INFO_BY_FD into a zeroed buffer of `size` bytes, as the kernel fills it (bpftool's struct_ops dump). */
+export function infoBytes(fd: Fd, size: number): Uint8Array {
+  const info = new StructBuffer(size);
+  getInfo(fd, info);
+  return info.bytes.slice();
 }

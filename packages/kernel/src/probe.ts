@@ -20,6 +20,8 @@ export interface ProbeProgOptions {
   readonly kernVersion?: number;
   readonly fdArray?: readonly number[];
   readonly attachBtfId?: number;
+  /** Load for offload to this network device (prog_ifindex). */
+  readonly ifindex?: number;
   /** Ask for a verifier log of this size (level 1). */
   readonly logSize?: number;
 }
@@ -45,6 +47,7 @@ export function tryLoadProgram(progType: number, insns: readonly Instruction[], 
     .u32(ProgLoad.progFlags, options.flags ?? 0)
     .u32(ProgLoad.kernVersion, options.kernVersion ?? 0)
     .u32(ProgLoad.attachBtfId, options.attachBtfId ?? 0)
+    .u32(ProgLoad.progIfindex, options.ifindex ?? 0)
     .chars(ProgLoad.progName, OBJ_NAME_LEN, options.name ?? "");
   if (options.fdArray !== undefined) {
     const fds = new StructBuffer(options.fdArray.length * 4);
@@ -75,6 +78,8 @@ export interface ProbeMapOptions {
   readonly btfValueTypeId?: number;
   readonly btfVmlinuxValueTypeId?: number;
   readonly mapExtra?: bigint;
+  /** Create for offload to this network device (map_ifindex). */
+  readonly ifindex?: number;
 }
 
 export function tryCreateMap(mapType: number, options: ProbeMapOptions = {}): number {
@@ -90,7 +95,8 @@ export function tryCreateMap(mapType: number, options: ProbeMapOptions = {}): nu
     .u32(MapCreate.btfKeyTypeId, options.btfKeyTypeId ?? 0)
     .u32(MapCreate.btfValueTypeId, options.btfValueTypeId ?? 0)
     .u32(MapCreate.btfVmlinuxValueTypeId, options.btfVmlinuxValueTypeId ?? 0)
-    .u64(MapCreate.mapExtra, options.mapExtra ?? 0n);
+    .u64(MapCreate.mapExtra, options.mapExtra ?? 0n)
+    .u32(MapCreate.mapIfindex, options.ifindex ?? 0);
   return bpf(BpfCmd.MAP_CREATE, attr, MapCreate.size);
 }
 

@@ -22,6 +22,8 @@ export interface GlobalOptions {
   readonly mapcompat: boolean;
   /** -B FILE: base BTF for split BTF files. */
   readonly baseBtf: string | undefined;
+  /** -L: `gen skeleton` writes a light skeleton (loader program). */
+  readonly useLoader: boolean;
   /** --backend: where programs load and maps live. */
   readonly backend: BackendName;
   /** argv[0] as bpftool prints it in help texts. */
@@ -36,6 +38,7 @@ export const DEFAULT_OPTIONS: GlobalOptions = {
   nomount: false,
   mapcompat: false,
   baseBtf: undefined,
+  useLoader: false,
   backend: "kernel",
   binName: "bpftool",
 };

@@ -16,11 +16,14 @@ export class CliError extends Error {
   readonly ret: number;
   /** Print the current object's help after the message, as bpftool's usage() does. */
   readonly usage: boolean;
+  /** Fail without a message, as bpftool does in a few places (a map `name` that matches nothing). */
+  readonly silent: boolean;
 
-  constructor(message: string, options: { ret?: number; usage?: boolean; cause?: unknown } = {}) {
+  constructor(message: string, options: { ret?: number; usage?: boolean; cause?: unknown; silent?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.ret = options.ret ?? -1;
     this.usage = options.usage ?? false;
+    this.silent = options.silent ?? false;
   }
 }
 

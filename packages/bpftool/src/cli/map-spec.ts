@@ -1,18 +1,229 @@
 // MAP on the command line: `id ID | pinned FILE | name NAME` as bpftool's map_parse_fds takes it, plus ours,
 // `object FILE [map NAME]`. Owned by the map commands; map, prog and btf commands resolve MAP through here.
-import type { Fd } from "@bpfkit/loader";
-import type { Args } from "./args.js";
+import { readFileSync, readlinkSync, statfsSync } from "node:fs";
+import type { KernelBackend } from "@bpfkit/kernel";
+import type { Fd, MapInfo } from "@bpfkit/loader";
+import { type Args, isPrefix } from "./args.js";
 import type { Context } from "./context.js";
-import { CliError } from "./errors.js";
+import { CliError, describeErrno, errnoOf } from "./errors.js";
+import { strtoulU32 } from "./strtoul.js";
 
-/** Every map MAP names (several for `name`), each fd closed with the run. */
-export async function resolveMaps(_ctx: Context, _args: Args): Promise<Fd[]> {
-  throw new CliError("MAP: not implemented yet");
+const BPF_OBJ_NAME_LEN = 16;
+const BPF_FS_MAGIC = 0xcafe4a11;
+const ENOENT = 2;
+const EACCES = 13;
+
+/** bpftool's usage(): the object's help and a failure, with no message of its own. */
+export function usageFailure(): CliError {
+  return new CliError("", { usage: true, silent: true });
 }
 
-/** The one map MAP names; an error when it names several (bpftool's map_parse_fd). */
+/** Whether `path` is on a BPF file system (bpftool's is_bpffs). */
+export function isBpffs(path: string): boolean {
+  try {
+    return statfsSync(path).type === BPF_FS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+/** bpftool's get_fd_type from the descriptor's /proc link: "map", "prog", "link" or "unknown". */
+export function fdTypeName(fd: Fd): string {
+  let link: string;
+  try {
+    link = readlinkSync(`/proc/self/fd/${fd.value}`);
+  } catch (error) {
+    throw new CliError(`can't read link type: ${describeErrno(error)}`);
+  }
+  if (link.includes("bpf-map")) return "map";
+  if (link.includes("bpf-prog")) return "prog";
+  if (link.includes("bpf-link")) return "link";
+  return "unknown";
+}
+
+/**
+ * glibc's dirname(3), which cuts its argument in place: the directory, and what the argument reads afterwards
+ * ("." for a path without a slash leaves the argument as it was).
+ */
+export function glibcDirname(path: string): { dir: string; argument: string } {
+  let last = path.lastIndexOf("/");
+  if (last < 0) return { dir: ".", argument: path };
+  if (last !== 0 && last === path.length - 1) {
+    let run = last;
+    while (run !== 0 && path[run - 1] === "/") run--;
+    if (run !== 0) last = path.lastIndexOf("/", run - 1);
+  }
+  let run = last;
+  while (run !== 0 && path[run - 1] === "/") run--;
+  const end = run !== 0 ? run : last === 1 ? 2 : 1;
+  const dir = path.slice(0, end);
+  return { dir, argument: dir };
+}
+
+/**
+ * bpftool's open_obj_pinned: the object pinned at `path`. On EACCES outside bpffs bpftool gives a hint, and names
+ * the path as dirname(3) left it.
+ */
+export function openPinned(backend: KernelBackend, path: string): Fd {
+  try {
+    return backend.getPinned(path);
+  } catch (error) {
+    if (errnoOf(error) === EACCES) {
+      const { dir, argument } = glibcDirname(path);
+      if (!isBpffs(dir))
+        throw new CliError(`bpf obj get (${argument}): directory not in bpf file system (bpffs)`, { cause: error });
+      throw new CliError(`bpf obj get (${argument}): ${describeErrno(error)}`, { cause: error });
+    }
+    throw new CliError(`bpf obj get (${path}): ${describeErrno(error)}`, { cause: error });
+  }
+}
+
+/** bpftool's open_obj_pinned_any: the pinned object, which must be of `kind`. */
+export function openPinnedOfKind(backend: KernelBackend, path: string, kind: "map" | "prog" | "link"): Fd {
+  const fd = openPinned(backend, path);
+  const type = fdTypeName(fd);
+  if (type !== kind) {
+    fd.close();
+    throw new CliError(`incorrect object type: ${type}`);
+  }
+  return fd;
+}
+
+/** Every map whose name is `name` (bpftool compares the 15 characters the kernel keeps). */
+function mapsByName(backend: KernelBackend, name: string): Fd[] {
+  const found: Fd[] = [];
+  const wanted = name.slice(0, BPF_OBJ_NAME_LEN);
+  try {
+    for (let id = backend.nextId("map", 0); id !== null; id = backend.nextId("map", id)) {
+      let fd: Fd;
+      try {
+        fd = backend.fdById("map", id);
+      } catch (error) {
+        // Freed between the id walk and the open (parallel users of the machine): not a match.
+        if (errnoOf(error) === ENOENT) continue;
+        throw new CliError(`can't get map by id (${id}): ${describeErrno(error)}`, { cause: error });
+      }
+      let info: MapInfo;
+      try {
+        info = backend.mapInfo(fd);
+      } catch (error) {
+        fd.close();
+        throw new CliError(`can't get map info (${id}): ${describeErrno(error)}`, { cause: error });
+      }
+      if (info.name === wanted) found.push(fd);
+      else fd.close();
+    }
+  } catch (error) {
+    for (const fd of found) fd.close();
+    if (error instanceof CliError) throw error;
+    throw new CliError(describeErrno(error), { cause: error });
+  }
+  return found;
+}
+
+/** Ours: `object FILE [map NAME]`, the maps of an object file loaded for this run (released with it). */
+async function mapsOfObject(ctx: Context, args: Args): Promise<Fd[]> {
+  const path = args.next();
+  let mapName: string | undefined;
+  if (args.left >= 2 && args.is("map")) {
+    args.skip();
+    mapName = args.next();
+  }
+  const [{ loadCollection }, { openObject }] = await Promise.all([import("@bpfkit/kernel"), import("@bpfkit/loader")]);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw new CliError(`failed to open object file '${path}': ${describeErrno(error)}`, { cause: error });
+  }
+  const backend = await ctx.backend();
+  let collection: ReturnType<typeof loadCollection>;
+  try {
+    const spec = openObject(bytes, { path });
+    // Loaded only to be looked at: pinning by name would leave the maps behind after the run.
+    const unpinned = { ...spec, maps: spec.maps.map((m) => ({ ...m, pinning: "none" as const })) };
+    collection = loadCollection(unpinned, { backend });
+  } catch (error) {
+    throw new CliError(`failed to load object file '${path}': ${(error as Error).message}`, { cause: error });
+  }
+  ctx.defer(() => collection.close());
+  if (mapName === undefined) return [...collection.maps.values()].map((m) => m.fd);
+  const map = collection.maps.get(mapName);
+  if (map === undefined) {
+    const names = [...collection.maps.keys()];
+    throw new CliError(`no map named '${mapName}' in ${path}${names.length > 0 ? ` (maps: ${names.join(", ")})` : ""}`);
+  }
+  return [map.fd];
+}
+
+/**
+ * How many of the words at the cursor MAP would take: 2 for bpftool's forms (`id N`, `pinned F`, `name N`), and for
+ * ours `object FILE` 2, or 4 with `map NAME`. Commands that check their word count (show, dump) count MAP so.
+ */
+export function mapSpecWords(args: Args): number {
+  if (args.peek() !== undefined && args.peek() !== "" && args.is("object") && !args.is("id"))
+    return args.left >= 4 && isPrefix(args.peek(2), "map") ? 4 : 2;
+  return 2;
+}
+
+/**
+ * Every map MAP names (several for `name`, none when no map has that name), each fd closed with the run.
+ * Consumes MAP's words from `args`.
+ */
+export async function resolveMaps(ctx: Context, args: Args): Promise<Fd[]> {
+  const word = args.peek();
+  if (word === undefined) throw usageFailure();
+  if (args.is("id")) {
+    args.skip();
+    if (args.done) throw usageFailure();
+    const text = args.next();
+    const { value: id, complete } = strtoulU32(text);
+    if (!complete) throw new CliError(`can't parse ${text} as ID`);
+    const backend = await ctx.backend();
+    try {
+      return [backend.fdById("map", id)];
+    } catch (error) {
+      throw new CliError(`get map by id (${id}): ${describeErrno(error)}`, { cause: error });
+    }
+  }
+  if (args.is("name")) {
+    args.skip();
+    if (args.done) throw usageFailure();
+    const name = args.next();
+    if (Buffer.byteLength(name) > BPF_OBJ_NAME_LEN - 1) throw new CliError("can't parse name");
+    return mapsByName(await ctx.backend(), name);
+  }
+  if (args.is("pinned")) {
+    args.skip();
+    if (args.done) throw usageFailure();
+    const path = args.next();
+    return [openPinnedOfKind(await ctx.backend(), path, "map")];
+  }
+  if (word.length > 0 && args.is("object")) {
+    args.skip();
+    if (args.done) throw usageFailure();
+    return mapsOfObject(ctx, args);
+  }
+  throw new CliError(`expected 'id', 'name' or 'pinned', got: '${word}'?`);
+}
+
+/** The one map MAP names: bpftool's map_parse_fd (no match fails silently, several is an error). */
 export async function resolveMap(ctx: Context, args: Args): Promise<Fd> {
   const fds = await resolveMaps(ctx, args);
-  if (fds.length !== 1) throw new CliError(`several maps match this handle`);
-  return fds[0] as Fd;
+  if (fds.length === 1) return fds[0] as Fd;
+  for (const fd of fds) fd.close();
+  if (fds.length === 0) throw new CliError("no map matches this handle", { silent: true });
+  throw new CliError("several maps match this handle");
+}
+
+/** bpftool's map_parse_fd_and_info: the one map MAP names and its info. */
+export async function resolveMapWithInfo(ctx: Context, args: Args): Promise<{ fd: Fd; info: MapInfo }> {
+  const fd = await resolveMap(ctx, args);
+  const backend = await ctx.backend();
+  try {
+    return { fd, info: backend.mapInfo(fd) };
+  } catch (error) {
+    fd.close();
+    throw new CliError(`can't get map info: ${describeErrno(error)}`, { cause: error });
+  }
 }

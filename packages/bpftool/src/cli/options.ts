@@ -1,7 +1,6 @@
 // Global options, parsed by yargs' parser (yargs-parser) the way bpftool's getopt_long("VhpjfLmndB:l") takes them:
 // anywhere on the line, short ones groupable (-jp), and every other word left in order for the command.
-import parse from "yargs-parser";
-import type { BackendName, GlobalOptions } from "./context.js";
+import { type BackendName, DEFAULT_OPTIONS, type GlobalOptions } from "./context.js";
 import { CliError } from "./errors.js";
 
 const FLAGS = {
@@ -37,7 +36,13 @@ export interface ParsedCommandLine {
   readonly words: string[];
 }
 
-export function parseCommandLine(argv: readonly string[], binName = "bpftool"): ParsedCommandLine {
+export async function parseCommandLine(argv: readonly string[], binName = "bpftool"): Promise<ParsedCommandLine> {
+  // Without a word that starts with '-' getopt has nothing to do, and the parser is not even loaded: a one-shot
+  // command (a vmlinux C dump) counts every module it loads in its start-up time and peak memory.
+  if (!argv.some((word) => word.startsWith("-"))) {
+    return { options: { ...DEFAULT_OPTIONS, binName }, version: false, help: false, words: [...argv] };
+  }
+  const { default: parse } = await import("yargs-parser");
   const parsed = parse(argv as string[], {
     boolean: [...Object.keys(FLAGS)],
     string: [...Object.keys(WITH_VALUE), ...OURS],
@@ -75,6 +80,7 @@ export function parseCommandLine(argv: readonly string[], binName = "bpftool"): 
       nomount: parsed.n === true,
       mapcompat: parsed.m === true,
       baseBtf,
+      useLoader: parsed.L === true,
       backend: backend as BackendName,
       binName,
     },

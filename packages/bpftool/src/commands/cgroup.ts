@@ -1,4 +1,4 @@
-// `bpftool cgroup`: its commands (a stub until they are implemented) and its help, as bpftool 7.1.0 prints it.
+// `bpftool cgroup`: the programs attached to cgroups (one, or a tree), attach and detach.
 import { type CommandTable, printHelp } from "../cli/args.js";
 
 const HELP =
@@ -25,7 +25,17 @@ const HELP =
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-l|--legacy} |\n" +
   "                    {-f|--bpffs} }\n";
 
+const show = async (...a: Parameters<typeof import("./cgroup/show.js").show>) =>
+  (await import("./cgroup/show.js")).show(...a);
+
 export const table: CommandTable = {
-  commands: [],
+  commands: [
+    ["show", show],
+    ["list", show],
+    ["tree", async (ctx, args) => (await import("./cgroup/show.js")).tree(ctx, args)],
+    ["attach", async (ctx, args) => (await import("./cgroup/attach.js")).attach(ctx, args)],
+    ["detach", async (ctx, args) => (await import("./cgroup/attach.js")).detach(ctx, args)],
+    ["help", (ctx) => printHelp(ctx, HELP)],
+  ],
   help: (ctx) => printHelp(ctx, HELP),
 };

@@ -1,5 +1,6 @@
-// `bpftool feature`: its commands (a stub until they are implemented) and its help, as bpftool 7.1.0 prints it.
+// `bpftool feature`: probe what the kernel supports, list the names bpftool knows.
 import { type CommandTable, printHelp } from "../cli/args.js";
+import { usage } from "./report.js";
 
 const HELP =
   "Usage: %s feature probe [COMPONENT] [full] [unprivileged] [macros [prefix PREFIX]]\n" +
@@ -11,6 +12,13 @@ const HELP =
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-l|--legacy} }\n";
 
 export const table: CommandTable = {
-  commands: [],
+  commands: [
+    ["probe", async (ctx, args) => (await import("./feature/probe.js")).probe(ctx, args)],
+    [
+      "list_builtins",
+      async (ctx, args) => (await (await import("./feature/builtins.js")).listBuiltins(ctx, args)) ?? usage(ctx),
+    ],
+    ["help", (ctx) => printHelp(ctx, HELP)],
+  ],
   help: (ctx) => printHelp(ctx, HELP),
 };

@@ -1,4 +1,4 @@
-// `bpftool link`: its commands (a stub until they are implemented) and its help, as bpftool 7.1.0 prints it.
+// `bpftool link`: list, pin and detach links.
 import { type CommandTable, printHelp } from "../cli/args.js";
 
 const HELP =
@@ -11,7 +11,16 @@ const HELP =
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-l|--legacy} |\n" +
   "                    {-f|--bpffs} | {-n|--nomount} }\n";
 
+const show = async (...a: Parameters<typeof import("./link/show.js").show>) =>
+  (await import("./link/show.js")).show(...a);
+
 export const table: CommandTable = {
-  commands: [],
+  commands: [
+    ["show", show],
+    ["list", show],
+    ["help", (ctx) => printHelp(ctx, HELP)],
+    ["pin", async (ctx, args) => (await import("./link/pin.js")).pin(ctx, args)],
+    ["detach", async (ctx, args) => (await import("./link/pin.js")).detach(ctx, args)],
+  ],
   help: (ctx) => printHelp(ctx, HELP),
 };

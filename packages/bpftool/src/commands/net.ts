@@ -1,4 +1,4 @@
-// `bpftool net`: its commands (a stub until they are implemented) and its help, as bpftool 7.1.0 prints it.
+// `bpftool net`: XDP and tc programs on network devices, the flow dissector; XDP attach and detach.
 import { type CommandTable, printHelp } from "../cli/args.js";
 
 const HELP =
@@ -12,12 +12,22 @@ const HELP =
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-l|--legacy} }\n" +
   "\n" +
   "Note: Only xdp and tc attachments are supported now.\n" +
-  '      For progs attached to cgroups, use "%s cgroup"\n' +
+  // bpftool's own name here, not argv[0]
+  '      For progs attached to cgroups, use "bpftool cgroup"\n' +
   "      to dump program attachments. For program types\n" +
   "      sk_{filter,skb,msg,reuseport} and lwt/seg6, please\n" +
   "      consult iproute2.\n";
 
+const show = async (...a: Parameters<typeof import("./net/show.js").show>) =>
+  (await import("./net/show.js")).show(...a);
+
 export const table: CommandTable = {
-  commands: [],
+  commands: [
+    ["show", show],
+    ["list", show],
+    ["attach", async (ctx, args) => (await import("./net/attach.js")).attach(ctx, args)],
+    ["detach", async (ctx, args) => (await import("./net/attach.js")).detach(ctx, args)],
+    ["help", (ctx) => printHelp(ctx, HELP)],
+  ],
   help: (ctx) => printHelp(ctx, HELP),
 };

@@ -1,5 +1,5 @@
-// `bpftool perf`: its commands (a stub until they are implemented) and its help, as bpftool 7.1.0 prints it.
-import { type CommandTable, printHelp } from "../cli/args.js";
+// `bpftool perf`: programs attached through perf events and raw tracepoints, by process and descriptor.
+import type { CommandTable, Handler } from "../cli/args.js";
 
 const HELP =
   "Usage: %s perf { show | list }\n" +
@@ -7,7 +7,19 @@ const HELP =
   "\n" +
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-l|--legacy} }\n";
 
+// bpftool 7.1's perf help goes to stderr even with -j (no `null`), and has that stray "}"
+const help: Handler = (ctx) => {
+  ctx.out.error(HELP.replaceAll("%s", ctx.options.binName));
+  return 0;
+};
+
+const show: Handler = async (ctx) => (await import("./perf/show.js")).show(ctx);
+
 export const table: CommandTable = {
-  commands: [],
-  help: (ctx) => printHelp(ctx, HELP),
+  commands: [
+    ["show", show],
+    ["list", show],
+    ["help", help],
+  ],
+  help,
 };

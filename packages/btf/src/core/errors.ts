@@ -44,6 +44,8 @@ export class CoreRelocationError extends Error {
   readonly insnIndex: number | undefined;
   readonly reloIndex: number | undefined;
   readonly spec: string | undefined;
+  /** The failure itself, without the location and spec the message adds (libbpf's text after `relo #N: `). */
+  readonly reason: string;
 
   constructor(code: CoreErrorCode, message: string, context: CoreErrorContext = {}) {
     const where = [
@@ -65,6 +67,7 @@ export class CoreRelocationError extends Error {
     this.insnIndex = context.insnIndex;
     this.reloIndex = context.reloIndex;
     this.spec = context.spec;
+    this.reason = message;
   }
 }
 

@@ -35,7 +35,13 @@ import {
 } from "./kinds.js";
 import type { DumpState } from "./state.js";
 
-/** Writes the declaration of the name at `nameOffset` with type `id`, renamed `name___n` when `nameSuffix` > 1. */
+/** `nameOffset` of a declaration whose name is `st.fieldName` (a caller's string, not in the string section). */
+export const FIELD_NAME = -1;
+
+/**
+ * Writes the declaration of the name at `nameOffset` (or FIELD_NAME) with type `id`, renamed `name___n` when
+ * `nameSuffix` > 1.
+ */
 export function writeTypeDecl(st: DumpState, id: number, nameOffset: number, nameSuffix: number, level: number): void {
   const { kinds, words, starts } = st.table;
   const base = st.declTop;
@@ -43,9 +49,10 @@ export function writeTypeDecl(st: DumpState, id: number, nameOffset: number, nam
   // A chain longer than the number of types must revisit a type: a malformed pointer/modifier cycle.
   let guard = st.table.count;
   for (;;) {
-    st.pushDecl(id);
-    if (id === 0) break;
     const kind = kinds[id]!;
+    // btf_dump__emit_type_decl's strip_mods: qualifiers and type tags are passed over, nested chains included.
+    if (!(st.stripMods && isModifier(kind))) st.pushDecl(id);
+    if (id === 0) break;
     if (kind === ARRAY) id = words[starts[id]! + 3]!;
     else if (kind === PTR || kind === FUNC_PROTO || isModifier(kind)) id = words[starts[id]! + 2]!;
     else break; // a base type, or something that has no place in a declaration (written as nothing below)
@@ -80,13 +87,15 @@ function dropModifiers(st: DumpState, base: number, top: number): number {
 }
 
 function hasName(st: DumpState, nameOffset: number): boolean {
+  if (nameOffset === FIELD_NAME) return st.fieldName !== "";
   return nameOffset !== 0 && !st.w.isEmptyName(nameOffset);
 }
 
 function writeName(st: DumpState, nameOffset: number, nameSuffix: number, lastWasPointer: boolean): void {
   if (!hasName(st, nameOffset)) return;
   if (!lastWasPointer) st.w.byte(32);
-  st.writeName(nameOffset, nameSuffix);
+  if (nameOffset === FIELD_NAME) st.w.unicode(st.fieldName);
+  else st.writeName(nameOffset, nameSuffix);
 }
 
 function writeArrayLength(st: DumpState, elements: number): void {

@@ -12,4 +12,5 @@ export {
 } from "./dump.js";
 export { BtfDumpError, type BtfDumpErrorCode } from "./errors.js";
 export { typeTableFromBtf } from "./from-btf.js";
+export { CTypeDeclWriter, type TypeDeclOptions } from "./type-decl.js";
 export { TypeTable, type TypeTableInput } from "./type-table.js";

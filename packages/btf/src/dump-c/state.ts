@@ -54,6 +54,10 @@ export class DumpState {
   nesting = 0;
   /** Output produced since the last flush. */
   readonly w: ByteWriter;
+  /** libbpf's strip_mods: declarations leave out const/volatile/restrict and type tags (gen skeleton's data). */
+  stripMods = false;
+  /** The name a FIELD_NAME declaration declares (btf_dump__emit_type_decl's field_name). */
+  fieldName = "";
 
   constructor(
     readonly table: TypeTable,

@@ -198,6 +198,48 @@ export const MapInfoLayout = {
 /** `struct bpf_btf_info`. */
 export const BtfInfoLayout = { btf: 0, btfSize: 8, id: 12, name: 16, nameLen: 24, kernelBtf: 28, size: 32 } as const;
 
+/** BPF_PROG_ATTACH / BPF_PROG_DETACH. */
+export const ProgAttach = {
+  targetFd: 0,
+  attachBpfFd: 4,
+  attachType: 8,
+  attachFlags: 12,
+  replaceBpfFd: 16,
+  size: 20,
+} as const;
+
+/** BPF_PROG_QUERY (`prog_attach_flags`: Linux 6.0). */
+export const ProgQuery = {
+  targetFd: 0,
+  attachType: 4,
+  queryFlags: 8,
+  attachFlags: 12,
+  progIds: 16,
+  progCnt: 24,
+  progAttachFlags: 32,
+  size: 40,
+} as const;
+
+/** BPF_TASK_FD_QUERY. */
+export const TaskFdQuery = {
+  pid: 0,
+  fd: 4,
+  flags: 8,
+  bufLen: 12,
+  buf: 16,
+  progId: 24,
+  fdType: 28,
+  probeOffset: 32,
+  probeAddr: 40,
+  size: 48,
+} as const;
+
+/** BPF_LINK_DETACH. */
+export const LinkDetach = { linkFd: 0, size: 4 } as const;
+
+/** BPF_RAW_TRACEPOINT_OPEN. */
+export const RawTracepointOpen = { name: 0, progFd: 8, size: 16 } as const;
+
 /** `struct bpf_link_info`: common fields; the union starts at 16. */
 export const LinkInfoLayout = { type: 0, id: 4, progId: 8, union: 16, size: 96 } as const;
 

@@ -36,6 +36,11 @@ export interface LoadOptions<Targets = unknown, Applied = unknown> {
   readonly logLevel?: number;
   /** Handles of the module BTF objects named in `externs.modules` (by module name), for kfuncs and attach targets. */
   readonly moduleBtfFds?: ReadonlyMap<string, Fd>;
+  /**
+   * Existing maps to use instead of creating these (by map name; libbpf's bpf_map__reuse_fd, bpftool's `map idx`).
+   * They are not written, frozen, pinned or closed by the load: the caller keeps them.
+   */
+  readonly reuseMaps?: ReadonlyMap<string, Fd>;
 }
 
 function fdOrThrow(fd: number): never {
@@ -192,6 +197,12 @@ export function load<Targets = unknown, Applied = unknown>(
       structOps,
     });
     for (const plan of plans) {
+      const given = options.reuseMaps?.get(plan.spec.name);
+      if (given) {
+        maps.set(plan.spec.name, given);
+        reusedMaps.push(plan.spec.name);
+        continue;
+      }
       if (plan.pinPath) {
         let pinned: Fd | undefined;
         try {

@@ -1,5 +1,6 @@
-// `bpftool btf`: its commands (a stub until they are implemented) and its help, as bpftool 7.1.0 prints it.
-import { type CommandTable, printHelp } from "../../cli/args.js";
+// `bpftool btf`: its commands, in bpftool's table order, and its help as bpftool 7.1.0 prints it. Each command's
+// module is loaded only when it runs (a C dump of vmlinux should not pay for `show`, nor `show` for the dumpers).
+import { type CommandTable, type Handler, printHelp } from "../../cli/args.js";
 
 const HELP =
   "Usage: %s btf { show | list } [id BTF_ID]\n" +
@@ -13,7 +14,15 @@ const HELP =
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-l|--legacy} |\n" +
   "                    {-B|--base-btf} }\n";
 
+const help: Handler = (ctx) => printHelp(ctx, HELP);
+const show: Handler = async (ctx, args) => (await import("./show.js")).show(ctx, args);
+
 export const table: CommandTable = {
-  commands: [],
-  help: (ctx) => printHelp(ctx, HELP),
+  commands: [
+    ["show", show],
+    ["list", show],
+    ["help", help],
+    ["dump", async (ctx, args) => (await import("./dump.js")).dump(ctx, args)],
+  ],
+  help,
 };

@@ -1,5 +1,6 @@
-// `bpftool gen`: its commands (a stub until they are implemented) and its help, as bpftool 7.1.0 prints it.
-import { type CommandTable, printHelp } from "../../cli/args.js";
+// `bpftool gen`: its commands, in bpftool's table order, and its help as bpftool 7.1.0 prints it. Each command's
+// module is loaded only when it runs.
+import { type CommandTable, type Handler, printHelp } from "../../cli/args.js";
 
 const HELP =
   "Usage: %s gen object OUTPUT_FILE INPUT_FILE [INPUT_FILE...]\n" +
@@ -11,7 +12,15 @@ const HELP =
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-l|--legacy} |\n" +
   "                    {-L|--use-loader} }\n";
 
+const help: Handler = (ctx) => printHelp(ctx, HELP);
+
 export const table: CommandTable = {
-  commands: [],
-  help: (ctx) => printHelp(ctx, HELP),
+  commands: [
+    ["object", async (ctx, args) => (await import("./object.js")).object(ctx, args)],
+    ["skeleton", async (ctx, args) => (await import("./skeleton.js")).skeleton(ctx, args)],
+    ["subskeleton", async (ctx, args) => (await import("./subskeleton.js")).subskeleton(ctx, args)],
+    ["min_core_btf", async (ctx, args) => (await import("./min-core-btf.js")).minCoreBtf(ctx, args)],
+    ["help", help],
+  ],
+  help,
 };

@@ -1,5 +1,6 @@
-// `bpftool map`: its commands (a stub until they are implemented) and its help, as bpftool 7.1.0 prints it.
-import { type CommandTable, printHelp } from "../../cli/args.js";
+// `bpftool map`: its commands, in bpftool 7.1.0's table order (the first prefix match wins: `m d` is dump, `m p`
+// is pin), and its help. Each command's module is loaded when it is chosen.
+import { type CommandTable, type Handler, printHelp } from "../../cli/args.js";
 
 const HELP =
   "Usage: %s map { show | list }   [MAP]\n" +
@@ -36,7 +37,32 @@ const HELP =
   "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-l|--legacy} |\n" +
   "                    {-f|--bpffs} | {-n|--nomount} }\n";
 
+const help: Handler = (ctx) => printHelp(ctx, HELP);
+
+const show: Handler = async (ctx, args) => (await import("./show.js")).show(ctx, args);
+const lookup: Handler = async (ctx, args) => (await import("./element.js")).lookup(ctx, args);
+const update: Handler = async (ctx, args) => (await import("./element.js")).update(ctx, args);
+const pop: Handler = async (ctx, args) => (await import("./element.js")).pop(ctx, args);
+
 export const table: CommandTable = {
-  commands: [],
-  help: (ctx) => printHelp(ctx, HELP),
+  commands: [
+    ["show", show],
+    ["list", show],
+    ["help", help],
+    ["dump", async (ctx, args) => (await import("./dump.js")).dump(ctx, args)],
+    ["update", update],
+    ["lookup", lookup],
+    ["getnext", async (ctx, args) => (await import("./element.js")).getnext(ctx, args)],
+    ["delete", async (ctx, args) => (await import("./element.js")).del(ctx, args)],
+    ["pin", async (ctx, args) => (await import("./pin.js")).pin(ctx, args)],
+    ["event_pipe", async (ctx, args) => (await import("./event-pipe.js")).eventPipe(ctx, args)],
+    ["create", async (ctx, args) => (await import("./create.js")).create(ctx, args)],
+    ["peek", lookup],
+    ["push", update],
+    ["enqueue", update],
+    ["pop", pop],
+    ["dequeue", pop],
+    ["freeze", async (ctx, args) => (await import("./freeze.js")).freeze(ctx, args)],
+  ],
+  help,
 };

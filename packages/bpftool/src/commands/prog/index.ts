@@ -1,5 +1,7 @@
-// `bpftool prog`: its commands (a stub until they are implemented) and its help, as bpftool 7.1.0 prints it.
-import { type CommandTable, printHelp } from "../../cli/args.js";
+// `bpftool prog`: its commands, in bpftool's table order (the first prefix match wins: `p s` is show, `p l` is
+// list, `p lo` load), and its help as bpftool 7.1.0 prints it. Each command lives in its own module, loaded when
+// chosen. Native code is not disassembled: `dump jited` prints the JITed bytes (see dump.ts).
+import { type CommandTable, type Handler, printHelp } from "../../cli/args.js";
 
 const HELP =
   "Usage: %s prog { show | list } [PROG]\n" +
@@ -42,7 +44,22 @@ const HELP =
   "                    {-f|--bpffs} | {-m|--mapcompat} | {-n|--nomount} |\n" +
   "                    {-L|--use-loader} }\n";
 
+const help: Handler = (ctx) => printHelp(ctx, HELP);
+
 export const table: CommandTable = {
-  commands: [],
-  help: (ctx) => printHelp(ctx, HELP),
+  commands: [
+    ["show", async (ctx, args) => (await import("./show.js")).doShow(ctx, args)],
+    ["list", async (ctx, args) => (await import("./show.js")).doShow(ctx, args)],
+    ["help", help],
+    ["dump", async (ctx, args) => (await import("./dump.js")).doDump(ctx, args)],
+    ["pin", async (ctx, args) => (await import("./pin.js")).doPin(ctx, args)],
+    ["load", async (ctx, args) => (await import("./load.js")).doLoad(ctx, args)],
+    ["loadall", async (ctx, args) => (await import("./load.js")).doLoadall(ctx, args)],
+    ["attach", async (ctx, args) => (await import("./attach.js")).doAttach(ctx, args)],
+    ["detach", async (ctx, args) => (await import("./attach.js")).doDetach(ctx, args)],
+    ["tracelog", async (ctx, args) => (await import("./tracelog.js")).doTracelog(ctx, args)],
+    ["run", async (ctx, args) => (await import("./run.js")).doRun(ctx, args)],
+    ["profile", async (ctx, args) => (await import("./profile.js")).doProfile(ctx, args)],
+  ],
+  help,
 };

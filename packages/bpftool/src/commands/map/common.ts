@@ -1,0 +1,174 @@
+// What several map commands share: the map type classes bpftool distinguishes, the size of a lookup buffer, the
+// fdinfo fields `map show` prints, the map's BTF for formatted output, and the hex forms of keys and values.
+import { readFileSync } from "node:fs";
+import { release } from "node:os";
+import { bpftoolMapType, MapType } from "@bpfkit/asm";
+import { Btf } from "@bpfkit/btf";
+import { possibleCpus } from "@bpfkit/kernel";
+import type { Fd, MapInfo } from "@bpfkit/loader";
+import type { Args } from "../../cli/args.js";
+import type { Context } from "../../cli/context.js";
+import { CliError } from "../../cli/errors.js";
+import type { JsonWriter } from "../../json-writer.js";
+
+export function isPerCpu(type: number): boolean {
+  return (
+    type === MapType.PERCPU_HASH ||
+    type === MapType.PERCPU_ARRAY ||
+    type === MapType.LRU_PERCPU_HASH ||
+    type === MapType.PERCPU_CGROUP_STORAGE
+  );
+}
+
+export function isMapOfMaps(type: number): boolean {
+  return type === MapType.ARRAY_OF_MAPS || type === MapType.HASH_OF_MAPS;
+}
+
+export function isMapOfProgs(type: number): boolean {
+  return type === MapType.PROG_ARRAY;
+}
+
+/** Bytes between two CPUs' values in a per-CPU lookup. */
+export function perCpuStride(info: MapInfo): number {
+  return Math.ceil(info.valueSize / 8) * 8;
+}
+
+/** Bytes a lookup writes: the value, or one 8-byte aligned slot per possible CPU. */
+export function valueBufferSize(info: MapInfo): number {
+  return isPerCpu(info.type) ? perCpuStride(info) * possibleCpus() : info.valueSize;
+}
+
+/**
+ * bpftool's get_fdinfo: the value of the first /proc/self/fdinfo line that contains `key` (anywhere, as strstr
+ * finds it), or undefined.
+ */
+export function fdinfoField(fd: Fd, key: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/self/fdinfo/${fd.value}`, "utf8");
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split("\n")) {
+    if (!line.includes(key)) continue;
+    const tab = line.indexOf("\t");
+    if (tab < 0 || tab + 1 >= line.length) return undefined;
+    return line.slice(tab + 1);
+  }
+  return undefined;
+}
+
+/** C's atoi/atoll: leading blanks, a sign, then digits; anything else ends the number. */
+export function atoi(text: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+let vmlinuxBtf: Btf | undefined;
+
+/**
+ * bpftool's get_map_kv_btf: the BTF that describes the map's values (vmlinux for struct_ops maps), or undefined
+ * when the map has no value type.
+ */
+export async function mapValueBtf(ctx: Context, info: MapInfo): Promise<Btf | undefined> {
+  if (info.btfVmlinuxValueTypeId !== 0) {
+    try {
+      vmlinuxBtf ??= Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")), { checkCycles: false });
+    } catch (error) {
+      throw new CliError("failed to get kernel btf", { cause: error });
+    }
+    return vmlinuxBtf;
+  }
+  if (info.btfValueTypeId === 0) return undefined;
+  const backend = await ctx.backend();
+  try {
+    const fd = backend.fdById("btf", info.btfId);
+    try {
+      return Btf.parse(backend.btfData(fd), { checkCycles: false });
+    } finally {
+      fd.close();
+    }
+  } catch (error) {
+    throw new CliError("failed to get btf", { cause: error });
+  }
+}
+
+/** The value type id bpftool formats: the vmlinux type for struct_ops maps, else the map's own. */
+export function valueTypeId(info: MapInfo): number {
+  return info.btfVmlinuxValueTypeId !== 0 ? info.btfVmlinuxValueTypeId : info.btfValueTypeId;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+const JSON_HEX = HEX.map((h) => `"0x${h}"`);
+
+/** bpftool's print_hex_data_json: `["0x01","0x00",...]`. */
+export function writeHexArray(json: JsonWriter, bytes: Uint8Array, length = bytes.length): void {
+  json.startArray();
+  for (let i = 0; i < length; i++) json.raw(JSON_HEX[bytes[i] as number] as string);
+  json.endArray();
+}
+
+/** bpftool's fprint_hex with a " " separator: `01 00 00 00`, two spaces after 8 bytes, a new line after 16. */
+export function hexBytes(bytes: Uint8Array, length = bytes.length): string {
+  let out = "";
+  for (let i = 0; i < length; i++) {
+    if (i !== 0) out += i % 16 === 0 ? "\n" : i % 8 === 0 ? "  " : " ";
+    out += HEX[bytes[i] as number];
+  }
+  return out;
+}
+
+/** bpftool's show_map_header_json: id, type, name, flags. */
+export function writeMapHeaderJson(json: JsonWriter, info: MapInfo): void {
+  json.numberField("id", info.id);
+  const type = bpftoolMapType(info.type);
+  if (typeof type === "string") json.stringField("type", type);
+  else json.numberField("type", type);
+  if (info.name !== "") json.stringField("name", info.name);
+  json.name("flags").number(info.flags | 0);
+}
+
+/** bpftool's BAD_ARG: "what is 'WORD'?" for the word at the cursor. */
+export function badArg(args: Args): CliError {
+  return new CliError(`what is '${args.peek() ?? ""}'?`);
+}
+
+/**
+ * Whether BPF_OBJ_GET_INFO_BY_FD starts from the caller's struct instead of zeros. Since 6.18 the kernel reads the
+ * struct in (for the map hash it can return) and writes the BTF ids only for maps with BTF and the device fields
+ * only for offloaded maps; earlier kernels zero the rest.
+ */
+function infoKeepsCallerFields(): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release());
+  return m !== null && (Number(m[1]) > 6 || (Number(m[1]) === 6 && Number(m[2]) >= 18));
+}
+
+/**
+ * bpftool reuses one `struct bpf_map_info` across the maps of a listing (and of a `name` that matches several):
+ * on kernels that keep what the struct held, a map without BTF shows the previous map's `btf_id`, and its dump
+ * uses the previous map's BTF. This keeps that state, so listings match bpftool's on the kernel it runs on.
+ */
+export class ReusedMapInfo {
+  #last: MapInfo | undefined;
+  readonly #sticky = infoKeepsCallerFields();
+
+  /** `info` as bpftool's reused struct would hold it after the kernel filled it in. */
+  next(info: MapInfo): MapInfo {
+    if (!this.#sticky) return info;
+    const last = this.#last;
+    let merged = info;
+    if (last !== undefined) {
+      if (info.btfId === 0)
+        merged = {
+          ...merged,
+          btfId: last.btfId,
+          btfKeyTypeId: last.btfKeyTypeId,
+          btfValueTypeId: last.btfValueTypeId,
+        };
+      if (info.ifindex === 0)
+        merged = { ...merged, ifindex: last.ifindex, netnsDev: last.netnsDev, netnsIno: last.netnsIno };
+    }
+    this.#last = merged;
+    return merged;
+  }
+}

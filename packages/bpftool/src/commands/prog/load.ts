@@ -1,0 +1,331 @@
+// `prog load OBJ PATH` (the first program pinned at PATH) and `prog loadall OBJ PATH` (every program pinned under
+// the directory PATH, by function name), with `type TYPE`, `map { idx IDX | name NAME } MAP`, `dev NAME` and
+// `pinmaps DIR`: bpftool's load_with_options. A failure after the object is loaded unpins what was pinned, so a
+// failed command leaves no pin and no descriptor behind.
+import { mkdirSync, readFileSync, statfsSync, unlinkSync } from "node:fs";
+import type { Collection, KernelBackend } from "@bpfkit/kernel";
+import { type Fd, findSectionDef, type ObjectSpec } from "@bpfkit/loader";
+import type { Args, CommandResult } from "../../cli/args.js";
+import type { Context } from "../../cli/context.js";
+import { CliError, describeErrno, errnoOf, strerror } from "../../cli/errors.js";
+import { resolveMap } from "../../cli/map-spec.js";
+import { dirname } from "../../cli/prog-spec.js";
+import { strtoul } from "../../cli/strtoul.js";
+import { loadForBpftool, prepareForBpftool, STRICT_MODE_WARNING, supportedSectionNames } from "./object.js";
+import { mountBpffsForPin } from "./pin.js";
+
+const BPF_FS_MAGIC = 0xcafe4a11;
+/** Where libbpf pins LIBBPF_PIN_BY_NAME maps (bpftool sets no other pin root). */
+const BY_NAME_ROOT = "/sys/fs/bpf";
+const EEXIST = 17;
+const EINVAL = 22;
+
+interface MapReplace {
+  idx: number;
+  readonly name: string | undefined;
+  readonly fd: Fd;
+}
+
+/** bpftool's REQ_ARGS: an error naming the previous word (no help text). */
+function reqArgs(args: Args, count: number): void {
+  if (args.left < count)
+    throw new CliError(`'${args.previous() ?? ""}' needs at least ${count} arguments, ${args.left} found`);
+}
+
+/** libbpf's debug lines for an unknown type name, printed on stderr as bpftool asks for them. */
+function unknownTypeLines(ctx: Context, name: string): void {
+  ctx.out.error(`libbpf: failed to guess program type from ELF section '${name}'\n`);
+  ctx.out.error(`libbpf: supported section(type) names are:${supportedSectionNames()}\n`);
+}
+
+/** `type TYPE`: libbpf_prog_type_by_name(TYPE), else with a '/' appended (bpftool's retry). */
+function parseType(ctx: Context, word: string): { type: number; expectedAttachType: number } {
+  const def = findSectionDef(word, "1.1") ?? findSectionDef(`${word}/`, "1.1");
+  if (def === undefined) {
+    unknownTypeLines(ctx, `${word}/`);
+    throw new CliError("unknown program type", { silent: true });
+  }
+  return { type: def.progType, expectedAttachType: def.attachType };
+}
+
+/** An error after the object was opened: bpftool's p_err, then its strict-mode note. */
+function afterOpen(ctx: Context, message: string, silent = false): CliError {
+  ctx.defer(() => ctx.info(STRICT_MODE_WARNING));
+  return new CliError(message, { silent });
+}
+
+/** libbpf's make_parent_dir and check_path before a pin; a libbpf warning and -errno on failure. */
+function checkPinPath(ctx: Context, path: string): number {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    const errno = errnoOf(error) ?? EINVAL;
+    if (errno !== EEXIST) {
+      ctx.out.error(`libbpf: failed to mkdir ${dir}: ${strerror(errno)}\n`);
+      return -errno;
+    }
+  }
+  try {
+    if (statfsSync(dir).type !== BPF_FS_MAGIC) {
+      ctx.out.error(`libbpf: specified path ${path} is not on BPF FS\n`);
+      return -EINVAL;
+    }
+  } catch (error) {
+    ctx.out.error(`libbpf: failed to statfs ${dir}: ${describeErrno(error)}\n`);
+    return -(errnoOf(error) ?? EINVAL);
+  }
+  return 0;
+}
+
+function unpinAll(paths: readonly string[]): void {
+  for (const path of [...paths].reverse()) {
+    try {
+      unlinkSync(path);
+    } catch {}
+  }
+}
+
+/** libbpf's bpf_object__pin_programs: `DIR/<function name>` for each program, all or none. */
+function pinPrograms(
+  ctx: Context,
+  backend: KernelBackend,
+  spec: ObjectSpec,
+  loaded: Collection,
+  dir: string,
+): string[] {
+  const done: string[] = [];
+  for (const program of spec.programs) {
+    const path = `${dir}/${program.name}`;
+    const handle = loaded.programs.get(program.name);
+    let failed = false;
+    if (handle === undefined) {
+      ctx.out.error(`libbpf: prog '${program.name}': can't pin program that wasn't loaded\n`);
+      failed = true;
+    } else if (checkPinPath(ctx, path) !== 0) {
+      failed = true;
+    } else {
+      try {
+        backend.pin(handle.fd, path);
+        done.push(path);
+        ctx.debug(`libbpf: prog '${program.name}': pinned at '${path}'`);
+      } catch (error) {
+        ctx.out.error(`libbpf: prog '${program.name}': failed to pin at '${path}': ${describeErrno(error)}\n`);
+        failed = true;
+      }
+    }
+    if (failed) {
+      unpinAll(done);
+      throw afterOpen(ctx, "failed to pin all programs");
+    }
+  }
+  return done;
+}
+
+/** libbpf's bpf_object__pin_maps(DIR): `DIR/<map name>` with every '.' of the path made '_'; all or none. */
+function pinMaps(
+  ctx: Context,
+  backend: KernelBackend,
+  spec: ObjectSpec,
+  loaded: Collection,
+  dir: string,
+  names: ReadonlyMap<string, string>,
+): boolean {
+  const done: string[] = [];
+  for (const mapSpec of spec.maps) {
+    const handle = loaded.maps.get(mapSpec.name);
+    if (handle === undefined) continue; // not created (autocreate off)
+    const name = names.get(mapSpec.name) ?? mapSpec.name;
+    const path = `${dir}/${name}`.replaceAll(".", "_");
+    if (mapSpec.pinning === "by-name") {
+      // pinned by name at load already: libbpf pins a map at one path only
+      const byName = `${BY_NAME_ROOT}/${mapSpec.name}`;
+      if (path === byName) continue;
+      ctx.out.error(`libbpf: map '${name}' already has pin path '${byName}' different from '${path}'\n`);
+      unpinAll(done);
+      return false;
+    }
+    let failed = checkPinPath(ctx, path) !== 0;
+    if (!failed) {
+      try {
+        backend.pin(handle.fd, path);
+        done.push(path);
+        ctx.debug(`libbpf: pinned map '${path}'`);
+      } catch (error) {
+        ctx.out.error(`libbpf: map '${name}': failed to pin at '${path}': ${describeErrno(error)}\n`);
+        failed = true;
+      }
+    }
+    if (failed) {
+      unpinAll(done);
+      return false;
+    }
+  }
+  return true;
+}
+
+async function loadWithOptions(ctx: Context, args: Args, firstOnly: boolean): Promise<CommandResult> {
+  reqArgs(args, 2);
+  const file = args.next();
+  const pinfile = args.next();
+  let type: { type: number; expectedAttachType: number } | undefined;
+  const replace: MapReplace[] = [];
+  let ifindex = 0;
+  let pinmaps: string | undefined;
+  const closeReplacements = () => {
+    for (const r of replace) r.fd.close();
+  };
+  try {
+    while (!args.done) {
+      if (args.is("type")) {
+        args.skip();
+        if (type !== undefined) throw new CliError("program type already specified");
+        reqArgs(args, 1);
+        type = parseType(ctx, args.next());
+      } else if (args.is("map")) {
+        args.skip();
+        reqArgs(args, 4);
+        let idx = -1;
+        let name: string | undefined;
+        if (args.is("idx")) {
+          args.skip();
+          const word = args.next();
+          const parsed = strtoul(word);
+          if (!parsed.complete) throw new CliError(`can't parse ${word} as IDX`);
+          idx = Number(BigInt.asIntN(32, parsed.value));
+        } else if (args.is("name")) {
+          args.skip();
+          name = args.next();
+        } else {
+          throw new CliError(`expected 'idx' or 'name', got: '${args.peek()}'?`);
+        }
+        const fd = await resolveMap(ctx, args);
+        replace.push({ idx, name, fd });
+      } else if (args.is("dev")) {
+        args.skip();
+        if (ifindex !== 0) throw new CliError("offload device already specified");
+        reqArgs(args, 1);
+        const dev = args.next();
+        ifindex = interfaceIndex(dev);
+        if (ifindex === 0) throw new CliError(`unrecognized netdevice '${dev}': ${strerror(19)}`);
+      } else if (args.is("pinmaps")) {
+        args.skip();
+        reqArgs(args, 1);
+        pinmaps = args.next();
+      } else {
+        throw new CliError(`expected no more arguments, 'type', 'map' or 'dev', got: '${args.peek()}'?`);
+      }
+    }
+    return await loadAndPin(ctx, { file, pinfile, type, replace, ifindex, pinmaps, firstOnly });
+  } finally {
+    closeReplacements();
+  }
+}
+
+/** if_nametoindex(3): the interface's index, 0 when there is none. */
+function interfaceIndex(name: string): number {
+  if (name.includes("/") || name === "." || name === "..") return 0;
+  try {
+    return Number(readFileSync(`/sys/class/net/${name}/ifindex`, "utf8").trim());
+  } catch {
+    return 0;
+  }
+}
+
+interface LoadRequest {
+  readonly file: string;
+  readonly pinfile: string;
+  readonly type: { type: number; expectedAttachType: number } | undefined;
+  readonly replace: MapReplace[];
+  readonly ifindex: number;
+  readonly pinmaps: string | undefined;
+  readonly firstOnly: boolean;
+}
+
+/** bpftool's map replacement bookkeeping: names to indices, sorted, each index once and each one used. */
+function reuseByName(ctx: Context, spec: ObjectSpec, replace: MapReplace[]): Map<string, Fd> {
+  for (const r of replace) {
+    if (r.name === undefined) continue;
+    r.idx = spec.maps.findIndex((m) => m.name === r.name);
+    if (r.idx < 0) throw afterOpen(ctx, `unable to find map '${r.name}'`);
+  }
+  const sorted = [...replace].sort((a, b) => a.idx - b.idx);
+  const reuse = new Map<string, Fd>();
+  let j = 0;
+  spec.maps.forEach((map, idx) => {
+    if (j < sorted.length && sorted[j]!.idx === idx) {
+      reuse.set(map.name, sorted[j++]!.fd);
+      if (j < sorted.length && sorted[j]!.idx === idx)
+        throw afterOpen(ctx, `replacement for map idx ${idx} specified more than once`);
+    }
+  });
+  if (j < sorted.length) throw afterOpen(ctx, `map idx '${sorted[j]!.idx}' not used`);
+  return reuse;
+}
+
+async function loadAndPin(ctx: Context, request: LoadRequest): Promise<CommandResult> {
+  const spec = prepareForBpftool(ctx, { path: request.file, type: request.type });
+  const reuseMaps = reuseByName(ctx, spec, request.replace);
+  if (request.ifindex !== 0) {
+    ctx.out.error("libbpf: offloading programs to a device is not supported here\n");
+    throw afterOpen(ctx, "failed to load object file");
+  }
+  const collection = await loadForBpftool(ctx, { path: request.file, reuseMaps }, spec);
+  try {
+    pinLoaded(ctx, await ctx.backend(), request, spec, collection, reuseMaps);
+  } finally {
+    // bpftool's bpf_object__close: what is not pinned goes with it (now, not at the end of a batch)
+    collection.close();
+  }
+  ctx.json?.null();
+  return 0;
+}
+
+/** The pins `load`/`loadall` make once the object is loaded; each failure removes the pins made before it. */
+function pinLoaded(
+  ctx: Context,
+  backend: KernelBackend,
+  request: LoadRequest,
+  spec: ObjectSpec,
+  collection: Collection,
+  reuseMaps: ReadonlyMap<string, Fd>,
+): void {
+  try {
+    mountBpffsForPin(ctx, request.pinfile);
+  } catch (error) {
+    if (error instanceof CliError) throw afterOpen(ctx, error.message);
+    throw error;
+  }
+  let pinned: string[];
+  if (request.firstOnly) {
+    const first = spec.programs[0];
+    if (first === undefined) throw afterOpen(ctx, "object file doesn't contain any bpf program");
+    const handle = collection.programs.get(first.name);
+    try {
+      if (handle === undefined) throw new Error("not loaded");
+      backend.pin(handle.fd, request.pinfile);
+    } catch {
+      throw afterOpen(ctx, `failed to pin program ${first.sectionName}`);
+    }
+    pinned = [request.pinfile];
+  } else {
+    pinned = pinPrograms(ctx, backend, spec, collection, request.pinfile);
+  }
+  if (request.pinmaps !== undefined) {
+    // a reused map is pinned under the name the kernel gave it (libbpf adopts it with bpf_map__reuse_fd)
+    const names = new Map<string, string>();
+    for (const [name, fd] of reuseMaps) names.set(name, backend.mapInfo(fd).name);
+    if (!pinMaps(ctx, backend, spec, collection, request.pinmaps, names)) {
+      unpinAll(pinned);
+      throw afterOpen(ctx, "failed to pin all maps");
+    }
+  }
+}
+
+export async function doLoad(ctx: Context, args: Args): Promise<CommandResult> {
+  return loadWithOptions(ctx, args, true);
+}
+
+export async function doLoadall(ctx: Context, args: Args): Promise<CommandResult> {
+  return loadWithOptions(ctx, args, false);
+}
