@@ -6,12 +6,16 @@ import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { countCpuList } from "@bpfkit/kernel";
-import { expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { bytes, loadMapsFixture, openFds, same, u32 } from "./bpftool-map-support.js";
 import { BPFTOOL_BIN, jsonOf, ours, oursProcess, type Run, theirs } from "./support/bpftool.js";
 import { describeWith, usePinRoot } from "./support/env.js";
 
 const strip = (run: Run) => ({ stdout: run.stdout, stderr: run.stderr, status: run.status });
+
+/** A directory that is not on bpffs: the commands refuse it (both tools create it first, so it is removed after). */
+const NOT_BPFFS = join(tmpdir(), `bpfkit-not-bpffs-map-${process.pid}`);
+afterAll(() => rmSync(NOT_BPFFS, { recursive: true, force: true }));
 
 describeWith(["root", "bpftool", "bpffs"], "bpftool map edits against bpftool 7.1.0", () => {
   const root = usePinRoot();
@@ -235,7 +239,7 @@ describeWith(["root", "bpftool", "bpffs"], "bpftool map edits against bpftool 7.
     for (const mode of [[], ["-j"]]) await same(["-f", ...mode, "map", "show", "pinned", a]); // both pins, in order
     await onTwins(a, b, (p) => ["map", "pin", "pinned", p, `${p}_again`]); // EEXIST: 239
     await onTwins(a, b, (p) => ["map", "pin", "pinned", p]);
-    await onTwins(a, b, (p) => ["-n", "map", "pin", "pinned", p, "/tmp/bpfkit-not-bpffs/x"]);
+    await onTwins(a, b, (p) => ["-n", "map", "pin", "pinned", p, `${NOT_BPFFS}/x`]);
     await onTwins(a, b, (p) => ["map", "pin", "pinned", p, `/tmp/bpfkit-no-such-dir-${process.pid}/x`]);
     await onTwins(a, b, (p) => ["map", "freeze", "pinned", p]);
     await onTwins(a, b, (p) => ["-j", "map", "freeze", "pinned", p]); // EBUSY the second time

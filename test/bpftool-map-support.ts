@@ -1,6 +1,6 @@
 // Shared by the `bpftool map` oracle tests: the fixture's maps loaded by the real bpftool under a test's own bpffs
 // directory, filled with the real bpftool, and a comparison of our run with bpftool's.
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,7 +30,11 @@ export function loadMapsFixture(root: string): void {
 export function theirsBatch(lines: readonly string[]): void {
   const file = join(tmpdir(), `bpfkit-map-batch-${process.pid}-${Math.random().toString(36).slice(2)}`);
   writeFileSync(file, `${lines.join("\n")}\n`);
-  theirsOk(["batch", "file", file]);
+  try {
+    theirsOk(["batch", "file", file]);
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 /** A deterministic byte sequence: `n` bytes starting from `seed`. */

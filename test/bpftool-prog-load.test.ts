@@ -35,6 +35,10 @@ function mapInvariant(path: string): Record<string, unknown> {
   return rest;
 }
 
+/** A directory that is not on bpffs: the commands refuse it (both tools create it first, so it is removed after). */
+const NOT_BPFFS = join(tmpdir(), `bpfkit-not-bpffs-prog-${process.pid}`);
+afterAll(() => rmSync(NOT_BPFFS, { recursive: true, force: true }));
+
 describeWith(["root", "bpftool", "bpffs", "clang"], "bpftool prog load/loadall/pin against bpftool 7.1.0", () => {
   const pinRoot = usePinRoot();
   let work = "";
@@ -172,7 +176,7 @@ describeWith(["root", "bpftool", "bpffs", "clang"], "bpftool prog load/loadall/p
       ["prog", "load", o("xdp_parse"), `${dir}/x`, "map", "idx", "0", "id", "4294967295"],
       ["prog", "load", o("xdp_parse"), `${dir}/x`, "pinmaps"],
       ["prog", "load", o("xdp_parse"), `${dir}/x`, "dev", "no_such_netdev"],
-      ["prog", "loadall", o("xdp_parse"), `${dir}/x`, "pinmaps", "/tmp/bpfkit-not-bpffs"],
+      ["prog", "loadall", o("xdp_parse"), `${dir}/x`, "pinmaps", NOT_BPFFS],
       ["-n", "prog", "load", o("xdp_parse"), join(work, "x")],
     ];
     for (const mode of [[], ["-j"]]) {
