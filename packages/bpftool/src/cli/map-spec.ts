@@ -1,92 +1,22 @@
 // MAP on the command line: `id ID | pinned FILE | name NAME` as bpftool's map_parse_fds takes it, plus ours,
 // `object FILE [map NAME]`. Owned by the map commands; map, prog and btf commands resolve MAP through here.
-import { readFileSync, readlinkSync, statfsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { KernelBackend } from "@bpfkit/kernel";
 import type { Fd, MapInfo } from "@bpfkit/loader";
 import { type Args, isPrefix } from "./args.js";
 import type { Context } from "./context.js";
 import { CliError, describeErrno, errnoOf } from "./errors.js";
+import { openPinnedOfType } from "./pinned-object.js";
 import { strtoulU32 } from "./strtoul.js";
 
 const BPF_OBJ_NAME_LEN = 16;
-const BPF_FS_MAGIC = 0xcafe4a11;
+const _BPF_FS_MAGIC = 0xcafe4a11;
 const ENOENT = 2;
-const EACCES = 13;
+const _EACCES = 13;
 
 /** bpftool's usage(): the object's help and a failure, with no message of its own. */
 export function usageFailure(): CliError {
   return new CliError("", { usage: true, silent: true });
-}
-
-/** Whether `path` is on a BPF file system (bpftool's is_bpffs). */
-export function isBpffs(path: string): boolean {
-  try {
-    return statfsSync(path).type === BPF_FS_MAGIC;
-  } catch {
-    return false;
-  }
-}
-
-/** bpftool's get_fd_type from the descriptor's /proc link: "map", "prog", "link" or "unknown". */
-export function fdTypeName(fd: Fd): string {
-  let link: string;
-  try {
-    link = readlinkSync(`/proc/self/fd/${fd.value}`);
-  } catch (error) {
-    throw new CliError(`can't read link type: ${describeErrno(error)}`);
-  }
-  if (link.includes("bpf-map")) return "map";
-  if (link.includes("bpf-prog")) return "prog";
-  if (link.includes("bpf-link")) return "link";
-  return "unknown";
-}
-
-/**
- * glibc's dirname(3), which cuts its argument in place: the directory, and what the argument reads afterwards
- * ("." for a path without a slash leaves the argument as it was).
- */
-export function glibcDirname(path: string): { dir: string; argument: string } {
-  let last = path.lastIndexOf("/");
-  if (last < 0) return { dir: ".", argument: path };
-  if (last !== 0 && last === path.length - 1) {
-    let run = last;
-    while (run !== 0 && path[run - 1] === "/") run--;
-    if (run !== 0) last = path.lastIndexOf("/", run - 1);
-  }
-  let run = last;
-  while (run !== 0 && path[run - 1] === "/") run--;
-  const end = run !== 0 ? run : last === 1 ? 2 : 1;
-  const dir = path.slice(0, end);
-  return { dir, argument: dir };
-}
-
-/**
- * bpftool's open_obj_pinned: the object pinned at `path`. On EACCES outside bpffs bpftool gives a hint, and names
- * the path as dirname(3) left it.
- */
-export function openPinned(backend: KernelBackend, path: string): Fd {
-  try {
-    return backend.getPinned(path);
-  } catch (error) {
-    if (errnoOf(error) === EACCES) {
-      const { dir, argument } = glibcDirname(path);
-      if (!isBpffs(dir))
-        throw new CliError(`bpf obj get (${argument}): directory not in bpf file system (bpffs)`, { cause: error });
-      throw new CliError(`bpf obj get (${argument}): ${describeErrno(error)}`, { cause: error });
-    }
-    throw new CliError(`bpf obj get (${path}): ${describeErrno(error)}`, { cause: error });
-  }
-}
-
-/** bpftool's open_obj_pinned_any: the pinned object, which must be of `kind`. */
-export function openPinnedOfKind(backend: KernelBackend, path: string, kind: "map" | "prog" | "link"): Fd {
-  const fd = openPinned(backend, path);
-  const type = fdTypeName(fd);
-  if (type !== kind) {
-    fd.close();
-    throw new CliError(`incorrect object type: ${type}`);
-  }
-  return fd;
 }
 
 /** Every map whose name is `name` (bpftool compares the 15 characters the kernel keeps). */
@@ -197,7 +127,7 @@ export async function resolveMaps(ctx: Context, args: Args): Promise<Fd[]> {
     args.skip();
     if (args.done) throw usageFailure();
     const path = args.next();
-    return [openPinnedOfKind(await ctx.backend(), path, "map")];
+    return [openPinnedOfType(await ctx.backend(), path, "map")];
   }
   if (word.length > 0 && args.is("object")) {
     args.skip();

@@ -6,7 +6,7 @@
 import { type Dir, opendirSync, readFileSync } from "node:fs";
 import type { KernelBackend } from "@bpfkit/kernel";
 import type { Fd } from "@bpfkit/loader";
-import { fdObjectType } from "./prog-spec.js";
+import { fdObjectType } from "./pinned-object.js";
 
 export type PinnedKind = "prog" | "map" | "link";
 

@@ -1,20 +1,17 @@
-// PROG on the command line: `id ID | pinned FILE | tag TAG | name NAME` as bpftool's prog_parse_fds takes it,
-// plus ours, `object FILE [program NAME]` (the object is opened, loaded into the chosen backend and released with
-// the run). Owned by the prog commands; prog, map, btf and link commands resolve PROG through here.
-import { readlinkSync, statfsSync } from "node:fs";
 import { Btf, Kind } from "@bpfkit/btf";
 import type { Collection, KernelBackend } from "@bpfkit/kernel";
 import type { Fd, ProgInfo } from "@bpfkit/loader";
 import type { Args } from "./args.js";
 import type { Context } from "./context.js";
-import { CliError, describeErrno, errnoOf, strerror, usageError } from "./errors.js";
+import { CliError, describeErrno, errnoOf, usageError } from "./errors.js";
+import { openPinnedOfType } from "./pinned-object.js";
 import { strtoulU32 } from "./strtoul.js";
 
 /** bpftool's MAX_PROG_FULL_NAME: names longer than 127 bytes cannot name a program. */
 const MAX_PROG_FULL_NAME = 128;
 const BPF_OBJ_NAME_LEN = 16;
-const BPF_FS_MAGIC = 0xcafe4a11;
-const EACCES = 13;
+const _BPF_FS_MAGIC = 0xcafe4a11;
+const _EACCES = 13;
 const ENOENT = 2;
 
 /** What PROG named: the programs' fds, and for `object FILE` the loaded collection (closed with the run). */
@@ -206,74 +203,6 @@ export function progBtf(backend: KernelBackend, btfId: number): Btf | undefined 
   }
   cache.set(btfId, btf);
   return btf;
-}
-
-/** The kind of BPF object a descriptor refers to, from its /proc/self/fd link (bpftool's get_fd_type). */
-export function fdObjectType(fd: Fd): "prog" | "map" | "link" | "unknown" {
-  let target: string;
-  try {
-    target = readlinkSync(`/proc/self/fd/${fd.value}`);
-  } catch (error) {
-    throw new CliError(`can't read link type: ${describeErrno(error)}`, { cause: error });
-  }
-  if (target.includes("bpf-map")) return "map";
-  if (target.includes("bpf-prog")) return "prog";
-  if (target.includes("bpf-link")) return "link";
-  return "unknown";
-}
-
-/** glibc's dirname(3). */
-export function dirname(path: string): string {
-  const trimmed = path.replace(/\/+$/, "");
-  if (trimmed === "") return path.startsWith("/") ? "/" : ".";
-  const slash = trimmed.lastIndexOf("/");
-  if (slash < 0) return ".";
-  const dir = trimmed.slice(0, slash).replace(/\/+$/, "");
-  return dir === "" ? "/" : dir;
-}
-
-/** Whether `dir` is on a BPF file system (statfs magic). */
-export function isBpffs(dir: string): boolean {
-  try {
-    return statfsSync(dir).type === BPF_FS_MAGIC;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * bpftool's open_obj_pinned: BPF_OBJ_GET on a path; a refusal names the path (its directory when the kernel says
- * EACCES: bpftool's dirname() rewrote it in place by then) and says when the directory is not on bpffs.
- */
-export function openPinned(backend: KernelBackend, path: string): Fd {
-  try {
-    return backend.getPinned(path);
-  } catch (error) {
-    const errno = errnoOf(error);
-    if (errno === EACCES) {
-      const dir = dirname(path);
-      const why = isBpffs(dir) ? strerror(EACCES) : "directory not in bpf file system (bpffs)";
-      throw new CliError(`bpf obj get (${dir}): ${why}`, { cause: error });
-    }
-    throw new CliError(`bpf obj get (${path}): ${describeErrno(error)}`, { cause: error });
-  }
-}
-
-/** bpftool's open_obj_pinned_any: a pinned object that must be of the given kind. */
-export function openPinnedOfType(backend: KernelBackend, path: string, kind: "prog" | "map" | "link"): Fd {
-  const fd = openPinned(backend, path);
-  let type: ReturnType<typeof fdObjectType>;
-  try {
-    type = fdObjectType(fd);
-  } catch (error) {
-    fd.close();
-    throw error;
-  }
-  if (type !== kind) {
-    fd.close();
-    throw new CliError(`incorrect object type: ${type}`);
-  }
-  return fd;
 }
 
 /**

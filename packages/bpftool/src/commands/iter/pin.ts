@@ -8,7 +8,7 @@ import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
 import { resolveMap } from "../../cli/map-spec.js";
-import { dirname } from "../../cli/prog-spec.js";
+import { dirname } from "../../cli/pinned-object.js";
 import { mountBpffsForPin } from "../prog/pin.js";
 import { printError, usage } from "../report.js";
 import { ObjectFailure, openAndLoad } from "../struct-ops/object.js";

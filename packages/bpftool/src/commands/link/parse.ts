@@ -3,7 +3,7 @@ import type { Fd } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
-import { openPinnedOfType } from "../../cli/prog-spec.js";
+import { openPinnedOfType } from "../../cli/pinned-object.js";
 import { strtoulU32 } from "../../cli/strtoul.js";
 import { usage } from "../report.js";
 

@@ -8,8 +8,8 @@ import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
 import { mapSpecWords, resolveMaps } from "../../cli/map-spec.js";
+import { buildPinnedTable, type PinnedTable } from "../../cli/pinned-table.js";
 import type { JsonWriter } from "../../json-writer.js";
-import { buildPinnedTable, type LibbpfHashmap } from "../prog/pinned.js";
 import { atoi, badArg, fdinfoField, ReusedMapInfo, writeMapHeaderJson } from "./common.js";
 
 const PROG_ARRAY = 3;
@@ -53,7 +53,7 @@ export function mapHeaderPlain(info: MapInfo): string {
   return `${out}flags 0x${(info.flags >>> 0).toString(16)}${devPlain(info)}\n`;
 }
 
-function writeMapJson(json: JsonWriter, fd: Fd, info: MapInfo, pinned: LibbpfHashmap | undefined): void {
+function writeMapJson(json: JsonWriter, fd: Fd, info: MapInfo, pinned: PinnedTable | undefined): void {
   const memlock = fdinfoField(fd, "memlock");
   const frozen = fdinfoField(fd, "frozen");
   json.startObject();
@@ -83,7 +83,7 @@ function writeMapJson(json: JsonWriter, fd: Fd, info: MapInfo, pinned: LibbpfHas
   json.endObject();
 }
 
-function mapPlain(fd: Fd, info: MapInfo, pinned: LibbpfHashmap | undefined): string {
+function mapPlain(fd: Fd, info: MapInfo, pinned: PinnedTable | undefined): string {
   const memlock = fdinfoField(fd, "memlock");
   const frozenText = fdinfoField(fd, "frozen");
   let out = mapHeaderPlain(info);
@@ -107,7 +107,7 @@ function mapPlain(fd: Fd, info: MapInfo, pinned: LibbpfHashmap | undefined): str
   return `${out}\n`;
 }
 
-function showOne(ctx: Context, fd: Fd, info: MapInfo, pinned: LibbpfHashmap | undefined): void {
+function showOne(ctx: Context, fd: Fd, info: MapInfo, pinned: PinnedTable | undefined): void {
   if (ctx.json) writeMapJson(ctx.json, fd, info, pinned);
   else ctx.out.print(mapPlain(fd, info, pinned));
 }

@@ -9,7 +9,7 @@ import type { Args, CommandResult } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf, strerror } from "../../cli/errors.js";
 import { resolveMap } from "../../cli/map-spec.js";
-import { dirname } from "../../cli/prog-spec.js";
+import { dirname } from "../../cli/pinned-object.js";
 import { strtoul } from "../../cli/strtoul.js";
 import { loadForBpftool, prepareForBpftool, STRICT_MODE_WARNING, supportedSectionNames } from "./object.js";
 import { mountBpffsForPin } from "./pin.js";

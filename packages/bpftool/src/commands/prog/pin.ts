@@ -5,7 +5,8 @@ import type { Fd } from "@bpfkit/loader";
 import type { Args, CommandResult } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf, strerror } from "../../cli/errors.js";
-import { dirname, isBpffs, resolveProgTarget, singleProg } from "../../cli/prog-spec.js";
+import { dirname, isBpffs } from "../../cli/pinned-object.js";
+import { resolveProgTarget, singleProg } from "../../cli/prog-spec.js";
 
 const EINVAL = 22;
 

@@ -2,7 +2,8 @@
 // hex dumps, dates, the CFG), without a kernel.
 import { Btf, BtfBuilder, IntEncoding, Linkage } from "@bpfkit/btf";
 import { describe, expect, it } from "vitest";
-import { dirname, parseTag } from "../../cli/prog-spec.js";
+import { dirname } from "../../cli/pinned-object.js";
+import { parseTag } from "../../cli/prog-spec.js";
 import { parseAttachType } from "./attach.js";
 import { xlatedCfg } from "./cfg.js";
 import { funcSignature } from "./func-sig.js";

@@ -1,6 +1,6 @@
 // glibc's dirname(3), whose in-place cut shows in bpftool's "bpf obj get (...)" messages.
 import { describe, expect, it } from "vitest";
-import { glibcDirname } from "./map-spec.js";
+import { glibcDirname } from "./pinned-object.js";
 
 describe("glibcDirname", () => {
   it("cuts as glibc does", () => {
