@@ -43,6 +43,7 @@ export {
   RtNetlink,
 } from "./netlink.js";
 export type { KernelLinkInfo, ProgJitedImage } from "./objects.js";
+export { mapInfoKeepsCallerFields } from "./objects.js";
 export { type PerfEventArrayOptions, PerfEventArrayReader, type PerfRecord } from "./perf-buffer.js";
 export { countCpuList, possibleCpus } from "./possible-cpus.js";
 export type { ProgAttachAttrs } from "./prog-attach.js";

@@ -1,5 +1,6 @@
-import { unlinkSync } from "node:fs";
 // Object commands: pin/get on bpffs, id iteration, fd by id, and OBJ_GET_INFO_BY_FD decoders.
+import { unlinkSync } from "node:fs";
+import { MapType } from "@bpfkit/asm";
 import type { BtfInfo, Fd, LinkInfo, MapInfo, ObjectKind, ProgExtInfo, ProgInfo } from "@bpfkit/loader";
 import { Staging, StructBuffer } from "./attr/attr.js";
 import {
@@ -12,6 +13,8 @@ import {
   ObjPin,
   ProgInfoLayout,
 } from "./attr/layout.js";
+import { closeFd } from "./libc.js";
+import { tryCreateMap } from "./probe.js";
 import { bpf, bpfOrThrow, syscallError } from "./syscall.js";
 import { BpfCmd } from "./uapi.generated.js";
 
@@ -291,4 +294,25 @@ export function infoBytes(fd: Fd, size: number): Uint8Array {
   const info = new StructBuffer(size);
   getInfo(fd, info);
   return info.bytes.slice();
+}
+
+/**
+ * Whether BPF_OBJ_GET_INFO_BY_FD leaves the map info fields it has nothing for as the caller's struct held them
+ * (newer kernels read the struct in and write the BTF ids only for maps that have BTF) rather than zeroing them.
+ * bpftool 7.1 reuses one struct across a listing, so on such kernels its output carries the previous map's BTF id
+ * over. Found out by asking: a map without BTF, queried with a marker in btf_id.
+ */
+export function mapInfoKeepsCallerFields(): boolean {
+  const map = tryCreateMap(MapType.ARRAY);
+  if (map < 0) return false;
+  try {
+    const info = new StructBuffer(MapInfoLayout.size);
+    info.u32(MapInfoLayout.btfId, 0xffffffff);
+    const attr = new StructBuffer(InfoByFd.size);
+    attr.retain(info).u32(InfoByFd.bpfFd, map).u32(InfoByFd.infoLen, info.size).u64(InfoByFd.info, info.address);
+    if (bpf(BpfCmd.OBJ_GET_INFO_BY_FD, attr, InfoByFd.size) < 0) return false;
+    return info.getU32(MapInfoLayout.btfId) === 0xffffffff;
+  } finally {
+    closeFd(map);
+  }
 }

@@ -1,10 +1,9 @@
 // What several map commands share: the map type classes bpftool distinguishes, the size of a lookup buffer, the
 // fdinfo fields `map show` prints, the map's BTF for formatted output, and the hex forms of keys and values.
 import { readFileSync } from "node:fs";
-import { release } from "node:os";
 import { bpftoolMapType, MapType } from "@bpfkit/asm";
 import { Btf } from "@bpfkit/btf";
-import { possibleCpus } from "@bpfkit/kernel";
+import { mapInfoKeepsCallerFields, possibleCpus } from "@bpfkit/kernel";
 import type { Fd, MapInfo } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
@@ -134,23 +133,13 @@ export function badArg(args: Args): CliError {
 }
 
 /**
- * Whether BPF_OBJ_GET_INFO_BY_FD starts from the caller's struct instead of zeros. Since 6.18 the kernel reads the
- * struct in (for the map hash it can return) and writes the BTF ids only for maps with BTF and the device fields
- * only for offloaded maps; earlier kernels zero the rest.
- */
-function infoKeepsCallerFields(): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(release());
-  return m !== null && (Number(m[1]) > 6 || (Number(m[1]) === 6 && Number(m[2]) >= 18));
-}
-
-/**
  * bpftool reuses one `struct bpf_map_info` across the maps of a listing (and of a `name` that matches several):
- * on kernels that keep what the struct held, a map without BTF shows the previous map's `btf_id`, and its dump
+ * on kernels that keep what the struct held (asked of the kernel, not read off its version), a map without BTF shows the previous map's `btf_id`, and its dump
  * uses the previous map's BTF. This keeps that state, so listings match bpftool's on the kernel it runs on.
  */
 export class ReusedMapInfo {
   #last: MapInfo | undefined;
-  readonly #sticky = infoKeepsCallerFields();
+  readonly #sticky = mapInfoKeepsCallerFields();
 
   /** `info` as bpftool's reused struct would hold it after the kernel filled it in. */
   next(info: MapInfo): MapInfo {
