@@ -3,29 +3,18 @@
 // holds for programs and maps that bpftool loaded, and bad input. Ours runs in-process (`ours`), except where the
 // process itself matters (-B is parsed with the options; the installed bin's C dump fast path).
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Btf } from "@bpfkit/btf";
 import { parseElf } from "@bpfkit/elf";
 import { describe, expect, it } from "vitest";
+import { fixtureObjects, same, VMLINUX } from "./bpftool-oracle-support.js";
 import { rebaseRawBtf } from "./btf-dump-c-raw.js";
 import { fixtureDir } from "./btf-dump-c-support.js";
 import { BPFTOOL_BIN, jsonOf, ours, oursProcess, type Run, theirs } from "./support/bpftool.js";
 import { describeWith, usePinRoot, useTempDir } from "./support/env.js";
 
-const VMLINUX = "/sys/kernel/btf/vmlinux";
 const tmp = useTempDir("bpfkit-bpftool-btf-");
-const fixtures = () =>
-  readdirSync(fixtureDir)
-    .filter((f) => f.endsWith(".o"))
-    .map((f) => join(fixtureDir, f));
-
-/** Ours and bpftool's run of the same command line, compared whole. */
-async function same(args: readonly string[]): Promise<Run> {
-  const reference = theirs(args);
-  expect(await ours(args), args.join(" ")).toEqual(reference);
-  return reference;
-}
 
 /**
  * `same` for output that other tests change meanwhile (the kernel's programs, maps and BTF objects): bpftool runs
@@ -62,7 +51,7 @@ describe("btf help", () => {
 
 describeWith(["bpftool"], "btf dump file = bpftool", () => {
   it("every fixture object's .BTF: raw, -j, -p and format c", async () => {
-    const objects = fixtures();
+    const objects = fixtureObjects();
     expect(objects.length).toBeGreaterThan(20);
     for (const object of objects) {
       for (const mode of [[], ["-j"], ["-p"]]) {

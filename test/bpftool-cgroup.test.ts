@@ -7,6 +7,7 @@ import { KernelBackend } from "@bpfkit/kernel";
 import type { Fd } from "@bpfkit/loader";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { TestCgroup } from "./bpftool-links-support.js";
+import { same } from "./bpftool-oracle-support.js";
 import { jsonOf, ours, type Run, theirs } from "./support/bpftool.js";
 import { cgroup2Mount, describeWith, usePinRoot } from "./support/env.js";
 
@@ -49,12 +50,6 @@ describeWith(["root", "bpftool", "bpffs", "cgroup2"], "bpftool cgroup vs bpftool
     }
     cg?.close();
   });
-
-  const same = async (args: string[]) => {
-    const [a, b] = [await ours(args), theirs(args)];
-    expect({ args, ...a }).toEqual({ args, ...b });
-    return a;
-  };
   const pin = (name: string) => {
     const path = `${pinRoot()}/${name}`;
     backend.pin(progs[name] as Fd, path);

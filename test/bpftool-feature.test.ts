@@ -3,16 +3,11 @@
 // `unprivileged` (both drop CAP_SYS_ADMIN, CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON for the probe), `dev IF` on a
 // device without offload, and every argument error.
 import { expect, it } from "vitest";
+import { same } from "./bpftool-oracle-support.js";
 import { ours, oursProcess, theirs } from "./support/bpftool.js";
 import { describeWith } from "./support/env.js";
 
 describeWith(["root", "bpftool"], "bpftool feature vs bpftool 7.1.0", () => {
-  const same = async (args: string[]) => {
-    const [a, b] = [await ours(args), theirs(args)];
-    expect({ args, ...a }).toEqual({ args, ...b });
-    return a;
-  };
-
   it("probe: plain, JSON and pretty JSON identical, kernel or unspecified", async () => {
     for (const opts of [[], ["-j"], ["-p"]]) {
       await same([...opts, "feature"]);

@@ -83,7 +83,8 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "bpftool clone: prog loadall of m
   it("a failed load leaves no pin and no descriptor", async () => {
     const outcomes = { ok: 0, error: 0 };
     let seed = 100;
-    for (const name of OBJECTS) {
+    // maps.bpf.o pins a map by name under /sys/fs/bpf itself (libbpf's default pin root): not loaded here.
+    for (const name of OBJECTS.filter((o) => o !== "maps.bpf.o")) {
       for (const [round, bytes] of mutants(name, ROUNDS / 2, seed++).entries()) {
         const file = join(dir(), `${name}.${round}`);
         writeFileSync(file, bytes);
@@ -97,6 +98,6 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "bpftool clone: prog loadall of m
         expect(openFds(), `${name} round ${round}: descriptors`).toBe(before);
       }
     }
-    expect(outcomes.error).toBeGreaterThan(4);
+    expect(outcomes.error).toBeGreaterThan(3);
   }, 120_000);
 });

@@ -2,34 +2,16 @@
 // byte for byte (stdout), libbpf's lines and bpftool's errors (stderr) and the exit status, on every fixture
 // object, on objects compiled here for the shapes of global data a skeleton has to declare, and on bad input;
 // min_core_btf's output file byte for byte.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { fixtureObjects, same, VMLINUX } from "./bpftool-oracle-support.js";
 import { compileBpf, fixtureDir } from "./btf-dump-c-support.js";
 import { compileFixture } from "./core-support.js";
 import { ours, type Run, theirs } from "./support/bpftool.js";
 import { describeWith, useTempDir } from "./support/env.js";
 
-const VMLINUX = "/sys/kernel/btf/vmlinux";
 const tmp = useTempDir("bpfkit-bpftool-gen-");
-const fixtures = () =>
-  readdirSync(fixtureDir)
-    .filter((f) => f.endsWith(".o"))
-    .map((f) => join(fixtureDir, f));
-
-async function same(args: readonly string[]): Promise<Run> {
-  const reference = theirs(args);
-  const mine = await ours(args);
-  // A whole header in a failure message is unreadable: the first differing line is enough.
-  if (mine.stdout !== reference.stdout) {
-    const a = mine.stdout.split("\n");
-    const b = reference.stdout.split("\n");
-    const line = a.findIndex((l, i) => l !== b[i]);
-    expect({ line, ours: a[line], bpftool: b[line] }, args.join(" ")).toBeUndefined();
-  }
-  expect(mine, args.join(" ")).toEqual(reference);
-  return reference;
-}
 
 /** Global data a skeleton must declare: every declarator shape, modifiers, padding, static and hidden variables. */
 const GLOBALS_C = `
@@ -81,7 +63,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 describeWith(["bpftool"], "gen skeleton / subskeleton = bpftool", () => {
   it("every fixture object (failures included: big-endian, legacy maps, .bss.*)", async () => {
-    const objects = fixtures();
+    const objects = fixtureObjects();
     expect(objects.length).toBeGreaterThan(20);
     let generated = 0;
     for (const object of objects) {

@@ -5,7 +5,8 @@
 import { MapType } from "@bpfkit/asm";
 import { KernelBackend } from "@bpfkit/kernel";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { ours, oursProcess, theirs } from "./support/bpftool.js";
+import { same } from "./bpftool-oracle-support.js";
+import { oursProcess, theirs } from "./support/bpftool.js";
 import { describeWith, usePinRoot, useTempDir } from "./support/env.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
@@ -27,12 +28,6 @@ describeWith(["root", "bpftool", "bpffs"], "bpftool iter vs bpftool 7.1.0", () =
     mapId = backend.mapInfo(map).id;
   });
   afterAll(() => backend?.close());
-
-  const same = async (args: string[]) => {
-    const [a, b] = [await ours(args), theirs(args)];
-    expect({ args, ...a }).toEqual({ args, ...b });
-    return a;
-  };
 
   it("help, usage and argument errors", async () => {
     for (const args of [

@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { makeLinks, type TestLinks } from "./bpftool-links-support.js";
+import { same } from "./bpftool-oracle-support.js";
 import { jsonOf, ours, oursProcess, theirs } from "./support/bpftool.js";
 import { describeWith, usePinRoot } from "./support/env.js";
 
@@ -14,12 +15,6 @@ describeWith(["root", "bpftool", "bpffs", "cgroup2", "vmlinux-btf"], "bpftool li
     t = makeLinks("link");
   });
   afterAll(() => t?.close());
-
-  const same = async (args: string[]) => {
-    const [a, b] = [await ours(args), theirs(args)];
-    expect({ args, ...a }).toEqual({ args, ...b });
-    return a;
-  };
 
   it("shows each link by id: JSON, pretty JSON and plain text identical, per-type fields present", async () => {
     for (const [what, id] of Object.entries(t.ids)) {

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { countCpuList } from "@bpfkit/kernel";
 import { afterAll, expect, it } from "vitest";
-import { bytes, loadMapsFixture, openFds, same, u32 } from "./bpftool-map-support.js";
+import { bytes, createArgs, loadMapsFixture, u32 } from "./bpftool-map-support.js";
+import { openFds, same } from "./bpftool-oracle-support.js";
 import { BPFTOOL_BIN, jsonOf, ours, oursProcess, type Run, theirs } from "./support/bpftool.js";
 import { describeWith, usePinRoot } from "./support/env.js";
 
@@ -160,9 +161,7 @@ describeWith(["root", "bpftool", "bpffs"], "bpftool map edits against bpftool 7.
 
   it("creates maps as bpftool does, pinned, with the same shape", async () => {
     const inner = `${root()}/inner`;
-    expect(
-      theirs(["map", "create", inner, "type", "array", "key", "4", "value", "4", "entries", "1", "name", "in"]).status,
-    ).toBe(0);
+    expect(theirs(createArgs(inner, "type array key 4 value 4 entries 1", "in")).status).toBe(0);
     const specs = [
       ["type", "hash", "key", "4", "value", "8", "entries", "16", "name", "plain_hash"],
       ["type", "hash", "key", "4", "value", "8", "entries", "16", "name", "no_prealloc", "flags", "1"],
@@ -210,24 +209,8 @@ describeWith(["root", "bpftool", "bpffs"], "bpftool map edits against bpftool 7.
       expect(readdirSync(root())).toEqual([]);
     }
     // an existing pin: the map is created, the pin fails (EEXIST: 239), the map goes with our descriptor
-    expect(
-      theirs(["map", "create", pin, "type", "hash", "key", "4", "value", "4", "entries", "4", "name", "x"]).status,
-    ).toBe(0);
-    const run = await same([
-      "map",
-      "create",
-      pin,
-      "type",
-      "hash",
-      "key",
-      "4",
-      "value",
-      "4",
-      "entries",
-      "4",
-      "name",
-      "dup_pin",
-    ]);
+    expect(theirs(createArgs(pin, "type hash key 4 value 4 entries 4", "x")).status).toBe(0);
+    const run = await same(createArgs(pin, "type hash key 4 value 4 entries 4", "dup_pin"));
     expect(run.status).toBe(239);
     expect(theirs(["-j", "map", "show", "name", "dup_pin"])).toMatchObject({ stdout: "\n", status: 255 });
   });
@@ -256,24 +239,7 @@ describeWith(["root", "bpftool", "bpffs"], "bpftool map edits against bpftool 7.
     const outerB = `${root()}/outer_b`;
     for (const p of [outerA, outerB])
       expect(
-        theirs([
-          "map",
-          "create",
-          p,
-          "type",
-          "array_of_maps",
-          "key",
-          "4",
-          "value",
-          "4",
-          "entries",
-          "4",
-          "name",
-          "o",
-          "inner_map",
-          "pinned",
-          inner,
-        ]).status,
+        theirs(createArgs(p, "type array_of_maps key 4 value 4 entries 4", "o", "inner_map", "pinned", inner)).status,
       ).toBe(0);
     await onTwins(outerA, outerB, (p) => ["map", "update", "pinned", p, "key", ...u32(0), "value", "pinned", inner]);
     await onTwins(outerA, outerB, (p) => ["map", "update", "pinned", p, "key", ...u32(1), "value", "id", innerId]);
@@ -341,9 +307,7 @@ describeWith(["root", "bpftool", "bpffs"], "bpftool map edits against bpftool 7.
       /^Error: key JSON does not fit/,
     );
     const plain = `${root()}/plain`;
-    expect(
-      theirs(["map", "create", plain, "type", "hash", "key", "4", "value", "4", "entries", "4", "name", "p"]).status,
-    ).toBe(0);
+    expect(theirs(createArgs(plain, "type hash key 4 value 4 entries 4", "p")).status).toBe(0);
     await fail(
       ["update", "pinned", plain, "key", "json", "1", "value", "1", "0", "0", "0"],
       /^Error: key json needs a map with a BTF key type\n$/,

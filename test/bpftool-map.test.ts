@@ -3,16 +3,8 @@
 // plain text, -j and -p, for every map type the fixture has, with and without BTF.
 import { mkdirSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  bytes,
-  loadMapsFixture,
-  MAPS_FIXTURE,
-  openFds,
-  pattern,
-  same,
-  theirsBatch,
-  u32,
-} from "./bpftool-map-support.js";
+import { bytes, loadMapsFixture, MAPS_FIXTURE, pattern, theirsBatch, u32 } from "./bpftool-map-support.js";
+import { openFds, same } from "./bpftool-oracle-support.js";
 import { jsonOf, ours, theirs } from "./support/bpftool.js";
 import { describeWith } from "./support/env.js";
 

@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { parseKallsyms } from "@bpfkit/asm";
 import { ClockId, clockGettime, KernelBackend, loadCollection } from "@bpfkit/kernel";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { fixture, progAt, theirsOk } from "./bpftool-prog-support.js";
+import { theirsOk } from "./bpftool-oracle-support.js";
+import { fixture, progAt } from "./bpftool-prog-support.js";
 import { jsonOf } from "./support/bpftool.js";
 import { describeWith, usePinRoot } from "./support/env.js";
 

@@ -7,17 +7,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { oursClean, same, theirsOk } from "./bpftool-oracle-support.js";
 import {
   compile,
   fixture,
   loadInvariant,
   normalizeXlated,
-  oursClean,
   progAt,
-  same,
   sameError,
   samePaired,
-  theirsOk,
 } from "./bpftool-prog-support.js";
 import { jsonOf, oursProcess, theirs } from "./support/bpftool.js";
 import { describeWith, usePinRoot } from "./support/env.js";
@@ -197,6 +195,9 @@ describeWith(["root", "bpftool", "bpffs", "clang"], "bpftool prog load/loadall/p
     await sameError(["prog", "load", o("xdp_parse"), `${dir}/clash/tc_count`]);
     // maps that cannot all be pinned: the programs pinned before are removed too
     await sameError(["prog", "loadall", o("xdp_parse"), `${dir}/x`, "pinmaps", `${dir}/clash/tc_count/m`]);
+    expect(existsSync(`${dir}/x`) ? readdirSync(`${dir}/x`) : []).toEqual([]);
+    // a map directory that cannot be made: libbpf's warning names the map's path (stderr compared whole)
+    await same(["prog", "loadall", o("xdp_parse"), `${dir}/x`, "pinmaps", `${dir}/no/such/maps`]);
     expect(existsSync(`${dir}/x`) ? readdirSync(`${dir}/x`) : []).toEqual([]);
   });
 

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { compile, fixture, oursClean, same, sameError, theirsOk } from "./bpftool-prog-support.js";
+import { oursClean, same, theirsOk } from "./bpftool-oracle-support.js";
+import { compile, fixture, sameError } from "./bpftool-prog-support.js";
 import { BPFTOOL_BIN, jsonOf, ours, theirs } from "./support/bpftool.js";
 import { describeWith, itWith, usePinRoot } from "./support/env.js";
 

@@ -1,11 +1,12 @@
 // Shared by the `bpftool prog` oracle tests: objects compiled for them, loading with the real bpftool, and the
-// comparison of our run with bpftool's (stdout, stderr, exit status; no descriptor left open by ours).
+// comparisons of our run with bpftool's beyond ./bpftool-oracle-support.ts (errors only, paired pins).
 import { execFileSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { jsonOf, ours, type Run, theirs } from "./support/bpftool.js";
+import { oursClean, theirsOk } from "./bpftool-oracle-support.js";
+import { jsonOf, type Run, theirs } from "./support/bpftool.js";
 import { multiarchIncludes } from "./support/env.js";
 
 export const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.bpf.o`, import.meta.url));
@@ -79,34 +80,6 @@ export function compile(dir: string, name: string): string {
   writeFileSync(src, SOURCES[name] as string);
   execFileSync("clang-19", ["-target", "bpf", "-g", "-O2", ...multiarchIncludes(), "-c", src, "-o", out]);
   return out;
-}
-
-/** Runs bpftool and fails with its output when it does not succeed. */
-export function theirsOk(args: readonly string[], input?: string): Run {
-  const run = theirs(args, input);
-  if (run.status !== 0) throw new Error(`bpftool ${args.join(" ")}: status ${run.status}\n${run.stdout}${run.stderr}`);
-  return run;
-}
-
-/** Descriptors this process has open (a command run in-process must leave the count as it was). */
-export function openFds(): number {
-  return readdirSync("/proc/self/fd").length;
-}
-
-/** Ours in-process; the run must leave no descriptor open. */
-export async function oursClean(args: readonly string[]): Promise<Run> {
-  const before = openFds();
-  const run = await ours(args);
-  expect(openFds(), `descriptors left open by: ${args.join(" ")}`).toBe(before);
-  return run;
-}
-
-/** Ours and bpftool on the same command line: identical stdout, stderr and exit status. */
-export async function same(args: readonly string[]): Promise<Run> {
-  const a = await oursClean(args);
-  const b = theirs(args);
-  expect({ args: args.join(" "), ...a }).toEqual({ args: args.join(" "), ...b });
-  return a;
 }
 
 /** Ours and bpftool: identical stdout and exit status; stderr compared on its `Error:` lines only. */

@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { compile, fixture, oursClean, type ProgJson, progAt, same, theirsOk } from "./bpftool-prog-support.js";
+import { oursClean, same, theirsOk } from "./bpftool-oracle-support.js";
+import { compile, fixture, type ProgJson, progAt } from "./bpftool-prog-support.js";
 import { jsonOf, ours, type Run, theirs } from "./support/bpftool.js";
 import { describeWith, usePinRoot } from "./support/env.js";
 

@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
+import { same } from "./bpftool-oracle-support.js";
 import { jsonOf, ours, oursProcess, theirs } from "./support/bpftool.js";
 import { describeWith, useMachineLock } from "./support/env.js";
 
@@ -34,12 +35,6 @@ function eventually(check: () => boolean): boolean {
 
 describeWith(["root", "bpftool", "bpffs", "vmlinux-btf"], "bpftool struct_ops vs bpftool 7.1.0", () => {
   useMachineLock("struct_ops-bpfkit_cc");
-
-  const same = async (args: string[]) => {
-    const [a, b] = [await ours(args), theirs(args)];
-    expect({ args, ...a }).toEqual({ args, ...b });
-    return a;
-  };
 
   it("shows and dumps a congestion control bpftool registered; ours unregisters it", async () => {
     expect(eventually(() => registered().length === 0)).toBe(true);

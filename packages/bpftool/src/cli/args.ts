@@ -48,7 +48,20 @@ export class Args {
   skip(count = 1): void {
     this.#pos += count;
   }
-  /** bpftool's REQ_ARGS: at least `count` words left, else a usage error naming the previous word. */
+  /**
+   * bpftool's REQ_ARGS where the command then returns `ret` (no help): at least `count` words left, else an error
+   * naming the previous word.
+   */
+  reqArgs(count: number, ret = -1): void {
+    if (this.left < count)
+      throw new CliError(
+        `'${this.previous() ?? ""}' needs at least ${count} arguments, ${Math.max(this.left, 0)} found`,
+        {
+          ret,
+        },
+      );
+  }
+  /** bpftool's REQ_ARGS followed by usage(): at least `count` words left, else the error and the help. */
   require(count: number): void {
     if (this.left < count)
       throw usageError(`'${this.previous() ?? ""}' needs at least ${count} arguments, ${Math.max(this.left, 0)} found`);

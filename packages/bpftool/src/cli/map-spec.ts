@@ -5,14 +5,12 @@ import type { KernelBackend } from "@bpfkit/kernel";
 import type { Fd, MapInfo } from "@bpfkit/loader";
 import { type Args, isPrefix } from "./args.js";
 import type { Context } from "./context.js";
-import { CliError, describeErrno, errnoOf } from "./errors.js";
+import { CliError, describeErrno } from "./errors.js";
+import { openMatching } from "./object-ids.js";
 import { openPinnedOfType } from "./pinned-object.js";
 import { strtoulU32 } from "./strtoul.js";
 
 const BPF_OBJ_NAME_LEN = 16;
-const _BPF_FS_MAGIC = 0xcafe4a11;
-const ENOENT = 2;
-const _EACCES = 13;
 
 /** bpftool's usage(): the object's help and a failure, with no message of its own. */
 export function usageFailure(): CliError {
@@ -21,34 +19,13 @@ export function usageFailure(): CliError {
 
 /** Every map whose name is `name` (bpftool compares the 15 characters the kernel keeps). */
 function mapsByName(backend: KernelBackend, name: string): Fd[] {
-  const found: Fd[] = [];
   const wanted = name.slice(0, BPF_OBJ_NAME_LEN);
-  try {
-    for (let id = backend.nextId("map", 0); id !== null; id = backend.nextId("map", id)) {
-      let fd: Fd;
-      try {
-        fd = backend.fdById("map", id);
-      } catch (error) {
-        // Freed between the id walk and the open (parallel users of the machine): not a match.
-        if (errnoOf(error) === ENOENT) continue;
-        throw new CliError(`can't get map by id (${id}): ${describeErrno(error)}`, { cause: error });
-      }
-      let info: MapInfo;
-      try {
-        info = backend.mapInfo(fd);
-      } catch (error) {
-        fd.close();
-        throw new CliError(`can't get map info (${id}): ${describeErrno(error)}`, { cause: error });
-      }
-      if (info.name === wanted) found.push(fd);
-      else fd.close();
-    }
-  } catch (error) {
-    for (const fd of found) fd.close();
-    if (error instanceof CliError) throw error;
-    throw new CliError(describeErrno(error), { cause: error });
-  }
-  return found;
+  return openMatching(
+    backend,
+    "map",
+    (fd) => backend.mapInfo(fd),
+    (info) => info.name === wanted,
+  );
 }
 
 /** Ours: `object FILE [map NAME]`, the maps of an object file loaded for this run (released with it). */

@@ -3,9 +3,9 @@
 // paths of one id come back in the order libbpf's hashmap gives them: entries are prepended to their bucket, and
 // each growth of the table moves them bucket by bucket, prepending again (which reverses them); the table is
 // simulated so that ids pinned several times list their paths as bpftool does.
-import { type Dir, opendirSync, readFileSync } from "node:fs";
 import type { KernelBackend } from "@bpfkit/kernel";
 import type { Fd } from "@bpfkit/loader";
+import { mountTable, readDirInOrder } from "./dirs.js";
 import { fdObjectType } from "./pinned-object.js";
 
 export type PinnedKind = "prog" | "map" | "link";
@@ -60,39 +60,15 @@ export class PinnedTable {
 
 /** bpf file system mount points, in /proc/mounts order (types starting with "bpf", as bpftool tests them). */
 export function bpfMounts(): string[] {
-  let text: string;
-  try {
-    text = readFileSync("/proc/mounts", "utf8");
-  } catch {
-    return [];
-  }
-  const unescapeOctal = (s: string) =>
-    s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-  return text
-    .split("\n")
-    .map((line) => line.split(" "))
-    .filter((f) => f.length >= 3 && (f[2] ?? "").startsWith("bpf"))
-    .map((f) => unescapeOctal(f[1] as string));
+  return (mountTable() ?? []).filter((m) => m.type.startsWith("bpf")).map((m) => m.dir);
 }
 
+/** nftw(FTW_PHYS): depth first, directory order, symbolic links neither followed nor visited. */
 function walk(dir: string, visit: (path: string) => void): void {
-  let handle: Dir;
-  try {
-    handle = opendirSync(dir);
-  } catch {
-    return;
-  }
-  try {
-    // Dir.readSync keeps readdir order (fs.readdirSync would sort)
-    for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
-      const path = `${dir === "/" ? "" : dir}/${entry.name}`;
-      if (entry.isDirectory()) walk(path, visit);
-      else if (!entry.isSymbolicLink()) visit(path);
-    }
-  } catch {
-    // a directory removed while we read it: what was seen stays
-  } finally {
-    handle.closeSync();
+  for (const entry of readDirInOrder(dir)) {
+    const path = `${dir === "/" ? "" : dir}/${entry.name}`;
+    if (entry.isDirectory()) walk(path, visit);
+    else if (!entry.isSymbolicLink()) visit(path);
   }
 }
 

@@ -3,16 +3,14 @@ import type { Collection, KernelBackend } from "@bpfkit/kernel";
 import type { Fd, ProgInfo } from "@bpfkit/loader";
 import type { Args } from "./args.js";
 import type { Context } from "./context.js";
-import { CliError, describeErrno, errnoOf, usageError } from "./errors.js";
+import { CliError, describeErrno, usageError } from "./errors.js";
+import { openMatching } from "./object-ids.js";
 import { openPinnedOfType } from "./pinned-object.js";
 import { strtoulU32 } from "./strtoul.js";
 
 /** bpftool's MAX_PROG_FULL_NAME: names longer than 127 bytes cannot name a program. */
 const MAX_PROG_FULL_NAME = 128;
 const BPF_OBJ_NAME_LEN = 16;
-const _BPF_FS_MAGIC = 0xcafe4a11;
-const _EACCES = 13;
-const ENOENT = 2;
 
 /** What PROG named: the programs' fds, and for `object FILE` the loaded collection (closed with the run). */
 export interface ResolvedProgs {
@@ -125,40 +123,12 @@ async function progsMatching(
   match: (info: ProgInfo, fd: Fd, backend: KernelBackend) => boolean,
 ): Promise<Fd[]> {
   const backend = await ctx.backend();
-  const found: Fd[] = [];
-  try {
-    for (let id = nextProgId(backend, 0); id !== null; id = nextProgId(backend, id)) {
-      let fd: Fd;
-      try {
-        fd = backend.fdById("prog", id);
-      } catch (error) {
-        // bpftool fails here; a program unloaded between the two calls is simply gone, so we go on.
-        if (errnoOf(error) === ENOENT) continue;
-        throw new CliError(`can't get prog by id (${id}): ${describeErrno(error)}`, { cause: error });
-      }
-      let info: ProgInfo;
-      try {
-        info = backend.progInfo(fd);
-      } catch (error) {
-        fd.close();
-        throw new CliError(`can't get prog info (${id}): ${describeErrno(error)}`, { cause: error });
-      }
-      if (match(info, fd, backend)) found.push(fd);
-      else fd.close();
-    }
-  } catch (error) {
-    for (const fd of found) fd.close();
-    throw error;
-  }
-  return found;
-}
-
-function nextProgId(backend: KernelBackend, id: number): number | null {
-  try {
-    return backend.nextId("prog", id);
-  } catch (error) {
-    throw new CliError(describeErrno(error), { cause: error });
-  }
+  return openMatching(
+    backend,
+    "prog",
+    (fd) => backend.progInfo(fd),
+    (info, fd) => match(info, fd, backend),
+  );
 }
 
 /**

@@ -2,15 +2,13 @@
 // programs and maps that use it. As bpftool 7.1's do_show: the program and map tables are built first (one pass
 // over each), then the BTF objects are listed by id. The ref build has no pid iterator, so no `pids`.
 import type { KernelBackend } from "@bpfkit/kernel";
-import type { BtfInfo, Fd, ObjectKind } from "@bpfkit/loader";
+import type { BtfInfo, Fd } from "@bpfkit/loader";
 import { type Args, isPrefix } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
-import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
+import { CliError, describeErrno } from "../../cli/errors.js";
+import { openEachById } from "../../cli/object-ids.js";
 import { strtoulU32 } from "../../cli/strtoul.js";
 import { LibbpfMultiMap } from "./libbpf-hashmap.js";
-
-const ENOENT = 2;
-const EINVAL = 22;
 
 interface Tables {
   readonly progs: LibbpfMultiMap;
@@ -31,27 +29,11 @@ function openNamed(backend: KernelBackend, args: Args): Fd {
   }
 }
 
-function nextId(backend: KernelBackend, kind: ObjectKind, id: number, what: string): number | null {
-  try {
-    return backend.nextId(kind, id);
-  } catch (error) {
-    const errno = errnoOf(error);
-    const hint = errno === EINVAL ? " -- kernel too old?" : "";
-    throw new CliError(`can't get next ${what}: ${describeErrno(error)}${hint}`, { cause: error });
-  }
-}
-
 /** build_btf_type_table: BTF id -> ids of the programs (or maps) that use it. */
 function buildTable(backend: KernelBackend, kind: "prog" | "map"): LibbpfMultiMap {
   const table = new LibbpfMultiMap();
-  for (let id = nextId(backend, kind, 0, kind); id !== null; id = nextId(backend, kind, id, kind)) {
-    let fd: Fd;
-    try {
-      fd = backend.fdById(kind, id);
-    } catch (error) {
-      if (errnoOf(error) === ENOENT) continue;
-      throw new CliError(`can't get ${kind} by id (${id}): ${describeErrno(error)}`, { cause: error });
-    }
+  const walk = { noun: kind, next: `can't get next ${kind}`, tooOldHint: true };
+  for (const { id, fd } of openEachById(backend, kind, walk)) {
     let btfId: number;
     try {
       btfId = kind === "prog" ? backend.progInfo(fd).btfId : backend.mapInfo(fd).btfId;
@@ -117,14 +99,8 @@ export async function show(ctx: Context, args: Args): Promise<number> {
       return 0;
     }
     ctx.json?.startArray();
-    for (let id = nextId(backend, "btf", 0, "BTF object"); id !== null; id = nextId(backend, "btf", id, "BTF object")) {
-      let fd: Fd;
-      try {
-        fd = backend.fdById("btf", id);
-      } catch (error) {
-        if (errnoOf(error) === ENOENT) continue;
-        throw new CliError(`can't get BTF object by id (${id}): ${describeErrno(error)}`, { cause: error });
-      }
+    const walk = { noun: "BTF object", next: "can't get next BTF object", tooOldHint: true };
+    for (const { fd } of openEachById(backend, "btf", walk)) {
       try {
         showOne(ctx, backend, fd, tables);
       } finally {

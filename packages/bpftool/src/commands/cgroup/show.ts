@@ -1,11 +1,12 @@
 // `bpftool cgroup show CGROUP [effective]` and `bpftool cgroup tree [CGROUP_ROOT] [effective]`: the programs
 // attached to a cgroup (or that run for it, with `effective`) for every attach type bpftool 7.1 knows.
-import { closeSync, type Dir, existsSync, opendirSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
 import { BPFTOOL_ATTACH_TYPE_NAMES, bpftoolAttachType } from "@bpfkit/asm";
 import { Btf } from "@bpfkit/btf";
 import { type KernelBackend, QUERY_EFFECTIVE } from "@bpfkit/kernel";
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
+import { mountTable, readDirInOrder } from "../../cli/dirs.js";
 import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
 import { progFullName } from "../../cli/prog-spec.js";
 import { printError } from "../report.js";
@@ -205,7 +206,7 @@ function openCgroup(path: string): number | Error {
 }
 
 export async function show(ctx: Context, args: Args): Promise<number> {
-  if (args.done) throw new CliError(`'${args.previous()}' needs at least 1 arguments, 0 found`);
+  args.reqArgs(1);
   const path = args.next();
   const opts = parseEffective(args);
   const cgroup = openCgroup(path);
@@ -234,14 +235,7 @@ export async function show(ctx: Context, args: Args): Promise<number> {
 }
 
 function cgroup2Root(): string | undefined {
-  try {
-    for (const line of readFileSync("/proc/mounts", "utf8").split("\n")) {
-      const f = line.split(" ");
-      if (f[2] === "cgroup2")
-        return (f[1] as string).replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
-    }
-  } catch {}
-  return undefined;
+  return mountTable()?.find((m) => m.type === "cgroup2")?.dir;
 }
 
 /** Stops the walk where bpftool's nftw callback returns its error. */
@@ -255,25 +249,15 @@ function walkDirs(root: string, visit: (path: string, level: number) => void): v
   const rootDev = statSync(root).dev;
   const recurse = (dir: string, level: number) => {
     visit(dir, level);
-    let handle: Dir;
-    try {
-      handle = opendirSync(dir);
-    } catch {
-      return;
-    }
-    try {
-      for (let e = handle.readSync(); e !== null; e = handle.readSync()) {
-        const path = `${dir.endsWith("/") ? dir : `${dir}/`}${e.name}`;
-        let st: ReturnType<typeof statSync>;
-        try {
-          st = statSync(path);
-        } catch {
-          continue;
-        }
-        if (st.isDirectory() && st.dev === rootDev) recurse(path, level + 1);
+    for (const e of readDirInOrder(dir)) {
+      const path = `${dir.endsWith("/") ? dir : `${dir}/`}${e.name}`;
+      let st: ReturnType<typeof statSync>;
+      try {
+        st = statSync(path);
+      } catch {
+        continue;
       }
-    } finally {
-      handle.closeSync();
+      if (st.isDirectory() && st.dev === rootDev) recurse(path, level + 1);
     }
   };
   if (!statSync(root).isDirectory()) return;

@@ -11,26 +11,21 @@ import {
   ProgType,
 } from "@bpfkit/asm";
 import {
-  attributeString,
   Capability,
   capabilitySupported,
   DeviceFeatures,
   dropEffectiveCapabilities,
   effectiveCapabilities,
   KernelFeatures,
-  parseAttributes,
-  RTM_GETLINK,
-  RtNetlink,
 } from "@bpfkit/kernel";
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, strerror } from "../../cli/errors.js";
+import { ifNameToIndex } from "../../cli/netdev.js";
 import { ProbePrinter } from "./printer.js";
 import { printSystemConfig } from "./system-config.js";
 
 const ENODEV = 19;
-const IF_NAMESIZE = 16;
-const IFLA_IFNAME = 3;
 
 /** Helpers that print to the kernel log: probed only with `full`. */
 const NOISY_HELPERS = new Set<number>([HelperId.trace_printk, HelperId.trace_vprintk, HelperId.probe_write_user]);
@@ -49,33 +44,6 @@ interface ProbeRequest {
   macroPrefix: string | undefined;
 }
 
-/**
- * if_nametoindex(3): the interface's index in this process's network namespace (asked over netlink, so it holds
- * wherever /sys was mounted), or undefined (glibc's errno then is ENODEV).
- */
-export function ifNameToIndex(name: string): number | undefined {
-  if (name === "" || Buffer.byteLength(name) >= IF_NAMESIZE) return undefined;
-  let nl: RtNetlink;
-  try {
-    nl = new RtNetlink();
-  } catch {
-    return undefined;
-  }
-  try {
-    for (const msg of nl.dump(RTM_GETLINK, new Uint8Array(16))) {
-      const attrs = parseAttributes(msg.payload.subarray(16), IFLA_IFNAME);
-      const ifname = attrs.get(IFLA_IFNAME);
-      if (ifname && attributeString(ifname) === name)
-        return new DataView(msg.payload.buffer, msg.payload.byteOffset).getInt32(4, true);
-    }
-    return undefined;
-  } catch {
-    return undefined;
-  } finally {
-    nl.close();
-  }
-}
-
 function parse(args: Args): ProbeRequest {
   const req: ProbeRequest = { target: "unspec", ifindex: 0, full: false, unprivileged: false, macroPrefix: undefined };
   while (!args.done) {
@@ -86,7 +54,7 @@ function parse(args: Args): ProbeRequest {
     } else if (args.is("dev")) {
       args.skip();
       if (req.target !== "unspec" || req.ifindex !== 0) throw new CliError("component to probe already specified");
-      if (args.done) throw new CliError(`'${args.previous()}' needs at least 1 arguments, 0 found`);
+      args.reqArgs(1);
       req.target = "device";
       const name = args.next();
       const ifindex = ifNameToIndex(name);
@@ -102,7 +70,7 @@ function parse(args: Args): ProbeRequest {
       if (req.macroPrefix === undefined) throw new CliError("'prefix' argument can only be use after 'macros'");
       if (req.macroPrefix !== "") throw new CliError("'prefix' already defined");
       args.skip();
-      if (args.done) throw new CliError(`'${args.previous()}' needs at least 1 arguments, 0 found`);
+      args.reqArgs(1);
       req.macroPrefix = args.next();
     } else if (args.is("unprivileged")) {
       req.unprivileged = true;

@@ -13,9 +13,7 @@ export function genArgs(args: Args): { file: string; name: string | undefined } 
   const file = args.next();
   let name: string | undefined;
   while (!args.done) {
-    if (args.left < 2) {
-      throw new CliError(`'${args.previous() ?? ""}' needs at least 2 arguments, ${args.left} found`);
-    }
+    args.reqArgs(2);
     if (!args.is("name")) throw new CliError(`unknown arg ${args.peek()}`);
     args.skip();
     if (name !== undefined && name !== "") throw new CliError("object name already specified");
@@ -38,6 +36,50 @@ export function openForGen(
   const name = given !== undefined && given !== "" ? given : objectNameFromFile(file);
   const object = mode === "skeleton" ? openGenObject(ctx, bytes, name, "errno") : openGenObject(ctx, bytes, "", -1);
   return { name, object };
+}
+
+/**
+ * The header's start up to the object struct's first members: the banner line differs (a skeleton names bpftool),
+ * and the two handle fields come in the order each flavour declares them.
+ */
+export function headerStart(name: string, guard: string, banner: string, members: readonly string[]): string {
+  return (
+    "/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */\n" +
+    "\n" +
+    `/* ${banner} */\n` +
+    `#ifndef ${guard}\n` +
+    `#define ${guard}\n` +
+    "\n" +
+    "#include <errno.h>\n" +
+    "#include <stdlib.h>\n" +
+    "#include <bpf/libbpf.h>\n" +
+    "\n" +
+    `struct ${name} {\n` +
+    members.map((m) => `\t${m};\n`).join("")
+  );
+}
+
+/** The object struct's `maps` and `progs` members (and `links` in a skeleton), one pointer per named object. */
+export function structMembers(
+  maps: readonly MapSpec[],
+  mapCount: number,
+  programs: readonly ProgramSpec[],
+  links: boolean,
+): string {
+  let out = "";
+  if (mapCount > 0) {
+    out += "\tstruct {\n";
+    for (const map of maps) {
+      const ident = mapIdent(map);
+      if (ident !== undefined) out += `\t\tstruct bpf_map *${ident};\n`;
+    }
+    out += "\t} maps;\n";
+  }
+  if (programs.length > 0) {
+    out += `\tstruct {\n${programs.map((p) => `\t\tstruct bpf_program *${p.name};\n`).join("")}\t} progs;\n`;
+    if (links) out += `\tstruct {\n${programs.map((p) => `\t\tstruct bpf_link *${p.name};\n`).join("")}\t} links;\n`;
+  }
+  return out;
 }
 
 /** codegen_maps_skeleton: `s->maps[i]` for every map with a field (and its memory for mapped data maps). */

@@ -1,47 +1,19 @@
 // `bpftool iter pin OBJ PATH [map MAP]`, as bpftool 7.1 does it with libbpf 1.1: open and load the whole object,
 // attach its first program with BPF_TRACE_ITER, pin the link (libbpf's bpf_link__pin makes the parent directory
 // and wants it on bpffs), close everything else. Its messages, and its exit statuses (a missing program exits 0).
-import { mkdirSync, statfsSync } from "node:fs";
 import { AttachType } from "@bpfkit/asm";
 import type { Fd } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
 import { resolveMap } from "../../cli/map-spec.js";
-import { dirname } from "../../cli/pinned-object.js";
-import { mountBpffsForPin } from "../prog/pin.js";
+import { libbpfCheckPinPath, mountBpffsForPin } from "../prog/pin.js";
 import { printError, usage } from "../report.js";
 import { ObjectFailure, openAndLoad } from "../struct-ops/object.js";
 
-const EEXIST = 17;
 const EINVAL = 22;
-const BPF_FS_MAGIC = 0xcafe4a11;
 /** sizeof(union bpf_iter_link_info) in the 6.1 UAPI bpftool was built with. */
 const ITER_LINK_INFO_SIZE = 16;
-
-/** libbpf's make_parent_dir and check_path before a pin: -errno (after its warning) or 0. */
-function preparePinPath(ctx: Context, path: string): number {
-  const dir = dirname(path);
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch (error) {
-    const errno = errnoOf(error) ?? EINVAL;
-    if (errno !== EEXIST) {
-      ctx.out.error(`libbpf: failed to mkdir ${path}: ${describeErrno(error)}\n`);
-      return -errno;
-    }
-  }
-  try {
-    if (statfsSync(dir).type !== BPF_FS_MAGIC) {
-      ctx.out.error(`libbpf: specified path ${path} is not on BPF FS\n`);
-      return -EINVAL;
-    }
-  } catch (error) {
-    ctx.out.error(`libbpf: failed to statfs ${dir}: ${describeErrno(error)}\n`);
-    return -(errnoOf(error) ?? EINVAL);
-  }
-  return 0;
-}
 
 export async function pin(ctx: Context, args: Args): Promise<number> {
   if (args.left < 2) {
@@ -93,7 +65,7 @@ export async function pin(ctx: Context, args: Args): Promise<number> {
     }
     try {
       mountBpffsForPin(ctx, path);
-      let err = preparePinPath(ctx, path);
+      let err = libbpfCheckPinPath(ctx, path);
       if (err === 0) {
         try {
           backend.pin(link, path);

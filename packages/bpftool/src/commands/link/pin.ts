@@ -2,24 +2,11 @@
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno } from "../../cli/errors.js";
-import { pinFd } from "../prog/pin.js";
+import { pinAny } from "../prog/pin.js";
 import { parseLink, withUsage } from "./parse.js";
 
-const EINVAL = 22;
-
 export async function pin(ctx: Context, args: Args): Promise<number> {
-  if (args.left < 3)
-    throw new CliError(`'${args.previous() ?? ""}' needs at least 3 arguments, ${args.left} found`, { ret: -EINVAL });
-  return withUsage(ctx, async () => {
-    const fd = await parseLink(ctx, args);
-    try {
-      await pinFd(ctx, fd, args.next());
-    } finally {
-      fd.close();
-    }
-    ctx.json?.null();
-    return 0;
-  });
+  return withUsage(ctx, () => pinAny(ctx, args, parseLink));
 }
 
 export async function detach(ctx: Context, args: Args): Promise<number> {

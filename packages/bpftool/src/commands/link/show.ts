@@ -4,14 +4,12 @@ import type { KernelBackend, KernelLinkInfo } from "@bpfkit/kernel";
 import type { Fd } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
-import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
+import { CliError, describeErrno } from "../../cli/errors.js";
+import { openEachById } from "../../cli/object-ids.js";
 import { buildPinnedTable, type PinnedTable } from "../../cli/pinned-table.js";
 import type { JsonWriter } from "../../json-writer.js";
 import { printError } from "../report.js";
 import { parseLink, withUsage } from "./parse.js";
-
-const ENOENT = 2;
-const EINVAL = 22;
 
 const LinkType = { RAW_TRACEPOINT: 1, TRACING: 2, CGROUP: 3, ITER: 4, NETNS: 5 } as const;
 
@@ -138,32 +136,19 @@ export async function show(ctx: Context, args: Args): Promise<number> {
   const json = ctx.json;
   json?.startArray();
   let ret = 0;
+  // bpftool reports a failure inside the listing and stops there
+  const fail = (error: CliError) => {
+    printError(ctx, error.message);
+    ret = -1;
+  };
   try {
-    for (let id: number | null = 0; ; ) {
-      try {
-        id = backend.nextId("link", id);
-      } catch (error) {
-        const errno = errnoOf(error);
-        printError(ctx, `can't get next link: ${describeErrno(error)}${errno === EINVAL ? " -- kernel too old?" : ""}`);
-        ret = -1;
-        break;
-      }
-      if (id === null) break;
-      let fd: Fd;
-      try {
-        fd = backend.fdById("link", id);
-      } catch (error) {
-        if (errnoOf(error) === ENOENT) continue;
-        printError(ctx, `can't get link by id (${id}): ${describeErrno(error)}`);
-        ret = -1;
-        break;
-      }
+    const walk = { noun: "link", next: "can't get next link", tooOldHint: true, onError: fail };
+    for (const { fd } of openEachById(backend, "link", walk)) {
       try {
         showLink(ctx, backend, fd, pinned);
       } catch (error) {
         if (!(error instanceof CliError)) throw error;
-        printError(ctx, error.message);
-        ret = -1;
+        fail(error);
         break;
       }
     }

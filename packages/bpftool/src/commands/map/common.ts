@@ -1,10 +1,10 @@
 // What several map commands share: the map type classes bpftool distinguishes, the size of a lookup buffer, the
-// fdinfo fields `map show` prints, the map's BTF for formatted output, and the hex forms of keys and values.
+// map's BTF for formatted output, and the hex forms of keys and values.
 import { readFileSync } from "node:fs";
 import { bpftoolMapType, MapType } from "@bpfkit/asm";
 import { Btf } from "@bpfkit/btf";
 import { mapInfoKeepsCallerFields, possibleCpus } from "@bpfkit/kernel";
-import type { Fd, MapInfo } from "@bpfkit/loader";
+import type { MapInfo } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError } from "../../cli/errors.js";
@@ -35,32 +35,6 @@ export function perCpuStride(info: MapInfo): number {
 /** Bytes a lookup writes: the value, or one 8-byte aligned slot per possible CPU. */
 export function valueBufferSize(info: MapInfo): number {
   return isPerCpu(info.type) ? perCpuStride(info) * possibleCpus() : info.valueSize;
-}
-
-/**
- * bpftool's get_fdinfo: the value of the first /proc/self/fdinfo line that contains `key` (anywhere, as strstr
- * finds it), or undefined.
- */
-export function fdinfoField(fd: Fd, key: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/self/fdinfo/${fd.value}`, "utf8");
-  } catch {
-    return undefined;
-  }
-  for (const line of text.split("\n")) {
-    if (!line.includes(key)) continue;
-    const tab = line.indexOf("\t");
-    if (tab < 0 || tab + 1 >= line.length) return undefined;
-    return line.slice(tab + 1);
-  }
-  return undefined;
-}
-
-/** C's atoi/atoll: leading blanks, a sign, then digits; anything else ends the number. */
-export function atoi(text: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
-  return m ? Number(m[1]) : 0;
 }
 
 let vmlinuxBtf: Btf | undefined;

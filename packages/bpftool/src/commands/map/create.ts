@@ -1,21 +1,15 @@
 // `bpftool map create FILE type TYPE key KSIZE value VSIZE entries N name NAME [flags F] [inner_map MAP]
 // [dev NAME]`: bpftool 7.1.0's do_create. The map lives only as long as its pin: it is created, pinned, and our
 // descriptor closed, so a failed pin leaves nothing behind.
-import { readFileSync } from "node:fs";
 import { BPFTOOL_MAP_TYPE_NAMES } from "@bpfkit/asm";
 import type { Fd } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno } from "../../cli/errors.js";
 import { resolveMapWithInfo, usageFailure } from "../../cli/map-spec.js";
+import { ifNameToIndex } from "../../cli/netdev.js";
 import { strtoulU32 } from "../../cli/strtoul.js";
 import { pinFd } from "../prog/pin.js";
-
-/** bpftool's REQ_ARGS: an error naming the previous word (no help). */
-function requireArgs(args: Args, count: number): void {
-  if (args.left < count)
-    throw new CliError(`'${args.previous() ?? ""}' needs at least ${count} arguments, ${args.left} found`);
-}
 
 /** bpftool's parse_u32_arg. */
 function parseU32(args: Args, current: number, what: string): number {
@@ -27,18 +21,8 @@ function parseU32(args: Args, current: number, what: string): number {
   return value;
 }
 
-/** if_nametoindex(3), from sysfs. */
-function ifindexOf(name: string): number {
-  try {
-    if (name.includes("/") || name === "." || name === "..") throw new Error();
-    return Number(readFileSync(`/sys/class/net/${name}/ifindex`, "utf8"));
-  } catch {
-    return 0;
-  }
-}
-
 export async function create(ctx: Context, args: Args): Promise<number> {
-  requireArgs(args, 7);
+  args.reqArgs(7);
   const pinPath = args.next();
   let mapType = 0;
   let keySize = 0;
@@ -50,7 +34,7 @@ export async function create(ctx: Context, args: Args): Promise<number> {
   let inner: Fd | undefined;
   try {
     while (!args.done) {
-      requireArgs(args, 2);
+      args.reqArgs(2);
       if (args.is("type")) {
         args.skip();
         if (mapType) throw new CliError("map type already specified");
@@ -73,7 +57,7 @@ export async function create(ctx: Context, args: Args): Promise<number> {
         args.skip();
         if (ifindex) throw new CliError("offload device already specified");
         const dev = args.next();
-        ifindex = ifindexOf(dev);
+        ifindex = ifNameToIndex(dev) ?? 0;
         if (!ifindex) throw new CliError(`unrecognized netdevice '${dev}': No such device`);
       } else if (args.is("inner_map")) {
         args.skip();

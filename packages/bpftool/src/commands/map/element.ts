@@ -20,6 +20,20 @@ function errnoFrom(error: unknown): number {
   return errno;
 }
 
+/** bpftool's "WHAT: strerror" for a failed map call, exiting with -errno. */
+function callFailed(what: string, errno: number, cause?: unknown): CliError {
+  return new CliError(`${what}: ${strerror(errno)}`, { ret: -errno, cause });
+}
+
+/** A map call, its failure reported as bpftool reports it. */
+function mapCall<T>(what: string, call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw callFailed(what, errnoFrom(error), error);
+  }
+}
+
 async function openMap(ctx: Context, args: Args): Promise<{ fd: Fd; info: MapInfo; ec: ElemContext }> {
   if (args.left < 2) throw usageFailure();
   const { fd, info } = await resolveMapWithInfo(ctx, args);
@@ -44,13 +58,7 @@ export async function lookup(ctx: Context, args: Args): Promise<number> {
   const { key, value } = buffers(info);
   await parseElem(ec, args, { key });
   const out = value ?? new Uint8Array(1);
-  let found: boolean;
-  try {
-    found = backend.mapLookup(fd, key ?? null, out);
-  } catch (error) {
-    const errno = errnoFrom(error);
-    throw new CliError(`lookup failed: ${strerror(errno)}`, { ret: -errno, cause: error });
-  }
+  const found = mapCall("lookup failed", () => backend.mapLookup(fd, key ?? null, out));
   if (!found) {
     if (ctx.json) ctx.json.null();
     else ctx.out.print(`key:\n${hexBytes(key ?? new Uint8Array(0), info.keySize)}\n\nNot found\n`);
@@ -70,13 +78,8 @@ export async function getnext(ctx: Context, args: Args): Promise<number> {
     await parseElem(ec, args, { key });
   }
   const next = new Uint8Array(Math.max(info.keySize, 1));
-  let errno = 0;
-  try {
-    if (!backend.mapGetNextKey(fd, key, next)) errno = ENOENT;
-  } catch (error) {
-    errno = errnoFrom(error);
-  }
-  if (errno) throw new CliError(`can't get next key: ${strerror(errno)}`, { ret: -errno });
+  if (!mapCall("can't get next key", () => backend.mapGetNextKey(fd, key, next)))
+    throw callFailed("can't get next key", ENOENT);
   if (ctx.json) {
     ctx.json.startObject();
     if (key) {
@@ -101,13 +104,7 @@ export async function del(ctx: Context, args: Args): Promise<number> {
   const backend = await ctx.backend();
   const key = new Uint8Array(info.keySize);
   await parseElem(ec, args, { key });
-  let errno = 0;
-  try {
-    if (!backend.mapDelete(fd, key)) errno = ENOENT;
-  } catch (error) {
-    errno = errnoFrom(error);
-  }
-  if (errno) throw new CliError(`delete failed: ${strerror(errno)}`, { ret: -errno });
+  if (!mapCall("delete failed", () => backend.mapDelete(fd, key))) throw callFailed("delete failed", ENOENT);
   ctx.json?.null();
   return 0;
 }
@@ -120,12 +117,9 @@ export async function update(ctx: Context, args: Args): Promise<number> {
   const spec: ElemSpec = { key, value, flags: { value: 0 } };
   try {
     await parseElem(ec, args, spec);
-    try {
-      backend.mapUpdate(fd, key ?? null, value ?? new Uint8Array(0), spec.flags?.value ?? 0);
-    } catch (error) {
-      const errno = errnoFrom(error);
-      throw new CliError(`update failed: ${strerror(errno)}`, { ret: -errno, cause: error });
-    }
+    mapCall("update failed", () =>
+      backend.mapUpdate(fd, key ?? null, value ?? new Uint8Array(0), spec.flags?.value ?? 0),
+    );
   } finally {
     spec.valueFd?.close();
   }
@@ -139,13 +133,7 @@ export async function pop(ctx: Context, args: Args): Promise<number> {
   const backend = await ctx.backend();
   const { key, value } = buffers(info);
   const out = value ?? new Uint8Array(1);
-  let found: boolean;
-  try {
-    found = backend.mapLookupAndDelete(fd, key ?? null, out);
-  } catch (error) {
-    const errno = errnoFrom(error);
-    throw new CliError(`pop failed: ${strerror(errno)}`, { ret: -errno, cause: error });
-  }
+  const found = mapCall("pop failed", () => backend.mapLookupAndDelete(fd, key ?? null, out));
   if (!found) {
     if (ctx.json) ctx.json.null();
     else ctx.out.print("Error: empty map\n");

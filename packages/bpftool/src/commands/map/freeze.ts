@@ -6,7 +6,7 @@ import { resolveMap } from "../../cli/map-spec.js";
 import { badArg } from "./common.js";
 
 export async function freeze(ctx: Context, args: Args): Promise<number> {
-  if (args.left < 2) throw new CliError(`'${args.previous() ?? ""}' needs at least 2 arguments, ${args.left} found`);
+  args.reqArgs(2);
   const fd = await resolveMap(ctx, args);
   try {
     if (!args.done) throw badArg(args);

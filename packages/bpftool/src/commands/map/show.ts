@@ -1,49 +1,20 @@
 // `bpftool map { show | list } [MAP]`: bpftool 7.1.0's show_map_close_json/plain, for every map or those MAP
 // names. Memlock, frozen and a prog array's owner come from fdinfo; `pinned` (-f) from a walk of bpffs.
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { bpftoolMapType, bpftoolProgType } from "@bpfkit/asm";
 import type { KernelBackend } from "@bpfkit/kernel";
 import type { Fd, MapInfo } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
-import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
+import { CliError, describeErrno } from "../../cli/errors.js";
+import { atoi, fdinfoField } from "../../cli/fdinfo.js";
 import { mapSpecWords, resolveMaps } from "../../cli/map-spec.js";
+import { devPlain, writeDevJson } from "../../cli/netdev.js";
+import { openEachById } from "../../cli/object-ids.js";
 import { buildPinnedTable, type PinnedTable } from "../../cli/pinned-table.js";
 import type { JsonWriter } from "../../json-writer.js";
-import { atoi, badArg, fdinfoField, ReusedMapInfo, writeMapHeaderJson } from "./common.js";
+import { badArg, ReusedMapInfo, writeMapHeaderJson } from "./common.js";
 
 const PROG_ARRAY = 3;
-const ENOENT = 2;
-const EINVAL = 22;
-
-/** The name of interface `ifindex` when the object's netns is ours (bpftool's ifindex_to_name_ns). */
-function ifnameInNetns(ifindex: number, nsDev: bigint, nsIno: bigint): string | undefined {
-  try {
-    const st = statSync("/proc/self/ns/net", { bigint: true });
-    if (st.dev !== nsDev || st.ino !== nsIno) return undefined;
-    for (const name of readdirSync("/sys/class/net")) {
-      if (Number(readFileSync(`/sys/class/net/${name}/ifindex`, "utf8")) === ifindex) return name;
-    }
-  } catch {}
-  return undefined;
-}
-
-function writeDevJson(json: JsonWriter, info: MapInfo): void {
-  if (!info.ifindex) return;
-  json.name("dev").startObject();
-  json.numberField("ifindex", info.ifindex);
-  json.numberField("ns_dev", info.netnsDev);
-  json.numberField("ns_inode", info.netnsIno);
-  const name = ifnameInNetns(info.ifindex, info.netnsDev, info.netnsIno);
-  if (name !== undefined) json.stringField("ifname", name);
-  json.endObject();
-}
-
-function devPlain(info: MapInfo): string {
-  if (!info.ifindex) return "";
-  const name = ifnameInNetns(info.ifindex, info.netnsDev, info.netnsIno);
-  return `  offloaded_to ${name ?? `ifindex ${info.ifindex} ns_dev ${info.netnsDev} ns_ino ${info.netnsIno}`}`;
-}
 
 /** bpftool's show_map_header_plain: `ID: TYPE  name NAME  flags 0x..` and a newline. */
 export function mapHeaderPlain(info: MapInfo): string {
@@ -140,23 +111,8 @@ export async function show(ctx: Context, args: Args): Promise<number> {
   if (!args.done) throw badArg(args);
   ctx.json?.startArray();
   const reused = new ReusedMapInfo();
-  for (let id = 0; ; ) {
-    let next: number | null;
-    try {
-      next = backend.nextId("map", id);
-    } catch (error) {
-      const errno = errnoOf(error);
-      throw new CliError(`can't get next map: ${describeErrno(error)}${errno === EINVAL ? " -- kernel too old?" : ""}`);
-    }
-    if (next === null) break;
-    id = next;
-    let fd: Fd;
-    try {
-      fd = backend.fdById("map", id);
-    } catch (error) {
-      if (errnoOf(error) === ENOENT) continue;
-      throw new CliError(`can't get map by id (${id}): ${describeErrno(error)}`, { cause: error });
-    }
+  const walk = { noun: "map", next: "can't get next map", tooOldHint: true };
+  for (const { fd } of openEachById(backend, "map", walk)) {
     try {
       showOne(ctx, fd, reused.next(infoOf(backend, fd)), pinned);
     } finally {

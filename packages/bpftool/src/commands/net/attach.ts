@@ -59,8 +59,7 @@ function refused(ctx: Context, error: unknown, what: string): CliError {
 }
 
 export async function attach(ctx: Context, args: Args): Promise<number> {
-  if (args.left < 5)
-    throw new CliError(`'${args.previous()}' needs at least 5 arguments, ${args.left} found`, { ret: -EINVAL });
+  args.reqArgs(5, -EINVAL);
   const type = parseType(args.next());
   let prog: Fd;
   try {
@@ -90,8 +89,7 @@ export async function attach(ctx: Context, args: Args): Promise<number> {
 }
 
 export async function detach(ctx: Context, args: Args): Promise<number> {
-  if (args.left < 3)
-    throw new CliError(`'${args.previous()}' needs at least 3 arguments, ${args.left} found`, { ret: -EINVAL });
+  args.reqArgs(3, -EINVAL);
   const type = parseType(args.next());
   const ifindex = parseDev(args, -EINVAL);
   try {

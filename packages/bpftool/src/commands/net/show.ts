@@ -18,7 +18,7 @@ import {
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf, strerror } from "../../cli/errors.js";
-import { ifNameToIndex } from "../feature/probe.js";
+import { ifNameToIndex } from "../../cli/netdev.js";
 import { usage } from "../report.js";
 
 const AF_UNSPEC = 0;

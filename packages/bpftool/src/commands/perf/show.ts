@@ -1,8 +1,9 @@
 // `bpftool perf show`: every BPF program attached through a perf event or raw tracepoint descriptor, found by
 // asking the kernel about each open descriptor of each process (BPF_TASK_FD_QUERY).
-import { closeSync, type Dir, opendirSync, openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { type KernelBackend, type TaskFdInfo, TaskFdType } from "@bpfkit/kernel";
 import type { Context } from "../../cli/context.js";
+import { readDirInOrder } from "../../cli/dirs.js";
 import { strerror } from "../../cli/errors.js";
 import { printError } from "../report.js";
 
@@ -10,23 +11,9 @@ const ENOTSUPP = 524;
 
 /** Names in a /proc directory that are all digits, in the order the directory lists them. */
 function numericEntries(path: string): number[] {
-  let dir: Dir;
-  try {
-    dir = opendirSync(path);
-  } catch {
-    return [];
-  }
-  const out: number[] = [];
-  try {
-    for (let e = dir.readSync(); e !== null; e = dir.readSync()) {
-      if (/^\d+$/.test(e.name)) out.push(Number(e.name));
-    }
-  } catch {
-    // the process exited while we read its descriptors
-  } finally {
-    dir.closeSync();
-  }
-  return out;
+  return readDirInOrder(path)
+    .filter((e) => /^\d+$/.test(e.name))
+    .map((e) => Number(e.name));
 }
 
 function printJson(ctx: Context, pid: number, fd: number, q: TaskFdInfo): void {

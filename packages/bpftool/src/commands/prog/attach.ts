@@ -2,6 +2,7 @@
 // BPF_PROG_ATTACH of sockmap/sockhash programs to their map, and of a flow dissector to the current network
 // namespace (no MAP then).
 import { AttachType, BPFTOOL_ATTACH_TYPE_NAMES } from "@bpfkit/asm";
+import type { KernelBackend } from "@bpfkit/kernel";
 import type { Fd } from "@bpfkit/loader";
 import { type Args, type CommandResult, isPrefix } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
@@ -29,13 +30,6 @@ export function parseAttachType(word: string): number | undefined {
   return undefined;
 }
 
-function reqArgs(args: Args, count: number): void {
-  if (args.left < count)
-    throw new CliError(`'${args.previous() ?? ""}' needs at least ${count} arguments, ${args.left} found`, {
-      ret: -EINVAL,
-    });
-}
-
 interface Parsed {
   readonly prog: Fd;
   readonly type: number;
@@ -44,7 +38,7 @@ interface Parsed {
 
 /** bpftool's parse_attach_detach_args. */
 async function parseArgs(ctx: Context, args: Args): Promise<Parsed> {
-  reqArgs(args, 3);
+  args.reqArgs(3, -EINVAL);
   const { fd: prog } = singleProg(await resolveProgTarget(ctx, args));
   try {
     const word = args.peek() ?? "";
@@ -52,7 +46,7 @@ async function parseArgs(ctx: Context, args: Args): Promise<Parsed> {
     if (type === undefined) throw new CliError("invalid attach/detach type", { ret: -EINVAL });
     if (type === AttachType.FLOW_DISSECTOR) return { prog, type, map: undefined };
     args.skip();
-    reqArgs(args, 2);
+    args.reqArgs(2, -EINVAL);
     return { prog, type, map: await resolveMap(ctx, args) };
   } catch (error) {
     prog.close();
@@ -60,32 +54,41 @@ async function parseArgs(ctx: Context, args: Args): Promise<Parsed> {
   }
 }
 
-export async function doAttach(ctx: Context, args: Args): Promise<CommandResult> {
-  const { prog, type, map } = await parseArgs(ctx, args);
+/** do_attach and do_detach: the parsed program and map, one BPF_PROG_ATTACH or _DETACH, bpftool's one message. */
+async function attachOrDetach(
+  ctx: Context,
+  args: Args,
+  call: (backend: KernelBackend, parsed: Parsed) => void,
+  failure: string,
+): Promise<CommandResult> {
+  const parsed = await parseArgs(ctx, args);
   const backend = await ctx.backend();
   try {
-    backend.progAttach({ prog, target: map ?? 0, attachType: type });
+    call(backend, parsed);
   } catch (error) {
-    throw new CliError("failed prog attach to map", { ret: -EINVAL, cause: error });
+    throw new CliError(failure, { ret: -EINVAL, cause: error });
   } finally {
-    prog.close();
-    map?.close();
+    parsed.prog.close();
+    parsed.map?.close();
   }
   ctx.json?.null();
   return 0;
 }
 
+export async function doAttach(ctx: Context, args: Args): Promise<CommandResult> {
+  return attachOrDetach(
+    ctx,
+    args,
+    (backend, { prog, type, map }) => backend.progAttach({ prog, target: map ?? 0, attachType: type }),
+    "failed prog attach to map",
+  );
+}
+
 export async function doDetach(ctx: Context, args: Args): Promise<CommandResult> {
-  const { prog, type, map } = await parseArgs(ctx, args);
-  const backend = await ctx.backend();
-  try {
-    backend.progDetach(prog, map ?? 0, type);
-  } catch (error) {
-    throw new CliError("failed prog detach from map", { ret: -EINVAL, cause: error });
-  } finally {
-    prog.close();
-    map?.close();
-  }
-  ctx.json?.null();
-  return 0;
+  return attachOrDetach(
+    ctx,
+    args,
+    (backend, { prog, type, map }) => backend.progDetach(prog, map ?? 0, type),
+    "failed prog detach from map",
+  );
 }

@@ -1,32 +1,6 @@
-// Pieces of `prog show` that come from outside bpf_prog_info: fdinfo's memlock, the load time as a wall-clock
-// date (bpftool converts nanoseconds since boot with CLOCK_REALTIME - CLOCK_BOOTTIME), the offload device name.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+// Pieces of `prog show` that come from outside bpf_prog_info: the load time as a wall-clock date (bpftool converts
+// nanoseconds since boot with CLOCK_REALTIME - CLOCK_BOOTTIME).
 import { ClockId, clockGettime } from "@bpfkit/kernel";
-import type { Fd } from "@bpfkit/loader";
-
-/** bpftool's get_fdinfo: the text after the tab of the first fdinfo line containing `key`, without its newline. */
-export function fdinfoField(fd: Fd, key: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/self/fdinfo/${fd.value}`, "utf8");
-  } catch {
-    return undefined;
-  }
-  for (const line of text.split(/(?<=\n)/)) {
-    if (!line.includes(key)) continue;
-    const tab = line.indexOf("\t");
-    if (tab < 0 || tab + 1 >= line.length) return undefined;
-    // bpftool drops the last character, the newline
-    return line.slice(tab + 1, -1);
-  }
-  return undefined;
-}
-
-/** C's atoll: leading blanks, a sign, then decimal digits as far as they go. */
-export function atoll(text: string): bigint {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(text);
-  return m ? BigInt.asIntN(64, BigInt(m[1] as string)) : 0n;
-}
 
 const NS = 1_000_000_000n;
 
@@ -57,17 +31,4 @@ export function strftimeIso(seconds: number): string {
     `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` +
     `${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}`
   );
-}
-
-/** The interface name of an offloaded program's device, if it is in our network namespace (ifindex_to_name_ns). */
-export function offloadDeviceName(ifindex: number, nsDev: bigint, nsIno: bigint): string | undefined {
-  try {
-    const st = statSync("/proc/self/ns/net", { bigint: true });
-    if (st.dev !== nsDev || st.ino !== nsIno) return undefined;
-    for (const name of readdirSync("/sys/class/net")) {
-      const index = Number(readFileSync(`/sys/class/net/${name}/ifindex`, "utf8").trim());
-      if (index === ifindex) return name;
-    }
-  } catch {}
-  return undefined;
 }

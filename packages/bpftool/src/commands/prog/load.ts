@@ -2,34 +2,25 @@
 // the directory PATH, by function name), with `type TYPE`, `map { idx IDX | name NAME } MAP`, `dev NAME` and
 // `pinmaps DIR`: bpftool's load_with_options. A failure after the object is loaded unpins what was pinned, so a
 // failed command leaves no pin and no descriptor behind.
-import { mkdirSync, readFileSync, statfsSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import type { Collection, KernelBackend } from "@bpfkit/kernel";
 import { type Fd, findSectionDef, type ObjectSpec } from "@bpfkit/loader";
 import type { Args, CommandResult } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
-import { CliError, describeErrno, errnoOf, strerror } from "../../cli/errors.js";
+import { CliError, describeErrno, strerror } from "../../cli/errors.js";
 import { resolveMap } from "../../cli/map-spec.js";
-import { dirname } from "../../cli/pinned-object.js";
+import { ifNameToIndex } from "../../cli/netdev.js";
 import { strtoul } from "../../cli/strtoul.js";
 import { loadForBpftool, prepareForBpftool, STRICT_MODE_WARNING, supportedSectionNames } from "./object.js";
-import { mountBpffsForPin } from "./pin.js";
+import { libbpfCheckPinPath, mountBpffsForPin } from "./pin.js";
 
-const BPF_FS_MAGIC = 0xcafe4a11;
 /** Where libbpf pins LIBBPF_PIN_BY_NAME maps (bpftool sets no other pin root). */
 const BY_NAME_ROOT = "/sys/fs/bpf";
-const EEXIST = 17;
-const EINVAL = 22;
 
 interface MapReplace {
   idx: number;
   readonly name: string | undefined;
   readonly fd: Fd;
-}
-
-/** bpftool's REQ_ARGS: an error naming the previous word (no help text). */
-function reqArgs(args: Args, count: number): void {
-  if (args.left < count)
-    throw new CliError(`'${args.previous() ?? ""}' needs at least ${count} arguments, ${args.left} found`);
 }
 
 /** libbpf's debug lines for an unknown type name, printed on stderr as bpftool asks for them. */
@@ -52,30 +43,6 @@ function parseType(ctx: Context, word: string): { type: number; expectedAttachTy
 function afterOpen(ctx: Context, message: string, silent = false): CliError {
   ctx.defer(() => ctx.info(STRICT_MODE_WARNING));
   return new CliError(message, { silent });
-}
-
-/** libbpf's make_parent_dir and check_path before a pin; a libbpf warning and -errno on failure. */
-function checkPinPath(ctx: Context, path: string): number {
-  const dir = dirname(path);
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch (error) {
-    const errno = errnoOf(error) ?? EINVAL;
-    if (errno !== EEXIST) {
-      ctx.out.error(`libbpf: failed to mkdir ${dir}: ${strerror(errno)}\n`);
-      return -errno;
-    }
-  }
-  try {
-    if (statfsSync(dir).type !== BPF_FS_MAGIC) {
-      ctx.out.error(`libbpf: specified path ${path} is not on BPF FS\n`);
-      return -EINVAL;
-    }
-  } catch (error) {
-    ctx.out.error(`libbpf: failed to statfs ${dir}: ${describeErrno(error)}\n`);
-    return -(errnoOf(error) ?? EINVAL);
-  }
-  return 0;
 }
 
 function unpinAll(paths: readonly string[]): void {
@@ -102,7 +69,7 @@ function pinPrograms(
     if (handle === undefined) {
       ctx.out.error(`libbpf: prog '${program.name}': can't pin program that wasn't loaded\n`);
       failed = true;
-    } else if (checkPinPath(ctx, path) !== 0) {
+    } else if (libbpfCheckPinPath(ctx, path) !== 0) {
       failed = true;
     } else {
       try {
@@ -145,7 +112,7 @@ function pinMaps(
       unpinAll(done);
       return false;
     }
-    let failed = checkPinPath(ctx, path) !== 0;
+    let failed = libbpfCheckPinPath(ctx, path) !== 0;
     if (!failed) {
       try {
         backend.pin(handle.fd, path);
@@ -165,7 +132,7 @@ function pinMaps(
 }
 
 async function loadWithOptions(ctx: Context, args: Args, firstOnly: boolean): Promise<CommandResult> {
-  reqArgs(args, 2);
+  args.reqArgs(2);
   const file = args.next();
   const pinfile = args.next();
   let type: { type: number; expectedAttachType: number } | undefined;
@@ -180,11 +147,11 @@ async function loadWithOptions(ctx: Context, args: Args, firstOnly: boolean): Pr
       if (args.is("type")) {
         args.skip();
         if (type !== undefined) throw new CliError("program type already specified");
-        reqArgs(args, 1);
+        args.reqArgs(1);
         type = parseType(ctx, args.next());
       } else if (args.is("map")) {
         args.skip();
-        reqArgs(args, 4);
+        args.reqArgs(4);
         let idx = -1;
         let name: string | undefined;
         if (args.is("idx")) {
@@ -204,13 +171,13 @@ async function loadWithOptions(ctx: Context, args: Args, firstOnly: boolean): Pr
       } else if (args.is("dev")) {
         args.skip();
         if (ifindex !== 0) throw new CliError("offload device already specified");
-        reqArgs(args, 1);
+        args.reqArgs(1);
         const dev = args.next();
-        ifindex = interfaceIndex(dev);
+        ifindex = ifNameToIndex(dev) ?? 0;
         if (ifindex === 0) throw new CliError(`unrecognized netdevice '${dev}': ${strerror(19)}`);
       } else if (args.is("pinmaps")) {
         args.skip();
-        reqArgs(args, 1);
+        args.reqArgs(1);
         pinmaps = args.next();
       } else {
         throw new CliError(`expected no more arguments, 'type', 'map' or 'dev', got: '${args.peek()}'?`);
@@ -219,16 +186,6 @@ async function loadWithOptions(ctx: Context, args: Args, firstOnly: boolean): Pr
     return await loadAndPin(ctx, { file, pinfile, type, replace, ifindex, pinmaps, firstOnly });
   } finally {
     closeReplacements();
-  }
-}
-
-/** if_nametoindex(3): the interface's index, 0 when there is none. */
-function interfaceIndex(name: string): number {
-  if (name.includes("/") || name === "." || name === "..") return 0;
-  try {
-    return Number(readFileSync(`/sys/class/net/${name}/ifindex`, "utf8").trim());
-  } catch {
-    return 0;
   }
 }
 

@@ -2,12 +2,13 @@
 // hex dumps, dates, the CFG), without a kernel.
 import { Btf, BtfBuilder, IntEncoding, Linkage } from "@bpfkit/btf";
 import { describe, expect, it } from "vitest";
+import { atoll } from "../../cli/fdinfo.js";
 import { dirname } from "../../cli/pinned-object.js";
 import { parseTag } from "../../cli/prog-spec.js";
 import { parseAttachType } from "./attach.js";
 import { xlatedCfg } from "./cfg.js";
 import { funcSignature } from "./func-sig.js";
-import { atoll, strftimeIso } from "./info.js";
+import { strftimeIso } from "./info.js";
 import { hexPrint } from "./run.js";
 import { findLine } from "./xlated.js";
 

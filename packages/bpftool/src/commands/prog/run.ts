@@ -25,23 +25,22 @@ interface RunOptions {
   dumpMaps: boolean;
 }
 
-/** bpftool's REQ_ARGS. */
-function reqArgs(args: Args, count: number): void {
-  if (args.left < count)
-    throw new CliError(`'${args.previous() ?? ""}' needs at least ${count} arguments, ${args.left} found`);
-}
-
 /** bpftool's detect_common_prefix: a word that is a prefix of two or more of the keywords is ambiguous. */
 function ambiguous(word: string, keywords: readonly string[]): void {
   const matches = keywords.filter((k) => isPrefix(word, k));
   if (matches.length >= 2) throw new CliError(`ambiguous prefix: '${word}' could be '${matches.join("' or '")}'`);
 }
 
-/** strtoul with bpftool's "can't parse" message, truncated to unsigned int. */
-function number(args: Args, what: string): number {
+/** The word after the keyword at the cursor (bpftool's NEXT_ARG, REQ_ARGS(1), GET_ARG). */
+function value(args: Args): string {
   args.skip();
-  reqArgs(args, 1);
-  const word = args.next();
+  args.reqArgs(1);
+  return args.next();
+}
+
+/** The keyword's value as strtoul with bpftool's "can't parse" message, truncated to unsigned int. */
+function number(args: Args, what: string): number {
+  const word = value(args);
   const parsed = strtoul(word);
   if (!parsed.complete) throw new CliError(`can't parse ${word} as ${what}`);
   return Number(BigInt.asUintN(32, parsed.value));
@@ -58,25 +57,17 @@ function parseOptions(args: Args): RunOptions {
     ambiguous(word, ["data_in", "data_out", "data_size_out"]);
     ambiguous(word, ["ctx_in", "ctx_out", "ctx_size_out"]);
     if (args.is("data_in")) {
-      args.skip();
-      reqArgs(args, 1);
-      o.dataIn = args.next();
+      o.dataIn = value(args);
       stdinTwice();
     } else if (args.is("data_out")) {
-      args.skip();
-      reqArgs(args, 1);
-      o.dataOut = args.next();
+      o.dataOut = value(args);
     } else if (args.is("data_size_out")) {
       o.dataSizeOut = number(args, "output data size");
     } else if (args.is("ctx_in")) {
-      args.skip();
-      reqArgs(args, 1);
-      o.ctxIn = args.next();
+      o.ctxIn = value(args);
       stdinTwice();
     } else if (args.is("ctx_out")) {
-      args.skip();
-      reqArgs(args, 1);
-      o.ctxOut = args.next();
+      o.ctxOut = value(args);
     } else if (args.is("ctx_size_out")) {
       o.ctxSizeOut = number(args, "output context size");
     } else if (args.is("repeat")) {
@@ -172,7 +163,7 @@ function testRun(
 }
 
 export async function doRun(ctx: Context, args: Args): Promise<CommandResult> {
-  reqArgs(args, 4);
+  args.reqArgs(4);
   const { fd, collection } = singleProg(await resolveProgTarget(ctx, args));
   try {
     const o = parseOptions(args);

@@ -7,13 +7,15 @@ import type { Fd, ProgInfo } from "@bpfkit/loader";
 import { formatBtfValue } from "../../btf-dumper/index.js";
 import type { Args, CommandResult } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
-import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
+import { CliError, describeErrno } from "../../cli/errors.js";
+import { atoll, fdinfoField } from "../../cli/fdinfo.js";
+import { devPlain, writeDevJson } from "../../cli/netdev.js";
+import { openEachById } from "../../cli/object-ids.js";
 import { buildPinnedTable, type PinnedTable } from "../../cli/pinned-table.js";
 import { progBtf, progFullName, resolveProgTarget } from "../../cli/prog-spec.js";
 import { JsonWriter } from "../../json-writer.js";
-import { atoll, bootTimeText, fdinfoField, offloadDeviceName } from "./info.js";
+import { bootTimeText } from "./info.js";
 
-const ENOENT = 2;
 const BPF_MAP_TYPE_ARRAY = 2;
 const METADATA_PREFIX = "bpf_metadata_";
 
@@ -55,10 +57,7 @@ export function headerPlain(backend: KernelBackend, fd: Fd, info: ProgInfo): str
   out += typeof type === "string" ? `${type}  ` : `type ${info.type}  `;
   if (info.name !== "") out += `name ${progFullName(backend, fd, info)}  `;
   out += `tag ${info.tag}`;
-  if (info.ifindex !== 0) {
-    const dev = offloadDeviceName(info.ifindex, info.netnsDev, info.netnsIno);
-    out += `  offloaded_to ${dev ?? `ifindex ${info.ifindex} ns_dev ${info.netnsDev} ns_ino ${info.netnsIno}`}`;
-  }
+  out += devPlain(info);
   if (info.gplCompatible) out += "  gpl";
   if (info.runTimeNs !== 0n)
     out += ` run_time_ns ${BigInt.asIntN(64, info.runTimeNs)} run_cnt ${BigInt.asIntN(64, info.runCnt)}`;
@@ -66,23 +65,12 @@ export function headerPlain(backend: KernelBackend, fd: Fd, info: ProgInfo): str
   return `${out}\n`;
 }
 
-function printDevJson(json: JsonWriter, info: ProgInfo): void {
-  if (info.ifindex === 0) return;
-  json.name("dev").startObject();
-  json.numberField("ifindex", info.ifindex);
-  json.numberField("ns_dev", info.netnsDev);
-  json.numberField("ns_inode", info.netnsIno);
-  const name = offloadDeviceName(info.ifindex, info.netnsDev, info.netnsIno);
-  if (name !== undefined) json.stringField("ifname", name);
-  json.endObject();
-}
-
 function showJson(ctx: Context, state: ShowState, fd: Fd, info: ProgInfo): void {
   const json = ctx.json!;
   const { backend } = state;
   json.startObject();
   printHeaderJson(ctx, backend, fd, info);
-  printDevJson(json, info);
+  writeDevJson(json, info);
   if (info.loadTime !== 0n) {
     json.name("loaded_at").raw(bootTimeText(info.loadTime, true));
     json.numberField("uid", info.createdByUid);
@@ -229,14 +217,8 @@ export async function doShow(ctx: Context, args: Args): Promise<CommandResult> {
   json?.startArray();
   let ret = 0;
   try {
-    for (let id = nextId(backend, 0); id !== null; id = nextId(backend, id)) {
-      let fd: Fd;
-      try {
-        fd = backend.fdById("prog", id);
-      } catch (error) {
-        if (errnoOf(error) === ENOENT) continue;
-        throw new CliError(`can't get prog by id (${id}): ${describeErrno(error)}`, { cause: error });
-      }
+    const walk = { noun: "prog", next: "can't get next program", tooOldHint: true };
+    for (const { fd } of openEachById(backend, "prog", walk)) {
       try {
         showOne(ctx, state, fd);
       } finally {
@@ -250,17 +232,6 @@ export async function doShow(ctx: Context, args: Args): Promise<CommandResult> {
   }
   json?.endArray();
   return ret;
-}
-
-function nextId(backend: KernelBackend, id: number): number | null {
-  try {
-    return backend.nextId("prog", id);
-  } catch (error) {
-    const errno = errnoOf(error);
-    throw new CliError(`can't get next program: ${describeErrno(error)}${errno === 22 ? " -- kernel too old?" : ""}`, {
-      cause: error,
-    });
-  }
 }
 
 async function showSubset(ctx: Context, state: ShowState, args: Args): Promise<CommandResult> {

@@ -5,12 +5,12 @@ import { type KernelBackend, kernelEnvironment } from "@bpfkit/kernel";
 import type { Fd, MapInfo } from "@bpfkit/loader";
 import { isPrefix } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
-import { describeErrno, errnoOf } from "../../cli/errors.js";
+import { type CliError, describeErrno } from "../../cli/errors.js";
+import { openEachById } from "../../cli/object-ids.js";
 import { strtoul } from "../../cli/strtoul.js";
 import type { JsonWriter } from "../../json-writer.js";
 import { printError } from "../report.js";
 
-const ENOENT = 2;
 const STRUCT_OPS = BPFTOOL_MAP_TYPE_NAMES.indexOf("struct_ops");
 const VALUE_PREFIX = "bpf_struct_ops_";
 
@@ -36,6 +36,16 @@ export function retval(tally: Tally, mustHaveOne: boolean): number {
   return tally.errors || (!tally.maps && mustHaveOne) ? -1 : 0;
 }
 
+/** The map's info; bpftool's message and undefined when the kernel will not say. */
+function infoOrReport(ctx: Context, backend: KernelBackend, fd: Fd): MapInfo | undefined {
+  try {
+    return backend.mapInfo(fd);
+  } catch (error) {
+    printError(ctx, `can't get map info: ${describeErrno(error)}`);
+    return undefined;
+  }
+}
+
 function search(
   ctx: Context,
   backend: KernelBackend,
@@ -46,30 +56,14 @@ function search(
   const tally: Tally = { maps: 0, errors: 0 };
   wtr?.startArray();
   let failed = false;
-  for (let id: number | null = 0; ; ) {
+  const onError = (error: CliError) => {
+    printError(ctx, error.message);
+    failed = true;
+  };
+  for (const { fd } of openEachById(backend, "map", { noun: "map", next: "can't get next map", onError })) {
     try {
-      id = backend.nextId("map", id);
-    } catch (error) {
-      printError(ctx, `can't get next map: ${describeErrno(error)}`);
-      failed = true;
-      break;
-    }
-    if (id === null) break;
-    let fd: Fd;
-    try {
-      fd = backend.fdById("map", id);
-    } catch (error) {
-      if (errnoOf(error) === ENOENT) continue;
-      printError(ctx, `can't get map by id (${id}): ${describeErrno(error)}`);
-      failed = true;
-      break;
-    }
-    try {
-      let info: MapInfo;
-      try {
-        info = backend.mapInfo(fd);
-      } catch (error) {
-        printError(ctx, `can't get map info: ${describeErrno(error)}`);
+      const info = infoOrReport(ctx, backend, fd);
+      if (info === undefined) {
         failed = true;
         break;
       }
@@ -105,11 +99,8 @@ function one(ctx: Context, backend: KernelBackend, word: string, work: Work, wtr
     return tally;
   }
   try {
-    let info: MapInfo;
-    try {
-      info = backend.mapInfo(fd);
-    } catch (error) {
-      printError(ctx, `can't get map info: ${describeErrno(error)}`);
+    const info = infoOrReport(ctx, backend, fd);
+    if (info === undefined) {
       tally.errors++;
       return tally;
     }
