@@ -15,9 +15,9 @@
 // 128 KiB is a large object instead) and the loads allocate, which took the dump past its first 1 MiB semi-space,
 // and the scavenge that followed committed the second one: ~1 MiB of peak RSS. Sharing modules with the other
 // chunks is what code splitting is for, so it is a separate build of that one module, loaded by require().
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { relative } from "node:path";
+import { dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "rolldown";
 
@@ -34,6 +34,8 @@ function options(input, output, external) {
     platform: "node",
     external,
     logLevel: "warn",
+    // yargs (shell completion only) reads import.meta for a config feature the CLI does not use.
+    checks: { emptyImportMeta: false },
     output: {
       format: "cjs",
       dir,
@@ -45,7 +47,35 @@ function options(input, output, external) {
   };
 }
 
-const koffiPath = `./${relative(dir, koffi)}`;
+/**
+ * koffi's own entry spends ~5 ms of every CLI start finding which native build fits (it reads node's ELF header to
+ * tell glibc from musl); its native module alone loads in under 1 ms. The bundle's `koffi` is a shim that loads
+ * this platform's glibc build directly and falls back to koffi's entry when that fails (musl, a moved install).
+ * koffi's entry only adds deprecated aliases on top of the native module, which we do not use.
+ */
+function writeKoffiShim() {
+  const entry = `./${relative(dir, koffi)}`;
+  let native;
+  try {
+    const pkg = createRequire(koffi).resolve(`@koromix/koffi-${process.platform}-${process.arch}/package.json`);
+    const file = `${dirname(pkg)}/${process.platform}_${process.arch}/koffi.node`;
+    if (existsSync(file)) native = `./${relative(dir, file)}`;
+  } catch {}
+  writeFileSync(
+    `${dir}/koffi.cjs`,
+    [
+      "// Written by scripts/bundle-cli.mjs: koffi's native module for this platform, else koffi's entry.",
+      '"use strict";',
+      "let native;",
+      native === undefined ? "" : `try { native = require(${JSON.stringify(native)}); } catch {}`,
+      `if (native === undefined || typeof native.load !== "function") native = require(${JSON.stringify(entry)});`,
+      "module.exports = native;",
+      "",
+    ].join("\n"),
+  );
+}
+
+const koffiPath = "./koffi.cjs";
 rmSync(dir, { recursive: true, force: true });
 // The CLI: rolldown keeps the bin's `#!` line; the fast path is required from its own file.
 await build(
@@ -71,3 +101,4 @@ await build(
     ["koffi"],
   ),
 );
+writeKoffiShim();

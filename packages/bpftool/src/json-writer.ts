@@ -9,6 +9,9 @@
 
 const FLUSH_AT = 64 * 1024;
 
+/** `"0x00"` ... `"0xff"`, as bpftool prints bytes in JSON. */
+const HEX_STRINGS = Array.from({ length: 256 }, (_, b) => `"0x${b.toString(16).padStart(2, "0")}"`);
+
 export class JsonWriter {
   #out = "";
   /** The open containers, innermost last: "}" or "]". */
@@ -96,7 +99,7 @@ export class JsonWriter {
     this.#eor();
     this.#eol();
     this.#sep = "";
-    this.#out += quote(name);
+    this.#out += quotedName(name);
     this.#out += this.pretty ? ": " : ":";
     return this;
   }
@@ -105,6 +108,21 @@ export class JsonWriter {
   raw(text: string): this {
     this.#eor();
     this.#out += text;
+    if (this.#out.length >= FLUSH_AT) this.flush();
+    return this;
+  }
+
+  /**
+   * An array of `"0x.."` byte strings (bpftool's hex arrays in map dumps), written in one step: the same text as
+   * startArray, one raw value per byte and endArray.
+   */
+  hexArray(bytes: Uint8Array, length = bytes.length): this {
+    this.#eor();
+    let text = "[";
+    for (let i = 0; i < length; i++)
+      text += i === 0 ? HEX_STRINGS[bytes[i] as number] : `,${HEX_STRINGS[bytes[i] as number]}`;
+    if (length > 0 && this.pretty) text += `\n${"    ".repeat(this.#closers.length)}`;
+    this.#out += `${text}]`;
     if (this.#out.length >= FLUSH_AT) this.flush();
     return this;
   }
@@ -147,7 +165,23 @@ export class JsonWriter {
   }
 }
 
+/** Keys repeat for every entry of a dump: each is quoted once (bounded, for dumps with many distinct names). */
+const quotedNames = new Map<string, string>();
+
+function quotedName(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    quoted = quote(name);
+    if (quotedNames.size < 4096) quotedNames.set(name, quoted);
+  }
+  return quoted;
+}
+
+/** Strings without a character bpftool escapes are written as they are. */
+const NEEDS_ESCAPE = /[\t\n\r\f\b\\"]/;
+
 function quote(str: string): string {
+  if (!NEEDS_ESCAPE.test(str)) return `"${str}"`;
   let out = '"';
   for (const ch of str) {
     switch (ch) {

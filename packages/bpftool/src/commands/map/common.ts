@@ -72,13 +72,10 @@ export function valueTypeId(info: MapInfo): number {
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-const JSON_HEX = HEX.map((h) => `"0x${h}"`);
 
 /** bpftool's print_hex_data_json: `["0x01","0x00",...]`. */
 export function writeHexArray(json: JsonWriter, bytes: Uint8Array, length = bytes.length): void {
-  json.startArray();
-  for (let i = 0; i < length; i++) json.raw(JSON_HEX[bytes[i] as number] as string);
-  json.endArray();
+  json.hexArray(bytes, length);
 }
 
 /** bpftool's fprint_hex with a " " separator: `01 00 00 00`, two spaces after 8 bytes, a new line after 16. */
