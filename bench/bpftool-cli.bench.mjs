@@ -5,7 +5,7 @@
 // 1,000 `map lookup` commands through `batch file`; `prog loadall` of the largest CO-RE fixture;
 // `btf dump file vmlinux format c`; `-j btf dump file vmlinux`. Needs `pnpm build`, root, bpffs and bpftool.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,17 +23,20 @@ function oursCommand() {
   return [process.execPath, [...words.slice(1), BIN]];
 }
 
-/** Median wall time (ms) and peak RSS (KiB) of a process, stdout to a file or discarded. */
+/**
+ * Median wall time (ms) and peak RSS (KiB) of a process. Output goes to a file, as a script redirecting it would
+ * (bpftool's line-buffered stdout costs it one write(2) per line there, which /dev/null would hide).
+ */
 function measure(cmd, args, { out, input, rss = false } = {}) {
   const once = () => {
+    const stdout = openSync(`${out}.stdout`, "w");
+    const stdio = [input === undefined ? "ignore" : "pipe", stdout, "pipe"];
     const t0 = process.hrtime.bigint();
     const r = rss
-      ? spawnSync("/usr/bin/time", ["-f", "%M", "-o", `${out}.rss`, cmd, ...args], {
-          stdio: [input === undefined ? "ignore" : "pipe", "ignore", "pipe"],
-          input,
-        })
-      : spawnSync(cmd, args, { stdio: [input === undefined ? "ignore" : "pipe", "ignore", "pipe"], input });
+      ? spawnSync("/usr/bin/time", ["-f", "%M", "-o", `${out}.rss`, cmd, ...args], { stdio, input })
+      : spawnSync(cmd, args, { stdio, input });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    closeSync(stdout);
     if (r.status !== 0 && r.status !== 254) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
     return { ms, rss: rss ? Number(readFileSync(`${out}.rss`, "utf8").trim().split("\n").at(-1)) : 0 };
   };
@@ -54,7 +57,7 @@ export async function run() {
   const backend = new KernelBackend();
   const rows = [];
   try {
-    const nodeStart = measure(process.execPath, ["-e", "0"]).ms;
+    const nodeStart = measure(process.execPath, ["-e", "0"], { out: join(dir, "node") }).ms;
     const row = (what, ours, theirs, extra = "") => {
       const net = (ours.ms - nodeStart) / theirs.ms;
       const mem = ours.rss

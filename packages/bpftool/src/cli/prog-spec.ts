@@ -1,7 +1,8 @@
-import { Btf, Kind } from "@bpfkit/btf";
+import { type Btf, Kind } from "@bpfkit/btf";
 import type { Collection, KernelBackend } from "@bpfkit/kernel";
 import type { Fd, ProgInfo } from "@bpfkit/loader";
 import type { Args } from "./args.js";
+import { btfById } from "./btf-by-id.js";
 import type { Context } from "./context.js";
 import { CliError, describeErrno, usageError } from "./errors.js";
 import { openMatching } from "./object-ids.js";
@@ -150,29 +151,13 @@ export function progFullName(backend: KernelBackend, fd: Fd, info: ProgInfo): st
   }
 }
 
-const btfCache = new WeakMap<KernelBackend, Map<number, Btf | undefined>>();
-
-/** A program's (or map's) BTF object by id, parsed once per backend; undefined when it cannot be read. */
+/** A program's (or map's) BTF object by id; undefined when it cannot be read. */
 export function progBtf(backend: KernelBackend, btfId: number): Btf | undefined {
-  let cache = btfCache.get(backend);
-  if (cache === undefined) {
-    cache = new Map();
-    btfCache.set(backend, cache);
-  }
-  if (cache.has(btfId)) return cache.get(btfId);
-  let btf: Btf | undefined;
   try {
-    const fd = backend.fdById("btf", btfId);
-    try {
-      btf = Btf.parse(backend.btfData(fd), { checkCycles: false });
-    } finally {
-      fd.close();
-    }
+    return btfById(backend, btfId);
   } catch {
-    btf = undefined;
+    return undefined;
   }
-  cache.set(btfId, btf);
-  return btf;
 }
 
 /**

@@ -6,6 +6,7 @@ import { Btf } from "@bpfkit/btf";
 import { mapInfoKeepsCallerFields, possibleCpus } from "@bpfkit/kernel";
 import type { MapInfo } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
+import { btfById } from "../../cli/btf-by-id.js";
 import type { Context } from "../../cli/context.js";
 import { CliError } from "../../cli/errors.js";
 import type { JsonWriter } from "../../json-writer.js";
@@ -55,12 +56,7 @@ export async function mapValueBtf(ctx: Context, info: MapInfo): Promise<Btf | un
   if (info.btfValueTypeId === 0) return undefined;
   const backend = await ctx.backend();
   try {
-    const fd = backend.fdById("btf", info.btfId);
-    try {
-      return Btf.parse(backend.btfData(fd), { checkCycles: false });
-    } finally {
-      fd.close();
-    }
+    return btfById(backend, info.btfId);
   } catch (error) {
     throw new CliError("failed to get btf", { cause: error });
   }

@@ -1,0 +1,26 @@
+// Kernel BTF objects by id, parsed once per backend: a listing meets the same BTF for many programs and maps, and
+// a batch file runs many commands on one backend (BTF ids are not reused while the object lives).
+import { Btf } from "@bpfkit/btf";
+import type { KernelBackend } from "@bpfkit/kernel";
+
+const parsed = new WeakMap<KernelBackend, Map<number, Btf>>();
+
+/** BTF object `id` as the kernel holds it; throws what reading it threw. */
+export function btfById(backend: KernelBackend, id: number): Btf {
+  let cache = parsed.get(backend);
+  if (cache === undefined) {
+    cache = new Map();
+    parsed.set(backend, cache);
+  }
+  let btf = cache.get(id);
+  if (btf === undefined) {
+    const fd = backend.fdById("btf", id);
+    try {
+      btf = Btf.parse(backend.btfData(fd), { checkCycles: false });
+    } finally {
+      fd.close();
+    }
+    cache.set(id, btf);
+  }
+  return btf;
+}
