@@ -92,6 +92,11 @@ function infoOf(backend: KernelBackend, fd: Fd): MapInfo {
 }
 
 export async function show(ctx: Context, args: Args): Promise<number> {
+  // ours: the maps of an object file, read from the file alone (no kernel, no root)
+  if (!args.done && args.left === mapSpecWords(args)) {
+    const { isObjectMapSpec, showObjectMaps } = await import("./object-show.js");
+    if (isObjectMapSpec(args)) return showObjectMaps(ctx, args);
+  }
   const backend = await ctx.backend();
   const pinned = ctx.options.bpffs ? buildPinnedTable(backend, "map") : undefined;
   if (!args.done && args.left === mapSpecWords(args)) {

@@ -15,9 +15,9 @@ import { headerPlain, printHeaderJson, progInfoOrThrow } from "./show.js";
 import { usage } from "./usage.js";
 import { xlatedJson, xlatedPlain } from "./xlated.js";
 
-type Mode = "xlated" | "jited";
+export type Mode = "xlated" | "jited";
 
-interface DumpOptions {
+export interface DumpOptions {
   readonly mode: Mode;
   readonly file: string | undefined;
   readonly opcodes: boolean;
@@ -35,11 +35,11 @@ function kallsyms(): KernelSymbol[] {
 }
 
 /** bpf_prog_linfo__new's checks: records to read, each at least up to file_name_off. */
-function usableLineInfo(info: ProgInfo, recordSize: number): boolean {
+export function usableLineInfo(info: Pick<ProgInfo, "nrLineInfo">, recordSize: number): boolean {
   return info.nrLineInfo > 0 && recordSize >= 4;
 }
 
-function writeFile(path: string, bytes: Uint8Array): void {
+export function writeFile(path: string, bytes: Uint8Array): void {
   let fd: number;
   try {
     fd = openSync(path, "w", 0o600);
@@ -178,6 +178,33 @@ function dumpOne(ctx: Context, backend: KernelBackend, fd: Fd, info: ProgInfo, o
   else ctx.out.print(xlatedPlain(input));
 }
 
+/** The options after PROG (one of file, opcodes, visual, linum); undefined when words are left (usage). */
+export function dumpOptions(args: Args, mode: Mode, programs: number): DumpOptions | undefined {
+  let file: string | undefined;
+  let opcodes = false;
+  let visual = false;
+  let linum = false;
+  const next = args.peek();
+  if (next !== undefined && args.is("file")) {
+    args.skip();
+    if (args.done) throw new CliError("expected file path");
+    if (programs > 1) throw new CliError("several programs matched");
+    file = args.next();
+  } else if (next !== undefined && args.is("opcodes")) {
+    opcodes = true;
+    args.skip();
+  } else if (next !== undefined && args.is("visual")) {
+    if (programs > 1) throw new CliError("several programs matched");
+    visual = true;
+    args.skip();
+  } else if (next !== undefined && args.is("linum")) {
+    linum = true;
+    args.skip();
+  }
+  if (!args.done) return undefined;
+  return { mode, file, opcodes, visual, linum };
+}
+
 export async function doDump(ctx: Context, args: Args): Promise<CommandResult> {
   const word = args.peek();
   let mode: Mode;
@@ -186,43 +213,28 @@ export async function doDump(ctx: Context, args: Args): Promise<CommandResult> {
   else throw new CliError(`expected 'xlated' or 'jited', got: ${word ?? "(null)"}`);
   args.skip();
   if (args.left < 2) return usage(ctx);
+  // ours: the instructions of an object file as they would be loaded, read from the file alone (no kernel, no root)
+  if (mode === "xlated") {
+    const { isReadOnlyObjectDump, dumpObjectXlated } = await import("./object-dump.js");
+    if (isReadOnlyObjectDump(args)) return dumpObjectXlated(ctx, args);
+  }
   const backend = await ctx.backend();
   const { fds } = await resolveProgTarget(ctx, args);
   if (fds.length === 0) return -1;
   const closeAll = () => {
     for (const fd of fds) fd.close();
   };
-  let file: string | undefined;
-  let opcodes = false;
-  let visual = false;
-  let linum = false;
+  let options: DumpOptions | undefined;
   try {
-    const next = args.peek();
-    if (next !== undefined && args.is("file")) {
-      args.skip();
-      if (args.done) throw new CliError("expected file path");
-      if (fds.length > 1) throw new CliError("several programs matched");
-      file = args.next();
-    } else if (next !== undefined && args.is("opcodes")) {
-      opcodes = true;
-      args.skip();
-    } else if (next !== undefined && args.is("visual")) {
-      if (fds.length > 1) throw new CliError("several programs matched");
-      visual = true;
-      args.skip();
-    } else if (next !== undefined && args.is("linum")) {
-      linum = true;
-      args.skip();
-    }
+    options = dumpOptions(args, mode, fds.length);
   } catch (error) {
     closeAll();
     throw error;
   }
-  if (!args.done) {
+  if (options === undefined) {
     closeAll();
     return usage(ctx);
   }
-  const options: DumpOptions = { mode, file, opcodes, visual, linum };
   const json = ctx.json;
   const several = fds.length > 1;
   if (json && several) json.startArray();

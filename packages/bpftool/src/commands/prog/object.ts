@@ -27,7 +27,7 @@ export const STRICT_MODE_WARNING =
  * LINUX_HAS_SYSCALL_WRAPPER as libbpf 1.1 finds it: by creating a kprobe on `__<arch>_sys_bpf`. Without kprobes
  * (no kprobe PMU and no tracefs kprobe_events) the probe fails and the answer is 0, whatever vmlinux has.
  */
-class Bpftool71Environment extends KernelEnvironment {
+export class Bpftool71Environment extends KernelEnvironment {
   override get syscallWrapper(): boolean {
     const kprobes =
       existsSync("/sys/bus/event_source/devices/kprobe/type") ||
@@ -219,7 +219,7 @@ export async function loadForBpftool(
       onCoreTrace: ctx.options.debug ? (line) => ctx.debug(`libbpf: ${line}`) : undefined,
     });
   } catch (error) {
-    throw failure(ctx, loadFailureLines(error, request.path), "failed to load object file", true);
+    throw loadFailure(ctx, error, request.path);
   }
   ctx.defer(() => collection.close());
   for (const warning of collection.warnings) ctx.debug(`libbpf: ${warning}`);
@@ -243,6 +243,11 @@ function loggingBackend(ctx: Context, backend: KernelBackend): KernelBackend {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+}
+
+/** A failed load (or dry run of one) as bpftool reports it: libbpf's lines, the error, the strict-mode note. */
+export function loadFailure(ctx: Context, error: unknown, path: string): CliError {
+  return failure(ctx, loadFailureLines(error, path), "failed to load object file", true);
 }
 
 /** libbpf's account of a failed load: the verifier log of a refused program, or the loader's reason. */

@@ -11,6 +11,7 @@ import {
   formatInstruction,
   type Instruction,
   type KernelSymbol,
+  type Symbolizer,
   width,
 } from "@bpfkit/asm";
 import type { Btf } from "@bpfkit/btf";
@@ -28,6 +29,8 @@ export interface XlatedDumpInput {
   readonly jitedKsyms: readonly bigint[];
   readonly opcodes: boolean;
   readonly linum: boolean;
+  /** Naming of calls and ld_imm64 values other than bpftool's (ours, instructions that were never loaded). */
+  readonly symbolizer?: Symbolizer;
 }
 
 interface LineRecord {
@@ -122,7 +125,7 @@ function formatOptions(input: XlatedDumpInput): FormatOptions {
   return {
     dialect: "v6.1",
     helperNames: BPFTOOL_HELPER_NAMES,
-    symbolizer: bpftoolXlatedSymbolizer({ kallsyms: input.kallsyms, jitedKsyms: input.jitedKsyms }),
+    symbolizer: input.symbolizer ?? bpftoolXlatedSymbolizer({ kallsyms: input.kallsyms, jitedKsyms: input.jitedKsyms }),
   };
 }
 
