@@ -1,8 +1,8 @@
 // Bundles the command-line entry into CommonJS, run by `pnpm build` after tsc (it bundles the packages' dist
 // output): packages/bpftool/dist/cli.js -> packages/bpftool/dist/bundle/bpftool.cjs, the `bpftool` bin
 // (packages/bpftool/bin/bpftool.cjs requires it), with each object's commands in a chunk of their own that is read
-// only when the command runs, and the fast path of `btf dump file FILE format c` (commands/btf/c-dump-fast.js) in
-// one file of its own, c-dump-fast.cjs, that holds everything it runs.
+// only when the command runs, and the fast paths of `btf dump file FILE format c` and `-j btf dump file FILE`
+// (commands/btf/dump-fast.js) in one file of their own, dump-fast.cjs, that holds everything they run.
 //
 // Why a bundle: on Node 20 an ES module entry point costs ~3 MiB of peak RSS over a CommonJS one (the ESM loader's
 // own modules, and its hot resolve functions get optimized, which pages in the optimizing compiler before any of
@@ -24,7 +24,7 @@ import { build } from "rolldown";
 const root = fileURLToPath(new URL("../", import.meta.url));
 const koffi = createRequire(`${root}packages/kernel/package.json`).resolve("koffi");
 const dir = `${root}packages/bpftool/dist/bundle`;
-const FAST_C_DUMP = "c-dump-fast";
+const FAST_C_DUMP = "dump-fast";
 const isFastCDump = (id) => id.endsWith(`/commands/btf/${FAST_C_DUMP}.js`);
 
 /** What both builds share: CommonJS for node, koffi outside, the output in `dir`. */

@@ -1,6 +1,6 @@
 // The one-shot C dump as it ships: `bpftool btf dump file FILE format c` run through the installed bin
 // (node_modules/.bin/bpftool, its node flags from the bin's `#!` line), which takes the fast path of
-// packages/bpftool/src/commands/btf/c-dump-fast.ts for exactly that command line. Its output must be bpftool's
+// packages/bpftool/src/commands/btf/dump-fast.ts for exactly that command line. Its output must be bpftool's
 // byte for byte, with every engine, for raw BTF, an ELF object's .BTF and split BTF on a base (-B); bad input must
 // give bpftool's error line and exit status (the full command reports it), the stack only with -d.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -133,5 +133,20 @@ describeWith(["bpftool", "vmlinux-btf"], "bundled C dump CLI = bpftool -B (split
     expect(reference.stdout.length).toBeGreaterThan(1_000_000);
     const diff = firstDifference(r.stdout, reference.stdout);
     expect(diff, diff).toBeUndefined();
+  });
+});
+
+// `-j btf dump file FILE` has the same kind of fast path (commands/btf/dump-fast.ts): the bin's bytes and status
+// are bpftool's, and what it cannot do before its first byte the full command reports.
+describeWith(["bpftool", "vmlinux-btf"], "bin: -j btf dump file = bpftool", () => {
+  it("vmlinux, an object's .BTF, and a missing file", () => {
+    const missing = join(dir(), "not-there");
+    for (const file of [VMLINUX, join(fixtureDir, "core_task.bpf.o"), missing]) {
+      const args = ["-j", "btf", "dump", "file", file];
+      const [ours, reference] = [oursProcess(args), theirs(args)];
+      expect(ours.status, `${file}: ${ours.stderr}`).toBe(reference.status);
+      const diff = firstDifference(ours.stdout, reference.stdout);
+      expect(diff, `${file}: ${diff}`).toBeUndefined();
+    }
   });
 });

@@ -1,26 +1,15 @@
 // The executable: `bpftool` as the package's bin runs it (bundled into dist/bundle/bpftool.cjs by
-// scripts/bundle-cli.mjs). The CLI is loaded on demand, so that the one command line with a fast path of its own
-// runs without it: `btf dump file FILE format c`, spelled out and without options, the one-shot process that
-// makes a vmlinux.h (commands/btf/c-dump-fast.ts).
-
-function isFastCDump(argv: readonly string[]): boolean {
-  const [object, command, source, file, format, c] = argv;
-  return (
-    argv.length === 6 &&
-    object === "btf" &&
-    command === "dump" &&
-    source === "file" &&
-    file !== undefined &&
-    !file.startsWith("-") &&
-    format === "format" &&
-    c === "c"
-  );
-}
+// scripts/bundle-cli.mjs). The CLI is loaded on demand, so that the command lines with a fast path of their own
+// run without it: `btf dump file FILE format c` and `-j btf dump file FILE`, spelled out exactly so, the one-shot
+// processes that dump vmlinux (commands/btf/dump-fast.ts).
 
 /** The exit status, and whether the process may end on its own (nothing of the fast path stays running). */
 async function run(argv: readonly string[]): Promise<{ status: number; natural: boolean }> {
-  if (isFastCDump(argv)) {
-    const status = (await import("./commands/btf/c-dump-fast.js")).fastCDump(argv[3] as string);
+  const fast = argv[0] === "btf" || argv[1] === "btf" ? await import("./commands/btf/dump-fast.js") : undefined;
+  const kind = fast?.fastDumpOf(argv);
+  if (fast !== undefined && kind !== undefined) {
+    const file = argv[argv.indexOf("file") + 1] as string;
+    const status = kind === "c" ? fast.fastCDump(file) : fast.fastJsonDump(file);
     if (status !== undefined) return { status, natural: true };
   }
   return { status: await (await import("./main.js")).main(argv), natural: false };
