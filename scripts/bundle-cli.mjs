@@ -50,7 +50,8 @@ function options(input, output, external) {
 /**
  * koffi's own entry spends ~5 ms of every CLI start finding which native build fits (it reads node's ELF header to
  * tell glibc from musl); its native module alone loads in under 1 ms. The bundle's `koffi` is a shim that loads
- * this platform's glibc build directly and falls back to koffi's entry when that fails (musl, a moved install).
+ * this platform's glibc build directly and falls back to koffi's entry when that fails (musl), then to koffi by name
+ * (an install laid out differently from this checkout's).
  * koffi's entry only adds deprecated aliases on top of the native module, which we do not use.
  */
 function writeKoffiShim() {
@@ -68,7 +69,10 @@ function writeKoffiShim() {
       '"use strict";',
       "let native;",
       native === undefined ? "" : `try { native = require(${JSON.stringify(native)}); } catch {}`,
-      `if (native === undefined || typeof native.load !== "function") native = require(${JSON.stringify(entry)});`,
+      "if (native === undefined || typeof native.load !== \"function\") {",
+      // A package installed elsewhere (npm i -g) finds koffi by name.
+      `  try { native = require(${JSON.stringify(entry)}); } catch { native = require("koffi"); }`,
+      "}",
       "module.exports = native;",
       "",
     ].join("\n"),
