@@ -4,7 +4,7 @@
 
 import type { Btf } from "../btf.js";
 import { DUMP_WASM_BASE64 } from "./dump.generated.js";
-import { instantiate, PAGE, recordWasmOutcome, wasmAvailable } from "./instance.js";
+import { instantiate, PAGE, recordWasmOutcome, releaseMemory, wasmAvailable } from "./instance.js";
 
 interface DumpExports {
   max_string(strings: number, length: number): number;
@@ -51,7 +51,9 @@ export function dumpTypesWasm(
   const startsAt = wordsAt + words.byteLength;
   const stringsAt = startsAt + starts.byteLength;
   const outAt = (stringsAt + strings.length + 7) & ~7;
-  const wasm = instantiate<DumpExports>(DUMP_WASM_BASE64, outAt + CAPACITY);
+  // The memory the parse's scan released, if any: its pages are faulted in already, and a second copy of the BTF
+  // would add its size to the process's peak. dump.c keeps no state of its own in memory.
+  const wasm = instantiate<DumpExports>(DUMP_WASM_BASE64, outAt + CAPACITY, true);
   if (!wasm) {
     recordWasmOutcome("dump", "no memory");
     return false;
@@ -88,5 +90,6 @@ export function dumpTypesWasm(
     }
   }
   recordWasmOutcome("dump", byFallback === 0 ? "complete" : `complete, ${byFallback} by the fallback`);
+  releaseMemory(memory);
   return true;
 }
