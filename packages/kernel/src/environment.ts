@@ -6,7 +6,6 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { type KernelSymbol, parseKallsyms } from "@bpfkit/asm";
 import { type CoreTargetBtf, coreTarget, RawCoreBtf, rawNameIndex } from "@bpfkit/btf";
 import { type KernelBtfView, kernelBtfView, kernelVersionCode, LoaderError } from "@bpfkit/loader";
@@ -167,7 +166,7 @@ export class KernelEnvironment {
       }
       let text: string;
       try {
-        text = (path.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8");
+        text = (path.endsWith(".gz") ? gunzip(raw) : raw).toString("utf8");
       } catch (error) {
         throw new LoaderError("BAD_VALUE", `kernel config ${path} is not valid gzip: ${(error as Error).message}`, {
           cause: error,
@@ -217,4 +216,12 @@ export function kernelEnvironment(options?: KernelEnvironmentOptions): KernelEnv
   if (options !== undefined) return new KernelEnvironment(options);
   shared ??= new KernelEnvironment();
   return shared;
+}
+
+/**
+ * zlib's gunzip, loaded only when a gzipped config is read: node:zlib brings Node's whole streams stack with it
+ * (about 20 internal modules), a cost every short-lived process that loads this module would pay otherwise.
+ */
+function gunzip(bytes: Buffer): Buffer {
+  return process.getBuiltinModule("node:zlib").gunzipSync(bytes);
 }

@@ -2,7 +2,6 @@
 // matter to BPF, from /boot/config-$(uname -r) or /proc/config.gz, printed as bpftool 7.1 prints them.
 import { readFileSync, statfsSync } from "node:fs";
 import { release } from "node:os";
-import { gunzipSync } from "node:zlib";
 import { describeErrno } from "../../cli/errors.js";
 import type { ProbePrinter } from "./printer.js";
 
@@ -139,7 +138,8 @@ function procfsMounted(): boolean {
 /** zlib's gzopen: a gzip file is inflated, anything else is read as it is. */
 function gzRead(path: string): Buffer {
   const bytes = readFileSync(path);
-  return bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
+  // node:zlib (and the streams it loads) only when the config is gzipped.
+  return bytes[0] === 0x1f && bytes[1] === 0x8b ? process.getBuiltinModule("node:zlib").gunzipSync(bytes) : bytes;
 }
 
 /** zlib's gzgets with bpftool's 4096-byte buffer: lines with their newline, long ones in 4095-byte pieces. */
