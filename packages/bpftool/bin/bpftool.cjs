@@ -7,8 +7,13 @@ const path = require("node:path");
 
 const bundle = path.join(__dirname, "..", "dist", "bundle");
 // `btf` commands (the big dumps) spend their time in WebAssembly, and every MiB of their peak RSS counts: they run
-// without the cache machinery.
-if (process.argv.slice(2).find((word) => !word.startsWith("-")) !== "btf") useCodeCache();
+// as the `#!` line says, without the cache machinery.
+if (process.argv.slice(2).find((word) => !word.startsWith("-")) !== "btf") {
+  // Other commands run JavaScript (map dumps, batch files): V8's baseline compiler, off on the `#!` line for the
+  // dumps' memory, is worth turning back on for them (-j map dump of 10,000 entries: 216 -> 174 ms).
+  require("node:v8").setFlagsFromString("--sparkplug");
+  useCodeCache();
+}
 require(path.join(bundle, "bpftool.cjs"));
 
 function useCodeCache() {
