@@ -20,6 +20,7 @@ import {
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from "vitest";
+import { CAPSET_SYSCALLS } from "../../packages/kernel/src/capset-numbers.js";
 
 export type Requirement =
   | "clang"
@@ -87,9 +88,6 @@ export function unprivilegedBpfDisabled(): number {
   }
 }
 
-/** Architectures whose capget/capset numbers packages/kernel/test-support/capabilities.ts knows. */
-const CAPSET_ARCHES = new Set(["x64", "arm64"]);
-
 const probes: Record<Requirement, () => boolean> = {
   clang: () => onPath("clang-19"),
   "llvm-readelf": () => onPath("llvm-readelf-19"),
@@ -99,7 +97,7 @@ const probes: Record<Requirement, () => boolean> = {
   "vmlinux-btf": () => readable("/sys/kernel/btf/vmlinux"),
   "libbpf-dev": () => readable("/usr/include/bpf/libbpf.h") && onPath("cc"),
   cgroup2: () => cgroup2Mount() !== undefined,
-  "unprivileged-bpf-disabled": () => CAPSET_ARCHES.has(process.arch) && unprivilegedBpfDisabled() !== 0,
+  "unprivileged-bpf-disabled": () => CAPSET_SYSCALLS[process.arch] !== undefined && unprivilegedBpfDisabled() !== 0,
   x86_64: () => process.arch === "x64",
 };
 

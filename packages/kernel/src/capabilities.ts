@@ -4,16 +4,11 @@
 // and clearing effective bits keeps them permitted, so they can be raised again afterwards.
 import { readFileSync } from "node:fs";
 import koffi from "koffi";
+import { CAPSET_SYSCALLS } from "./capset-numbers.js";
 
 export const Capability = { NET_ADMIN: 12, SYS_ADMIN: 21, PERFMON: 38, BPF: 39 } as const;
 
 const CAPABILITY_VERSION_3 = 0x20080522;
-const SYSCALLS: Readonly<Record<string, { capget: number; capset: number }>> = {
-  x64: { capget: 125, capset: 126 },
-  arm64: { capget: 90, capset: 91 },
-  riscv64: { capget: 90, capset: 91 },
-  loong64: { capget: 90, capset: 91 },
-};
 
 /** The effective capability set of this process as a bit mask (from /proc/self/status). */
 export function effectiveCapabilities(): bigint {
@@ -36,7 +31,7 @@ type Syscall2 = (n: number, header: number, data: number) => number;
 let syscall2: Syscall2 | undefined;
 
 function capCall(which: "capget" | "capset", data: ArrayBuffer): void {
-  const numbers = SYSCALLS[process.arch];
+  const numbers = CAPSET_SYSCALLS[process.arch];
   if (numbers === undefined) throw new Error(`capget/capset numbers unknown for ${process.arch}`);
   libc ??= koffi.load("libc.so.6");
   syscall2 ??= libc.func("long syscall(long number, uintptr_t header, uintptr_t data)") as Syscall2;

@@ -1,7 +1,18 @@
-// Kernel BTF objects by id, parsed once per backend: a listing meets the same BTF for many programs and maps, and
-// a batch file runs many commands on one backend (BTF ids are not reused while the object lives).
+// Kernel BTF, parsed once: objects by id per backend (a listing meets the same BTF for many programs and maps, and
+// a batch file runs many commands on one backend; BTF ids are not reused while the object lives), and vmlinux per
+// process (mapped, not read: see @bpfkit/kernel/btf-file).
 import { Btf } from "@bpfkit/btf";
 import type { KernelBackend } from "@bpfkit/kernel";
+import { readKernelBtfFile } from "@bpfkit/kernel/btf-file";
+
+const VMLINUX = "/sys/kernel/btf/vmlinux";
+let vmlinux: Btf | undefined;
+
+/** The kernel's own BTF (libbpf's btf__load_vmlinux_btf); throws what reading or parsing it threw. */
+export function vmlinuxBtf(): Btf {
+  vmlinux ??= Btf.parse(readKernelBtfFile(VMLINUX).bytes, { checkCycles: false });
+  return vmlinux;
+}
 
 const parsed = new WeakMap<KernelBackend, Map<number, Btf>>();
 

@@ -7,6 +7,7 @@ import { encodeInstructions } from "@bpfkit/asm";
 import type { ProgramCoreRelocation } from "../backend.js";
 import { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
+import { BPF_F_MMAPABLE } from "../object/data-maps.js";
 import type { ExternSpec, FunctionSpec, MapSpec, ObjectSpec, ProgramSpec } from "../object/spec.js";
 import { BPF_PROG_TYPE_STRUCT_OPS } from "../object/struct-ops.js";
 import { SecFlag } from "../sections/section-defs.js";
@@ -20,7 +21,6 @@ import { type PreparedStructOps, structOpsAttachments } from "./struct-ops.js";
 
 export const BPF_F_SLEEPABLE = 1 << 4;
 export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
-const BPF_F_MMAPABLE = 0x400;
 
 /** What the target supports that changes what we ask for (defaults: a modern kernel). */
 export interface PrepareFeatures {

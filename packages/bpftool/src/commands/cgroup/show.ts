@@ -1,10 +1,11 @@
 // `bpftool cgroup show CGROUP [effective]` and `bpftool cgroup tree [CGROUP_ROOT] [effective]`: the programs
 // attached to a cgroup (or that run for it, with `effective`) for every attach type bpftool 7.1 knows.
-import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, statSync } from "node:fs";
 import { BPFTOOL_ATTACH_TYPE_NAMES, bpftoolAttachType } from "@bpfkit/asm";
-import { Btf } from "@bpfkit/btf";
+import type { Btf } from "@bpfkit/btf";
 import { type KernelBackend, QUERY_EFFECTIVE } from "@bpfkit/kernel";
 import type { Args } from "../../cli/args.js";
+import { vmlinuxBtf } from "../../cli/btf-by-id.js";
 import type { Context } from "../../cli/context.js";
 import { mountTable, readDirInOrder } from "../../cli/dirs.js";
 import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
@@ -43,7 +44,7 @@ function state(ctx: Context): CgroupState {
 function vmlinux(s: CgroupState): Btf | null {
   if (s.vmlinux === undefined) {
     try {
-      s.vmlinux = Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")), { checkCycles: false });
+      s.vmlinux = vmlinuxBtf();
     } catch {
       s.vmlinux = null;
     }

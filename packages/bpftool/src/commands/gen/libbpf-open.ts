@@ -13,6 +13,7 @@ import { Kind, Linkage } from "@bpfkit/btf";
 import { Btf } from "@bpfkit/btf/btf";
 import { type ElfFile, isElf, parseElf } from "@bpfkit/elf";
 import type { MapSpec, ObjectSpec, ProgramSpec } from "@bpfkit/loader";
+import { libbpf61MapFlags } from "../../libbpf61.js";
 
 const SHT_PROGBITS = 1;
 const SHT_SYMTAB = 2;
@@ -22,7 +23,6 @@ const SHT_REL = 9;
 const SHT_LLVM_ADDRSIG = 0x6fff4c03;
 const SHF_EXECINSTR = 0x4;
 const ET_REL = 1;
-const BPF_F_MMAPABLE = 0x400;
 const EM_BPF = 247;
 
 const ENOENT = 2;
@@ -66,10 +66,6 @@ export interface LibbpfObject {
   readonly spec: ObjectSpec;
   readonly maps: readonly MapSpec[];
   readonly programs: readonly ProgramSpec[];
-}
-
-function isInternal(map: MapSpec): boolean {
-  return map.kind === "data" || map.kind === "rodata" || map.kind === "bss" || map.kind === "kconfig";
 }
 
 function ignored(type: number, size: number, name: string): boolean {
@@ -238,8 +234,6 @@ export function openAsLibbpf(
     .filter(
       (m) => !(m.kind === "bss" && m.section !== ".bss") && !(m.kind === "struct_ops" && m.section !== ".struct_ops"),
     )
-    // That libbpf makes every global data and kconfig map mmapable (later ones only those with a non-static
-    // variable, e.g. not a .rodata of string literals).
-    .map((m) => (isInternal(m) ? { ...m, flags: m.flags | BPF_F_MMAPABLE } : m));
+    .map((m) => ({ ...m, flags: libbpf61MapFlags(m) }));
   return { object: { spec, maps, programs: spec.programs }, lines };
 }

@@ -1,7 +1,8 @@
 // The identifiers `gen skeleton` derives: the object name from the file, the header guard, and the field names of
 // maps and data sections. C identifiers are made byte by byte, as bpftool does in the C locale: anything but an
 // ASCII letter, digit or `_` becomes `_` (each byte of a multi-byte character too).
-import type { MapSpec } from "@bpfkit/loader";
+import { BPF_F_MMAPABLE, type MapSpec } from "@bpfkit/loader";
+import { isInternalMap } from "../../libbpf61.js";
 
 /** bpftool's MAX_OBJ_NAME_LEN less its NUL: names keep at most 63 bytes. */
 const MAX_NAME_BYTES = 63;
@@ -38,9 +39,6 @@ export function headerGuard(objName: string, suffix: string): string {
 }
 
 /** bpf_map__is_internal: the maps libbpf makes for global data and kconfig. */
-export function isInternalMap(map: MapSpec): boolean {
-  return map.kind === "data" || map.kind === "rodata" || map.kind === "bss" || map.kind === "kconfig";
-}
 
 const INTERNAL_SUFFIXES = [".data", ".rodata", ".bss", ".kconfig"];
 
@@ -63,11 +61,8 @@ export function datasecIdent(secName: string): string | undefined {
   return undefined;
 }
 
-/** BPF_F_MMAPABLE */
-const MMAPABLE = 0x400;
-
 /** is_internal_mmapable_map: the internal maps a skeleton exposes as memory (their ident), else undefined. */
 export function mmapableIdent(map: MapSpec): string | undefined {
-  if (!isInternalMap(map) || (map.flags & MMAPABLE) === 0) return undefined;
+  if (!isInternalMap(map) || (map.flags & BPF_F_MMAPABLE) === 0) return undefined;
   return mapIdent(map);
 }

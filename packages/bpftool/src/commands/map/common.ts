@@ -1,12 +1,11 @@
 // What several map commands share: the map type classes bpftool distinguishes, the size of a lookup buffer, the
 // map's BTF for formatted output, and the hex forms of keys and values.
-import { readFileSync } from "node:fs";
 import { bpftoolMapType, MapType } from "@bpfkit/asm";
-import { Btf } from "@bpfkit/btf";
+import type { Btf } from "@bpfkit/btf";
 import { mapInfoKeepsCallerFields, possibleCpus } from "@bpfkit/kernel";
 import type { MapInfo } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
-import { btfById } from "../../cli/btf-by-id.js";
+import { btfById, vmlinuxBtf } from "../../cli/btf-by-id.js";
 import type { Context } from "../../cli/context.js";
 import { CliError } from "../../cli/errors.js";
 import type { JsonWriter } from "../../json-writer.js";
@@ -38,8 +37,6 @@ export function valueBufferSize(info: MapInfo): number {
   return isPerCpu(info.type) ? perCpuStride(info) * possibleCpus() : info.valueSize;
 }
 
-let vmlinuxBtf: Btf | undefined;
-
 /**
  * bpftool's get_map_kv_btf: the BTF that describes the map's values (vmlinux for struct_ops maps), or undefined
  * when the map has no value type.
@@ -47,11 +44,10 @@ let vmlinuxBtf: Btf | undefined;
 export async function mapValueBtf(ctx: Context, info: MapInfo): Promise<Btf | undefined> {
   if (info.btfVmlinuxValueTypeId !== 0) {
     try {
-      vmlinuxBtf ??= Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")), { checkCycles: false });
+      return vmlinuxBtf();
     } catch (error) {
       throw new CliError("failed to get kernel btf", { cause: error });
     }
-    return vmlinuxBtf;
   }
   if (info.btfValueTypeId === 0) return undefined;
   const backend = await ctx.backend();

@@ -5,7 +5,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { type Collection, type KernelBackend, KernelEnvironment, loadCollection, VerifierError } from "@bpfkit/kernel";
 import {
-  BPF_F_MMAPABLE,
   BPF_PROG_TYPE_STRUCT_OPS,
   type Fd,
   type ObjectSpec,
@@ -17,6 +16,7 @@ import {
 } from "@bpfkit/loader";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
+import { libbpf61MapFlags } from "../../libbpf61.js";
 
 /** bpftool's p_info after a failed load, printed in plain mode only (its message ends with a newline of its own). */
 export const STRICT_MODE_WARNING =
@@ -86,10 +86,9 @@ export function openForBpftool(ctx: Context, path: string): ObjectSpec {
     throw failure(ctx, [`elf: ${path}: ${why}`], "failed to open object file", false);
   }
   spec = asLibbpf61(ctx, spec);
-  // libbpf of the kernel 6.1 tree makes every global data map mmapable (later ones only those with visible vars).
   for (const map of spec.maps) {
-    if (map.kind !== "data" && map.kind !== "rodata" && map.kind !== "bss" && map.kind !== "kconfig") continue;
-    if ((map.flags & BPF_F_MMAPABLE) === 0) spec = setMap(spec, map.name, { flags: map.flags | BPF_F_MMAPABLE });
+    const flags = libbpf61MapFlags(map);
+    if (flags !== map.flags) spec = setMap(spec, map.name, { flags });
   }
   return spec;
 }

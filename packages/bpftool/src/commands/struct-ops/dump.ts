@@ -1,12 +1,12 @@
 // `bpftool struct_ops dump [STRUCT_OPS_MAP]`: each struct_ops map's bpf_map_info and its value, both formatted
 // with the kernel's BTF (pretty JSON even without -j). Function pointers hold program ids in the value the kernel
 // returns; they print as the member's prototype and the program (`void (struct sock *) cc_init/prog_id:7`).
-import { readFileSync } from "node:fs";
-import { Btf, Kind } from "@bpfkit/btf";
+import { type Btf, Kind } from "@bpfkit/btf";
 import type { KernelBackend } from "@bpfkit/kernel";
 import type { MapInfo } from "@bpfkit/loader";
 import { formatBtfValue } from "../../btf-dumper/index.js";
 import type { Args } from "../../cli/args.js";
+import { btfById, vmlinuxBtf } from "../../cli/btf-by-id.js";
 import type { Context } from "../../cli/context.js";
 import { JsonWriter } from "../../json-writer.js";
 import { funcSignature } from "../prog/func-sig.js";
@@ -24,13 +24,7 @@ function progName(backend: KernelBackend, progId: number): string | undefined {
       const { funcInfo } = backend.progExtInfo(fd);
       if (funcInfo.bytes.length < 8) return undefined;
       const typeId = new DataView(funcInfo.bytes.buffer, funcInfo.bytes.byteOffset).getUint32(4, true);
-      const btfFd = backend.fdById("btf", info.btfId);
-      let btf: Btf;
-      try {
-        btf = Btf.parse(backend.btfData(btfFd), { checkCycles: false });
-      } finally {
-        btfFd.close();
-      }
+      const btf = btfById(backend, info.btfId);
       return typeId < btf.typeCount && btf.kind(typeId) === Kind.FUNC ? btf.nameOf(typeId) : undefined;
     } finally {
       fd.close();
@@ -45,7 +39,7 @@ export async function dump(ctx: Context, args: Args): Promise<number> {
   const [type, term] = args.done ? [undefined, undefined] : [args.next(), args.next()];
   let vmlinux: Btf;
   try {
-    vmlinux = Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")), { checkCycles: false });
+    vmlinux = vmlinuxBtf();
   } catch {
     printError(ctx, "struct_ops requires kernel CONFIG_DEBUG_INFO_BTF=y");
     return -1;
