@@ -8,9 +8,10 @@ import { join } from "node:path";
 import { countCpuList } from "@bpfkit/kernel";
 import { afterAll, expect, it } from "vitest";
 import { bytes, createArgs, loadMapsFixture, u32 } from "./bpftool-map-support.js";
-import { openFds, same } from "./bpftool-oracle-support.js";
+import { same } from "./bpftool-oracle-support.js";
 import { BPFTOOL_BIN, jsonOf, ours, oursProcess, type Run, theirs } from "./support/bpftool.js";
 import { describeWith, usePinRoot } from "./support/env.js";
+import { openFds } from "./support/failures.js";
 
 const strip = (run: Run) => ({ stdout: run.stdout, stderr: run.stderr, status: run.status });
 

@@ -4,9 +4,10 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { bytes, loadMapsFixture, MAPS_FIXTURE, pattern, theirsBatch, u32 } from "./bpftool-map-support.js";
-import { openFds, same } from "./bpftool-oracle-support.js";
+import { same } from "./bpftool-oracle-support.js";
 import { jsonOf, ours, theirs } from "./support/bpftool.js";
 import { describeWith } from "./support/env.js";
+import { openFds } from "./support/failures.js";
 
 /** The fixture's map pins, by map name. */
 const MAPS = [

@@ -6,10 +6,11 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { openFds, theirsOk } from "./bpftool-oracle-support.js";
+import { theirsOk } from "./bpftool-oracle-support.js";
 import { fixtureDir } from "./btf-dump-c-support.js";
 import { BPFTOOL_BIN, jsonOf, ours, type Run } from "./support/bpftool.js";
 import { describeWith, itWith, multiarchIncludes, usePinRoot, useTempDir } from "./support/env.js";
+import { openFds } from "./support/failures.js";
 
 /** Counts attempts to reach the kernel while `forbid` is set (and makes them fail). */
 const guard = vi.hoisted(() => ({ forbid: false, attempts: [] as string[] }));

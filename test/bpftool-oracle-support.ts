@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { fixtureDir } from "./btf-dump-c-support.js";
 import { ours, type Run, theirs } from "./support/bpftool.js";
+import { openFds } from "./support/failures.js";
 
 export const VMLINUX = "/sys/kernel/btf/vmlinux";
 
@@ -13,11 +14,6 @@ export function fixtureObjects(): string[] {
   return readdirSync(fixtureDir)
     .filter((f) => f.endsWith(".o"))
     .map((f) => join(fixtureDir, f));
-}
-
-/** Descriptors this process has open (a command run in-process must leave the count as it was). */
-export function openFds(): number {
-  return readdirSync("/proc/self/fd").length;
 }
 
 /** Runs bpftool and fails with its output when it does not succeed. */

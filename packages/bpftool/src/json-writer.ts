@@ -113,8 +113,8 @@ export class JsonWriter {
   }
 
   /**
-   * An array of `"0x.."` byte strings (bpftool's hex arrays in map dumps), written in one step: the same text as
-   * startArray, one raw value per byte and endArray.
+   * bpftool's print_hex_data_json: an array of `"0x.."` byte strings (map dumps), written in one step: the same
+   * text as startArray, one raw value per byte and endArray.
    */
   hexArray(bytes: Uint8Array, length = bytes.length): this {
     this.#eor();

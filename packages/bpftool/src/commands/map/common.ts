@@ -65,11 +65,6 @@ export function valueTypeId(info: MapInfo): number {
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
-/** bpftool's print_hex_data_json: `["0x01","0x00",...]`. */
-export function writeHexArray(json: JsonWriter, bytes: Uint8Array, length = bytes.length): void {
-  json.hexArray(bytes, length);
-}
-
 /** bpftool's fprint_hex with a " " separator: `01 00 00 00`, two spaces after 8 bytes, a new line after 16. */
 export function hexBytes(bytes: Uint8Array, length = bytes.length): string {
   let out = "";

@@ -7,7 +7,7 @@ import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, errnoOf, strerror } from "../../cli/errors.js";
 import { resolveMapWithInfo, usageFailure } from "../../cli/map-spec.js";
-import { hexBytes, mapValueBtf, valueBufferSize, writeHexArray } from "./common.js";
+import { hexBytes, mapValueBtf, valueBufferSize } from "./common.js";
 import { type ElemContext, type ElemSpec, parseElem } from "./elem.js";
 import { printKeyValue } from "./entry.js";
 
@@ -84,12 +84,12 @@ export async function getnext(ctx: Context, args: Args): Promise<number> {
     ctx.json.startObject();
     if (key) {
       ctx.json.name("key");
-      writeHexArray(ctx.json, key, info.keySize);
+      ctx.json.hexArray(key, info.keySize);
     } else {
       ctx.json.nullField("key");
     }
     ctx.json.name("next_key");
-    writeHexArray(ctx.json, next, info.keySize);
+    ctx.json.hexArray(next, info.keySize);
     ctx.json.endObject();
   } else {
     const head = key ? `key:\n${hexBytes(key, info.keySize)}\n` : "key: None\n";

@@ -7,7 +7,7 @@ import { formatBtfValue } from "../../btf-dumper/index.js";
 import type { Context } from "../../cli/context.js";
 import { strerror } from "../../cli/errors.js";
 import { JsonWriter } from "../../json-writer.js";
-import { hexBytes, isMapOfMaps, isMapOfProgs, isPerCpu, perCpuStride, valueTypeId, writeHexArray } from "./common.js";
+import { hexBytes, isMapOfMaps, isMapOfProgs, isPerCpu, perCpuStride, valueTypeId } from "./common.js";
 
 const ENOENT = 2;
 const ENOSPC = 28;
@@ -63,17 +63,17 @@ export function writeEntryJson(
 ): void {
   jw.startObject();
   jw.name("key");
-  writeHexArray(jw, key, info.keySize);
+  jw.hexArray(key, info.keySize);
   if (!isPerCpu(info.type)) {
     jw.name("value");
-    writeHexArray(jw, value, info.valueSize);
+    jw.hexArray(value, info.valueSize);
   } else {
     const step = perCpuStride(info);
     const cpus = possibleCpus();
     jw.name("values").startArray();
     for (let cpu = 0; cpu < cpus; cpu++) {
       jw.startObject().numberField("cpu", cpu).name("value");
-      writeHexArray(jw, value.subarray(cpu * step), info.valueSize);
+      jw.hexArray(value.subarray(cpu * step), info.valueSize);
       jw.endObject();
     }
     jw.endArray();
@@ -130,7 +130,7 @@ export function writeEntryError(
   const json = ctx.json;
   if (json) {
     json.startObject().name("key");
-    writeHexArray(json, key, info.keySize);
+    json.hexArray(key, info.keySize);
     json.name("value").startObject().stringField("error", strerror(errno)).endObject();
     json.endObject();
     return;
