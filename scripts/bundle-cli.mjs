@@ -69,7 +69,7 @@ function writeKoffiShim() {
       '"use strict";',
       "let native;",
       native === undefined ? "" : `try { native = require(${JSON.stringify(native)}); } catch {}`,
-      "if (native === undefined || typeof native.load !== \"function\") {",
+      'if (native === undefined || typeof native.load !== "function") {',
       // A package installed elsewhere (npm i -g) finds koffi by name.
       `  try { native = require(${JSON.stringify(entry)}); } catch { native = require("koffi"); }`,
       "}",
