@@ -29,7 +29,7 @@ export {
   type RawDumpOptions,
   rawType,
 } from "./dump-raw.js";
-export { btfFromElf, loadBtfFromObject, type ObjectBtf } from "./elf-adapter.js";
+export { btfFromElf, type ObjectBtf, parseObjectBtf } from "./elf-adapter.js";
 export { BtfError, type BtfErrorCode, type BtfErrorContext } from "./errors.js";
 export { BTF_HEADER_SIZE, BTF_MAGIC, type BtfHeader, parseBtfHeader } from "./header.js";
 export {

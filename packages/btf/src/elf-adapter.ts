@@ -24,7 +24,7 @@ export function btfFromElf(input: Uint8Array | ElfFile, options: BtfParseOptions
 }
 
 /** The object's `.BTF` and `.BTF.ext` (section names resolved against the .BTF strings). */
-export function loadBtfFromObject(input: Uint8Array | ElfFile, options: BtfParseOptions = {}): ObjectBtf {
+export function parseObjectBtf(input: Uint8Array | ElfFile, options: BtfParseOptions = {}): ObjectBtf {
   const elf = elfOf(input);
   const btf = btfFromElf(elf, options);
   const extSection = elf.sectionByName(".BTF.ext");

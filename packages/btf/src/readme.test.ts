@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import { useTempDir } from "../../../test/support/env.js";
 import { describeReadme, runExample, trailingComment } from "../../../test/support/readme.js";
 import { readFixture, readVmlinux } from "../test-support/fixtures.js";
-import { Btf, Kind, loadBtfFromObject } from "./btf-api.js";
+import { Btf, Kind, parseObjectBtf } from "./btf-api.js";
 
 // Where the C dump example writes its vmlinux.h.
 const cDumpDir = useTempDir("bpfkit-readme-btf-");
@@ -59,7 +59,7 @@ describeReadme("packages/btf/README.md", {
     does: "lists the CO-RE relocations of core_task.bpf.o",
     async run(example) {
       const { lines } = await runExample(example);
-      const { ext } = loadBtfFromObject(readFixture("core_task.bpf.o"));
+      const { ext } = parseObjectBtf(readFixture("core_task.bpf.o"));
       const records = (ext?.coreRelo?.sections ?? []).reduce((n, s) => n + s.records.length, 0);
       expect(records).toBeGreaterThan(10);
       expect(lines.length).toBe(records);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeWith } from "../../../test/support/env.js";
 import { fixtureObjects, fixtureSection, readFixture, readVmlinux } from "../test-support/fixtures.js";
-import { Btf, BtfBuilder, btfFromElf, encodeBtf, encodeBtfExt, loadBtfFromObject, parseBtfExt } from "./btf-api.js";
+import { Btf, BtfBuilder, btfFromElf, encodeBtf, encodeBtfExt, parseBtfExt, parseObjectBtf } from "./btf-api.js";
 
 describe("encode(decode(x)) is byte-identical", () => {
   for (const object of fixtureObjects()) {
@@ -79,7 +79,7 @@ describe("encode(decode(x)) is byte-identical", () => {
 
   it("reads BTF and .BTF.ext through @bpfkit/elf", () => {
     const elf = readFixture("core_task.bpf.o");
-    const { btf, ext } = loadBtfFromObject(elf);
+    const { btf, ext } = parseObjectBtf(elf);
     expect(btf.typeCount).toBe(btfFromElf(elf).typeCount);
     expect(ext?.coreRelo?.sections.length).toBeGreaterThan(0);
     for (const sec of ext!.coreRelo!.sections) {

@@ -10,7 +10,7 @@ const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
  *
  * Bounds-checked, endianness-aware reads over a byte array. Every read checks its range first and throws an
  * `ElfError` rather than letting DataView throw a RangeError. 64-bit fields come back as numbers: offsets and
- * sizes in a file held in memory are far below 2^53, and a field that is not throws `value-too-large` instead of
+ * sizes in a file held in memory are far below 2^53, and a field that is not throws `VALUE_TOO_LARGE` instead of
  * silently losing precision.
  */
 export class ByteReader {
@@ -30,7 +30,7 @@ export class ByteReader {
   check(offset: number, size: number, what: string, section?: ElfErrorSection): void {
     if (!(offset >= 0 && size >= 0 && offset + size <= this.length)) {
       throw new ElfError(
-        "out-of-range",
+        "OUT_OF_RANGE",
         `${label(what, section)}: ${hex(offset)} + ${hex(size)} extends past end of file (size ${hex(this.length)})`,
         section ? { offset, section } : { offset },
       );
@@ -52,13 +52,13 @@ export class ByteReader {
     return this.view.getUint32(offset, this.littleEndian);
   }
 
-  /** Unsigned 64-bit field as an exact number; `value-too-large` above 2^53 - 1. */
+  /** Unsigned 64-bit field as an exact number; `VALUE_TOO_LARGE` above 2^53 - 1. */
   u64(offset: number, what = "u64", section?: ElfErrorSection): number {
     this.check(offset, 8, what, section);
     const high = this.high(offset);
     if (high > MAX_SAFE_HIGH_WORD) {
       throw new ElfError(
-        "value-too-large",
+        "VALUE_TOO_LARGE",
         `${label(what, section)} at ${hex(offset)} does not fit 53 bits`,
         section ? { offset, section } : { offset },
       );
@@ -68,13 +68,13 @@ export class ByteReader {
     return high === 0 ? this.low(offset) : high * TWO_POW_32 + this.low(offset);
   }
 
-  /** Signed 64-bit field (RELA addends) as an exact number; `value-too-large` beyond ±(2^53 - 1). */
+  /** Signed 64-bit field (RELA addends) as an exact number; `VALUE_TOO_LARGE` beyond ±(2^53 - 1). */
   i64(offset: number, what = "i64", section?: ElfErrorSection): number {
     this.check(offset, 8, what, section);
     const value = (this.high(offset) | 0) * TWO_POW_32 + this.low(offset);
     if (!Number.isSafeInteger(value)) {
       throw new ElfError(
-        "value-too-large",
+        "VALUE_TOO_LARGE",
         `${label(what, section)} at ${hex(offset)} does not fit 53 bits`,
         section ? { offset, section } : { offset },
       );

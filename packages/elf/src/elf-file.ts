@@ -96,13 +96,13 @@ export class ElfFile {
 
   /**
    * The strings of a SHT_STRTAB section (e.g. `.strtab`, or a custom one a section's sh_link names). Throws
-   * `ElfError` (bad-link) for any other section.
+   * `ElfError` (BAD_LINK) for any other section.
    */
   stringTable(section: ElfSection | number): ElfStringTable {
     const target = typeof section === "number" ? this.sections[section] : section;
     if (!target || target.type !== SHT_STRTAB) {
       const index = typeof section === "number" ? section : section.index;
-      throw new ElfError("bad-link", `section ${index} is not a string table`, {
+      throw new ElfError("BAD_LINK", `section ${index} is not a string table`, {
         ...(target ? { section: sectionRef(target), offset: target.offset } : {}),
         expected: "SHT_STRTAB",
       });

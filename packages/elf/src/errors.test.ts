@@ -50,87 +50,87 @@ function expectError(bytes: Uint8Array, code: ElfErrorCode, offset?: number, opt
 }
 
 describe("ELF header", () => {
-  it("truncated", () => {
-    expectError(original.subarray(0, 2), "truncated", 0);
-    expectError(original.subarray(0, 40), "truncated", 0);
-    expectError(new Uint8Array(0), "truncated", 0);
+  it("TRUNCATED", () => {
+    expectError(original.subarray(0, 2), "TRUNCATED", 0);
+    expectError(original.subarray(0, 40), "TRUNCATED", 0);
+    expectError(new Uint8Array(0), "TRUNCATED", 0);
   });
-  it("bad-magic", () =>
+  it("BAD_MAGIC", () =>
     expectError(
       corrupt((v) => v.setUint8(1, 0x45 ^ 1)),
-      "bad-magic",
+      "BAD_MAGIC",
       0,
     ));
-  it("bad-class (ELF32)", () =>
+  it("BAD_CLASS (ELF32)", () =>
     expectError(
       corrupt((v) => v.setUint8(4, 1)),
-      "bad-class",
+      "BAD_CLASS",
       4,
     ));
-  it("bad-data", () =>
+  it("BAD_DATA", () =>
     expectError(
       corrupt((v) => v.setUint8(5, 3)),
-      "bad-data",
+      "BAD_DATA",
       5,
     ));
-  it("bad-version", () => {
+  it("BAD_VERSION", () => {
     expectError(
       corrupt((v) => v.setUint8(6, 0)),
-      "bad-version",
+      "BAD_VERSION",
       6,
     );
     expectError(
       corrupt((v) => v.setUint32(0x14, 2, true)),
-      "bad-version",
+      "BAD_VERSION",
       0x14,
     );
   });
-  it("bad-machine, unless the caller asks for another machine", () => {
+  it("BAD_MACHINE, unless the caller asks for another machine", () => {
     const x86 = corrupt((v) => v.setUint16(0x12, 62, true));
-    const err = expectError(x86, "bad-machine", 0x12);
+    const err = expectError(x86, "BAD_MACHINE", 0x12);
     expect(err.expected).toBe(247);
     expect(parseElf(x86, { machine: "any" }).header.machine).toBe(62);
     expect(parseElf(x86, { machine: 62 }).sections.length).toBe(parsed.sections.length);
-    expectError(original, "bad-machine", 0x12, { machine: 62 });
+    expectError(original, "BAD_MACHINE", 0x12, { machine: 62 });
   });
-  it("bad-type (not ET_REL)", () => {
+  it("BAD_TYPE (not ET_REL)", () => {
     const exec = corrupt((v) => v.setUint16(0x10, 2, true));
-    expectError(exec, "bad-type", 0x10);
+    expectError(exec, "BAD_TYPE", 0x10);
     expect(parseElf(exec, { type: "any" }).header.type).toBe(2);
   });
-  it("bad-header (e_ehsize)", () =>
+  it("BAD_HEADER (e_ehsize)", () =>
     expectError(
       corrupt((v) => v.setUint16(0x34, 52, true)),
-      "bad-header",
+      "BAD_HEADER",
       0x34,
     ));
-  it("bad-entsize (e_shentsize)", () =>
+  it("BAD_ENTSIZE (e_shentsize)", () =>
     expectError(
       corrupt((v) => v.setUint16(0x3a, 40, true)),
-      "bad-entsize",
+      "BAD_ENTSIZE",
       0x3a,
     ));
-  it("value-too-large (e_shoff above 2^53)", () =>
+  it("VALUE_TOO_LARGE (e_shoff above 2^53)", () =>
     expectError(
       corrupt((v) => v.setUint32(0x2c, 0x0100_0000, true)),
-      "value-too-large",
+      "VALUE_TOO_LARGE",
       0x28,
     ));
 });
 
 describe("section header table", () => {
   it("truncated file: the table extends past the end", () => {
-    const err = expectError(original.subarray(0, original.length - 100), "truncated", shoff);
+    const err = expectError(original.subarray(0, original.length - 100), "TRUNCATED", shoff);
     expect(err.message).toMatch(/extend past end of file/);
     expectError(
       corrupt((v) => v.setBigUint64(0x28, BigInt(original.length), true)),
-      "truncated",
+      "TRUNCATED",
     );
   });
   it("e_shnum too large for the file is rejected before allocating", () =>
     expectError(
       corrupt((v) => v.setUint16(0x3c, 0xfeff, true)),
-      "truncated",
+      "TRUNCATED",
       shoff,
     ));
   it("extended count (e_shnum 0) taken from section 0, checked against the file", () => {
@@ -139,7 +139,7 @@ describe("section header table", () => {
         v.setUint16(0x3c, 0, true);
         v.setUint32(shoff + SH_SIZE, 2 ** 31, true);
       }),
-      "truncated",
+      "TRUNCATED",
       shoff,
     );
     expect(err.message).toContain("2147483648 entries");
@@ -147,21 +147,21 @@ describe("section header table", () => {
   it("e_shstrndx past the table or not a string table", () => {
     expectError(
       corrupt((v) => v.setUint16(0x3e, 200, true)),
-      "bad-link",
+      "BAD_LINK",
       0x3e,
     );
     const text = parsed.sectionByName(".text")!.index;
     expectError(
       corrupt((v) => v.setUint16(0x3e, text, true)),
-      "bad-link",
+      "BAD_LINK",
       0x3e,
     );
   });
-  it("out-of-range: section contents past the end of the file, with section and offsets in the message", () => {
+  it("OUT_OF_RANGE: section contents past the end of the file, with section and offsets in the message", () => {
     const rel = parsed.sectionByName(".relxdp")!;
     const err = expectError(
       corrupt((v) => v.setUint32(shdrField(".relxdp", SH_SIZE), 0x10000, true)),
-      "out-of-range",
+      "OUT_OF_RANGE",
       rel.offset,
     );
     expect(err.section).toEqual({ index: rel.index, name: ".relxdp" });
@@ -169,111 +169,111 @@ describe("section header table", () => {
       `section header ${rel.index} (.relxdp): contents extend past end of file (offset 0x${rel.offset.toString(16)} + 0x10000 > size 0x${original.length.toString(16)})`,
     );
   });
-  it("overlap: two sections sharing bytes", () => {
+  it("OVERLAP: two sections sharing bytes", () => {
     const text = parsed.sectionByName(".text")!;
     const err = expectError(
       corrupt((v) => v.setUint32(shdrField("xdp", SH_OFFSET), text.offset + 8, true)),
-      "overlap",
+      "OVERLAP",
     );
     expect(err.message).toMatch(/overlaps/);
     // A section on top of the section header table.
     expectError(
       corrupt((v) => v.setUint32(shdrField(".text", SH_OFFSET), shoff, true)),
-      "overlap",
+      "OVERLAP",
       shoff,
     );
   });
-  it("bad-string: a section name past the name table or without a terminator", () => {
+  it("BAD_STRING: a section name past the name table or without a terminator", () => {
     const strtab = parsed.sectionByName(".strtab")!;
     const badName = expectError(
       corrupt((v) => v.setUint32(shdrField(".text", SH_NAME), strtab.size + 5, true)),
-      "bad-string",
+      "BAD_STRING",
       shdrField(".text", SH_NAME),
     );
     expect(badName.section).toEqual({ index: parsed.sectionByName(".text")!.index });
     const unterminated = corrupt((_v, b) =>
       b.fill(0x41, strtab.offset + strtab.size - 12, strtab.offset + strtab.size),
     );
-    const err = expectError(unterminated, "bad-string");
+    const err = expectError(unterminated, "BAD_STRING");
     expect(err.message).toMatch(/no NUL terminator/);
   });
-  it("bad-link: sh_link / sh_info naming no section", () => {
+  it("BAD_LINK: sh_link / sh_info naming no section", () => {
     expectError(
       corrupt((v) => v.setUint32(shdrField(".relxdp", SH_LINK), 999, true)),
-      "bad-link",
+      "BAD_LINK",
       shdrField(".relxdp", SH_LINK),
     );
     expectError(
       corrupt((v) => v.setUint32(shdrField(".relxdp", SH_INFO), 999, true)),
-      "bad-link",
+      "BAD_LINK",
       shdrField(".relxdp", SH_INFO),
     );
   });
 });
 
 describe("symbol table", () => {
-  it("bad-entsize", () => {
+  it("BAD_ENTSIZE", () => {
     expectError(
       corrupt((v) => v.setUint32(shdrField(".symtab", SH_ENTSIZE), 16, true)),
-      "bad-entsize",
+      "BAD_ENTSIZE",
       shdrField(".symtab", SH_ENTSIZE),
     );
     const size = parsed.sectionByName(".symtab")!.size;
     expectError(
       corrupt((v) => v.setUint32(shdrField(".symtab", SH_SIZE), size - 4, true)),
-      "bad-entsize",
+      "BAD_ENTSIZE",
       shdrField(".symtab", SH_SIZE),
     );
   });
-  it("bad-link: a symtab linked to itself or to a non-string table", () => {
+  it("BAD_LINK: a symtab linked to itself or to a non-string table", () => {
     const symtab = parsed.sectionByName(".symtab")!.index;
     const err = expectError(
       corrupt((v) => v.setUint32(shdrField(".symtab", SH_LINK), symtab, true)),
-      "bad-link",
+      "BAD_LINK",
     );
     expect(err.message).toMatch(/itself/);
     const text = parsed.sectionByName(".text")!.index;
     expectError(
       corrupt((v) => v.setUint32(shdrField(".symtab", SH_LINK), text, true)),
-      "bad-link",
+      "BAD_LINK",
     );
   });
-  it("out-of-range: sh_info (first global) past the symbols", () =>
+  it("OUT_OF_RANGE: sh_info (first global) past the symbols", () =>
     expectError(
       corrupt((v) => v.setUint32(shdrField(".symtab", SH_INFO), 1000, true)),
-      "out-of-range",
+      "OUT_OF_RANGE",
     ));
-  it("out-of-range: a symbol's section index past the table", () => {
+  it("OUT_OF_RANGE: a symbol's section index past the table", () => {
     const symtab = parsed.sectionByName(".symtab")!;
     const at = symtab.offset + 4 * 24 + 6; // parse_ipv4
     expectError(
       corrupt((v) => v.setUint16(at, 500, true)),
-      "out-of-range",
+      "OUT_OF_RANGE",
       at,
     );
   });
-  it("bad-link: SHN_XINDEX without a SHT_SYMTAB_SHNDX section", () => {
+  it("BAD_LINK: SHN_XINDEX without a SHT_SYMTAB_SHNDX section", () => {
     const at = parsed.sectionByName(".symtab")!.offset + 4 * 24 + 6;
     expectError(
       corrupt((v) => v.setUint16(at, 0xffff, true)),
-      "bad-link",
+      "BAD_LINK",
       at,
     );
   });
-  it("bad-string: a symbol name past the string table", () => {
+  it("BAD_STRING: a symbol name past the string table", () => {
     const at = parsed.sectionByName(".symtab")!.offset + 4 * 24;
     const err = expectError(
       corrupt((v) => v.setUint32(at, 0xffff, true)),
-      "bad-string",
+      "BAD_STRING",
       at,
     );
     expect(err.message).toMatch(/^section header \d+ \(\.symtab\) symbol 4: bad st_name: .*past the table/);
   });
-  it("value-too-large: a symbol value above 2^53", () => {
+  it("VALUE_TOO_LARGE: a symbol value above 2^53", () => {
     const at = parsed.sectionByName(".symtab")!.offset + 4 * 24 + 8;
     expectError(
       corrupt((v) => v.setBigUint64(at, 2n ** 60n, true)),
-      "value-too-large",
+      "VALUE_TOO_LARGE",
       at,
     );
   });
@@ -281,48 +281,48 @@ describe("symbol table", () => {
 
 describe("relocations", () => {
   const rel = parsed.sectionByName(".relxdp")!;
-  it("bad-entsize", () => {
+  it("BAD_ENTSIZE", () => {
     expectError(
       corrupt((v) => v.setUint32(shdrField(".relxdp", SH_ENTSIZE), 24, true)),
-      "bad-entsize",
+      "BAD_ENTSIZE",
     );
     expectError(
       corrupt((v) => v.setUint32(shdrField(".relxdp", SH_SIZE), rel.size - 8, true)),
-      "bad-entsize",
+      "BAD_ENTSIZE",
     );
   });
-  it("bad-link: sh_link not a symbol table, sh_info zero or itself", () => {
+  it("BAD_LINK: sh_link not a symbol table, sh_info zero or itself", () => {
     const text = parsed.sectionByName(".text")!.index;
     expectError(
       corrupt((v) => v.setUint32(shdrField(".relxdp", SH_LINK), text, true)),
-      "bad-link",
+      "BAD_LINK",
     );
     expectError(
       corrupt((v) => v.setUint32(shdrField(".relxdp", SH_LINK), rel.index, true)),
-      "bad-link",
+      "BAD_LINK",
     );
     expectError(
       corrupt((v) => v.setUint32(shdrField(".relxdp", SH_INFO), 0, true)),
-      "bad-link",
+      "BAD_LINK",
     );
     const err = expectError(
       corrupt((v) => v.setUint32(shdrField(".relxdp", SH_INFO), rel.index, true)),
-      "bad-link",
+      "BAD_LINK",
     );
     expect(err.section).toEqual({ index: rel.index, name: ".relxdp" });
   });
-  it("out-of-range: symbol index past the symbol table", () => {
+  it("OUT_OF_RANGE: symbol index past the symbol table", () => {
     const at = rel.offset + 8;
     expectError(
       corrupt((v) => v.setUint32(at + 4, 5000, true)),
-      "out-of-range",
+      "OUT_OF_RANGE",
       at,
     );
   });
-  it("out-of-range: offset past the target section", () =>
+  it("OUT_OF_RANGE: offset past the target section", () =>
     expectError(
       corrupt((v) => v.setUint32(rel.offset, 0x10000, true)),
-      "out-of-range",
+      "OUT_OF_RANGE",
       rel.offset,
     ));
   it("big-endian files are checked the same way", () => {
@@ -331,12 +331,12 @@ describe("relocations", () => {
     const at = relBe.offset + 8; // r_info high word (symbol) comes first in big-endian
     expectError(
       corrupt((v) => v.setUint32(at, 5000, false), originalBe),
-      "out-of-range",
+      "OUT_OF_RANGE",
       at,
     );
     expectError(
       corrupt((v) => v.setUint32(0x14, 2, false), originalBe),
-      "bad-version",
+      "BAD_VERSION",
       0x14,
     );
   });
@@ -346,7 +346,7 @@ it("the section type decides what is read: a corrupt type turns a symtab into op
   // Not an error: readelf accepts it too. Relocations that pointed at it now have no symbol table.
   const err = expectError(
     corrupt((v) => v.setUint32(shdrField(".symtab", SH_TYPE), 1, true)),
-    "bad-link",
+    "BAD_LINK",
   );
   expect(err.message).toMatch(/must name a symbol table/);
 });
@@ -354,10 +354,10 @@ it("the section type decides what is read: a corrupt type turns a symtab into op
 describe("64-bit section header fields", () => {
   const SH_ADDR = 16;
   const SH_ADDRALIGN = 48;
-  it("value-too-large above 2^53, at the field, in both byte orders", () => {
+  it("VALUE_TOO_LARGE above 2^53, at the field, in both byte orders", () => {
     const err = expectError(
       corrupt((v) => v.setBigUint64(shdrField(".text", SH_ADDRALIGN), 2n ** 60n, true)),
-      "value-too-large",
+      "VALUE_TOO_LARGE",
       shdrField(".text", SH_ADDRALIGN),
     );
     expect(err.message).toMatch(/sh_addralign/);
@@ -366,7 +366,7 @@ describe("64-bit section header fields", () => {
     const at = be.header.shoff + text.index * 64 + SH_ADDR;
     expectError(
       corrupt((v) => v.setBigUint64(at, 2n ** 53n, false), originalBe),
-      "value-too-large",
+      "VALUE_TOO_LARGE",
       at,
     );
   });

@@ -1,21 +1,21 @@
 /** What went wrong, so callers can branch without parsing messages. */
 export type ElfErrorCode =
-  | "truncated" // the file ends inside the ELF header or the section header table
-  | "bad-magic" // not an ELF file
-  | "bad-class" // not ELF64
-  | "bad-data" // EI_DATA is neither little- nor big-endian
-  | "bad-version" // EI_VERSION / e_version is not 1
-  | "bad-type" // e_type is not the expected one (ET_REL by default)
-  | "bad-machine" // e_machine is not the expected one (EM_BPF by default)
-  | "bad-header" // another header field is inconsistent (e_ehsize, e_shoff without sections ...)
-  | "out-of-range" // an offset, size or index points past the file, a table or a section
-  | "overlap" // two file regions (sections, headers) share bytes
-  | "bad-string" // a string offset past its table, or a string without its NUL terminator
-  | "bad-entsize" // sh_entsize/sh_size do not match the fixed entry size of the table
-  | "bad-link" // sh_link/sh_info points to an absent section, the wrong kind of section, or itself
-  | "value-too-large" // a 64-bit field does not fit a JavaScript number exactly (above 2^53)
-  | "unsupported" // valid ELF, but outside what this package handles (e.g. several symbol tables when writing)
-  | "bad-model"; // writeElf: the write model is inconsistent (dangling reference, bad size ...)
+  | "TRUNCATED" // the file ends inside the ELF header or the section header table
+  | "BAD_MAGIC" // not an ELF file
+  | "BAD_CLASS" // not ELF64
+  | "BAD_DATA" // EI_DATA is neither little- nor big-endian
+  | "BAD_VERSION" // EI_VERSION / e_version is not 1
+  | "BAD_TYPE" // e_type is not the expected one (ET_REL by default)
+  | "BAD_MACHINE" // e_machine is not the expected one (EM_BPF by default)
+  | "BAD_HEADER" // another header field is inconsistent (e_ehsize, e_shoff without sections ...)
+  | "OUT_OF_RANGE" // an offset, size or index points past the file, a table or a section
+  | "OVERLAP" // two file regions (sections, headers) share bytes
+  | "BAD_STRING" // a string offset past its table, or a string without its NUL terminator
+  | "BAD_ENTSIZE" // sh_entsize/sh_size do not match the fixed entry size of the table
+  | "BAD_LINK" // sh_link/sh_info points to an absent section, the wrong kind of section, or itself
+  | "VALUE_TOO_LARGE" // a 64-bit field does not fit a JavaScript number exactly (above 2^53)
+  | "UNSUPPORTED" // valid ELF, but outside what this package handles (e.g. several symbol tables when writing)
+  | "BAD_MODEL"; // writeElf: the write model is inconsistent (dangling reference, bad size ...)
 
 /** A section an error is about. */
 export interface ElfErrorSection {

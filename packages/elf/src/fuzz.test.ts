@@ -124,7 +124,7 @@ function walk(bytes: Uint8Array): void {
   try {
     written = writeElf(elfToWriteModel(file));
   } catch (err) {
-    if (err instanceof ElfError && (err.code === "unsupported" || err.code === "bad-model")) return;
+    if (err instanceof ElfError && (err.code === "UNSUPPORTED" || err.code === "BAD_MODEL")) return;
     throw err;
   }
   parseElf(written, { machine: "any", type: "any" });

@@ -28,37 +28,37 @@ export function isElf(bytes: Uint8Array): boolean {
 /** Checks e_ident and reads the ELF64 header. Returns a reader in the file's byte order. */
 export function readHeader(bytes: Uint8Array, options: ParseOptions): { header: RawElfHeader; reader: ByteReader } {
   if (bytes.length < ELF_MAGIC.length) {
-    throw new ElfError("truncated", `file is ${bytes.length} bytes, too short for an ELF header`, {
+    throw new ElfError("TRUNCATED", `file is ${bytes.length} bytes, too short for an ELF header`, {
       offset: 0,
       expected: ELF64_EHDR_SIZE,
     });
   }
   if (!isElf(bytes)) {
-    throw new ElfError("bad-magic", "not an ELF file: the first 4 bytes are not \\x7fELF", { offset: 0 });
+    throw new ElfError("BAD_MAGIC", "not an ELF file: the first 4 bytes are not \\x7fELF", { offset: 0 });
   }
   if (bytes.length < ELF64_EHDR_SIZE) {
-    throw new ElfError("truncated", `file is ${bytes.length} bytes, too short for an ELF64 header (64)`, {
+    throw new ElfError("TRUNCATED", `file is ${bytes.length} bytes, too short for an ELF64 header (64)`, {
       offset: 0,
       expected: ELF64_EHDR_SIZE,
     });
   }
   const elfClass = bytes[EI_CLASS]!;
   if (elfClass !== ELFCLASS64) {
-    throw new ElfError("bad-class", `EI_CLASS is ${elfClass}, only ELFCLASS64 (2) is supported`, {
+    throw new ElfError("BAD_CLASS", `EI_CLASS is ${elfClass}, only ELFCLASS64 (2) is supported`, {
       offset: EI_CLASS,
       expected: ELFCLASS64,
     });
   }
   const data = bytes[EI_DATA]!;
   if (data !== ELFDATA2LSB && data !== ELFDATA2MSB) {
-    throw new ElfError("bad-data", `EI_DATA is ${data}, expected 1 (little-endian) or 2 (big-endian)`, {
+    throw new ElfError("BAD_DATA", `EI_DATA is ${data}, expected 1 (little-endian) or 2 (big-endian)`, {
       offset: EI_DATA,
       expected: "1 or 2",
     });
   }
   const identVersion = bytes[EI_VERSION]!;
   if (identVersion !== EV_CURRENT) {
-    throw new ElfError("bad-version", `EI_VERSION is ${identVersion}, expected 1`, {
+    throw new ElfError("BAD_VERSION", `EI_VERSION is ${identVersion}, expected 1`, {
       offset: EI_VERSION,
       expected: EV_CURRENT,
     });
@@ -69,24 +69,24 @@ export function readHeader(bytes: Uint8Array, options: ParseOptions): { header: 
   const version = reader.u32(0x14, "e_version");
   const wantedMachine = options.machine ?? EM_BPF;
   if (wantedMachine !== "any" && machine !== wantedMachine) {
-    throw new ElfError("bad-machine", `e_machine is ${machine}, expected ${wantedMachine} (EM_BPF is 247)`, {
+    throw new ElfError("BAD_MACHINE", `e_machine is ${machine}, expected ${wantedMachine} (EM_BPF is 247)`, {
       offset: 0x12,
       expected: wantedMachine,
     });
   }
   const wantedType = options.type ?? ET_REL;
   if (wantedType !== "any" && type !== wantedType) {
-    throw new ElfError("bad-type", `e_type is ${type}, expected ${wantedType} (ET_REL is 1)`, {
+    throw new ElfError("BAD_TYPE", `e_type is ${type}, expected ${wantedType} (ET_REL is 1)`, {
       offset: 0x10,
       expected: wantedType,
     });
   }
   if (version !== EV_CURRENT) {
-    throw new ElfError("bad-version", `e_version is ${version}, expected 1`, { offset: 0x14, expected: EV_CURRENT });
+    throw new ElfError("BAD_VERSION", `e_version is ${version}, expected 1`, { offset: 0x14, expected: EV_CURRENT });
   }
   const ehsize = reader.u16(0x34, "e_ehsize");
   if (ehsize !== ELF64_EHDR_SIZE) {
-    throw new ElfError("bad-header", `e_ehsize is ${ehsize}, expected 64 for ELF64`, {
+    throw new ElfError("BAD_HEADER", `e_ehsize is ${ehsize}, expected 64 for ELF64`, {
       offset: 0x34,
       expected: ELF64_EHDR_SIZE,
     });

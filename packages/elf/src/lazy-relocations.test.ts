@@ -87,7 +87,7 @@ describe("bad entries in sections a loader never reads still fail parseElf", () 
     expect(debug.size / 16).toBeGreaterThan(10_000);
     const err = expectError(
       corrupt((v) => v.setUint32(last + 12, 5000, true)),
-      "out-of-range",
+      "OUT_OF_RANGE",
       last + 8,
     );
     expect(err.message).toContain(`entry ${debug.size / 16 - 1}: symbol index 5000`);
@@ -98,7 +98,7 @@ describe("bad entries in sections a loader never reads still fail parseElf", () 
     const target = parsed.sections[debug.info]!;
     expectError(
       corrupt((v) => v.setUint32(last, target.size, true)),
-      "out-of-range",
+      "OUT_OF_RANGE",
       last,
     );
   });
@@ -106,12 +106,12 @@ describe("bad entries in sections a loader never reads still fail parseElf", () 
   it("r_offset above 2^53 and r_offset with a high word inside the exact range", () => {
     expectError(
       corrupt((v) => v.setUint32(last + 4, 0x20_0000, true)),
-      "value-too-large",
+      "VALUE_TOO_LARGE",
       last,
     );
     expectError(
       corrupt((v) => v.setUint32(last + 4, 1, true)),
-      "out-of-range",
+      "OUT_OF_RANGE",
       last,
     );
   });
@@ -123,7 +123,7 @@ describe("bad entries in sections a loader never reads still fail parseElf", () 
         v.setUint32(last + 12, 5000, true);
         v.setUint32(first + 12, 6000, true);
       }),
-      "out-of-range",
+      "OUT_OF_RANGE",
       first + 8,
     );
     expect(err.message).toContain("entry 1: symbol index 6000");
@@ -133,7 +133,7 @@ describe("bad entries in sections a loader never reads still fail parseElf", () 
     const bytes = corrupt((v) => v.setUint32(last + 12, 5000, true));
     const padded = new Uint8Array(bytes.length + 3);
     padded.set(bytes, 3);
-    expectError(padded.subarray(3), "out-of-range", last + 8);
+    expectError(padded.subarray(3), "OUT_OF_RANGE", last + 8);
     const good = new Uint8Array(original.length + 3);
     good.set(original, 3);
     const file = parseElf(good.subarray(3));
@@ -151,10 +151,10 @@ describe("bad entries in sections a loader never reads still fail parseElf", () 
     const at = rel.section.offset + rel.section.size - 16;
     const bytes = be.slice();
     new DataView(bytes.buffer).setUint32(at + 8, 5000, false);
-    expectError(bytes, "out-of-range", at + 8);
+    expectError(bytes, "OUT_OF_RANGE", at + 8);
     const high = be.slice();
     new DataView(high.buffer).setUint32(at, 0x20_0000, false);
-    expectError(high, "value-too-large", at);
+    expectError(high, "VALUE_TOO_LARGE", at);
   });
 });
 
@@ -212,9 +212,9 @@ describe("entries the fast check flags but the exact rules accept", () => {
     const at = rela.section.offset + 24 + 16;
     const bad = bytes.slice();
     new DataView(bad.buffer).setUint32(at + 4, 0x4000_0000, true);
-    expectError(bad, "value-too-large", at);
+    expectError(bad, "VALUE_TOO_LARGE", at);
     const badSymbol = bytes.slice();
     new DataView(badSymbol.buffer).setUint32(rela.section.offset + 12, 99, true);
-    expectError(badSymbol, "out-of-range", rela.section.offset + 8);
+    expectError(badSymbol, "OUT_OF_RANGE", rela.section.offset + 8);
   });
 });

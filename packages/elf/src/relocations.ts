@@ -211,14 +211,14 @@ function readEntry(reader: ByteReader, relocations: ElfRelocationSection, i: num
   const symbol = symbols[symbolIndex];
   if (!symbol) {
     throw new ElfError(
-      "out-of-range",
+      "OUT_OF_RANGE",
       `${describeSection(section)} entry ${i}: symbol index ${symbolIndex} is past ${describeSection(symbolTable.section)} (${symbols.length} symbols)`,
       { offset: at + 8, section: context, expected: `< ${symbols.length}` },
     );
   }
   if (offset >= target.size) {
     throw new ElfError(
-      "out-of-range",
+      "OUT_OF_RANGE",
       `${describeSection(section)} entry ${i}: offset ${hex(offset)} is past the end of ${describeSection(target)} (size ${hex(target.size)})`,
       { offset: at, section: context, expected: `< ${hex(target.size)}` },
     );
@@ -243,7 +243,7 @@ export function readRelocationSection(
   const symbolTable = symbolTables.get(section.link);
   if (!symbolTable || section.link === section.index) {
     throw new ElfError(
-      "bad-link",
+      "BAD_LINK",
       `${describeSection(section)}: sh_link ${section.link} must name a symbol table, not ${section.link === section.index ? "itself" : describeSection(sections[section.link]!)}`,
       { offset: headerOffset + 40, section: sectionRef(section), expected: "SHT_SYMTAB" },
     );
@@ -251,7 +251,7 @@ export function readRelocationSection(
   const target = sections[section.info]!;
   if (section.info === 0 || section.info === section.index) {
     throw new ElfError(
-      "bad-link",
+      "BAD_LINK",
       `${describeSection(section)}: sh_info ${section.info} must name the section the relocations apply to`,
       { offset: headerOffset + 44, section: sectionRef(section), expected: "target section index" },
     );

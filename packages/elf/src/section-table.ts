@@ -41,7 +41,7 @@ function hasContents(type: number): boolean {
 /**
  * One section header. The caller has checked that the whole table lies inside the file, so the fields are read
  * straight from the DataView; only a 64-bit field whose high word is too big goes through `ByteReader.u64`, which
- * throws the `value-too-large` error for it.
+ * throws the `VALUE_TOO_LARGE` error for it.
  */
 function readRawSection(reader: ByteReader, view: DataView, shoff: number, index: number): RawSection {
   const at = shoff + index * ELF64_SHDR_SIZE;
@@ -71,7 +71,7 @@ function checkContentsInFile(section: RawSection & { name?: string }, fileSize: 
   if (!hasContents(section.type)) return;
   if (section.offset + section.size > fileSize) {
     throw new ElfError(
-      "out-of-range",
+      "OUT_OF_RANGE",
       `${describeSection(section)}: contents extend past end of file (offset ${hex(section.offset)} + ${hex(section.size)} > size ${hex(fileSize)})`,
       {
         offset: section.offset,
@@ -111,7 +111,7 @@ function checkNoOverlap(sections: readonly ElfSection[], shoff: number, shnum: n
     if (current.start < previous.end) {
       const blamed = current.section ?? previous.section;
       throw new ElfError(
-        "overlap",
+        "OVERLAP",
         `${regionName(current)} [${hex(current.start)}, ${hex(current.end)}) overlaps ${regionName(previous)} [${hex(previous.start)}, ${hex(previous.end)})`,
         { offset: current.start, ...(blamed ? { section: { index: blamed.index, name: blamed.name } } : {}) },
       );
@@ -127,12 +127,12 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
   const { rawShnum, rawShstrndx } = raw;
   if (raw.shoff === 0) {
     if (rawShnum !== 0) {
-      throw new ElfError("bad-header", `e_shnum is ${rawShnum} but e_shoff is 0`, { offset: 0x28 });
+      throw new ElfError("BAD_HEADER", `e_shnum is ${rawShnum} but e_shoff is 0`, { offset: 0x28 });
     }
     return { header: withSectionCounts(raw, 0, 0), sections: [] };
   }
   if (raw.shentsize !== ELF64_SHDR_SIZE) {
-    throw new ElfError("bad-entsize", `e_shentsize is ${raw.shentsize}, expected 64 for ELF64`, {
+    throw new ElfError("BAD_ENTSIZE", `e_shentsize is ${raw.shentsize}, expected 64 for ELF64`, {
       offset: 0x3a,
       expected: ELF64_SHDR_SIZE,
     });
@@ -140,7 +140,7 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
   const fileSize = reader.length;
   if (raw.shoff + ELF64_SHDR_SIZE > fileSize) {
     throw new ElfError(
-      "truncated",
+      "TRUNCATED",
       `section header table at ${hex(raw.shoff)} starts past end of file (size ${hex(fileSize)})`,
       { offset: raw.shoff },
     );
@@ -150,21 +150,21 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
   const first = readRawSection(reader, view, raw.shoff, 0);
   const shnum = rawShnum === 0 ? first.size : rawShnum;
   if (shnum === 0) {
-    throw new ElfError("bad-header", "e_shoff is set but e_shnum and section 0's sh_size are both 0", {
+    throw new ElfError("BAD_HEADER", "e_shoff is set but e_shnum and section 0's sh_size are both 0", {
       offset: 0x3c,
     });
   }
   // The count is checked against the file length before anything is allocated from it.
   if (raw.shoff + shnum * ELF64_SHDR_SIZE > fileSize) {
     throw new ElfError(
-      "truncated",
+      "TRUNCATED",
       `section header table: ${shnum} entries at ${hex(raw.shoff)} extend past end of file (${hex(raw.shoff)} + ${hex(shnum * ELF64_SHDR_SIZE)} > size ${hex(fileSize)})`,
       { offset: raw.shoff, expected: `<= ${hex(fileSize)}` },
     );
   }
   const shstrndx = rawShstrndx === SHN_XINDEX ? first.link : rawShstrndx;
   if (shstrndx >= shnum) {
-    throw new ElfError("bad-link", `e_shstrndx ${shstrndx} is not a section (there are ${shnum})`, {
+    throw new ElfError("BAD_LINK", `e_shstrndx ${shstrndx} is not a section (there are ${shnum})`, {
       offset: 0x3e,
       expected: `< ${shnum}`,
     });
@@ -179,7 +179,7 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
   if (shstrndx !== 0) {
     const table = rawSections[shstrndx]!;
     if (table.type !== SHT_STRTAB) {
-      throw new ElfError("bad-link", `e_shstrndx ${shstrndx} is not a string table (sh_type ${table.type})`, {
+      throw new ElfError("BAD_LINK", `e_shstrndx ${shstrndx} is not a string table (sh_type ${table.type})`, {
         offset: 0x3e,
         section: { index: shstrndx },
         expected: "SHT_STRTAB",
@@ -239,7 +239,7 @@ function checkLinks(section: ElfSection, shnum: number, headerOffset: number): v
   if (section.index === 0) return;
   if (section.link >= shnum) {
     throw new ElfError(
-      "bad-link",
+      "BAD_LINK",
       `${describeSection(section)}: sh_link ${section.link} is not a section (there are ${shnum})`,
       {
         offset: headerOffset + 40,
@@ -251,7 +251,7 @@ function checkLinks(section: ElfSection, shnum: number, headerOffset: number): v
   const infoIsSection = section.type === SHT_REL || section.type === SHT_RELA || (section.flags & SHF_INFO_LINK) !== 0;
   if (infoIsSection && section.info >= shnum) {
     throw new ElfError(
-      "bad-link",
+      "BAD_LINK",
       `${describeSection(section)}: sh_info ${section.info} is not a section (there are ${shnum})`,
       {
         offset: headerOffset + 44,

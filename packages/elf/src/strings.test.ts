@@ -72,7 +72,7 @@ describe("SectionStringTable", () => {
       }
       throw new Error("no error");
     })();
-    expect(unterminated.code).toBe("bad-string");
+    expect(unterminated.code).toBe("BAD_STRING");
     expect(unterminated.offset).toBe(0x101);
     const past = (() => {
       try {
@@ -82,7 +82,7 @@ describe("SectionStringTable", () => {
       }
       throw new Error("no error");
     })();
-    expect({ code: past.code, offset: past.offset }).toEqual({ code: "bad-string", offset: 0x109 });
+    expect({ code: past.code, offset: past.offset }).toEqual({ code: "BAD_STRING", offset: 0x109 });
   });
 });
 

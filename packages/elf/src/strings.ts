@@ -39,7 +39,7 @@ export class SectionStringTable implements ElfStringTable {
     const data = this.section.data;
     if (!(offset >= 0 && offset < data.length)) {
       throw new ElfError(
-        "bad-string",
+        "BAD_STRING",
         `${describeSection(this.section)}: string offset ${hex(offset)} is past the table (size ${hex(data.length)})`,
         { offset: this.section.offset + offset, section: sectionRef(this.section), expected: `< ${hex(data.length)}` },
       );
@@ -47,7 +47,7 @@ export class SectionStringTable implements ElfStringTable {
     const end = data.indexOf(0, offset);
     if (end < 0) {
       throw new ElfError(
-        "bad-string",
+        "BAD_STRING",
         `${describeSection(this.section)}: string at ${hex(offset)} has no NUL terminator before the end of the table`,
         { offset: this.section.offset + offset, section: sectionRef(this.section) },
       );

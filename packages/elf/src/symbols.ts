@@ -11,14 +11,14 @@ import type { ElfSection, ElfStringTable, ElfSymbol, ElfSymbolTable } from "./ty
 export function entryCount(section: ElfSection, entrySize: number, headerOffset: number): number {
   if (section.entsize !== entrySize) {
     throw new ElfError(
-      "bad-entsize",
+      "BAD_ENTSIZE",
       `${describeSection(section)}: sh_entsize is ${section.entsize}, expected ${entrySize}`,
       { offset: headerOffset + 56, section: sectionRef(section), expected: entrySize },
     );
   }
   if (section.size % entrySize !== 0) {
     throw new ElfError(
-      "bad-entsize",
+      "BAD_ENTSIZE",
       `${describeSection(section)}: sh_size ${hex(section.size)} is not a multiple of the entry size ${entrySize}`,
       { offset: headerOffset + 32, section: sectionRef(section), expected: `multiple of ${entrySize}` },
     );
@@ -39,7 +39,7 @@ function findExtendedIndices(
   const count = entryCount(extension, 4, shoff + extension.index * 64);
   if (count !== symbolCount) {
     throw new ElfError(
-      "bad-entsize",
+      "BAD_ENTSIZE",
       `${describeSection(extension)}: has ${count} entries but ${describeSection(table)} has ${symbolCount} symbols`,
       { offset: extension.offset, section: sectionRef(extension), expected: symbolCount },
     );
@@ -60,14 +60,14 @@ export function readSymbolTable(
   const stringSection = sections[table.link]!;
   if (table.link === table.index || stringSection.type !== SHT_STRTAB) {
     throw new ElfError(
-      "bad-link",
+      "BAD_LINK",
       `${describeSection(table)}: sh_link ${table.link} must name a string table, not ${table.link === table.index ? "itself" : `${describeSection(stringSection)} (sh_type ${stringSection.type})`}`,
       { offset: headerOffset + 40, section: sectionRef(table), expected: "SHT_STRTAB" },
     );
   }
   if (table.info > count) {
     throw new ElfError(
-      "out-of-range",
+      "OUT_OF_RANGE",
       `${describeSection(table)}: sh_info (first non-local symbol) is ${table.info} but there are only ${count} symbols`,
       { offset: headerOffset + 44, section: sectionRef(table), expected: `<= ${count}` },
     );
@@ -86,7 +86,7 @@ export function readSymbolTable(
     if (storedShndx === SHN_XINDEX) {
       if (!extended) {
         throw new ElfError(
-          "bad-link",
+          "BAD_LINK",
           `${describeSection(table)} symbol ${index}: st_shndx is SHN_XINDEX but there is no SHT_SYMTAB_SHNDX section`,
           {
             offset: at + 6,
@@ -99,7 +99,7 @@ export function readSymbolTable(
     const isReal = shndx !== SHN_UNDEF && (storedShndx === SHN_XINDEX || shndx < SHN_LORESERVE);
     if (isReal && shndx >= sections.length) {
       throw new ElfError(
-        "out-of-range",
+        "OUT_OF_RANGE",
         `${describeSection(table)} symbol ${index}: section index ${shndx} is not a section (there are ${sections.length})`,
         { offset: at + 6, section: sectionRef(table), expected: `< ${sections.length}` },
       );

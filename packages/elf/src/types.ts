@@ -54,7 +54,7 @@ export interface ElfSection {
 /** A string table section with NUL-terminated strings. */
 export interface ElfStringTable {
   readonly section: ElfSection;
-  /** The string at `offset`; throws `ElfError` (bad-string) if it is out of range or unterminated. */
+  /** The string at `offset`; throws `ElfError` (BAD_STRING) if it is out of range or unterminated. */
   get(offset: number): string;
 }
 

@@ -207,7 +207,7 @@ describe("writeElf from scratch", () => {
 });
 
 describe("writeElf rejects inconsistent models with ElfError", () => {
-  const expectBadModel = (model: ElfWriteModel, code: "bad-model" | "unsupported" = "bad-model") => {
+  const expectBadModel = (model: ElfWriteModel, code: "BAD_MODEL" | "UNSUPPORTED" = "BAD_MODEL") => {
     try {
       writeElf(model);
     } catch (err) {
@@ -241,7 +241,7 @@ describe("writeElf rejects inconsistent models with ElfError", () => {
     const again = tinyProgram();
     again.model.sections.push(again.text);
     expect(expectBadModel(again.model)).toMatch(/twice/);
-    expectBadModel({ sections: [{ kind: "symtab" }, { kind: "symtab" }], symbols: [] }, "unsupported");
+    expectBadModel({ sections: [{ kind: "symtab" }, { kind: "symtab" }], symbols: [] }, "UNSUPPORTED");
   });
 });
 

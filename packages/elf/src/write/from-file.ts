@@ -20,7 +20,7 @@ import type {
 export function elfToWriteModel(file: ElfFile): ElfWriteModel {
   const tables = file.symbolTables;
   if (tables.length > 1 || tables.some((t) => t.section.type === SHT_DYNSYM)) {
-    throw new ElfError("unsupported", "elfToWriteModel: only files with a single SHT_SYMTAB can be converted", {
+    throw new ElfError("UNSUPPORTED", "elfToWriteModel: only files with a single SHT_SYMTAB can be converted", {
       ...(tables[1] ? { section: sectionRef(tables[1].section) } : {}),
     });
   }
@@ -67,7 +67,7 @@ export function elfToWriteModel(file: ElfFile): ElfWriteModel {
     const section = converted.get(index);
     if (!section) {
       throw new ElfError(
-        "unsupported",
+        "UNSUPPORTED",
         `elfToWriteModel: ${what} refers to section ${index}, which has no place in a write model`,
       );
     }

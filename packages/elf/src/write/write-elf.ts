@@ -81,7 +81,7 @@ function header(fields: Header): Header {
 }
 
 function badModel(message: string): never {
-  throw new ElfError("bad-model", `writeElf: ${message}`);
+  throw new ElfError("BAD_MODEL", `writeElf: ${message}`);
 }
 
 /** Who a field belongs to, for messages; a function when building the text would cost in a hot loop. */
@@ -128,7 +128,7 @@ function completeSectionList(model: ElfWriteModel): OutputSection[] {
   for (const kind of ["symtab", "strtab", "shstrtab"]) {
     if (count(kind) > 1) {
       throw new ElfError(
-        "unsupported",
+        "UNSUPPORTED",
         `writeElf: the model has ${count(kind)} ${kind} sections, at most one is supported`,
       );
     }
@@ -166,7 +166,7 @@ function sectionName(section: OutputSection): string {
  * `.symtab` lists locals first, then the others, each group in model order, and its sh_info is the index of the
  * first non-local. String tables are tail-merged. More than 0xff00 sections use extended numbering (e_shnum 0,
  * count in section 0) and a SHT_SYMTAB_SHNDX section appended at the end.
- * Throws `ElfError` (bad-model, unsupported) for an inconsistent model.
+ * Throws `ElfError` (BAD_MODEL, UNSUPPORTED) for an inconsistent model.
  */
 export function writeElf(model: ElfWriteModel): Uint8Array {
   const littleEndian = (model.endianness ?? "little") === "little";
