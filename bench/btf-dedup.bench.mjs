@@ -8,8 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { dedupRawBtf, prepareDedupBase } from "../packages/btf/dist/dedup/index.js";
-import { forEachStringWord, forEachTypeIdWord } from "../packages/btf/dist/dedup/kinds.js";
-import { encodeRawBtf, parseRawBtf } from "../packages/btf/dist/dedup/raw-btf.js";
+import { Btf, forEachStringWord, forEachTypeIdWord, writeBtfBlob } from "../packages/btf/dist/index.js";
 import { median } from "./util.mjs";
 
 /** Samples are taken in alternating rounds (theirs, ours, theirs, ...) so load from other processes hits both. */
@@ -39,15 +38,15 @@ function fixtureBtf(object) {
 }
 
 function concatRawBtf(blobs, base) {
-  const baseRaw = base ? parseRawBtf(base) : undefined;
-  let idShift = baseRaw ? baseRaw.typeStarts.length : 0;
-  let strShift = baseRaw ? baseRaw.strings.length : 0;
+  const baseRaw = base ? Btf.parse(base) : undefined;
+  let idShift = baseRaw ? baseRaw.ownTypeCount : 0;
+  let strShift = baseRaw ? baseRaw.strings.bytes.length : 0;
   const words = [];
   const strings = [];
   for (const blob of blobs) {
-    const raw = parseRawBtf(blob);
+    const raw = Btf.parse(blob);
     const w = raw.words.slice();
-    for (const at of raw.typeStarts) {
+    for (const at of raw.starts) {
       forEachTypeIdWord(w, at, (i) => {
         if (w[i] !== 0) w[i] += idShift;
       });
@@ -56,9 +55,9 @@ function concatRawBtf(blobs, base) {
       });
     }
     words.push(w);
-    strings.push(raw.strings);
-    idShift += raw.typeStarts.length;
-    strShift += raw.strings.length;
+    strings.push(raw.strings.bytes);
+    idShift += raw.ownTypeCount;
+    strShift += raw.strings.bytes.length;
   }
   const join = (parts, Ctor) => {
     const out = new Ctor(parts.reduce((n, p) => n + p.length, 0));
@@ -69,10 +68,7 @@ function concatRawBtf(blobs, base) {
     }
     return out;
   };
-  const header = new Uint8Array(24);
-  new DataView(header.buffer).setUint32(0, 0x0001eb9f, true);
-  new DataView(header.buffer).setUint32(4, 24, true);
-  return encodeRawBtf(header, join(words, Uint32Array), join(strings, Uint8Array), true);
+  return writeBtfBlob({ words: join(words, Uint32Array), strings: join(strings, Uint8Array), littleEndian: true });
 }
 
 export async function run() {

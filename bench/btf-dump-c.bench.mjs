@@ -1,4 +1,4 @@
-// C dump of vmlinux BTF: bpfkit's dumpBtfAsCChunks vs libbpf 1.1's btf_dump (bench/c/btf_dump_bench.c) and vs the
+// C dump of vmlinux BTF: bpfkit's dumpBtfCChunks vs libbpf 1.1's btf_dump (bench/c/btf_dump_bench.c) and vs the
 // whole `bpftool btf dump file /sys/kernel/btf/vmlinux format c` process. Needs `pnpm build`, libbpf-dev, bpftool.
 //   - in-process, warm: parse + dump of vmlinux repeated in one process (libbpf: the same loop in C);
 //   - in-process, cold: the first parse + dump of a fresh process (JIT warm-up included for us);
@@ -9,7 +9,7 @@
 //   - the same command unbundled (the ES modules of packages/bpftool/dist, same flags) and the bundle with the
 //     TypeScript scan, ordering and emission (BPFKIT_BTF_ENGINE=js), interleaved with the others, so the choices
 //     made for the shipped command are measured in the same run.
-// The cold in-process figures are also taken with `ordering: "js"` (JavaScript ordering and emission, the dumper
+// The cold in-process figures are also taken with `engine: "js"` (JavaScript ordering and emission, the dumper
 // before its WebAssembly paths); the default runs both in WebAssembly for vmlinux.
 // Files are read once into a Buffer (a Uint8Array already): wrapping it in `new Uint8Array(...)` would copy it.
 // Samples alternate between theirs and ours so load from other processes hits both alike.
@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Btf } from "../packages/btf/dist/btf.js";
-import { dumpBtfAsCChunks } from "../packages/btf/dist/dump-c/index.js";
+import { dumpBtfCChunks } from "../packages/btf/dist/dump-c/index.js";
 import { median } from "./util.mjs";
 
 const VMLINUX = "/sys/kernel/btf/vmlinux";
@@ -42,7 +42,7 @@ function ourDumpOnce(bytes) {
   const t0 = process.hrtime.bigint();
   const btf = Btf.parse(bytes);
   let n = 0;
-  for (const chunk of dumpBtfAsCChunks(btf)) n += chunk.length;
+  for (const chunk of dumpBtfCChunks(btf)) n += chunk.length;
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (n < 1_000_000) throw new Error(`dump too short: ${n} bytes`);
   return ms;
@@ -107,11 +107,11 @@ export async function run() {
       oursColdScript,
       `import { readFileSync } from "node:fs";
 import { Btf } from ${JSON.stringify(btfIndex)};
-import { dumpBtfAsCChunks } from ${JSON.stringify(dumpIndex)};
+import { dumpBtfCChunks } from ${JSON.stringify(dumpIndex)};
 const bytes = readFileSync(${JSON.stringify(VMLINUX)});
 const t0 = process.hrtime.bigint();
 let n = 0;
-for (const chunk of dumpBtfAsCChunks(Btf.parse(bytes), { ordering: process.argv[2] ?? "auto" })) n += chunk.length;
+for (const chunk of dumpBtfCChunks(Btf.parse(bytes), { engine: process.argv[2] ?? "auto" })) n += chunk.length;
 console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, n }));
 `,
     );
@@ -149,7 +149,7 @@ console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - t0) / 1e6, n }
         ours: median(beforeCold),
         reference: median(theirsCold),
         unit: "ms",
-        note: 'ordering: "js" (the TypeScript emitter)',
+        note: 'engine: "js" (the TypeScript ordering and emitter)',
       },
       ...processRows(
         "vmlinux whole process",

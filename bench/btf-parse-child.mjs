@@ -6,8 +6,8 @@ import { writeSync } from "node:fs";
 // Only the modules the measurement needs: the package index also loads CO-RE, dedup and the C dumper, which
 // costs a fresh process ~50 ms of module loading (more on a loaded machine) and is not what is measured here.
 import { Btf } from "../packages/btf/dist/btf.js";
-import { dumpBtfJsonBytesTo } from "../packages/btf/dist/dump-json.js";
-import { dumpBtfRawBytesTo } from "../packages/btf/dist/dump-raw.js";
+import { dumpBtfJsonTo } from "../packages/btf/dist/dump-json.js";
+import { dumpBtfRawTo } from "../packages/btf/dist/dump-raw.js";
 import { prepareMmap, readWithFs, readWithMmap } from "./btf-open.mjs";
 
 const [mode, path = "/sys/kernel/btf/vmlinux"] = process.argv.slice(2);
@@ -19,8 +19,8 @@ const bytes = mmap ? readWithMmap(path) : readWithFs(path);
 const btf = Btf.parse(bytes);
 if (mode === "raw" || mode === "json") {
   const write = (chunk) => writeSync(1, chunk);
-  if (mode === "raw") dumpBtfRawBytesTo(btf, write);
-  else dumpBtfJsonBytesTo(btf, write);
+  if (mode === "raw") dumpBtfRawTo(btf, write);
+  else dumpBtfJsonTo(btf, write);
 }
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);

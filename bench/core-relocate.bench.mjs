@@ -69,10 +69,10 @@ async function once(objectPath) {
   const { readKernelBtfFile } = await import(btfFileModule);
   const t0 = performance.now();
   const object = readObject(new Uint8Array(readFileSync(objectPath)));
-  const btf = new core.RawCoreBtf(object.sections.get(".BTF"));
+  const btf = Btf.parse(object.sections.get(".BTF"));
   const sections = core.parseCoreRelos(object.sections.get(".BTF.ext"), btf);
-  const vmlinux = new core.RawCoreBtf(readKernelBtfFile("/sys/kernel/btf/vmlinux").bytes);
-  const targets = { vmlinux: core.coreTarget("vmlinux", vmlinux, core.rawNameIndex(vmlinux)) };
+  const vmlinux = Btf.parse(readKernelBtfFile("/sys/kernel/btf/vmlinux").bytes);
+  const targets = { vmlinux: core.btfTarget("vmlinux", vmlinux) };
   const t1 = performance.now();
   const result = core.relocateCore({ localBtf: btf, sections, programs: object.programs, targets });
   const t2 = performance.now();
@@ -101,9 +101,9 @@ async function onceBtf(objectPath) {
 async function relocateOnly(objectPath, vmlinux) {
   const core = await import(coreModule);
   const object = readObject(new Uint8Array(readFileSync(objectPath)));
-  const btf = new core.RawCoreBtf(object.sections.get(".BTF"));
+  const btf = Btf.parse(object.sections.get(".BTF"));
   const sections = core.parseCoreRelos(object.sections.get(".BTF.ext"), btf);
-  const targets = { vmlinux: core.coreTarget("vmlinux", vmlinux, core.rawNameIndex(vmlinux)) };
+  const targets = { vmlinux: core.btfTarget("vmlinux", vmlinux) };
   const t1 = performance.now();
   core.relocateCore({ localBtf: btf, sections, programs: object.programs, targets });
   return performance.now() - t1;
@@ -122,7 +122,7 @@ export async function run() {
   execFileSync("cc", ["-O2", "-o", harness, fileURLToPath(new URL("./c/core_harness.c", import.meta.url)), "-lbpf"]);
   const self = fileURLToPath(import.meta.url);
   const core = await import(coreModule);
-  const indexed = new core.RawCoreBtf(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux"))).buildNameIndex();
+  const indexed = Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux"))).buildNameIndex();
   const rows = [];
   for (const name of ["core_task.bpf.o", "core_kernel.bpf.o"]) {
     const path = join(fixtureDir, name);

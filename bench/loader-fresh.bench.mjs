@@ -6,8 +6,8 @@
 // the last CO-RE debug-log line, which also contains its feature probes, object BTF load and map creation (~1 ms,
 // in our favour). Variants of how the vmlinux target is built:
 //   env       kernelEnvironment().vmlinuxTarget, what loadCollection uses
-//   raw-read  RawCoreBtf over readFileSync bytes + coreTarget/rawNameIndex (the environment before this bench)
-//   raw-mmap  RawCoreBtf over the mmap'ed file
+//   raw-read  Btf over readFileSync bytes + coreTarget/rawNameIndex (the environment before this bench)
+//   raw-mmap  Btf over the mmap'ed file
 //   btf-read  Btf.parse (wasm scanner) of readFileSync bytes + btfTarget
 //   btf-mmap  Btf.parse of the mmap'ed file + btfTarget
 // "minus BPF_PROG_LOAD" rows (the loader issue: everything but the kernel's own verification): our full load with
@@ -35,12 +35,12 @@ async function child(variant, objectPath) {
   const vmlinuxTarget = {
     env: () => kernel.kernelEnvironment().vmlinuxTarget,
     "raw-read": () => {
-      const raw = new btfCore.RawCoreBtf(new Uint8Array(readFileSync(VMLINUX)));
-      return btfCore.coreTarget("vmlinux", raw, btfCore.rawNameIndex(raw));
+      const raw = Btf.parse(new Uint8Array(readFileSync(VMLINUX)));
+      return btfCore.btfTarget("vmlinux", raw);
     },
     "raw-mmap": () => {
-      const raw = new btfCore.RawCoreBtf(readKernelBtfFile(VMLINUX).bytes);
-      return btfCore.coreTarget("vmlinux", raw, btfCore.rawNameIndex(raw));
+      const raw = Btf.parse(readKernelBtfFile(VMLINUX).bytes);
+      return btfCore.btfTarget("vmlinux", raw);
     },
     "btf-read": () => btfCore.btfTarget("vmlinux", Btf.parse(new Uint8Array(readFileSync(VMLINUX)))),
     "btf-mmap": () => btfCore.btfTarget("vmlinux", Btf.parse(readKernelBtfFile(VMLINUX).bytes)),

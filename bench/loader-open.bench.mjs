@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { coreTarget, RawCoreBtf, rawNameIndex, relocateCore } from "../packages/btf/dist/core/index.js";
+import { Btf, btfTarget, relocateCore } from "../packages/btf/dist/index.js";
 import { KernelBackend } from "../packages/kernel/dist/index.js";
 import { openObject } from "../packages/loader/dist/object/index.js";
 import { load } from "../packages/loader/dist/prepare/index.js";
@@ -64,8 +64,8 @@ export async function run() {
     const ours = timeUs(
       () => {
         const spec = openObject(bytes, { path });
-        const btf = new RawCoreBtf(vmlinuxBytes);
-        const targets = { vmlinux: coreTarget("vmlinux", btf, rawNameIndex(btf)) };
+        const btf = Btf.parse(vmlinuxBytes);
+        const targets = { vmlinux: btfTarget("vmlinux", btf) };
         return load(spec, backend, { core: { relocate: relocateCore, targets } });
       },
       { runs: 11, warmup: 2, after: (loaded) => loaded.close() },

@@ -4,8 +4,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { forEachStringWord, forEachTypeIdWord } from "../packages/btf/src/dedup/kinds.js";
-import { encodeRawBtf, parseRawBtf } from "../packages/btf/src/dedup/raw-btf.js";
+import { Btf } from "../packages/btf/src/btf.js";
+import { forEachStringWord, forEachTypeIdWord } from "../packages/btf/src/kinds.js";
+import { writeBtfBlob } from "../packages/btf/src/words.js";
 import { useTempDir } from "./support/env.js";
 
 export const fixtureDir = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -54,31 +55,31 @@ export function concatRawBtf(
   base?: Uint8Array,
   { shareStrings = false }: { shareStrings?: boolean } = {},
 ): Uint8Array {
-  const baseRaw = base ? parseRawBtf(base) : undefined;
-  let idShift = baseRaw ? baseRaw.typeStarts.length : 0;
-  let strShift = baseRaw ? baseRaw.strings.length : 0;
+  const baseRaw = base ? Btf.parse(base) : undefined;
+  let idShift = baseRaw ? baseRaw.ownTypeCount : 0;
+  let strShift = baseRaw ? baseRaw.strings.bytes.length : 0;
   const words: Uint32Array[] = [];
   const strings: Uint8Array[] = [];
   const shared = new Map<string, number>([["", 0]]);
   let sharedLength = baseRaw ? 0 : 1;
   const sharedParts: Uint8Array[] = baseRaw ? [] : [new Uint8Array(1)];
   for (const blob of blobs) {
-    const raw = parseRawBtf(blob);
+    const raw = Btf.parse(blob);
     const w = raw.words.slice();
     const nameOf = (off: number): number => {
       if (!shareStrings) return off + strShift;
-      const bytes = raw.strings.subarray(off, raw.strings.indexOf(0, off) + 1);
+      const bytes = raw.strings.bytes.subarray(off, raw.strings.bytes.indexOf(0, off) + 1);
       const key = Buffer.from(bytes).toString("latin1");
       let at = shared.get(key);
       if (at === undefined) {
-        at = sharedLength + (baseRaw ? baseRaw.strings.length : 0);
+        at = sharedLength + (baseRaw ? baseRaw.strings.bytes.length : 0);
         shared.set(key, at);
         sharedParts.push(bytes);
         sharedLength += bytes.length;
       }
       return at;
     };
-    for (const at of raw.typeStarts) {
+    for (const at of raw.starts) {
       forEachTypeIdWord(w, at, (i) => {
         if (w[i] !== 0) w[i] = (w[i] as number) + idShift;
       });
@@ -87,9 +88,9 @@ export function concatRawBtf(
       });
     }
     words.push(w);
-    strings.push(raw.strings);
-    idShift += raw.typeStarts.length;
-    strShift += raw.strings.length;
+    strings.push(raw.strings.bytes);
+    idShift += raw.ownTypeCount;
+    strShift += raw.strings.bytes.length;
   }
   const join = (parts: readonly Uint8Array[]) => {
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -106,10 +107,11 @@ export function concatRawBtf(
     allWords.set(w, at);
     at += w.length;
   }
-  const header = new Uint8Array(24);
-  new DataView(header.buffer).setUint32(0, 0x0001eb9f, true);
-  new DataView(header.buffer).setUint32(4, 24, true);
-  return encodeRawBtf(header, allWords, shareStrings ? join(sharedParts) : join(strings), true);
+  return writeBtfBlob({
+    words: allWords,
+    strings: shareStrings ? join(sharedParts) : join(strings),
+    littleEndian: true,
+  });
 }
 
 let harness: string | undefined;

@@ -2,8 +2,8 @@
 // byte-identical btf__raw_data(), on fixture BTF, linker-style concatenations, split BTF and vmlinux.
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
+import { Btf } from "../packages/btf/src/btf.js";
 import { countKindsRaw, dedupRawBtf } from "../packages/btf/src/dedup/index.js";
-import { parseRawBtf } from "../packages/btf/src/dedup/raw-btf.js";
 import { concatRawBtf, fixtureBtf, fixtureSection, libbpfDedup } from "./btf-dedup-support.js";
 import { describeWith } from "./support/env.js";
 
@@ -27,9 +27,8 @@ function difference(ours: Uint8Array, theirs: Uint8Array): { length: number; fir
   return { length: ours.length - theirs.length, firstDiff: i === n && ours.length === theirs.length ? -1 : i };
 }
 
-function baseShape(base: Uint8Array) {
-  const raw = parseRawBtf(base);
-  return { typeIdCount: raw.typeStarts.length + 1, stringLength: raw.strings.length };
+function baseShape(base: Uint8Array): Btf {
+  return Btf.parse(base);
 }
 
 function expectSameAsLibbpf(btf: Uint8Array, options: { base?: Uint8Array; btfExt?: Uint8Array } = {}) {
@@ -50,7 +49,7 @@ describeWith(["libbpf-dev"], "dedup matches libbpf btf__dedup on fixture BTF", (
       const btfExt = fixtureSection(object, ".BTF.ext");
       const { ours } = expectSameAsLibbpf(fixtureBtf(object), btfExt ? { btfExt } : {});
       // Every input id maps into the output's id range.
-      const count = parseRawBtf(ours.btf).typeStarts.length;
+      const count = Btf.parse(ours.btf).ownTypeCount;
       for (const id of ours.typeIdMap) expect(id).toBeLessThanOrEqual(count);
     });
   }
@@ -93,7 +92,7 @@ describeWith(["libbpf-dev"], "dedup matches libbpf on split BTF", () => {
     const split = concatRawBtf([fixtureBtf("externs.bpf.o"), fixtureBtf("maps.bpf.o")], base);
     const { ours } = expectSameAsLibbpf(split, { base });
     // Types duplicated from the base map onto base ids.
-    const baseCount = parseRawBtf(base).typeStarts.length;
+    const baseCount = Btf.parse(base).ownTypeCount;
     expect([...ours.typeIdMap.slice(baseCount + 1)].some((id) => id <= baseCount)).toBe(true);
   });
 
@@ -133,7 +132,7 @@ describeWith(["libbpf-dev", "vmlinux-btf"], "dedup matches libbpf on vmlinux BTF
   it("vmlinux twice (every kind, DECL_TAG/TYPE_TAG/ENUM64/FLOAT included, has an exact duplicate)", () => {
     const v = vmlinux();
     const { ours } = expectSameAsLibbpf(concatRawBtf([v, v]));
-    expect(parseRawBtf(ours.btf).typeStarts.length).toBeLessThan(parseRawBtf(v).typeStarts.length + 400);
+    expect(Btf.parse(ours.btf).ownTypeCount).toBeLessThan(Btf.parse(v).ownTypeCount + 400);
   });
 
   it("vmlinux + core_task + maps concatenated", () => {

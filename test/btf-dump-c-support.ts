@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Btf } from "@bpfkit/btf";
 import { isElf, parseElf } from "@bpfkit/elf";
-import { dumpBtfAsC } from "../packages/btf/src/dump-c/index.js";
+import { dumpBtfC } from "../packages/btf/src/dump-c/index.js";
 import { multiarchIncludes } from "./support/env.js";
 
 export const fixtureDir = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -29,7 +29,7 @@ export function btfOfFile(path: string): Btf {
 
 /** Our dump of the same file. */
 export function ourDumpC(path: string): string {
-  return dumpBtfAsC(btfOfFile(path));
+  return dumpBtfC(btfOfFile(path));
 }
 
 /** undefined when equal; otherwise where the texts first differ, with a few lines of each around it. */

@@ -8,13 +8,7 @@ import { fileURLToPath } from "node:url";
 import { Btf } from "@bpfkit/btf";
 import { parseElf } from "@bpfkit/elf";
 import { expect, it } from "vitest";
-import {
-  CHUNK_SIZE,
-  dumpBtfAsC,
-  dumpBtfAsCBytes,
-  dumpBtfAsCChunks,
-  dumpBtfAsCTo,
-} from "../packages/btf/src/dump-c/index.js";
+import { CHUNK_SIZE, dumpBtfC, dumpBtfCBytes, dumpBtfCChunks, dumpBtfCTo } from "../packages/btf/src/dump-c/index.js";
 import { oddShapesBtf, rebaseRawBtf } from "./btf-dump-c-raw.js";
 import { bpftoolDumpC, btfOfFile, compileBpf, firstDifference, fixtureDir, ourDumpC } from "./btf-dump-c-support.js";
 import { describeWith, useTempDir } from "./support/env.js";
@@ -64,7 +58,7 @@ describeWith(["bpftool", "vmlinux-btf"], "C dump = bpftool btf dump format c (vm
       encoding: "utf8",
       maxBuffer: 256 * 1024 * 1024,
     });
-    const ours = dumpBtfAsC(Btf.parse(split, { base }));
+    const ours = dumpBtfC(Btf.parse(split, { base }));
     expect(ours.length).toBeGreaterThan(bpftoolDumpC(VMLINUX).length);
     const diff = firstDifference(ours, theirs);
     expect(diff, diff).toBeUndefined();
@@ -72,13 +66,13 @@ describeWith(["bpftool", "vmlinux-btf"], "C dump = bpftool btf dump format c (vm
 
   it("streams the same bytes in chunks of at least 64 KiB", () => {
     const btf = btfOfFile(VMLINUX);
-    const whole = dumpBtfAsCBytes(btf);
-    const chunks = [...dumpBtfAsCChunks(btf)];
+    const whole = dumpBtfCBytes(btf);
+    const chunks = [...dumpBtfCChunks(btf)];
     expect(chunks.length).toBeGreaterThan(10);
     for (const chunk of chunks.slice(0, -1)) expect(chunk.length).toBeGreaterThanOrEqual(CHUNK_SIZE);
     expect(Buffer.concat(chunks).equals(Buffer.from(whole))).toBe(true);
     const pushed: Buffer[] = [];
-    dumpBtfAsCTo(btf, (bytes) => {
+    dumpBtfCTo(btf, (bytes) => {
       expect(bytes.length).toBeGreaterThan(0);
       pushed.push(Buffer.from(bytes)); // a view of a reused buffer: copy it
     });

@@ -4,13 +4,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import {
-  CoreRelocationError,
-  minimizeCoreBtf,
-  RawCoreBtf,
-  rawNameIndex,
-  relocateCore,
-} from "../packages/btf/src/core/index.js";
+import { Btf } from "../packages/btf/src/btf.js";
+import { btfNameIndex, CoreRelocationError, minimizeCoreBtf, relocateCore } from "../packages/btf/src/core/index.js";
 import {
   compileFixture,
   customTargets,
@@ -39,7 +34,7 @@ describeWith(["bpftool", "vmlinux-btf"], "gen min_core_btf", () => {
       const object = readObject(join(fixturesDir, name));
       return { name, btf: object.btf, sections: object.coreSections };
     });
-    const ours = minimizeCoreBtf(vmlinux, inputs, rawNameIndex(vmlinux));
+    const ours = minimizeCoreBtf(vmlinux, inputs, btfNameIndex(vmlinux));
     const theirsPath = join(scratchDir(), "min.btf");
     execFileSync("bpftool", [
       "gen",
@@ -81,7 +76,7 @@ describeWith(["bpftool", "vmlinux-btf"], "gen min_core_btf", () => {
         }
       });
       // The minimal BTF is itself valid input for our reader.
-      expect(new RawCoreBtf(minimal).typeCount).toBeGreaterThan(1);
+      expect(Btf.parse(minimal).typeCount).toBeGreaterThan(1);
     }
   });
 });

@@ -4,14 +4,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Btf } from "../packages/btf/src/btf.js";
 import {
+  btfTarget,
   type CoreProgram,
   type CoreReloSection,
   type CoreTargets,
-  coreTarget,
   parseCoreRelos,
-  RawCoreBtf,
-  rawNameIndex,
 } from "../packages/btf/src/core/index.js";
 import { useTempDir } from "./support/env.js";
 
@@ -21,7 +20,7 @@ export interface TestObject {
   readonly littleEndian: boolean;
   readonly sections: Map<string, Uint8Array>;
   readonly programs: CoreProgram[];
-  readonly btf: RawCoreBtf;
+  readonly btf: Btf;
   readonly coreSections: CoreReloSection[];
 }
 
@@ -79,26 +78,26 @@ export function readObject(path: string): TestObject {
   programs.sort((a, b) =>
     a.section === b.section ? a.sectionInsnOffset - b.sectionInsnOffset : a.section < b.section ? -1 : 1,
   );
-  const btf = new RawCoreBtf(sections.get(".BTF")!);
+  const btf = Btf.parse(sections.get(".BTF")!);
   const ext = sections.get(".BTF.ext");
   return { littleEndian: le, sections, programs, btf, coreSections: ext ? parseCoreRelos(ext, btf) : [] };
 }
 
-let vmlinux: RawCoreBtf | undefined;
-export function vmlinuxBtf(): RawCoreBtf {
-  vmlinux ??= new RawCoreBtf(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
+let vmlinux: Btf | undefined;
+export function vmlinuxBtf(): Btf {
+  vmlinux ??= Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
   return vmlinux;
 }
 
 export function vmlinuxTargets(): CoreTargets {
   const btf = vmlinuxBtf();
-  return { vmlinux: coreTarget("vmlinux", btf, rawNameIndex(btf)) };
+  return { vmlinux: btfTarget("vmlinux", btf) };
 }
 
 /** Target from a raw BTF file, like libbpf's btf_custom_path. */
 export function customTargets(btfBytes: Uint8Array): CoreTargets {
-  const btf = new RawCoreBtf(btfBytes);
-  return { custom: coreTarget("vmlinux", btf, rawNameIndex(btf)) };
+  const btf = Btf.parse(btfBytes);
+  return { custom: btfTarget("vmlinux", btf) };
 }
 
 // Registered while the importing test file is collected, so its hooks belong to that file: the directory is made

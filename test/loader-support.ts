@@ -164,19 +164,14 @@ export function hex(bytes: Uint8Array | undefined): string {
 // ---- kernel facts for prepare/load tests (read here, in test code: the loader itself never reads files) ----
 import { gunzipSync } from "node:zlib";
 import { parseKallsyms } from "@bpfkit/asm";
-import {
-  type CoreTargets,
-  coreTarget,
-  RawCoreBtf,
-  rawNameIndex,
-  relocateCore,
-} from "../packages/btf/src/core/index.js";
+import { Btf } from "../packages/btf/src/btf.js";
+import { btfTarget, type CoreTargets, relocateCore } from "../packages/btf/src/core/index.js";
 import type { CoreOptions, ExternInput } from "../packages/loader/src/prepare/index.js";
 import { kernelBtfView } from "../packages/loader/src/prepare/index.js";
 
-let vmlinux: RawCoreBtf | undefined;
-export function vmlinuxBtf(): RawCoreBtf {
-  vmlinux ??= new RawCoreBtf(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
+let vmlinux: Btf | undefined;
+export function vmlinuxBtf(): Btf {
+  vmlinux ??= Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
   return vmlinux;
 }
 
@@ -204,7 +199,7 @@ export function kernelFacts(): ExternInput {
 
 export function coreOptions(): CoreOptions<CoreTargets> {
   const btf = vmlinuxBtf();
-  return { relocate: relocateCore, targets: { vmlinux: coreTarget("vmlinux", btf, rawNameIndex(btf)) } };
+  return { relocate: relocateCore, targets: { vmlinux: btfTarget("vmlinux", btf) } };
 }
 
 /** Slot hex strings with map fds (PSEUDO_MAP_FD/VALUE imm) zeroed, so two loads can be compared. */

@@ -1,6 +1,6 @@
 // The BTF core API (everything documented in API.md). index.ts re-exports it together with CO-RE, dedup and
 // the C dumper; the core's own tests import this file so they do not depend on those parts.
-export { Btf, type BtfParseOptions } from "./btf.js";
+export { Btf, type BtfParseOptions, type Engine, type FlatTypes } from "./btf.js";
 export {
   type BtfExt,
   type BtfExtSection,
@@ -16,7 +16,6 @@ export {
   bpftoolJsonString,
   dumpBtfJson,
   dumpBtfJsonBytes,
-  dumpBtfJsonBytesTo,
   dumpBtfJsonTo,
   jsonType,
 } from "./dump-json.js";
@@ -24,7 +23,6 @@ export {
   bpftoolName,
   dumpBtfRaw,
   dumpBtfRawBytes,
-  dumpBtfRawBytesTo,
   dumpBtfRawTo,
   type RawDumpOptions,
   rawType,
@@ -35,6 +33,9 @@ export { BTF_HEADER_SIZE, BTF_MAGIC, type BtfHeader, parseBtfHeader } from "./he
 export {
   allowsKindFlag,
   extraWords,
+  forEachStringWord,
+  forEachTypeIdWord,
+  HEADER_WORDS,
   hasTypeRef,
   hasVlen,
   IntEncoding,
@@ -42,11 +43,16 @@ export {
   isComposite,
   isModifier,
   isModOrTypedef,
+  KIND_LAYOUTS,
   KIND_NAMES,
   Kind,
+  type KindLayout,
   type KindNumber,
+  kindOf,
   Linkage,
   MAX_KIND,
+  vlenOf,
 } from "./kinds.js";
 export { StringTable } from "./strings.js";
 export type * from "./types.js";
+export { type BtfBlobParts, writeBtfBlob } from "./words.js";

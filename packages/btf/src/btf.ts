@@ -2,6 +2,7 @@
 // decoded type objects are produced only when asked. Accessors take global ids (a split BTF sees its base's ids
 // first) and read straight from the type words, so hot paths (C dump, CO-RE, dedup) allocate nothing.
 
+import { concatBytes } from "./byte-sink.js";
 import { checkReferenceCycles, cycleError } from "./cycles.js";
 import { decodeType } from "./decode-type.js";
 import { BtfError } from "./errors.js";
@@ -15,7 +16,26 @@ import type { BtfType, VoidType } from "./types.js";
 import { alignOf, resolveSize, skipModsAndTypedefs } from "./walks.js";
 import { recordWasmOutcome } from "./wasm/instance.js";
 import { wasmScan, wasmScanApplies } from "./wasm/scan-wasm.js";
-import { wordsOf } from "./words.js";
+import { wordsOf, writeBtfBlob } from "./words.js";
+
+/**
+ * Which implementation runs a hot path that has two (WebAssembly and TypeScript): the same option, with the same
+ * meaning, on parsing and on every dump. "auto" picks WebAssembly where it applies and pays off.
+ */
+export type Engine = "auto" | "js" | "wasm";
+
+/**
+ * Every type of a BTF and of its bases in one id space: what consumers that walk the whole graph by id read
+ * (the C dump, dedup). Built once per Btf on first use; for base BTF it shares the parsed words (no copy).
+ */
+export interface FlatTypes {
+  /** Type records of ids 1.. (base types first) as host-order u32 words. */
+  readonly words: Uint32Array;
+  /** `starts[id]` is the word index of type `id`'s record; starts[0] (void, which has no record) is 0. */
+  readonly starts: Uint32Array;
+  /** The string sections of the bases and this BTF, joined, so global name offsets index it directly. */
+  readonly strings: Uint8Array;
+}
 
 export interface BtfParseOptions {
   /** Base BTF when `bytes` is split BTF (e.g. a kernel module's BTF on top of vmlinux). */
@@ -32,7 +52,7 @@ export interface BtfParseOptions {
    * blobs such as vmlinux and JavaScript otherwise; "js" / "wasm" force one (wasm falls back to js where it
    * does not apply). Both accept and reject exactly the same input.
    */
-  readonly scanner?: "auto" | "js" | "wasm";
+  readonly engine?: Engine;
 }
 
 /** Type sections from this size on (vmlinux: 3.4 MB) are scanned in WebAssembly by default. */
@@ -56,6 +76,7 @@ export class Btf {
   readonly starts: Uint32Array;
   private names: NameIndex | undefined;
   private pointerSizeCache = 0;
+  private flatCache: FlatTypes | undefined;
 
   private constructor(
     header: BtfHeader,
@@ -94,10 +115,10 @@ export class Btf {
     const typeStart = header.hdrLen + header.typeOff;
     const firstId = base ? base.typeCount : 1;
     const checkCycles = options.checkCycles !== false;
-    const scanner = options.scanner ?? "auto";
+    const engine = options.engine ?? "auto";
     if (
-      scanner !== "js" &&
-      (scanner === "wasm" || header.typeLen >= WASM_MIN_TYPE_BYTES) &&
+      engine !== "js" &&
+      (engine === "wasm" || header.typeLen >= WASM_MIN_TYPE_BYTES) &&
       wasmScanApplies(header.littleEndian, header.typeLen)
     ) {
       const fast = wasmScan(bytes, typeStart, header.typeLen, strings.end, firstId, checkCycles);
@@ -120,6 +141,35 @@ export class Btf {
   /** Number of types this blob defines (without void or the base). */
   get ownTypeCount(): number {
     return this.starts.length;
+  }
+
+  /** All types of this BTF and its bases in one id space (see FlatTypes); built on first use, then kept. */
+  flat(): FlatTypes {
+    this.flatCache ??= flattenTypes(this);
+    return this.flatCache;
+  }
+
+  /** Word index in `words` where own type `id` starts; throws BtfError for ids this blob does not define. */
+  wordIndex(id: number): number {
+    return this.at(id);
+  }
+
+  /**
+   * A Btf over a private copy of this one's type words (same header, strings and base), for callers that patch
+   * fixed-size fields in place: the accessors read the words, so a patch shows at once; toBytes() writes them out.
+   */
+  withPrivateWords(): Btf {
+    return new Btf(this.header, this.base, this.strings, this.words.slice(), this.starts);
+  }
+
+  /** This blob as raw bytes in its own byte order (header, type words, strings: libbpf's btf__raw_data layout). */
+  toBytes(): Uint8Array {
+    return writeBtfBlob({
+      header: this.header,
+      words: this.words,
+      strings: this.strings.bytes,
+      littleEndian: this.littleEndian,
+    });
   }
 
   // ---- cheap accessors (no allocation) ----
@@ -397,6 +447,53 @@ export class Btf {
   setPointerSize(size: 4 | 8): void {
     this.pointerSizeCache = size;
   }
+}
+
+/** The chain of blobs from the outermost base to `btf`. */
+function chainOf(btf: Btf): Btf[] {
+  const chain: Btf[] = [];
+  for (let b: Btf | undefined = btf; b !== undefined; b = b.base) chain.unshift(b);
+  return chain;
+}
+
+/**
+ * A base Btf's starts (index id - 1) indexed by id (void's entry 0): a view when a zero word precedes them in their
+ * buffer (both scan paths leave one), else a copy.
+ */
+function startsById(own: Uint32Array): Uint32Array {
+  if (own.byteOffset >= 4) {
+    const view = new Uint32Array(own.buffer, own.byteOffset - 4, own.length + 1);
+    if (view[0] === 0) return view;
+  }
+  const starts = new Uint32Array(own.length + 1);
+  starts.set(own, 1);
+  return starts;
+}
+
+function flattenTypes(btf: Btf): FlatTypes {
+  const strings = concatBytes(chainOf(btf).map((b) => b.strings.bytes));
+  if (!btf.base) return { words: btf.words, starts: startsById(btf.starts), strings };
+  return { ...flattenWords(btf, 0), strings };
+}
+
+/**
+ * The type words of `btf` and its bases joined in one fresh array, after `voidWords` zero words (a record for
+ * void, for consumers that read id 0 like any other), and each id's start in it. For consumers that rewrite the
+ * words (dedup); Btf.flat() shares the parsed words instead where it can.
+ */
+export function flattenWords(btf: Btf, voidWords: number): { words: Uint32Array; starts: Uint32Array } {
+  const chain = chainOf(btf);
+  const starts = new Uint32Array(btf.typeCount);
+  const words = new Uint32Array(voidWords + chain.reduce((n, b) => n + b.words.length, 0));
+  let wordBase = voidWords;
+  for (const b of chain) {
+    words.set(b.words, wordBase);
+    const own = b.starts;
+    const first = b.firstOwnId;
+    for (let i = 0; i < own.length; i++) starts[first + i] = own[i]! + wordBase;
+    wordBase += b.words.length;
+  }
+  return { words, starts };
 }
 
 function determinePointerSize(btf: Btf): number {

@@ -5,11 +5,10 @@
 import { Btf } from "./btf.js";
 import { encodeTypeWords } from "./encode-type.js";
 import { BtfError } from "./errors.js";
-import { BTF_HEADER_SIZE, BTF_MAGIC } from "./header.js";
 import { Kind, Linkage } from "./kinds.js";
 import { StringBuilder } from "./string-builder.js";
 import type { BtfType, Member, Named, VarSecinfo, VoidType } from "./types.js";
-import { HOST_LITTLE_ENDIAN } from "./words.js";
+import { writeBtfBlob } from "./words.js";
 
 export interface BtfBuilderOptions {
   /** Build split BTF on top of this base (ids and string offsets continue the base's). */
@@ -218,27 +217,12 @@ export class BtfBuilder {
 
   /** Raw BTF bytes: header, type section, string section. */
   encode(): Uint8Array {
-    const typeLen = this.wordCount * 4;
-    const strings = this.strings.toBytes();
-    const out = new Uint8Array(BTF_HEADER_SIZE + typeLen + strings.length);
-    const view = new DataView(out.buffer);
-    const le = this.littleEndian;
-    view.setUint16(0, BTF_MAGIC, le);
-    view.setUint8(2, 1);
-    view.setUint8(3, this.flags);
-    view.setUint32(4, BTF_HEADER_SIZE, le);
-    view.setUint32(8, 0, le);
-    view.setUint32(12, typeLen, le);
-    view.setUint32(16, typeLen, le);
-    view.setUint32(20, strings.length, le);
-    const words = this.words.subarray(0, this.wordCount);
-    if (le === HOST_LITTLE_ENDIAN) {
-      out.set(new Uint8Array(words.buffer, words.byteOffset, typeLen), BTF_HEADER_SIZE);
-    } else {
-      for (let i = 0; i < words.length; i++) view.setUint32(BTF_HEADER_SIZE + i * 4, words[i], le);
-    }
-    out.set(strings, BTF_HEADER_SIZE + typeLen);
-    return out;
+    return writeBtfBlob({
+      header: { flags: this.flags },
+      words: this.words.subarray(0, this.wordCount),
+      strings: this.strings.toBytes(),
+      littleEndian: this.littleEndian,
+    });
   }
 
   /** encode() parsed back into a Btf (validates references and cycles). */

@@ -4,24 +4,10 @@
 // a functional graph and one colouring pass finds every loop in O(types).
 
 import { BtfError } from "./errors.js";
-import { Kind } from "./kinds.js";
+import { KIND_LAYOUTS } from "./kinds.js";
 
 /** Per kind: word (after the record start) holding the chain link, 0 when the kind ends chains. */
-const LINK_WORD = new Int8Array(32);
-for (const kind of [
-  Kind.PTR,
-  Kind.TYPEDEF,
-  Kind.VOLATILE,
-  Kind.CONST,
-  Kind.RESTRICT,
-  Kind.TYPE_TAG,
-  Kind.FUNC,
-  Kind.VAR,
-  Kind.DECL_TAG,
-]) {
-  LINK_WORD[kind] = 2;
-}
-LINK_WORD[Kind.ARRAY] = 3;
+const LINK_WORD = Int8Array.from({ length: 32 }, (_, kind) => KIND_LAYOUTS[kind]?.chainLink ?? 0);
 
 /**
  * Throws BtfError CYCLE for the first own type found on a loop. Links into a base BTF never come back.

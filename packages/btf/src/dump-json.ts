@@ -98,14 +98,8 @@ export function dumpBtfJsonBytes(btf: Btf, options: RawDumpOptions = {}): Uint8A
   return collectBytes((out) => writeJson(btf, out, options));
 }
 
-export function dumpBtfJsonTo(btf: Btf, write: (chunk: string) => void, options: RawDumpOptions = {}): void {
-  const decoder = new TextDecoder();
-  const out = new ByteSink((chunk) => write(decoder.decode(chunk, { stream: true })));
-  writeJson(btf, out, options);
-  out.flush();
-}
-
-export function dumpBtfJsonBytesTo(btf: Btf, write: (chunk: Uint8Array) => void, options: RawDumpOptions = {}): void {
+/** The JSON dump handed to `write` in byte chunks, as dumpBtfRawTo does. */
+export function dumpBtfJsonTo(btf: Btf, write: (chunk: Uint8Array) => void, options: RawDumpOptions = {}): void {
   const out = new ByteSink(write);
   writeJson(btf, out, options);
   out.flush();

@@ -2,7 +2,7 @@
 // tab-indented line per member, value, parameter or datasec entry. For split BTF only the split's own types are
 // listed, as bpftool does. Written as bytes (names copied as stored), which is what makes dumping vmlinux fast.
 
-import type { Btf } from "./btf.js";
+import type { Btf, Engine } from "./btf.js";
 import { ascii, ByteSink, collectBytes, collectText } from "./byte-sink.js";
 import { BtfError } from "./errors.js";
 import { KIND_NAMES, Kind } from "./kinds.js";
@@ -11,10 +11,10 @@ import { dumpTypesWasm } from "./wasm/dump-wasm.js";
 /** Options of the raw dump functions. */
 export interface RawDumpOptions {
   /**
-   * "auto" (default): WebAssembly for base BTF (see wasm/dump.c), JavaScript for split BTF; "js" forces the
-   * JavaScript writer. Both produce the same bytes.
+   * "auto" (default) and "wasm": WebAssembly for base BTF (see wasm/dump.c), TypeScript for split BTF; "js"
+   * forces the TypeScript writer. Both produce the same bytes.
    */
-  readonly engine?: "auto" | "js";
+  readonly engine?: Engine;
 }
 
 const INT_ENCODINGS: Record<number, string> = { 0: "(none)", 1: "SIGNED", 2: "CHAR", 4: "BOOL" };
@@ -86,16 +86,11 @@ export function dumpBtfRawBytes(btf: Btf, options: RawDumpOptions = {}): Uint8Ar
   return collectBytes((out) => writeRaw(btf, out, options));
 }
 
-/** The raw dump handed to `write` in chunks (64 KiB to 1 MiB). */
-export function dumpBtfRawTo(btf: Btf, write: (chunk: string) => void, options: RawDumpOptions = {}): void {
-  const decoder = new TextDecoder();
-  const out = new ByteSink((chunk) => write(decoder.decode(chunk, { stream: true })));
-  writeRaw(btf, out, options);
-  out.flush();
-}
-
-/** Same as dumpBtfRawTo, as bytes (no decoding: the fastest way to a file descriptor). */
-export function dumpBtfRawBytesTo(btf: Btf, write: (chunk: Uint8Array) => void, options: RawDumpOptions = {}): void {
+/**
+ * The raw dump handed to `write` in chunks of 64 KiB to 1 MiB, as bytes like every dump*To (no decoding: the
+ * fastest way to a file descriptor). Each chunk is valid only during the call: write it out or copy it.
+ */
+export function dumpBtfRawTo(btf: Btf, write: (chunk: Uint8Array) => void, options: RawDumpOptions = {}): void {
   const out = new ByteSink(write);
   writeRaw(btf, out, options);
   out.flush();

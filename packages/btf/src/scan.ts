@@ -7,7 +7,7 @@
 // "anything wrong?" into a few accumulators; a second, precise pass finds and reports the first bad record.
 
 import { BtfError } from "./errors.js";
-import { allowsKindFlag, extraWords, Kind, MAX_KIND } from "./kinds.js";
+import { HEADER_WORDS, KIND_LAYOUTS, KIND_NAMES, Kind, type KindLayout, kindOf, MAX_KIND, vlenOf } from "./kinds.js";
 
 export interface ScanResult {
   /** Word index of each type (the common path leaves a zero word in front of it in its buffer). */
@@ -45,117 +45,49 @@ function diagnoseTypes(input: ScanInput): Uint32Array {
   const { words, firstId, stringEnd, sectionOffset } = input;
   const total = words.length;
   // Every record is at least 3 words, which bounds the number of types before we know it.
-  const starts = new Uint32Array(Math.floor(total / 3));
+  const starts = new Uint32Array(Math.floor(total / HEADER_WORDS));
   let count = 0;
   let maxRef = 0;
   let maxRefAt = 0;
-  let badName = -1;
   let pos = 0;
+  const ref = (at: number) => {
+    if (words[at] > maxRef) {
+      maxRef = words[at];
+      maxRefAt = at;
+    }
+  };
   while (pos < total) {
-    if (pos + 3 > total)
-      fail("TRUNCATED", "type record cut short by the end of the type section", firstId + count, pos);
+    const id = firstId + count;
+    if (pos + HEADER_WORDS > total) fail("TRUNCATED", "type record cut short by the end of the type section", id, pos);
     const info = words[pos + 1];
-    const kind = (info >>> 24) & 0x1f;
-    const vlen = info & 0xffff;
-    const extra = extraWords(kind, vlen);
-    if (extra < 0 || kind === 0) fail("UNKNOWN_KIND", `unknown BTF kind ${kind}`, firstId + count, pos + 1);
-    if ((info & INFO_RESERVED) !== 0) fail("BAD_INFO", "reserved info bits set", firstId + count, pos + 1);
-    if (info >>> 31 && !allowsKindFlag(kind))
-      fail("BAD_INFO", "kind_flag set on a kind without one", firstId + count, pos + 1);
-    const end = pos + 3 + extra;
+    const kind = kindOf(info);
+    const vlen = vlenOf(info);
+    const layout = kind === 0 ? undefined : KIND_LAYOUTS[kind];
+    if (!layout) fail("UNKNOWN_KIND", `unknown BTF kind ${kind}`, id, pos + 1);
+    if ((info & INFO_RESERVED) !== 0) fail("BAD_INFO", "reserved info bits set", id, pos + 1);
+    if (info >>> 31 && !layout.kindFlag) fail("BAD_INFO", "kind_flag set on a kind without one", id, pos + 1);
+    if (layout.recordWords === 0) {
+      if (kind === Kind.FUNC) {
+        if (vlen > 2) fail("BAD_VLEN", `FUNC linkage ${vlen} is not static/global/extern`, id, pos + 1);
+      } else if (vlen !== 0) {
+        fail("BAD_VLEN", `non-zero vlen on ${KIND_NAMES[kind]}, a kind without members`, id, pos + 1);
+      }
+    }
+    const records = pos + HEADER_WORDS + layout.fixedWords;
+    const end = records + layout.recordWords * vlen;
     if (end > total) {
-      fail(
-        "BAD_VLEN",
-        `vlen ${vlen} needs ${extra * 4} bytes, ${(total - pos - 3) * 4} left`,
-        firstId + count,
-        pos + 1,
-      );
+      const need = (end - pos - HEADER_WORDS) * 4;
+      fail("BAD_VLEN", `vlen ${vlen} needs ${need} bytes, ${(total - pos - HEADER_WORDS) * 4} left`, id, pos + 1);
     }
-    if (words[pos] >= stringEnd) badName = pos;
-    switch (kind) {
-      case Kind.INT:
-        if (vlen !== 0) fail("BAD_VLEN", "INT with non-zero vlen", firstId + count, pos + 1);
-        if ((words[pos + 3] & INT_RESERVED) !== 0) fail("BAD_INFO", "reserved INT bits set", firstId + count, pos + 3);
-        break;
-      case Kind.PTR:
-      case Kind.TYPEDEF:
-      case Kind.VOLATILE:
-      case Kind.CONST:
-      case Kind.RESTRICT:
-      case Kind.TYPE_TAG:
-      case Kind.VAR:
-      case Kind.DECL_TAG:
-        if (vlen !== 0) fail("BAD_VLEN", "non-zero vlen on a kind without members", firstId + count, pos + 1);
-        if (words[pos + 2] > maxRef) {
-          maxRef = words[pos + 2];
-          maxRefAt = pos + 2;
-        }
-        break;
-      case Kind.FUNC:
-        if (vlen > 2) fail("BAD_VLEN", `FUNC linkage ${vlen} is not static/global/extern`, firstId + count, pos + 1);
-        if (words[pos + 2] > maxRef) {
-          maxRef = words[pos + 2];
-          maxRefAt = pos + 2;
-        }
-        break;
-      case Kind.FWD:
-      case Kind.FLOAT:
-        if (vlen !== 0) fail("BAD_VLEN", "non-zero vlen on a kind without members", firstId + count, pos + 1);
-        break;
-      case Kind.ARRAY:
-        if (vlen !== 0) fail("BAD_VLEN", "ARRAY with non-zero vlen", firstId + count, pos + 1);
-        for (let i = pos + 3; i < pos + 5; i++) {
-          if (words[i] > maxRef) {
-            maxRef = words[i];
-            maxRefAt = i;
-          }
-        }
-        break;
-      case Kind.STRUCT:
-      case Kind.UNION:
-        for (let i = pos + 3; i < end; i += 3) {
-          if (words[i] >= stringEnd) badName = i;
-          if (words[i + 1] > maxRef) {
-            maxRef = words[i + 1];
-            maxRefAt = i + 1;
-          }
-        }
-        break;
-      case Kind.ENUM:
-        for (let i = pos + 3; i < end; i += 2) if (words[i] >= stringEnd) badName = i;
-        break;
-      case Kind.ENUM64:
-        for (let i = pos + 3; i < end; i += 3) if (words[i] >= stringEnd) badName = i;
-        break;
-      case Kind.FUNC_PROTO:
-        if (words[pos + 2] > maxRef) {
-          maxRef = words[pos + 2];
-          maxRefAt = pos + 2;
-        }
-        for (let i = pos + 3; i < end; i += 2) {
-          if (words[i] >= stringEnd) badName = i;
-          if (words[i + 1] > maxRef) {
-            maxRef = words[i + 1];
-            maxRefAt = i + 1;
-          }
-        }
-        break;
-      case Kind.DATASEC:
-        for (let i = pos + 3; i < end; i += 3) {
-          if (words[i] > maxRef) {
-            maxRef = words[i];
-            maxRefAt = i;
-          }
-        }
-        break;
+    if (kind === Kind.INT && (words[pos + 3] & INT_RESERVED) !== 0)
+      fail("BAD_INFO", "reserved INT bits set", id, pos + 3);
+    if (words[pos] >= stringEnd) badName(pos, id);
+    if (layout.third === "type") ref(pos + 2);
+    for (const w of layout.fixedTypeIds) ref(pos + w);
+    for (let r = records; r < end; r += layout.recordWords) {
+      if (layout.recordName >= 0 && words[r + layout.recordName] >= stringEnd) badName(r + layout.recordName, id);
+      if (layout.recordType >= 0) ref(r + layout.recordType);
     }
-    if (badName >= 0)
-      fail(
-        "BAD_NAME_OFFSET",
-        `name offset ${words[badName]} past the strings (${stringEnd})`,
-        firstId + count,
-        badName,
-      );
     starts[count++] = pos;
     pos = end;
   }
@@ -169,6 +101,10 @@ function diagnoseTypes(input: ScanInput): Uint32Array {
     );
   }
   return starts.subarray(0, count);
+
+  function badName(at: number, id: number): never {
+    fail("BAD_NAME_OFFSET", `name offset ${words[at]} past the strings (${stringEnd})`, id, at);
+  }
 
   function fail(
     code: "TRUNCATED" | "UNKNOWN_KIND" | "BAD_INFO" | "BAD_VLEN" | "BAD_NAME_OFFSET" | "BAD_TYPE_ID",
@@ -201,7 +137,7 @@ export function scanTypes(input: ScanInput): ScanResult {
 const FIXED_WORDS = new Int8Array(32).fill(-1);
 /** Per kind: words per vlen record. */
 const RECORD_WORDS = new Int8Array(32);
-/** Per kind: what vlen records hold. 1: name + type, 2: name only, 3: type only. */
+/** Per kind: what vlen records hold. 1: name + type, 2: name only, 3: type only (all at their records' start). */
 const RECORD_SHAPE = new Int8Array(32);
 /** Per kind: 1 when the third header word is a type id, 2 when it is also a chain link (see cycles.ts). */
 const HEADER_REF = new Int8Array(32);
@@ -209,35 +145,18 @@ const HEADER_REF = new Int8Array(32);
 const INFO_MUST_BE_CLEAR = new Uint32Array(32);
 
 for (let kind = 1; kind <= MAX_KIND; kind++) {
-  const perRecord = extraWords(kind, 1) - extraWords(kind, 0);
-  FIXED_WORDS[kind] = extraWords(kind, 0);
-  RECORD_WORDS[kind] = perRecord;
+  const layout = KIND_LAYOUTS[kind] as KindLayout;
+  FIXED_WORDS[kind] = layout.fixedWords;
+  RECORD_WORDS[kind] = layout.recordWords;
+  if (layout.recordName === 0) RECORD_SHAPE[kind] = layout.recordType === 1 ? 1 : 2;
+  else if (layout.recordType === 0) RECORD_SHAPE[kind] = 3;
+  if (layout.third === "type") HEADER_REF[kind] = layout.chainLink === 2 ? 2 : 1;
   let clear = INFO_RESERVED;
-  if (!allowsKindFlag(kind)) clear |= 0x80000000;
+  if (!layout.kindFlag) clear |= 0x80000000;
   // FUNC keeps its linkage (0..2) in vlen; other kinds without records must have vlen 0.
-  if (perRecord === 0) clear |= kind === Kind.FUNC ? 0xfffc : 0xffff;
+  if (layout.recordWords === 0) clear |= kind === Kind.FUNC ? 0xfffc : 0xffff;
   INFO_MUST_BE_CLEAR[kind] = clear >>> 0;
 }
-for (const kind of [
-  Kind.PTR,
-  Kind.TYPEDEF,
-  Kind.VOLATILE,
-  Kind.CONST,
-  Kind.RESTRICT,
-  Kind.FUNC,
-  Kind.VAR,
-  Kind.DECL_TAG,
-  Kind.TYPE_TAG,
-]) {
-  HEADER_REF[kind] = 2;
-}
-HEADER_REF[Kind.FUNC_PROTO] = 1;
-RECORD_SHAPE[Kind.STRUCT] = 1;
-RECORD_SHAPE[Kind.UNION] = 1;
-RECORD_SHAPE[Kind.FUNC_PROTO] = 1;
-RECORD_SHAPE[Kind.ENUM] = 2;
-RECORD_SHAPE[Kind.ENUM64] = 2;
-RECORD_SHAPE[Kind.DATASEC] = 3;
 
 /** The common path: starts of every type, or undefined when anything is off (then diagnoseTypes reports it). */
 function fastScan(input: ScanInput): ScanResult | undefined {

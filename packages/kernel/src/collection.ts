@@ -7,11 +7,9 @@ import { readFileSync } from "node:fs";
 import {
   type AppliedRelocation,
   Btf,
+  btfTarget,
   type CoreTargetBtf,
-  coreTarget,
-  RawCoreBtf,
   type RelocateCoreOptions,
-  rawNameIndex,
   relocateCore,
 } from "@bpfkit/btf";
 import { isElf } from "@bpfkit/elf";
@@ -234,8 +232,7 @@ function customTarget(path: string): CoreTargetBtf {
     if (!spec.btf) throw new LoaderError("BAD_BTF", `btfCustomPath ${path} has no .BTF section`);
     raw = spec.btf;
   }
-  const btf = new RawCoreBtf(raw);
-  return coreTarget("custom", btf, rawNameIndex(btf));
+  return btfTarget("custom", Btf.parse(raw, { section: path }));
 }
 
 /** What the object needs from the kernel, gathered lazily from the environment. */

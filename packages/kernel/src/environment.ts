@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type KernelSymbol, parseKallsyms } from "@bpfkit/asm";
-import { type CoreTargetBtf, coreTarget, RawCoreBtf, rawNameIndex } from "@bpfkit/btf";
+import { Btf, btfTarget, type CoreTargetBtf } from "@bpfkit/btf";
 import { type KernelBtfView, kernelBtfView, kernelVersionCode, LoaderError } from "@bpfkit/loader";
 import { readKernelBtfFile } from "./btf-file.js";
 
@@ -25,7 +25,7 @@ export interface KernelEnvironmentOptions {
 /** A loaded module's BTF, split on vmlinux (ids continue vmlinux's). */
 export interface ModuleBtf {
   readonly name: string;
-  readonly btf: RawCoreBtf;
+  readonly btf: Btf;
   readonly view: KernelBtfView;
   readonly target: CoreTargetBtf;
 }
@@ -57,7 +57,7 @@ export class KernelEnvironment {
   readonly warnings: string[] = [];
   readonly #onWarning: (message: string) => void;
   #release: string | undefined;
-  #vmlinux: { btf: RawCoreBtf; view: KernelBtfView; target: CoreTargetBtf } | undefined;
+  #vmlinux: { btf: Btf; view: KernelBtfView; target: CoreTargetBtf } | undefined;
   #modules: ModuleBtf[] | undefined;
   #kconfig: SystemKconfig | null | undefined;
   #kallsyms: KernelSymbol[] | undefined;
@@ -87,7 +87,7 @@ export class KernelEnvironment {
     let bytes: Uint8Array;
     try {
       // mmap'ed when the kernel allows it (>= 6.16): one syscall instead of ~1,350 page-sized reads. The mapping
-      // lives as long as the RawCoreBtf (it keeps views of the bytes), i.e. as long as this environment.
+      // lives as long as the Btf (it keeps views of the bytes), i.e. as long as this environment.
       bytes = readKernelBtfFile(path).bytes;
     } catch (error) {
       throw new LoaderError(
@@ -97,17 +97,15 @@ export class KernelEnvironment {
         { cause: error },
       );
     }
-    // No eager buildNameIndex(): the view answers its first lookups by native string search and builds its hash
+    // No eager index: the name index answers its first lookups by native string search and builds its hash
     // chains by itself after a few names, which keeps a one-load process fast and later loads O(1) per name.
-    // RawCoreBtf rather than Btf.parse + btfTarget: measured in a fresh process (bench/loader-fresh.bench.mjs),
-    // the raw view is ready sooner and the CO-RE phase over it is no slower, so a first load ends earlier.
-    const btf = new RawCoreBtf(bytes);
-    this.#vmlinux = { btf, view: kernelBtfView(btf), target: coreTarget("vmlinux", btf, rawNameIndex(btf)) };
+    const btf = Btf.parse(bytes, { section: path });
+    this.#vmlinux = { btf, view: kernelBtfView(btf), target: btfTarget("vmlinux", btf) };
     return this.#vmlinux;
   }
 
   /** vmlinux BTF, parsed once. */
-  get vmlinux(): RawCoreBtf {
+  get vmlinux(): Btf {
     return this.#loadVmlinux().btf;
   }
 
@@ -138,8 +136,9 @@ export class KernelEnvironment {
     for (const name of names) {
       if (name === "vmlinux") continue;
       try {
-        const btf = new RawCoreBtf(readKernelBtfFile(join(this.btfDir, name)).bytes, base);
-        modules.push({ name, btf, view: kernelBtfView(btf), target: coreTarget(name, btf, rawNameIndex(btf)) });
+        const path = join(this.btfDir, name);
+        const btf = Btf.parse(readKernelBtfFile(path).bytes, { base, section: path });
+        modules.push({ name, btf, view: kernelBtfView(btf), target: btfTarget(name, btf) });
       } catch (error) {
         this.#onWarning(`module BTF ${join(this.btfDir, name)} skipped: ${(error as Error).message}`);
       }

@@ -1,6 +1,7 @@
-// The package's Btf class as CO-RE input. Btf already has every accessor CoreBtf asks for (same names, same
-// semantics: global ids, kind_flag-aware member offsets, ENUM values as s32 / ENUM64 as u64), so the view is the
-// object itself; what the adapter adds is the essential-name index over Btf's raw words and string bytes.
+// The package's Btf as CO-RE input. Btf has every accessor CoreBtf asks for (same names, same semantics: global
+// ids, kind_flag-aware member offsets, ENUM values as s32 / ENUM64 as u64), so the view is the object itself;
+// what CO-RE adds is its own lookup structure, the essential-name index, built on Btf's words and string bytes on
+// first use and kept with the Btf (one per Btf, however many targets are made of it).
 
 import type { Btf } from "../btf.js";
 import type { CoreBtf } from "./btf-view.js";
@@ -10,6 +11,16 @@ import { EssentialNameChains } from "./essential-index.js";
 /** A parsed Btf seen as the engine's type view (checked at compile time). */
 export function coreView(btf: Btf): CoreBtf {
   return btf;
+}
+
+/** A Btf's essential-name index, with a way to build its hash chains ahead of the first lookup. */
+export interface BtfNameIndex extends EssentialNameIndex {
+  prefetch(names: readonly string[]): void;
+  /**
+   * Builds the hash chains now: worth it for a Btf that is kept and searched many times (a long-lived process);
+   * otherwise the first lookups are answered by native search and the chains come after a few of them.
+   */
+  prepare(): void;
 }
 
 function baseString(btf: Btf | undefined, offset: number): { bytes: Uint8Array; start: number } | undefined {
@@ -22,45 +33,56 @@ function baseString(btf: Btf | undefined, offset: number): { bytes: Uint8Array; 
   return undefined;
 }
 
+/** One pass over the Btf's own records: their name offsets and kinds, as the chains read them. */
+function nameChains(btf: Btf): EssentialNameChains {
+  const count = btf.starts.length;
+  const nameOffs = new Uint32Array(count);
+  const kinds = new Uint8Array(count);
+  const { words, starts } = btf;
+  const strings = btf.strings.bytes;
+  const first = btf.strings.firstOffset;
+  let namesAtStarts = !btf.base;
+  for (let i = 0; i < count; i++) {
+    const at = starts[i]!;
+    const nameOff = words[at]!;
+    nameOffs[i] = nameOff;
+    kinds[i] = (words[at + 1]! >>> 24) & 0x1f;
+    // Suffix-shared names (an offset into the middle of a string) are legal BTF; the native search cannot see them.
+    if (nameOff !== 0 && (nameOff <= first || strings[nameOff - first - 1] !== 0)) namesAtStarts = false;
+  }
+  return new EssentialNameChains({
+    nameOffs,
+    kinds,
+    firstOwnId: btf.firstOwnId,
+    ownStrings: strings,
+    firstOwnString: first,
+    baseString: (offset) => baseString(btf.base, offset),
+    stringAt: (offset) => btf.stringAt(offset),
+    namesAtStringStarts: namesAtStarts,
+  });
+}
+
+const indexes = new WeakMap<Btf, BtfNameIndex>();
+
 /**
- * Essential-name index over a Btf's own types, the same machinery as the raw view's (native string search and
- * batched prefetch for the first names, hash chains after): one pass over Btf's words collects name offsets and
- * kinds, on first use.
+ * The essential-name index of a Btf's own types (native string search and batched prefetch for the first names,
+ * FNV hash chains after), made on first use and shared by every later call for the same Btf.
  */
-export function btfNameIndex(btf: Btf): EssentialNameIndex {
+export function btfNameIndex(btf: Btf): BtfNameIndex {
+  let index = indexes.get(btf);
+  if (index) return index;
   let chains: EssentialNameChains | undefined;
   const get = (): EssentialNameChains => {
-    if (chains) return chains;
-    const count = btf.starts.length;
-    const nameOffs = new Uint32Array(count);
-    const kinds = new Uint8Array(count);
-    const { words, starts } = btf;
-    const strings = btf.strings.bytes;
-    const first = btf.strings.firstOffset;
-    let namesAtStarts = !btf.base;
-    for (let i = 0; i < count; i++) {
-      const at = starts[i]!;
-      const nameOff = words[at]!;
-      nameOffs[i] = nameOff;
-      kinds[i] = (words[at + 1]! >>> 24) & 0x1f;
-      if (nameOff !== 0 && (nameOff <= first || strings[nameOff - first - 1] !== 0)) namesAtStarts = false;
-    }
-    chains = new EssentialNameChains({
-      nameOffs,
-      kinds,
-      firstOwnId: btf.firstOwnId,
-      ownStrings: strings,
-      firstOwnString: first,
-      baseString: (offset) => baseString(btf.base, offset),
-      stringAt: (offset) => btf.stringAt(offset),
-      namesAtStringStarts: namesAtStarts,
-    });
+    chains ??= nameChains(btf);
     return chains;
   };
-  return {
+  index = {
     idsWithEssentialName: (name: string, kind: number) => get().idsWithEssentialName(name, kind),
     prefetch: (names: readonly string[]) => get().prefetch(names),
+    prepare: () => get().prepare(),
   };
+  indexes.set(btf, index);
+  return index;
 }
 
 /** A Btf as a relocation target: `name` is what traces print ("vmlinux" or a module name). */

@@ -17,7 +17,7 @@ import {
   findCandidates,
 } from "./candidates.js";
 import { asCoreFailure, CoreFailure, CoreRelocationError } from "./errors.js";
-import { CoreReloKind, isFieldBased } from "./kinds.js";
+import { CoreReloKind, isFieldBased } from "./relo-kinds.js";
 import type { CoreReloSection } from "./relocate.js";
 import { resolveRelocation } from "./resolve.js";
 import { type CoreSpec, parseSpec } from "./spec.js";

@@ -5,7 +5,7 @@
 import { IntEncoding, isAnyEnum, Kind } from "../kinds.js";
 import { type CoreBtf, resolveSize, skipModsAndTypedefs } from "./btf-view.js";
 import { CoreFailure } from "./errors.js";
-import { CoreReloKind, isEnumvalBased, isFieldBased, isTypeBased } from "./kinds.js";
+import { CoreReloKind, isEnumvalBased, isFieldBased, isTypeBased } from "./relo-kinds.js";
 import type { CoreSpec } from "./spec.js";
 
 /** What a relocation does to its instruction (libbpf's struct bpf_core_relo_res). */

@@ -3,15 +3,17 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { Btf } from "../btf.js";
+import { BtfError } from "../errors.js";
+import { btfNameIndex } from "./btf-adapter.js";
 import { parseCoreRelos } from "./btf-ext-core.js";
 import { essentialName, essentialNameLength } from "./btf-view.js";
 import type { CoreReloResult } from "./calc.js";
 import { coreTarget } from "./candidates.js";
 import { describeRelocation } from "./describe.js";
 import { CoreFailure, CoreRelocationError } from "./errors.js";
-import { CoreReloKind } from "./kinds.js";
 import { CORE_POISON_IMM, InsnSlots, patchInstruction } from "./patch.js";
-import { RawCoreBtf, rawNameIndex } from "./raw-view.js";
+import { CoreReloKind } from "./relo-kinds.js";
 import { type CoreProgram, type CoreReloSection, relocateCore } from "./relocate.js";
 import { parseAccessString } from "./spec.js";
 import { findFailedCoreRelocation, fixupVerifierLog } from "./verifier-log.js";
@@ -51,11 +53,11 @@ function sectionsOf(bytes: Uint8Array): { sections: Map<string, Uint8Array>; pro
 
 function coreTask() {
   const { sections, programs } = sectionsOf(fixture("core_task.bpf.o"));
-  const btf = new RawCoreBtf(sections.get(".BTF")!);
+  const btf = Btf.parse(sections.get(".BTF")!);
   const relos = parseCoreRelos(sections.get(".BTF.ext")!, btf);
   // Relocating an object against its own BTF needs no kernel and exercises every path. Only exact names are
   // candidates, or the local flavor types would be candidates for themselves (and ambiguous with the originals).
-  const index = rawNameIndex(btf);
+  const index = btfNameIndex(btf);
   const exactNames = {
     idsWithEssentialName: (name: string, kind: number) =>
       index.idsWithEssentialName(name, kind).filter((id) => btf.nameOf(id) === name),
@@ -194,7 +196,7 @@ describe("relocateCore on core_task against its own BTF", () => {
     expect(error.message).toMatch(/got 4242/);
   });
 
-  it("never throws anything but CoreRelocationError on corrupted .BTF.ext or .BTF", () => {
+  it("throws only BtfError on a corrupted .BTF (from Btf.parse) and only CoreRelocationError on a corrupted .BTF.ext", () => {
     const { sections, programs } = sectionsOf(fixture("core_task.bpf.o"));
     const ext = sections.get(".BTF.ext")!;
     const raw = sections.get(".BTF")!;
@@ -207,8 +209,14 @@ describe("relocateCore on core_task against its own BTF", () => {
           const extBytes = ext.slice();
           const target = inBtf ? btfBytes : extBytes;
           for (const [at, value] of edits) target[at % target.length] = value;
+          let btf: Btf;
           try {
-            const btf = new RawCoreBtf(btfBytes);
+            btf = Btf.parse(btfBytes);
+          } catch (error) {
+            if (inBtf && error instanceof BtfError) return;
+            throw error;
+          }
+          try {
             const relos = parseCoreRelos(extBytes, btf);
             relocateCore({ localBtf: btf, sections: relos, programs, targets: { custom: coreTarget("self", btf) } });
           } catch (error) {
@@ -362,49 +370,54 @@ const STRUCT = (name: number, size: number, members: [number, number, number][])
 ];
 
 describe("module BTF candidates", () => {
-  // base ("vmlinux"): [1] int. strings: "\0int\0" (offsets 0, 1; length 5)
-  const base = new RawCoreBtf(rawBtf([INT(1)], "int\0"));
-  // module, split on base: [2] struct core_mod_only { int x; int c; int b; }. Own strings start at offset 5.
-  const moduleStrings = "core_mod_only\0x\0c\0b\0";
-  const module = new RawCoreBtf(
-    rawBtf(
-      [
-        STRUCT(5, 12, [
-          [19, 1, 0],
-          [21, 1, 32],
-          [23, 1, 64],
-        ]),
-      ],
-      moduleStrings,
-      false,
-    ),
-    base,
-  );
-  // object: [1] int, [2] struct core_mod_only { int a; int b; }; strings "\0int\0core_mod_only\0a\0b\0"
-  const local = new RawCoreBtf(
-    rawBtf(
-      [
-        INT(1),
-        STRUCT(5, 8, [
-          [19, 1, 0],
-          [21, 1, 32],
-        ]),
-      ],
-      "int\0core_mod_only\0a\0b\0",
-    ),
-  );
-  const program: CoreProgram = {
-    name: "p",
-    section: "sec",
-    sectionInsnOffset: 0,
-    insns: Uint8Array.from([0xb7, 0x01, 0, 0, 4, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]),
+  // Parsed in each test, not at collection time.
+  const setup = () => {
+    // base ("vmlinux"): [1] int. strings: "\0int\0" (offsets 0, 1; length 5)
+    const base = Btf.parse(rawBtf([INT(1)], "int\0"));
+    // module, split on base: [2] struct core_mod_only { int x; int c; int b; }. Own strings start at offset 5.
+    const moduleStrings = "core_mod_only\0x\0c\0b\0";
+    const module = Btf.parse(
+      rawBtf(
+        [
+          STRUCT(5, 12, [
+            [19, 1, 0],
+            [21, 1, 32],
+            [23, 1, 64],
+          ]),
+        ],
+        moduleStrings,
+        false,
+      ),
+      { base },
+    );
+    // object: [1] int, [2] struct core_mod_only { int a; int b; }; strings "\0int\0core_mod_only\0a\0b\0"
+    const local = Btf.parse(
+      rawBtf(
+        [
+          INT(1),
+          STRUCT(5, 8, [
+            [19, 1, 0],
+            [21, 1, 32],
+          ]),
+        ],
+        "int\0core_mod_only\0a\0b\0",
+      ),
+    );
+    const program: CoreProgram = {
+      name: "p",
+      section: "sec",
+      sectionInsnOffset: 0,
+      insns: Uint8Array.from([0xb7, 0x01, 0, 0, 4, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]),
+    };
+    const sections: CoreReloSection[] = [
+      { name: "sec", records: [{ insnOff: 0, typeId: 2, accessString: "0:1", kind: 0 }] },
+    ];
+    const run = (targets: object) => relocateCore({ localBtf: local, sections, programs: [program], targets });
+    return { base, module, local, run };
   };
-  const sections: CoreReloSection[] = [
-    { name: "sec", records: [{ insnOff: 0, typeId: 2, accessString: "0:1", kind: 0 }] },
-  ];
-  const run = (targets: object) => relocateCore({ localBtf: local, sections, programs: [program], targets });
 
   it("are searched only when vmlinux has none, from the module's own ids", () => {
+    const { base, module, run } = setup();
     expect(module.firstOwnId).toBe(2);
     expect(module.nameOf(2)).toBe("core_mod_only");
     expect(module.memberName(2, 2)).toBe("b");
@@ -418,12 +431,14 @@ describe("module BTF candidates", () => {
   });
 
   it("are not searched with a custom target (btf_custom_path)", () => {
+    const { base, module, run } = setup();
     const result = run({ custom: coreTarget("vmlinux", base), modules: [coreTarget("mymod", module)] });
     expect(result.relocations[0]!.poisoned).toBe(true);
     expect(result.trace).toContain("prog 'p': relo #0: no matching targets found");
   });
 
   it("are not searched when vmlinux has a candidate", () => {
+    const { module, local, run } = setup();
     const result = run({ vmlinux: coreTarget("vmlinux", local), modules: [coreTarget("mymod", module)] });
     expect(result.relocations[0]!.targetBtf).toBe("vmlinux");
     expect(result.relocations[0]!.newValue).toBe(4n);

@@ -2,7 +2,7 @@
 // index, so it can `export * from "./core/index.js"` (BTF kinds: use the package's Kind; the .BTF.ext record type
 // is the package's CoreReloRecord, which is assignable to CoreReloInput).
 
-export { btfNameIndex, btfTarget, coreView } from "./btf-adapter.js";
+export { type BtfNameIndex, btfNameIndex, btfTarget, coreView } from "./btf-adapter.js";
 export { parseCoreRelos } from "./btf-ext-core.js";
 export {
   type CoreBtf,
@@ -26,15 +26,14 @@ export {
 export { fieldsAreCompatible, typesAreCompatible, typesMatch } from "./compat.js";
 export { describeRelocation } from "./describe.js";
 export { type CoreErrorCode, type CoreErrorContext, CoreRelocationError } from "./errors.js";
+export { CORE_POISON_IMM } from "./patch.js";
 export {
   CoreReloKind,
   coreReloKindName,
   isEnumvalBased,
   isFieldBased,
   isTypeBased,
-} from "./kinds.js";
-export { CORE_POISON_IMM } from "./patch.js";
-export { RawCoreBtf, rawNameIndex } from "./raw-view.js";
+} from "./relo-kinds.js";
 export {
   type AppliedRelocation,
   type CoreProgram,

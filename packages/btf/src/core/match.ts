@@ -6,7 +6,7 @@ import { isAnyEnum, isComposite, Kind } from "../kinds.js";
 import { type CoreBtf, essentialNameLength, resolveSize, skipModsAndTypedefs } from "./btf-view.js";
 import { fieldsAreCompatible, typesAreCompatible, typesMatch } from "./compat.js";
 import { CoreFailure } from "./errors.js";
-import { CoreReloKind, isEnumvalBased, isFieldBased, isTypeBased } from "./kinds.js";
+import { CoreReloKind, isEnumvalBased, isFieldBased, isTypeBased } from "./relo-kinds.js";
 import { CORE_SPEC_MAX_LEN, type CoreAccessor, type CoreSpec, emptySpec, isFlexibleArray } from "./spec.js";
 
 function skipOrFail(btf: CoreBtf, id: number): number {

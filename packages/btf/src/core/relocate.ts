@@ -8,8 +8,8 @@ import { essentialName, kindString, validId } from "./btf-view.js";
 import type { CoreReloResult } from "./calc.js";
 import { type CoreCandidate, type CoreTargets, findCandidates } from "./candidates.js";
 import { asCoreFailure, type CoreErrorContext, CoreRelocationError } from "./errors.js";
-import { CoreReloKind, coreReloKindName, isKnownReloKind } from "./kinds.js";
 import { InsnSlots, patchInstruction } from "./patch.js";
+import { CoreReloKind, coreReloKindName, isKnownReloKind } from "./relo-kinds.js";
 import { resolveRelocation } from "./resolve.js";
 import { type CoreSpec, formatSpec, parseSpec, truncateLikeLibbpf } from "./spec.js";
 

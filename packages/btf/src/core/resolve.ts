@@ -6,8 +6,8 @@ import type { CoreBtf } from "./btf-view.js";
 import { type CoreReloResult, computeRelocation } from "./calc.js";
 import type { CoreCandidate } from "./candidates.js";
 import { CoreFailure } from "./errors.js";
-import { CoreReloKind } from "./kinds.js";
 import { matchSpec } from "./match.js";
+import { CoreReloKind } from "./relo-kinds.js";
 import { type CoreSpec, formatSpec, truncateLikeLibbpf } from "./spec.js";
 
 export interface ResolvedRelocation {

@@ -6,7 +6,7 @@
 import { isAnyEnum, isComposite, Kind } from "../kinds.js";
 import { type CoreBtf, kindString, resolveSize, skipModsAndTypedefs, validId } from "./btf-view.js";
 import { CoreFailure } from "./errors.js";
-import { coreReloKindName, isEnumvalBased, isFieldBased, isTypeBased } from "./kinds.js";
+import { coreReloKindName, isEnumvalBased, isFieldBased, isTypeBased } from "./relo-kinds.js";
 
 /** libbpf's BPF_CORE_SPEC_MAX_LEN: deepest access string accepted. */
 export const CORE_SPEC_MAX_LEN = 64;

@@ -1,17 +1,18 @@
 // A base BTF prepared once for any number of split-BTF dedups against it (e.g. many modules on one vmlinux):
 // parsed and validated, its candidate hashes computed, its strings indexed by content.
 
-import { Kind } from "../kinds.js";
+import { Btf } from "../btf.js";
+import { Kind, kindOf } from "../kinds.js";
 import { hashArray, hashCommon, hashEnum, hashFuncProto, hashIntOrDeclTag, hashStruct } from "./compare.js";
-import { kindOf } from "./kinds.js";
-import { parseRawBtf, type RawBtf } from "./raw-btf.js";
+import { BtfDedupError } from "./errors.js";
 import { StringTable } from "./string-table.js";
 
 /** Marks base types that never enter the candidate index (VAR, DATASEC). */
 export const NOT_INDEXED = -1;
 
 export interface DedupBase {
-  readonly raw: RawBtf;
+  /** The base, parsed. */
+  readonly btf: Btf;
   /** Candidate hash of each base type (index = id - 1), or NOT_INDEXED. */
   readonly hashes: readonly number[];
   /** Content index of the base string section, first occurrence of each string. */
@@ -44,12 +45,17 @@ export function candidateHash(w: Uint32Array, at: number): number {
 
 /** Parses, validates and indexes a raw base BTF. */
 export function prepareDedupBase(base: Uint8Array): DedupBase {
-  return indexDedupBase(parseRawBtf(base, undefined, "base .BTF"));
+  return indexDedupBase(Btf.parse(base, { section: "base .BTF" }));
 }
 
-/** Indexes an already validated base BTF. */
-export function indexDedupBase(raw: RawBtf): DedupBase {
+/** Indexes a parsed base BTF. */
+export function indexDedupBase(btf: Btf): DedupBase {
+  if (btf.base) {
+    throw new BtfDedupError("BAD_ARGUMENT", "dedup of split BTF whose base is itself split is not supported", {
+      section: ".BTF",
+    });
+  }
   const hashes: number[] = [];
-  for (const at of raw.typeStarts) hashes.push(candidateHash(raw.words, at));
-  return { raw, hashes, strings: StringTable.ofSection(raw.strings) };
+  for (const at of btf.starts) hashes.push(candidateHash(btf.words, at));
+  return { btf, hashes, strings: StringTable.ofSection(btf.strings.bytes) };
 }

@@ -1,10 +1,9 @@
 // Passes 6 and 7: keep only canonical types, in their original relative order, renumbered from the first id of
 // the deduplicated BTF; then rewrite every type id (in the kept types and in .BTF.ext) to its final id.
 
-import { extraWords } from "../kinds.js";
+import { extraWords, HEADER_WORDS, kindOf, TYPE_ID_WORDS, vlenOf } from "../kinds.js";
 import type { RawBtfExt } from "./btf-ext.js";
 import { BtfDedupError } from "./errors.js";
-import { HEAD_WORDS, kindOf, TYPE_ID_WORDS, vlenOf } from "./kinds.js";
 import { type DedupState, MAX_TYPE_ID, UNPROCESSED } from "./state.js";
 
 export interface Compacted {
@@ -16,7 +15,7 @@ export interface Compacted {
 
 const recordWords = (w: Uint32Array, at: number): number => {
   const info = w[at + 1] as number;
-  return HEAD_WORDS + extraWords(kindOf(info), vlenOf(info));
+  return HEADER_WORDS + extraWords(kindOf(info), vlenOf(info));
 };
 
 export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
@@ -41,7 +40,7 @@ export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
       throw new BtfDedupError("BAD_TYPE_ID", `type id ${out[i]} has no canonical type`, { section: ".BTF" });
     out[i] = id;
   };
-  const { fixed, memberStart, memberStride } = TYPE_ID_WORDS;
+  const { fixed, recordStart, recordStride } = TYPE_ID_WORDS;
   for (let id = state.startId; id < state.typeCount; id++) {
     if (state.map[id] !== id) continue;
     const from = state.at(id);
@@ -50,9 +49,9 @@ export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
     // The words forEachTypeIdWord visits, unrolled for speed.
     const kind = state.kind(id);
     for (const off of fixed[kind] as readonly number[]) remapWord(at + off);
-    const start = memberStart[kind] as number;
+    const start = recordStart[kind] as number;
     if (start >= 0) {
-      const stride = memberStride[kind] as number;
+      const stride = recordStride[kind] as number;
       const end = at + start + stride * vlenOf(out[at + 1] as number);
       for (let i = at + start; i < end; i += stride) remapWord(i);
     }

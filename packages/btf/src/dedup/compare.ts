@@ -1,8 +1,7 @@
 // Type signature hashes and structural comparisons, on word indices into one type-words array.
 // The hashes only need to agree with equality (equal types hash equal); they are 32-bit, not libbpf's 64-bit
 // values, which is fine because candidate order is decided by CandidateTable, not by hash values.
-import { Kind } from "../kinds.js";
-import { kindOf, vlenOf } from "./kinds.js";
+import { Kind, kindOf, vlenOf } from "../kinds.js";
 
 const mix = (h: number, v: number): number => (Math.imul(h, 31) + v) | 0;
 

@@ -5,9 +5,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Btf } from "../btf.js";
 import { BtfError } from "../errors.js";
-import { BtfDedupError, countKindsRaw, dedupBtf, dedupRawBtf, prepareDedupBase } from "./index.js";
-import { forEachStringWord, forEachTypeIdWord } from "./kinds.js";
-import { encodeRawBtf, parseRawBtf } from "./raw-btf.js";
+import { forEachStringWord, forEachTypeIdWord } from "../kinds.js";
+import { writeBtfBlob } from "../words.js";
+import { countKindsRaw, dedupBtf, dedupRawBtf, prepareDedupBase } from "./index.js";
 
 /** Builds raw little-endian BTF type by type; each method returns the new type's id. */
 class RawBuilder {
@@ -109,18 +109,18 @@ function types(raw: Uint8Array): (string | number)[][] {
 
 /** The same types as split BTF on `base`: ids and string offsets moved past the base's. */
 function asSplitOn(blob: Uint8Array, base: Uint8Array): Uint8Array {
-  const b = parseRawBtf(base);
-  const raw = parseRawBtf(blob);
+  const b = Btf.parse(base);
+  const raw = Btf.parse(blob);
   const w = raw.words.slice();
-  for (const at of raw.typeStarts) {
+  for (const at of raw.starts) {
     forEachTypeIdWord(w, at, (i) => {
-      if (w[i] !== 0) w[i] = (w[i] as number) + b.typeStarts.length;
+      if (w[i] !== 0) w[i] = (w[i] as number) + b.ownTypeCount;
     });
     forEachStringWord(w, at, (i) => {
-      if (w[i] !== 0) w[i] = (w[i] as number) + b.strings.length;
+      if (w[i] !== 0) w[i] = (w[i] as number) + b.strings.bytes.length;
     });
   }
-  return encodeRawBtf(raw.header, w, raw.strings, true);
+  return writeBtfBlob({ header: raw.header, words: w, strings: raw.strings.bytes, littleEndian: true });
 }
 
 describe("dedup of hand-built BTF", () => {
@@ -239,7 +239,7 @@ describe("dedup of hand-built BTF", () => {
     for (const prepared of [baseRaw, prepareDedupBase(baseRaw)]) {
       const { btf, typeIdMap } = dedupRawBtf(raw, { base: prepared });
       expect([...typeIdMap]).toEqual([0, 1, 2, 1, 2, 3]);
-      expect(countKindsRaw(btf, { typeIdCount: 3, stringLength: 5 })).toEqual({ INT: 1 });
+      expect(countKindsRaw(btf, Btf.parse(baseRaw))).toEqual({ INT: 1 });
     }
   });
 });
@@ -253,25 +253,25 @@ describe("dedup of malformed BTF", () => {
     return b.build();
   };
 
-  it("rejects broken headers and sections with BtfDedupError", () => {
-    expect(() => dedupRawBtf(new Uint8Array(10))).toThrow(BtfDedupError);
+  it("rejects broken headers and sections with BtfError, as Btf.parse does", () => {
+    expect(() => dedupRawBtf(new Uint8Array(10))).toThrow(BtfError);
     const badMagic = valid();
     badMagic[0] = 0;
     expect(() => dedupRawBtf(badMagic)).toThrow(expect.objectContaining({ code: "BAD_MAGIC", offset: 0 }));
     const truncated = valid().subarray(0, 40);
-    expect(() => dedupRawBtf(truncated)).toThrow(BtfDedupError);
+    expect(() => dedupRawBtf(truncated)).toThrow(BtfError);
   });
 
   it("rejects unknown kinds, dangling type ids and string offsets", () => {
     const unknownKind = valid();
     unknownKind[24 + 7] = 25; // info high byte of type [1]
-    expect(() => dedupRawBtf(unknownKind)).toThrow(/unknown kind 25/);
+    expect(() => dedupRawBtf(unknownKind)).toThrow(expect.objectContaining({ code: "UNKNOWN_KIND", typeId: 1 }));
     const dangling = valid();
     new DataView(dangling.buffer).setUint32(24 + 16 + 12 + 4, 99, true); // member type of [2]
-    expect(() => dedupRawBtf(dangling)).toThrow(/reference to type 99 out of range/);
+    expect(() => dedupRawBtf(dangling)).toThrow(expect.objectContaining({ code: "BAD_TYPE_ID", typeId: 2 }));
     const badName = valid();
     new DataView(badName.buffer).setUint32(24, 1000, true);
-    expect(() => dedupRawBtf(badName)).toThrow(/string offset 1000 out of range/);
+    expect(() => dedupRawBtf(badName)).toThrow(expect.objectContaining({ code: "BAD_NAME_OFFSET", typeId: 1 }));
   });
 
   it("rejects a loop of reference types (libbpf: -ELOOP)", () => {
@@ -288,7 +288,7 @@ describe("dedup of malformed BTF", () => {
     }
   });
 
-  it("throws only BtfDedupError on randomly corrupted input", () => {
+  it("throws only BtfError on randomly corrupted input", () => {
     const base = valid();
     fc.assert(
       fc.property(
@@ -299,7 +299,7 @@ describe("dedup of malformed BTF", () => {
           try {
             dedupRawBtf(bytes);
           } catch (err) {
-            expect(err).toBeInstanceOf(BtfDedupError);
+            expect(err).toBeInstanceOf(BtfError);
           }
         },
       ),
@@ -326,7 +326,7 @@ describe("dedup of fixture BTF (no tools needed)", () => {
   };
   const fixtureBtf = (name: string) => fixtureSection(name, ".BTF");
 
-  it("throws only BtfDedupError on corrupted fixture .BTF and .BTF.ext", () => {
+  it("throws only BtfError on corrupted fixture .BTF and .BTF.ext", () => {
     const btf = fixtureBtf("core_task.bpf.o");
     const btfExt = fixtureSection("core_task.bpf.o", ".BTF.ext");
     const corrupt = (bytes: Uint8Array, edits: [number, number][]) => {
@@ -340,7 +340,7 @@ describe("dedup of fixture BTF (no tools needed)", () => {
         try {
           dedupRawBtf(inExt ? btf : corrupt(btf, e), { btfExt: inExt ? corrupt(btfExt, e) : btfExt });
         } catch (err) {
-          expect(err).toBeInstanceOf(BtfDedupError);
+          expect(err).toBeInstanceOf(BtfError);
         }
       }),
       { numRuns: 400 },

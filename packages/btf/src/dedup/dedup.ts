@@ -1,11 +1,13 @@
-// btf__dedup's algorithm (libbpf 1.1), pass by pass, on raw BTF. The output is byte-identical to libbpf's
-// btf__raw_data() after btf__dedup() on the same input: same canonical choices, same order, same strings.
+// btf__dedup's algorithm (libbpf 1.1), pass by pass, on the type words of a parsed Btf. The output is
+// byte-identical to libbpf's btf__raw_data() after btf__dedup() on the same input: same canonical choices, same
+// order, same strings.
+import { Btf, flattenWords } from "../btf.js";
+import { HEADER_WORDS } from "../kinds.js";
+import { writeBtfBlob } from "../words.js";
 import { type DedupBase, NOT_INDEXED, prepareDedupBase } from "./base.js";
 import { parseRawBtfExt } from "./btf-ext.js";
 import { compactAndRemap } from "./compact.js";
-import { HEAD_WORDS } from "./kinds.js";
 import { dedupPrimTypes } from "./prim-types.js";
-import { encodeRawBtf, parseRawBtf, type RawBtf } from "./raw-btf.js";
 import { dedupRefTypes } from "./ref-types.js";
 import { resolveFwds } from "./resolve-fwds.js";
 import { DedupState } from "./state.js";
@@ -31,39 +33,21 @@ export interface DedupRawResult {
   readonly btfExt?: Uint8Array;
 }
 
-/** Puts void, base and split records into one word array indexed by type id. */
-function joinTypes(base: RawBtf | undefined, split: RawBtf): { words: Uint32Array; starts: Uint32Array } {
-  const baseWords = base ? base.words.length : 0;
-  const baseCount = base ? base.typeStarts.length : 0;
-  const words = new Uint32Array(HEAD_WORDS + baseWords + split.words.length);
-  const starts = new Uint32Array(1 + baseCount + split.typeStarts.length);
-  if (base) {
-    words.set(base.words, HEAD_WORDS);
-    for (let i = 0; i < baseCount; i++) starts[1 + i] = HEAD_WORDS + (base.typeStarts[i] as number);
-  }
-  words.set(split.words, HEAD_WORDS + baseWords);
-  for (let i = 0; i < split.typeStarts.length; i++) {
-    starts[1 + baseCount + i] = HEAD_WORDS + baseWords + (split.typeStarts[i] as number);
-  }
-  return { words, starts };
-}
-
-/** Deduplicates raw BTF the way libbpf 1.1's btf__dedup() does. Throws BtfDedupError on malformed input. */
+/** Deduplicates raw BTF the way libbpf 1.1's btf__dedup() does. Malformed input throws BtfError (as Btf.parse). */
 export function dedupRawBtf(btf: Uint8Array, options: DedupRawOptions = {}): DedupRawResult {
   const prepared = options.base instanceof Uint8Array ? prepareDedupBase(options.base) : options.base;
-  const base = prepared?.raw;
-  const baseShape = base ? { typeIdCount: 1 + base.typeStarts.length, stringLength: base.strings.length } : undefined;
-  return dedupParsed(parseRawBtf(btf, baseShape), prepared, options.btfExt);
+  const parsed = Btf.parse(btf, prepared ? { base: prepared.btf } : {});
+  return dedupParsed(parsed, prepared, options.btfExt);
 }
 
 /**
- * The passes, on an already validated BTF (type ids and string offsets in range, known kinds, whole records).
- * `split.words` is not modified.
+ * The passes, on a parsed (so validated) BTF whose base, if any, `prepared` indexes. `split`'s words are not
+ * modified: the passes rewrite a joined copy with a void record in front.
  */
-export function dedupParsed(split: RawBtf, prepared: DedupBase | undefined, btfExt?: Uint8Array): DedupRawResult {
+export function dedupParsed(split: Btf, prepared: DedupBase | undefined, btfExt?: Uint8Array): DedupRawResult {
   const ext = btfExt ? parseRawBtfExt(btfExt) : undefined;
-  const { words, starts } = joinTypes(prepared?.raw, split);
-  const state = new DedupState(words, starts, prepared ? 1 + prepared.raw.typeStarts.length : 1);
+  const { words, starts } = flattenWords(split, HEADER_WORDS);
+  const state = new DedupState(words, starts, split.firstOwnId);
   // Base types go into the candidate index as they are: split types dedup against them.
   if (prepared) {
     prepared.hashes.forEach((hash, i) => {
@@ -71,8 +55,8 @@ export function dedupParsed(split: RawBtf, prepared: DedupBase | undefined, btfE
     });
   }
   const strings = dedupStrings(state, {
-    strings: split.strings,
-    ...(prepared ? { base: { strings: prepared.raw.strings, index: prepared.strings } } : {}),
+    strings: split.strings.bytes,
+    ...(prepared ? { base: { strings: prepared.btf.strings.bytes, index: prepared.strings } } : {}),
     ...(ext ? { ext } : {}),
   });
   dedupPrimTypes(state);
@@ -82,7 +66,12 @@ export function dedupParsed(split: RawBtf, prepared: DedupBase | undefined, btfE
   const compacted = compactAndRemap(state, ext);
 
   return {
-    btf: encodeRawBtf(split.header, compacted.words, strings, split.littleEndian),
+    btf: writeBtfBlob({
+      header: split.header,
+      words: compacted.words,
+      strings,
+      littleEndian: split.littleEndian,
+    }),
     typeIdMap: compacted.typeIdMap,
     ...(ext ? { btfExt: ext.bytes } : {}),
   };

@@ -7,7 +7,7 @@
 // stack: the check has no work after its children, so pre-order with early exit visits pairs in the same order
 // as a recursive walk, without a call-stack limit on deep type graphs.
 
-import { KIND_NAMES, Kind } from "../kinds.js";
+import { KIND_NAMES, Kind, kindFlagOf, vlenOf } from "../kinds.js";
 import {
   compatArray,
   compatEnum,
@@ -18,7 +18,6 @@ import {
   shallowEqualStruct,
 } from "./compare.js";
 import { BtfDedupError } from "./errors.js";
-import { kflagOf, vlenOf } from "./kinds.js";
 import { type DedupState, MAX_TYPE_ID } from "./state.js";
 
 /** Nesting limit for identical-struct checks; C types cannot embed themselves, so real BTF stays far below. */
@@ -47,7 +46,7 @@ export function identicalStructs(state: DedupState, a: number, b: number, depth 
   return true;
 }
 
-const fwdKind = (info: number): number => (kflagOf(info) ? Kind.UNION : Kind.STRUCT);
+const fwdKind = (info: number): number => (kindFlagOf(info) ? Kind.UNION : Kind.STRUCT);
 
 /** Outcome of comparing one pair: not equivalent, equivalent with nothing more to check, or children to check. */
 const NOT_EQUIVALENT = 0;

@@ -1,17 +1,13 @@
-// Per-kind type counts of a raw BTF blob: the figure the issue asks to match against libbpf.
-import { KIND_NAMES } from "../kinds.js";
-import { kindOf } from "./kinds.js";
-import { parseRawBtf } from "./raw-btf.js";
+// Per-kind type counts of a raw BTF blob: the figure the dedup tests match against libbpf.
+import { Btf } from "../btf.js";
+import { KIND_NAMES, kindOf } from "../kinds.js";
 
-/** Counts types by kind name ("INT", "STRUCT", ...) in a raw BTF blob. Split BTF: pass the base's shape. */
-export function countKindsRaw(
-  btf: Uint8Array,
-  base?: { readonly typeIdCount: number; readonly stringLength: number },
-): Record<string, number> {
-  const raw = parseRawBtf(btf, base);
+/** Counts this blob's types by kind name ("INT", "STRUCT", ...); for split BTF pass the parsed base. */
+export function countKindsRaw(btf: Uint8Array, base?: Btf): Record<string, number> {
+  const parsed = Btf.parse(btf, base ? { base } : {});
   const counts: Record<string, number> = {};
-  for (const at of raw.typeStarts) {
-    const name = KIND_NAMES[kindOf(raw.words[at + 1] as number)] as string;
+  for (const at of parsed.starts) {
+    const name = KIND_NAMES[kindOf(parsed.words[at + 1] as number)] as string;
     counts[name] = (counts[name] ?? 0) + 1;
   }
   return counts;

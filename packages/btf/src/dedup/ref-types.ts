@@ -2,7 +2,7 @@
 // referenced ids are first rewritten to canonical ids (depth first, so a chain settles from its end), which
 // makes them stable; then they are deduplicated by hash and exact equality, referenced ids included.
 
-import { KIND_NAMES, Kind } from "../kinds.js";
+import { KIND_NAMES, Kind, vlenOf } from "../kinds.js";
 import { NO_ENTRY } from "./candidate-table.js";
 import {
   equalArray,
@@ -15,7 +15,6 @@ import {
   hashIntOrDeclTag,
 } from "./compare.js";
 import { BtfDedupError } from "./errors.js";
-import { vlenOf } from "./kinds.js";
 import { type DedupState, IN_PROGRESS, MAX_TYPE_ID } from "./state.js";
 
 /** Reference chains in C are short (the kernel caps modifier chains at 32); deeper means broken input. */

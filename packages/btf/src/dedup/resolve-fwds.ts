@@ -1,7 +1,6 @@
 // Pass 4: a FWD that no graph comparison resolved is mapped to the STRUCT/UNION of the same name and kind,
 // provided exactly one canonical STRUCT/UNION (base included) has that name.
-import { Kind } from "../kinds.js";
-import { kflagOf } from "./kinds.js";
+import { Kind, kindFlagOf } from "../kinds.js";
 import type { DedupState } from "./state.js";
 
 /** 0 marks a name shared by several canonical structs/unions. */
@@ -21,7 +20,7 @@ export function resolveFwds(state: DedupState): void {
     const t = state.at(id);
     const target = byName.get(w[t] as number);
     if (target === undefined || target === AMBIGUOUS) continue;
-    const wantUnion = kflagOf(w[t + 1] as number) === 1;
+    const wantUnion = kindFlagOf(w[t + 1] as number) === 1;
     if ((state.kind(target) === Kind.UNION) !== wantUnion) continue;
     state.map[id] = target;
   }

@@ -1,10 +1,9 @@
 // Shared state of one dedup run: all types (void, base, split) in one word array indexed by type id, the
 // canonical map, the hypothetical map used by graph equivalence, and the candidate index.
 
-import { Kind } from "../kinds.js";
+import { Kind, kindOf } from "../kinds.js";
 import { CandidateTable } from "./candidate-table.js";
 import { BtfDedupError } from "./errors.js";
-import { kindOf } from "./kinds.js";
 
 /** libbpf's BTF_MAX_NR_TYPES: map values above it are markers, not ids. */
 export const MAX_TYPE_ID = 0x7fffffff;

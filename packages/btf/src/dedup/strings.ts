@@ -2,9 +2,10 @@
 // in visit order, to a fresh string section, and the reference is rewritten to the new offset; strings that
 // already exist in the base BTF point at the base copy instead. Unreferenced strings disappear. Afterwards two
 // names are equal exactly when their offsets are, which is what the type passes compare.
+
+import { STRING_WORDS, vlenOf } from "../kinds.js";
 import type { RawBtfExt } from "./btf-ext.js";
 import { BtfDedupError } from "./errors.js";
-import { STRING_WORDS, vlenOf } from "./kinds.js";
 import type { DedupState } from "./state.js";
 import { FNV_OFFSET, FNV_PRIME, hashBytes, StringTable } from "./string-table.js";
 
@@ -44,15 +45,15 @@ export function dedupStrings(state: DedupState, input: StringInputs): Uint8Array
   };
 
   const words = state.words;
-  const { memberStart, memberStride } = STRING_WORDS;
+  const { recordStart, recordStride } = STRING_WORDS;
   for (let id = state.startId; id < state.typeCount; id++) {
     // Same words as forEachStringWord (the name, then member names), unrolled for speed.
     const at = state.at(id);
     words[at] = remap(words[at] as number);
     const kind = state.kind(id);
-    const start = memberStart[kind] as number;
+    const start = recordStart[kind] as number;
     if (start < 0) continue;
-    const stride = memberStride[kind] as number;
+    const stride = recordStride[kind] as number;
     const end = at + start + stride * vlenOf(words[at + 1] as number);
     for (let w = at + start; w < end; w += stride) words[w] = remap(words[w] as number);
   }

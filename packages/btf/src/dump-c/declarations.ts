@@ -7,6 +7,8 @@
 //
 // The declared name travels as a string offset (0: none, an abstract declarator) plus a `___n` suffix number
 // (1: none), so nothing is decoded or allocated per declaration.
+
+import { isModifier, Kind } from "../kinds.js";
 import {
   writeEnumDefinition,
   writeEnumForward,
@@ -15,24 +17,6 @@ import {
   writeStructForward,
 } from "./definitions.js";
 import { BtfDumpError } from "./errors.js";
-import {
-  ARRAY,
-  CONST,
-  ENUM,
-  ENUM64,
-  FLOAT,
-  FUNC_PROTO,
-  FWD,
-  INT,
-  isModifier,
-  PTR,
-  RESTRICT,
-  STRUCT,
-  TYPE_TAG,
-  TYPEDEF,
-  UNION,
-  VOLATILE,
-} from "./kinds.js";
 import type { DumpState } from "./state.js";
 
 /** `nameOffset` of a declaration whose name is `st.fieldName` (a caller's string, not in the string section). */
@@ -53,8 +37,8 @@ export function writeTypeDecl(st: DumpState, id: number, nameOffset: number, nam
     // btf_dump__emit_type_decl's strip_mods: qualifiers and type tags are passed over, nested chains included.
     if (!(st.stripMods && isModifier(kind))) st.pushDecl(id);
     if (id === 0) break;
-    if (kind === ARRAY) id = words[starts[id]! + 3]!;
-    else if (kind === PTR || kind === FUNC_PROTO || isModifier(kind)) id = words[starts[id]! + 2]!;
+    if (kind === Kind.ARRAY) id = words[starts[id]! + 3]!;
+    else if (kind === Kind.PTR || kind === Kind.FUNC_PROTO || isModifier(kind)) id = words[starts[id]! + 2]!;
     else break; // a base type, or something that has no place in a declaration (written as nothing below)
     if (--guard < 0) throw new BtfDumpError("TOO_DEEP", "declaration chain revisits a type (malformed cycle)", id);
   }
@@ -69,9 +53,9 @@ function writeLeadingQualifiers(st: DumpState, base: number, top: number): numbe
   const stack = st.declStack;
   while (top > base) {
     const kind = kinds[stack[top - 1]!]!;
-    if (kind === VOLATILE) st.w.text("volatile ");
-    else if (kind === CONST) st.w.text("const ");
-    else if (kind === RESTRICT) st.w.text("restrict ");
+    if (kind === Kind.VOLATILE) st.w.text("volatile ");
+    else if (kind === Kind.CONST) st.w.text("const ");
+    else if (kind === Kind.RESTRICT) st.w.text("restrict ");
     else break;
     top--;
   }
@@ -127,50 +111,50 @@ function writeChain(
     const kind = kinds[id]!;
     const at = starts[id]!;
     switch (kind) {
-      case INT:
-      case FLOAT:
+      case Kind.INT:
+      case Kind.FLOAT:
         top = writeLeadingQualifiers(st, base, top);
         w.name(words[at]!);
         break;
-      case STRUCT:
-      case UNION:
+      case Kind.STRUCT:
+      case Kind.UNION:
         top = writeLeadingQualifiers(st, base, top);
         if (words[at] === 0) writeStructDefinition(st, id, level);
         else writeStructForward(st, id);
         break;
-      case ENUM:
-      case ENUM64:
+      case Kind.ENUM:
+      case Kind.ENUM64:
         top = writeLeadingQualifiers(st, base, top);
         if (words[at] === 0) writeEnumDefinition(st, id, level);
         else writeEnumForward(st, id);
         break;
-      case FWD:
+      case Kind.FWD:
         top = writeLeadingQualifiers(st, base, top);
         writeFwdDefinition(st, id);
         break;
-      case TYPEDEF:
+      case Kind.TYPEDEF:
         top = writeLeadingQualifiers(st, base, top);
         st.writeIdentName(id);
         break;
-      case PTR:
+      case Kind.PTR:
         w.text(lastWasPointer ? "*" : " *");
         break;
-      case VOLATILE:
+      case Kind.VOLATILE:
         w.text(" volatile");
         break;
-      case CONST:
+      case Kind.CONST:
         w.text(" const");
         break;
-      case RESTRICT:
+      case Kind.RESTRICT:
         w.text(" restrict");
         break;
-      case TYPE_TAG:
+      case Kind.TYPE_TAG:
         top = writeLeadingQualifiers(st, base, top);
         w.text(' __attribute__((btf_type_tag("');
         w.name(words[at]!);
         w.text('")))');
         break;
-      case ARRAY: {
+      case Kind.ARRAY: {
         const elements = words[at + 5]!;
         top = dropModifiers(st, base, top);
         if (top === base) {
@@ -179,7 +163,7 @@ function writeChain(
           return;
         }
         // Arrays of arrays nest without parentheses: a[2][3].
-        const multiDimensional = kinds[st.declStack[top - 1]!] === ARRAY;
+        const multiDimensional = kinds[st.declStack[top - 1]!] === Kind.ARRAY;
         if (hasName(st, nameOffset) && !lastWasPointer) w.byte(32);
         if (!multiDimensional) w.byte(40);
         writeChain(st, base, top, nameOffset, nameSuffix, level);
@@ -187,14 +171,14 @@ function writeChain(
         writeArrayLength(st, elements);
         return;
       }
-      case FUNC_PROTO:
+      case Kind.FUNC_PROTO:
         writeFunctionProto(st, id, base, top, nameOffset, nameSuffix, level, lastWasPointer);
         return;
       default:
         // FUNC, VAR, DATASEC, DECL_TAG have no C spelling inside a declaration; libbpf stops here too.
         return;
     }
-    lastWasPointer = kind === PTR;
+    lastWasPointer = kind === Kind.PTR;
   }
   writeName(st, nameOffset, nameSuffix, lastWasPointer);
 }

@@ -1,14 +1,15 @@
 // C text of one definition or forward declaration: struct/union bodies with their padding and bitfields, enums
 // with their values, typedefs, and the short `struct x` / `enum x` forms. Member types are written by
 // writeTypeDecl (declarations.ts), which comes back here for anonymous structs/enums defined inline.
+
+import { Kind } from "../kinds.js";
 import { writeTypeDecl } from "./declarations.js";
-import { ENUM, STRUCT } from "./kinds.js";
 import { writeBitPadding } from "./padding.js";
 import { type DumpState, indent } from "./state.js";
 
 export function writeStructForward(st: DumpState, id: number): void {
   const w = st.w;
-  w.text(st.table.kinds[id] === STRUCT ? "struct" : "union");
+  w.text(st.table.kinds[id] === Kind.STRUCT ? "struct" : "union");
   if (st.table.nameOffset(id) !== 0) {
     w.byte(32);
     st.writeTagName(id);
@@ -23,7 +24,7 @@ export function writeStructDefinition(st: DumpState, id: number, level: number):
   const vlen = info & 0xffff;
   const bitfields = info >>> 31 === 1;
   const size = words[at + 2]!;
-  const isStruct = table.kinds[id] === STRUCT;
+  const isStruct = table.kinds[id] === Kind.STRUCT;
   const align = layout.alignOf(id);
   const packed = isStruct && layout.isStructPacked(id);
   const outer = st.currentStruct;
@@ -86,7 +87,7 @@ export function writeEnumDefinition(st: DumpState, id: number, level: number): v
   if (vlen === 0) return;
   w.text(" {");
   const valueIndent = indent(level + 1);
-  if (table.kinds[id] === ENUM) {
+  if (table.kinds[id] === Kind.ENUM) {
     for (let i = 0, p = at + 3; i < vlen; i++, p += 2) {
       w.newline(valueIndent);
       writeEnumerator(st, words[p]!);

@@ -7,7 +7,7 @@ import { seededRandom } from "../../../../test/support/mutate.js";
 import { fixtureObjects, readFixture } from "../../test-support/fixtures.js";
 import type { Btf } from "../btf.js";
 import { BtfError } from "../errors.js";
-import { BtfDumpError, dumpBtfAsC, dumpBtfAsCChunks } from "./index.js";
+import { BtfDumpError, dumpBtfC, dumpBtfCChunks } from "./index.js";
 
 const INT = 1;
 const PTR = 2;
@@ -18,7 +18,7 @@ const FUNC_PROTO = 13;
 
 function dumpError(btf: Btf): BtfDumpError {
   try {
-    dumpBtfAsC(btf);
+    dumpBtfC(btf);
   } catch (err) {
     if (err instanceof BtfDumpError) return err;
     throw err;
@@ -89,7 +89,7 @@ describe("C dump of malformed type graphs", () => {
     b.add(STRUCT, 1, 4, [b.name("self"), loop, 0], b.name("loop"));
     const chunks: Uint8Array[] = [];
     expect(() => {
-      for (const chunk of dumpBtfAsCChunks(b.btf())) chunks.push(chunk);
+      for (const chunk of dumpBtfCChunks(b.btf())) chunks.push(chunk);
     }).toThrow(BtfDumpError);
     expect(chunks.length).toBeGreaterThan(0);
     expect(new TextDecoder().decode(chunks[0])).toContain("typedef int typedef_number_0_with_a_long_name_t;");
@@ -105,19 +105,19 @@ describe("C dump options", () => {
 
   it("writes the vmlinux.h guard unless asked not to", () => {
     const btf = b.btf();
-    expect(dumpBtfAsC(btf)).toMatch(/^#ifndef __VMLINUX_H__\n/);
-    expect(dumpBtfAsC(btf, { vmlinuxGuard: false })).toMatch(/^struct s \{/);
+    expect(dumpBtfC(btf)).toMatch(/^#ifndef __VMLINUX_H__\n/);
+    expect(dumpBtfC(btf, { vmlinuxGuard: false })).toMatch(/^struct s \{/);
   });
 
   it("dumps only the requested roots", () => {
-    const text = dumpBtfAsC(b.btf(), { vmlinuxGuard: false, rootIds: [3] });
+    const text = dumpBtfC(b.btf(), { vmlinuxGuard: false, rootIds: [3] });
     expect(text.startsWith("struct s {\n\tchar c;\n")).toBe(true);
     expect(text.endsWith("\tlong l;\n\tlong: 0;\n} __attribute__((packed));\n\n")).toBe(true);
-    expect(() => dumpBtfAsC(b.btf(), { rootIds: [99] })).toThrow(BtfDumpError);
+    expect(() => dumpBtfC(b.btf(), { rootIds: [99] })).toThrow(BtfDumpError);
   });
 
   it("uses the pointer size for the `long` padding unit", () => {
-    const text = dumpBtfAsC(b.btf(), { vmlinuxGuard: false, pointerSize: 4 });
+    const text = dumpBtfC(b.btf(), { vmlinuxGuard: false, pointerSize: 4 });
     expect(text).toContain("long: 32;");
     expect(text).not.toContain("long: 64;");
   });
@@ -127,7 +127,7 @@ describe("C dump names", () => {
   it("numbers hundreds of same-named types past what one byte holds (name___300)", () => {
     const b = new RawBuilder();
     addSameNamedStructs(b, 300);
-    const text = dumpBtfAsC(b.btf(), { vmlinuxGuard: false });
+    const text = dumpBtfC(b.btf(), { vmlinuxGuard: false });
     expect(text).toContain("struct s {\n");
     expect(text).toContain("struct s___254 {\n");
     expect(text).toContain("struct s___255 {\n");
@@ -148,7 +148,7 @@ describe("C dump of corrupted fixture BTF", () => {
       if (!section) continue;
       for (const btf of mutatedBtfs(section.data, 150, random)) {
         try {
-          dumpBtfAsC(btf);
+          dumpBtfC(btf);
           dumped++;
         } catch (err) {
           if (!(err instanceof BtfDumpError)) throw err;

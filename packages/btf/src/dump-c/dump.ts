@@ -1,6 +1,7 @@
 // Whole-BTF C dump, the text of `bpftool btf dump file F format c` (bpftool 7.1 / libbpf 1.1): a vmlinux.h style
 // header guard and preserve_access_index pragma, then every type id from 1 up through libbpf's per-type
 // "order, then emit" step, then the footer. Output is produced in chunks of at least 64 KiB.
+import type { Engine } from "../btf.js";
 import { concatBytes } from "../byte-sink.js";
 import { WasmCDump, wasmEmitApplies } from "../wasm/dump-c-emit.js";
 import { planWholeDumpWasm, releasePlan, wasmPlanApplies } from "../wasm/dump-c-order.js";
@@ -40,25 +41,30 @@ export interface DumpCOptions {
   /** Write bpftool's `__VMLINUX_H__` header and footer around the types (default true). */
   readonly vmlinuxGuard?: boolean;
   /**
-   * Which implementation orders a whole dump (no `rootIds`): "auto" (default) uses WebAssembly for large BTF
-   * such as vmlinux and JavaScript otherwise; "js" / "wasm" force one ("wasm" falls back to JavaScript where it
-   * does not apply, e.g. malformed input, whose errors only the JavaScript pass reports). Output is identical.
+   * Which implementation orders and writes a whole dump (no `rootIds`): "auto" (default) uses WebAssembly for
+   * large BTF such as vmlinux and TypeScript otherwise; "js" / "wasm" force one. The two steps can be picked
+   * apart (`{ order: "wasm", emit: "js" }`); TypeScript ordering implies TypeScript emission. Where WebAssembly
+   * gives up (malformed input, odd shapes) the dump is redone in TypeScript, whose output and errors are the
+   * reference: the bytes written are identical either way.
    */
-  readonly ordering?: "auto" | "js" | "wasm";
-  /**
-   * Which implementation writes the text of a whole dump (no `rootIds`, ordering not "js"): "auto" (default) uses
-   * WebAssembly, ordering included, for large BTF such as vmlinux and JavaScript otherwise; "js" / "wasm" force
-   * one. Where WebAssembly gives up (malformed input, odd shapes) the dump is redone in JavaScript, whose output
-   * and errors are the reference: the bytes written are identical either way.
-   */
-  readonly emitter?: "auto" | "js" | "wasm";
+  readonly engine?: Engine | { readonly order: Engine; readonly emit: Engine };
 }
 
 /** From this many types on, a whole dump is ordered in WebAssembly by default (vmlinux has 126k). */
 const WASM_MIN_TYPES = 4096;
 
+function orderEngine(options: DumpCOptions): Engine {
+  const engine = options.engine ?? "auto";
+  return typeof engine === "string" ? engine : engine.order;
+}
+
+function emitEngine(options: DumpCOptions): Engine {
+  const engine = options.engine ?? "auto";
+  return typeof engine === "string" ? engine : engine.emit;
+}
+
 function planFor(table: TypeTable, options: DumpCOptions) {
-  const ordering = options.ordering ?? "auto";
+  const ordering = orderEngine(options);
   if (options.rootIds !== undefined || ordering === "js" || !wasmPlanApplies()) return undefined;
   if (ordering === "auto" && table.count < WASM_MIN_TYPES) return undefined;
   return planWholeDumpWasm(table.words, table.starts);
@@ -108,7 +114,7 @@ function* dumpPieces(table: TypeTable, options: DumpCOptions): Generator<Uint8Ar
     }
   }
   let skip = handed;
-  for (const piece of typeScriptPieces(table, { ...options, emitter: "js" })) {
+  for (const piece of typeScriptPieces(table, { ...options, engine: { order: orderEngine(options), emit: "js" } })) {
     if (skip >= piece.length) {
       skip -= piece.length;
       continue;
@@ -123,8 +129,8 @@ function* dumpPieces(table: TypeTable, options: DumpCOptions): Generator<Uint8Ar
  * JavaScript ordering or emitter, of large BTF by default. The TypeScript emitter stays the reference.
  */
 function startWasmDump(table: TypeTable, options: DumpCOptions): WasmCDump | undefined {
-  const emitter = options.emitter ?? "auto";
-  if (emitter === "js" || options.ordering === "js" || options.rootIds !== undefined || !wasmEmitApplies()) {
+  const emitter = emitEngine(options);
+  if (emitter === "js" || orderEngine(options) === "js" || options.rootIds !== undefined || !wasmEmitApplies()) {
     return undefined;
   }
   if (emitter === "auto" && table.count < WASM_MIN_TYPES) return undefined;
@@ -152,11 +158,6 @@ function* typeScriptPieces(table: TypeTable, options: DumpCOptions): Generator<U
   } finally {
     finishDump(st);
   }
-}
-
-/** The whole dump as a string. */
-export function dumpTableAsC(table: TypeTable, options: DumpCOptions = {}): string {
-  return new TextDecoder().decode(dumpTableAsCBytes(table, options));
 }
 
 function pointerSizeFor(table: TypeTable, options: DumpCOptions): number {

@@ -16,7 +16,7 @@ import { describeWith } from "../../../../test/support/env.js";
 import { seededRandom } from "../../../../test/support/mutate.js";
 import { NOT_RUN, watchWasm } from "../../test-support/wasm-outcome.js";
 import { Btf } from "../btf.js";
-import { BtfDumpError, type DumpCOptions, dumpBtfAsCBytes, dumpBtfAsCChunks, dumpBtfAsCTo } from "./index.js";
+import { BtfDumpError, type DumpCOptions, dumpBtfCBytes, dumpBtfCChunks, dumpBtfCTo } from "./index.js";
 
 const INT = 1;
 const PTR = 2;
@@ -44,7 +44,7 @@ function outcomeTo(btf: Btf, options: DumpCOptions): Outcome {
   const pieces: Buffer[] = [];
   let error: string | undefined;
   try {
-    dumpBtfAsCTo(btf, (bytes) => pieces.push(Buffer.from(bytes)), options);
+    dumpBtfCTo(btf, (bytes) => pieces.push(Buffer.from(bytes)), options);
   } catch (err) {
     if (!(err instanceof BtfDumpError)) throw err;
     error = `${err.code} ${err.typeId}`;
@@ -56,7 +56,7 @@ function outcomeChunks(btf: Btf, options: DumpCOptions): Outcome {
   const pieces: Buffer[] = [];
   let error: string | undefined;
   try {
-    for (const chunk of dumpBtfAsCChunks(btf, options)) pieces.push(Buffer.from(chunk));
+    for (const chunk of dumpBtfCChunks(btf, options)) pieces.push(Buffer.from(chunk));
   } catch (err) {
     if (!(err instanceof BtfDumpError)) throw err;
     error = `${err.code} ${err.typeId}`;
@@ -73,15 +73,17 @@ function expectSameOutcome(actual: Outcome, expected: Outcome): void {
 
 /** Both emitters, all three entry points: identical results. Returns how the WebAssembly run ended. */
 function expectSameDump(btf: Btf, options: DumpCOptions = {}): string {
-  const js = outcomeTo(btf, { ...options, emitter: "js" });
-  const { value: wasm, wasm: ending } = watchWasm("c-dump", () => outcomeTo(btf, { ...options, emitter: "wasm" }));
+  const js = outcomeTo(btf, { ...options, engine: { order: "auto", emit: "js" } });
+  const { value: wasm, wasm: ending } = watchWasm("c-dump", () =>
+    outcomeTo(btf, { ...options, engine: { order: "auto", emit: "wasm" } }),
+  );
   expectSameOutcome(wasm, js);
   expectSameOutcome(
-    outcomeChunks(btf, { ...options, emitter: "wasm" }),
-    outcomeChunks(btf, { ...options, emitter: "js" }),
+    outcomeChunks(btf, { ...options, engine: { order: "auto", emit: "wasm" } }),
+    outcomeChunks(btf, { ...options, engine: { order: "auto", emit: "js" } }),
   );
   if (js.error === undefined) {
-    const whole = Buffer.from(dumpBtfAsCBytes(btf, { ...options, emitter: "wasm" }));
+    const whole = Buffer.from(dumpBtfCBytes(btf, { ...options, engine: { order: "auto", emit: "wasm" } }));
     expect(whole.equals(js.bytes)).toBe(true);
   }
   return ending;
@@ -119,7 +121,7 @@ describe("C dump emission: WebAssembly = TypeScript", () => {
 
   it("is the default for large BTF and not for small", () => {
     const section = sectionOf(objects[0]!)!;
-    expect(watchWasm("c-dump", () => dumpBtfAsCBytes(Btf.parse(section))).wasm).toBe(NOT_RUN);
+    expect(watchWasm("c-dump", () => dumpBtfCBytes(Btf.parse(section))).wasm).toBe(NOT_RUN);
   });
 });
 
@@ -137,7 +139,7 @@ describe("C dump emission: where WebAssembly gives up, the TypeScript dump decid
     b.add(STRUCT, 1, 0x0ffffff0, [b.name("x"), int, 0], b.name("huge"));
     const btf = b.btf();
     expect(expectSameDump(btf)).toBe("too large");
-    const js = outcomeTo(btf, { emitter: "js" });
+    const js = outcomeTo(btf, { engine: { order: "auto", emit: "js" } });
     expect(js.error).toBe("TOO_LARGE 3002");
     expect(js.pieces.length).toBeGreaterThan(0);
   });
@@ -222,7 +224,7 @@ describeWith(["vmlinux-btf"], "C dump emission of vmlinux: WebAssembly = TypeScr
     expect(expectSameDump(btf)).toBe("complete");
     const { value: auto, wasm } = watchWasm("c-dump", () => outcomeTo(btf, {}));
     expect(wasm).toBe("complete");
-    expectSameOutcome(auto, outcomeTo(btf, { emitter: "js", ordering: "js" }));
+    expectSameOutcome(auto, outcomeTo(btf, { engine: "js" }));
     expect(auto.bytes.length).toBeGreaterThan(1_000_000);
     expect(expectSameDump(btf, { pointerSize: 4 })).toBe("complete");
   });

@@ -2,6 +2,8 @@
 // uses must be either defined or forward-declared; this walk writes the forward declarations (and the typedefs
 // that can stand in for them) that the ordering pass proved sufficient. `container` is the named struct/union
 // whose body is being prepared (0 at top level): a reference back to it needs no forward declaration.
+
+import { Kind } from "../kinds.js";
 import {
   isCompilerBuiltin,
   writeEnumDefinition,
@@ -10,22 +12,6 @@ import {
   writeStructForward,
   writeTypedefDefinition,
 } from "./definitions.js";
-import {
-  ARRAY,
-  CONST,
-  ENUM,
-  ENUM64,
-  FUNC_PROTO,
-  FWD,
-  INT,
-  PTR,
-  RESTRICT,
-  STRUCT,
-  TYPE_TAG,
-  TYPEDEF,
-  UNION,
-  VOLATILE,
-} from "./kinds.js";
 import { type DumpState, EMITTED, EMITTING, NOT_EMITTED } from "./state.js";
 
 /** GCC's internal Arm NEON base types; libbpf writes a typedef to a standard type when it meets them as ints. */
@@ -56,7 +42,7 @@ export function emitType(st: DumpState, id: number, container: number): void {
   }
   st.enter(id);
   switch (kind) {
-    case INT: {
+    case Kind.INT: {
       // Asking for the name also registers it in the tag namespace, as libbpf does.
       const alias = missingBaseType(st, id);
       if (alias !== undefined) {
@@ -67,30 +53,30 @@ export function emitType(st: DumpState, id: number, container: number): void {
       st.emit[id] = EMITTED;
       break;
     }
-    case ENUM:
-    case ENUM64:
+    case Kind.ENUM:
+    case Kind.ENUM64:
       if (container === 0) {
         writeEnumDefinition(st, id, 0);
         st.w.text(";\n\n");
       }
       st.emit[id] = EMITTED;
       break;
-    case PTR:
-    case VOLATILE:
-    case CONST:
-    case RESTRICT:
-    case TYPE_TAG:
+    case Kind.PTR:
+    case Kind.VOLATILE:
+    case Kind.CONST:
+    case Kind.RESTRICT:
+    case Kind.TYPE_TAG:
       emitType(st, words[at + 2]!, container);
       break;
-    case ARRAY:
+    case Kind.ARRAY:
       emitType(st, words[at + 3]!, container);
       break;
-    case FWD:
+    case Kind.FWD:
       writeFwdDefinition(st, id);
       st.w.text(";\n\n");
       st.emit[id] = EMITTED;
       break;
-    case TYPEDEF:
+    case Kind.TYPEDEF:
       st.emit[id] = EMITTING;
       emitType(st, words[at + 2]!, id);
       // Someone may already have needed this typedef as a forward declaration and got it written.
@@ -100,11 +86,11 @@ export function emitType(st: DumpState, id: number, container: number): void {
       }
       st.emit[id] = EMITTED;
       break;
-    case STRUCT:
-    case UNION:
+    case Kind.STRUCT:
+    case Kind.UNION:
       emitStruct(st, id, at, container);
       break;
-    case FUNC_PROTO: {
+    case Kind.FUNC_PROTO: {
       emitType(st, words[at + 2]!, container);
       const vlen = words[at + 1]! & 0xffff;
       for (let i = 0, p = at + 4; i < vlen; i++, p += 2) emitType(st, words[p]!, container);
@@ -145,13 +131,13 @@ function emitStruct(st: DumpState, id: number, at: number, container: number): v
 /** A type met again while its own definition is being prepared: a forward declaration may be due. */
 function emitForwardWhileEmitting(st: DumpState, id: number, kind: number, container: number): void {
   if (st.forwardDone[id] !== 0) return;
-  if (kind === STRUCT || kind === UNION) {
+  if (kind === Kind.STRUCT || kind === Kind.UNION) {
     // Inside its own body a struct can name itself freely; an anonymous loop has no name to declare.
     if (id === container || st.table.nameOffset(id) === 0) return;
     writeStructForward(st, id);
     st.w.text(";\n\n");
     st.forwardDone[id] = 1;
-  } else if (kind === TYPEDEF) {
+  } else if (kind === Kind.TYPEDEF) {
     // A typedef doubles as its own forward declaration; usable through pointers only.
     if (!isCompilerBuiltin(st, id)) {
       writeTypedefDefinition(st, id, 0);

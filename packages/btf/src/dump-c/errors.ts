@@ -4,8 +4,6 @@ export type BtfDumpErrorCode =
   | "TYPE_CYCLE"
   /** A type of a kind the dumper cannot place in C, or a kind number outside BTF (libbpf: -EINVAL). */
   | "BAD_KIND"
-  /** A type id or string offset that points outside the BTF. */
-  | "BAD_REFERENCE"
   /** A chain of types deeper than any C declaration can be (a malformed cycle through pointers or modifiers). */
   | "TOO_DEEP"
   /** Output that would be absurdly large (a padding gap of megabytes inside one struct). */

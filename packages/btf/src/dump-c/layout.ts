@@ -2,27 +2,9 @@
 // dumper's padding and `packed` decisions depend on these exact rules, including their error cases (an
 // unresolvable size counts as 0, an unknown alignment as 0).
 
+import { Kind } from "../kinds.js";
 import { LONG_INT_NAMES } from "../long-names.js";
 import { BtfDumpError } from "./errors.js";
-import {
-  ARRAY,
-  CONST,
-  DATASEC,
-  DECL_TAG,
-  ENUM,
-  ENUM64,
-  FLOAT,
-  FWD,
-  INT,
-  PTR,
-  RESTRICT,
-  STRUCT,
-  TYPE_TAG,
-  TYPEDEF,
-  UNION,
-  VAR,
-  VOLATILE,
-} from "./kinds.js";
 import type { TypeTable } from "./type-table.js";
 
 /** libbpf's MAX_RESOLVE_DEPTH for size resolution. */
@@ -36,7 +18,7 @@ export function guessPointerSize(table: TypeTable): number {
   const { words, starts } = table;
   for (let id = 1; id < table.count; id++) {
     // The kind straight from the record: the WebAssembly dump never builds the table's per-id kinds.
-    if (((words[starts[id]! + 1]! >>> 24) & 0x1f) !== INT) continue;
+    if (((words[starts[id]! + 1]! >>> 24) & 0x1f) !== Kind.INT) continue;
     const size = words[starts[id]! + 2]!;
     if (size !== 4 && size !== 8) continue;
     if (LONG_INT_NAMES.has(table.name(id))) return size;
@@ -69,34 +51,34 @@ export class Layout {
     for (let depth = 0; depth < MAX_RESOLVE_DEPTH && id !== 0; depth++) {
       const kind = kinds[id]!;
       const at = starts[id]!;
-      if (kind === FWD) break;
+      if (kind === Kind.FWD) break;
       if (
-        kind === INT ||
-        kind === STRUCT ||
-        kind === UNION ||
-        kind === ENUM ||
-        kind === ENUM64 ||
-        kind === DATASEC ||
-        kind === FLOAT
+        kind === Kind.INT ||
+        kind === Kind.STRUCT ||
+        kind === Kind.UNION ||
+        kind === Kind.ENUM ||
+        kind === Kind.ENUM64 ||
+        kind === Kind.DATASEC ||
+        kind === Kind.FLOAT
       ) {
         size = words[at + 2]!;
         break;
       }
-      if (kind === PTR) {
+      if (kind === Kind.PTR) {
         size = this.pointerSize;
         break;
       }
       if (
-        kind === TYPEDEF ||
-        kind === VOLATILE ||
-        kind === CONST ||
-        kind === RESTRICT ||
-        kind === VAR ||
-        kind === DECL_TAG ||
-        kind === TYPE_TAG
+        kind === Kind.TYPEDEF ||
+        kind === Kind.VOLATILE ||
+        kind === Kind.CONST ||
+        kind === Kind.RESTRICT ||
+        kind === Kind.VAR ||
+        kind === Kind.DECL_TAG ||
+        kind === Kind.TYPE_TAG
       ) {
         id = words[at + 2]!;
-      } else if (kind === ARRAY) {
+      } else if (kind === Kind.ARRAY) {
         const count = words[at + 5]!;
         if (nelems !== 0 && count > Math.floor(U32_MAX / nelems)) return -1;
         nelems *= count;
@@ -125,23 +107,23 @@ export class Layout {
     const kind = id === 0 ? 0 : kinds[id]!;
     const at = starts[id]!;
     switch (kind) {
-      case INT:
-      case ENUM:
-      case ENUM64:
-      case FLOAT:
+      case Kind.INT:
+      case Kind.ENUM:
+      case Kind.ENUM64:
+      case Kind.FLOAT:
         return Math.min(this.pointerSize, words[at + 2]!);
-      case PTR:
+      case Kind.PTR:
         return this.pointerSize;
-      case TYPEDEF:
-      case VOLATILE:
-      case CONST:
-      case RESTRICT:
-      case TYPE_TAG:
+      case Kind.TYPEDEF:
+      case Kind.VOLATILE:
+      case Kind.CONST:
+      case Kind.RESTRICT:
+      case Kind.TYPE_TAG:
         return this.alignOf(words[at + 2]!, depth + 1);
-      case ARRAY:
+      case Kind.ARRAY:
         return this.alignOf(words[at + 3]!, depth + 1);
-      case STRUCT:
-      case UNION: {
+      case Kind.STRUCT:
+      case Kind.UNION: {
         const info = words[at + 1]!;
         const vlen = info & 0xffff;
         const bitfields = info >>> 31 === 1;

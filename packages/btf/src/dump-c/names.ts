@@ -5,7 +5,7 @@
 //
 // Names are compared as bytes of the string section, never decoded: two offsets holding the same text are the
 // same name. The counters are open-addressing hash tables keyed by string offset.
-import { ENUM, ENUM64, FWD, INT, STRUCT, TYPEDEF, UNION } from "./kinds.js";
+import { Kind } from "../kinds.js";
 import type { TypeTable } from "./type-table.js";
 
 /** Counts occurrences of names given by string offset, comparing the bytes they point at. */
@@ -102,11 +102,11 @@ export class NameResolver {
     const { kinds } = table;
     for (let id = 1; id < table.count; id++) {
       const kind = kinds[id]!;
-      if (kind === TYPEDEF) idents++;
-      else if (kind === ENUM || kind === ENUM64) {
+      if (kind === Kind.TYPEDEF) idents++;
+      else if (kind === Kind.ENUM || kind === Kind.ENUM64) {
         tags++;
         idents += table.vlen(id);
-      } else if (kind === INT || kind === STRUCT || kind === UNION) tags++;
+      } else if (kind === Kind.INT || kind === Kind.STRUCT || kind === Kind.UNION) tags++;
     }
     this.tags = new NameCounter(table.strings, tags);
     this.idents = new NameCounter(table.strings, idents);
@@ -135,7 +135,7 @@ export class NameResolver {
     const nameOffset = table.nameOffset(id);
     if (nameOffset === 0) return 1;
     const kind = table.kinds[id];
-    const n = kind === FWD || (kind === ENUM && table.vlen(id) === 0) ? 1 : counter.bump(nameOffset);
+    const n = kind === Kind.FWD || (kind === Kind.ENUM && table.vlen(id) === 0) ? 1 : counter.bump(nameOffset);
     if (n >= BIG_SUFFIX) this.bigSuffix.set(id, n);
     this.suffix[id] = Math.min(n, BIG_SUFFIX);
     return n;

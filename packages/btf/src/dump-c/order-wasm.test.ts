@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import { RawBtfBuilder as RawBuilder } from "../../../../test/btf-dump-c-raw.js";
 import { describeWith } from "../../../../test/support/env.js";
 import { watchWasm } from "../../test-support/wasm-outcome.js";
-import { Btf } from "../btf.js";
+import { Btf, type Engine } from "../btf.js";
 import { planWholeDumpWasm } from "../wasm/dump-c-order.js";
-import { BtfDumpError, type DumpCOptions, dumpBtfAsCBytes, dumpBtfAsCChunks, typeTableFromBtf } from "./index.js";
+import { BtfDumpError, dumpBtfCBytes, dumpBtfCChunks } from "./index.js";
 
 const fixtureDir = new URL("../../../../test/fixtures/", import.meta.url);
 const objects = readdirSync(fixtureDir)
@@ -23,10 +23,10 @@ function objectBtf(name: string): Btf | undefined {
 }
 
 /** Everything the dump writes before it ends, and how it ends (undefined, or the error's code and type id). */
-function outcome(btf: Btf, ordering: DumpCOptions["ordering"]): { bytes: number[]; error?: string } {
+function outcome(btf: Btf, ordering: Engine): { bytes: number[]; error?: string } {
   const bytes: number[] = [];
   try {
-    for (const chunk of dumpBtfAsCChunks(btf, { ordering })) bytes.push(...chunk);
+    for (const chunk of dumpBtfCChunks(btf, { engine: { order: ordering, emit: "js" } })) bytes.push(...chunk);
   } catch (err) {
     if (!(err instanceof BtfDumpError)) throw err;
     return { bytes, error: `${err.code} ${err.typeId}` };
@@ -43,11 +43,11 @@ describe("C dump ordering: WebAssembly plan = JavaScript pass", () => {
       const btf = objectBtf(name);
       if (btf === undefined) throw new Error(`${name} has no .BTF`); // a broken fixture, not a skip
       // The plan must really be taken for this object, not fall back to the reference.
-      expect(planWholeDumpWasm(btf.words, typeTableFromBtf(btf).starts)).toBeDefined();
+      expect(planWholeDumpWasm(btf.words, btf.flat().starts)).toBeDefined();
       // ...and by the dump itself (the TypeScript pass would give the same bytes).
-      const { value: wasm, wasm: plan } = watchWasm("c-order", () => dumpBtfAsCBytes(btf, { ordering: "wasm" }));
+      const { value: wasm, wasm: plan } = watchWasm("c-order", () => dumpBtfCBytes(btf, { engine: { order: "wasm", emit: "js" } }));
       expect(plan).toBe("complete");
-      const js = dumpBtfAsCBytes(btf, { ordering: "js" });
+      const js = dumpBtfCBytes(btf, { engine: "js" });
       expect(wasm.length).toBeGreaterThan(0);
       expect(Buffer.from(wasm).equals(Buffer.from(js))).toBe(true);
     });
@@ -60,7 +60,7 @@ describe("C dump ordering: WebAssembly plan = JavaScript pass", () => {
     // id 3: struct loop { int x; struct loop self; }
     b.add(4, 2, 8, [b.name("x"), int, 0, b.name("self"), 3, 32], b.name("loop"));
     const btf = b.btf();
-    expect(planWholeDumpWasm(btf.words, typeTableFromBtf(btf).starts)).toBeUndefined();
+    expect(planWholeDumpWasm(btf.words, btf.flat().starts)).toBeUndefined();
     const { value: wasm, wasm: plan } = watchWasm("c-order", () => outcome(btf, "wasm"));
     expect(plan).toBe("gave up at 3");
     expect(wasm.error).toBe("TYPE_CYCLE 3");
@@ -73,7 +73,7 @@ describe("C dump ordering: WebAssembly plan = JavaScript pass", () => {
     for (let id = 1; id <= 1500; id++) b.add(2, 0, id + 1, []);
     b.add(1, 0, 4, [32], b.name("int"));
     const btf = b.btf();
-    expect(planWholeDumpWasm(btf.words, typeTableFromBtf(btf).starts)).toBeUndefined();
+    expect(planWholeDumpWasm(btf.words, btf.flat().starts)).toBeUndefined();
     const { value: wasm, wasm: plan } = watchWasm("c-order", () => outcome(btf, "wasm"));
     expect(plan).toBe("gave up at 1");
     expect(wasm.error).toMatch(/^TOO_DEEP /);
@@ -84,18 +84,18 @@ describe("C dump ordering: WebAssembly plan = JavaScript pass", () => {
 describeWith(["vmlinux-btf"], "C dump ordering of vmlinux: WebAssembly plan = JavaScript pass", () => {
   it("/sys/kernel/btf/vmlinux, both implementations byte for byte, and auto takes WebAssembly", () => {
     const btf = Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
-    const plan = planWholeDumpWasm(btf.words, typeTableFromBtf(btf).starts);
+    const plan = planWholeDumpWasm(btf.words, btf.flat().starts);
     expect(plan).toBeDefined();
     expect(plan?.ends[btf.typeCount - 1]).toBeGreaterThan(10_000);
     const { value: wasm, wasm: planned } = watchWasm("c-order", () =>
-      dumpBtfAsCBytes(btf, { ordering: "wasm", emitter: "js" }),
+      dumpBtfCBytes(btf, { engine: { order: "wasm", emit: "js" } }),
     );
     expect(planned).toBe("complete");
-    const js = dumpBtfAsCBytes(btf, { ordering: "js" });
+    const js = dumpBtfCBytes(btf, { engine: "js" });
     expect(wasm.length).toBeGreaterThan(1_000_000);
     expect(Buffer.from(wasm).equals(Buffer.from(js))).toBe(true);
     // auto on vmlinux: the whole dump in WebAssembly (dump-c-emit.c runs the same ordering pass itself).
-    const auto = watchWasm("c-dump", () => dumpBtfAsCBytes(btf));
+    const auto = watchWasm("c-dump", () => dumpBtfCBytes(btf));
     expect(auto.wasm).toBe("complete");
     expect(Buffer.from(auto.value).equals(Buffer.from(js))).toBe(true);
   });

@@ -3,28 +3,9 @@
 // needs a forward declaration ("weak" link). The walk returns whether the link to `id` is strong and queues the
 // named definitions it finishes, dependencies first. Only types that can stand alone as a definition (struct,
 // union, enum, fwd, typedef) get an ordering state; pointers, arrays, modifiers and prototypes are walked through.
+
+import { Kind } from "../kinds.js";
 import { BtfDumpError } from "./errors.js";
-import {
-  ARRAY,
-  CONST,
-  DATASEC,
-  DECL_TAG,
-  ENUM,
-  ENUM64,
-  FLOAT,
-  FUNC,
-  FUNC_PROTO,
-  FWD,
-  INT,
-  PTR,
-  RESTRICT,
-  STRUCT,
-  TYPE_TAG,
-  TYPEDEF,
-  UNION,
-  VAR,
-  VOLATILE,
-} from "./kinds.js";
 import { type DumpState, ORDERED, ORDERING } from "./state.js";
 
 /** Returns true for a strong link (definition must come first), false for a weak one. */
@@ -36,7 +17,7 @@ export function orderType(st: DumpState, id: number, throughPointer: boolean): b
   const at = starts[id]!;
   if (order[id] === ORDERING) {
     // A named struct/union reached again through a pointer: a forward declaration breaks the loop.
-    if ((kind === STRUCT || kind === UNION) && throughPointer && words[at] !== 0) return false;
+    if ((kind === Kind.STRUCT || kind === Kind.UNION) && throughPointer && words[at] !== 0) return false;
     throw new BtfDumpError("TYPE_CYCLE", "unsatisfiable type cycle", id);
   }
   st.enter(id);
@@ -49,19 +30,19 @@ function orderByKind(st: DumpState, id: number, kind: number, at: number, throug
   const order = st.order;
   const words = st.table.words;
   switch (kind) {
-    case INT:
-    case FLOAT:
+    case Kind.INT:
+    case Kind.FLOAT:
       order[id] = ORDERED;
       return false;
-    case PTR: {
+    case Kind.PTR: {
       const strong = orderType(st, words[at + 2]!, true);
       order[id] = ORDERED;
       return strong;
     }
-    case ARRAY:
+    case Kind.ARRAY:
       return orderType(st, words[at + 3]!, false);
-    case STRUCT:
-    case UNION: {
+    case Kind.STRUCT:
+    case Kind.UNION: {
       // Named and behind a pointer: a forward declaration will do. Anonymous ones are defined inline, so
       // everything they embed is needed even behind a pointer.
       if (throughPointer && words[at] !== 0) return false;
@@ -72,27 +53,27 @@ function orderByKind(st: DumpState, id: number, kind: number, at: number, throug
       order[id] = ORDERED;
       return true;
     }
-    case ENUM:
-    case ENUM64:
-    case FWD:
+    case Kind.ENUM:
+    case Kind.ENUM64:
+    case Kind.FWD:
       // Named enums and fwds are top-level declarations; so is an anonymous enum nothing refers to (a block of
       // constants). Anonymous referenced enums are written inline where used.
       if (words[at] !== 0 || st.referenced[id] === 0) st.enqueue(id);
       order[id] = ORDERED;
       return true;
-    case TYPEDEF: {
+    case Kind.TYPEDEF: {
       const strong = orderType(st, words[at + 2]!, throughPointer);
       if (throughPointer && !strong) return false;
       st.enqueue(id);
       order[id] = ORDERED;
       return true;
     }
-    case VOLATILE:
-    case CONST:
-    case RESTRICT:
-    case TYPE_TAG:
+    case Kind.VOLATILE:
+    case Kind.CONST:
+    case Kind.RESTRICT:
+    case Kind.TYPE_TAG:
       return orderType(st, words[at + 2]!, throughPointer);
-    case FUNC_PROTO: {
+    case Kind.FUNC_PROTO: {
       let strong = orderType(st, words[at + 2]!, throughPointer);
       const vlen = words[at + 1]! & 0xffff;
       for (let i = 0, p = at + 4; i < vlen; i++, p += 2) {
@@ -100,10 +81,10 @@ function orderByKind(st: DumpState, id: number, kind: number, at: number, throug
       }
       return strong;
     }
-    case FUNC:
-    case VAR:
-    case DATASEC:
-    case DECL_TAG:
+    case Kind.FUNC:
+    case Kind.VAR:
+    case Kind.DATASEC:
+    case Kind.DECL_TAG:
       order[id] = ORDERED;
       return false;
     default:

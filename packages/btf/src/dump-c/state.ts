@@ -1,8 +1,9 @@
 // Everything one C dump carries from type to type: the table, layout and naming helpers, the per-type ordering
 // and emission state of libbpf's btf_dump, the shared declaration stack, and the text produced so far.
+
+import { hasTypeRef, Kind } from "../kinds.js";
 import type { DumpPlan } from "../wasm/dump-c-order.js";
 import { BtfDumpError } from "./errors.js";
-import { ARRAY, DATASEC, FUNC_PROTO, headRefersToType, STRUCT, UNION } from "./kinds.js";
 import { Layout } from "./layout.js";
 import { NameResolver } from "./names.js";
 import type { TypeTable } from "./type-table.js";
@@ -140,23 +141,23 @@ export class DumpState {
       const at = starts[id]!;
       const vlen = words[at + 1]! & 0xffff;
       switch (kind) {
-        case ARRAY:
+        case Kind.ARRAY:
           ref[words[at + 4]!] = 1;
           ref[words[at + 3]!] = 1;
           break;
-        case STRUCT:
-        case UNION:
+        case Kind.STRUCT:
+        case Kind.UNION:
           for (let i = 0, p = at + 4; i < vlen; i++, p += 3) ref[words[p]!] = 1;
           break;
-        case FUNC_PROTO:
+        case Kind.FUNC_PROTO:
           for (let i = 0, p = at + 4; i < vlen; i++, p += 2) ref[words[p]!] = 1;
           break;
-        case DATASEC:
+        case Kind.DATASEC:
           for (let i = 0, p = at + 3; i < vlen; i++, p += 3) ref[words[p]!] = 1;
           break;
         default:
           // Modifiers, pointers, typedefs, funcs, vars and tags refer to one type in their head.
-          if (headRefersToType(kind)) ref[words[at + 2]!] = 1;
+          if (hasTypeRef(kind)) ref[words[at + 2]!] = 1;
           break;
       }
     }

@@ -4,8 +4,8 @@
 import type { Btf } from "../btf.js";
 import { FIELD_NAME, writeTypeDecl } from "./declarations.js";
 import { BtfDumpError } from "./errors.js";
-import { typeTableFromBtf } from "./from-btf.js";
 import { DumpState } from "./state.js";
+import { TypeTable } from "./type-table.js";
 
 export interface TypeDeclOptions {
   /** The declared name (libbpf's field_name); empty or absent: an abstract declarator such as `int *`. */
@@ -23,7 +23,7 @@ export class CTypeDeclWriter {
   /** `pointerSize`: as for the C dump (default the BTF's own, else 8). */
   constructor(btf: Btf, options: { readonly pointerSize?: 4 | 8 } = {}) {
     const pointerSize = options.pointerSize ?? (btf.pointerSize === 4 ? 4 : 8);
-    this.#st = new DumpState(typeTableFromBtf(btf), pointerSize);
+    this.#st = new DumpState(new TypeTable(btf), pointerSize);
   }
 
   /** The C declaration of type `id` (no trailing `;`). Throws BtfDumpError for ids past the end. */

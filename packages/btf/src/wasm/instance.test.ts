@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { RawBtfBuilder as RawBuilder } from "../../../../test/btf-dump-c-raw.js";
 import { fixtureSection } from "../../test-support/fixtures.js";
 import { Btf, BtfBuilder, BtfError } from "../btf-api.js";
-import { dumpBtfAsCBytes } from "../dump-c/index.js";
+import { dumpBtfCBytes } from "../dump-c/index.js";
 import { instantiate, PAGE, releaseMemory, type WasmMemory } from "./instance.js";
 import { SCAN_WASM_BASE64 } from "./scan.generated.js";
 
@@ -27,10 +27,10 @@ function releaseDirty(pages: number, fill = 0xa5, maximum = pages): WasmMemory {
 
 function scanOutcome(
   bytes: Uint8Array,
-  scanner: "js" | "wasm",
+  engine: "js" | "wasm",
 ): { starts?: number[]; words?: number[]; error?: string } {
   try {
-    const btf = Btf.parse(bytes, { scanner });
+    const btf = Btf.parse(bytes, { engine });
     return { starts: Array.from(btf.starts), words: Array.from(btf.words) };
   } catch (e) {
     if (!(e instanceof BtfError)) throw e;
@@ -65,7 +65,7 @@ describe("WebAssembly memory reuse", () => {
       releaseDirty(64);
       expect(scanOutcome(bytes, "wasm")).toEqual(scanOutcome(bytes, "js"));
       releaseDirty(64);
-      expect(Btf.parse(bytes, { scanner: "wasm" }).words.buffer).toBe(bytes.buffer);
+      expect(Btf.parse(bytes, { engine: "wasm" }).words.buffer).toBe(bytes.buffer);
     }
   });
 
@@ -83,10 +83,10 @@ describe("WebAssembly memory reuse", () => {
   it("plans a C dump in a dirty memory exactly as the JavaScript ordering", () => {
     for (const o of ["globals.bpf.o", "core_task.bpf.o", "maps.bpf.o"]) {
       const btf = Btf.parse(fixtureSection(o, ".BTF")!);
-      const js = dumpBtfAsCBytes(btf, { ordering: "js" });
+      const js = dumpBtfCBytes(btf, { engine: "js" });
       for (const fill of [0x00, 0x01, 0x02, 0xff]) {
         releaseDirty(64, fill);
-        expect(Buffer.from(dumpBtfAsCBytes(btf, { ordering: "wasm" })).equals(Buffer.from(js))).toBe(true);
+        expect(Buffer.from(dumpBtfCBytes(btf, { engine: { order: "wasm", emit: "js" } })).equals(Buffer.from(js))).toBe(true);
       }
     }
   });
@@ -96,6 +96,6 @@ describe("WebAssembly memory reuse", () => {
     const int = b.add(1, 0, 4, [32], b.name("int"));
     b.add(4, 2, 8, [b.name("x"), int, 0, b.name("self"), 2, 32], b.name("loop"));
     releaseDirty(64);
-    expect(() => dumpBtfAsCBytes(b.btf(), { ordering: "wasm" })).toThrow(/cycle/);
+    expect(() => dumpBtfCBytes(b.btf(), { engine: { order: "wasm", emit: "js" } })).toThrow(/cycle/);
   });
 });

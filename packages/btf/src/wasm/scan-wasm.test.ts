@@ -12,9 +12,9 @@ interface Outcome {
   error?: string;
 }
 
-function outcome(bytes: Uint8Array, scanner: "js" | "wasm"): Outcome {
+function outcome(bytes: Uint8Array, engine: "js" | "wasm"): Outcome {
   try {
-    const btf = Btf.parse(bytes, { scanner });
+    const btf = Btf.parse(bytes, { engine });
     return { starts: Array.from(btf.starts) };
   } catch (e) {
     if (!(e instanceof BtfError)) throw e;
@@ -31,9 +31,9 @@ describe("WebAssembly scan agrees with the JavaScript scan", () => {
   it("on every small fixture", () => {
     for (const o of ["globals.bpf.o", "core_task.bpf.o", "maps.bpf.o", "externs.bpf.o"]) {
       const bytes = fixtureSection(o, ".BTF")!;
-      const js = watchWasm("scan", () => Btf.parse(bytes, { scanner: "js" }));
+      const js = watchWasm("scan", () => Btf.parse(bytes, { engine: "js" }));
       expect(js.wasm, o).toBe(NOT_RUN);
-      const wasm = watchWasm("scan", () => Btf.parse(bytes, { scanner: "wasm" }));
+      const wasm = watchWasm("scan", () => Btf.parse(bytes, { engine: "wasm" }));
       expect(wasm.wasm, o).toBe("complete");
       expect(Array.from(wasm.value.starts)).toEqual(Array.from(js.value.starts));
       expect(Array.from(wasm.value.words)).toEqual(Array.from(js.value.words));
@@ -109,7 +109,7 @@ describeWith(["vmlinux-btf"], "WebAssembly scan on vmlinux", () => {
     const parsed = watchWasm("scan", () => Btf.parse(bytes));
     expect(parsed.wasm).toBe("complete");
     const auto = parsed.value;
-    const js = Btf.parse(bytes, { scanner: "js" });
+    const js = Btf.parse(bytes, { engine: "js" });
     expect(auto.typeCount).toBe(js.typeCount);
     expect(
       Buffer.compare(

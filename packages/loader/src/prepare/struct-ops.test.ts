@@ -2,7 +2,7 @@
 // plus a `bpf_struct_ops_tcp_congestion_ops`, then one member changed per case to hit each of libbpf 1.1's
 // refusals (bpf_map__init_kern_struct_ops): missing member, size mismatch, kind mismatch, not a function pointer,
 // bitfield, and a kernel without the struct or its value type.
-import { Btf, BtfBuilder, type CompositeType, Kind, RawCoreBtf } from "@bpfkit/btf";
+import { Btf, BtfBuilder, type CompositeType, Kind } from "@bpfkit/btf";
 import { describe, expect, it } from "vitest";
 import { fixtureBytes } from "../../../../test/loader-support.js";
 import { LoaderError } from "../errors.js";
@@ -36,7 +36,7 @@ function kernel(edit?: (b: BtfBuilder, struct: CompositeType) => CompositeType |
       { name: "data", type: T, bitOffset: COMMON_SIZE * 8 },
     ]);
   }
-  return kernelBtfView(new RawCoreBtf(b.encode()));
+  return kernelBtfView(Btf.parse(b.encode()));
 }
 
 function withMember(struct: CompositeType, name: string, change: object): CompositeType {
@@ -179,7 +179,7 @@ describe("prepareStructOps", () => {
   });
 
   it("kernel views over a CoreBtf carry it as `types`", () => {
-    const raw = new RawCoreBtf(new BtfBuilder().encode());
+    const raw = Btf.parse(new BtfBuilder().encode());
     expect(kernelBtfView(raw).types).toBe(raw);
     expect(kernelBtfView({ typeCount: 1, kind: () => Kind.UNKN, nameOf: () => "" }).types).toBeUndefined();
   });

@@ -170,7 +170,7 @@ export function parseBtf(bytes: Uint8Array, base?: Btf): Btf {
     if (hdrLen !== HEADER_SIZE) throw libbpfVerdict(bytes, base);
   }
   try {
-    return Btf.parse(bytes, { base, scanner: btfEngine() });
+    return Btf.parse(bytes, { base, engine: btfEngine() });
   } catch (error) {
     throw libbpfVerdict(bytes, base, error);
   }

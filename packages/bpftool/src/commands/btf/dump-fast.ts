@@ -6,8 +6,8 @@
 // reports) is left to the full command, which reports it.
 import { statSync } from "node:fs";
 import type { Btf } from "@bpfkit/btf/btf";
-import { BtfDumpError, dumpBtfAsCTo } from "@bpfkit/btf/dump-c";
-import { dumpBtfJsonBytesTo } from "@bpfkit/btf/dump-json";
+import { BtfDumpError, dumpBtfCTo } from "@bpfkit/btf/dump-c";
+import { dumpBtfJsonTo } from "@bpfkit/btf/dump-json";
 import { writeAll } from "../../cli/output.js";
 import { btfEngine, readBtfFile } from "./btf-file.js";
 
@@ -46,7 +46,7 @@ export function fastJsonDump(path: string): number | undefined {
   const engine = btfEngine() === "js" ? { engine: "js" as const } : {};
   let written = false;
   try {
-    dumpBtfJsonBytesTo(
+    dumpBtfJsonTo(
       btf,
       (bytes) => {
         written = true;
@@ -68,13 +68,13 @@ export function fastCDump(path: string): number | undefined {
   const engine = btfEngine();
   let written = false;
   try {
-    dumpBtfAsCTo(
+    dumpBtfCTo(
       btf,
       (bytes) => {
         written = true;
         writeAll(1, bytes);
       },
-      { ordering: engine, emitter: engine },
+      { engine },
     );
     return 0;
   } catch (error) {

@@ -2,7 +2,7 @@
 // stdout (no dump-sized string or buffer): for vmlinux the ordering and emission run in WebAssembly. This module
 // loads only the C dumper, so a C dump pays for nothing else.
 import type { Btf } from "@bpfkit/btf/btf";
-import { BtfDumpError, dumpBtfAsCTo } from "@bpfkit/btf/dump-c";
+import { BtfDumpError, dumpBtfCTo } from "@bpfkit/btf/dump-c";
 import type { Context } from "../../cli/context.js";
 import { CliError } from "../../cli/errors.js";
 import { btfEngine } from "./btf-file.js";
@@ -15,10 +15,9 @@ export function writeCDump(ctx: Context, btf: Btf, roots: readonly number[]): vo
   const engine = btfEngine();
   ctx.json?.flush();
   try {
-    dumpBtfAsCTo(btf, (bytes) => ctx.out.printBytes(bytes), {
+    dumpBtfCTo(btf, (bytes) => ctx.out.printBytes(bytes), {
       rootIds: roots.length > 0 ? roots : undefined,
-      ordering: engine,
-      emitter: engine,
+      engine,
     });
   } catch (error) {
     if (!(error instanceof BtfDumpError)) throw error;

@@ -1,8 +1,8 @@
 // `btf dump` in raw format: text, or JSON with -j/-p ({"types":[...]}). Whole dumps stream in large byte chunks
 // straight to stdout; a map's key/value types go one by one, as bpftool's root ids.
 import type { Btf } from "@bpfkit/btf/btf";
-import { dumpBtfJson, dumpBtfJsonBytesTo, jsonType } from "@bpfkit/btf/dump-json";
-import { dumpBtfRawBytesTo, rawType } from "@bpfkit/btf/dump-raw";
+import { dumpBtfJson, dumpBtfJsonTo, jsonType } from "@bpfkit/btf/dump-json";
+import { dumpBtfRawTo, rawType } from "@bpfkit/btf/dump-raw";
 import type { Context } from "../../cli/context.js";
 import { CliError } from "../../cli/errors.js";
 import { btfEngine } from "./btf-file.js";
@@ -27,7 +27,7 @@ export function writeRawDump(ctx: Context, btf: Btf, roots: readonly number[]): 
     return;
   }
   if (!json) {
-    dumpBtfRawBytesTo(btf, (chunk) => ctx.out.printBytes(chunk), engine);
+    dumpBtfRawTo(btf, (chunk) => ctx.out.printBytes(chunk), engine);
     return;
   }
   if (json.pretty) {
@@ -39,7 +39,7 @@ export function writeRawDump(ctx: Context, btf: Btf, roots: readonly number[]): 
   json.raw("");
   json.flush();
   let held: number | undefined;
-  dumpBtfJsonBytesTo(
+  dumpBtfJsonTo(
     btf,
     (chunk) => {
       if (chunk.length === 0) return;

@@ -13,7 +13,7 @@
 // `visual` is not among these options: its graph wants the kernel's form of calls, so it still loads the object.
 import { createHash } from "node:crypto";
 import { bpftoolProgType, bpftoolXlatedSymbolizer, PseudoLd, type Symbolizer } from "@bpfkit/asm";
-import { Btf, Kind } from "@bpfkit/btf";
+import { Btf, btfNameIndex, Kind } from "@bpfkit/btf";
 import { type Args, type CommandResult, isPrefix } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, usageError } from "../../cli/errors.js";
@@ -88,7 +88,6 @@ let hashOfTags: "sha1" | "sha256" | undefined;
 function tagHash(): "sha1" | "sha256" {
   if (hashOfTags !== undefined) return hashOfTags;
   const vmlinux = dryEnvironment().vmlinux;
-  vmlinux.buildNameIndex();
   const hasDigest = (id: number): boolean => {
     for (let i = 0; i < vmlinux.vlen(id); i++) {
       const member = vmlinux.memberType(id, i);
@@ -99,7 +98,7 @@ function tagHash(): "sha1" | "sha256" {
     }
     return false;
   };
-  const progs = vmlinux.idsWithEssentialName("bpf_prog", Kind.STRUCT);
+  const progs = btfNameIndex(vmlinux).idsWithEssentialName("bpf_prog", Kind.STRUCT);
   hashOfTags = progs.some(hasDigest) ? "sha256" : "sha1";
   return hashOfTags;
 }
