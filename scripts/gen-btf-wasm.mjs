@@ -1,11 +1,13 @@
 // Compiles the WebAssembly hot loops of @bpfkit/btf (packages/btf/src/wasm/{scan,dump,dump-c-order,dump-c-emit}.c) and writes
 // <name>.generated.ts next to each (the module as base64). Needs clang with the wasm32 target (clang-19 on the dev
 // machine) and no linker: the C code has no data segments and uses no stack memory, so the relocatable object is a
-// complete module once its custom sections (linking metadata) are dropped. Run: node scripts/gen-btf-wasm.mjs
+// complete module once its custom sections (linking metadata) are dropped. A module split into files keeps them in
+// a folder named like it (dump-c-emit/), which its .c includes as one translation unit; every file there must be
+// included. Run: node scripts/gen-btf-wasm.mjs
 // With --out-dir DIR the files go to DIR instead, leaving the committed ones alone (packages/btf/src/wasm/
 // generated.test.ts rebuilds into a temporary directory that way and compares).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,7 +42,16 @@ function leb(bytes, at) {
 function build(name, constant, tmpDir) {
   const objectPath = join(tmpDir, `${name}.o`);
   const flags = ["--target=wasm32", "-O2", "-nostdlib", "-ffreestanding", "-fno-builtin", "-fno-jump-tables"];
-  execFileSync(clang, [...flags, "-c", join(dir, `${name}.c`), "-o", objectPath]);
+  const depsPath = join(tmpDir, `${name}.d`);
+  execFileSync(clang, [...flags, "-MD", "-MF", depsPath, "-c", join(dir, `${name}.c`), "-o", objectPath]);
+  const parts = join(dir, name);
+  if (existsSync(parts)) {
+    // A file of the split sources that the unity build forgot would silently drop out of the module.
+    const deps = readFileSync(depsPath, "utf8");
+    const missed = readdirSync(parts).filter((f) => /\.[ch]$/.test(f) && !deps.includes(join(parts, f)));
+    if (missed.length > 0)
+      throw new Error(`${name}.c does not include ${missed.map((f) => `${name}/${f}`).join(", ")}`);
+  }
   const object = new Uint8Array(readFileSync(objectPath));
   // Keep the 8-byte preamble and every non-custom section; refuse data segments (they would need a linker).
   const kept = [object.subarray(0, 8)];
@@ -60,13 +71,14 @@ function build(name, constant, tmpDir) {
   if (!named.includes("env.__linear_memory:memory") || named.some((n) => !allowed.has(n))) {
     throw new Error(`${name}.c must import only its memory (and the empty table), got ${JSON.stringify(named)}`);
   }
+  const source = existsSync(parts) ? `${name}.c and ${name}/` : `${name}.c`;
   const lines = module
     .toString("base64")
     .match(/.{1,100}/g)
     .map((l) => `  "${l}",`);
   writeFileSync(
     join(outDir, `${name}.generated.ts`),
-    `// generated, do not edit, regenerate with: node scripts/gen-btf-wasm.mjs (source: ${name}.c, ${clang})
+    `// generated, do not edit, regenerate with: node scripts/gen-btf-wasm.mjs (source: ${source}, ${clang})
 export const ${constant} = [
 ${lines.join("\n")}
 ].join("");

@@ -45,7 +45,9 @@ describe("C dump ordering: WebAssembly plan = JavaScript pass", () => {
       // The plan must really be taken for this object, not fall back to the reference.
       expect(planWholeDumpWasm(btf.words, btf.flat().starts)).toBeDefined();
       // ...and by the dump itself (the TypeScript pass would give the same bytes).
-      const { value: wasm, wasm: plan } = watchWasm("c-order", () => dumpBtfCBytes(btf, { engine: { order: "wasm", emit: "js" } }));
+      const { value: wasm, wasm: plan } = watchWasm("c-order", () =>
+        dumpBtfCBytes(btf, { engine: { order: "wasm", emit: "js" } }),
+      );
       expect(plan).toBe("complete");
       const js = dumpBtfCBytes(btf, { engine: "js" });
       expect(wasm.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-// generated, do not edit, regenerate with: node scripts/gen-btf-wasm.mjs (source: dump-c-emit.c, clang-19)
+// generated, do not edit, regenerate with: node scripts/gen-btf-wasm.mjs (source: dump-c-emit.c and dump-c-emit/, clang-19)
 export const DUMP_C_EMIT_WASM_BASE64 = [
   "AGFzbQEAAAAByYCAgAALYAN/f38Bf2AEf39/fwBgAn9/AX9gBH9/f38Bf2ADf39/AGACf38AYAF/AGACf34AYAV/f39/fwBgBn9/",
   "f39/fwBgBH9/f34AArqAgIAAAgNlbnYPX19saW5lYXJfbWVtb3J5AgAAA2VudhlfX2luZGlyZWN0X2Z1bmN0aW9uX3RhYmxlAXAA",

@@ -20,7 +20,7 @@ export interface EmitInput {
   readonly strings: Uint8Array;
 }
 
-/** Word indexes of the fields of `struct emitter` in dump-c-emit.c. */
+/** Word indexes of the fields of `struct emitter` in dump-c-emit/state.h. */
 const F = {
   words: 0,
   starts: 1,
@@ -40,7 +40,7 @@ const F = {
   namesAreaWords: 17,
 } as const;
 
-/** Why the module gave up, by `failed` code (dump-c-emit.c). */
+/** Why the module gave up, by `failed` code (dump-c-emit/state.h). */
 const GIVE_UP_REASONS = [
   "",
   "too deep",
@@ -128,7 +128,7 @@ export class WasmCDump {
     const namesWords = 2 * tableSlots(count) + 2 * tableSlots(count + (words.length >>> 1));
     const outAt = namesAt + namesWords * 4;
     const total = outAt + OUT_CAPACITY + FOOTER_ROOM;
-    // Alignments are cached in 4 bits (dump-c-emit.c), enough for the pointer sizes the dump takes.
+    // Alignments are cached in 4 bits (dump-c-emit/state.h), enough for the pointer sizes the dump takes.
     if (!wasmAvailable || count < 2 || total > MAX_BYTES || (pointerSize !== 4 && pointerSize !== 8)) return undefined;
     const wasm = instantiate<EmitExports>(DUMP_C_EMIT_WASM_BASE64, total, true);
     if (!wasm) return undefined;

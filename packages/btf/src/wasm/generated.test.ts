@@ -1,6 +1,7 @@
 // The committed WebAssembly modules (*.generated.ts) must be exactly what scripts/gen-btf-wasm.mjs builds from the
 // C sources next to them: the differential tests exercise the committed modules, so an edit to a .c file that was
-// never regenerated would otherwise go unnoticed.
+// never regenerated would otherwise go unnoticed. A module split into files (dump-c-emit/) is rebuilt from all of
+// them: its .c includes them, and the generator refuses a file there that the build leaves out.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ const REGENERATE = "run `node scripts/gen-btf-wasm.mjs` and commit the generated
 describeWith(["clang"], "committed WebAssembly modules match their C source", () => {
   const outDir = useTempDir("bpfkit-gen-wasm-");
 
-  it("rebuilds every *.generated.ts from its .c with clang-19, byte for byte", () => {
+  it("rebuilds every *.generated.ts from its C sources with clang-19, byte for byte", () => {
     // The generator itself, into a temporary directory; CLANG pinned because the file names the compiler.
     execFileSync(process.execPath, [generator, "--out-dir", outDir()], {
       env: { ...process.env, CLANG: "clang-19" },
@@ -25,6 +26,10 @@ describeWith(["clang"], "committed WebAssembly modules match their C source", ()
       .filter((f) => f.endsWith(".c"))
       .sort();
     expect(sources.length).toBeGreaterThanOrEqual(4);
+    // Split sources live in a folder named like their module, never on their own.
+    const folders = readdirSync(wasmDir, { withFileTypes: true }).filter((d) => d.isDirectory());
+    for (const d of folders)
+      expect(sources, `${d.name}/ holds the split sources of ${d.name}.c`).toContain(`${d.name}.c`);
     const expected = sources.map((c) => c.replace(/\.c$/, ".generated.ts"));
     const generated = (dir: string) =>
       readdirSync(dir)
@@ -35,7 +40,7 @@ describeWith(["clang"], "committed WebAssembly modules match their C source", ()
     for (const name of expected) {
       const fresh = readFileSync(join(outDir(), name));
       const committed = readFileSync(join(wasmDir, name));
-      expect(fresh.equals(committed), `${name} differs from what its .c compiles to: ${REGENERATE}`).toBe(true);
+      expect(fresh.equals(committed), `${name} differs from what its C sources compile to: ${REGENERATE}`).toBe(true);
     }
   });
 });

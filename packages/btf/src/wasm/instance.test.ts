@@ -86,7 +86,9 @@ describe("WebAssembly memory reuse", () => {
       const js = dumpBtfCBytes(btf, { engine: "js" });
       for (const fill of [0x00, 0x01, 0x02, 0xff]) {
         releaseDirty(64, fill);
-        expect(Buffer.from(dumpBtfCBytes(btf, { engine: { order: "wasm", emit: "js" } })).equals(Buffer.from(js))).toBe(true);
+        expect(Buffer.from(dumpBtfCBytes(btf, { engine: { order: "wasm", emit: "js" } })).equals(Buffer.from(js))).toBe(
+          true,
+        );
       }
     }
   });
