@@ -66,6 +66,7 @@ function readObject(bytes) {
 /** One full pass with a fresh vmlinux view (read, walk, name search/index inside); phase times in ms. */
 async function once(objectPath) {
   const core = await import(coreModule);
+  const { Btf } = await import(btfModule);
   const { readKernelBtfFile } = await import(btfFileModule);
   const t0 = performance.now();
   const object = readObject(new Uint8Array(readFileSync(objectPath)));
@@ -80,26 +81,10 @@ async function once(objectPath) {
   return { core: t2 - t1, total: t2 - t0, relocations: result.relocations.length };
 }
 
-/** Same pass through the package's Btf class (Btf.parse of vmlinux and of the object's .BTF, btfTarget). */
-async function onceBtf(objectPath) {
-  const core = await import(coreModule);
-  const { Btf } = await import(btfModule);
-  const { readKernelBtfFile } = await import(btfFileModule);
-  const t0 = performance.now();
-  const object = readObject(new Uint8Array(readFileSync(objectPath)));
-  const btf = Btf.parse(object.sections.get(".BTF"));
-  const sections = core.parseCoreRelos(object.sections.get(".BTF.ext"), btf);
-  const vmlinux = Btf.parse(readKernelBtfFile("/sys/kernel/btf/vmlinux").bytes);
-  const targets = { vmlinux: core.btfTarget("vmlinux", vmlinux) };
-  const t1 = performance.now();
-  core.relocateCore({ localBtf: btf, sections, programs: object.programs, targets });
-  const t2 = performance.now();
-  return { core: t2 - t1, total: t2 - t0 };
-}
-
 /** The CO-RE phase alone against a kept, indexed vmlinux view (a loader that caches the kernel BTF). */
 async function relocateOnly(objectPath, vmlinux) {
   const core = await import(coreModule);
+  const { Btf } = await import(btfModule);
   const object = readObject(new Uint8Array(readFileSync(objectPath)));
   const btf = Btf.parse(object.sections.get(".BTF"));
   const sections = core.parseCoreRelos(object.sections.get(".BTF.ext"), btf);
@@ -112,9 +97,6 @@ async function relocateOnly(objectPath, vmlinux) {
 if (process.argv[2] === "--once") {
   console.log(JSON.stringify(await once(process.argv[3])));
 }
-if (process.argv[2] === "--once-btf") {
-  console.log(JSON.stringify(await onceBtf(process.argv[3])));
-}
 
 export async function run() {
   const dir = mkdtempSync(join(tmpdir(), "bpfkit-core-bench-"));
@@ -122,7 +104,9 @@ export async function run() {
   execFileSync("cc", ["-O2", "-o", harness, fileURLToPath(new URL("./c/core_harness.c", import.meta.url)), "-lbpf"]);
   const self = fileURLToPath(import.meta.url);
   const core = await import(coreModule);
-  const indexed = Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux"))).buildNameIndex();
+  const { Btf } = await import(btfModule);
+  const indexed = Btf.parse(new Uint8Array(readFileSync("/sys/kernel/btf/vmlinux")));
+  core.btfNameIndex(indexed).prepare();
   const rows = [];
   for (const name of ["core_task.bpf.o", "core_kernel.bpf.o"]) {
     const path = join(fixtureDir, name);
@@ -131,8 +115,6 @@ export async function run() {
     const oursWarm = { core: [], total: [] };
     const oursCold = { core: [], total: [] };
     const oursIndexed = [];
-    const oursBtfWarm = { core: [], total: [] };
-    const oursBtfCold = { core: [], total: [] };
     let relocations = 0;
     for (let i = 0; i < 3; i++) await once(path); // JIT warm-up for the in-process runs
     // Interleaved rounds so background load hits both sides alike.
@@ -146,18 +128,10 @@ export async function run() {
       const fresh = spawnSync(process.execPath, [self, "--once", path], { encoding: "utf8" });
       if (fresh.status !== 0) throw new Error(fresh.stderr);
       const cold = JSON.parse(fresh.stdout);
-      const freshBtf = spawnSync(process.execPath, [self, "--once-btf", path], { encoding: "utf8" });
-      if (freshBtf.status !== 0) throw new Error(freshBtf.stderr);
-      const coldBtf = JSON.parse(freshBtf.stdout);
-      oursBtfCold.core.push(coldBtf.core);
-      oursBtfCold.total.push(coldBtf.total);
       oursCold.core.push(cold.core);
       oursCold.total.push(cold.total);
       for (let i = 0; i < 5; i++) {
         oursIndexed.push(await relocateOnly(path, indexed));
-        const viaBtf = await onceBtf(path);
-        oursBtfWarm.core.push(viaBtf.core);
-        oursBtfWarm.total.push(viaBtf.total);
         const warm = await once(path);
         relocations = warm.relocations;
         oursWarm.core.push(warm.core);
@@ -201,20 +175,6 @@ export async function run() {
         reference: median(theirsCold.total),
         unit: "ms",
         note: "node startup (~45 ms) excluded",
-      },
-      {
-        what: `open + vmlinux + CO-RE via Btf class, ${label}, warm`,
-        ours: median(oursBtfWarm.total),
-        reference: median(theirsWarm.total),
-        unit: "ms",
-        note: `Btf.parse + btfTarget; CO-RE part ${median(oursBtfWarm.core).toFixed(2)} ms`,
-      },
-      {
-        what: `open + vmlinux + CO-RE via Btf class, ${label}, fresh process`,
-        ours: median(oursBtfCold.total),
-        reference: median(theirsCold.total),
-        unit: "ms",
-        note: `CO-RE part ${median(oursBtfCold.core).toFixed(2)} ms; node startup excluded`,
       },
     );
   }

@@ -6,8 +6,6 @@
 // the last CO-RE debug-log line, which also contains its feature probes, object BTF load and map creation (~1 ms,
 // in our favour). Variants of how the vmlinux target is built:
 //   env       kernelEnvironment().vmlinuxTarget, what loadCollection uses
-//   raw-read  Btf over readFileSync bytes + coreTarget/rawNameIndex (the environment before this bench)
-//   raw-mmap  Btf over the mmap'ed file
 //   btf-read  Btf.parse (wasm scanner) of readFileSync bytes + btfTarget
 //   btf-mmap  Btf.parse of the mmap'ed file + btfTarget
 // "minus BPF_PROG_LOAD" rows (the loader issue: everything but the kernel's own verification): our full load with
@@ -22,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { median } from "./util.mjs";
 
 const fixtureDir = fileURLToPath(new URL("../test/fixtures/", import.meta.url));
-const VARIANTS = ["env", "raw-read", "raw-mmap", "btf-read", "btf-mmap"];
+const VARIANTS = ["env", "btf-read", "btf-mmap"];
 const VMLINUX = "/sys/kernel/btf/vmlinux";
 
 async function child(variant, objectPath) {
@@ -34,14 +32,6 @@ async function child(variant, objectPath) {
   const { load } = await import("../packages/loader/dist/prepare/index.js");
   const vmlinuxTarget = {
     env: () => kernel.kernelEnvironment().vmlinuxTarget,
-    "raw-read": () => {
-      const raw = Btf.parse(new Uint8Array(readFileSync(VMLINUX)));
-      return btfCore.btfTarget("vmlinux", raw);
-    },
-    "raw-mmap": () => {
-      const raw = Btf.parse(readKernelBtfFile(VMLINUX).bytes);
-      return btfCore.btfTarget("vmlinux", raw);
-    },
     "btf-read": () => btfCore.btfTarget("vmlinux", Btf.parse(new Uint8Array(readFileSync(VMLINUX)))),
     "btf-mmap": () => btfCore.btfTarget("vmlinux", Btf.parse(readKernelBtfFile(VMLINUX).bytes)),
   }[variant];

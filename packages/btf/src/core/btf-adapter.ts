@@ -41,15 +41,23 @@ function nameChains(btf: Btf): EssentialNameChains {
   const { words, starts } = btf;
   const strings = btf.strings.bytes;
   const first = btf.strings.firstOffset;
-  let namesAtStarts = !btf.base;
   for (let i = 0; i < count; i++) {
     const at = starts[i]!;
-    const nameOff = words[at]!;
-    nameOffs[i] = nameOff;
+    nameOffs[i] = words[at]!;
     kinds[i] = (words[at + 1]! >>> 24) & 0x1f;
-    // Suffix-shared names (an offset into the middle of a string) are legal BTF; the native search cannot see them.
-    if (nameOff !== 0 && (nameOff <= first || strings[nameOff - first - 1] !== 0)) namesAtStarts = false;
   }
+  let namesAtStarts: boolean | undefined;
+  // Suffix-shared names (an offset into the middle of a string) are legal BTF; the native search cannot see them.
+  const namesAtStringStarts = (): boolean => {
+    if (namesAtStarts === undefined) {
+      namesAtStarts = !btf.base;
+      for (let i = 0; namesAtStarts && i < count; i++) {
+        const nameOff = nameOffs[i]!;
+        if (nameOff !== 0 && (nameOff <= first || strings[nameOff - first - 1] !== 0)) namesAtStarts = false;
+      }
+    }
+    return namesAtStarts;
+  };
   return new EssentialNameChains({
     nameOffs,
     kinds,
@@ -58,7 +66,8 @@ function nameChains(btf: Btf): EssentialNameChains {
     firstOwnString: first,
     baseString: (offset) => baseString(btf.base, offset),
     stringAt: (offset) => btf.stringAt(offset),
-    namesAtStringStarts: namesAtStarts,
+    namesInOwnStrings: !btf.base,
+    namesAtStringStarts,
   });
 }
 

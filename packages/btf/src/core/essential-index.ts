@@ -27,8 +27,14 @@ export interface NameData {
   baseString(offset: number): { bytes: Uint8Array; start: number } | undefined;
   /** Decoded string at a global offset. */
   stringAt(offset: number): string | undefined;
-  /** Every type name of this blob starts a string of its own string section (enables the native search). */
-  readonly namesAtStringStarts: boolean;
+  /** Every type name of this blob is in its own string section (base BTF): enables the batched prefetch. */
+  readonly namesInOwnStrings: boolean;
+  /**
+   * Every type name of this blob starts a string of its own string section (enables the native search). Asked only
+   * when a native search is about to run: answering reads the byte before every name, which a relocation pass
+   * (names prefetched in one batch) never needs.
+   */
+  namesAtStringStarts(): boolean;
 }
 
 /** Distinct lookups answered by native search before the chains are built. */
@@ -90,7 +96,7 @@ export class EssentialNameChains {
    * whose page faults cost more than the scan) or one 2 MB byte search per name. No-op once the chains exist.
    */
   prefetch(names: readonly string[]): void {
-    if (this.chains || !this.data.namesAtStringStarts) return;
+    if (this.chains || !this.data.namesInOwnStrings) return;
     const wanted = [...new Set(names)].filter((n) => n !== "" && !this.found.has(n));
     if (wanted.length === 0 || this.searches + wanted.length > NATIVE_SEARCHES) return;
     this.searches += wanted.length;
@@ -104,7 +110,7 @@ export class EssentialNameChains {
     const length = ownStrings.length;
     for (let i = 0; i < nameOffs.length; i++) {
       const offset = nameOffs[i]!;
-      // namesAtStringStarts implies base BTF: every name offset is in ownStrings (firstOwnString is 0).
+      // Base BTF: every name offset is in ownStrings (firstOwnString is 0).
       const at = offset - firstOwnString;
       if (offset === 0 || at >= length || !INDEXED_KINDS[kinds[i]!]) continue;
       const list = byFirstByte[ownStrings[at]!];
@@ -171,7 +177,7 @@ export class EssentialNameChains {
     }
     const known = this.found.get(name);
     if (known) return known;
-    if (!this.chains && this.data.namesAtStringStarts && this.searches < NATIVE_SEARCHES) {
+    if (!this.chains && this.searches < NATIVE_SEARCHES && this.data.namesAtStringStarts()) {
       this.searches++;
       const ids = this.search(name);
       this.found.set(name, ids);
