@@ -2,8 +2,7 @@
 // package's parseBtfExt validates and decodes it; this file records the byte position of each field it needs
 // (per subsection a u32 record size, then {sec_name_off, num_info, records} groups).
 
-import { type BtfExt, type BtfExtSubsection, parseBtfExt } from "../btf-ext.js";
-import { BtfError } from "../errors.js";
+import { type BtfExtSubsection, parseBtfExt } from "../btf-ext.js";
 import { BtfDedupError } from "./errors.js";
 
 /** A .BTF.ext blob with the byte offsets of every string offset and type id it holds, in libbpf's visit order. */
@@ -32,19 +31,10 @@ function fail(message: string, offset: number): never {
   throw new BtfDedupError("BAD_EXT", message, { section: ".BTF.ext", offset });
 }
 
-/** The package's .BTF.ext decoder does every bounds check; its errors become BtfDedupError. */
-function decode(bytes: Uint8Array): BtfExt {
-  try {
-    return parseBtfExt(bytes);
-  } catch (error) {
-    if (error instanceof BtfError) fail(error.message, error.offset ?? 0);
-    throw error;
-  }
-}
-
 export function parseRawBtfExt(input: Uint8Array): RawBtfExt {
   const bytes = input.slice();
-  const ext = decode(bytes);
+  // The package's decoder does every bounds check; a malformed blob is its BtfError.
+  const ext = parseBtfExt(bytes);
   if (ext.flags !== 0) fail(`unsupported flags 0x${ext.flags.toString(16)}`, 3);
   const view = new DataView(bytes.buffer);
   const le = ext.littleEndian;
