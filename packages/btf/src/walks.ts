@@ -9,55 +9,93 @@ import { isModOrTypedef, Kind } from "./kinds.js";
 /** libbpf's MAX_RESOLVE_DEPTH. */
 const MAX_RESOLVE_DEPTH = 32;
 const U32_MAX = 0xffffffff;
+const EINVAL = 22;
+const E2BIG = 7;
 
-export function skipModsAndTypedefs(btf: Btf, id: number): number {
-  for (let steps = 0; steps < btf.typeCount; steps++) {
-    if (!isModOrTypedef(btf.kind(id))) return id;
-    id = btf.typeIdOf(id);
-  }
-  throw new BtfError("CYCLE", "modifier/typedef chain does not end", { typeId: id });
+/** What the size and chain walks read: a Btf, or any CO-RE type view. */
+export interface TypeWalkView {
+  readonly typeCount: number;
+  readonly pointerSize: number;
+  kind(id: number): number;
+  /** The third header word: a size or a type id, by kind. */
+  refType(id: number): number;
+  arrayLength(id: number): number;
+  arrayElemType(id: number): number;
 }
 
-export function resolveSize(btf: Btf, start: number): number {
-  let id = start;
+function validId(view: TypeWalkView, id: number): boolean {
+  return Number.isInteger(id) && id >= 0 && id < view.typeCount;
+}
+
+/**
+ * Follows typedefs and const/volatile/restrict/type_tag to the underlying type id, or -1 when a reference leaves
+ * the id space or the chain does not end (a cycle only BTF parsed without the cycle check can contain).
+ */
+export function skipModsAndTypedefsOrInvalid(view: TypeWalkView, id: number): number {
+  for (let steps = 0; steps <= view.typeCount; steps++) {
+    if (!validId(view, id)) return -1;
+    if (!isModOrTypedef(view.kind(id))) return id;
+    id = view.refType(id);
+  }
+  return -1;
+}
+
+/** libbpf's btf__resolve_size: the byte size of a type, or -EINVAL (no size, too deep) / -E2BIG (overflow). */
+export function resolveSizeOrErrno(view: TypeWalkView, id: number): number {
   let elems = 1;
-  for (let depth = 0; depth < MAX_RESOLVE_DEPTH && id !== 0; depth++) {
-    const kind = btf.kind(id);
-    switch (kind) {
-      case Kind.INT:
-      case Kind.STRUCT:
-      case Kind.UNION:
-      case Kind.ENUM:
-      case Kind.ENUM64:
-      case Kind.DATASEC:
-      case Kind.FLOAT:
-        return checkedProduct(elems, btf.sizeOf(id), start);
-      case Kind.PTR:
-        return checkedProduct(elems, btf.pointerSize, start);
-      case Kind.TYPEDEF:
-      case Kind.VOLATILE:
-      case Kind.CONST:
-      case Kind.RESTRICT:
-      case Kind.VAR:
-      case Kind.DECL_TAG:
-      case Kind.TYPE_TAG:
-        id = btf.typeIdOf(id);
-        break;
-      case Kind.ARRAY:
-        elems = checkedProduct(elems, btf.arrayLength(id), start);
-        id = btf.arrayElemType(id);
-        break;
-      default:
-        throw new BtfError("BAD_SIZE", `type [${id}] of kind ${kind} has no size`, { typeId: start });
+  let size = -1;
+  for (let depth = 0; depth < MAX_RESOLVE_DEPTH; depth++) {
+    if (!validId(view, id) || id === 0) break;
+    const kind = view.kind(id);
+    if (
+      kind === Kind.INT ||
+      kind === Kind.STRUCT ||
+      kind === Kind.UNION ||
+      kind === Kind.ENUM ||
+      kind === Kind.ENUM64 ||
+      kind === Kind.DATASEC ||
+      kind === Kind.FLOAT
+    ) {
+      size = view.refType(id);
+      break;
     }
+    if (kind === Kind.PTR) {
+      size = view.pointerSize;
+      break;
+    }
+    if (isModOrTypedef(kind) || kind === Kind.VAR || kind === Kind.DECL_TAG) {
+      id = view.refType(id);
+      continue;
+    }
+    if (kind === Kind.ARRAY) {
+      const n = view.arrayLength(id);
+      if (elems && n > Math.floor(U32_MAX / elems)) return -E2BIG;
+      elems *= n;
+      id = view.arrayElemType(id);
+      continue;
+    }
+    return -EINVAL;
   }
-  throw new BtfError("BAD_SIZE", id === 0 ? "void has no size" : "type chain too deep", { typeId: start });
+  if (size < 0) return -EINVAL;
+  if (elems && size > Math.floor(U32_MAX / elems)) return -E2BIG;
+  return elems * size;
 }
 
-function checkedProduct(a: number, b: number, typeId: number): number {
-  const product = a * b;
-  if (product > U32_MAX) throw new BtfError("BAD_SIZE", "size overflows 32 bits", { typeId });
-  return product;
+/** skipModsAndTypedefsOrInvalid for a Btf, throwing BtfError CYCLE where the chain does not end. */
+export function skipModsAndTypedefs(btf: Btf, id: number): number {
+  btf.kind(id); // an id outside the BTF is BAD_TYPE_ID, as for every accessor
+  const target = skipModsAndTypedefsOrInvalid(btf, id);
+  if (target < 0) throw new BtfError("CYCLE", "modifier/typedef chain does not end", { typeId: id });
+  return target;
+}
+
+/** resolveSizeOrErrno for a Btf, throwing BtfError BAD_SIZE where libbpf fails. */
+export function resolveSize(btf: Btf, id: number): number {
+  btf.kind(id); // an id outside the BTF is BAD_TYPE_ID, as for every accessor
+  const size = resolveSizeOrErrno(btf, id);
+  if (size === -E2BIG) throw new BtfError("BAD_SIZE", "size overflows 32 bits", { typeId: id });
+  if (size < 0) throw new BtfError("BAD_SIZE", `type [${id}] has no size`, { typeId: id });
+  return size;
 }
 
 export function alignOf(btf: Btf, id: number, depth = 0): number {

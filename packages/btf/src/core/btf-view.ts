@@ -2,7 +2,7 @@
 // relocation needs, no allocation per call) so the engine can sit on the package's Btf class through a thin adapter
 // (see btf-adapter.ts) and tests can feed it any BTF. Ids are global: a split (module) BTF sees its base's ids too.
 
-import { isAnyEnum, isModOrTypedef, KIND_NAMES, Kind } from "../kinds.js";
+import { isAnyEnum, KIND_NAMES, Kind } from "../kinds.js";
 
 export interface CoreBtf {
   /** Number of valid ids including void (0) and, for split BTF, the base's ids. */
@@ -66,63 +66,8 @@ export function validId(btf: CoreBtf, id: number): boolean {
   return Number.isInteger(id) && id >= 0 && id < btf.typeCount;
 }
 
-/**
- * Follows typedefs and const/volatile/restrict/type_tag to the underlying type id, or -1 when a reference leaves
- * the id space or the chain does not end (a cycle only malformed BTF can contain).
- */
-export function skipModsAndTypedefs(btf: CoreBtf, id: number): number {
-  for (let steps = 0; steps <= btf.typeCount; steps++) {
-    if (!validId(btf, id)) return -1;
-    if (!isModOrTypedef(btf.kind(id))) return id;
-    id = btf.refType(id);
-  }
-  return -1;
-}
-
-/** Maximum chain length libbpf follows when resolving a size (MAX_RESOLVE_DEPTH). */
-const MAX_RESOLVE_DEPTH = 32;
-const U32_MAX = 0xffffffff;
-
-/** btf__resolve_size semantics: byte size of a type, or a negative errno-like value (-22 EINVAL, -7 E2BIG). */
-export function resolveSize(btf: CoreBtf, id: number): number {
-  let elems = 1;
-  let size = -1;
-  for (let depth = 0; depth < MAX_RESOLVE_DEPTH; depth++) {
-    if (!validId(btf, id) || id === 0) break;
-    const kind = btf.kind(id);
-    if (
-      kind === Kind.INT ||
-      kind === Kind.STRUCT ||
-      kind === Kind.UNION ||
-      kind === Kind.ENUM ||
-      kind === Kind.ENUM64 ||
-      kind === Kind.DATASEC ||
-      kind === Kind.FLOAT
-    ) {
-      size = btf.sizeField(id);
-      break;
-    }
-    if (kind === Kind.PTR) {
-      size = btf.pointerSize;
-      break;
-    }
-    if (isModOrTypedef(kind) || kind === Kind.VAR || kind === Kind.DECL_TAG) {
-      id = btf.refType(id);
-      continue;
-    }
-    if (kind === Kind.ARRAY) {
-      const n = btf.arrayLength(id);
-      if (elems && n > Math.floor(U32_MAX / elems)) return -7;
-      elems *= n;
-      id = btf.arrayElemType(id);
-      continue;
-    }
-    return -22;
-  }
-  if (size < 0) return -22;
-  if (elems && size > Math.floor(U32_MAX / elems)) return -7;
-  return elems * size;
-}
+// The walks are the model's (walks.ts), on any view: -1 / negative errno where libbpf fails.
+export { resolveSizeOrErrno as resolveSize, skipModsAndTypedefsOrInvalid as skipModsAndTypedefs } from "../walks.js";
 
 /** True for a name of the form `X___Y` at position i (X and Y not underscores): a flavor separator. */
 function isFlavorSeparator(name: string, i: number): boolean {
