@@ -1,11 +1,19 @@
 // Malformed objects: each inconsistency is a LoaderError with the right code and context (section, symbol,
-// instruction), made by patching real clang objects; and seeded byte mutations of every fixture never produce
-// anything but a spec or a LoaderError.
+// instruction), a malformed .BTF a BtfError (type id, byte offset), made by patching real clang objects; and seeded
+// byte mutations of every fixture never produce anything but a spec, a LoaderError or a BtfError.
+import { BtfError } from "@bpfkit/btf";
 import { parseElf } from "@bpfkit/elf";
 import { describe, expect, it } from "vitest";
 import { LoaderError, openObject } from "../packages/loader/src/object/index.js";
 import { FIXTURES, fixtureBytes } from "./loader-support.js";
 import { openMutated, seededRandom } from "./support/mutate.js";
+
+/** What opening a malformed object may throw: a LoaderError, or @bpfkit/btf's BtfError for a malformed .BTF. */
+abstract class OpenError extends Error {
+  static override [Symbol.hasInstance](error: unknown): boolean {
+    return error instanceof LoaderError || error instanceof BtfError;
+  }
+}
 
 function errorOf(bytes: Uint8Array, options = {}): LoaderError {
   try {
@@ -130,10 +138,35 @@ describe("typed errors for malformed objects", () => {
     expect(errorOf(p.bytes)).toMatchObject({ code: "BAD_MAP", map: "proto_count" });
   });
 
-  it("truncated .BTF", () => {
+  it("truncated .BTF is a BtfError", () => {
     const p = patchable("xdp_parse");
     p.view.setUint32(p.elf.sections.find((s) => s.name === ".BTF")!.offset + 12, 0xfffff0, true);
-    expect(errorOf(p.bytes)).toMatchObject({ code: "BAD_BTF", section: ".BTF" });
+    let error: unknown;
+    try {
+      openObject(p.bytes);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BtfError);
+    // the header's type_len (byte 12 of .BTF; type_off at 8 is where the section bounds are reported)
+    expect(error).toMatchObject({ code: "BAD_HEADER", section: ".BTF", offset: 8 });
+  });
+
+  it("a .BTF type naming a missing type is a BtfError with its type id and byte offset", () => {
+    const p = patchable("xdp_parse");
+    const section = p.elf.sections.find((s) => s.name === ".BTF")!;
+    // type [1] of clang's .BTF is a reference type (PTR to the map struct); its third word is the referenced id
+    expect(p.view.getUint32(section.offset + 24 + 4, true) >>> 24).toBe(2 /* PTR */);
+    p.view.setUint32(section.offset + 24 + 8, 0x7fffffff, true);
+    let error: unknown;
+    try {
+      openObject(p.bytes);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BtfError);
+    // the offset is the patched word's, counted from the start of .BTF
+    expect(error).toMatchObject({ code: "BAD_TYPE_ID", section: ".BTF", typeId: 1, offset: 32 });
   });
 
   it("stripped object (no symbol table)", () => {
@@ -146,12 +179,12 @@ describe("typed errors for malformed objects", () => {
 });
 
 describe("fuzzed objects", () => {
-  it("byte mutations of every fixture give a spec or a LoaderError, nothing else", () => {
+  it("byte mutations of every fixture give a spec, a LoaderError or a BtfError, nothing else", () => {
     const rand = seededRandom(0x2545f491);
     const outcomes = { ok: 0, error: 0 };
     for (const fixture of [...FIXTURES, "globals.bpfeb.o", "subprogs.bpfeb.o"]) {
       const open = (bytes: Uint8Array) => openObject(bytes, { allowUnknownSections: true });
-      openMutated(fixture, fixtureBytes(fixture), rand, { rounds: 150, maxFlips: 8 }, open, LoaderError, outcomes);
+      openMutated(fixture, fixtureBytes(fixture), rand, { rounds: 150, maxFlips: 8 }, open, OpenError, outcomes);
     }
     expect(outcomes.ok).toBeGreaterThan(100);
     expect(outcomes.error).toBeGreaterThan(100);

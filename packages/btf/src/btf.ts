@@ -6,6 +6,10 @@ import { concatBytes } from "./byte-sink.js";
 import { checkReferenceCycles, cycleError } from "./cycles.js";
 import { decodeType } from "./decode-type.js";
 import { BtfError } from "./errors.js";
+
+// The model and its one error, for callers that import this module alone (the lean "@bpfkit/btf/btf" entry).
+export { BtfError };
+
 import { type BtfHeader, parseBtfHeader } from "./header.js";
 import { Kind } from "./kinds.js";
 import { LONG_INT_NAMES } from "./long-names.js";
@@ -162,10 +166,14 @@ export class Btf {
     return new Btf(this.header, this.base, this.strings, this.words.slice(), this.starts);
   }
 
-  /** This blob as raw bytes in its own byte order (header, type words, strings: libbpf's btf__raw_data layout). */
+  /**
+   * This blob as raw bytes in its own byte order: the header (version, flags and hdr_len kept), the type words
+   * right after it, then the strings. Always a valid blob (type_off 0), whatever layout the input had.
+   */
   toBytes(): Uint8Array {
+    const { version, flags, hdrLen } = this.header;
     return writeBtfBlob({
-      header: this.header,
+      header: { version, flags, hdrLen },
       words: this.words,
       strings: this.strings.bytes,
       littleEndian: this.littleEndian,

@@ -44,9 +44,10 @@ export interface BtfBlobParts {
 }
 
 /**
- * The one BTF writer: header, type section, string section, in the given byte order. The layout is libbpf's
- * btf__raw_data(): hdr_len and type_off kept from the input, the types right after the header, the strings right
- * after the types (str_off = type_len). Header bytes past the 24 known ones are written as zeros.
+ * The one BTF writer: header, type section, string section, in the given byte order, the types right after the
+ * header and the strings right after the types (str_off = type_len). Header bytes past the 24 known ones are
+ * written as zeros. A `typeOff` other than 0 is written as given, which is what libbpf's btf__raw_data() does
+ * after dedup (dedup reproduces it); the blob is then only consistent when it is 0.
  */
 export function writeBtfBlob(parts: BtfBlobParts): Uint8Array {
   const { words, strings, littleEndian: le } = parts;

@@ -4,7 +4,7 @@ export type LoaderErrorCode =
   | "NO_SYMTAB" // no symbol table: a stripped object
   | "BAD_SECTION" // a section libbpf gives meaning to has the wrong type, size or contents
   | "BAD_PROGRAM" // a function symbol does not describe valid code (size, alignment, bounds, linkage)
-  | "BAD_BTF" // .BTF / .BTF.ext missing pieces the object relies on, or malformed
+  | "BAD_BTF" // .BTF / .BTF.ext missing pieces the object relies on, or a malformed .BTF.ext (not .BTF: see below)
   | "BAD_MAP" // a map definition that libbpf would refuse
   | "BAD_EXTERN" // an extern without BTF, of an unsupported type, or in an unknown section
   | "BAD_RELOCATION" // a relocation that does not fit the instruction or symbol it names
@@ -28,7 +28,11 @@ export interface LoaderErrorContext {
   cause?: unknown;
 }
 
-/** The only error `@bpfkit/loader` throws. The message stands alone; the fields say the same to code. */
+/**
+ * The error `@bpfkit/loader` throws for what it refuses. The message stands alone; the fields say the same to
+ * code. The one other error it lets through is @bpfkit/btf's BtfError: a malformed .BTF (validated once, by
+ * Btf.parse) is reported with the type id and byte offset of the problem.
+ */
 export class LoaderError extends Error {
   override readonly name = "LoaderError";
   readonly code: LoaderErrorCode;

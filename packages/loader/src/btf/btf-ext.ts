@@ -2,11 +2,9 @@
 // offsets are kept as clang wrote them (bytes inside the section); the loader converts them to instruction
 // indexes when it cuts the records per program. Decoding and every bounds check are @bpfkit/btf's parseBtfExt
 // (record sizes from the file, counts checked before allocating); this file maps its records to the loader's
-// shapes, names sections through the object's BTF and reports problems as LoaderError.
+// shapes and names sections through the object's BTF. A malformed .BTF.ext is BtfError, like a malformed .BTF.
 
-import { BtfError, type BtfExtSubsection, parseBtfExt as decodeBtfExt } from "@bpfkit/btf";
-import { LoaderError } from "../errors.js";
-import type { ObjectBtf } from "./object-btf.js";
+import { type Btf, BtfError, type BtfExtSubsection, parseBtfExt as decodeBtfExt } from "@bpfkit/btf";
 
 export interface FuncInfoRecord {
   /** Byte offset of the instruction inside its ELF section. */
@@ -43,17 +41,11 @@ export interface BtfExt {
 }
 
 function bad(message: string, offset?: number): never {
-  throw new LoaderError("BAD_BTF", `.BTF.ext: ${message}`, { section: ".BTF.ext", offset });
+  throw new BtfError("BAD_EXT", message, { section: ".BTF.ext", offset });
 }
 
-export function parseBtfExt(bytes: Uint8Array, btf: ObjectBtf): BtfExt {
-  let ext: ReturnType<typeof decodeBtfExt>;
-  try {
-    ext = decodeBtfExt(bytes);
-  } catch (error) {
-    if (error instanceof BtfError) bad(error.message, error.offset);
-    throw error;
-  }
+export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
+  const ext = decodeBtfExt(bytes);
   // Records are read in the file's byte order; .BTF and .BTF.ext of one object must agree on it.
   if (ext.littleEndian !== btf.littleEndian) bad("byte order differs from .BTF", 0);
 

@@ -1,99 +1,86 @@
-// In-place edits of a private copy of .BTF bytes, for the fixups libbpf applies before the object's BTF can be
-// loaded into the kernel (DATASEC sizes and VAR offsets clang leaves at 0, extern sections rewritten as
-// allocated variables, hidden symbols made static). Only fixed-size fields are rewritten, so type offsets stay
-// valid; the one structural change (a new VAR appended) rebuilds the blob.
+// In-place edits of the object's BTF, for the fixups libbpf applies before it can be loaded into the kernel
+// (DATASEC sizes and VAR offsets clang leaves at 0, extern sections rewritten as allocated variables, hidden
+// symbols made static). Edits go to the type words of a Btf made with `withPrivateWords()` (host order, so no byte
+// order here) and only rewrite fixed-size fields, so every type keeps its place; the one structural change (a VAR
+// appended) re-encodes the blob and parses it again. `finish()` writes the result in the blob's own byte order.
 
-import { BTF_HEADER_SIZE, Kind } from "@bpfkit/btf";
-import { type DatasecEntry, ObjectBtf } from "./object-btf.js";
+import { Btf, Kind, writeBtfBlob } from "@bpfkit/btf";
+import type { DatasecEntry } from "./datasec.js";
+
+const encoder = new TextEncoder();
 
 export class BtfPatcher {
-  private btf: ObjectBtf;
-  private bytes: Uint8Array;
-  private view: DataView;
+  private btf: Btf;
 
   /**
-   * Patches `owned` in place: the caller hands over a BTF whose bytes nobody else uses (e.g. parsed from a
-   * private copy), so no second copy or parse is needed.
+   * Patches `owned` in place: the caller hands over a Btf whose type words nobody else reads (one made by
+   * `withPrivateWords()`), so no second copy is needed.
    */
-  constructor(owned: ObjectBtf) {
-    this.bytes = owned.bytes;
+  constructor(owned: Btf) {
     this.btf = owned;
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
-  /** The current (patched) BTF view. */
-  get current(): ObjectBtf {
+  /** The current (patched) BTF: accessors see every edit made so far. */
+  get current(): Btf {
     return this.btf;
   }
 
-  private put(at: number, value: number): void {
-    this.view.setUint32(at, value >>> 0, this.btf.littleEndian);
+  /** Sets word `word` of own type `id`'s record (0 name_off, 1 info, 2 size/type, 3... kind-specific). */
+  private put(id: number, word: number, value: number): void {
+    this.btf.words[this.btf.wordIndex(id) + word] = value >>> 0;
   }
 
   setSize(id: number, size: number): void {
-    this.put(this.btf.typeOffset(id) + 8, size);
+    this.put(id, 2, size);
   }
 
   setRefType(id: number, type: number): void {
-    this.put(this.btf.typeOffset(id) + 8, type);
+    this.put(id, 2, type);
   }
 
   setVarLinkage(id: number, linkage: number): void {
-    this.put(this.btf.typeOffset(id) + 12, linkage);
+    this.put(id, 3, linkage);
   }
 
   /** Rewrites the info word: kind kept, vlen replaced (FUNC linkage lives in vlen). */
   setVlen(id: number, vlen: number): void {
-    const at = this.btf.typeOffset(id) + 4;
-    const info = this.view.getUint32(at, this.btf.littleEndian);
-    this.put(at, (info & ~0xffff) | (vlen & 0xffff));
+    const info = this.btf.info(id);
+    this.put(id, 1, (info & ~0xffff) | (vlen & 0xffff));
   }
 
   setParamNameOffset(protoId: number, index: number, nameOff: number): void {
-    this.put(this.btf.typeOffset(protoId) + 12 + index * 8, nameOff);
+    this.put(protoId, 3 + index * 2, nameOff);
   }
 
   setDatasecEntries(id: number, entries: readonly DatasecEntry[]): void {
-    const at = this.btf.typeOffset(id) + 12;
     entries.forEach((e, i) => {
-      this.put(at + i * 12, e.type);
-      this.put(at + i * 12 + 4, e.offset);
-      this.put(at + i * 12 + 8, e.size);
+      this.put(id, 3 + i * 3, e.type);
+      this.put(id, 4 + i * 3, e.offset);
+      this.put(id, 5 + i * 3, e.size);
     });
   }
 
-  /** Appends `VAR name` (global allocated) of `type`; returns its id. Rebuilds the blob. */
+  /** Appends `VAR name` of `type` with `linkage`; returns its id. Re-encodes and re-parses the blob. */
   appendVar(name: string, linkage: number, type: number): number {
     const btf = this.btf;
-    const le = btf.littleEndian;
-    const nameBytes = new TextEncoder().encode(name);
-    const typeLen = btf.typesLength + 16;
-    const strLen = btf.stringsLength + nameBytes.length + 1;
-    const out = new Uint8Array(BTF_HEADER_SIZE + typeLen + strLen);
-    const view = new DataView(out.buffer);
-    out.set(this.bytes.subarray(0, 4), 0); // magic, version, flags
-    view.setUint32(4, BTF_HEADER_SIZE, le);
-    view.setUint32(8, 0, le);
-    view.setUint32(12, typeLen, le);
-    view.setUint32(16, typeLen, le);
-    view.setUint32(20, strLen, le);
-    out.set(this.bytes.subarray(btf.typesStart, btf.typesStart + btf.typesLength), BTF_HEADER_SIZE);
-    const varAt = BTF_HEADER_SIZE + btf.typesLength;
-    view.setUint32(varAt, btf.stringsLength, le);
-    view.setUint32(varAt + 4, Kind.VAR << 24, le);
-    view.setUint32(varAt + 8, type, le);
-    view.setUint32(varAt + 12, linkage, le);
-    const strAt = BTF_HEADER_SIZE + typeLen;
-    out.set(this.bytes.subarray(btf.stringsStart, btf.stringsStart + btf.stringsLength), strAt);
-    out.set(nameBytes, strAt + btf.stringsLength);
+    const own = btf.strings.bytes;
+    const nameBytes = encoder.encode(name);
+    const words = new Uint32Array(btf.words.length + 4);
+    words.set(btf.words);
+    words.set([btf.strings.end, Kind.VAR << 24, type, linkage], btf.words.length);
+    const strings = new Uint8Array(own.length + nameBytes.length + 1);
+    strings.set(own);
+    strings.set(nameBytes, own.length);
     const id = btf.typeCount;
-    this.bytes = out;
-    this.view = view;
-    this.btf = new ObjectBtf(out);
+    const { version, flags, hdrLen } = btf.header;
+    const bytes = writeBtfBlob({ header: { version, flags, hdrLen }, words, strings, littleEndian: btf.littleEndian });
+    // The blob is ours alone, so the parsed words (a view of it where the byte order allows) may be patched on.
+    this.btf = Btf.parse(bytes, { base: btf.base });
     return id;
   }
 
+  /** The patched blob: header, types, strings, in the blob's byte order (libbpf's btf__raw_data layout). */
   finish(): Uint8Array {
-    return this.bytes;
+    return this.btf.toBytes();
   }
 }

@@ -5,29 +5,28 @@
 // - other DATASECs: size from the ELF section, VAR offsets from the ELF symbols, hidden VARs static;
 // - every DATASEC's entries sorted by offset.
 
-import { Kind, Linkage } from "@bpfkit/btf";
+import { type Btf, Kind, Linkage } from "@bpfkit/btf";
 import { BtfPatcher } from "../btf/btf-patch.js";
-import type { DatasecEntry, ObjectBtf } from "../btf/object-btf.js";
+import { type DatasecEntry, datasecEntries } from "../btf/datasec.js";
 import { LoaderError } from "../errors.js";
 import type { ObjectLayout } from "./elf-layout.js";
 import type { CollectedExtern } from "./externs.js";
 import type { RawFunction } from "./functions.js";
 
-function firstInt32(btf: ObjectBtf): number {
+function firstInt32(btf: Btf): number {
   for (let id = 1; id < btf.typeCount; id++) {
     if (btf.kind(id) === Kind.INT && btf.intBits(id) === 32) return id;
   }
   return 0;
 }
 
-function rewriteKsyms(patcher: BtfPatcher, externs: readonly CollectedExtern[]): void {
-  const sec = patcher.current.findByNameKind(".ksyms", Kind.DATASEC);
-  if (sec === 0) return;
-  const hasFunc = patcher.current.datasecEntries(sec).some((e) => patcher.current.kind(e.type) === Kind.FUNC);
+/** `.ksyms` (DATASEC `sec`): every entry becomes a 4-byte allocated VAR. */
+function rewriteKsyms(patcher: BtfPatcher, sec: number, externs: readonly CollectedExtern[]): void {
+  const hasFunc = datasecEntries(patcher.current, sec).some((e) => patcher.current.kind(e.type) === Kind.FUNC);
   const dummy = hasFunc ? patcher.appendVar("dummy_ksym", Linkage.GLOBAL, firstInt32(patcher.current)) : 0;
   const btf = patcher.current;
   const intId = firstInt32(btf);
-  const entries = btf.datasecEntries(sec).map((entry, i): DatasecEntry => {
+  const entries = datasecEntries(btf, sec).map((entry, i): DatasecEntry => {
     const name = btf.nameOf(entry.type);
     if (!externs.some((e) => e.spec.name === name)) {
       throw new LoaderError("BAD_EXTERN", `failed to find extern definition for BTF '${name}'`, { symbol: name });
@@ -37,7 +36,7 @@ function rewriteKsyms(patcher: BtfPatcher, externs: readonly CollectedExtern[]):
       const proto = btf.refType(entry.type);
       for (let p = 0; p < btf.vlen(proto); p++) {
         if (btf.paramType(proto, p) !== 0 && btf.paramName(proto, p) === "") {
-          patcher.setParamNameOffset(proto, p, btf.nameOffset(dummy));
+          patcher.setParamNameOffset(proto, p, btf.nameOff(dummy));
         }
       }
       patcher.setVlen(entry.type, Linkage.GLOBAL);
@@ -52,12 +51,11 @@ function rewriteKsyms(patcher: BtfPatcher, externs: readonly CollectedExtern[]):
   patcher.setSize(sec, entries.length * 4);
 }
 
-function rewriteKconfig(patcher: BtfPatcher, externs: readonly CollectedExtern[], size: number): void {
+/** `.kconfig` (DATASEC `sec`): VARs allocated at the offsets collectExterns chose. */
+function rewriteKconfig(patcher: BtfPatcher, sec: number, externs: readonly CollectedExtern[], size: number): void {
   const btf = patcher.current;
-  const sec = btf.findByNameKind(".kconfig", Kind.DATASEC);
-  if (sec === 0) return;
   patcher.setSize(sec, size);
-  const entries = btf.datasecEntries(sec).map((entry): DatasecEntry => {
+  const entries = datasecEntries(btf, sec).map((entry): DatasecEntry => {
     const name = btf.nameOf(entry.type);
     const ext = externs.find((e) => e.spec.name === name);
     if (!ext?.spec.kconfig) {
@@ -81,11 +79,11 @@ function fixDatasec(patcher: BtfPatcher, layout: ObjectLayout, sec: number): voi
     patcher.setSize(sec, section.size);
     fixOffsets = true;
   }
-  const entries = btf.datasecEntries(sec).map((entry, i): DatasecEntry => {
+  const entries = datasecEntries(btf, sec).map((entry, i): DatasecEntry => {
     if (btf.kind(entry.type) !== Kind.VAR) {
       throw new LoaderError("BAD_BTF", `sec '${name}': entry #${i} is not a VAR`, { section: name });
     }
-    const linkage = btf.varLinkage(entry.type);
+    const linkage = btf.linkage(entry.type);
     if (linkage === Linkage.STATIC || linkage === Linkage.EXTERN) return entry;
     const varName = btf.nameOf(entry.type);
     const sym = layout.symtab.symbols.find(
@@ -106,34 +104,41 @@ function fixDatasec(patcher: BtfPatcher, layout: ObjectLayout, sec: number): voi
 }
 
 export interface FixedBtf {
-  readonly btf: ObjectBtf;
+  /** The fixed-up BTF (`owned`, or its re-parse when a VAR was appended). */
+  readonly btf: Btf;
+  /** The same, encoded: what goes to the kernel. */
   readonly bytes: Uint8Array;
 }
 
-/** Applies the fixups to `owned` in place (its bytes must be private to the caller) and returns the result. */
+/** Applies the fixups to `owned` in place (a `withPrivateWords()` Btf, private to the caller) and returns the result. */
 export function fixupBtf(
-  owned: ObjectBtf,
+  owned: Btf,
   layout: ObjectLayout,
   externs: readonly CollectedExtern[],
   kconfigSize: number,
   subprograms: readonly RawFunction[],
 ): FixedBtf {
+  // Every DATASEC, in id order (appending a VAR adds none); `.ksyms` and `.kconfig` are the first of each name,
+  // as libbpf's btf__find_by_name_kind finds them.
+  const datasecs: number[] = [];
+  for (let id = owned.firstOwnId; id < owned.typeCount; id++) if (owned.kind(id) === Kind.DATASEC) datasecs.push(id);
+  const ksyms = datasecs.find((id) => owned.nameOf(id) === ".ksyms");
+  const kconfig = datasecs.find((id) => owned.nameOf(id) === ".kconfig");
   const patcher = new BtfPatcher(owned);
-  rewriteKsyms(patcher, externs);
-  rewriteKconfig(patcher, externs, kconfigSize);
-  const btf = patcher.current;
-  for (let id = 1; id < btf.typeCount; id++) {
-    if (btf.kind(id) !== Kind.DATASEC) continue;
-    const name = btf.nameOf(id);
+  if (ksyms !== undefined) rewriteKsyms(patcher, ksyms, externs);
+  if (kconfig !== undefined) rewriteKconfig(patcher, kconfig, externs, kconfigSize);
+  const fixed = patcher.current;
+  for (const id of datasecs) {
+    const name = fixed.nameOf(id);
     if (name !== ".kconfig" && name !== ".ksyms") fixDatasec(patcher, layout, id);
-    const sorted = [...btf.datasecEntries(id)].sort((a, b) => a.offset - b.offset);
+    const sorted = datasecEntries(fixed, id).sort((a, b) => a.offset - b.offset);
     patcher.setDatasecEntries(id, sorted);
   }
   // Hidden global subprograms get a static FUNC so the verifier checks them in their caller's context.
   for (const fn of subprograms) {
     if (!fn.hidden) continue;
-    for (const id of btf.idsByName(fn.name)) {
-      if (btf.kind(id) === Kind.FUNC && btf.funcLinkage(id) === Linkage.GLOBAL) {
+    for (const id of fixed.findAllByName(fn.name, Kind.FUNC)) {
+      if (fixed.linkage(id) === Linkage.GLOBAL) {
         patcher.setVlen(id, Linkage.STATIC);
         break;
       }

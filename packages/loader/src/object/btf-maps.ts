@@ -3,8 +3,8 @@
 // a zero-length array of pointers to the inner map struct (map-in-map) or a function prototype (prog array).
 // Rules and messages follow libbpf's parse_btf_map_def / bpf_object__init_user_btf_map (strict mode).
 
-import { Kind, kindString, Linkage } from "@bpfkit/btf";
-import type { ObjectBtf } from "../btf/object-btf.js";
+import { type Btf, Kind, kindString, Linkage, resolveSize } from "@bpfkit/btf";
+import { datasecEntries } from "../btf/datasec.js";
 import { LoaderError } from "../errors.js";
 import type { MapSpec } from "./spec.js";
 
@@ -49,7 +49,7 @@ function fail(map: string, message: string): never {
 }
 
 /** `__uint(name, N)`: PTR → ARRAY[N]. */
-function intField(btf: ObjectBtf, map: string, name: string, memberType: number): number {
+function intField(btf: Btf, map: string, name: string, memberType: number): number {
   const ptr = btf.skipModsAndTypedefs(memberType);
   if (btf.kind(ptr) !== Kind.PTR) fail(map, `attr '${name}': expected PTR, got ${kindString(btf.kind(ptr))}.`);
   const arr = btf.refType(ptr);
@@ -58,17 +58,17 @@ function intField(btf: ObjectBtf, map: string, name: string, memberType: number)
 }
 
 /** `__type(name, T)`: PTR → T, sized. */
-function typeField(btf: ObjectBtf, map: string, what: string, memberType: number): { id: number; size: number } {
+function typeField(btf: Btf, map: string, what: string, memberType: number): { id: number; size: number } {
   if (btf.kind(memberType) !== Kind.PTR) {
     fail(map, `${what} spec is not PTR: ${kindString(btf.kind(memberType))}.`);
   }
   const id = btf.refType(memberType);
-  const size = btf.resolveSize(id);
-  if (size === undefined) fail(map, `can't determine ${what} size for type [${id}].`);
+  const size = resolveSize(btf, id); // negative errno where libbpf's btf__resolve_size fails
+  if (size < 0) fail(map, `can't determine ${what} size for type [${id}].`);
   return { id, size };
 }
 
-function parseMapDef(btf: ObjectBtf, map: string, structId: number, def: MapDef, inner: MapDef | undefined): void {
+function parseMapDef(btf: Btf, map: string, structId: number, def: MapDef, inner: MapDef | undefined): void {
   const isInner = inner === undefined;
   const vlen = btf.vlen(structId);
   for (let i = 0; i < vlen; i++) {
@@ -194,15 +194,15 @@ function toSpec(name: string, def: MapDef, offset: number, pageSize: number, inn
 }
 
 /** Maps of the `.maps` section, in DATASEC order (by offset after the fixup). */
-export function parseBtfMaps(btf: ObjectBtf, sectionSize: number, pageSize: number): MapSpec[] {
-  const sec = btf.findByNameKind(".maps", Kind.DATASEC);
-  if (sec === 0) throw new LoaderError("BAD_BTF", "DATASEC '.maps' not found.", { section: ".maps" });
-  return btf.datasecEntries(sec).map((entry, i) => {
+export function parseBtfMaps(btf: Btf, sectionSize: number, pageSize: number): MapSpec[] {
+  const sec = btf.findByName(".maps", Kind.DATASEC);
+  if (sec === undefined) throw new LoaderError("BAD_BTF", "DATASEC '.maps' not found.", { section: ".maps" });
+  return datasecEntries(btf, sec).map((entry, i) => {
     const name = btf.nameOf(entry.type);
     if (name === "") throw new LoaderError("BAD_MAP", `map #${i}: empty name.`, { section: ".maps" });
     if (entry.offset + entry.size > sectionSize) fail(name, "BTF data is corrupted.");
     if (btf.kind(entry.type) !== Kind.VAR) fail(name, `unexpected var kind ${kindString(btf.kind(entry.type))}.`);
-    const linkage = btf.varLinkage(entry.type);
+    const linkage = btf.linkage(entry.type);
     if (linkage !== Linkage.GLOBAL) {
       fail(name, `unsupported map linkage ${linkage === 0 ? "static" : linkage === 2 ? "extern" : "unknown"}.`);
     }

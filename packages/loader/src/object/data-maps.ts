@@ -2,8 +2,8 @@
 // becomes a one-element ARRAY whose value is the section; `.kconfig` gets one too. Naming, flags and the
 // variables each map exposes follow libbpf 1.1 exactly (see anchors.md §1).
 
-import { Kind, Linkage } from "@bpfkit/btf";
-import type { ObjectBtf } from "../btf/object-btf.js";
+import { type Btf, Kind, Linkage } from "@bpfkit/btf";
+import { datasecEntries } from "../btf/datasec.js";
 import { LoaderError } from "../errors.js";
 import type { DataSection } from "./elf-layout.js";
 import { MAP_SPEC_DEFAULTS, type MapKind, type MapSpec, type VariableSpec } from "./spec.js";
@@ -41,17 +41,17 @@ export function internalMapName(objectName: string, sectionName: string): string
   return name.replace(/[^A-Za-z0-9_.]/g, "_");
 }
 
-/** The DATASEC describing a section (libbpf looks the section name up among all types: first match wins). */
-function datasecFor(btf: ObjectBtf | undefined, name: string): number {
-  return btf ? btf.findByName(name) : 0;
+/** The DATASEC describing a section, 0 if none (libbpf looks the section name up among all types: first match wins). */
+function datasecFor(btf: Btf | undefined, name: string): number {
+  return btf?.findByName(name) ?? 0;
 }
 
 /** MMAPABLE only when the DATASEC has a non-static VAR (libbpf's map_is_mmapable). */
-function hasVisibleVar(btf: ObjectBtf | undefined, datasec: number): boolean {
+function hasVisibleVar(btf: Btf | undefined, datasec: number): boolean {
   if (!btf || datasec === 0 || btf.kind(datasec) !== Kind.DATASEC) return false;
-  return btf
-    .datasecEntries(datasec)
-    .some((e) => btf.kind(e.type) === Kind.VAR && btf.varLinkage(e.type) !== Linkage.STATIC);
+  return datasecEntries(btf, datasec).some(
+    (e) => btf.kind(e.type) === Kind.VAR && btf.linkage(e.type) !== Linkage.STATIC,
+  );
 }
 
 export function internalMap(
@@ -60,7 +60,7 @@ export function internalMap(
   kind: MapKind,
   size: number,
   contents: Uint8Array,
-  btf: ObjectBtf | undefined,
+  btf: Btf | undefined,
 ): MapSpec {
   checkDataMapSize(sectionName, size);
   const datasec = datasecFor(btf, sectionName);
@@ -83,7 +83,7 @@ export function internalMap(
   };
 }
 
-export function dataMaps(objectName: string, sections: readonly DataSection[], btf: ObjectBtf | undefined): MapSpec[] {
+export function dataMaps(objectName: string, sections: readonly DataSection[], btf: Btf | undefined): MapSpec[] {
   return sections
     .filter((d) => d.section.size > 0)
     .map(({ section, kind }) => {
@@ -100,14 +100,14 @@ export function dataMaps(objectName: string, sections: readonly DataSection[], b
 }
 
 /** Variables of every data map that has a DATASEC: name, offset, size, type. */
-export function dataVariables(maps: readonly MapSpec[], btf: ObjectBtf | undefined): VariableSpec[] {
+export function dataVariables(maps: readonly MapSpec[], btf: Btf | undefined): VariableSpec[] {
   if (!btf) return [];
   const out: VariableSpec[] = [];
   for (const map of maps) {
     if (map.kind !== "data" && map.kind !== "rodata" && map.kind !== "bss") continue;
     const datasec = map.btfValueTypeId;
     if (datasec === 0 || btf.kind(datasec) !== Kind.DATASEC) continue;
-    for (const entry of btf.datasecEntries(datasec)) {
+    for (const entry of datasecEntries(btf, datasec)) {
       if (btf.kind(entry.type) !== Kind.VAR) continue;
       out.push({
         name: btf.nameOf(entry.type),
@@ -116,7 +116,7 @@ export function dataVariables(maps: readonly MapSpec[], btf: ObjectBtf | undefin
         offset: entry.offset,
         size: entry.size,
         typeId: btf.refType(entry.type),
-        linkage: btf.varLinkage(entry.type) === Linkage.STATIC ? "static" : "global",
+        linkage: btf.linkage(entry.type) === Linkage.STATIC ? "static" : "global",
         readonly: map.kind === "rodata",
       });
     }

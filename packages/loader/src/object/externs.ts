@@ -2,9 +2,9 @@
 // BTF VAR or FUNC of the same name and classified by the DATASEC holding it: `.kconfig` values live in a map
 // libbpf lays out itself (alignment desc, size asc, name), `.ksyms` are kernel variables or kfuncs.
 
-import { Kind, kindString, Linkage } from "@bpfkit/btf";
+import { type Btf, BtfError, IntEncoding, Kind, kindString, Linkage, resolveSize } from "@bpfkit/btf";
 import { SHN_UNDEF, STB_GLOBAL, STB_WEAK, STT_NOTYPE } from "@bpfkit/elf";
-import type { ObjectBtf } from "../btf/object-btf.js";
+import { datasecEntries } from "../btf/datasec.js";
 import { LoaderError } from "../errors.js";
 import type { ObjectLayout } from "./elf-layout.js";
 import type { ExternSpec, KconfigType } from "./spec.js";
@@ -15,13 +15,14 @@ export interface CollectedExtern {
   readonly symbolIndex: number;
 }
 
-function kconfigType(btf: ObjectBtf, typeId: number): { type: KconfigType; signed: boolean } | undefined {
+function kconfigType(btf: Btf, typeId: number): { type: KconfigType; signed: boolean } | undefined {
   const t = btf.skipModsAndTypedefs(typeId);
   const size = btf.sizeField(t);
   switch (btf.kind(t)) {
     case Kind.INT: {
-      if (btf.isBoolInt(t)) return size === 1 ? { type: "bool", signed: false } : undefined;
-      const signed = btf.isSignedInt(t);
+      const encoding = btf.intEncoding(t);
+      if (encoding & IntEncoding.BOOL) return size === 1 ? { type: "bool", signed: false } : undefined;
+      const signed = (encoding & IntEncoding.SIGNED) !== 0;
       if (size === 1) return { type: "char", signed };
       if (size < 1 || size > 8 || (size & (size - 1)) !== 0) return undefined;
       return { type: "int", signed };
@@ -41,34 +42,59 @@ function kconfigType(btf: ObjectBtf, typeId: number): { type: KconfigType; signe
   }
 }
 
-function findExternBtfId(btf: ObjectBtf, name: string): number {
-  const id = btf.firstVarOrFunc(name);
-  if (id !== 0) {
+/**
+ * The first VAR or FUNC of each name, in one pass that decodes only their names: what extern symbols are looked up
+ * in (a few of them, against every VAR and FUNC; cheaper than the Btf's full name index for one object).
+ */
+function varsAndFuncsByName(btf: Btf): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (let id = btf.firstOwnId; id < btf.typeCount; id++) {
     const kind = btf.kind(id);
-    const linkage = kind === Kind.VAR ? btf.varLinkage(id) : btf.funcLinkage(id);
-    if (linkage !== (kind === Kind.VAR ? Linkage.EXTERN : Linkage.EXTERN)) {
-      throw new LoaderError("BAD_EXTERN", `extern '${name}': BTF ${kindString(kind)} [${id}] is not extern`, {
-        symbol: name,
-      });
-    }
-    return id;
+    if (kind !== Kind.VAR && kind !== Kind.FUNC) continue;
+    const name = btf.nameOf(id);
+    if (!byName.has(name)) byName.set(name, id);
   }
-  throw new LoaderError("BAD_EXTERN", `failed to find BTF for extern '${name}'`, { symbol: name });
+  return byName;
+}
+
+/** The first VAR or FUNC named `name` (libbpf's find_extern_btf_id), which must be extern. */
+function findExternBtfId(btf: Btf, varsAndFuncs: ReadonlyMap<string, number>, name: string): number {
+  const id = varsAndFuncs.get(name);
+  if (id === undefined)
+    throw new LoaderError("BAD_EXTERN", `failed to find BTF for extern '${name}'`, { symbol: name });
+  // VAR linkage word, or the FUNC's linkage (its vlen): extern is 2 in both.
+  if (btf.linkage(id) !== Linkage.EXTERN) {
+    throw new LoaderError("BAD_EXTERN", `extern '${name}': BTF ${kindString(btf.kind(id))} [${id}] is not extern`, {
+      symbol: name,
+    });
+  }
+  return id;
+}
+
+/** btf__align_of, 0 where libbpf's fails (a type without alignment). */
+function alignOrZero(btf: Btf, id: number): number {
+  try {
+    return btf.alignOf(id);
+  } catch (error) {
+    if (error instanceof BtfError) return 0;
+    throw error;
+  }
 }
 
 /** For every VAR/FUNC listed in a DATASEC, the first DATASEC listing it (libbpf's find_extern_sec_btf_id). */
-function datasecOwners(btf: ObjectBtf): Map<number, number> {
+function datasecOwners(btf: Btf): Map<number, number> {
   const owners = new Map<number, number>();
-  for (let id = 1; id < btf.typeCount; id++) {
+  for (let id = btf.firstOwnId; id < btf.typeCount; id++) {
     if (btf.kind(id) !== Kind.DATASEC) continue;
-    for (const e of btf.datasecEntries(id)) if (!owners.has(e.type)) owners.set(e.type, id);
+    for (const e of datasecEntries(btf, id)) if (!owners.has(e.type)) owners.set(e.type, id);
   }
   return owners;
 }
 
 /** Collects and sorts the externs; kconfig offsets are assigned here (they only depend on the object). */
-export function collectExterns(layout: ObjectLayout, btf: ObjectBtf | undefined): CollectedExtern[] {
+export function collectExterns(layout: ObjectLayout, btf: Btf | undefined): CollectedExtern[] {
   const found: { name: string; weak: boolean; btfId: number; symbolIndex: number; section: string }[] = [];
+  let varsAndFuncs: Map<string, number> | undefined;
   let owners: Map<number, number> | undefined;
   for (const sym of layout.symtab.symbols) {
     if (sym.shndx !== SHN_UNDEF || sym.type !== STT_NOTYPE) continue;
@@ -76,7 +102,8 @@ export function collectExterns(layout: ObjectLayout, btf: ObjectBtf | undefined)
     if (sym.name === "") continue;
     if (!btf)
       throw new LoaderError("BAD_EXTERN", `extern '${sym.name}' needs BTF, object has none`, { symbol: sym.name });
-    const btfId = findExternBtfId(btf, sym.name);
+    varsAndFuncs ??= varsAndFuncsByName(btf);
+    const btfId = findExternBtfId(btf, varsAndFuncs, sym.name);
     owners ??= datasecOwners(btf);
     const sec = owners.get(btfId) ?? 0;
     if (sec === 0) {
@@ -103,11 +130,11 @@ export function collectExterns(layout: ObjectLayout, btf: ObjectBtf | undefined)
           symbol: name,
         });
       }
-      const size = btf.resolveSize(btf.refType(btfId));
-      if (!size)
+      const size = resolveSize(btf, btf.refType(btfId));
+      if (size <= 0)
         throw new LoaderError("BAD_EXTERN", `failed to resolve size of extern (kcfg) '${name}'`, { symbol: name });
-      const align = btf.alignOf(btf.refType(btfId));
-      if (!align)
+      const align = alignOrZero(btf, btf.refType(btfId));
+      if (align <= 0)
         throw new LoaderError("BAD_EXTERN", `failed to determine alignment of extern (kcfg) '${name}'`, {
           symbol: name,
         });

@@ -1,6 +1,8 @@
 // @bpfkit/loader object model: open a clang BPF object into plain-data specs.
+
+// BTF kind numbers (@bpfkit/btf's Kind) under the name the loader has always exported them by.
+export { Kind as BtfKind } from "@bpfkit/btf";
 export type { BtfExt, CoreRelocationRecord, FuncInfoRecord, LineInfoRecord } from "../btf/btf-ext.js";
-export { BtfKind, ObjectBtf } from "../btf/object-btf.js";
 export { LoaderError, type LoaderErrorCode, type LoaderErrorContext, ObjectError } from "../errors.js";
 export {
   findSectionDef,

@@ -2,8 +2,8 @@
 // in `.rel.maps` per non-null slot, pointing at the inner map or the program. The slot index is the offset of the
 // relocation inside the `values` member, in 8-byte BPF pointers.
 
-import { Kind } from "@bpfkit/btf";
-import type { ObjectBtf } from "../btf/object-btf.js";
+import { type Btf, Kind } from "@bpfkit/btf";
+import { datasecEntries } from "../btf/datasec.js";
 import { LoaderError } from "../errors.js";
 import { isMapInMap } from "./btf-maps.js";
 import type { ObjectLayout } from "./elf-layout.js";
@@ -21,16 +21,16 @@ export interface EntryPoint {
 /** Returns `maps` with `slots` filled in (new objects for the maps that have slots). */
 export function collectMapSlots(
   layout: ObjectLayout,
-  btf: ObjectBtf | undefined,
+  btf: Btf | undefined,
   maps: readonly MapSpec[],
   programs: readonly EntryPoint[],
 ): MapSpec[] {
   const rels = layout.mapsRelocations;
   if (!rels) return [...maps];
-  const sec = btf ? btf.findByNameKind(".maps", Kind.DATASEC) : 0;
-  if (!btf || sec === 0)
+  const sec = btf?.findByName(".maps", Kind.DATASEC);
+  if (!btf || sec === undefined)
     throw new LoaderError("BAD_BTF", ".rel.maps without a '.maps' DATASEC", { section: ".rel.maps" });
-  const entries = btf.datasecEntries(sec);
+  const entries = datasecEntries(btf, sec);
   const slots = new Map<string, MapSlot[]>();
 
   for (const [i, rel] of rels.relocations.entries()) {

@@ -1,11 +1,11 @@
 // Opening an object: ELF bytes → ObjectSpec, in libbpf's stage order (elf_collect → collect_externs → fixup_btf
 // → init_maps → init_progs → collect_relos). Each stage is a function of its own file; this one only wires them
-// and wraps foreign errors into LoaderError with the stage name.
+// and wraps ELF errors into LoaderError. A malformed .BTF is @bpfkit/btf's BtfError (Btf.parse validates it).
 
 import type { Instruction } from "@bpfkit/asm";
+import { Btf } from "@bpfkit/btf";
 import { ElfError, type ElfFile, parseElf } from "@bpfkit/elf";
 import { type BtfExt, parseBtfExt } from "../btf/btf-ext.js";
-import { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
 import type { SectionTable } from "../sections/section-defs.js";
 import { fixupBtf } from "./btf-fixup.js";
@@ -101,11 +101,12 @@ export function openObject(bytes: Uint8Array, options: OpenOptions = {}): Object
   const functions = discoverFunctions(layout);
   const isSub = (fn: RawFunction) => isSubprogram(fn, layout, functions.length);
 
-  // A private copy: the fixups below patch it in place, and the spec keeps it.
-  const rawBtf = layout.btf ? new ObjectBtf(new Uint8Array(layout.btf.data)) : undefined;
-  const externs = collectExterns(layout, rawBtf);
+  // Parsed over the ELF bytes, with private type words: the fixups below patch them in place (no second copy), and
+  // the spec keeps the result's encoding.
+  const objectBtf = layout.btf ? Btf.parse(layout.btf.data).withPrivateWords() : undefined;
+  const externs = collectExterns(layout, objectBtf);
   const kconfigSize = kconfigMapSize(externs);
-  const fixed = rawBtf ? fixupBtf(rawBtf, layout, externs, kconfigSize, functions.filter(isSub)) : undefined;
+  const fixed = objectBtf ? fixupBtf(objectBtf, layout, externs, kconfigSize, functions.filter(isSub)) : undefined;
   const btf = fixed?.btf;
   const ext: BtfExt | undefined = layout.btfExt && btf ? parseBtfExt(layout.btfExt.data, btf) : undefined;
 

@@ -4,9 +4,9 @@
 // section's REL binds a function-pointer member to the struct_ops program it points at. The kernel's layout of
 // the struct is a load-time matter (prepare/struct-ops.ts).
 
-import { type CoreBtf, Kind, kindString, skipModsAndTypedefs } from "@bpfkit/btf";
+import { type Btf, type CoreBtf, Kind, kindString, skipModsAndTypedefs } from "@bpfkit/btf";
 import { type ElfRelocation, type ElfRelocationSection, SHN_LORESERVE, STT_SECTION } from "@bpfkit/elf";
-import type { ObjectBtf } from "../btf/object-btf.js";
+import { datasecEntries } from "../btf/datasec.js";
 import { LoaderError } from "../errors.js";
 import type { ObjectLayout } from "./elf-layout.js";
 import type { RawFunction } from "./functions.js";
@@ -22,14 +22,16 @@ function badMap(map: string, section: string, message: string, code: "BAD_MAP" |
 }
 
 /** One map per VAR of each struct_ops DATASEC, in section order, then offset (after the BTF fixup). */
-export function structOpsMaps(layout: ObjectLayout, btf: ObjectBtf | undefined): MapSpec[] {
+export function structOpsMaps(layout: ObjectLayout, btf: Btf | undefined): MapSpec[] {
   const out: MapSpec[] = [];
   for (const section of layout.structOpsSections) {
     const name = section.name;
     if (!btf) throw new LoaderError("BAD_BTF", `'${name}' section needs BTF, object has none`, { section: name });
-    const datasec = btf.findByNameKind(name, Kind.DATASEC);
-    if (datasec === 0) throw new LoaderError("BAD_BTF", `struct_ops: DATASEC '${name}' not found`, { section: name });
-    for (const entry of btf.datasecEntries(datasec)) {
+    const datasec = btf.findByName(name, Kind.DATASEC);
+    if (datasec === undefined) {
+      throw new LoaderError("BAD_BTF", `struct_ops: DATASEC '${name}' not found`, { section: name });
+    }
+    for (const entry of datasecEntries(btf, datasec)) {
       const varName = btf.nameOf(entry.type);
       const typeId = btf.skipModsAndTypedefs(btf.kind(entry.type) === Kind.VAR ? btf.refType(entry.type) : entry.type);
       const typeName = btf.nameOf(typeId);
@@ -62,7 +64,7 @@ export function structOpsMaps(layout: ObjectLayout, btf: ObjectBtf | undefined):
 }
 
 /** The member of `struct` starting at `bitOffset` (libbpf's find_member_by_offset), or -1. */
-function memberAt(btf: ObjectBtf, struct: number, bitOffset: number): number {
+function memberAt(btf: Btf, struct: number, bitOffset: number): number {
   for (let i = 0; i < btf.vlen(struct); i++) if (btf.memberBitOffset(struct, i) === bitOffset) return i;
   return -1;
 }
@@ -94,7 +96,7 @@ interface Binding {
  */
 export function bindStructOps(
   layout: ObjectLayout,
-  btf: ObjectBtf | undefined,
+  btf: Btf | undefined,
   maps: readonly MapSpec[],
   functions: readonly RawFunction[],
   programs: readonly ProgramSpec[],
@@ -120,7 +122,7 @@ export function bindStructOps(
 }
 
 function bindOne(
-  btf: ObjectBtf,
+  btf: Btf,
   rel: ElfRelocationSection,
   r: ElfRelocation,
   index: number,

@@ -4,8 +4,7 @@
 // or copied as raw bytes of exactly the variable's size for anything else. Returns a new spec; the old one is
 // unchanged.
 
-import { Kind } from "@bpfkit/btf";
-import { ObjectBtf } from "../btf/object-btf.js";
+import { Btf, IntEncoding, Kind } from "@bpfkit/btf";
 import { LoaderError } from "../errors.js";
 import type { ObjectSpec, VariableSpec } from "./spec.js";
 
@@ -45,12 +44,7 @@ function writeUint(out: Uint8Array, value: bigint, little: boolean): void {
 }
 
 /** The bytes `value` stands for in a variable of BTF type `typeId`. */
-export function encodeVariable(
-  variable: VariableSpec,
-  btf: ObjectBtf,
-  value: VariableValue,
-  little: boolean,
-): Uint8Array {
+export function encodeVariable(variable: VariableSpec, btf: Btf, value: VariableValue, little: boolean): Uint8Array {
   const out = new Uint8Array(variable.size);
   if (value instanceof Uint8Array) {
     if (value.length !== variable.size) fail(variable, `needs ${variable.size} bytes, got ${value.length}`);
@@ -63,7 +57,8 @@ export function encodeVariable(
     case Kind.INT: {
       if (btf.intBits(t) !== btf.sizeField(t) * 8 || btf.intOffset(t) !== 0)
         fail(variable, "bit-sized integers are not supported");
-      writeUint(out, encodeInteger(variable, toBigInt(variable, value), btf.sizeField(t), btf.isSignedInt(t)), little);
+      const signed = (btf.intEncoding(t) & IntEncoding.SIGNED) !== 0;
+      writeUint(out, encodeInteger(variable, toBigInt(variable, value), btf.sizeField(t), signed), little);
       return out;
     }
     case Kind.PTR:
@@ -125,7 +120,7 @@ export function setVariable(spec: ObjectSpec, name: string, value: VariableValue
   }
   const variable = matches[0]!;
   if (!spec.btf) throw new LoaderError("BAD_BTF", "object has no BTF to type variables with");
-  const bytes = encodeVariable(variable, new ObjectBtf(spec.btf), value, spec.endianness === "little");
+  const bytes = encodeVariable(variable, Btf.parse(spec.btf), value, spec.endianness === "little");
   const maps = spec.maps.map((m) => {
     if (m.name !== variable.map || !m.contents) return m;
     if (variable.offset + variable.size > m.contents.length) fail(variable, `lies outside map '${m.name}'`);

@@ -3,8 +3,8 @@
 // the engine's entry point explicit and lets tests or tools substitute their own. The types below are the
 // structural subset of the engine's options/result the loader fills and reads.
 
+import type { Btf } from "@bpfkit/btf";
 import type { CoreRelocationRecord } from "../btf/btf-ext.js";
-import type { ObjectBtf } from "../btf/object-btf.js";
 
 export interface CoreProgramInput {
   readonly name: string;
@@ -17,8 +17,8 @@ export interface CoreProgramInput {
 }
 
 export interface CoreRelocateOptions<Targets> {
-  /** The object's BTF; ObjectBtf implements the engine's read-only CoreBtf view. */
-  readonly localBtf: ObjectBtf;
+  /** The object's BTF; Btf implements the engine's read-only CoreBtf view. */
+  readonly localBtf: Btf;
   readonly sections: readonly { readonly name: string; readonly records: readonly CoreRelocationRecord[] }[];
   readonly programs: readonly CoreProgramInput[];
   readonly targets?: Targets;

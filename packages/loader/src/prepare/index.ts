@@ -1,6 +1,6 @@
 // @bpfkit/loader prepare/load: kernel facts + map fds in, final instructions and create/load plans out.
 
-export { attachTargetName, kernelBtfView, type NamedTypeView } from "../load/kernel-btf.js";
+export { attachTargetName, kernelBtfView } from "../load/kernel-btf.js";
 export { type LoadedObject, type LoadOptions, load } from "../load/load.js";
 export { registerStructOps, type StructOpsRegistration } from "../load/struct-ops.js";
 export type {

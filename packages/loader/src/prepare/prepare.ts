@@ -4,8 +4,8 @@
 // relocations. Nothing here changes the spec: every byte array handed out is a fresh copy.
 
 import { encodeInstructions } from "@bpfkit/asm";
+import { Btf } from "@bpfkit/btf";
 import type { ProgramCoreRelocation } from "../backend.js";
-import { ObjectBtf } from "../btf/object-btf.js";
 import { LoaderError } from "../errors.js";
 import { BPF_F_MMAPABLE } from "../object/data-maps.js";
 import type { ExternSpec, FunctionSpec, MapSpec, ObjectSpec, ProgramSpec } from "../object/spec.js";
@@ -316,10 +316,11 @@ export function preparePrograms<Targets = unknown, Applied = unknown>(
       throw new LoaderError("CORE", "object has CO-RE relocations: pass `core: { relocate, targets }` to prepare it");
     }
     if (!spec.btf) throw new LoaderError("BAD_BTF", "CO-RE relocations without BTF");
+    const localBtf = Btf.parse(spec.btf); // outside the try: malformed BTF is a BtfError, not a CO-RE failure
     const wantedNames = new Set(wanted.map((p) => p.name));
     try {
       const result = options.core.relocate({
-        localBtf: new ObjectBtf(spec.btf),
+        localBtf,
         sections: spec.coreRelocations.map((s) => ({ name: s.section, records: s.records })),
         programs: functions.map((fn, i) => ({
           ...coreFunction(fn),

@@ -1,7 +1,6 @@
-import { Btf, BtfBuilder, type BtfType, Kind, Linkage } from "@bpfkit/btf";
+import { Btf, BtfBuilder, BtfError, type BtfType, Kind, Linkage } from "@bpfkit/btf";
 import { describe, expect, it } from "vitest";
 import { FIXTURES, fixtureBytes } from "../../../../test/loader-support.js";
-import { LoaderError } from "../errors.js";
 import { openObject } from "../object/index.js";
 import {
   type BtfSanitizeFeatures,
@@ -256,14 +255,14 @@ describe("sanitizeBtf specifics", () => {
     expect(raw).toEqual(copy);
   });
 
-  it("malformed BTF is a LoaderError BAD_BTF", () => {
+  it("malformed BTF is @bpfkit/btf's BtfError", () => {
     let error: unknown;
     try {
       sanitizeBtf(new Uint8Array([0x9f, 0xeb, 1, 0, 24, 0, 0]), ALL_OFF);
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(LoaderError);
-    expect(error).toMatchObject({ code: "BAD_BTF", section: ".BTF" });
+    expect(error).toBeInstanceOf(BtfError);
+    expect(error).toMatchObject({ code: "TRUNCATED", section: ".BTF", offset: 0 });
   });
 });

@@ -16,7 +16,6 @@ import {
   type RefType,
 } from "@bpfkit/btf";
 import type { Features } from "../backend.js";
-import { LoaderError } from "../errors.js";
 
 /** The BTF-related kernel features sanitization looks at (a `Features` object satisfies it). */
 export interface BtfSanitizeFeatures {
@@ -73,15 +72,7 @@ function byteInt(name: string, nameOff: number | undefined): IntType {
  * Renamed types get a new string appended; existing string offsets (which line info refers to) never move.
  */
 export function sanitizeBtf(input: Uint8Array | Btf, features: BtfSanitizeFeatures): Uint8Array {
-  let btf: Btf;
-  try {
-    btf = input instanceof Btf ? input : Btf.parse(input);
-  } catch (error) {
-    throw new LoaderError("BAD_BTF", `cannot sanitize object BTF: ${(error as Error).message}`, {
-      section: ".BTF",
-      cause: error,
-    });
-  }
+  const btf = input instanceof Btf ? input : Btf.parse(input); // malformed bytes: Btf.parse's BtfError
   const builder = BtfBuilder.from(btf);
   let enum64Placeholder = 0;
   for (let id = btf.firstOwnId; id < btf.typeCount; id++) {

@@ -156,9 +156,8 @@ describe("prepareStructOps", () => {
   });
 
   it("needs a kernel view with type access; objects without struct_ops need nothing", () => {
-    expect(failure(kernelBtfView({ typeCount: 1, kind: () => 0, nameOf: () => "" })).message).toMatch(
-      /needs the kernel's BTF with type access/,
-    );
+    // a name-only view (no `types`), as a caller may build by hand
+    expect(failure({ findByNameKind: () => 0 }).message).toMatch(/needs the kernel's BTF with type access/);
     expect(prepareStructOps(openObject(fixtureBytes("xdp_pass")), undefined)).toEqual([]);
   });
 
@@ -178,9 +177,24 @@ describe("prepareStructOps", () => {
     expect(prepareStructOps(linked, kernel())[0]!.link).toBe(true);
   });
 
-  it("kernel views over a CoreBtf carry it as `types`", () => {
-    const raw = Btf.parse(new BtfBuilder().encode());
-    expect(kernelBtfView(raw).types).toBe(raw);
-    expect(kernelBtfView({ typeCount: 1, kind: () => Kind.UNKN, nameOf: () => "" }).types).toBeUndefined();
+  it("kernel views carry their Btf as `types`", () => {
+    const btf = Btf.parse(new BtfBuilder().encode());
+    expect(kernelBtfView(btf).types).toBe(btf);
+  });
+
+  it("kernel views look names up among their own types (a module's split BTF, not vmlinux's)", () => {
+    const base = new BtfBuilder();
+    const int = base.addInt("int", 4, 1);
+    const func = base.addFunc("in_base", base.addFuncProto(int, []));
+    const struct = base.addStruct("both", 4, [{ name: "x", type: int, bitOffset: 0 }]);
+    const vmlinux = base.build();
+    const split = new BtfBuilder({ base: vmlinux });
+    const own = split.addStruct("both", 4, [{ name: "y", type: int, bitOffset: 0 }]);
+    const module = kernelBtfView(split.build());
+    expect(module.findByNameKind("both", Kind.STRUCT)).toBe(own);
+    expect(module.findByNameKind("in_base", Kind.FUNC)).toBe(0);
+    expect(module.findByNameKind("both", Kind.UNION)).toBe(0);
+    expect(kernelBtfView(vmlinux).findByNameKind("in_base", Kind.FUNC)).toBe(func);
+    expect(kernelBtfView(vmlinux).findByNameKind("both", Kind.STRUCT)).toBe(struct);
   });
 });

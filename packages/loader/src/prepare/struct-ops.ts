@@ -6,8 +6,7 @@
 // attach_btf_id = T's id and expected_attach_type = the kernel's index of its member. Program fds go into the
 // value only when it is registered (structOpsValue). Pure: kernel BTF comes in as a view.
 
-import { type CoreBtf, Kind, kindString, resolveSize, skipModsAndTypedefs } from "@bpfkit/btf";
-import { ObjectBtf } from "../btf/object-btf.js";
+import { Btf, type CoreBtf, Kind, kindString, resolveSize, skipModsAndTypedefs } from "@bpfkit/btf";
 import { LoaderError } from "../errors.js";
 import type { MapSpec, ObjectSpec } from "../object/spec.js";
 import { BPF_F_LINK, isFuncPointer } from "../object/struct-ops.js";
@@ -86,7 +85,7 @@ function findKernelTypes(map: string, typeName: string, vmlinux: KernelBtfView, 
   return { typeId, valueTypeId, dataOffset: kernel.memberBitOffset(valueTypeId, data) / 8 };
 }
 
-function prepareOne(map: MapSpec, local: ObjectBtf, vmlinux: KernelBtfView, kernel: CoreBtf): PreparedStructOps {
+function prepareOne(map: MapSpec, local: Btf, vmlinux: KernelBtfView, kernel: CoreBtf): PreparedStructOps {
   const st = map.structOps!;
   const name = map.name;
   const typeName = st.typeName;
@@ -136,12 +135,12 @@ function prepareOne(map: MapSpec, local: ObjectBtf, vmlinux: KernelBtfView, kern
       functions.push({ member, program, memberIndex: k, offset: kernelOffset });
       continue;
     }
-    const size = local.resolveSize(localType);
+    const size = resolveSize(local, localType);
     const kernelSize = resolveSize(kernel, kernelType);
-    if (size === undefined || kernelSize < 0 || size !== kernelSize) {
+    if (size < 0 || kernelSize < 0 || size !== kernelSize) {
       throw fail(
         name,
-        `member '${member}' of ${where} is ${size ?? "?"} bytes in the object but ` +
+        `member '${member}' of ${where} is ${size < 0 ? "?" : size} bytes in the object but ` +
           `${kernelSize < 0 ? "?" : kernelSize} bytes in the kernel`,
       );
     }
@@ -171,7 +170,7 @@ export function prepareStructOps(spec: ObjectSpec, vmlinux: KernelBtfView | unde
     throw fail(first, "needs the kernel's BTF with type access (externs.vmlinux built by kernelBtfView)", "UNRESOLVED");
   }
   if (!spec.btf) throw new LoaderError("BAD_BTF", `struct_ops map '${first}': the object has no BTF`, { map: first });
-  const local = new ObjectBtf(spec.btf);
+  const local = Btf.parse(spec.btf);
   const kernel = vmlinux.types;
   return maps.map((m) => prepareOne(m, local, vmlinux, kernel));
 }

@@ -1,7 +1,7 @@
 // The object file of `gen skeleton` / `gen subskeleton`: bpftool stats, opens and maps it (each failure with its
 // own message), then has libbpf open the bytes under the object name. The skeleton embeds the same bytes.
 import { readFileSync, statSync } from "node:fs";
-import { Btf } from "@bpfkit/btf/btf";
+import { Btf, BtfError } from "@bpfkit/btf/btf";
 import { LoaderError, openObject } from "@bpfkit/loader";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf, strerror } from "../../cli/errors.js";
@@ -45,6 +45,8 @@ export function readObjectFile(file: string): Uint8Array {
 
 /** The errno libbpf would return for what our loader refuses. */
 function loaderErrno(error: unknown): number | undefined {
+  // Malformed BTF or .BTF.ext: libbpf's btf__new / btf_ext__new fail with -EINVAL.
+  if (error instanceof BtfError) return EINVAL;
   if (!(error instanceof LoaderError)) return undefined;
   switch (error.code) {
     case "NOT_SUPPORTED":
