@@ -33,34 +33,26 @@ function baseString(btf: Btf | undefined, offset: number): { bytes: Uint8Array; 
   return undefined;
 }
 
-/** One pass over the Btf's own records: their name offsets and kinds, as the chains read them. */
+/** The CO-RE name lookup structure over a Btf's own records and strings (nothing is precomputed). */
 function nameChains(btf: Btf): EssentialNameChains {
-  const count = btf.starts.length;
-  const nameOffs = new Uint32Array(count);
-  const kinds = new Uint8Array(count);
   const { words, starts } = btf;
   const strings = btf.strings.bytes;
   const first = btf.strings.firstOffset;
-  for (let i = 0; i < count; i++) {
-    const at = starts[i]!;
-    nameOffs[i] = words[at]!;
-    kinds[i] = (words[at + 1]! >>> 24) & 0x1f;
-  }
   let namesAtStarts: boolean | undefined;
   // Suffix-shared names (an offset into the middle of a string) are legal BTF; the native search cannot see them.
   const namesAtStringStarts = (): boolean => {
     if (namesAtStarts === undefined) {
       namesAtStarts = !btf.base;
-      for (let i = 0; namesAtStarts && i < count; i++) {
-        const nameOff = nameOffs[i]!;
+      for (let i = 0; namesAtStarts && i < starts.length; i++) {
+        const nameOff = words[starts[i]!]!;
         if (nameOff !== 0 && (nameOff <= first || strings[nameOff - first - 1] !== 0)) namesAtStarts = false;
       }
     }
     return namesAtStarts;
   };
   return new EssentialNameChains({
-    nameOffs,
-    kinds,
+    words,
+    starts,
     firstOwnId: btf.firstOwnId,
     ownStrings: strings,
     firstOwnString: first,

@@ -4,7 +4,7 @@
 // name of every target type for every distinct local type; on vmlinux this is the whole difference in speed.
 // FUNC/VAR/DATASEC/DECL_TAG names (most of vmlinux's) are left out; a lookup for those kinds scans linearly.
 // The first few lookups skip building the chains: a native byte search of the string section for "\0name\0" and
-// "\0name___" plus a native indexOf over the name offsets costs ~1 ms and needs no JIT warm-up, which is what a
+// "\0name___" plus one pass over the type records costs ~1 ms and needs no JIT warm-up, which is what a
 // process that relocates one object (a handful of distinct local types) wants; a relocation pass prefetches all
 // its names in one scan of the type names instead. That shortcut is only taken when every type name starts a
 // string (no suffix-shared names, as in all BTF libbpf/pahole write).
@@ -15,10 +15,12 @@ import { essentialNameLength } from "./btf-view.js";
 
 /** Raw name data of one BTF blob's own types. */
 export interface NameData {
-  /** Name offset of each own type (index = id - firstOwnId). */
-  readonly nameOffs: Uint32Array;
-  /** Kind of each own type. */
-  readonly kinds: Uint8Array;
+  /**
+   * The own types' records as host-order words and the word index of each (index = id - firstOwnId): name offsets
+   * and kinds are read from there, with no per-type arrays to allocate (their page faults cost more than reading).
+   */
+  readonly words: Uint32Array;
+  readonly starts: Uint32Array;
   readonly firstOwnId: number;
   /** This blob's string bytes and the global offset they start at. */
   readonly ownStrings: Uint8Array;
@@ -61,8 +63,8 @@ export class EssentialNameChains {
   }
 
   private build(): { heads: Int32Array; next: Int32Array; hashes: Uint32Array } {
-    const { nameOffs, kinds, ownStrings, firstOwnString } = this.data;
-    const count = nameOffs.length;
+    const { words, starts, ownStrings, firstOwnString } = this.data;
+    const count = starts.length;
     let size = 1024;
     while (size < count * 2) size *= 2;
     const heads = new Int32Array(size).fill(-1);
@@ -70,8 +72,9 @@ export class EssentialNameChains {
     const hashes = new Uint32Array(count);
     const mask = size - 1;
     for (let i = 0; i < count; i++) {
-      const offset = nameOffs[i]!;
-      if (offset === 0 || !INDEXED_KINDS[kinds[i]!]) continue;
+      const at = starts[i]!;
+      const offset = words[at]!;
+      if (offset === 0 || !INDEXED_KINDS[(words[at + 1]! >>> 24) & 0x1f]) continue;
       let hash = 0;
       if (offset >= firstOwnString) {
         hash = essentialHash(ownStrings, offset - firstOwnString);
@@ -100,7 +103,7 @@ export class EssentialNameChains {
     const wanted = [...new Set(names)].filter((n) => n !== "" && !this.found.has(n));
     if (wanted.length === 0 || this.searches + wanted.length > NATIVE_SEARCHES) return;
     this.searches += wanted.length;
-    const { ownStrings, firstOwnString, nameOffs, kinds, firstOwnId } = this.data;
+    const { ownStrings, firstOwnString, words, starts, firstOwnId } = this.data;
     const byFirstByte: { name: string; bytes: Uint8Array; ids: number[] }[][] = [];
     for (const name of wanted) {
       const bytes = this.encoder.encode(name);
@@ -108,11 +111,12 @@ export class EssentialNameChains {
       byFirstByte[bytes[0]!]!.push({ name, bytes, ids: [] });
     }
     const length = ownStrings.length;
-    for (let i = 0; i < nameOffs.length; i++) {
-      const offset = nameOffs[i]!;
+    for (let i = 0; i < starts.length; i++) {
+      const record = starts[i]!;
+      const offset = words[record]!;
       // Base BTF: every name offset is in ownStrings (firstOwnString is 0).
       const at = offset - firstOwnString;
-      if (offset === 0 || at >= length || !INDEXED_KINDS[kinds[i]!]) continue;
+      if (offset === 0 || at >= length || !INDEXED_KINDS[(words[record + 1]! >>> 24) & 0x1f]) continue;
       const list = byFirstByte[ownStrings[at]!];
       if (list === undefined) continue;
       for (const entry of list) {
@@ -137,7 +141,7 @@ export class EssentialNameChains {
    * types named by those offsets (ascending). Valid only when every type name starts a string.
    */
   private search(name: string): number[] {
-    const { ownStrings, firstOwnString, nameOffs, firstOwnId } = this.data;
+    const { ownStrings, firstOwnString, words, starts, firstOwnId } = this.data;
     this.haystack ??= Buffer.from(ownStrings.buffer, ownStrings.byteOffset, ownStrings.byteLength);
     const haystack = this.haystack;
     const offsets: number[] = [];
@@ -153,25 +157,28 @@ export class EssentialNameChains {
       }
     }
     const ids: number[] = [];
-    for (const offset of offsets) {
-      for (let i = nameOffs.indexOf(offset); i >= 0; i = nameOffs.indexOf(offset, i + 1)) ids.push(firstOwnId + i);
-    }
-    return ids.sort((a, b) => a - b);
+    if (offsets.length === 0) return ids;
+    // One pass over the types (in id order, so the ids come out ascending).
+    const wanted = new Set(offsets);
+    for (let i = 0; i < starts.length; i++) if (wanted.has(words[starts[i]!]!)) ids.push(firstOwnId + i);
+    return ids;
   }
 
   private matches(i: number, name: string): boolean {
-    const typeName = this.data.stringAt(this.data.nameOffs[i]!) ?? "";
+    const typeName = this.data.stringAt(this.data.words[this.data.starts[i]!]!) ?? "";
     return essentialNameLength(typeName) === name.length && typeName.startsWith(name);
   }
 
   /** Own ids (ascending) whose essential name is `name`, among types of kind `kind`'s CO-RE family. */
   idsWithEssentialName(name: string, kind: number): number[] {
     if (name === "") return [];
-    const { kinds, firstOwnId, nameOffs } = this.data;
+    const { words, starts, firstOwnId } = this.data;
     const ids: number[] = [];
     if (!INDEXED_KINDS[kind]) {
-      for (let i = 0; i < kinds.length; i++) {
-        if (kinds[i] === kind && nameOffs[i] !== 0 && this.matches(i, name)) ids.push(firstOwnId + i);
+      for (let i = 0; i < starts.length; i++) {
+        const at = starts[i]!;
+        if (((words[at + 1]! >>> 24) & 0x1f) === kind && words[at] !== 0 && this.matches(i, name))
+          ids.push(firstOwnId + i);
       }
       return ids;
     }

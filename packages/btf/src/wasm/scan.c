@@ -50,9 +50,9 @@ __attribute__((export_name("scan"))) int scan(const u32 *w, u32 total, u32 *star
     }
     starts[count++] = pos;
     u32 records = pos + 3 + field(FIXED_WORDS, kind);
-    if (records > total || (total - records) / (per ? per : 1) < (per ? vlen : 0)) return -1;
+    // per <= 3 and vlen <= 0xffff: the product cannot overflow, and no division runs per record.
+    if (records > total || per * vlen > total - records) return -1;
     u32 end = records + per * vlen;
-    if (end > total) return -1;
     switch (field(RECORD_SHAPE, kind)) {
       case 1:
         for (u32 i = records; i < end; i += per) {
