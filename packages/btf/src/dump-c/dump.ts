@@ -7,7 +7,6 @@ import { WasmCDump, wasmEmitApplies } from "../wasm/dump-c-emit.js";
 import { planWholeDumpWasm, releasePlan, wasmPlanApplies } from "../wasm/dump-c-order.js";
 import { emitType } from "./emit.js";
 import { BtfDumpError } from "./errors.js";
-import { guessPointerSize } from "./layout.js";
 import { orderType } from "./order.js";
 import { DumpState } from "./state.js";
 import type { TypeTable } from "./type-table.js";
@@ -135,12 +134,7 @@ function startWasmDump(table: TypeTable, options: DumpCOptions): WasmCDump | und
   }
   if (emitter === "auto" && table.count < WASM_MIN_TYPES) return undefined;
   const guard = options.vmlinuxGuard !== false;
-  return WasmCDump.start(
-    table,
-    pointerSizeFor(table, options),
-    guard ? VMLINUX_HEADER : "",
-    guard ? VMLINUX_FOOTER : "",
-  );
+  return WasmCDump.start(table, pointerSizeFor(options), guard ? VMLINUX_HEADER : "", guard ? VMLINUX_FOOTER : "");
 }
 
 /** The TypeScript dump of every requested type and the footer, in pieces as {@link dumpPieces} describes. */
@@ -160,12 +154,13 @@ function* typeScriptPieces(table: TypeTable, options: DumpCOptions): Generator<U
   }
 }
 
-function pointerSizeFor(table: TypeTable, options: DumpCOptions): number {
-  return options.pointerSize ?? (guessPointerSize(table) || 8);
+function pointerSizeFor(options: DumpCOptions): number {
+  // The entry points (api.ts) pass the Btf's own pointer size (libbpf's guess from `long`) unless given one.
+  return options.pointerSize ?? 8;
 }
 
 function startDump(table: TypeTable, options: DumpCOptions): DumpState {
-  const st = new DumpState(table, pointerSizeFor(table, options), planFor(table, options));
+  const st = new DumpState(table, pointerSizeFor(options), planFor(table, options));
   if (options.vmlinuxGuard !== false) st.w.text(VMLINUX_HEADER);
   return st;
 }

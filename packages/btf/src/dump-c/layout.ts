@@ -3,30 +3,14 @@
 // unresolvable size counts as 0, an unknown alignment as 0).
 
 import { Kind } from "../kinds.js";
-import { LONG_INT_NAMES } from "../long-names.js";
+import { resolveSizeOrErrno, type TypeWalkView } from "../walks.js";
 import { BtfDumpError } from "./errors.js";
 import type { TypeTable } from "./type-table.js";
 
-/** libbpf's MAX_RESOLVE_DEPTH for size resolution. */
-const MAX_RESOLVE_DEPTH = 32;
 /** Deeper than any real type nesting; only a malformed by-value cycle gets here. */
 const MAX_ALIGN_DEPTH = 1000;
-const U32_MAX = 0xffffffff;
 
-/** The size of the first 4- or 8-byte integer named like `long`, or 0 when there is none (libbpf: -1). */
-export function guessPointerSize(table: TypeTable): number {
-  const { words, starts } = table;
-  for (let id = 1; id < table.count; id++) {
-    // The kind straight from the record: the WebAssembly dump never builds the table's per-id kinds.
-    if (((words[starts[id]! + 1]! >>> 24) & 0x1f) !== Kind.INT) continue;
-    const size = words[starts[id]! + 2]!;
-    if (size !== 4 && size !== 8) continue;
-    if (LONG_INT_NAMES.has(table.name(id))) return size;
-  }
-  return 0;
-}
-
-export class Layout {
+export class Layout implements TypeWalkView {
   /** Alignment plus one per id, 0 while not yet computed (alignments are at most the pointer size). */
   private readonly alignCache: Uint8Array;
 
@@ -38,58 +22,27 @@ export class Layout {
     this.alignCache = new Uint8Array(table.count);
   }
 
-  /**
-   * btf__resolve_size: bytes of a type, or -1 where libbpf returns an error (void, fwd, func, too deep, overflow).
-   * Not cached: the dumper asks once per struct member and the walk is a few words long (a per-id cache cost half
-   * a MiB on vmlinux and saved no measurable time).
-   */
+  /** btf__resolve_size (walks.ts, the one implementation): bytes of a type, or -1 where libbpf returns an error. */
   resolveSize(typeId: number): number {
-    const { kinds, words, starts } = this.table;
-    let id = typeId;
-    let nelems = 1;
-    let size = -1;
-    for (let depth = 0; depth < MAX_RESOLVE_DEPTH && id !== 0; depth++) {
-      const kind = kinds[id]!;
-      const at = starts[id]!;
-      if (kind === Kind.FWD) break;
-      if (
-        kind === Kind.INT ||
-        kind === Kind.STRUCT ||
-        kind === Kind.UNION ||
-        kind === Kind.ENUM ||
-        kind === Kind.ENUM64 ||
-        kind === Kind.DATASEC ||
-        kind === Kind.FLOAT
-      ) {
-        size = words[at + 2]!;
-        break;
-      }
-      if (kind === Kind.PTR) {
-        size = this.pointerSize;
-        break;
-      }
-      if (
-        kind === Kind.TYPEDEF ||
-        kind === Kind.VOLATILE ||
-        kind === Kind.CONST ||
-        kind === Kind.RESTRICT ||
-        kind === Kind.VAR ||
-        kind === Kind.DECL_TAG ||
-        kind === Kind.TYPE_TAG
-      ) {
-        id = words[at + 2]!;
-      } else if (kind === Kind.ARRAY) {
-        const count = words[at + 5]!;
-        if (nelems !== 0 && count > Math.floor(U32_MAX / nelems)) return -1;
-        nelems *= count;
-        id = words[at + 3]!;
-      } else {
-        return -1;
-      }
-    }
-    if (size < 0) return -1;
-    if (nelems !== 0 && size > Math.floor(U32_MAX / nelems)) return -1;
-    return nelems * size;
+    const size = resolveSizeOrErrno(this, typeId);
+    return size < 0 ? -1 : size;
+  }
+
+  // The type view resolveSizeOrErrno walks, read from the flat table.
+  get typeCount(): number {
+    return this.table.count;
+  }
+  kind(id: number): number {
+    return this.table.kinds[id]!;
+  }
+  refType(id: number): number {
+    return this.table.sizeOrType(id);
+  }
+  arrayLength(id: number): number {
+    return this.table.words[this.table.starts[id]! + 5]!;
+  }
+  arrayElemType(id: number): number {
+    return this.table.words[this.table.starts[id]! + 3]!;
   }
 
   /** btf__align_of: natural alignment, 1 for a struct whose layout proves it packed, 0 where libbpf fails. */
