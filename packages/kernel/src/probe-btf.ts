@@ -1,31 +1,18 @@
 // Tiny raw BTF blobs for feature probes: each exercises one BTF kind the kernel may not know. Built by hand
-// (header + u32 type words + string table) so each probe is exactly the few records it means to test; only the kind
-// numbers and header constants come from @bpfkit/btf.
-import { BTF_HEADER_SIZE, BTF_MAGIC, Kind } from "@bpfkit/btf";
+// (u32 type words + string table, written by @bpfkit/btf's one BTF writer) so each probe is exactly the few records
+// it means to test.
+import { Kind, writeBtfBlob } from "@bpfkit/btf";
 import { HOST_LITTLE_ENDIAN } from "./attr/attr.js";
 
 const info = (kind: number, vlen = 0, kflag = 0) => ((kflag << 31) | (kind << 24) | vlen) >>> 0;
 
 /** Assembles a raw BTF object from type words and a string table ("\0"-separated, leading "\0"). */
 export function rawBtf(types: readonly number[], strings: string): Uint8Array {
-  const stringBytes = new TextEncoder().encode(strings);
-  const typeLen = types.length * 4;
-  const out = new Uint8Array(BTF_HEADER_SIZE + typeLen + stringBytes.length);
-  const view = new DataView(out.buffer);
-  const le = HOST_LITTLE_ENDIAN;
-  view.setUint16(0, BTF_MAGIC, le);
-  view.setUint8(2, 1); // version
-  view.setUint8(3, 0); // flags
-  view.setUint32(4, BTF_HEADER_SIZE, le);
-  view.setUint32(8, 0, le); // type_off
-  view.setUint32(12, typeLen, le);
-  view.setUint32(16, typeLen, le); // str_off
-  view.setUint32(20, stringBytes.length, le);
-  types.forEach((word, i) => {
-    view.setUint32(BTF_HEADER_SIZE + i * 4, word, le);
+  return writeBtfBlob({
+    words: Uint32Array.from(types),
+    strings: new TextEncoder().encode(strings),
+    littleEndian: HOST_LITTLE_ENDIAN,
   });
-  out.set(stringBytes, BTF_HEADER_SIZE + typeLen);
-  return out;
 }
 
 // String offsets in "\0int\0x\0.data\0tag\0?.data\0e\0".

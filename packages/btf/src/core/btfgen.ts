@@ -6,8 +6,8 @@
 // then emit the marked types in id order with only their marked members, remapping ids (unmarked ids become void).
 // The output is raw little-endian BTF, byte-identical to bpftool's for the same inputs.
 
-import { BTF_MAGIC } from "../header.js";
 import { isComposite, Kind } from "../kinds.js";
+import { writeBtfBlob } from "../words.js";
 import { type CoreBtf, kindString, skipModsAndTypedefs } from "./btf-view.js";
 import {
   type CoreCandidate,
@@ -178,21 +178,8 @@ class RawBtfWriter {
   }
 
   encode(): Uint8Array {
-    const stringBytes = this.encoder.encode(`${this.strings.join("\0")}\0`);
-    const typeLength = this.words.length * 4;
-    const out = new Uint8Array(24 + typeLength + stringBytes.length);
-    const view = new DataView(out.buffer);
-    view.setUint16(0, BTF_MAGIC, true);
-    view.setUint8(2, 1);
-    view.setUint8(3, 0);
-    view.setUint32(4, 24, true);
-    view.setUint32(8, 0, true);
-    view.setUint32(12, typeLength, true);
-    view.setUint32(16, typeLength, true);
-    view.setUint32(20, stringBytes.length, true);
-    for (let i = 0; i < this.words.length; i++) view.setUint32(24 + i * 4, this.words[i]! >>> 0, true);
-    out.set(stringBytes, 24 + typeLength);
-    return out;
+    const strings = this.encoder.encode(`${this.strings.join("\0")}\0`);
+    return writeBtfBlob({ words: Uint32Array.from(this.words), strings, littleEndian: true });
   }
 }
 
