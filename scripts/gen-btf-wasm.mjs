@@ -1,4 +1,4 @@
-// Compiles the WebAssembly hot loops of @bpfkit/btf (packages/btf/src/wasm/{scan,dump,dump-c-order,dump-c-emit}.c) and writes
+// Compiles the WebAssembly hot loops of @bpfkit/btf (packages/btf/src/wasm/{scan,core-names,dump,dump-c-order,dump-c-emit}.c) and writes
 // <name>.generated.ts next to each (the module as base64). Needs clang with the wasm32 target (clang-19 on the dev
 // machine) and no linker: the C code has no data segments and uses no stack memory, so the relocatable object is a
 // complete module once its custom sections (linking metadata) are dropped. A module split into files keeps them in
@@ -22,6 +22,7 @@ if (!(args.length === 0 || (args.length === 2 && args[0] === "--out-dir"))) {
 const outDir = args.length === 2 ? resolve(args[1]) : dir;
 const MODULES = [
   ["scan", "SCAN_WASM_BASE64"],
+  ["core-names", "CORE_NAMES_WASM_BASE64"],
   ["dump", "DUMP_WASM_BASE64"],
   ["dump-c-order", "DUMP_C_ORDER_WASM_BASE64"],
   ["dump-c-emit", "DUMP_C_EMIT_WASM_BASE64"],

@@ -11,6 +11,7 @@
 
 import { Buffer } from "node:buffer";
 import { Kind } from "../kinds.js";
+import { matchNamesWasm, type NameRecords, wasmMatchNamesApplies } from "../wasm/core-names-wasm.js";
 import { essentialNameLength } from "./btf-view.js";
 
 /** Raw name data of one BTF blob's own types. */
@@ -47,6 +48,8 @@ const INDEXED_KINDS: readonly boolean[] = Array.from(
   { length: 32 },
   (_, k) => k !== Kind.FUNC && k !== Kind.VAR && k !== Kind.DATASEC && k !== Kind.DECL_TAG && k <= Kind.ENUM64,
 );
+/** The same set as a bit per kind, for the WebAssembly lookup. */
+const INDEXED_KIND_BITS = INDEXED_KINDS.reduce((bits, indexed, k) => (indexed ? bits | (1 << k) : bits), 0);
 
 export class EssentialNameChains {
   private chains: { heads: Int32Array; next: Int32Array; hashes: Uint32Array } | undefined;
@@ -93,45 +96,28 @@ export class EssentialNameChains {
 
   /**
    * Looks up several names in one pass over the type names (indexed kinds only: only they are read from `found`),
-   * so a relocation pass pays one scan for all its local types instead of one per type. Each named type's first
-   * byte picks the wanted names to compare, so most types cost a table read. Cheaper in a fresh process than
-   * searching the string section natively: that wants a latin1 copy of it for a regex (megabytes of fresh memory,
-   * whose page faults cost more than the scan) or one 2 MB byte search per name. No-op once the chains exist.
+   * so a relocation pass pays one scan for all its local types instead of one per type (in WebAssembly for large
+   * BTF: core-names.c, the twin of matchNamesJs). Cheaper in a fresh process than searching the string section
+   * natively: that wants a latin1 copy of it for a regex (megabytes of fresh memory, whose page faults cost more
+   * than the scan) or one 2 MB byte search per name. No-op once the chains exist.
    */
   prefetch(names: readonly string[]): void {
     if (this.chains || !this.data.namesInOwnStrings) return;
     const wanted = [...new Set(names)].filter((n) => n !== "" && !this.found.has(n));
     if (wanted.length === 0 || this.searches + wanted.length > NATIVE_SEARCHES) return;
     this.searches += wanted.length;
-    const { ownStrings, firstOwnString, words, starts, firstOwnId } = this.data;
-    const byFirstByte: { name: string; bytes: Uint8Array; ids: number[] }[][] = [];
-    for (const name of wanted) {
-      const bytes = this.encoder.encode(name);
-      byFirstByte[bytes[0]!] ??= [];
-      byFirstByte[bytes[0]!]!.push({ name, bytes, ids: [] });
-    }
-    const length = ownStrings.length;
-    for (let i = 0; i < starts.length; i++) {
-      const record = starts[i]!;
-      const offset = words[record]!;
-      // Base BTF: every name offset is in ownStrings (firstOwnString is 0).
-      const at = offset - firstOwnString;
-      if (offset === 0 || at >= length || !INDEXED_KINDS[(words[record + 1]! >>> 24) & 0x1f]) continue;
-      const list = byFirstByte[ownStrings[at]!];
-      if (list === undefined) continue;
-      for (const entry of list) {
-        const bytes = entry.bytes;
-        let j = 1;
-        while (j < bytes.length && ownStrings[at + j] === bytes[j]) j++;
-        if (j < bytes.length) continue;
-        const next = ownStrings[at + j];
-        // "name" itself, or maybe a flavor "name___x" (checked on the decoded name, rare).
-        if (next === 0 || (next === 95 && essentialNameLength(this.data.stringAt(offset) ?? "") === bytes.length)) {
-          entry.ids.push(firstOwnId + i);
-        }
-      }
-    }
-    for (const list of byFirstByte) for (const entry of list ?? []) this.found.set(entry.name, entry.ids);
+    const bytes = wanted.map((name) => this.encoder.encode(name));
+    const records = { ...this.data, strings: this.data.ownStrings, firstString: this.data.firstOwnString };
+    const indexes =
+      (wasmMatchNamesApplies(records.starts.length) ? matchNamesWasm(records, bytes, INDEXED_KIND_BITS) : undefined) ??
+      matchNamesJs(records, bytes, (offset) => this.data.stringAt(offset) ?? "");
+    const firstOwnId = this.data.firstOwnId;
+    wanted.forEach((name, k) => {
+      this.found.set(
+        name,
+        indexes[k]!.map((i) => firstOwnId + i),
+      );
+    });
   }
 
   private haystack: Buffer | undefined;
@@ -198,6 +184,44 @@ export class EssentialNameChains {
     }
     return ids.reverse();
   }
+}
+
+/**
+ * The JavaScript twin of core-names.c (the reference, and the path for small BTF): for each wanted name (UTF-8
+ * bytes), the own indexes (ascending) of the indexed-kind types named so or so plus a flavor suffix. Each named
+ * type's first byte picks the wanted names to compare, so most types cost a table read.
+ */
+export function matchNamesJs(
+  records: NameRecords,
+  wanted: readonly Uint8Array[],
+  stringAt: (offset: number) => string,
+): number[][] {
+  const { words, starts, strings, firstString } = records;
+  const byFirstByte: number[][] = [];
+  wanted.forEach((bytes, k) => {
+    byFirstByte[bytes[0]!] ??= [];
+    byFirstByte[bytes[0]!]!.push(k);
+  });
+  const ids: number[][] = wanted.map(() => []);
+  const length = strings.length;
+  for (let i = 0; i < starts.length; i++) {
+    const record = starts[i]!;
+    const offset = words[record]!;
+    const at = offset - firstString;
+    if (offset === 0 || at < 0 || at >= length || !INDEXED_KINDS[(words[record + 1]! >>> 24) & 0x1f]) continue;
+    const list = byFirstByte[strings[at]!];
+    if (list === undefined) continue;
+    for (const k of list) {
+      const bytes = wanted[k]!;
+      let j = 1;
+      while (j < bytes.length && strings[at + j] === bytes[j]) j++;
+      if (j < bytes.length) continue;
+      const next = strings[at + j];
+      // "name" itself, or maybe a flavor "name___x" (checked on the decoded name, rare).
+      if (next === 0 || (next === 95 && essentialNameLength(stringAt(offset)) === bytes.length)) ids[k]!.push(i);
+    }
+  }
+  return ids;
 }
 
 /**

@@ -35,7 +35,7 @@ const modules = new Map<string, object>();
  * The WebAssembly paths that fall back to TypeScript when they give up: the type scan and cycle check, the name
  * hashing, the raw/JSON dumps, the C dump's ordering plan and the whole C dump.
  */
-export type WasmPath = "scan" | "names" | "dump" | "c-order" | "c-dump";
+export type WasmPath = "scan" | "names" | "core-names" | "dump" | "c-order" | "c-dump";
 
 const outcomes = new Map<WasmPath, string>();
 
