@@ -1,9 +1,11 @@
 // The CO-RE name index's one-pass lookup of several names (core/essential-index.ts, prefetch) in WebAssembly, see
-// core-names.c. Copies the type words, starts and strings of a base BTF into the module's memory (the memory the
-// parse's scan released, so its pages are already faulted in), then reads back (wanted name, own index) pairs.
+// core-names.c. Works in the memory the parse's scan released (its pages are already faulted in), where the scan's
+// copy of the type words and starts still lies when nothing else used the memory since (then only the strings are
+// copied; otherwise words, starts and strings), and reads back (wanted name, own index) pairs.
 
 import { CORE_NAMES_WASM_BASE64 } from "./core-names.generated.js";
 import { instantiate, PAGE, recordWasmOutcome, releaseMemory, wasmAvailable } from "./instance.js";
+import type { ScanLeftover } from "./scan-wasm.js";
 
 interface CoreNamesExports {
   match_names(
@@ -57,27 +59,42 @@ export function matchNamesWasm(
   // Every type matches at most one wanted name exactly and a few more through flavors: cap the hits, and let
   // the caller's JavaScript loop answer in the (absurd) case of more.
   const capacity = count + 1024;
-  const wordsAt = PAGE;
-  const startsAt = wordsAt + words.byteLength;
-  const stringsAt = startsAt + starts.byteLength;
-  const wantedAt = align4(stringsAt + strings.length);
-  const offsetsAt = align4(wantedAt + wantedBytes);
-  const lengthsAt = offsetsAt + wanted.length * 4;
-  const headAt = lengthsAt + wanted.length * 4;
-  const nextAt = headAt + 256 * 4;
-  const whichAt = nextAt + wanted.length * 4;
-  const indexAt = whichAt + capacity * 4;
-  const end = indexAt + capacity * 4;
-  const wasm = instantiate<CoreNamesExports>(CORE_NAMES_WASM_BASE64, end, true);
+  const tail = (at: number) => {
+    const wantedAt = align4(at);
+    const offsetsAt = align4(wantedAt + wantedBytes);
+    const lengthsAt = offsetsAt + wanted.length * 4;
+    const headAt = lengthsAt + wanted.length * 4;
+    const nextAt = headAt + 256 * 4;
+    const whichAt = nextAt + wanted.length * 4;
+    const indexAt = whichAt + capacity * 4;
+    return { wantedAt, offsetsAt, lengthsAt, headAt, nextAt, whichAt, indexAt, end: indexAt + capacity * 4 };
+  };
+  // Room for a fresh copy of everything; a memory the parse's scan left these words in needs less, and is grown to
+  // this size at most.
+  let wordsAt = PAGE;
+  let startsAt = wordsAt + words.byteLength;
+  let stringsAt = startsAt + starts.byteLength;
+  let layout = tail(stringsAt + strings.length);
+  const wasm = instantiate<CoreNamesExports>(CORE_NAMES_WASM_BASE64, layout.end, true);
   if (!wasm) {
     recordWasmOutcome("core-names", "no memory");
     return undefined;
   }
   const { exports, memory } = wasm;
   const heap = new Uint8Array(memory.buffer);
-  heap.set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength), wordsAt);
-  heap.set(new Uint8Array(starts.buffer, starts.byteOffset, starts.byteLength), startsAt);
+  const left = wasm.leftover as ScanLeftover | undefined;
+  if (left !== undefined && left.words === words && left.count === count) {
+    // The words and starts are where the scan left them (its starts are this Btf's, copied out before release).
+    wordsAt = left.wordsAt;
+    startsAt = left.startsAt;
+    stringsAt = left.end;
+  } else {
+    heap.set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength), wordsAt);
+    heap.set(new Uint8Array(starts.buffer, starts.byteOffset, starts.byteLength), startsAt);
+  }
   heap.set(strings, stringsAt);
+  layout = tail(stringsAt + strings.length);
+  const { wantedAt, offsetsAt, lengthsAt, headAt, nextAt, whichAt, indexAt } = layout;
   const offsets = new Uint32Array(memory.buffer, offsetsAt, wanted.length);
   const lengths = new Uint32Array(memory.buffer, lengthsAt, wanted.length);
   const head = new Int32Array(memory.buffer, headAt, 256).fill(-1);
@@ -121,7 +138,9 @@ export function matchNamesWasm(
   const index = new Uint32Array(memory.buffer, indexAt, hits);
   const ids: number[][] = wanted.map(() => []);
   for (let n = 0; n < hits; n++) ids[which[n]!]!.push(index[n]!);
-  releaseMemory(memory);
+  // The words and starts stay where they are, for the next lookup on the same BTF.
+  const leftover: ScanLeftover = { words, wordsAt, startsAt, count, end: startsAt + count * 4 };
+  releaseMemory(memory, leftover);
   recordWasmOutcome("core-names", "complete");
   return ids;
 }

@@ -58,15 +58,20 @@ export function lastWasmOutcome(path: WasmPath): string {
  * Only one is kept (the latest); pipelines release one memory and then take one.
  */
 let spare: WeakRef<WasmMemory> | undefined;
+/** What the spare's last user said it left in it (see releaseMemory). */
+let spareLeftover: unknown;
 
 /**
  * Hands a memory back for reuse. The caller must drop every view into it: the next user overwrites it.
+ * `leftover` describes data the next user may find useful where it lies (the scan leaves a BTF's type words and
+ * starts): whoever takes the memory gets it from instantiate, and must check it is about the data it wants.
  */
-export function releaseMemory(memory: WasmMemory): void {
+export function releaseMemory(memory: WasmMemory, leftover?: unknown): void {
   spare = new WeakRef(memory);
+  spareLeftover = leftover;
 }
 
-function takeSpare(bytes: number): WasmMemory | undefined {
+function takeSpare(bytes: number): { memory: WasmMemory; leftover: unknown } | undefined {
   const memory = spare?.deref();
   if (memory === undefined) return undefined;
   const missing = Math.ceil((bytes - memory.buffer.byteLength) / PAGE);
@@ -79,8 +84,10 @@ function takeSpare(bytes: number): WasmMemory | undefined {
       return undefined;
     }
   }
+  const leftover = spareLeftover;
   spare = undefined;
-  return memory;
+  spareLeftover = undefined;
+  return { memory, leftover };
 }
 
 /**
@@ -92,7 +99,7 @@ export function instantiate<E>(
   base64: string,
   bytes: number,
   reuse = false,
-): { exports: E; memory: WasmMemory } | undefined {
+): { exports: E; memory: WasmMemory; leftover?: unknown } | undefined {
   if (!wasmApi || !HOST_LITTLE_ENDIAN || bytes > MAX_PAGES * PAGE - PAGE) return undefined;
   let module = modules.get(base64);
   if (!module) {
@@ -100,9 +107,9 @@ export function instantiate<E>(
     modules.set(base64, module);
   }
   const pages = Math.ceil(bytes / PAGE) + 1;
-  const memory =
-    (reuse ? takeSpare(pages * PAGE) : undefined) ?? new wasmApi.Memory({ initial: pages, maximum: MAX_PAGES });
+  const taken = reuse ? takeSpare(pages * PAGE) : undefined;
+  const memory = taken?.memory ?? new wasmApi.Memory({ initial: pages, maximum: MAX_PAGES });
   const table = new wasmApi.Table({ initial: 0, element: "anyfunc" });
   const instance = new wasmApi.Instance(module, { env: { __linear_memory: memory, __indirect_function_table: table } });
-  return { exports: instance.exports as E, memory };
+  return { exports: instance.exports as E, memory, leftover: taken?.leftover };
 }

@@ -41,6 +41,20 @@ interface ScanExports {
   ): number;
 }
 
+/**
+ * What a scan leaves in the memory it releases: the type words and the own starts of the BTF whose words are
+ * `words` (the caller's array: its identity names the data), at these byte offsets. The CO-RE name lookup that
+ * usually follows a parse of vmlinux then copies only the strings.
+ */
+export interface ScanLeftover {
+  readonly words: Uint32Array;
+  readonly wordsAt: number;
+  readonly startsAt: number;
+  readonly count: number;
+  /** First byte past what the scan left. */
+  readonly end: number;
+}
+
 export interface WasmScan {
   readonly words: Uint32Array;
   readonly starts: Uint32Array;
@@ -95,8 +109,10 @@ export function wasmScan(
     // One zero word in front: the C dump indexes starts by type id (void first) and can then use a view.
     const startsWithVoid = new Uint32Array(count + 1);
     startsWithVoid.set(new Uint32Array(memory.buffer, startsAt, count), 1);
-    releaseMemory(memory);
-    return { words: new Uint32Array(bytes.buffer, at, total), starts: startsWithVoid.subarray(1), cycleAt };
+    const words = new Uint32Array(bytes.buffer, at, total);
+    const leftover: ScanLeftover = { words, wordsAt, startsAt, count, end: startsAt + count * 4 };
+    releaseMemory(memory, leftover);
+    return { words, starts: startsWithVoid.subarray(1), cycleAt };
   }
   return {
     words: new Uint32Array(memory.buffer, wordsAt, total),
