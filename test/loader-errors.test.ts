@@ -16,11 +16,16 @@ abstract class OpenError extends Error {
 }
 
 function errorOf(bytes: Uint8Array, options = {}): LoaderError {
+  return thrownBy(bytes, LoaderError, options);
+}
+
+/** What openObject throws for `bytes`, checked to be an instance of `type`. */
+function thrownBy<T>(bytes: Uint8Array, type: new (...args: never[]) => T, options = {}): T {
   try {
     openObject(bytes, options);
   } catch (error) {
-    expect(error).toBeInstanceOf(LoaderError);
-    return error as LoaderError;
+    expect(error).toBeInstanceOf(type);
+    return error as T;
   }
   throw new Error("expected openObject to fail");
 }
@@ -141,13 +146,7 @@ describe("typed errors for malformed objects", () => {
   it("truncated .BTF is a BtfError", () => {
     const p = patchable("xdp_parse");
     p.view.setUint32(p.elf.sections.find((s) => s.name === ".BTF")!.offset + 12, 0xfffff0, true);
-    let error: unknown;
-    try {
-      openObject(p.bytes);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(BtfError);
+    const error = thrownBy(p.bytes, BtfError);
     // the header's type_len (byte 12 of .BTF; type_off at 8 is where the section bounds are reported)
     expect(error).toMatchObject({ code: "BAD_HEADER", section: ".BTF", offset: 8 });
   });
@@ -158,13 +157,7 @@ describe("typed errors for malformed objects", () => {
     // type [1] of clang's .BTF is a reference type (PTR to the map struct); its third word is the referenced id
     expect(p.view.getUint32(section.offset + 24 + 4, true) >>> 24).toBe(2 /* PTR */);
     p.view.setUint32(section.offset + 24 + 8, 0x7fffffff, true);
-    let error: unknown;
-    try {
-      openObject(p.bytes);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(BtfError);
+    const error = thrownBy(p.bytes, BtfError);
     // the offset is the patched word's, counted from the start of .BTF
     expect(error).toMatchObject({ code: "BAD_TYPE_ID", section: ".BTF", typeId: 1, offset: 32 });
   });
