@@ -4,7 +4,7 @@ export type LoaderErrorCode =
   | "NO_SYMTAB" // no symbol table: a stripped object
   | "BAD_SECTION" // a section libbpf gives meaning to has the wrong type, size or contents
   | "BAD_PROGRAM" // a function symbol does not describe valid code (size, alignment, bounds, linkage)
-  | "BAD_BTF" // .BTF / .BTF.ext missing pieces the object relies on, or a malformed .BTF.ext (not .BTF: see below)
+  | "BAD_BTF" // .BTF / .BTF.ext lack pieces the object relies on (a malformed blob is a BtfError: see below)
   | "BAD_MAP" // a map definition that libbpf would refuse
   | "BAD_EXTERN" // an extern without BTF, of an unsupported type, or in an unknown section
   | "BAD_RELOCATION" // a relocation that does not fit the instruction or symbol it names
@@ -31,7 +31,7 @@ export interface LoaderErrorContext {
 /**
  * The error `@bpfkit/loader` throws for what it refuses. The message stands alone; the fields say the same to
  * code. The one other error it lets through is @bpfkit/btf's BtfError: a malformed .BTF (validated once, by
- * Btf.parse) is reported with the type id and byte offset of the problem.
+ * Btf.parse) or .BTF.ext is reported with the type id or byte offset of the problem.
  */
 export class LoaderError extends Error {
   override readonly name = "LoaderError";
