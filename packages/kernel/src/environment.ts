@@ -99,7 +99,9 @@ export class KernelEnvironment {
     }
     // No eager index: the name index answers its first lookups by native string search and builds its hash
     // chains by itself after a few names, which keeps a one-load process fast and later loads O(1) per name.
-    const btf = Btf.parse(bytes, { section: path });
+    // The kernel refuses BTF with reference loops when it loads it (vmlinux at boot, modules on load), so the
+    // cycle walk is skipped here (libbpf's btf__parse has none either); every other check runs.
+    const btf = Btf.parse(bytes, { section: path, checkCycles: false });
     this.#vmlinux = { btf, view: kernelBtfView(btf), target: btfTarget("vmlinux", btf) };
     return this.#vmlinux;
   }
@@ -137,7 +139,7 @@ export class KernelEnvironment {
       if (name === "vmlinux") continue;
       try {
         const path = join(this.btfDir, name);
-        const btf = Btf.parse(readKernelBtfFile(path).bytes, { base, section: path });
+        const btf = Btf.parse(readKernelBtfFile(path).bytes, { base, section: path, checkCycles: false });
         modules.push({ name, btf, view: kernelBtfView(btf), target: btfTarget(name, btf) });
       } catch (error) {
         this.#onWarning(`module BTF ${join(this.btfDir, name)} skipped: ${(error as Error).message}`);
