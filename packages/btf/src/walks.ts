@@ -98,40 +98,61 @@ export function resolveSize(btf: Btf, id: number): number {
   return size;
 }
 
-export function alignOf(btf: Btf, id: number, depth = 0): number {
-  if (depth > MAX_RESOLVE_DEPTH) throw new BtfError("BAD_ALIGN", "type nesting too deep", { typeId: id });
-  const kind = btf.kind(id);
-  switch (kind) {
+/** What btf__align_of reads besides the size walk's view: struct and union members. */
+export interface AlignView extends TypeWalkView {
+  vlen(id: number): number;
+  memberType(id: number, index: number): number;
+  memberBitOffset(id: number, index: number): number;
+  memberBitfieldSize(id: number, index: number): number;
+}
+
+/**
+ * libbpf's btf__align_of for one type, with the types it refers to aligned through `alignOfType` (the caller
+ * recurses, with its own depth limit and memo): the natural alignment, 1 for a struct whose layout proves it packed,
+ * 0 where libbpf fails (void, functions, a member without alignment).
+ */
+export function alignmentOf(view: AlignView, id: number, alignOfType: (id: number) => number): number {
+  switch (view.kind(id)) {
     case Kind.INT:
     case Kind.ENUM:
     case Kind.ENUM64:
     case Kind.FLOAT:
-      return Math.min(btf.pointerSize, btf.sizeOf(id));
+      return Math.min(view.pointerSize, view.refType(id));
     case Kind.PTR:
-      return btf.pointerSize;
+      return view.pointerSize;
     case Kind.TYPEDEF:
     case Kind.VOLATILE:
     case Kind.CONST:
     case Kind.RESTRICT:
     case Kind.TYPE_TAG:
-      return alignOf(btf, btf.typeIdOf(id), depth + 1);
+      return alignOfType(view.refType(id));
     case Kind.ARRAY:
-      return alignOf(btf, btf.arrayElemType(id), depth + 1);
+      return alignOfType(view.arrayElemType(id));
     case Kind.STRUCT:
     case Kind.UNION: {
-      const vlen = btf.vlen(id);
+      const vlen = view.vlen(id);
       let maxAlign = 1;
       for (let i = 0; i < vlen; i++) {
-        const align = alignOf(btf, btf.memberType(id, i), depth + 1);
+        const align = alignOfType(view.memberType(id, i));
+        if (align <= 0) return align;
         if (align > maxAlign) maxAlign = align;
         // A plain member off its natural alignment means the struct is packed.
-        if (btf.memberBitfieldSize(id, i) === 0 && btf.memberBitOffset(id, i) % (8 * align) !== 0) return 1;
+        if (view.memberBitfieldSize(id, i) === 0 && view.memberBitOffset(id, i) % (8 * align) !== 0) return 1;
       }
       // So does a size that is not a multiple of the alignment.
-      if (btf.sizeOf(id) % maxAlign !== 0) return 1;
-      return maxAlign;
+      return view.refType(id) % maxAlign !== 0 ? 1 : maxAlign;
     }
     default:
-      throw new BtfError("BAD_ALIGN", `type [${id}] of kind ${kind} has no alignment`, { typeId: id });
+      return 0;
   }
+}
+
+/** alignmentOf for a Btf, throwing BtfError BAD_ALIGN where libbpf fails or the nesting is deeper than 32. */
+export function alignOf(btf: Btf, id: number, depth = 0): number {
+  if (depth > MAX_RESOLVE_DEPTH) throw new BtfError("BAD_ALIGN", "type nesting too deep", { typeId: id });
+  const align = alignmentOf(btf, id, (type) => alignOf(btf, type, depth + 1));
+  if (align <= 0) {
+    throw new BtfError("BAD_ALIGN", `type [${id}] of kind ${btf.kind(id)} has no alignment`, { typeId: id });
+  }
+  return align;
 }

@@ -2,15 +2,14 @@
 // dumper's padding and `packed` decisions depend on these exact rules, including their error cases (an
 // unresolvable size counts as 0, an unknown alignment as 0).
 
-import { Kind } from "../kinds.js";
-import { resolveSizeOrErrno, type TypeWalkView } from "../walks.js";
+import { type AlignView, alignmentOf, resolveSizeOrErrno } from "../walks.js";
 import { BtfDumpError } from "./errors.js";
 import type { TypeTable } from "./type-table.js";
 
 /** Deeper than any real type nesting; only a malformed by-value cycle gets here. */
 const MAX_ALIGN_DEPTH = 1000;
 
-export class Layout implements TypeWalkView {
+export class Layout implements AlignView {
   /** Alignment plus one per id, 0 while not yet computed (alignments are at most the pointer size). */
   private readonly alignCache: Uint8Array;
 
@@ -56,47 +55,22 @@ export class Layout implements TypeWalkView {
   }
 
   private computeAlign(id: number, depth: number): number {
-    const { kinds, words, starts } = this.table;
-    const kind = id === 0 ? 0 : kinds[id]!;
-    const at = starts[id]!;
-    switch (kind) {
-      case Kind.INT:
-      case Kind.ENUM:
-      case Kind.ENUM64:
-      case Kind.FLOAT:
-        return Math.min(this.pointerSize, words[at + 2]!);
-      case Kind.PTR:
-        return this.pointerSize;
-      case Kind.TYPEDEF:
-      case Kind.VOLATILE:
-      case Kind.CONST:
-      case Kind.RESTRICT:
-      case Kind.TYPE_TAG:
-        return this.alignOf(words[at + 2]!, depth + 1);
-      case Kind.ARRAY:
-        return this.alignOf(words[at + 3]!, depth + 1);
-      case Kind.STRUCT:
-      case Kind.UNION: {
-        const info = words[at + 1]!;
-        const vlen = info & 0xffff;
-        const bitfields = info >>> 31 === 1;
-        let maxAlign = 1;
-        for (let i = 0, p = at + 3; i < vlen; i++, p += 3) {
-          const align = this.alignOf(words[p + 1]!, depth + 1);
-          if (align <= 0) return align;
-          if (align > maxAlign) maxAlign = align;
-          const offset = words[p + 2]!;
-          const bitSize = bitfields ? offset >>> 24 : 0;
-          const bitOffset = bitfields ? offset & 0xffffff : offset;
-          // A field off its natural alignment can only come from a packed struct.
-          if (bitSize === 0 && bitOffset % (8 * align) !== 0) return 1;
-        }
-        if (words[at + 2]! % maxAlign !== 0) return 1;
-        return maxAlign;
-      }
-      default:
-        return 0;
-    }
+    return alignmentOf(this, id, (type) => this.alignOf(type, depth + 1));
+  }
+
+  // Members, for alignmentOf.
+  vlen(id: number): number {
+    return this.table.vlen(id);
+  }
+  memberType(id: number, index: number): number {
+    return this.table.words[this.table.starts[id]! + 4 + index * 3]!;
+  }
+  memberBitOffset(id: number, index: number): number {
+    const raw = this.table.words[this.table.starts[id]! + 5 + index * 3]!;
+    return this.table.kindFlag(id) ? raw & 0xffffff : raw;
+  }
+  memberBitfieldSize(id: number, index: number): number {
+    return this.table.kindFlag(id) ? this.table.words[this.table.starts[id]! + 5 + index * 3]! >>> 24 : 0;
   }
 
   /**
