@@ -6,10 +6,6 @@ import { concatBytes } from "./byte-sink.js";
 import { checkReferenceCycles, cycleError } from "./cycles.js";
 import { decodeType } from "./decode-type.js";
 import { BtfError } from "./errors.js";
-
-// The model and its one error, for callers that import this module alone (the lean "@bpfkit/btf/btf" entry).
-export { BtfError };
-
 import { type BtfHeader, parseBtfHeader } from "./header.js";
 import { Kind } from "./kinds.js";
 import { LONG_INT_NAMES } from "./long-names.js";
@@ -21,6 +17,9 @@ import { alignOf, resolveSize, skipModsAndTypedefs } from "./walks.js";
 import { recordWasmOutcome } from "./wasm/instance.js";
 import { wasmScan, wasmScanApplies } from "./wasm/scan-wasm.js";
 import { wordsOf, writeBtfBlob } from "./words.js";
+
+// The model and its one error, for callers that import this module alone (the lean "@bpfkit/btf/btf" entry).
+export { BtfError };
 
 /**
  * Which implementation runs a hot path that has two (WebAssembly and TypeScript): the same option, with the same

@@ -137,7 +137,7 @@ export const HEADER_WORDS = 3;
 
 /** Number of u32 words after the common 3-word header, or -1 for an unknown kind. */
 export function extraWords(kind: number, vlen: number): number {
-  const l = kind === 0 ? undefined : KIND_LAYOUTS[kind];
+  const l = KIND_LAYOUTS[kind];
   return l === undefined ? -1 : l.fixedWords + l.recordWords * vlen;
 }
 

@@ -62,7 +62,7 @@ function diagnoseTypes(input: ScanInput): Uint32Array {
     const info = words[pos + 1];
     const kind = kindOf(info);
     const vlen = vlenOf(info);
-    const layout = kind === 0 ? undefined : KIND_LAYOUTS[kind];
+    const layout = KIND_LAYOUTS[kind];
     if (!layout) fail("UNKNOWN_KIND", `unknown BTF kind ${kind}`, id, pos + 1);
     if ((info & INFO_RESERVED) !== 0) fail("BAD_INFO", "reserved info bits set", id, pos + 1);
     if (info >>> 31 && !layout.kindFlag) fail("BAD_INFO", "kind_flag set on a kind without one", id, pos + 1);

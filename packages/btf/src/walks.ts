@@ -23,7 +23,8 @@ export interface TypeWalkView {
   arrayElemType(id: number): number;
 }
 
-function validId(view: TypeWalkView, id: number): boolean {
+/** Whether `id` names a type of the view (void included). */
+export function validId(view: { readonly typeCount: number }, id: number): boolean {
   return Number.isInteger(id) && id >= 0 && id < view.typeCount;
 }
 

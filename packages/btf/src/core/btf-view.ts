@@ -62,12 +62,12 @@ export function kindsCoreCompatible(a: number, b: number): boolean {
   return a === b || (isAnyEnum(a) && isAnyEnum(b));
 }
 
-export function validId(btf: CoreBtf, id: number): boolean {
-  return Number.isInteger(id) && id >= 0 && id < btf.typeCount;
-}
-
 // The walks are the model's (walks.ts), on any view: -1 / negative errno where libbpf fails.
-export { resolveSizeOrErrno as resolveSize, skipModsAndTypedefsOrInvalid as skipModsAndTypedefs } from "../walks.js";
+export {
+  resolveSizeOrErrno as resolveSize,
+  skipModsAndTypedefsOrInvalid as skipModsAndTypedefs,
+  validId,
+} from "../walks.js";
 
 /** True for a name of the form `X___Y` at position i (X and Y not underscores): a flavor separator. */
 function isFlavorSeparator(name: string, i: number): boolean {

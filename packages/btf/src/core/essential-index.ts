@@ -107,7 +107,8 @@ export class EssentialNameChains {
     if (wanted.length === 0 || this.searches + wanted.length > NATIVE_SEARCHES) return;
     this.searches += wanted.length;
     const bytes = wanted.map((name) => this.encoder.encode(name));
-    const records = { ...this.data, strings: this.data.ownStrings, firstString: this.data.firstOwnString };
+    const { words, starts, ownStrings, firstOwnString } = this.data;
+    const records = { words, starts, strings: ownStrings, firstString: firstOwnString };
     const indexes =
       (wasmMatchNamesApplies(records.starts.length) ? matchNamesWasm(records, bytes, INDEXED_KIND_BITS) : undefined) ??
       matchNamesJs(records, bytes, (offset) => this.data.stringAt(offset) ?? "");

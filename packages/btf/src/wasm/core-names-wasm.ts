@@ -59,23 +59,17 @@ export function matchNamesWasm(
   // Every type matches at most one wanted name exactly and a few more through flavors: cap the hits, and let
   // the caller's JavaScript loop answer in the (absurd) case of more.
   const capacity = count + 1024;
-  const tail = (at: number) => {
-    const wantedAt = align4(at);
-    const offsetsAt = align4(wantedAt + wantedBytes);
-    const lengthsAt = offsetsAt + wanted.length * 4;
-    const headAt = lengthsAt + wanted.length * 4;
-    const nextAt = headAt + 256 * 4;
-    const whichAt = nextAt + wanted.length * 4;
-    const indexAt = whichAt + capacity * 4;
-    return { wantedAt, offsetsAt, lengthsAt, headAt, nextAt, whichAt, indexAt, end: indexAt + capacity * 4 };
-  };
-  // Room for a fresh copy of everything; a memory the parse's scan left these words in needs less, and is grown to
-  // this size at most.
-  let wordsAt = PAGE;
-  let startsAt = wordsAt + words.byteLength;
-  let stringsAt = startsAt + starts.byteLength;
-  let layout = tail(stringsAt + strings.length);
-  const wasm = instantiate<CoreNamesExports>(CORE_NAMES_WASM_BASE64, layout.end, true);
+  const wordsAt = PAGE;
+  const startsAt = wordsAt + words.byteLength;
+  const stringsAt = startsAt + starts.byteLength;
+  const wantedAt = align4(stringsAt + strings.length);
+  const offsetsAt = align4(wantedAt + wantedBytes);
+  const lengthsAt = offsetsAt + wanted.length * 4;
+  const headAt = lengthsAt + wanted.length * 4;
+  const nextAt = headAt + 256 * 4;
+  const whichAt = nextAt + wanted.length * 4;
+  const indexAt = whichAt + capacity * 4;
+  const wasm = instantiate<CoreNamesExports>(CORE_NAMES_WASM_BASE64, indexAt + capacity * 4, true);
   if (!wasm) {
     recordWasmOutcome("core-names", "no memory");
     return undefined;
@@ -83,18 +77,13 @@ export function matchNamesWasm(
   const { exports, memory } = wasm;
   const heap = new Uint8Array(memory.buffer);
   const left = wasm.leftover as ScanLeftover | undefined;
-  if (left !== undefined && left.words === words && left.count === count) {
-    // The words and starts are where the scan left them (its starts are this Btf's, copied out before release).
-    wordsAt = left.wordsAt;
-    startsAt = left.startsAt;
-    stringsAt = left.end;
-  } else {
+  // The scan (or an earlier lookup) left these very words and starts where this layout wants them: keep them.
+  const inPlace = left !== undefined && left.words === words && left.wordsAt === wordsAt && left.startsAt === startsAt;
+  if (!inPlace) {
     heap.set(new Uint8Array(words.buffer, words.byteOffset, words.byteLength), wordsAt);
     heap.set(new Uint8Array(starts.buffer, starts.byteOffset, starts.byteLength), startsAt);
   }
   heap.set(strings, stringsAt);
-  layout = tail(stringsAt + strings.length);
-  const { wantedAt, offsetsAt, lengthsAt, headAt, nextAt, whichAt, indexAt } = layout;
   const offsets = new Uint32Array(memory.buffer, offsetsAt, wanted.length);
   const lengths = new Uint32Array(memory.buffer, lengthsAt, wanted.length);
   const head = new Int32Array(memory.buffer, headAt, 256).fill(-1);
@@ -139,7 +128,7 @@ export function matchNamesWasm(
   const ids: number[][] = wanted.map(() => []);
   for (let n = 0; n < hits; n++) ids[which[n]!]!.push(index[n]!);
   // The words and starts stay where they are, for the next lookup on the same BTF.
-  const leftover: ScanLeftover = { words, wordsAt, startsAt, count, end: startsAt + count * 4 };
+  const leftover: ScanLeftover = { words, wordsAt, startsAt };
   releaseMemory(memory, leftover);
   recordWasmOutcome("core-names", "complete");
   return ids;

@@ -43,16 +43,13 @@ interface ScanExports {
 
 /**
  * What a scan leaves in the memory it releases: the type words and the own starts of the BTF whose words are
- * `words` (the caller's array: its identity names the data), at these byte offsets. The CO-RE name lookup that
- * usually follows a parse of vmlinux then copies only the strings.
+ * `words` (the caller's array: its identity names the data, and its length the starts' count), at these byte
+ * offsets. The CO-RE name lookup that usually follows a parse of vmlinux then copies only the strings.
  */
 export interface ScanLeftover {
   readonly words: Uint32Array;
   readonly wordsAt: number;
   readonly startsAt: number;
-  readonly count: number;
-  /** First byte past what the scan left. */
-  readonly end: number;
 }
 
 export interface WasmScan {
@@ -110,7 +107,7 @@ export function wasmScan(
     const startsWithVoid = new Uint32Array(count + 1);
     startsWithVoid.set(new Uint32Array(memory.buffer, startsAt, count), 1);
     const words = new Uint32Array(bytes.buffer, at, total);
-    const leftover: ScanLeftover = { words, wordsAt, startsAt, count, end: startsAt + count * 4 };
+    const leftover: ScanLeftover = { words, wordsAt, startsAt };
     releaseMemory(memory, leftover);
     return { words, starts: startsWithVoid.subarray(1), cycleAt };
   }
