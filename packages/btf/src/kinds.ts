@@ -151,11 +151,6 @@ export function isModifier(kind: number): boolean {
   return kind === Kind.VOLATILE || kind === Kind.CONST || kind === Kind.RESTRICT || kind === Kind.TYPE_TAG;
 }
 
-/** const, volatile and restrict: the qualifiers C writes next to the type they modify (type tags are not). */
-export function isQualifier(kind: number): boolean {
-  return kind === Kind.VOLATILE || kind === Kind.CONST || kind === Kind.RESTRICT;
-}
-
 export function isModOrTypedef(kind: number): boolean {
   return kind === Kind.TYPEDEF || isModifier(kind);
 }
