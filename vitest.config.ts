@@ -26,6 +26,7 @@ export default defineConfig({
       "@bpfkit/elf": pkg("elf"),
       "@bpfkit/asm": pkg("asm"),
       "@bpfkit/btf": pkg("btf"),
+      "@bpfkit/linker": pkg("linker"),
       "@bpfkit/loader": pkg("loader"),
       "@bpfkit/kernel": pkg("kernel"),
       "@bpfkit/bpftool": pkg("bpftool"),

@@ -53,6 +53,7 @@ export {
   MAX_KIND,
   vlenOf,
 } from "./kinds.js";
+export { type BtfMapDef, isMapInMap, type MapDefFailure, MapDefType, parseBtfMapDef } from "./map-def.js";
 export { StringTable } from "./strings.js";
 export type * from "./types.js";
 export { type BtfBlobParts, writeBtfBlob } from "./words.js";

@@ -5,7 +5,7 @@
 import { Btf } from "./btf.js";
 import { encodeTypeWords } from "./encode-type.js";
 import { BtfError } from "./errors.js";
-import { Kind, Linkage } from "./kinds.js";
+import { forEachStringWord, forEachTypeIdWord, Kind, Linkage } from "./kinds.js";
 import { StringBuilder } from "./string-builder.js";
 import type { BtfType, Member, Named, VarSecinfo, VoidType } from "./types.js";
 import { writeBtfBlob } from "./words.js";
@@ -35,7 +35,8 @@ export class BtfBuilder {
   private readonly strings: StringBuilder;
   /** Decoded source for types copied by from() and not replaced since. */
   private readonly source: Btf | undefined;
-  private readonly objects: (BtfType | undefined)[] = [];
+  /** Decoded form of each added type; null for types copied or patched as words (decoded on demand). */
+  private readonly objects: (BtfType | null | undefined)[] = [];
   private readonly scratch: number[] = [];
   private flags = 0;
 
@@ -135,7 +136,50 @@ export class BtfBuilder {
     const local = this.localIndex(id);
     const known = this.objects[local];
     if (known) return known;
-    return (this.source as Btf).type(id);
+    // Word-level copies and patches have no object: read them back through a parse (rare; not a hot path).
+    if (known === null || !this.source) return this.build().type(id);
+    return this.source.type(id);
+  }
+
+  /**
+   * Appends a copy of `src`'s type `id` as words, its names re-added to this builder's strings (libbpf's
+   * btf__add_type). Type ids inside it are copied as they are: remap them with remapTypeIds() once the ids they
+   * should name exist. Returns the new id.
+   */
+  copyType(src: Btf, id: number): number {
+    const at = src.wordIndex(id);
+    const end = id + 1 < src.typeCount ? src.wordIndex(id + 1) : src.words.length;
+    this.ensure(end - at);
+    const start = this.wordCount;
+    this.words.set(src.words.subarray(at, end), start);
+    forEachStringWord(this.words, start, (w) => {
+      const off = this.words[w]!;
+      if (off !== 0) this.words[w] = this.strings.add(src.stringAt(off) ?? "");
+    });
+    this.starts.push(start);
+    this.wordCount = end - at + start;
+    this.objects[this.starts.length - 1] = null;
+    return this.typeCount - 1;
+  }
+
+  /** Rewrites every type id inside own type `id` through `map` (old id → new id). */
+  remapTypeIds(id: number, map: (old: number) => number): void {
+    const words = this.words;
+    forEachTypeIdWord(words, this.starts[this.localIndex(id)]!, (w) => {
+      words[w] = map(words[w]!);
+    });
+    this.objects[id - this.firstOwnId] = null;
+  }
+
+  /**
+   * The words of own type `id`, for patching fixed-size fields in place (a VAR's type or linkage, a parameter's
+   * name). The view is valid until the next add or copy.
+   */
+  typeWords(id: number): Uint32Array {
+    const local = this.localIndex(id);
+    const end = local + 1 < this.starts.length ? this.starts[local + 1]! : this.wordCount;
+    this.objects[local] = null;
+    return this.words.subarray(this.starts[local]!, end);
   }
 
   private localIndex(id: number): number {

@@ -2,10 +2,9 @@
 // in `.rel.maps` per non-null slot, pointing at the inner map or the program. The slot index is the offset of the
 // relocation inside the `values` member, in 8-byte BPF pointers.
 
-import { type Btf, Kind } from "@bpfkit/btf";
+import { type Btf, isMapInMap, Kind } from "@bpfkit/btf";
 import { datasecEntries } from "../btf/datasec.js";
 import { LoaderError } from "../errors.js";
-import { isMapInMap } from "./btf-maps.js";
 import type { ObjectLayout } from "./elf-layout.js";
 import type { MapSlot, MapSpec } from "./spec.js";
 

@@ -1,0 +1,165 @@
+// The end of a link (libbpf's bpf_linker__finalize / finalize_btf): hidden globals become local, one DATASEC per
+// section that had BTF, .BTF.ext assembled per output section, the merged BTF deduplicated with @bpfkit/btf's
+// dedup (libbpf's btf__dedup, byte for byte), and the ELF written. Output order is libbpf's: .strtab, .symtab,
+// sections as first created, .BTF, .BTF.ext.
+
+import {
+  type BtfExtSubsection,
+  type CoreReloRecord,
+  dedupRawBtf,
+  encodeBtfExt,
+  type FuncInfoRecord,
+  Kind,
+  type LineInfoRecord,
+  Linkage,
+} from "@bpfkit/btf";
+import {
+  type ElfWriteModel,
+  type ElfWriteSection,
+  type ElfWriteSymbol,
+  SHF_STRINGS,
+  SHT_NOBITS,
+  SHT_PROGBITS,
+  SHT_REL,
+  STB_LOCAL,
+  STV_HIDDEN,
+  writeElf,
+} from "@bpfkit/elf";
+import { LinkError } from "./errors.js";
+import type { ExtRecords, OutSection, OutSymbol } from "./output.js";
+import type { LinkState } from "./state.js";
+
+const BTF_EXT_HEADER_SIZE = 32;
+
+/**
+ * Hidden globals get local binding, and their VAR/FUNC static linkage (which is how libbpf's loader treats
+ * hidden symbols anyway, and what it needs to find a local symbol's variable).
+ */
+function localizeHidden(state: LinkState): void {
+  for (const glob of state.globals.values()) {
+    if (glob.isExtern || glob.symbol.visibility !== STV_HIDDEN) continue;
+    glob.symbol.binding = STB_LOCAL;
+    if (!glob.btfId) continue;
+    const words = state.btf.typeWords(glob.btfId);
+    if (((words[1]! >>> 24) & 0x1f) === Kind.VAR) words[3] = Linkage.STATIC;
+    else words[1] = (Kind.FUNC << 24) | Linkage.STATIC;
+  }
+}
+
+function subsection<R>(state: LinkState, slot: "funcInfo" | "lineInfo" | "coreRelo"): BtfExtSubsection<R> | undefined {
+  const sections: { nameOff: number; name: string; records: R[] }[] = [];
+  let recordSize = 0;
+  for (const sec of state.sections) {
+    const recs = sec[slot] as ExtRecords<R> | undefined;
+    if (!recs || recs.records.length === 0) continue;
+    if (recordSize && recs.recordSize !== recordSize) {
+      throw new LinkError("BAD_BTF", `mismatch in .BTF.ext record size ${recordSize} != ${recs.recordSize}`, {
+        section: sec.name,
+      });
+    }
+    recordSize = recs.recordSize;
+    sections.push({ nameOff: state.btf.addString(sec.name), name: sec.name, records: recs.records });
+  }
+  return sections.length ? { recordSize, sections } : undefined;
+}
+
+/** The output's .BTF and .BTF.ext, deduplicated; undefined when no input had BTF. */
+function finishBtf(state: LinkState): { btf: Uint8Array; ext: Uint8Array | undefined } | undefined {
+  const builder = state.btf;
+  if (builder.typeCount === 1) return undefined;
+  builder.littleEndian = state.littleEndian ?? true;
+  for (const sec of state.sections) {
+    if (!sec.hasBtf) continue;
+    // Sorted by offset, as the kernel requires; libbpf keeps first-seen order, which is the same unless a
+    // definition replaced an earlier entry (see btf-merge.ts).
+    const vars = [...sec.vars].sort((a, b) => a.offset - b.offset);
+    builder.addDatasec(sec.name, sec.size, vars);
+  }
+  const funcInfo = subsection<FuncInfoRecord>(state, "funcInfo");
+  const lineInfo = subsection<LineInfoRecord>(state, "lineInfo");
+  const coreRelo = subsection<CoreReloRecord>(state, "coreRelo");
+  const ext =
+    funcInfo || lineInfo || coreRelo
+      ? encodeBtfExt({
+          littleEndian: builder.littleEndian,
+          version: 1,
+          flags: 0,
+          hdrLen: BTF_EXT_HEADER_SIZE,
+          funcInfo,
+          lineInfo,
+          coreRelo,
+        })
+      : undefined;
+  const deduped = dedupRawBtf(builder.encode(), ext ? { btfExt: ext } : {});
+  return { btf: deduped.btf, ext: deduped.btfExt };
+}
+
+export function finish(state: LinkState): Uint8Array {
+  localizeHidden(state);
+  const btf = finishBtf(state);
+
+  const written = new Map<OutSection, ElfWriteSection>();
+  const sections: ElfWriteSection[] = [
+    { kind: "strtab", name: ".strtab", flags: SHF_STRINGS },
+    { kind: "symtab", name: ".symtab" },
+  ];
+  for (const sec of state.elfSections) {
+    if (sec.type === SHT_REL) continue;
+    const model: ElfWriteSection = {
+      kind: "data",
+      name: sec.name,
+      type: sec.type,
+      flags: sec.flags,
+      addralign: sec.align,
+      entsize: sec.entsize,
+      ...(sec.type === SHT_NOBITS ? { size: sec.size } : { data: sec.data }),
+    };
+    written.set(sec, model);
+  }
+  const symbols = new Map<OutSymbol, ElfWriteSymbol>();
+  const symbolOf = (sym: OutSymbol): ElfWriteSymbol => {
+    let out = symbols.get(sym);
+    if (!out) {
+      out = {
+        name: sym.name,
+        value: sym.value,
+        size: sym.size,
+        type: sym.type,
+        binding: sym.binding,
+        visibility: sym.visibility,
+        section: typeof sym.section === "number" ? sym.section : sym.section && written.get(sym.section),
+      };
+      symbols.set(sym, out);
+    }
+    return out;
+  };
+  for (const sym of state.symbols) symbolOf(sym);
+  for (const sec of state.elfSections) {
+    if (sec.type !== SHT_REL) {
+      sections.push(written.get(sec)!);
+      continue;
+    }
+    sections.push({
+      kind: "relocations",
+      name: sec.name,
+      target: written.get(sec.target!)!,
+      flags: sec.flags,
+      addralign: sec.align,
+      relocations: sec.relocations.map((r) => ({
+        offset: r.offset,
+        type: r.type,
+        ...(r.symbol ? { symbol: symbolOf(r.symbol) } : {}),
+      })),
+    });
+  }
+  if (btf) {
+    sections.push({ kind: "data", name: ".BTF", type: SHT_PROGBITS, addralign: 8, data: btf.btf });
+    if (btf.ext) sections.push({ kind: "data", name: ".BTF.ext", type: SHT_PROGBITS, addralign: 8, data: btf.ext });
+  }
+  const model: ElfWriteModel = {
+    endianness: state.littleEndian === false ? "big" : "little",
+    sections,
+    symbols: state.symbols.map(symbolOf),
+  };
+  return writeElf(model);
+}

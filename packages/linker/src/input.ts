@@ -1,0 +1,335 @@
+// One input object, read and checked the way libbpf's linker does before it merges anything
+// (linker_load_obj_file, linker_sanity_check_*, linker_fixup_btf): sections classified, symbols and relocations
+// validated, .BTF and .BTF.ext parsed by @bpfkit/btf, and DATASEC sizes and VAR offsets filled in from the ELF.
+
+import { Btf, BtfError, type BtfExt, Kind, Linkage, parseBtfExt } from "@bpfkit/btf";
+import {
+  ElfError,
+  type ElfFile,
+  type ElfRelocationSection,
+  type ElfSymbolTable,
+  parseElf,
+  R_BPF_64_32,
+  R_BPF_64_64,
+  R_BPF_64_ABS32,
+  R_BPF_64_ABS64,
+  SHF_EXECINSTR,
+  SHN_LORESERVE,
+  SHT_LLVM_ADDRSIG,
+  SHT_NOBITS,
+  SHT_PROGBITS,
+  SHT_REL,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+  STB_GLOBAL,
+  STB_LOCAL,
+  STB_WEAK,
+  STT_NOTYPE,
+  STT_OBJECT,
+  STT_SECTION,
+  STV_DEFAULT,
+  STV_HIDDEN,
+} from "@bpfkit/elf";
+import { LinkError } from "./errors.js";
+import type { OutSection } from "./output.js";
+
+const EM_BPF = 247;
+const ET_REL = 1;
+const INSN_SIZE = 8;
+/** Clang's DATASEC for extern variables without a section; resolved by the linker, never an ELF section. */
+export const EXTERN_DATASEC = ".extern";
+
+export interface InputSection {
+  /** ELF section index; 0 for an ephemeral section (a DATASEC without an ELF section: .kconfig, .ksyms, ...). */
+  readonly index: number;
+  readonly name: string;
+  readonly type: number;
+  readonly flags: number;
+  readonly entsize: number;
+  readonly align: number;
+  readonly size: number;
+  readonly data: Uint8Array;
+  readonly ephemeral: boolean;
+  /** Left out of the output (ignored kinds, .BTF/.BTF.ext, a deduplicated license/version). */
+  skipped: boolean;
+  /** Its BTF DATASEC, 0 when it has none. */
+  datasecId: number;
+  /** Where it went: the output section and its offset there. */
+  out: OutSection | undefined;
+  outOffset: number;
+}
+
+export interface LinkInput {
+  readonly name: string;
+  readonly elf: ElfFile;
+  readonly littleEndian: boolean;
+  /** ELF sections by index (entry 0 is the null section), then the ephemeral ones. */
+  readonly sections: InputSection[];
+  readonly symtab: ElfSymbolTable;
+  readonly relocations: readonly ElfRelocationSection[];
+  /** The object's BTF over private words, DATASECs fixed up; undefined when the object has none. */
+  readonly btf: Btf | undefined;
+  readonly ext: BtfExt | undefined;
+}
+
+function isDwarf(name: string): boolean {
+  return name.startsWith(".debug_");
+}
+
+/** Sections libbpf's linker drops without looking (is_ignored_sec). */
+function isIgnored(name: string, type: number, size: number): boolean {
+  if (type === SHT_STRTAB || type === SHT_LLVM_ADDRSIG) return true;
+  if (type === SHT_PROGBITS && size === 0 && name === ".text") return true;
+  if (isDwarf(name)) return true;
+  if (name.startsWith(".rel")) {
+    const target = name.slice(4);
+    if (isDwarf(target) || target === ".BTF" || target === ".BTF.ext") return true;
+  }
+  return false;
+}
+
+/** The first section (ELF or ephemeral) with this name, as libbpf's find_src_sec_by_name. */
+export function inputSectionByName(input: LinkInput, name: string): InputSection | undefined {
+  for (let i = 1; i < input.sections.length; i++) if (input.sections[i]!.name === name) return input.sections[i];
+  return undefined;
+}
+
+export function readInput(name: string, bytes: Uint8Array): LinkInput {
+  const bad = (message: string, section?: string): never => {
+    throw new LinkError("BAD_INPUT", message, { input: name, ...(section ? { section } : {}) });
+  };
+  let elf: ElfFile;
+  try {
+    elf = parseElf(bytes, { machine: "any", type: "any" });
+  } catch (e) {
+    if (e instanceof ElfError)
+      throw new LinkError("BAD_ELF", `not a valid ELF file: ${e.message}`, { input: name }, { cause: e });
+    throw e;
+  }
+  if (elf.header.class !== 2 || elf.header.machine !== EM_BPF || elf.header.type !== ET_REL) {
+    throw new LinkError("NOT_BPF", "not a 64-bit BPF relocatable object (e_machine EM_BPF, e_type ET_REL)", {
+      input: name,
+    });
+  }
+  const symtabs = elf.symbolTables.filter((t) => t.section.type === SHT_SYMTAB);
+  if (symtabs.length === 0) bad("ELF is missing SYMTAB section");
+  if (symtabs.length > 1) bad("multiple SYMTAB sections found, not supported");
+  const symtab = symtabs[0]!;
+
+  const sections: InputSection[] = elf.sections.map((s) => ({
+    index: s.index,
+    name: s.name,
+    type: s.type,
+    flags: s.flags,
+    entsize: s.entsize,
+    align: s.addralign,
+    size: s.size,
+    data: s.data,
+    ephemeral: false,
+    skipped: s.index === 0 || isIgnored(s.name, s.type, s.size),
+    datasecId: 0,
+    out: undefined,
+    outOffset: 0,
+  }));
+  let btfBytes: Uint8Array | undefined;
+  let extBytes: Uint8Array | undefined;
+  for (const sec of sections) {
+    if (sec.index === 0) continue;
+    if (sec.name === "") bad(`ELF section #${sec.index} has empty name`);
+    if (sec.align && (sec.align & (sec.align - 1)) !== 0) {
+      bad(`section '${sec.name}' has alignment ${sec.align}, not a power of 2`, sec.name);
+    }
+    if (sec.skipped) continue;
+    switch (sec.type) {
+      case SHT_SYMTAB:
+        if (sec.entsize !== 24 || sec.size % 24 !== 0) bad("SYMTAB entry size is not 24", sec.name);
+        break;
+      case SHT_PROGBITS:
+        if (sec.name === ".BTF") {
+          btfBytes = sec.data;
+          sec.skipped = true;
+        } else if (sec.name === ".BTF.ext") {
+          extBytes = sec.data;
+          sec.skipped = true;
+        } else if (sec.flags & SHF_EXECINSTR && sec.size % INSN_SIZE !== 0) {
+          bad(`code section '${sec.name}' size ${sec.size} is not a multiple of ${INSN_SIZE}`, sec.name);
+        }
+        break;
+      case SHT_NOBITS:
+      case SHT_REL:
+        break;
+      default:
+        bad(`unrecognized section #${sec.index} (${sec.name}) of type ${sec.type}`, sec.name);
+    }
+  }
+  checkSymbols(name, symtab, sections);
+  const relocations = elf.relocationSections.filter((r) => !sections[r.section.index]!.skipped);
+  for (const rel of relocations) checkRelocations(name, rel, symtab, sections);
+
+  let btf: Btf | undefined;
+  let ext: BtfExt | undefined;
+  try {
+    if (btfBytes) btf = Btf.parse(btfBytes).withPrivateWords();
+    if (extBytes) {
+      if (!btf) throw new LinkError("BAD_BTF", "has .BTF.ext but no .BTF", { input: name, section: ".BTF.ext" });
+      ext = parseBtfExt(extBytes, { btf });
+      checkExtReferences(name, btf, ext);
+    }
+  } catch (e) {
+    if (e instanceof BtfError)
+      throw new LinkError("BAD_BTF", e.message, { input: name, section: e.section ?? ".BTF" }, { cause: e });
+    throw e;
+  }
+  const input: LinkInput = {
+    name,
+    elf,
+    littleEndian: elf.endianness === "little",
+    sections,
+    symtab,
+    relocations,
+    btf,
+    ext,
+  };
+  if (btf) fixupDatasecs(input, btf);
+  return input;
+}
+
+function checkSymbols(input: string, symtab: ElfSymbolTable, sections: readonly InputSection[]): void {
+  const bad = (message: string): never => {
+    throw new LinkError("BAD_INPUT", message, { input, section: symtab.section.name });
+  };
+  for (const sym of symtab.symbols) {
+    if (sym.index === 0) {
+      if (sym.nameOffset || sym.type || sym.binding || sym.other || sym.shndx || sym.value || sym.size) {
+        bad("ELF symbol #0 is not all zeros");
+      }
+      continue;
+    }
+    if (sym.binding !== STB_LOCAL && sym.binding !== STB_GLOBAL && sym.binding !== STB_WEAK) {
+      bad(`symbol #${sym.index} (${sym.name}) has unsupported binding ${sym.binding}`);
+    }
+    if (sym.visibility !== STV_DEFAULT && sym.visibility !== STV_HIDDEN) {
+      bad(`symbol #${sym.index} (${sym.name}) has unsupported visibility ${sym.visibility}`);
+    }
+    if (sym.shndx === 0) {
+      if (sym.type !== STT_NOTYPE || sym.binding === STB_LOCAL || sym.value !== 0 || sym.size !== 0) {
+        bad(`symbol #${sym.index} (${sym.name}) is an invalid extern symbol`);
+      }
+      continue;
+    }
+    if (sym.shndx < SHN_LORESERVE && sym.shndx >= sections.length) {
+      bad(`symbol #${sym.index} (${sym.name}) points to missing section #${sym.shndx}`);
+    }
+    if (sym.type === STT_SECTION && sym.value !== 0) bad(`section symbol #${sym.index} has a non-zero value`);
+  }
+}
+
+const RELOCATION_TYPES = new Set([R_BPF_64_64, R_BPF_64_32, R_BPF_64_ABS64, R_BPF_64_ABS32]);
+
+function checkRelocations(
+  input: string,
+  rel: ElfRelocationSection,
+  symtab: ElfSymbolTable,
+  sections: readonly InputSection[],
+): void {
+  const name = rel.section.name;
+  const bad = (message: string): never => {
+    throw new LinkError("BAD_INPUT", message, { input, section: name });
+  };
+  if (rel.rela) bad("RELA sections are not supported");
+  if (rel.section.entsize !== 16) bad(`relocation entry size is ${rel.section.entsize}, not 16`);
+  if (rel.symbolTable !== symtab) bad("relocation section does not use the SYMTAB");
+  const target = sections[rel.target.index]!;
+  if (name !== `.rel${target.name}`) bad(`relocation section for '${target.name}' is not named '.rel${target.name}'`);
+  if (target.skipped) return;
+  if (target.type !== SHT_PROGBITS && target.type !== SHT_NOBITS)
+    bad(`relocations apply to '${target.name}', not data or code`);
+  const exec = (target.flags & SHF_EXECINSTR) !== 0;
+  rel.relocations.forEach((r, i) => {
+    if (!RELOCATION_TYPES.has(r.type)) bad(`relocation #${i} has unexpected type ${r.type}`);
+    if (r.symbolIndex === 0) bad(`relocation #${i} points to symbol #0`);
+    if (exec && r.offset % INSN_SIZE !== 0) bad(`relocation #${i} at offset ${r.offset} is not at an instruction`);
+  });
+}
+
+function checkExtReferences(input: string, btf: Btf, ext: BtfExt): void {
+  const bad = (what: string, value: number): never => {
+    throw new LinkError("BAD_BTF", `.BTF.ext ${what} ${value} is out of range`, { input, section: ".BTF.ext" });
+  };
+  const typeId = (id: number) => {
+    if (id >= btf.typeCount) bad("type id", id);
+  };
+  const str = (off: number) => {
+    if (btf.stringAt(off) === undefined) bad("string offset", off);
+  };
+  for (const sec of ext.funcInfo?.sections ?? []) {
+    str(sec.nameOff);
+    for (const r of sec.records) typeId(r.typeId);
+  }
+  for (const sec of ext.lineInfo?.sections ?? []) {
+    str(sec.nameOff);
+    for (const r of sec.records) {
+      str(r.fileNameOff);
+      str(r.lineOff);
+    }
+  }
+  for (const sec of ext.coreRelo?.sections ?? []) {
+    str(sec.nameOff);
+    for (const r of sec.records) {
+      typeId(r.typeId);
+      str(r.accessStrOff);
+    }
+  }
+}
+
+/**
+ * libbpf's linker_fixup_btf: a DATASEC gets its ELF section's size and its global VARs their symbols' offsets
+ * (clang leaves both 0); a DATASEC without an ELF section becomes an ephemeral input section.
+ */
+function fixupDatasecs(input: LinkInput, btf: Btf): void {
+  const words = btf.words;
+  for (let id = btf.firstOwnId; id < btf.typeCount; id++) {
+    if (btf.kind(id) !== Kind.DATASEC) continue;
+    const secName = btf.nameOf(id);
+    let sec = inputSectionByName(input, secName);
+    if (!sec) {
+      if (secName === EXTERN_DATASEC) continue;
+      sec = {
+        index: 0,
+        name: secName,
+        type: 0,
+        flags: 0,
+        entsize: 0,
+        align: 0,
+        size: 0,
+        data: new Uint8Array(0),
+        ephemeral: true,
+        skipped: false,
+        datasecId: 0,
+        out: undefined,
+        outOffset: 0,
+      };
+      input.sections.push(sec);
+    } else {
+      words[btf.wordIndex(id) + 2] = sec.size;
+    }
+    sec.datasecId = id;
+    const vlen = btf.vlen(id);
+    for (let j = 0; j < vlen; j++) {
+      const varId = btf.datasecVarType(id, j);
+      if (btf.kind(varId) !== Kind.VAR || btf.linkage(varId) !== Linkage.GLOBAL) continue;
+      const varName = btf.nameOf(varId);
+      const sym = input.symtab.symbols.find(
+        (s) => s.shndx === sec.index && s.type === STT_OBJECT && s.name === varName,
+      );
+      if (!sym) {
+        throw new LinkError("BAD_BTF", `failed to find symbol for variable '${varName}' in section '${secName}'`, {
+          input: input.name,
+          section: secName,
+          symbol: varName,
+        });
+      }
+      words[btf.wordIndex(id) + 3 + 3 * j + 1] = sym.value;
+    }
+  }
+}

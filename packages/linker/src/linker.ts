@@ -1,0 +1,97 @@
+// The linker's API: `link()` for a list of objects, `Linker` to add them one at a time (build tools), each
+// input taking libbpf's steps in libbpf's order (bpf_linker__add_file), then finish() (bpf_linker__finalize).
+
+import { appendBtf } from "./btf-merge.js";
+import { LinkError } from "./errors.js";
+import { explainSymbols, type SymbolResolution } from "./explain.js";
+import { appendBtfExt } from "./ext-merge.js";
+import { finish } from "./finish.js";
+import { readInput } from "./input.js";
+import { appendRelocations } from "./relocations.js";
+import { appendSectionData } from "./sections.js";
+import { LinkState } from "./state.js";
+import { appendSymbols } from "./symbols.js";
+
+export interface LinkInputFile {
+  /** How errors and explain name this input (usually its path). */
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export class Linker {
+  private readonly state = new LinkState();
+  private failed: LinkError | undefined;
+  private output: Uint8Array | undefined;
+
+  /** Adds one object. After a LinkError the linker is spent: later calls throw that error again. */
+  add(file: LinkInputFile): void {
+    this.usable();
+    try {
+      this.addInput(file);
+    } catch (e) {
+      if (e instanceof LinkError) this.failed = e;
+      throw e;
+    }
+  }
+
+  private addInput({ name, bytes }: LinkInputFile): void {
+    const state = this.state;
+    for (const earlier of state.inputs) {
+      if (earlier.name === name || sameBytes(earlier.bytes, bytes)) {
+        throw new LinkError(
+          "DUPLICATE_INPUT",
+          earlier.name === name ? "given twice" : `same contents as '${earlier.name}' (given twice)`,
+          { input: name, otherInput: earlier.name },
+        );
+      }
+    }
+    const input = readInput(name, bytes);
+    if (state.littleEndian === undefined) state.littleEndian = input.littleEndian;
+    else if (state.littleEndian !== input.littleEndian) {
+      const first = state.inputs[0]!.name;
+      throw new LinkError(
+        "BYTE_ORDER",
+        `is ${input.littleEndian ? "little" : "big"}-endian but '${first}' is ${state.littleEndian ? "little" : "big"}-endian`,
+        { input: name, otherInput: first },
+      );
+    }
+    state.inputs.push({ name, bytes });
+    appendSectionData(state, input);
+    const symbols = appendSymbols(state, input);
+    appendRelocations(state, input, symbols);
+    const typeMap = appendBtf(state, input);
+    appendBtfExt(state, input, typeMap);
+  }
+
+  /** Writes the linked object. Can be called once; explain() stays available. */
+  finish(): Uint8Array {
+    this.usable();
+    if (this.output) return this.output;
+    if (this.state.inputs.length === 0) throw new LinkError("NO_INPUTS", "no input objects to link");
+    this.output = finish(this.state);
+    return this.output;
+  }
+
+  /** For every global symbol seen so far: which input's definition won, and why. */
+  explain(): SymbolResolution[] {
+    return explainSymbols(this.state);
+  }
+
+  private usable(): void {
+    if (this.failed) throw this.failed;
+  }
+}
+
+/** Links BPF objects into one, as `bpftool gen object OUT IN...` does. Throws LinkError. */
+export function link(inputs: readonly LinkInputFile[]): Uint8Array {
+  if (inputs.length === 0) throw new LinkError("NO_INPUTS", "no input objects to link");
+  const linker = new Linker();
+  for (const input of inputs) linker.add(input);
+  return linker.finish();
+}

@@ -1,0 +1,114 @@
+// The output being built: sections in the order libbpf's linker creates them, and symbols that refer to
+// sections by object (the ELF writer assigns indices at the end).
+
+/** A VAR/FUNC entry of an output section's DATASEC (offsets are output section offsets). */
+export interface DatasecVar {
+  type: number;
+  offset: number;
+  size: number;
+}
+
+/** .BTF.ext records of one output section, already rebased; string offsets are the merged BTF's. */
+export interface ExtRecords<R> {
+  recordSize: number;
+  records: R[];
+}
+
+export interface OutFuncInfo {
+  insnOff: number;
+  typeId: number;
+  extra?: Uint8Array;
+}
+export interface OutLineInfo {
+  insnOff: number;
+  fileNameOff: number;
+  lineOff: number;
+  line: number;
+  column: number;
+  extra?: Uint8Array;
+}
+export interface OutCoreRelo {
+  insnOff: number;
+  typeId: number;
+  accessStrOff: number;
+  kind: number;
+  extra?: Uint8Array;
+}
+
+export interface OutRelocation {
+  offset: number;
+  type: number;
+  /** undefined: symbol #0 (the input's symbol was in a section left out). */
+  symbol: OutSymbol | undefined;
+}
+
+export interface OutSymbol {
+  name: string;
+  value: number;
+  size: number;
+  type: number;
+  binding: number;
+  visibility: number;
+  /** The defining section; undefined for an undefined (extern) symbol; a number for SHN_ABS and friends. */
+  section: OutSection | number | undefined;
+}
+
+export class OutSection {
+  /** Bytes written so far (PROGBITS), grown by doubling. */
+  private bytes = new Uint8Array(0);
+  size = 0;
+  align: number;
+  type: number;
+  flags: number;
+  entsize: number;
+  /** No ELF section yet: only externs (.kconfig, .ksyms, an extern map's .maps) have named it. */
+  ephemeral: boolean;
+  /** Position among sections that have become ELF sections (creation order is the output order). */
+  elfOrder = -1;
+  sectionSymbol: OutSymbol | undefined;
+  hasBtf = false;
+  readonly vars: DatasecVar[] = [];
+  funcInfo: ExtRecords<OutFuncInfo> | undefined;
+  lineInfo: ExtRecords<OutLineInfo> | undefined;
+  coreRelo: ExtRecords<OutCoreRelo> | undefined;
+  /** For a relocation section: the section it patches and its entries. */
+  target: OutSection | undefined;
+  readonly relocations: OutRelocation[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    shape: { type: number; flags: number; entsize: number; align: number; ephemeral: boolean },
+  ) {
+    this.type = shape.type;
+    this.flags = shape.flags;
+    this.entsize = shape.entsize;
+    this.align = shape.align;
+    this.ephemeral = shape.ephemeral;
+  }
+
+  get data(): Uint8Array {
+    return this.bytes.subarray(0, this.size);
+  }
+
+  /**
+   * Appends `size` bytes (copied from `data`, or left as zeros for NOBITS) at the next offset aligned to the
+   * larger of both alignments, libbpf's extend_sec; returns that offset.
+   */
+  append(data: Uint8Array | undefined, size: number, align: number): number {
+    this.align = Math.max(this.align || 1, align);
+    const at = Math.ceil(this.size / this.align) * this.align;
+    const end = at + size;
+    if (data) {
+      if (end > this.bytes.length) {
+        const grown = new Uint8Array(Math.max(end, this.bytes.length * 2, 64));
+        grown.set(this.bytes.subarray(0, this.size));
+        this.bytes = grown;
+      }
+      this.bytes.fill(0, this.size, at);
+      this.bytes.set(data.subarray(0, size), at);
+    }
+    this.size = end;
+    return at;
+  }
+}

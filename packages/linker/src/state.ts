@@ -1,0 +1,74 @@
+// What the linker accumulates across inputs: output sections, symbols, global symbol resolutions and the merged
+// (not yet deduplicated) BTF. Each step module (sections, symbols, relocations, btf-merge, ext-merge) adds one
+// input's share to it, in libbpf's order.
+
+import { BtfBuilder } from "@bpfkit/btf";
+import type { LinkInput } from "./input.js";
+import { type DatasecVar, OutSection, type OutSymbol } from "./output.js";
+
+/** How one input took part in a global symbol's resolution (for explain). */
+export interface SymbolOccurrence {
+  readonly input: string;
+  readonly role: "strong" | "weak" | "extern";
+  readonly hidden: boolean;
+}
+
+export interface GlobalSymbol {
+  readonly name: string;
+  readonly symbol: OutSymbol;
+  /** Its output section (ephemeral ones included); undefined for `.extern` externs and free-floating funcs. */
+  section: OutSection | undefined;
+  /** Merged BTF id of its VAR/FUNC; 0 until the first input's BTF is appended. */
+  btfId: number;
+  /**
+   * libbpf's underlying_btf_id protocol: 0 asks the next BTF append of this symbol's input to record its VAR's
+   * type / FUNC's prototype; negative is that input's id awaiting remap; positive is the merged id.
+   */
+  underlying: number;
+  /** Its entry in the section's DATASEC, once one input has described it there. */
+  varEntry: DatasecVar | undefined;
+  isExtern: boolean;
+  isWeak: boolean;
+  /** The VAR/FUNC whose underlying type the merged one now carries, for compatibility checks of later inputs. */
+  typeSource: { readonly input: LinkInput; readonly id: number };
+  /** The input whose definition is the symbol's (undefined while it is only extern). */
+  definedIn: string | undefined;
+  readonly occurrences: SymbolOccurrence[];
+}
+
+export class LinkState {
+  littleEndian: boolean | undefined;
+  readonly sections: OutSection[] = [];
+  /** Sections in ELF order (as they stop being ephemeral). */
+  readonly elfSections: OutSection[] = [];
+  readonly symbols: OutSymbol[] = [];
+  readonly globals = new Map<string, GlobalSymbol>();
+  readonly btf = new BtfBuilder();
+  /** Names of inputs added so far, and their bytes (to refuse the same object twice). */
+  readonly inputs: { name: string; bytes: Uint8Array }[] = [];
+
+  sectionByName(name: string): OutSection | undefined {
+    for (const sec of this.sections) if (sec.name === name) return sec;
+    return undefined;
+  }
+
+  addSection(
+    name: string,
+    shape: { type: number; flags: number; entsize: number; align: number; ephemeral: boolean },
+  ): OutSection {
+    const sec = new OutSection(this.sections.length + 1, name, { ...shape, align: 0 });
+    this.sections.push(sec);
+    if (!shape.ephemeral) this.materialize(sec, shape);
+    return sec;
+  }
+
+  /** Makes an ephemeral section a real ELF section, shaped like the first input section with contents. */
+  materialize(sec: OutSection, shape: { type: number; flags: number; entsize: number }): void {
+    sec.ephemeral = false;
+    sec.type = shape.type;
+    sec.flags = shape.flags;
+    sec.entsize = shape.entsize;
+    sec.elfOrder = this.elfSections.length;
+    this.elfSections.push(sec);
+  }
+}
