@@ -8,6 +8,7 @@ import {
   type ElfFile,
   type ElfRelocationSection,
   type ElfSymbolTable,
+  isElf,
   parseElf,
   R_BPF_64_32,
   R_BPF_64_64,
@@ -98,18 +99,23 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
   const bad = (message: string, section?: string): never => {
     throw new LinkError("BAD_INPUT", message, { input: name, ...(section ? { section } : {}) });
   };
+  // The header's class, machine and type first, so a non-BPF ELF (an executable) is named as such.
+  if (isElf(bytes) && bytes.length >= 20) {
+    const le = bytes[5] === 1;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, 20);
+    if (bytes[4] !== 2 || view.getUint16(18, le) !== EM_BPF || view.getUint16(16, le) !== ET_REL) {
+      throw new LinkError("NOT_BPF", "not a 64-bit BPF relocatable object (e_machine EM_BPF, e_type ET_REL)", {
+        input: name,
+      });
+    }
+  }
   let elf: ElfFile;
   try {
-    elf = parseElf(bytes, { machine: "any", type: "any" });
+    elf = parseElf(bytes);
   } catch (e) {
     if (e instanceof ElfError)
       throw new LinkError("BAD_ELF", `not a valid ELF file: ${e.message}`, { input: name }, { cause: e });
     throw e;
-  }
-  if (elf.header.class !== 2 || elf.header.machine !== EM_BPF || elf.header.type !== ET_REL) {
-    throw new LinkError("NOT_BPF", "not a 64-bit BPF relocatable object (e_machine EM_BPF, e_type ET_REL)", {
-      input: name,
-    });
   }
   const symtabs = elf.symbolTables.filter((t) => t.section.type === SHT_SYMTAB);
   if (symtabs.length === 0) bad("ELF is missing SYMTAB section");

@@ -26,6 +26,8 @@ export interface GlobalOptions {
   readonly useLoader: boolean;
   /** --backend: where programs load and maps live. */
   readonly backend: BackendName;
+  /** --explain (ours): `gen object` says which definition of each global symbol won, and why. */
+  readonly explain: boolean;
   /** argv[0] as bpftool prints it in help texts. */
   readonly binName: string;
 }
@@ -40,6 +42,7 @@ export const DEFAULT_OPTIONS: GlobalOptions = {
   baseBtf: undefined,
   useLoader: false,
   backend: "kernel",
+  explain: false,
   binName: "bpftool",
 };
 

@@ -18,6 +18,7 @@ const FLAGS = {
 const WITH_VALUE = { B: "base-btf" } as const;
 /** Ours, long only. */
 const OURS = ["backend"] as const;
+const OURS_BOOLEAN = ["explain"] as const;
 
 const KNOWN = new Set<string>([
   ...Object.keys(FLAGS),
@@ -25,6 +26,7 @@ const KNOWN = new Set<string>([
   ...Object.keys(WITH_VALUE),
   ...Object.values(WITH_VALUE),
   ...OURS,
+  ...OURS_BOOLEAN,
   "_",
 ]);
 
@@ -44,7 +46,7 @@ export async function parseCommandLine(argv: readonly string[], binName = "bpfto
   }
   const { default: parse } = await import("yargs-parser");
   const parsed = parse(argv as string[], {
-    boolean: [...Object.keys(FLAGS)],
+    boolean: [...Object.keys(FLAGS), ...OURS_BOOLEAN],
     string: [...Object.keys(WITH_VALUE), ...OURS],
     alias: { ...FLAGS, ...WITH_VALUE },
     configuration: {
@@ -82,6 +84,7 @@ export async function parseCommandLine(argv: readonly string[], binName = "bpfto
       baseBtf,
       useLoader: parsed.L === true,
       backend: backend as BackendName,
+      explain: parsed.explain === true,
       binName,
     },
     version: parsed.V === true,
