@@ -90,7 +90,8 @@ function finishBtf(state: LinkState): { btf: Uint8Array; ext: Uint8Array | undef
           coreRelo,
         })
       : undefined;
-  const deduped = dedupRawBtf(builder.encode(), ext ? { btfExt: ext } : {});
+  // The builder added each string once, like libbpf's btf__add_str: dedup keeps the string section as it is.
+  const deduped = dedupRawBtf(builder.encode(), { stringsDeduplicated: true, ...(ext ? { btfExt: ext } : {}) });
   return { btf: deduped.btf, ext: deduped.btfExt };
 }
 

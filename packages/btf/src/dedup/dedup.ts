@@ -22,6 +22,12 @@ export interface DedupRawOptions {
   readonly base?: Uint8Array | DedupBase;
   /** Raw .BTF.ext that goes with `btf`: its strings and type ids are rewritten to match the output. */
   readonly btfExt?: Uint8Array;
+  /**
+   * The string section already holds each string once (it was built by adding strings, as libbpf's
+   * btf__new_empty + btf__add_str do): libbpf then skips its string pass (strs_deduped), keeping the section and
+   * every offset, unreferenced strings included. The static linker's BTF is such a blob.
+   */
+  readonly stringsDeduplicated?: boolean;
 }
 
 export interface DedupRawResult {
@@ -37,14 +43,19 @@ export interface DedupRawResult {
 export function dedupRawBtf(btf: Uint8Array, options: DedupRawOptions = {}): DedupRawResult {
   const prepared = options.base instanceof Uint8Array ? prepareDedupBase(options.base) : options.base;
   const parsed = Btf.parse(btf, prepared ? { base: prepared.btf } : {});
-  return dedupParsed(parsed, prepared, options.btfExt);
+  return dedupParsed(parsed, prepared, options.btfExt, options.stringsDeduplicated);
 }
 
 /**
  * The passes, on a parsed (so validated) BTF whose base, if any, `prepared` indexes. `split`'s words are not
  * modified: the passes rewrite a joined copy with a void record in front.
  */
-export function dedupParsed(split: Btf, prepared: DedupBase | undefined, btfExt?: Uint8Array): DedupRawResult {
+export function dedupParsed(
+  split: Btf,
+  prepared: DedupBase | undefined,
+  btfExt?: Uint8Array,
+  stringsDeduplicated = false,
+): DedupRawResult {
   const ext = btfExt ? parseRawBtfExt(btfExt) : undefined;
   const { words, starts } = flattenWords(split, HEADER_WORDS);
   const state = new DedupState(words, starts, split.firstOwnId);
@@ -54,11 +65,13 @@ export function dedupParsed(split: Btf, prepared: DedupBase | undefined, btfExt?
       if (hash !== NOT_INDEXED) state.table.add(hash, i + 1);
     });
   }
-  const strings = dedupStrings(state, {
-    strings: split.strings.bytes,
-    ...(prepared ? { base: { strings: prepared.btf.strings.bytes, index: prepared.strings } } : {}),
-    ...(ext ? { ext } : {}),
-  });
+  const strings = stringsDeduplicated
+    ? split.strings.bytes
+    : dedupStrings(state, {
+        strings: split.strings.bytes,
+        ...(prepared ? { base: { strings: prepared.btf.strings.bytes, index: prepared.strings } } : {}),
+        ...(ext ? { ext } : {}),
+      });
   dedupPrimTypes(state);
   dedupStructTypes(state);
   resolveFwds(state);
