@@ -144,17 +144,20 @@ export class BtfBuilder {
   /**
    * Appends a copy of `src`'s type `id` as words, its names re-added to this builder's strings (libbpf's
    * btf__add_type). Type ids inside it are copied as they are: remap them with remapTypeIds() once the ids they
-   * should name exist. Returns the new id.
+   * should name exist. `mapString` may stand in for re-adding a name (a caller copying many types from one
+   * source caches source offset → offset). Returns the new id.
    */
-  copyType(src: Btf, id: number): number {
+  copyType(src: Btf, id: number, mapString?: (offset: number) => number): number {
     const at = src.wordIndex(id);
     const end = id + 1 < src.typeCount ? src.wordIndex(id + 1) : src.words.length;
     this.ensure(end - at);
     const start = this.wordCount;
-    this.words.set(src.words.subarray(at, end), start);
-    forEachStringWord(this.words, start, (w) => {
-      const off = this.words[w]!;
-      if (off !== 0) this.words[w] = this.strings.add(src.stringAt(off) ?? "");
+    const words = this.words;
+    words.set(src.words.subarray(at, end), start);
+    const map = mapString ?? ((off: number) => this.strings.add(src.stringAt(off) ?? ""));
+    forEachStringWord(words, start, (w) => {
+      const off = words[w]!;
+      if (off !== 0) words[w] = map(off);
     });
     this.starts.push(start);
     this.wordCount = end - at + start;

@@ -24,6 +24,7 @@ export function appendBtf(state: LinkState, input: LinkInput): Uint32Array | und
   const builder = state.btf;
   const firstNew = builder.typeCount;
   const typeMap = new Uint32Array(btf.typeCount);
+  const mapString = (offset: number) => state.mergedString(input, offset);
   const adopted: { glob: GlobalSymbol; srcType: number }[] = [];
   for (let id = 1; id < btf.typeCount; id++) {
     const kind = btf.kind(id);
@@ -42,7 +43,7 @@ export function appendBtf(state: LinkState, input: LinkInput): Uint32Array | und
         continue;
       }
     }
-    const newId = builder.copyType(btf, id);
+    const newId = builder.copyType(btf, id, mapString);
     typeMap[id] = newId;
     if (glob) glob.btfId = newId;
   }

@@ -41,8 +41,7 @@ function eachSection<R, O>(
 export function appendBtfExt(state: LinkState, input: LinkInput, typeMap: Uint32Array | undefined): void {
   const ext = input.ext;
   if (!ext || !typeMap) return;
-  const btf = input.btf!;
-  const str = (off: number) => state.btf.addString(btf.stringAt(off) ?? "");
+  const str = (off: number) => state.mergedString(input, off);
   eachSection(input, ext.funcInfo, "funcInfo", (r, shift) => ({
     insnOff: r.insnOff + shift,
     typeId: typeMap[r.typeId]!,

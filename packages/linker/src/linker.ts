@@ -18,6 +18,20 @@ export interface LinkInputFile {
   readonly bytes: Uint8Array;
 }
 
+/** FNV-1a over the bytes, a word at a time where aligned: equal objects are found without comparing all pairs. */
+function hashOf(bytes: Uint8Array): number {
+  let h = 0x811c9dc5 ^ bytes.length;
+  const words =
+    bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2) : undefined;
+  let i = 0;
+  if (words) {
+    for (; i < words.length; i++) h = Math.imul(h ^ words[i]!, 16777619);
+    i *= 4;
+  }
+  for (; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 16777619);
+  return h >>> 0;
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -42,8 +56,9 @@ export class Linker {
 
   private addInput({ name, bytes }: LinkInputFile): void {
     const state = this.state;
+    const hash = hashOf(bytes);
     for (const earlier of state.inputs) {
-      if (earlier.name === name || sameBytes(earlier.bytes, bytes)) {
+      if (earlier.name === name || (earlier.hash === hash && sameBytes(earlier.bytes, bytes))) {
         throw new LinkError(
           "DUPLICATE_INPUT",
           earlier.name === name ? "given twice" : `same contents as '${earlier.name}' (given twice)`,
@@ -61,7 +76,7 @@ export class Linker {
         { input: name, otherInput: first },
       );
     }
-    state.inputs.push({ name, bytes });
+    state.inputs.push({ name, bytes, hash });
     appendSectionData(state, input);
     const symbols = appendSymbols(state, input);
     appendRelocations(state, input, symbols);

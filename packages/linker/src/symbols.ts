@@ -261,7 +261,7 @@ function completeExternBtf(state: LinkState, glob: GlobalSymbol, input: LinkInpu
   const count = Math.min(src.vlen(srcProto), proto[1]! & 0xffff);
   for (let i = 0; i < count; i++) {
     const nameOff = src.paramNameOff(srcProto, i);
-    if (nameOff) proto[3 + 2 * i] = state.btf.addString(src.stringAt(nameOff) ?? "");
+    if (nameOff) proto[3 + 2 * i] = state.mergedString(input, nameOff);
   }
 }
 
