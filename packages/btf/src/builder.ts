@@ -7,6 +7,7 @@ import { encodeTypeWords } from "./encode-type.js";
 import { BtfError } from "./errors.js";
 import { forEachStringWord, forEachTypeIdWord, Kind, Linkage } from "./kinds.js";
 import { StringBuilder } from "./string-builder.js";
+import type { StringTable } from "./strings.js";
 import type { BtfType, Member, Named, VarSecinfo, VoidType } from "./types.js";
 import { writeBtfBlob } from "./words.js";
 
@@ -78,6 +79,19 @@ export class BtfBuilder {
   /** Offset of `text` in the string section, adding it if needed. */
   addString(text: string): number {
     return this.strings.add(text);
+  }
+
+  /**
+   * Offset of the string at `offset` of another BTF's string table, adding it if needed; copied as bytes, never
+   * decoded (the static linker copies every name of every input this way).
+   */
+  addStringFrom(table: StringTable, offset: number): number {
+    if (offset === 0) return 0;
+    if (offset < table.firstOffset) return this.strings.add(table.at(offset) ?? "");
+    const start = offset - table.firstOffset;
+    let end = table.bytes.indexOf(0, start);
+    if (end < 0) end = table.bytes.length;
+    return this.strings.addBytes(table.bytes, start, end);
   }
 
   /** The string at `offset` (own or base). */
@@ -154,7 +168,7 @@ export class BtfBuilder {
     const start = this.wordCount;
     const words = this.words;
     words.set(src.words.subarray(at, end), start);
-    const map = mapString ?? ((off: number) => this.strings.add(src.stringAt(off) ?? ""));
+    const map = mapString ?? ((off: number) => this.addStringFrom(src.strings, off));
     forEachStringWord(words, start, (w) => {
       const off = words[w]!;
       if (off !== 0) words[w] = map(off);

@@ -1,15 +1,17 @@
-// A growable, deduplicated string section for BtfBuilder. Starting from an existing table keeps its bytes
-// verbatim (so unmodified BTF re-encodes byte for byte); the text→offset map is built only when a string is added.
+// A growable, deduplicated string section for BtfBuilder (a StringSet). Starting from an existing table keeps its
+// bytes verbatim (so unmodified BTF re-encodes byte for byte); the index is built only when a string is added.
+// Strings copied from another section are added as bytes, never decoded.
 
-import { Buffer } from "node:buffer";
 import { BtfError } from "./errors.js";
+import { hashBytes, StringSet } from "./string-set.js";
 import type { StringTable } from "./strings.js";
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 export class StringBuilder {
-  private bytes: Uint8Array;
-  private length: number;
-  private index: Map<string, number> | undefined;
-  private readonly encoder = new TextEncoder();
+  private initial: Uint8Array;
+  private set: StringSet | undefined;
 
   /**
    * @param firstOffset offset of this section's first byte (the base's string length for split BTF)
@@ -20,24 +22,27 @@ export class StringBuilder {
     readonly firstOffset: number,
     private readonly base: StringTable | undefined,
   ) {
-    this.bytes = new Uint8Array(Math.max(64, initial.length * 2));
-    this.bytes.set(initial);
-    this.length = initial.length;
+    this.initial = initial;
+  }
+
+  private get bytes(): Uint8Array {
+    return this.set ? this.set.bytes : this.initial;
   }
 
   /** One past the last valid offset. */
   get end(): number {
-    return this.firstOffset + this.length;
+    return this.firstOffset + this.bytes.length;
   }
 
   /** The string at `offset`, or undefined when out of range. */
   at(offset: number): string | undefined {
     if (offset < this.firstOffset) return this.base?.at(offset);
+    const bytes = this.bytes;
     const local = offset - this.firstOffset;
-    if (local >= this.length) return undefined;
-    let end = this.bytes.indexOf(0, local);
-    if (end < 0 || end > this.length) end = this.length;
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + local, end - local).toString("utf8");
+    if (local >= bytes.length) return undefined;
+    let end = bytes.indexOf(0, local);
+    if (end < 0) end = bytes.length;
+    return decoder.decode(bytes.subarray(local, end));
   }
 
   /** Offset of `text`, adding it when absent. "" is 0 (a base table starts with NUL). */
@@ -47,45 +52,25 @@ export class StringBuilder {
       const inBase = this.base.offsetsOf(text);
       if (inBase.length > 0) return inBase[0];
     }
-    if (!this.index) this.index = this.buildIndex();
-    const known = this.index.get(text);
-    if (known !== undefined) return known;
-    const encoded = this.encoder.encode(text);
+    const encoded = encoder.encode(text);
     if (encoded.includes(0)) throw new BtfError("BAD_ARGUMENT", `string ${JSON.stringify(text)} contains a NUL byte`);
-    this.ensure(encoded.length + 1);
-    const offset = this.end;
-    this.bytes.set(encoded, this.length);
-    this.bytes[this.length + encoded.length] = 0;
-    this.length += encoded.length + 1;
-    this.index.set(text, offset);
-    return offset;
+    return this.addOwn(encoded, 0, encoded.length);
+  }
+
+  /** Offset of the string src[start, end) (no NUL inside), adding it when absent; nothing is decoded. */
+  addBytes(src: Uint8Array, start: number, end: number): number {
+    if (end === start) return 0;
+    if (this.base) return this.add(decoder.decode(src.subarray(start, end)));
+    return this.addOwn(src, start, end);
+  }
+
+  private addOwn(src: Uint8Array, start: number, end: number): number {
+    this.set ??= StringSet.ofSection(this.initial, true);
+    return this.firstOffset + this.set.add(src, start, end, hashBytes(src, start, end));
   }
 
   /** The section bytes (a copy). */
   toBytes(): Uint8Array {
-    return this.bytes.slice(0, this.length);
-  }
-
-  private ensure(extra: number): void {
-    if (this.length + extra <= this.bytes.length) return;
-    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + extra));
-    grown.set(this.bytes.subarray(0, this.length));
-    this.bytes = grown;
-  }
-
-  private buildIndex(): Map<string, number> {
-    const map = new Map<string, number>();
-    const buffer = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.length);
-    let start = 0;
-    while (start < this.length) {
-      let end = this.bytes.indexOf(0, start);
-      if (end < 0 || end > this.length) end = this.length;
-      if (end > start) {
-        const text = buffer.toString("utf8", start, end);
-        if (!map.has(text)) map.set(text, start + this.firstOffset);
-      }
-      start = end + 1;
-    }
-    return map;
+    return this.bytes.slice();
   }
 }

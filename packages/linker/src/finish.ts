@@ -101,7 +101,7 @@ export function finish(state: LinkState): Uint8Array {
 
   const written = new Map<OutSection, ElfWriteSection>();
   const sections: ElfWriteSection[] = [
-    { kind: "strtab", name: ".strtab", flags: SHF_STRINGS },
+    { kind: "strtab", name: ".strtab", flags: SHF_STRINGS, tailMerge: false },
     { kind: "symtab", name: ".symtab" },
   ];
   for (const sec of state.elfSections) {

@@ -71,6 +71,8 @@ export interface LinkInput {
   /** The object's BTF over private words, DATASECs fixed up; undefined when the object has none. */
   readonly btf: Btf | undefined;
   readonly ext: BtfExt | undefined;
+  /** Its BTF string offset → merged BTF string offset + 1 (0: not added yet); see LinkState.mergedString. */
+  stringMap?: Uint32Array;
 }
 
 function isDwarf(name: string): boolean {

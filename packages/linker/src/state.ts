@@ -44,23 +44,18 @@ export class LinkState {
   readonly symbols: OutSymbol[] = [];
   readonly globals = new Map<string, GlobalSymbol>();
   readonly btf = new BtfBuilder();
-  /** Inputs added so far: names, bytes and a hash of them (to refuse the same object twice). */
+  /** Inputs added so far: names, bytes and a fingerprint of them (to refuse the same object twice). */
   readonly inputs: { name: string; bytes: Uint8Array; hash: number }[] = [];
-  /** Per input: its BTF string offset → merged string offset (+1; 0 = not added yet). */
-  private readonly stringMaps = new WeakMap<LinkInput, Uint32Array>();
 
   /** The merged BTF's offset for string `offset` of `input`'s BTF; each string is decoded and added once. */
   mergedString(input: LinkInput, offset: number): number {
     if (offset === 0) return 0;
     const btf = input.btf!;
-    let map = this.stringMaps.get(input);
-    if (!map) {
-      map = new Uint32Array(btf.strings.end);
-      this.stringMaps.set(input, map);
-    }
+    input.stringMap ??= new Uint32Array(btf.strings.end);
+    const map = input.stringMap;
     const known = map[offset];
     if (known) return known - 1;
-    const merged = this.btf.addString(btf.stringAt(offset) ?? "");
+    const merged = this.btf.addStringFrom(btf.strings, offset);
     map[offset] = merged + 1;
     return merged;
   }

@@ -3,9 +3,9 @@
 
 import { Btf } from "../btf.js";
 import { Kind, kindOf } from "../kinds.js";
+import { StringSet } from "../string-set.js";
 import { hashArray, hashCommon, hashEnum, hashFuncProto, hashIntOrDeclTag, hashStruct } from "./compare.js";
 import { BtfDedupError } from "./errors.js";
-import { StringTable } from "./string-table.js";
 
 /** Marks base types that never enter the candidate index (VAR, DATASEC). */
 export const NOT_INDEXED = -1;
@@ -16,7 +16,7 @@ export interface DedupBase {
   /** Candidate hash of each base type (index = id - 1), or NOT_INDEXED. */
   readonly hashes: readonly number[];
   /** Content index of the base string section, first occurrence of each string. */
-  readonly strings: StringTable;
+  readonly strings: StringSet;
 }
 
 /** The hash a type is indexed under, by kind (what libbpf's btf_dedup_prep computes for base types). */
@@ -57,5 +57,5 @@ export function indexDedupBase(btf: Btf): DedupBase {
   }
   const hashes: number[] = [];
   for (const at of btf.starts) hashes.push(candidateHash(btf.words, at));
-  return { btf, hashes, strings: StringTable.ofSection(btf.strings.bytes) };
+  return { btf, hashes, strings: StringSet.ofSection(btf.strings.bytes) };
 }

@@ -4,16 +4,16 @@
 // names are equal exactly when their offsets are, which is what the type passes compare.
 
 import { STRING_WORDS, vlenOf } from "../kinds.js";
+import { FNV_OFFSET, FNV_PRIME, hashBytes, StringSet } from "../string-set.js";
 import type { RawBtfExt } from "./btf-ext.js";
 import { BtfDedupError } from "./errors.js";
 import type { DedupState } from "./state.js";
-import { FNV_OFFSET, FNV_PRIME, hashBytes, StringTable } from "./string-table.js";
 
 export interface StringInputs {
   /** The string section of the BTF being deduplicated. */
   readonly strings: Uint8Array;
   /** The base's string section and its index, for split BTF. */
-  readonly base?: { readonly strings: Uint8Array; readonly index: StringTable };
+  readonly base?: { readonly strings: Uint8Array; readonly index: StringSet };
   readonly ext?: RawBtfExt;
 }
 
@@ -25,7 +25,7 @@ export function dedupStrings(state: DedupState, input: StringInputs): Uint8Array
   // The output never holds more than the input section (plus a leading NUL), so size it for that up front.
   let nulCount = 0;
   for (let i = 0; i < section.length; i++) if (section[i] === 0) nulCount++;
-  const out = StringTable.withCapacity(section.length + 1, nulCount + 1);
+  const out = StringSet.withCapacity(section.length + 1, nulCount + 1);
   // Without a base the section keeps its leading empty string at offset 0.
   if (!input.base) out.add(section, 0, 0, hashBytes(section, 0, 0));
 

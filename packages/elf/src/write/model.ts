@@ -53,6 +53,11 @@ export interface ElfWriteStringTableSection {
   name?: string;
   /** sh_flags, default 0 (the libbpf linker sets SHF_STRINGS on string tables). */
   flags?: number;
+  /**
+   * Share a string's bytes with a longer one it ends (as LLVM does, so tables are as small as clang's); default
+   * true. false writes each string once in first-seen order, as libbpf's linker does, without the sort.
+   */
+  tailMerge?: boolean;
 }
 
 /** Where a separate section-name table goes; without one, section names share the `strtab` (as clang does). */
@@ -62,6 +67,8 @@ export interface ElfWriteSectionNameTableSection {
   name?: string;
   /** sh_flags, default 0 (the libbpf linker sets SHF_STRINGS on string tables). */
   flags?: number;
+  /** As for the strtab. */
+  tailMerge?: boolean;
 }
 
 export type ElfWriteSection =

@@ -36,9 +36,10 @@ function reverse(text: string): string {
  * as small as clang's. Sorting the reversed strings in descending order puts every string right after the
  * strings it is a suffix of (a UTF-8 suffix of a valid string is also a suffix in UTF-16 units, and back).
  */
-export function buildStringTable(strings: Iterable<string>): BuiltStringTable {
+export function buildStringTable(strings: Iterable<string>, tailMerge = true): BuiltStringTable {
   const unique = new Set(strings);
   unique.delete("");
+  if (!tailMerge) return inOrder(unique);
   const keyed = [...unique].map((text) => ({ text, key: reverse(text) }));
   keyed.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
   const offsets = new Map<string, number>([["", 0]]);
@@ -58,5 +59,18 @@ export function buildStringTable(strings: Iterable<string>): BuiltStringTable {
   }
   const out = new Uint8Array(size);
   for (const { text, offset } of placed) encoder.encodeInto(text, out.subarray(offset));
+  return { bytes: out, offsets };
+}
+
+/** Each string once, in first-seen order (libbpf's strset, as its linker writes `.strtab`): no sort. */
+function inOrder(unique: Set<string>): BuiltStringTable {
+  const offsets = new Map<string, number>([["", 0]]);
+  let size = 1;
+  for (const text of unique) {
+    offsets.set(text, size);
+    size += utf8Length(text) + 1;
+  }
+  const out = new Uint8Array(size);
+  for (const [text, offset] of offsets) if (offset > 0) encoder.encodeInto(text, out.subarray(offset));
   return { bytes: out, offsets };
 }

@@ -107,8 +107,8 @@ function checkU32(value: number | undefined, owner: Owner, field: string): numbe
 
 function checkAlignment(value: number | undefined, owner: Owner, field: string): number {
   const v = checkNumber(value, owner, field);
-  if (v !== 0 && 2 ** Math.round(Math.log2(v)) !== v)
-    badModel(`${fieldName(owner, field)} is ${v}, not a power of two`);
+  const powerOfTwo = v <= 0xffff_ffff ? (v & (v - 1)) === 0 : 2 ** Math.round(Math.log2(v)) === v;
+  if (v !== 0 && !powerOfTwo) badModel(`${fieldName(owner, field)} is ${v}, not a power of two`);
   return v;
 }
 
@@ -219,8 +219,10 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
   const names = sections.map(sectionName);
   const symbolNames = ordered.map((s) => s.name);
   const shared = nameTableSection === symbolStringSection;
-  const nameTable = buildStringTable(shared ? [...names, ...symbolNames] : names);
-  const symbolStrings = shared ? nameTable : buildStringTable(symbolNames);
+  const tailMerge = (section: OutputSection | undefined) =>
+    !(section && (section.kind === "strtab" || section.kind === "shstrtab") && section.tailMerge === false);
+  const nameTable = buildStringTable(shared ? [...names, ...symbolNames] : names, tailMerge(nameTableSection));
+  const symbolStrings = shared ? nameTable : buildStringTable(symbolNames, tailMerge(symbolStringSection));
   const symtabSection = sections.find((s) => s.kind === "symtab");
 
   const headers: Header[] = sections.map((section, i) => {

@@ -1,6 +1,6 @@
-// A set of NUL-terminated byte strings laid out like a BTF string section, with lookup by content. Strings are
-// compared as bytes (no text decoding), and an existing section can be indexed in place, first occurrence
-// winning, as libbpf's string index does.
+// A set of NUL-terminated byte strings laid out like a BTF string section, with lookup by content (libbpf's
+// strset). Strings are compared as bytes (no text decoding), and an existing section can be indexed, first
+// occurrence winning, as libbpf's string index does. Dedup's string pass and BtfBuilder's strings are built on it.
 
 export const FNV_OFFSET = 0x811c9dc5 | 0;
 export const FNV_PRIME = 0x01000193;
@@ -12,7 +12,7 @@ export function hashBytes(src: Uint8Array, start: number, end: number): number {
   return h;
 }
 
-export class StringTable {
+export class StringSet {
   private data: Uint8Array;
   private used: number;
   /** Open addressing: offset + 1 of a string start, 0 = empty slot. */
@@ -30,15 +30,23 @@ export class StringTable {
   }
 
   /** An empty table sized for about `bytes` bytes of string data in `strings` strings (it grows past that). */
-  static withCapacity(bytes: number, strings: number): StringTable {
-    return new StringTable(new Uint8Array(Math.max(bytes, 16)), 0, strings);
+  static withCapacity(bytes: number, strings: number): StringSet {
+    return new StringSet(new Uint8Array(Math.max(bytes, 16)), 0, strings);
   }
 
-  /** Indexes the strings of an existing section (not copied; the table must not be added to afterwards). */
-  static ofSection(section: Uint8Array): StringTable {
+  /**
+   * Indexes the strings of an existing section. Not copied unless `growable`: without it the set must not be
+   * added to afterwards.
+   */
+  static ofSection(section: Uint8Array, growable = false): StringSet {
     let strings = 0;
     for (let i = 0; i < section.length; i++) if (section[i] === 0) strings++;
-    const table = new StringTable(section, section.length, strings);
+    let data = section;
+    if (growable) {
+      data = new Uint8Array(Math.max(64, section.length * 2));
+      data.set(section);
+    }
+    const table = new StringSet(data, section.length, strings);
     for (let off = 0; off < section.length; ) {
       let end = section.indexOf(0, off);
       if (end < 0) end = section.length;
