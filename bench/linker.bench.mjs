@@ -188,8 +188,8 @@ export async function run() {
       const oursOut = join(scratch, `ours-${n}.o`);
       const theirs = { cold: [], warm: [], bytes: 0 };
       const ours = { cold: [], warm: [], link: [], bytes: 0 };
-      // JIT warm-up: "warm" means optimized code, as libbpf's side is compiled C (about 0.1 s per N).
-      const warmup = n === 100 ? 15 : 200;
+      // JIT warm-up: "warm" means optimized code, as libbpf's side is compiled C (under a second per N).
+      const warmup = n === 100 ? 15 : 1000;
       if (link) for (let i = 0; i < warmup; i++) link(inputs);
       for (let round = 0; round < ROUNDS; round++) {
         const out = JSON.parse(
@@ -199,15 +199,16 @@ export async function run() {
         theirs.warm.push(...out.times.slice(1));
         theirs.bytes = out.bytes;
         if (!link) continue;
-        const fresh = spawnSync(process.execPath, [self, "--once", oursOut, ...paths], { encoding: "utf8" });
-        if (fresh.status !== 0) throw new Error(fresh.stderr);
-        ours.cold.push(JSON.parse(fresh.stdout).total);
         for (let i = 0; i < REPEAT[n]; i++) {
           const r = linkOnce(link, inputs, oursOut);
           ours.warm.push(r.total);
           ours.link.push(r.link);
           ours.bytes = r.bytes;
         }
+        // The fresh process last: a node start-up right before the warm samples would leave the machine busy.
+        const fresh = spawnSync(process.execPath, [self, "--once", oursOut, ...paths], { encoding: "utf8" });
+        if (fresh.status !== 0) throw new Error(fresh.stderr);
+        ours.cold.push(JSON.parse(fresh.stdout).total);
       }
       const oursMs = (samples) => (link ? median(samples) : undefined);
       const sizes = link ? `output ${kib(ours.bytes)} vs ${kib(theirs.bytes)}` : `libbpf output ${kib(theirs.bytes)}`;
