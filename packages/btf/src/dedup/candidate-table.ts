@@ -19,15 +19,26 @@ export class CandidateTable {
   private growths = 0;
 
   // Hash -> list: open addressing over slotKeys, slotHead = first entry + 1 (0 = empty slot).
-  private slotKeys = new Int32Array(1024);
-  private slotHead = new Int32Array(1024);
-  private slotGrowths = new Int32Array(1024);
+  private slotKeys: Int32Array;
+  private slotHead: Int32Array;
+  private slotGrowths: Int32Array;
   private lists = 0;
 
   // Entries: the type id and the next entry of the same list.
-  private entryId = new Int32Array(1024);
-  private entryNext = new Int32Array(1024);
+  private entryId: Int32Array;
+  private entryNext: Int32Array;
   private entries = 0;
+
+  /** Sized for about `expected` entries (it grows past that): a small BTF does not pay for a big table. */
+  constructor(expected = 512) {
+    let slots = 16;
+    while (slots < expected * 2) slots *= 2;
+    this.slotKeys = new Int32Array(slots);
+    this.slotHead = new Int32Array(slots);
+    this.slotGrowths = new Int32Array(slots);
+    this.entryId = new Int32Array(Math.max(16, expected));
+    this.entryNext = new Int32Array(Math.max(16, expected));
+  }
 
   add(hash: number, typeId: number): void {
     if (this.capacity === 0 || Math.floor(((this.size + 1) * 4) / 3) > this.capacity) {

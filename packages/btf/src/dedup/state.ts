@@ -24,7 +24,7 @@ export class DedupState {
   equivFrames = new Int32Array(5 * 64);
   /** The last equivalence check would have had to resolve a base FWD, which base immutability forbids. */
   hypotAdjustCanon = false;
-  readonly table = new CandidateTable();
+  readonly table: CandidateTable;
   /** Type id -> kind, cached because every pass asks for it constantly. */
   readonly kinds: Uint8Array;
 
@@ -47,6 +47,7 @@ export class DedupState {
       if (id < startId || kind === Kind.VAR || kind === Kind.DATASEC) this.map[id] = id;
     }
     this.hypotMap = new Uint32Array(count).fill(UNPROCESSED);
+    this.table = new CandidateTable(count);
   }
 
   get typeCount(): number {
