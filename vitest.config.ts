@@ -28,6 +28,7 @@ export default defineConfig({
       "@bpfkit/btf": pkg("btf"),
       "@bpfkit/linker": pkg("linker"),
       "@bpfkit/loader": pkg("loader"),
+      "@bpfkit/vm": pkg("vm"),
       "@bpfkit/kernel": pkg("kernel"),
       "@bpfkit/bpftool": pkg("bpftool"),
     },

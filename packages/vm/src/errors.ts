@@ -1,0 +1,43 @@
+// The one error the VM throws. A program refused before it runs says which instruction and why (as the kernel's
+// verifier does for the same structural faults); a run stopped by a fault says the instruction, the address and,
+// when the caller passes line info, the C source line.
+
+export type VmErrorCode =
+  /** Structure: bad opcode, register, reserved field, jump target, LD_IMM64 pair, fall-off, unknown helper. */
+  | "BAD_PROGRAM"
+  /** A register read before anything was written to it (the kernel's "!read_ok"). */
+  | "UNINITIALIZED"
+  /** A load or store outside every region the program may touch. */
+  | "MEMORY"
+  /** The instruction budget ran out (a runaway loop). */
+  | "BUDGET"
+  /** bpf-to-bpf calls nested deeper than the kernel allows (8 frames). */
+  | "CALL_DEPTH"
+  /** A helper failed or is not provided. */
+  | "HELPER";
+
+export interface VmErrorContext {
+  /** Instruction index. */
+  readonly pc?: number;
+  /** The faulting address (MEMORY). */
+  readonly address?: bigint;
+  /** The C source line of the instruction, from line_info, when known. */
+  readonly line?: string;
+}
+
+export class VmError extends Error {
+  override readonly name = "VmError";
+  readonly code: VmErrorCode;
+  readonly pc: number | undefined;
+  readonly address: bigint | undefined;
+  readonly line: string | undefined;
+
+  constructor(code: VmErrorCode, message: string, context: VmErrorContext = {}) {
+    const where = context.pc === undefined ? "" : `insn ${context.pc}: `;
+    super(`${where}${message}${context.line ? ` (${context.line})` : ""}`);
+    this.code = code;
+    this.pc = context.pc;
+    this.address = context.address;
+    this.line = context.line;
+  }
+}

@@ -1,0 +1,88 @@
+// The memory a program can reach: one linear buffer holding every region (stack frames, context, packet, map
+// values...) at addresses the program sees as plain numbers. Each load and store is checked against the region
+// its address falls in: the whole access must lie inside one region, and a store needs a writable one. Address 0
+// and everything between regions belong to nobody, so a NULL or stray pointer faults instead of reading memory.
+
+import { VmError } from "./errors.js";
+
+/** Where the first region starts: small integers used as pointers fault. */
+const BASE = 0x10000;
+/** Unmapped bytes between regions, so running off one region never lands in the next. */
+const GAP = 64;
+
+export interface Region {
+  readonly name: string;
+  /** First address. */
+  readonly start: number;
+  /** One past the last address. */
+  readonly end: number;
+  /** Its first byte's index in the buffer. */
+  readonly offset: number;
+  readonly writable: boolean;
+}
+
+export class VmMemory {
+  bytes: Uint8Array;
+  view: DataView;
+  private used = 0;
+  private readonly regions: Region[] = [];
+  private last: Region | undefined;
+
+  constructor(capacity = 1 << 16) {
+    this.bytes = new Uint8Array(capacity);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** Reserves `size` bytes (zeroed, or a copy of `contents`) as a region; returns it. */
+  allocate(name: string, size: number, writable: boolean, contents?: Uint8Array): Region {
+    const offset = Math.ceil(this.used / 8) * 8;
+    const end = offset + size + GAP;
+    if (end > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(end, this.bytes.length * 2));
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    if (contents) this.bytes.set(contents.subarray(0, size), offset);
+    this.used = end;
+    const region = { name, start: BASE + offset, end: BASE + offset + size, offset, writable };
+    this.regions.push(region);
+    return region;
+  }
+
+  /** The region's bytes (a view, valid until the next allocation). */
+  contents(region: Region): Uint8Array {
+    return this.bytes.subarray(region.offset, region.offset + (region.end - region.start));
+  }
+
+  /**
+   * The buffer index for an access of `size` bytes at the 64-bit address hi:lo, or a MEMORY fault naming the
+   * instruction and address.
+   */
+  translate(lo: number, hi: number, size: number, write: boolean, pc: number): number {
+    const cached = this.last;
+    if (hi === 0 && cached && lo >= cached.start && lo + size <= cached.end && (!write || cached.writable)) {
+      return cached.offset + (lo - cached.start);
+    }
+    if (hi === 0) {
+      for (const region of this.regions) {
+        if (lo >= region.start && lo + size <= region.end) {
+          if (write && !region.writable) break;
+          this.last = region;
+          return region.offset + (lo - region.start);
+        }
+      }
+    }
+    const address = (BigInt(hi) << 32n) | BigInt(lo);
+    const inside = hi === 0 ? this.regions.find((r) => lo >= r.start && lo < r.end) : undefined;
+    const what = inside
+      ? write && !inside.writable
+        ? `write to read-only ${inside.name}`
+        : `${size}-byte access past the end of ${inside.name} (${inside.end - lo} bytes left)`
+      : "address outside every region";
+    throw new VmError("MEMORY", `invalid ${write ? "write" : "read"} at 0x${address.toString(16)}: ${what}`, {
+      pc,
+      address,
+    });
+  }
+}

@@ -1,0 +1,13 @@
+// Every ts example of packages/vm/README.md, run as written; what it prints is checked against its comments.
+import { expect } from "vitest";
+import { describeReadme, runExample, trailingComment } from "../../../test/support/readme.js";
+
+describeReadme("packages/vm/README.md", {
+  "Run a program": {
+    does: "runs a three-instruction program and prints r0",
+    async run(example) {
+      const { lines } = await runExample(example);
+      expect(lines).toEqual([trailingComment(example, "console.log(interpret(")]);
+    },
+  },
+});
