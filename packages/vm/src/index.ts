@@ -1,6 +1,7 @@
 // @bpfkit/vm: BPF programs run in userspace with the kernel's results (see README.md).
-export { bytesOfHex, type ConformanceOutcome, runConformance } from "./conformance.js";
+export { type CompiledProgram, compileProgram } from "./compiler.js";
+export { bytesOfHex, type ConformanceOutcome, type Engine, runConformance } from "./conformance.js";
 export { VmError, type VmErrorCode, type VmErrorContext } from "./errors.js";
 export { type Helper, interpret, type Registers, type RunOptions, type RunResult } from "./interpreter.js";
 export { type Region, VmMemory } from "./memory.js";
-export { type CheckOptions, checkProgram, decodeProgram, type Program } from "./program.js";
+export { type CheckOptions, checkProgram, decodeProgram, type Program, subprogramStarts } from "./program.js";

@@ -4,9 +4,10 @@
 // and everything between regions belong to nobody, so a NULL or stray pointer faults instead of reading memory.
 
 import { VmError } from "./errors.js";
+import { PAGE, type WasmMemory, wasm } from "./wasm/api.js";
 
-/** Where the first region starts: small integers used as pointers fault. */
-const BASE = 0x10000;
+/** Where the first region starts: small integers used as pointers fault. Address = BASE + buffer index. */
+export const BASE = 0x10000;
 /** Unmapped bytes between regions, so running off one region never lands in the next. */
 const GAP = 64;
 
@@ -24,30 +25,53 @@ export interface Region {
 export class VmMemory {
   bytes: Uint8Array;
   view: DataView;
+  /** The WebAssembly memory holding the bytes, when the host has WebAssembly (the compiled engine runs in it). */
+  readonly wasmMemory: WasmMemory | undefined;
   private used = 0;
   private readonly regions: Region[] = [];
   private last: Region | undefined;
 
   constructor(capacity = 1 << 16) {
-    this.bytes = new Uint8Array(capacity);
+    const pages = Math.max(1, Math.ceil(capacity / PAGE));
+    this.wasmMemory = wasm ? new wasm.Memory({ initial: pages }) : undefined;
+    this.bytes = this.wasmMemory ? new Uint8Array(this.wasmMemory.buffer) : new Uint8Array(pages * PAGE);
     this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** The region the latest successful translate() found. */
+  get lastRegion(): Region | undefined {
+    return this.last;
   }
 
   /** Reserves `size` bytes (zeroed, or a copy of `contents`) as a region; returns it. */
   allocate(name: string, size: number, writable: boolean, contents?: Uint8Array): Region {
-    const offset = Math.ceil(this.used / 8) * 8;
-    const end = offset + size + GAP;
-    if (end > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(end, this.bytes.length * 2));
-      grown.set(this.bytes.subarray(0, this.used));
-      this.bytes = grown;
-      this.view = new DataView(grown.buffer);
-    }
+    const offset = this.reserve(size);
     if (contents) this.bytes.set(contents.subarray(0, size), offset);
-    this.used = end;
     const region = { name, start: BASE + offset, end: BASE + offset + size, offset, writable };
     this.regions.push(region);
     return region;
+  }
+
+  /** Reserves `size` zeroed bytes that belong to no region (the VM's own scratch); returns their buffer index. */
+  reserve(size: number): number {
+    const offset = Math.ceil(this.used / 8) * 8;
+    const end = offset + size + GAP;
+    if (end > this.bytes.length) this.grow(end);
+    this.used = end;
+    return offset;
+  }
+
+  private grow(needed: number): void {
+    const pages = Math.ceil(Math.max(needed, this.bytes.length * 2) / PAGE);
+    if (this.wasmMemory) {
+      this.wasmMemory.grow(pages - this.bytes.length / PAGE);
+      this.bytes = new Uint8Array(this.wasmMemory.buffer);
+    } else {
+      const grown = new Uint8Array(pages * PAGE);
+      grown.set(this.bytes.subarray(0, this.used));
+      this.bytes = grown;
+    }
+    this.view = new DataView(this.bytes.buffer);
   }
 
   /** The region's bytes (a view, valid until the next allocation). */

@@ -200,12 +200,42 @@ export function checkProgram(p: Program, options: CheckOptions = {}): void {
       }
     }
   }
-  const last = p.length - 1;
-  const lastCode = secondHalf[last] ? -1 : p.code[last]!;
-  if (lastCode !== (CLS_JMP | JMP_EXIT) && lastCode !== (CLS_JMP | JMP_JA) && lastCode !== (CLS_JMP32 | JMP_JA)) {
-    throw new VmError("BAD_PROGRAM", "last insn is not an exit or jmp", { pc: last });
-  }
+  checkSubprograms(p, secondHalf);
   checkInitialized(p, secondHalf, options.initialized ?? [1]);
+}
+
+/** First instruction of each subprogram: 0 and every bpf-to-bpf call target, ascending. */
+export function subprogramStarts(p: Program): number[] {
+  const starts = new Set([0]);
+  for (let i = 0; i < p.length; i++) {
+    if (p.code[i] === (CLS_JMP | JMP_CALL) && p.src[i] === CALL_LOCAL) starts.add(i + p.imm[i]! + 1);
+    if (p.code[i] === LD_IMM64) i++;
+  }
+  return [...starts].sort((a, b) => a - b);
+}
+
+/** The kernel's subprogram rules: jumps stay inside their subprogram, and each one ends in an exit or a jump. */
+function checkSubprograms(p: Program, secondHalf: Uint8Array): void {
+  const starts = subprogramStarts(p);
+  starts.forEach((start, k) => {
+    const end = starts[k + 1] ?? p.length;
+    for (let i = start; i < end; i++) {
+      if (secondHalf[i]) continue;
+      const code = p.code[i]!;
+      const cls = code & 0x07;
+      const op = code & 0xf0;
+      if ((cls !== CLS_JMP && cls !== CLS_JMP32) || op === JMP_CALL || op === JMP_EXIT) continue;
+      const to = i + (op === JMP_JA && cls === CLS_JMP32 ? p.imm[i]! : p.off[i]!) + 1;
+      if (to < start || to >= end) {
+        throw new VmError("BAD_PROGRAM", `jump out of range from insn ${i} to ${to}`, { pc: i });
+      }
+    }
+    const last = end - 1;
+    const lastCode = secondHalf[last] ? -1 : p.code[last]!;
+    if (lastCode !== (CLS_JMP | JMP_EXIT) && lastCode !== (CLS_JMP | JMP_JA) && lastCode !== (CLS_JMP32 | JMP_JA)) {
+      throw new VmError("BAD_PROGRAM", "last insn is not an exit or jmp", { pc: last });
+    }
+  });
 }
 
 function hex(n: number): string {
