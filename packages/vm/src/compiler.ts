@@ -635,7 +635,9 @@ function runCompiled(module: object, options: RunOptions): RunResult {
   for (let f = 0; f < MAX_CALL_FRAMES; f++) frameTops.push(memory.allocate(`stack frame ${f}`, STACK_SIZE, true).end);
   const scratch = memory.reserve(8 * 11);
   const frames = memory.reserve(8 * MAX_CALL_FRAMES);
-  frameTops.forEach((top, f) => memory.view.setBigUint64(frames + 8 * f, BigInt(top), true));
+  frameTops.forEach((top, f) => {
+    memory.view.setBigUint64(frames + 8 * f, BigInt(top), true);
+  });
   const i64Global = (value: bigint) => new api.Global({ value: "i64", mutable: true }, value);
   // Empty caches: no address is >= 2^63 and <= 8 - size.
   const readStart = i64Global(-1n);
