@@ -14,7 +14,11 @@ export type VmErrorCode =
   /** bpf-to-bpf calls nested deeper than the kernel allows (8 frames). */
   | "CALL_DEPTH"
   /** A helper failed or is not provided. */
-  | "HELPER";
+  | "HELPER"
+  /** A host-side map operation failed (frozen map, full map, missing pin). */
+  | "MAP"
+  /** Test-run input the kernel refuses too (a packet shorter than an Ethernet header). */
+  | "TEST_RUN";
 
 export interface VmErrorContext {
   /** Instruction index. */

@@ -1,7 +1,9 @@
 // @bpfkit/vm: BPF programs run in userspace with the kernel's results (see README.md).
+export { VmBackend, type VmBackendOptions, type VmEngine } from "./backend.js";
 export { type CompiledProgram, compileProgram } from "./compiler.js";
 export { bytesOfHex, type ConformanceOutcome, type Engine, runConformance } from "./conformance.js";
 export { VmError, type VmErrorCode, type VmErrorContext } from "./errors.js";
+export { HelperId, vmHelpers } from "./helpers.js";
 export { type Helper, interpret, type Registers, type RunOptions, type RunResult } from "./interpreter.js";
 export { type Region, VmMemory } from "./memory.js";
 export { type CheckOptions, checkProgram, decodeProgram, type Program, subprogramStarts } from "./program.js";

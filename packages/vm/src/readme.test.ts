@@ -10,4 +10,15 @@ describeReadme("packages/vm/README.md", {
       expect(lines).toEqual([trailingComment(example, "console.log(interpret(")]);
     },
   },
+  "As a loader backend": {
+    does: "runs xdp_parse in the VM (compiled) and prints its verdict and counter",
+    needs: ["vmlinux-btf"],
+    async run(example) {
+      const { lines } = await runExample(example);
+      expect(lines).toEqual([
+        trailingComment(example, 'console.log(c.program("xdp_parse")'),
+        trailingComment(example, 'console.log(c.map("proto_count")'),
+      ]);
+    },
+  },
 });

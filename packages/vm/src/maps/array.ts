@@ -1,0 +1,55 @@
+// BPF_MAP_TYPE_ARRAY: max_entries values, preallocated and zeroed, keyed by a u32 index; elements are 8-byte
+// aligned as in the kernel. Global data (.data, .rodata, .bss) are one-element arrays.
+
+import type { Region, VmMemory } from "../memory.js";
+import { Errno, UpdateFlags, type VmMap } from "./map.js";
+
+export class ArrayMap implements VmMap {
+  readonly region: Region;
+  private readonly elementSize: number;
+
+  constructor(
+    private readonly memory: VmMemory,
+    readonly type: number,
+    readonly keySize: number,
+    readonly valueSize: number,
+    readonly maxEntries: number,
+    readonly flags: number,
+    readonly name: string,
+  ) {
+    this.elementSize = Math.ceil(valueSize / 8) * 8;
+    this.region = memory.allocate(`map ${name}`, this.elementSize * maxEntries, true);
+  }
+
+  private index(key: Uint8Array): number {
+    return key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24);
+  }
+
+  lookup(key: Uint8Array): number | undefined {
+    const i = this.index(key) >>> 0;
+    return i < this.maxEntries ? this.region.start + i * this.elementSize : undefined;
+  }
+
+  update(key: Uint8Array, value: Uint8Array, flags: number): number {
+    const at = this.lookup(key);
+    if (at === undefined) return Errno.E2BIG;
+    if ((flags & 3) === UpdateFlags.NOEXIST) return Errno.EEXIST;
+    this.value(at).set(value.subarray(0, this.valueSize));
+    return 0;
+  }
+
+  delete(): number {
+    return Errno.EINVAL;
+  }
+
+  nextKey(key: Uint8Array | null): Uint8Array | undefined {
+    const next = key === null ? 0 : (this.index(key) >>> 0) + 1;
+    if (next >= this.maxEntries) return undefined;
+    return new Uint8Array(new Uint32Array([next]).buffer);
+  }
+
+  value(address: number): Uint8Array {
+    const offset = this.region.offset + (address - this.region.start);
+    return this.memory.bytes.subarray(offset, offset + this.valueSize);
+  }
+}
