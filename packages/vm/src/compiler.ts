@@ -64,7 +64,7 @@ import {
   sizeBytes,
 } from "./opcodes.js";
 import { type Program, subprogramStarts } from "./program.js";
-import { type WasmGlobal, wasm } from "./wasm/api.js";
+import { wasm } from "./wasm/api.js";
 import { CodeWriter, I32, I64, Op, section, VOID_BLOCK } from "./wasm/encoder.js";
 
 // Imported functions, then the two address checkers, then one function per subprogram.
