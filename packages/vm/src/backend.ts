@@ -292,29 +292,33 @@ export class VmBackend implements Backend {
   testRun(prog: Fd, attrs: TestRunAttrs): TestRunResult {
     const p = this.prog(prog);
     const repeat = Math.max(1, attrs.repeat ?? 1);
-    let result: TestRunResult | undefined;
+    // One context for all runs: as in the kernel, the runs share the packet (a change made by one is seen by
+    // the next), and the repeat loop runs inside the engine.
+    const ctx = contextFor(p.type, this.memory, attrs);
+    const options: RunOptions = {
+      memory: this.memory,
+      registers: { 1: BigInt(ctx.address) },
+      helpers: this.helpers,
+      budget: this.budget,
+      repeat,
+    };
     const started = performance.now();
-    for (let i = 0; i < repeat; i++) {
-      const ctx = contextFor(p.type, this.memory, attrs);
-      const options: RunOptions = {
-        memory: this.memory,
-        registers: { 1: BigInt(ctx.address) },
-        helpers: this.helpers,
-        budget: this.budget,
-      };
-      let value: bigint;
-      if (this.engine === "compiled") {
-        p.compiled ??= compileProgram(p.program);
-        value = p.compiled.run(options).value;
-      } else {
-        value = interpret(p.program, options).value;
-      }
-      result = { retval: Number(value & 0xffffffffn), duration: 0, dataOut: ctx.dataOut(), ctxOut: new Uint8Array(0) };
+    let value: bigint;
+    if (this.engine === "compiled") {
+      p.compiled ??= compileProgram(p.program);
+      value = p.compiled.run(options).value;
+    } else {
+      value = interpret(p.program, options).value;
     }
     const elapsed = (performance.now() - started) * 1e6;
     p.runs += BigInt(repeat);
     p.runTimeNs += BigInt(Math.round(elapsed));
-    return { ...result!, duration: Math.round(elapsed / repeat) };
+    return {
+      retval: Number(value & 0xffffffffn),
+      duration: Math.round(elapsed / repeat),
+      dataOut: ctx.dataOut(),
+      ctxOut: new Uint8Array(0),
+    };
   }
 
   pin(fd: Fd, path: string): void {

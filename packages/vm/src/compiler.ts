@@ -86,6 +86,8 @@ const G_BUDGET = 5;
 const G_SCRATCH = 6;
 const G_FRAMES = 7;
 const G_PACKET_FAILED = 8;
+const G_REGIONS = 9;
+const G_HELPER_HIGH = 10;
 
 const FAULT_BUDGET = 1;
 const FAULT_CALL_DEPTH = 2;
@@ -433,7 +435,9 @@ function instruction(
               .w.byte(Op.i64_store)
               .u32(0)
               .u32(8 * r);
-          f.i32(imm).i32(i).call(F_HELPER).setReg(0);
+          // The result comes back as two halves: no BigInt crosses the boundary.
+          f.i32(imm).i32(i).call(F_HELPER).op(Op.i64_extend_i32_u);
+          f.global(G_HELPER_HIGH).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).setReg(0);
         }
         return 1;
       }
@@ -540,25 +544,87 @@ function instruction(
   throw new VmError("BAD_PROGRAM", `cannot compile opcode 0x${code.toString(16)}`, { pc: i });
 }
 
-/** The address check for `write` accesses: cached region first, VmMemory.translate on a miss. */
+/**
+ * BPF_PROG_TEST_RUN's repeat loop inside the module: `count` runs of the program from the same registers, the
+ * step count (and so the budget) starting over for each; returns the last run's r0.
+ */
+function repeatLoop(): CodeWriter {
+  const f = new FunctionWriter();
+  const COUNT = 6;
+  const R0 = 7;
+  f.w.byte(Op.block).byte(VOID_BLOCK).byte(Op.loop).byte(VOID_BLOCK);
+  f.get(COUNT).op(Op.i32_eqz).w.byte(Op.br_if).u32(1);
+  f.i64(0).setGlobal(G_STEPS);
+  for (let r = 0; r <= 5; r++) f.get(r);
+  f.i32(0).call(F_FIRST_SUBPROGRAM).set(R0);
+  f.get(COUNT).i32(1).op(Op.i32_sub).set(COUNT);
+  f.w.byte(Op.br).u32(0).byte(Op.end).byte(Op.end);
+  f.get(R0).w.byte(Op.end);
+  const body = new CodeWriter();
+  body.u32(1).u32(1).byte(I64).bytes(f.w.view());
+  return body;
+}
+
+/**
+ * The address check for reads or writes: the cached region first, then VmMemory's region table scanned here (the
+ * hit becomes the cache), and VmMemory.translate, the interpreter's own check, when neither holds the access; it
+ * faults with the interpreter's error.
+ */
 function addressChecker(write: boolean): CodeWriter {
   const f = new FunctionWriter();
   const [start, end] = write ? [G_WRITE_START, G_WRITE_END] : [G_READ_START, G_READ_END];
-  // addr >= start && addr <= end - size (unsigned; end - size cannot wrap, as end >= BASE)
-  f.get(0).global(start).op(Op.i64_ge_u);
-  f.get(0).global(end).get(1).op(Op.i64_extend_i32_u).op(Op.i64_sub).op(Op.i64_le_u);
-  f.op(Op.i32_and).ifStart(I32);
-  f.get(0).i64(BASE).op(Op.i64_sub).op(Op.i32_wrap_i64);
-  f.else();
-  f.get(0)
-    .get(1)
-    .i32(write ? 1 : 0)
-    .get(2)
-    .call(F_TRANSLATE);
+  const ADDR = 0;
+  const SIZE = 1;
+  const PC = 2;
+  const I = 3;
+  const ENTRY = 4;
+  const S = 5;
+  const E = 6;
+  const inRange = (startValue: () => void, endValue: () => void) => {
+    // addr >= start && addr <= end - size (unsigned; end - size cannot wrap, as end >= BASE)
+    f.get(ADDR);
+    startValue();
+    f.op(Op.i64_ge_u).get(ADDR);
+    endValue();
+    f.get(SIZE).op(Op.i64_extend_i32_u).op(Op.i64_sub).op(Op.i64_le_u).op(Op.i32_and);
+  };
+  const found = () => f.get(ADDR).i64(BASE).op(Op.i64_sub).op(Op.i32_wrap_i64).op(Op.return);
+  inRange(
+    () => f.global(start),
+    () => f.global(end),
+  );
+  f.ifStart();
+  found();
   f.end();
+  f.i32(0).set(I);
+  f.w.byte(Op.block).byte(VOID_BLOCK).byte(Op.loop).byte(VOID_BLOCK);
+  f.get(I).global(G_REGIONS).mem(Op.i32_load).op(Op.i32_ge_u).w.byte(Op.br_if).u32(1);
+  f.global(G_REGIONS).i32(4).op(Op.i32_add).get(I).i32(12).op(Op.i32_mul).op(Op.i32_add).set(ENTRY);
+  f.get(ENTRY).mem(Op.i64_load32_u).set(S);
+  f.get(ENTRY).w.byte(Op.i64_load32_u).u32(0).u32(4);
+  f.set(E);
+  inRange(
+    () => f.get(S),
+    () => f.get(E),
+  );
+  if (write) {
+    f.get(ENTRY).w.byte(Op.i32_load).u32(0).u32(8);
+    f.op(Op.i32_and);
+  }
+  f.ifStart();
+  f.get(S).setGlobal(start).get(E).setGlobal(end);
+  found();
+  f.end();
+  f.get(I).i32(1).op(Op.i32_add).set(I);
+  f.w.byte(Op.br).u32(0).byte(Op.end).byte(Op.end);
+  f.get(ADDR)
+    .get(SIZE)
+    .i32(write ? 1 : 0)
+    .get(PC)
+    .call(F_TRANSLATE);
   f.w.byte(Op.end);
   const body = new CodeWriter();
-  body.u32(0).bytes(f.w.view());
+  body.u32(2).u32(2).byte(I32).u32(2).byte(I64).bytes(f.w.view());
   return body;
 }
 
@@ -575,14 +641,14 @@ export function compileProgram(p: Program): CompiledProgram {
   const module = new CodeWriter().bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const types = new CodeWriter().u32(6);
   funcType(types, [I64, I32, I32, I32], [I32]); // 0 translate
-  funcType(types, [I32, I32], [I64]); // 1 helper
+  funcType(types, [I32, I32], [I32]); // 1 helper: r0's low half (the high half in helperHigh)
   funcType(types, [I32, I32], []); // 2 fault
   funcType(types, [I32, I64, I32], [I64]); // 3 packet
   funcType(types, [I64, I32, I32], [I32]); // 4 address checks
   funcType(types, [I64, I64, I64, I64, I64, I64, I32], [I64]); // 5 subprograms
   section(module, 1, types);
 
-  const imports = new CodeWriter().u32(4 + 1 + 9);
+  const imports = new CodeWriter().u32(4 + 1 + 11);
   const importFunc = (name: string, type: number) => imports.name("env").name(name).byte(0x00).u32(type);
   importFunc("translate", 0);
   importFunc("helper", 1);
@@ -602,52 +668,75 @@ export function compileProgram(p: Program): CompiledProgram {
   importGlobal("scratch", I32, false);
   importGlobal("frames", I32, false);
   importGlobal("packetFailed", I32, true);
+  importGlobal("regions", I32, false);
+  importGlobal("helperHigh", I32, true);
   section(module, 2, imports);
 
   const functions = new CodeWriter()
-    .u32(2 + starts.length)
+    .u32(3 + starts.length)
     .u32(4)
     .u32(4);
   for (let k = 0; k < starts.length; k++) functions.u32(5);
+  functions.u32(5); // repeat: (r1-r5, r10, count) -> r0 of the last run
   section(module, 3, functions);
 
-  const exports = new CodeWriter().u32(1).name("main").byte(0x00).u32(F_FIRST_SUBPROGRAM);
+  const repeatIndex = F_FIRST_SUBPROGRAM + starts.length;
+  const exports = new CodeWriter().u32(2);
+  exports.name("main").byte(0x00).u32(F_FIRST_SUBPROGRAM);
+  exports.name("repeat").byte(0x00).u32(repeatIndex);
   section(module, 7, exports);
 
-  const code = new CodeWriter().u32(2 + starts.length);
+  const code = new CodeWriter().u32(3 + starts.length);
   code.sized(addressChecker(false)).sized(addressChecker(true));
   starts.forEach((start, k) => {
     code.sized(compileSubprogram(p, start, starts[k + 1] ?? p.length, functionOf));
   });
+  code.sized(repeatLoop());
   section(module, 10, code);
 
   const bytes = module.view().slice();
   const compiled = new wasm.Module(bytes);
-  return { bytes, run: (options) => runCompiled(compiled, options) };
+  const runtimes = new WeakMap<VmMemory, Runtime>();
+  return {
+    bytes,
+    run: (options) => {
+      let runtime = runtimes.get(options.memory);
+      if (!runtime) {
+        runtime = instantiate(compiled, options.memory);
+        runtimes.set(options.memory, runtime);
+      }
+      return runtime.run(options);
+    },
+  };
 }
 
-function runCompiled(module: object, options: RunOptions): RunResult {
-  const memory: VmMemory = options.memory;
+/** An instance of a compiled program bound to one VmMemory, reused by every run on that memory. */
+interface Runtime {
+  run(options: RunOptions): RunResult;
+}
+
+function instantiate(module: object, memory: VmMemory): Runtime {
   const api = wasm;
   if (!memory.wasmMemory || !api) throw new VmError("BAD_PROGRAM", "this host has no WebAssembly");
-  const budget = options.budget ?? 1_000_000;
-  const frameTops: number[] = [];
-  for (let f = 0; f < MAX_CALL_FRAMES; f++) frameTops.push(memory.allocate(`stack frame ${f}`, STACK_SIZE, true).end);
+  const frameTops = memory.stackFrames(MAX_CALL_FRAMES, STACK_SIZE);
   const scratch = memory.reserve(8 * 11);
   const frames = memory.reserve(8 * MAX_CALL_FRAMES);
   frameTops.forEach((top, f) => {
     memory.view.setBigUint64(frames + 8 * f, BigInt(top), true);
   });
   const i64Global = (value: bigint) => new api.Global({ value: "i64", mutable: true }, value);
-  // Empty caches: no address is >= 2^63 and <= 8 - size.
+  // Empty caches: no address is >= 2^64 - 1 and <= 8 - size.
   const readStart = i64Global(-1n);
   const readEnd = i64Global(8n);
   const writeStart = i64Global(-1n);
   const writeEnd = i64Global(8n);
   const steps = i64Global(0n);
+  const budget = i64Global(0n);
   const packetFailed = new api.Global({ value: "i32", mutable: true }, 0);
-  const helpers = options.helpers;
+  const helperHigh = new api.Global({ value: "i32", mutable: true }, 0);
   const regs: Registers = { lo: new Uint32Array(11), hi: new Uint32Array(11) };
+  // The options of the run in progress: the imports read them.
+  let current: RunOptions | undefined;
   const imports = {
     env: {
       memory: memory.wasmMemory,
@@ -661,7 +750,7 @@ function runCompiled(module: object, options: RunOptions): RunResult {
         return index;
       },
       helper: (id: number, pc: number) => {
-        const helper: Helper | undefined = helpers?.get(id);
+        const helper: Helper | undefined = current?.helpers?.get(id);
         if (!helper) throw new VmError("HELPER", `helper #${id} is not provided`, { pc });
         const view = memory.view;
         for (let r = 1; r <= 5; r++) {
@@ -669,16 +758,18 @@ function runCompiled(module: object, options: RunOptions): RunResult {
           regs.hi[r] = view.getUint32(scratch + 8 * r + 4, true);
         }
         helper(regs, memory, pc);
-        return BigInt.asIntN(64, (BigInt(regs.hi[0]!) << 32n) | BigInt(regs.lo[0]!));
+        helperHigh.value = regs.hi[0]! | 0;
+        return regs.lo[0]! | 0;
       },
       fault: (kind: number, pc: number) => {
         if (kind === FAULT_BUDGET) {
-          throw new VmError("BUDGET", `instruction budget of ${budget} exhausted (a loop that does not end?)`, { pc });
+          const limit = budget.value;
+          throw new VmError("BUDGET", `instruction budget of ${limit} exhausted (a loop that does not end?)`, { pc });
         }
         throw new VmError("CALL_DEPTH", `the call stack is ${MAX_CALL_FRAMES} frames deep`, { pc });
       },
       packet: (size: number, offset: bigint, _pc: number) => {
-        const packet = options.packet;
+        const packet = current?.packet;
         const at = Number(offset);
         packetFailed.value = 0;
         if (!packet || at < 0 || at + size > packet.length) {
@@ -694,16 +785,39 @@ function runCompiled(module: object, options: RunOptions): RunResult {
       writeStart,
       writeEnd,
       steps,
-      budget: i64Global(BigInt(budget)),
+      budget,
       scratch: new api.Global({ value: "i32", mutable: false }, scratch),
       frames: new api.Global({ value: "i32", mutable: false }, frames),
       packetFailed,
+      regions: new api.Global({ value: "i32", mutable: false }, memory.regionTable),
+      helperHigh,
     },
   };
   const instance = new api.Instance(module, imports);
-  const main = (instance.exports as { main: (...args: (bigint | number)[]) => bigint }).main;
-  const initial = options.registers ?? {};
-  const arg = (r: number) => BigInt.asIntN(64, initial[r] ?? 0n);
-  const value = main(arg(1), arg(2), arg(3), arg(4), arg(5), BigInt(frameTops[0]!), 0);
-  return { value: BigInt.asUintN(64, value), steps: Number(steps.value) };
+  const { main, repeat } = instance.exports as Record<"main" | "repeat", (...args: (bigint | number)[]) => bigint>;
+  const top = BigInt(frameTops[0]!);
+  return {
+    run(options) {
+      current = options;
+      steps.value = 0n;
+      budget.value = BigInt(options.budget ?? 1_000_000);
+      // Regions may have been added or grown since the last run: start with empty caches.
+      readStart.value = -1n;
+      readEnd.value = 8n;
+      writeStart.value = -1n;
+      writeEnd.value = 8n;
+      const initial = options.registers ?? {};
+      const arg = (r: number) => BigInt.asIntN(64, initial[r] ?? 0n);
+      try {
+        const runs = Math.max(1, options.repeat ?? 1);
+        const value =
+          runs === 1
+            ? main(arg(1), arg(2), arg(3), arg(4), arg(5), top, 0)
+            : repeat!(arg(1), arg(2), arg(3), arg(4), arg(5), top, runs);
+        return { value: BigInt.asUintN(64, value), steps: Number(steps.value) };
+      } finally {
+        current = undefined;
+      }
+    },
+  };
 }

@@ -39,6 +39,11 @@ export interface HelperEnvironment {
 }
 
 function setR0(regs: Registers, value: bigint | number): void {
+  if (typeof value === "number" && value >= -0x80000000 && value <= 0xffffffff && Number.isInteger(value)) {
+    regs.lo[0] = value;
+    regs.hi[0] = value < 0 ? 0xffffffff : 0;
+    return;
+  }
   const v = BigInt.asUintN(64, BigInt(value));
   regs.lo[0] = Number(v & 0xffffffffn);
   regs.hi[0] = Number(v >> 32n);

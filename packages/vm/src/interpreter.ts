@@ -78,12 +78,17 @@ export interface RunOptions {
   readonly packet?: Uint8Array;
   /** Called before each instruction: pc and the registers (a trace). */
   readonly trace?: (pc: number, regs: Registers) => void;
+  /**
+   * Runs in a row (BPF_PROG_TEST_RUN's repeat): each starts from the initial registers, memory is left as the
+   * previous run left it, the budget is per run, and the result is the last run's. Default 1.
+   */
+  readonly repeat?: number;
 }
 
 export interface RunResult {
   /** r0 at exit. */
   readonly value: bigint;
-  /** Instructions executed. */
+  /** Instructions executed (by the last run, with repeat). */
   readonly steps: number;
 }
 
@@ -136,12 +141,12 @@ export function interpret(program: Program, options: RunOptions): RunResult {
     lo[Number(reg)] = Number(v & 0xffffffffn);
     hi[Number(reg)] = Number(v >> 32n);
   }
-  // One region per frame, with unmapped bytes between: a frame reaches past its 512 bytes only by a fault, while
-  // a pointer into a caller's frame (passed as an argument) stays valid.
-  const frameTops: number[] = [];
-  for (let f = 0; f < MAX_CALL_FRAMES; f++) frameTops.push(memory.allocate(`stack frame ${f}`, STACK_SIZE, true).end);
+  const frameTops = memory.stackFrames(MAX_CALL_FRAMES, STACK_SIZE);
   lo[10] = frameTops[0]!;
   hi[10] = 0;
+  const initialLo = lo.slice();
+  const initialHi = hi.slice();
+  let runsLeft = Math.max(1, options.repeat ?? 1);
   // Call frames: return pc, saved r6-r9 (lo, hi), caller's r10.
   const frames: number[] = [];
   let depth = 0;
@@ -374,7 +379,14 @@ export function interpret(program: Program, options: RunOptions): RunResult {
           break;
         }
         if (jop === JMP_EXIT) {
-          if (depth === 0) return { value: toBig(lo[0]!, hi[0]!), steps };
+          if (depth === 0) {
+            if (--runsLeft === 0) return { value: toBig(lo[0]!, hi[0]!), steps };
+            lo.set(initialLo);
+            hi.set(initialHi);
+            steps = 0;
+            pc = 0;
+            break;
+          }
           depth--;
           const at = frames.length - 10;
           pc = frames[at]!;

@@ -10,6 +10,8 @@ import { PAGE, type WasmMemory, wasm } from "./wasm/api.js";
 export const BASE = 0x10000;
 /** Unmapped bytes between regions, so running off one region never lands in the next. */
 const GAP = 64;
+/** Regions the compiled engine finds without leaving WebAssembly; later ones are found by translate(). */
+export const REGION_TABLE_CAPACITY = 64;
 
 export interface Region {
   readonly name: string;
@@ -31,11 +33,33 @@ export class VmMemory {
   private readonly regions: Region[] = [];
   private last: Region | undefined;
 
+  /**
+   * Buffer index of the region table the compiled engine scans: a u32 count, then (start, end, writable) u32
+   * triples, one per region, kept as regions are allocated. Not a region itself: programs cannot reach it.
+   */
+  readonly regionTable: number;
+
   constructor(capacity = 1 << 16) {
     const pages = Math.max(1, Math.ceil(capacity / PAGE));
     this.wasmMemory = wasm ? new wasm.Memory({ initial: pages }) : undefined;
     this.bytes = this.wasmMemory ? new Uint8Array(this.wasmMemory.buffer) : new Uint8Array(pages * PAGE);
     this.view = new DataView(this.bytes.buffer);
+    this.regionTable = this.reserve(4 + 12 * REGION_TABLE_CAPACITY);
+  }
+
+  private frameTops: number[] | undefined;
+
+  /**
+   * Tops of the stack frames (one region of `size` bytes per frame, unmapped bytes between: a frame reaches past
+   * its bytes only by a fault, while a pointer into a caller's frame stays valid). Allocated once per memory and
+   * reused by every run, as the kernel reuses its stack.
+   */
+  stackFrames(count: number, size: number): readonly number[] {
+    if (!this.frameTops) {
+      this.frameTops = [];
+      for (let f = 0; f < count; f++) this.frameTops.push(this.allocate(`stack frame ${f}`, size, true).end);
+    }
+    return this.frameTops;
   }
 
   /** The region the latest successful translate() found. */
@@ -49,6 +73,14 @@ export class VmMemory {
     if (contents) this.bytes.set(contents.subarray(0, size), offset);
     const region = { name, start: BASE + offset, end: BASE + offset + size, offset, writable };
     this.regions.push(region);
+    const n = this.regions.length;
+    if (n <= REGION_TABLE_CAPACITY) {
+      const at = this.regionTable + 4 + 12 * (n - 1);
+      this.view.setUint32(at, region.start, true);
+      this.view.setUint32(at + 4, region.end, true);
+      this.view.setUint32(at + 8, writable ? 1 : 0, true);
+      this.view.setUint32(this.regionTable, n, true);
+    }
     return region;
   }
 
