@@ -392,3 +392,33 @@ export interface Backend {
   /** Closes every handle and mapping this backend handed out that is still open. */
   close(): void;
 }
+
+/**
+ * Everything a kernel of today supports, for backends that cannot probe: bpftool's dry runs (on a kernel that lacks
+ * a feature the real load would differ anyway: BTF sanitized, flags dropped) and the VM (which overrides what it lacks).
+ */
+export const MODERN_KERNEL_FEATURES: Features = {
+  progName: true,
+  globalData: true,
+  btf: true,
+  btfFunc: true,
+  btfGlobalFunc: true,
+  btfDatasec: true,
+  btfFloat: true,
+  btfDeclTag: true,
+  btfTypeTag: true,
+  btfEnum64: true,
+  btfQmarkDatasec: true,
+  arrayMmap: true,
+  expAttachType: true,
+  probeReadKernel: true,
+  progBindMap: true,
+  moduleBtf: true,
+  fdArray: true,
+  memcgAccount: true,
+  bpfCookie: true,
+  logTrueSize: true,
+  hasProgType: () => true,
+  hasMapType: () => true,
+  hasHelper: () => true,
+};

@@ -24,6 +24,7 @@ export type {
   TestRunAttrs,
   TestRunResult,
 } from "./backend.js";
+export { MODERN_KERNEL_FEATURES } from "./backend.js";
 export { ClosedFdError, Fd } from "./fd.js";
 // The object model (open an ELF object into plain-data specs) and the pure prepare/load steps.
 export * from "./object/index.js";

@@ -20,6 +20,7 @@ import {
   type MapCreateAttrs,
   type MapInfo,
   type MappedMemory,
+  MODERN_KERNEL_FEATURES,
   type ObjectKind,
   type ProgExtInfo,
   type ProgInfo,
@@ -123,27 +124,14 @@ export class VmBackend implements Backend {
 
   features(): Features {
     return {
-      progName: true,
-      globalData: true,
-      btf: true,
-      btfFunc: true,
-      btfGlobalFunc: true,
-      btfDatasec: true,
-      btfFloat: true,
-      btfDeclTag: true,
-      btfTypeTag: true,
-      btfEnum64: true,
-      btfQmarkDatasec: true,
-      arrayMmap: true,
-      expAttachType: true,
-      probeReadKernel: true,
+      ...MODERN_KERNEL_FEATURES,
       progBindMap: false,
       moduleBtf: false,
       fdArray: false,
-      memcgAccount: true,
       bpfCookie: false,
-      logTrueSize: true,
-    } as Features;
+      hasMapType: (type) => type === MapType.ARRAY || type === MapType.HASH,
+      hasHelper: (_progType, helper) => this.helpers.has(helper),
+    };
   }
 
   loadBtf(attrs: BtfLoadAttrs): LoadedBtf {

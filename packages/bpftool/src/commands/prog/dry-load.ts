@@ -15,6 +15,7 @@ import {
   type Features,
   type LoadedProgram,
   type MapCreateAttrs,
+  MODERN_KERNEL_FEATURES,
   type ObjectSpec,
   type ProgLoadAttrs,
   type ProgramSpec,
@@ -46,36 +47,6 @@ export interface DryLoad {
   /** Placeholder descriptor (in ld_imm64 imm) -> map name. */
   readonly mapNames: ReadonlyMap<number, string>;
 }
-
-/**
- * What a kernel of today supports, as the loader asks: the dry run cannot probe (probes need bpf(2)), and on a
- * kernel that lacks a feature the real load would differ anyway (BTF sanitized, flags dropped).
- */
-const MODERN_KERNEL: Features = {
-  progName: true,
-  globalData: true,
-  btf: true,
-  btfFunc: true,
-  btfGlobalFunc: true,
-  btfDatasec: true,
-  btfFloat: true,
-  btfDeclTag: true,
-  btfTypeTag: true,
-  btfEnum64: true,
-  btfQmarkDatasec: true,
-  arrayMmap: true,
-  expAttachType: true,
-  probeReadKernel: true,
-  progBindMap: true,
-  moduleBtf: true,
-  fdArray: true,
-  memcgAccount: true,
-  bpfCookie: true,
-  logTrueSize: true,
-  hasProgType: () => true,
-  hasMapType: () => true,
-  hasHelper: () => true,
-};
 
 /** Map types libbpf 1.1 creates without BTF whatever the object says (bpf_object__create_map). */
 const LIBBPF_NO_BTF_MAP_TYPES = new Set([
@@ -151,7 +122,7 @@ class Recorder {
   }
 
   features(): Features {
-    return MODERN_KERNEL;
+    return MODERN_KERNEL_FEATURES;
   }
 
   loadBtf(attrs: BtfLoadAttrs): { fd: Fd; log: string[] } {
