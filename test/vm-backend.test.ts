@@ -2,11 +2,15 @@
 // the real kernel (root): every program of each fixture below, on the same packets, gives the same return value
 // and output packet, and leaves the same map contents, in both VM engines. Without root: the VM alone runs
 // xdp_parse and gets what its C says.
+
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { type Collection, loadCollection } from "@bpfkit/kernel";
 import { VmBackend, type VmEngine } from "@bpfkit/vm";
 import { describe, expect, it } from "vitest";
 import { fixturePath } from "./loader-support.js";
-import { describeWith } from "./support/env.js";
+import { jsonOf, ours } from "./support/bpftool.js";
+import { describeWith, useTempDir } from "./support/env.js";
 
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
@@ -75,6 +79,27 @@ describeWith(["vmlinux-btf"], "VM backend without root", () => {
       expect(c.map("proto_count").get(IPPROTO_TCP)).toBe(1n);
       expect(c.variable("packets_seen").get()).toBe(4n);
     }
+  });
+});
+
+describeWith(["root", "bpffs", "vmlinux-btf"], "bpftool --backend vm prog run", () => {
+  const tmp = useTempDir("bpfkit-vm-run-");
+
+  it("prints what the kernel run prints (duration aside), dumped maps included", async () => {
+    const packet = join(tmp(), "pkt64.bin");
+    writeFileSync(packet, ipv4Packet(IPPROTO_UDP));
+    const args = ["prog", "run", "object", fixturePath("xdp_parse"), "program", "xdp_parse", "data_in", packet];
+    const run = async (...extra: string[]) => {
+      const out = jsonOf(await ours(["-j", ...extra, ...args, "repeat", "5", "dump_maps"])) as Record<string, unknown>;
+      expect(out.duration).toEqual(expect.any(Number));
+      return { ...out, duration: 0 } as Record<string, unknown>;
+    };
+    const vm = await run("--backend", "vm");
+    expect(vm).toEqual(await run());
+    expect(vm.retval).toBe(XDP_PASS);
+    // The flag is honoured: a PROG that names a kernel object is refused with it.
+    const byId = await ours(["--backend", "vm", "prog", "run", "id", "1", "data_in", packet]);
+    expect(byId.stderr).toContain("backend 'vm' runs programs given as 'object FILE [program NAME]'");
   });
 });
 

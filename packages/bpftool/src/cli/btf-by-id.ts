@@ -2,8 +2,8 @@
 // a batch file runs many commands on one backend; BTF ids are not reused while the object lives), and vmlinux per
 // process (mapped, not read: see @bpfkit/kernel/btf-file).
 import { Btf } from "@bpfkit/btf";
-import type { KernelBackend } from "@bpfkit/kernel";
 import { readKernelBtfFile } from "@bpfkit/kernel/btf-file";
+import type { Backend } from "@bpfkit/loader";
 
 const VMLINUX = "/sys/kernel/btf/vmlinux";
 let vmlinux: Btf | undefined;
@@ -14,10 +14,10 @@ export function vmlinuxBtf(): Btf {
   return vmlinux;
 }
 
-const parsed = new WeakMap<KernelBackend, Map<number, Btf>>();
+const parsed = new WeakMap<Backend, Map<number, Btf>>();
 
 /** BTF object `id` as the kernel holds it; throws what reading it threw. */
-export function btfById(backend: KernelBackend, id: number): Btf {
+export function btfById(backend: Backend, id: number): Btf {
   let cache = parsed.get(backend);
   if (cache === undefined) {
     cache = new Map();

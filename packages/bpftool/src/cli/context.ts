@@ -1,6 +1,7 @@
 // One CLI run: the global options, where output goes, and the backend, created on first use so that commands
 // which never touch the kernel (help, btf dump file, gen) do not load the syscall layer.
 import type { KernelBackend } from "@bpfkit/kernel";
+import type { Backend } from "@bpfkit/loader";
 import { JsonWriter } from "../json-writer.js";
 import type { Args, Handler } from "./args.js";
 import { CliError } from "./errors.js";
@@ -55,6 +56,7 @@ export class Context {
   lastHelp: Handler | undefined;
   lastHelpArgs: Args | undefined;
   #backend: KernelBackend | undefined;
+  #vm: Backend | undefined;
   /** Closed with the run (descriptors a command opened and did not hand on). */
   readonly #cleanups: (() => void)[] = [];
 
@@ -66,13 +68,29 @@ export class Context {
 
   /** The kernel backend, loaded and created on first use. */
   async backend(): Promise<KernelBackend> {
-    if (this.options.backend === "vm")
-      throw new CliError("backend 'vm' is not available yet: the userspace VM (packages/vm) is still to come");
+    if (this.options.backend === "vm") {
+      throw new CliError(
+        "backend 'vm' runs programs given as 'object FILE [program NAME]' (prog run); other PROG and MAP forms name kernel objects",
+      );
+    }
     if (this.#backend === undefined) {
       const { KernelBackend } = await import("@bpfkit/kernel");
       this.#backend = new KernelBackend();
     }
     return this.#backend;
+  }
+
+  /**
+   * Where `object FILE` loads: the userspace VM with `--backend vm` (WebAssembly-compiled programs), else the
+   * kernel. Created on first use.
+   */
+  async objectBackend(): Promise<Backend> {
+    if (this.options.backend !== "vm") return this.backend();
+    if (this.#vm === undefined) {
+      const { VmBackend } = await import("@bpfkit/vm");
+      this.#vm = new VmBackend({ engine: "compiled" });
+    }
+    return this.#vm;
   }
 
   /** bpftool's p_info: a note on stderr, silent in JSON mode. */
@@ -98,5 +116,7 @@ export class Context {
     }
     this.#backend?.close();
     this.#backend = undefined;
+    this.#vm?.close();
+    this.#vm = undefined;
   }
 }

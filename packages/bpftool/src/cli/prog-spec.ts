@@ -173,7 +173,7 @@ async function loadObjectProgs(ctx: Context, path: string, args: Args): Promise<
   const { loadForBpftool } = await import("../commands/prog/object.js");
   const collection = await loadForBpftool(ctx, { path, program, transient: true });
   const fds: Fd[] = [];
-  const backend = await ctx.backend();
+  const backend = await ctx.objectBackend();
   for (const handle of collection.programs.values()) {
     // A descriptor of our own, so commands close what they resolved without touching the collection's.
     fds.push(backend.fdById("prog", backend.progInfo(handle.fd).id));

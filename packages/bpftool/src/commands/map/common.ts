@@ -3,7 +3,7 @@
 import { bpftoolMapType, MapType } from "@bpfkit/asm";
 import type { Btf } from "@bpfkit/btf";
 import { mapInfoKeepsCallerFields, possibleCpus } from "@bpfkit/kernel";
-import type { MapInfo } from "@bpfkit/loader";
+import type { Backend, MapInfo } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
 import { btfById, vmlinuxBtf } from "../../cli/btf-by-id.js";
 import type { Context } from "../../cli/context.js";
@@ -41,7 +41,8 @@ export function valueBufferSize(info: MapInfo): number {
  * bpftool's get_map_kv_btf: the BTF that describes the map's values (vmlinux for struct_ops maps), or undefined
  * when the map has no value type.
  */
-export async function mapValueBtf(ctx: Context, info: MapInfo): Promise<Btf | undefined> {
+/** The BTF a map's values are formatted with; `backend` is where the map lives (the run's kernel by default). */
+export async function mapValueBtf(ctx: Context, info: MapInfo, backend?: Backend): Promise<Btf | undefined> {
   if (info.btfVmlinuxValueTypeId !== 0) {
     try {
       return vmlinuxBtf();
@@ -50,9 +51,9 @@ export async function mapValueBtf(ctx: Context, info: MapInfo): Promise<Btf | un
     }
   }
   if (info.btfValueTypeId === 0) return undefined;
-  const backend = await ctx.backend();
+  const owner = backend ?? (await ctx.backend());
   try {
-    return btfById(backend, info.btfId);
+    return btfById(owner, info.btfId);
   } catch (error) {
     throw new CliError("failed to get btf", { cause: error });
   }

@@ -2,8 +2,7 @@
 // array maps are read with BPF_MAP_LOOKUP_BATCH instead, which visits the same buckets and indices in the same
 // order with far fewer syscalls; when the kernel refuses batches the walk falls back to one key at a time.
 import { MapType } from "@bpfkit/asm";
-import type { KernelBackend } from "@bpfkit/kernel";
-import type { Fd, MapInfo } from "@bpfkit/loader";
+import type { Backend, Fd, MapInfo } from "@bpfkit/loader";
 import { errnoOf } from "../../cli/errors.js";
 import { valueBufferSize } from "./common.js";
 
@@ -28,7 +27,7 @@ const BATCH_ENTRIES = 1024;
  * Calls `visit` for each entry (value undefined and errno set when its lookup failed). Returns bpftool's result:
  * 0 when the walk reached the end, else -errno of the get_next_key call that failed.
  */
-export function walkMap(backend: KernelBackend, fd: Fd, info: MapInfo, visit: Visit): number {
+export function walkMap(backend: Backend, fd: Fd, info: MapInfo, visit: Visit): number {
   const valueBytes = valueBufferSize(info);
   let prev: Uint8Array | null = null;
   if (BATCHED.has(info.type) && info.keySize > 0) {
@@ -40,7 +39,7 @@ export function walkMap(backend: KernelBackend, fd: Fd, info: MapInfo, visit: Vi
 }
 
 function walkByKey(
-  backend: KernelBackend,
+  backend: Backend,
   fd: Fd,
   info: MapInfo,
   valueBytes: number,
@@ -76,7 +75,7 @@ function walkByKey(
  * walk continues (null: from the start, nothing was visited).
  */
 function walkBatched(
-  backend: KernelBackend,
+  backend: Backend,
   fd: Fd,
   info: MapInfo,
   valueBytes: number,

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { type Collection, type KernelBackend, KernelEnvironment, loadCollection, VerifierError } from "@bpfkit/kernel";
 import {
+  type Backend,
   BPF_PROG_TYPE_STRUCT_OPS,
   type Fd,
   type ObjectSpec,
@@ -204,7 +205,7 @@ export async function loadForBpftool(
   prepared?: ObjectSpec,
 ): Promise<Collection> {
   const spec = prepared ?? prepareForBpftool(ctx, request);
-  const backend = await ctx.backend();
+  const backend = await ctx.objectBackend();
   environment ??= new Bpftool71Environment();
   let collection: Collection;
   try {
@@ -226,7 +227,7 @@ export async function loadForBpftool(
 }
 
 /** The backend, with each program's verifier log printed after it loads (bpftool -d shows them all). */
-function loggingBackend(ctx: Context, backend: KernelBackend): KernelBackend {
+function loggingBackend(ctx: Context, backend: Backend): Backend {
   const loadProgram = (attrs: ProgLoadAttrs) => {
     const loaded = backend.loadProgram(attrs);
     if (loaded.log.length > 0) {

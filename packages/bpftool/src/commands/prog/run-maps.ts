@@ -9,7 +9,8 @@ import { entryPlain, plainBtfWriter, writeBtfEntry, writeEntryError, writeEntryJ
 import { walkMap } from "../map/iterate.js";
 
 export async function dumpCollectionMaps(ctx: Context, collection: Collection): Promise<void> {
-  const backend = await ctx.backend();
+  // The maps live where the object was loaded (the VM with --backend vm).
+  const backend = await ctx.objectBackend();
   const json = ctx.json;
   json?.name("maps").startObject();
   for (const [name, handle] of collection.maps) {
@@ -20,7 +21,7 @@ export async function dumpCollectionMaps(ctx: Context, collection: Collection): 
     } catch (error) {
       throw new CliError(`can't get map info: ${describeErrno(error)}`, { cause: error });
     }
-    const btf = await mapValueBtf(ctx, info);
+    const btf = await mapValueBtf(ctx, info, backend);
     if (json) {
       json.name(name).startArray();
       walkMap(backend, fd, info, (key, value, errno) => {

@@ -2,8 +2,8 @@
 // [repeat N]` (bpftool's do_run: BPF_PROG_TEST_RUN), plus ours, `dump_maps`: with PROG `object FILE`, every map of
 // the object after the run, keyed by map name (`map dump` JSON form under "maps").
 import { readFileSync, writeFileSync } from "node:fs";
-import type { Collection, KernelBackend } from "@bpfkit/kernel";
-import type { Fd, TestRunResult } from "@bpfkit/loader";
+import type { Collection } from "@bpfkit/kernel";
+import type { Backend, Fd, TestRunResult } from "@bpfkit/loader";
 import { type Args, type CommandResult, isPrefix } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
@@ -137,13 +137,7 @@ function printRunOutput(ctx: Context, data: Uint8Array, name: string | undefined
   return 0;
 }
 
-function testRun(
-  backend: KernelBackend,
-  fd: Fd,
-  o: RunOptions,
-  dataIn?: Uint8Array,
-  ctxIn?: Uint8Array,
-): TestRunResult {
+function testRun(backend: Backend, fd: Fd, o: RunOptions, dataIn?: Uint8Array, ctxIn?: Uint8Array): TestRunResult {
   try {
     return backend.testRun(fd, {
       dataIn,
@@ -171,7 +165,8 @@ export async function doRun(ctx: Context, args: Args): Promise<CommandResult> {
       throw new CliError("dump_maps needs PROG as 'object FILE [program NAME]' (the maps of that object)");
     const dataIn = readRunData(o.dataIn);
     const ctxIn = readRunData(o.ctxIn);
-    const backend = await ctx.backend();
+    // An object FILE program lives where the object was loaded (the VM with --backend vm).
+    const backend = collection ? await ctx.objectBackend() : await ctx.backend();
     const result = testRun(backend, fd, o, dataIn, ctxIn);
     return await printResult(ctx, o, result, collection);
   } finally {
