@@ -3,7 +3,7 @@
 // LINUX_HAS_SYSCALL_WRAPPER as libbpf's kprobe probe answers it. Failures are reported as bpftool reports them:
 // libbpf's explanation on stderr, then `failed to open object file` or `failed to load object file`.
 import { existsSync, readFileSync } from "node:fs";
-import { type Collection, type KernelBackend, KernelEnvironment, loadCollection, VerifierError } from "@bpfkit/kernel";
+import { type Collection, KernelEnvironment, loadCollection, VerifierError } from "@bpfkit/kernel";
 import {
   type Backend,
   BPF_PROG_TYPE_STRUCT_OPS,
