@@ -1,6 +1,7 @@
-// `pnpm start [file.o]`: the main job on a BPF object. Shows what is inside it (sections, symbols, programs with
-// their disassembly, maps), then, where bpf(2) works (root), loads it into the running kernel, runs an XDP program
-// on a test packet and prints the maps it wrote. Uses the built packages (`pnpm install` builds them).
+// `pnpm start [file.o] [--vm]`: the main job on a BPF object. Shows what is inside it (sections, symbols, programs
+// with their disassembly, maps), then loads it, runs an XDP program on a test packet and prints the maps it wrote:
+// in the running kernel where bpf(2) works (root), else (or with --vm) in the userspace VM, which needs no
+// privileges. Uses the built packages (`pnpm install` builds them).
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { bpftoolMapType, bpftoolProgType, disassemble } from "@bpfkit/asm";
@@ -22,7 +23,10 @@ import {
 const progType = bpftoolProgType;
 const mapType = bpftoolMapType;
 
-const path = process.argv[2] ?? fileURLToPath(new URL("../test/fixtures/xdp_parse.bpf.o", import.meta.url));
+const args = process.argv.slice(2);
+const wantVm = args.includes("--vm");
+const path =
+  args.find((a) => !a.startsWith("--")) ?? fileURLToPath(new URL("../test/fixtures/xdp_parse.bpf.o", import.meta.url));
 const file = parseElf(new Uint8Array(readFileSync(path)));
 
 /** Prints rows as columns padded to the widest cell; numeric columns are right-aligned. */
@@ -98,25 +102,29 @@ table(
   spec.maps.map((m) => [m.name, mapType(m.type), m.keySize, m.valueSize, m.maxEntries, `0x${m.flags.toString(16)}`]),
 );
 
-await runInKernel(spec);
+await run(spec);
 
-/** Loads the object into the running kernel and runs its first XDP program on a UDP packet. */
-async function runInKernel(objectSpec) {
-  if (process.getuid?.() !== 0) {
-    console.log("\nNot loading into the kernel: bpf(2) needs root (or CAP_BPF + CAP_PERFMON).");
-    return;
-  }
+/** Loads the object (into the kernel, or the VM) and runs its first XDP program on a UDP packet. */
+async function run(objectSpec) {
   const { loadCollection } = await import("@bpfkit/kernel");
+  let backend;
+  let where = "the kernel";
+  if (wantVm || process.getuid?.() !== 0) {
+    if (!wantVm) console.log("\nbpf(2) needs root (or CAP_BPF + CAP_PERFMON): using the userspace VM instead.");
+    const { VmBackend } = await import("@bpfkit/vm");
+    backend = new VmBackend({ engine: "compiled" });
+    where = "the userspace VM";
+  }
   let objects;
   try {
     // kernel facts (vmlinux BTF for CO-RE, kconfig, ksyms) are gathered by loadCollection itself
-    objects = loadCollection(objectSpec);
+    objects = loadCollection(objectSpec, backend ? { backend } : {});
   } catch (err) {
-    console.log(`\nLoading into the kernel failed: ${err.message}`);
+    console.log(`\nLoading into ${where} failed: ${err.message}`);
     return;
   }
   try {
-    console.log(`\nLoaded into the kernel: ${objects.programs.size} program(s), ${objects.maps.size} map(s)`);
+    console.log(`\nLoaded into ${where}: ${objects.programs.size} program(s), ${objects.maps.size} map(s)`);
     for (const [name, program] of objects.programs) {
       const info = program.info();
       console.log(`  prog ${name}: id ${info.id}, ${info.xlatedProgLen / 8} xlated insns, tag ${info.tag}`);
