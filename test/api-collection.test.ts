@@ -8,18 +8,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { fixtureBytes, fixturePath } from "./loader-support.js";
 import { describeWith, usePinRoot } from "./support/env.js";
 import { openFds } from "./support/failures.js";
+import { ipv4Packet } from "./support/packets.js";
 
 const XDP_DROP = 1;
 const XDP_PASS = 2;
 const IPPROTO_UDP = 17;
-
-/** Ethernet + IPv4 header with the given protocol, 64 bytes. */
-function ipv4Packet(protocol: number): Uint8Array {
-  const p = new Uint8Array(64);
-  p.set([0x08, 0x00], 12);
-  p.set([0x45, 0, 0, 50, 0, 0, 0, 0, 64, protocol], 14);
-  return p;
-}
 
 function bpftoolJson(...args: string[]): unknown {
   return JSON.parse(execFileSync("bpftool", ["-j", ...args], { encoding: "utf8" }));

@@ -11,19 +11,12 @@ import { describe, expect, it } from "vitest";
 import { fixturePath } from "./loader-support.js";
 import { jsonOf, ours } from "./support/bpftool.js";
 import { describeWith, useTempDir } from "./support/env.js";
+import { ipv4Packet } from "./support/packets.js";
 
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
 const XDP_DROP = 1;
 const XDP_PASS = 2;
-
-/** Ethernet + IPv4 header with the given protocol, 64 bytes. */
-function ipv4Packet(protocol: number): Uint8Array {
-  const p = new Uint8Array(64);
-  p.set([0x08, 0x00], 12);
-  p.set([0x45, 0, 0, 50, 0, 0, 0, 0, 64, protocol], 14);
-  return p;
-}
 
 const PACKETS = [ipv4Packet(IPPROTO_UDP), ipv4Packet(IPPROTO_TCP), new Uint8Array(20), new Uint8Array(0)];
 
