@@ -54,7 +54,6 @@ import {
   SIZE_W,
   SRC_X,
   STACK_SIZE,
-  sizeBytes,
 } from "./opcodes.js";
 import type { Program } from "./program.js";
 
@@ -93,6 +92,8 @@ export interface RunResult {
 }
 
 const TWO32 = 0x1_0000_0000;
+/** Bytes of an access by its size field (W, H, B, DW), indexed by (code >> 3) & 3. */
+const SIZE_BYTES = Uint8Array.of(4, 2, 1, 8);
 
 function toBig(lo: number, hi: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
@@ -158,7 +159,7 @@ export function interpret(program: Program, options: RunOptions): RunResult {
       throw new VmError("BUDGET", `instruction budget of ${budget} exhausted (a loop that does not end?)`, { pc });
     }
     if (pc < 0 || pc >= length) throw new VmError("BAD_PROGRAM", "execution left the program", { pc });
-    trace?.(pc, regs);
+    if (trace !== undefined) trace(pc, regs);
     const op = code[pc]!;
     const d = dsts[pc]!;
     const s = srcs[pc]!;
@@ -381,8 +382,10 @@ export function interpret(program: Program, options: RunOptions): RunResult {
         if (jop === JMP_EXIT) {
           if (depth === 0) {
             if (--runsLeft === 0) return { value: toBig(lo[0]!, hi[0]!), steps };
-            lo.set(initialLo);
-            hi.set(initialHi);
+            for (let r = 0; r < 11; r++) {
+              lo[r] = initialLo[r]!;
+              hi[r] = initialHi[r]!;
+            }
             steps = 0;
             pc = 0;
             break;
@@ -476,7 +479,7 @@ export function interpret(program: Program, options: RunOptions): RunResult {
         break;
       }
       case CLS_LDX: {
-        const size = sizeBytes(op);
+        const size = SIZE_BYTES[(op >> 3) & 3]!;
         const at = memory.translate((lo[s]! + offs[pc]!) >>> 0, addrHigh(lo[s]!, hi[s]!, offs[pc]!), size, false, pc);
         const view = memory.view;
         const signed = (op & 0xe0) === MODE_MEMSX;
@@ -508,7 +511,7 @@ export function interpret(program: Program, options: RunOptions): RunResult {
       }
       case CLS_ST:
       case CLS_STX: {
-        const size = sizeBytes(op);
+        const size = SIZE_BYTES[(op >> 3) & 3]!;
         const base = lo[d]!;
         const at = memory.translate((base + offs[pc]!) >>> 0, addrHigh(base, hi[d]!, offs[pc]!), size, true, pc);
         const view = memory.view;
@@ -545,7 +548,7 @@ export function interpret(program: Program, options: RunOptions): RunResult {
         }
         // Legacy packet loads (BPF_ABS / BPF_IND): big-endian, r0 = value; out of range ends the program with 0.
         const packet = options.packet;
-        const size = sizeBytes(op);
+        const size = SIZE_BYTES[(op >> 3) & 3]!;
         const offset = (op & 0xe0) === MODE_IND ? (lo[s]! | 0) + imms[pc]! : imms[pc]!;
         for (let r = 1; r <= 5; r++) lo[r] = hi[r] = 0;
         if (!packet || offset < 0 || offset + size > packet.length) return { value: 0n, steps };
