@@ -28,10 +28,10 @@ import {
   type TestRunAttrs,
   type TestRunResult,
 } from "@bpfkit/loader";
-import { type CompiledProgram, compileProgram } from "./compiler.js";
+import { compiledFor } from "./compiler.js";
 import { VmError } from "./errors.js";
 import { type HelperEnvironment, MAP_HANDLE, vmHelpers } from "./helpers.js";
-import { interpret, type RunOptions } from "./interpreter.js";
+import { interpret, type Registers, type RunOptions } from "./interpreter.js";
 import { ArrayMap } from "./maps/array.js";
 import { HashMap } from "./maps/hash.js";
 import type { VmMap } from "./maps/map.js";
@@ -53,7 +53,7 @@ export interface VmBackendOptions {
   readonly process?: { pid: number; tgid: number; uid: number; gid: number };
 }
 
-const MapType = { HASH: 1, ARRAY: 2 } as const;
+const MapType = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3 } as const;
 const PSEUDO_MAP_FD = 1;
 const PSEUDO_MAP_VALUE = 2;
 const PSEUDO_MAP_IDX = 5;
@@ -67,7 +67,6 @@ interface VmProgram {
   readonly xlated: Uint8Array;
   readonly license: string;
   readonly mapIds: number[];
-  compiled: CompiledProgram | undefined;
   runs: bigint;
   runTimeNs: bigint;
 }
@@ -129,7 +128,7 @@ export class VmBackend implements Backend {
       moduleBtf: false,
       fdArray: false,
       bpfCookie: false,
-      hasMapType: (type) => type === MapType.ARRAY || type === MapType.HASH,
+      hasMapType: (type) => type === MapType.ARRAY || type === MapType.HASH || type === MapType.PROG_ARRAY,
       hasHelper: (_progType, helper) => this.helpers.has(helper),
     };
   }
@@ -144,7 +143,9 @@ export class VmBackend implements Backend {
     const name = attrs.name ?? "";
     const args = [attrs.mapType, attrs.keySize, attrs.valueSize, attrs.maxEntries, attrs.flags ?? 0, name] as const;
     let map: VmMap;
-    if (attrs.mapType === MapType.ARRAY) map = new ArrayMap(this.memory, ...args);
+    // A prog array is an array of program handles (u32), which bpf_tail_call reads.
+    if (attrs.mapType === MapType.ARRAY || attrs.mapType === MapType.PROG_ARRAY)
+      map = new ArrayMap(this.memory, ...args);
     else if (attrs.mapType === MapType.HASH) map = new HashMap(this.memory, ...args);
     else notSupported(`map type ${attrs.mapType} (map '${name}')`);
     const fd = this.handle("map", (h) => this.maps.delete(h));
@@ -196,7 +197,6 @@ export class VmBackend implements Backend {
       xlated: insns,
       license: attrs.license,
       mapIds,
-      compiled: undefined,
       runs: 0n,
       runTimeNs: 0n,
     });
@@ -211,7 +211,10 @@ export class VmBackend implements Backend {
     const { map: m } = this.entry(map);
     const at = m.lookup(key ?? new Uint8Array(0));
     if (at === undefined) return false;
-    value.set(m.value(at));
+    const bytes = m.value(at);
+    // A prog array answers with the program's id, and an empty slot is not an entry (as the kernel's).
+    if (m.type === MapType.PROG_ARRAY && bytes.every((b) => b === 0)) return false;
+    value.set(bytes);
     return true;
   }
 
@@ -289,12 +292,12 @@ export class VmBackend implements Backend {
       helpers: this.helpers,
       budget: this.budget,
       repeat,
+      tailCall: (regs) => this.tailCallTarget(regs),
     };
     const started = performance.now();
     let value: bigint;
     if (this.engine === "compiled") {
-      p.compiled ??= compileProgram(p.program);
-      value = p.compiled.run(options).value;
+      value = compiledFor(p.program).run(options).value;
     } else {
       value = interpret(p.program, options).value;
     }
@@ -307,6 +310,18 @@ export class VmBackend implements Backend {
       dataOut: ctx.dataOut(),
       ctxOut: new Uint8Array(0),
     };
+  }
+
+  /** bpf_tail_call(ctx, r2 = prog array, r3 = index): the program in that slot, if any. */
+  private tailCallTarget(regs: Registers): Program | undefined {
+    if (regs.hi[2] !== MAP_HANDLE) return undefined;
+    const entry = this.maps.get(regs.lo[2]!);
+    if (!entry || entry.map.type !== MapType.PROG_ARRAY) return undefined;
+    const at = entry.map.lookup(new Uint8Array(new Uint32Array([regs.lo[3]!]).buffer));
+    if (at === undefined) return undefined;
+    const slot = entry.map.value(at);
+    const handle = slot[0]! | (slot[1]! << 8) | (slot[2]! << 16) | (slot[3]! << 24);
+    return handle === 0 ? undefined : this.programs.get(handle)?.program;
   }
 
   pin(fd: Fd, path: string): void {

@@ -8,7 +8,14 @@
 // Results equal the interpreter's on every test (test/vm-conformance.test.ts holds the two to that).
 
 import { VmError } from "./errors.js";
-import type { Helper, Registers, RunOptions, RunResult } from "./interpreter.js";
+import {
+  type Helper,
+  MAX_TAIL_CALLS,
+  type Registers,
+  type RunOptions,
+  type RunResult,
+  TAIL_CALL_HELPER,
+} from "./interpreter.js";
 import { BASE, type VmMemory } from "./memory.js";
 import {
   ALU_ADD,
@@ -72,9 +79,10 @@ const F_TRANSLATE = 0;
 const F_HELPER = 1;
 const F_FAULT = 2;
 const F_PACKET = 3;
-const F_ADDR_READ = 4;
-const F_ADDR_WRITE = 5;
-const F_FIRST_SUBPROGRAM = 6;
+const F_TAIL_CALL = 4;
+const F_ADDR_READ = 5;
+const F_ADDR_WRITE = 6;
+const F_FIRST_SUBPROGRAM = 7;
 
 // Imported globals.
 const G_READ_START = 0;
@@ -88,6 +96,7 @@ const G_FRAMES = 7;
 const G_PACKET_FAILED = 8;
 const G_REGIONS = 9;
 const G_HELPER_HIGH = 10;
+const G_TAIL_RESULT = 11;
 
 const FAULT_BUDGET = 1;
 const FAULT_CALL_DEPTH = 2;
@@ -435,6 +444,11 @@ function instruction(
               .w.byte(Op.i64_store)
               .u32(0)
               .u32(8 * r);
+          if (imm === TAIL_CALL_HELPER) {
+            // A tail call that happened ran the callee to its exit: its r0 is this function's result.
+            f.i32(i).get(L_DEPTH).call(F_TAIL_CALL).ifStart().global(G_TAIL_RESULT).op(Op.return).end();
+            return 1;
+          }
           // The result comes back as two halves: no BigInt crosses the boundary.
           f.i32(imm).i32(i).call(F_HELPER).op(Op.i64_extend_i32_u);
           f.global(G_HELPER_HIGH).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).setReg(0);
@@ -632,6 +646,18 @@ function funcType(out: CodeWriter, params: number[], results: number[]): void {
   out.byte(0x60).u32(params.length).bytes(params).u32(results.length).bytes(results);
 }
 
+const compiledPrograms = new WeakMap<Program, CompiledProgram>();
+
+/** The program compiled once (cached per Program): the engine's entry for programs reached at run time. */
+export function compiledFor(p: Program): CompiledProgram {
+  let compiled = compiledPrograms.get(p);
+  if (!compiled) {
+    compiled = compileProgram(p);
+    compiledPrograms.set(p, compiled);
+  }
+  return compiled;
+}
+
 /** Compiles a checked program (checkProgram first) into a WebAssembly module. */
 export function compileProgram(p: Program): CompiledProgram {
   if (!wasm) throw new VmError("BAD_PROGRAM", "this host has no WebAssembly");
@@ -648,12 +674,13 @@ export function compileProgram(p: Program): CompiledProgram {
   funcType(types, [I64, I64, I64, I64, I64, I64, I32], [I64]); // 5 subprograms
   section(module, 1, types);
 
-  const imports = new CodeWriter().u32(4 + 1 + 11);
+  const imports = new CodeWriter().u32(5 + 1 + 12);
   const importFunc = (name: string, type: number) => imports.name("env").name(name).byte(0x00).u32(type);
   importFunc("translate", 0);
   importFunc("helper", 1);
   importFunc("fault", 2);
   importFunc("packet", 3);
+  importFunc("tailcall", 1);
   imports.name("env").name("memory").byte(0x02).byte(0x00).u32(1);
   const importGlobal = (name: string, type: number, mutable: boolean) =>
     imports
@@ -670,6 +697,7 @@ export function compileProgram(p: Program): CompiledProgram {
   importGlobal("packetFailed", I32, true);
   importGlobal("regions", I32, false);
   importGlobal("helperHigh", I32, true);
+  importGlobal("tailResult", I64, true);
   section(module, 2, imports);
 
   const functions = new CodeWriter()
@@ -734,6 +762,8 @@ function instantiate(module: object, memory: VmMemory): Runtime {
   const budget = i64Global(0n);
   const packetFailed = new api.Global({ value: "i32", mutable: true }, 0);
   const helperHigh = new api.Global({ value: "i32", mutable: true }, 0);
+  const tailResult = i64Global(0n);
+  let tailCallsLeft = MAX_TAIL_CALLS;
   const regs: Registers = { lo: new Uint32Array(11), hi: new Uint32Array(11) };
   // The options of the run in progress: the imports read them.
   let current: RunOptions | undefined;
@@ -791,6 +821,27 @@ function instantiate(module: object, memory: VmMemory): Runtime {
       packetFailed,
       regions: new api.Global({ value: "i32", mutable: false }, memory.regionTable),
       helperHigh,
+      tailResult,
+      tailcall: (pc: number, depth: number) => {
+        const options = current!;
+        if (!options.tailCall) return 0;
+        if (depth > 0)
+          throw new VmError("HELPER", "tail calls from subprograms are not supported by the VM yet", { pc });
+        const view = memory.view;
+        for (let r = 1; r <= 5; r++) {
+          regs.lo[r] = view.getUint32(scratch + 8 * r, true);
+          regs.hi[r] = view.getUint32(scratch + 8 * r + 4, true);
+        }
+        const target = tailCallsLeft > 0 ? options.tailCall(regs) : undefined;
+        if (!target) return 0;
+        tailCallsLeft--;
+        // The callee runs on its own instance over the same memory; the caller returns its r0 right after.
+        const ctx = (BigInt(regs.hi[1]!) << 32n) | BigInt(regs.lo[1]!);
+        const saved = tailCallsLeft;
+        const result = compiledFor(target).run({ ...options, registers: { 1: ctx }, repeat: 1, tailCallsLeft: saved });
+        tailResult.value = BigInt.asIntN(64, result.value);
+        return 1;
+      },
     },
   };
   const instance = new api.Instance(module, imports);
@@ -810,10 +861,18 @@ function instantiate(module: object, memory: VmMemory): Runtime {
       const arg = (r: number) => BigInt.asIntN(64, initial[r] ?? 0n);
       try {
         const runs = Math.max(1, options.repeat ?? 1);
-        const value =
-          runs === 1
-            ? main(arg(1), arg(2), arg(3), arg(4), arg(5), top, 0)
-            : repeat!(arg(1), arg(2), arg(3), arg(4), arg(5), top, runs);
+        let value: bigint;
+        if (runs === 1 || options.tailCall) {
+          // With tail calls each run starts its count over, so the repeat loop stays out here.
+          value = 0n;
+          for (let k = 0; k < runs; k++) {
+            tailCallsLeft = options.tailCallsLeft ?? MAX_TAIL_CALLS;
+            steps.value = 0n;
+            value = main(arg(1), arg(2), arg(3), arg(4), arg(5), top, 0);
+          }
+        } else {
+          value = repeat!(arg(1), arg(2), arg(3), arg(4), arg(5), top, runs);
+        }
         return { value: BigInt.asUintN(64, value), steps: Number(steps.value) };
       } finally {
         current = undefined;

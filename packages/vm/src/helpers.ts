@@ -11,6 +11,7 @@ export const HelperId = {
   map_lookup_elem: 1,
   map_update_elem: 2,
   map_delete_elem: 3,
+  tail_call: 12,
   ktime_get_ns: 5,
   trace_printk: 6,
   get_prandom_u32: 7,
@@ -93,6 +94,8 @@ export function vmHelpers(env: HelperEnvironment): Map<number, Helper> {
     setR0(regs, x >>> 0);
   });
   helpers.set(HelperId.get_smp_processor_id, (regs) => setR0(regs, 0));
+  // The engines run tail calls themselves (RunOptions.tailCall); without a prog array it falls through.
+  helpers.set(HelperId.tail_call, (regs) => setR0(regs, -2));
   helpers.set(HelperId.get_current_pid_tgid, (regs) => setR0(regs, (BigInt(env.tgid) << 32n) | BigInt(env.pid)));
   helpers.set(HelperId.get_current_uid_gid, (regs) => setR0(regs, (BigInt(env.gid) << 32n) | BigInt(env.uid)));
   helpers.set(HelperId.trace_printk, (regs, memory, pc) => {

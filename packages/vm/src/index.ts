@@ -1,6 +1,6 @@
 // @bpfkit/vm: BPF programs run in userspace with the kernel's results (see README.md).
 export { VmBackend, type VmBackendOptions, type VmEngine } from "./backend.js";
-export { type CompiledProgram, compileProgram } from "./compiler.js";
+export { type CompiledProgram, compiledFor, compileProgram } from "./compiler.js";
 export { bytesOfHex, type ConformanceOutcome, type Engine, runConformance } from "./conformance.js";
 export { VmError, type VmErrorCode, type VmErrorContext } from "./errors.js";
 export { HelperId, vmHelpers } from "./helpers.js";

@@ -82,7 +82,18 @@ export interface RunOptions {
    * previous run left it, the budget is per run, and the result is the last run's. Default 1.
    */
   readonly repeat?: number;
+  /**
+   * bpf_tail_call: the program in slot r3 of the prog array r2, or undefined when there is none (the call then
+   * falls through, as in the kernel). Without it, a tail call is a helper like any other.
+   */
+  readonly tailCall?: (regs: Registers) => Program | undefined;
+  /** Tail calls this run may still make (internal: a compiled callee continues its caller's count). */
+  readonly tailCallsLeft?: number;
 }
+
+/** bpf_tail_call's helper id, and the kernel's limit on tail calls in one run (MAX_TAIL_CALL_CNT). */
+export const TAIL_CALL_HELPER = 12;
+export const MAX_TAIL_CALLS = 33;
 
 export interface RunResult {
   /** r0 at exit. */
@@ -128,7 +139,8 @@ function bswap32(v: number): number {
 
 /** Runs `program` from instruction 0 until the outermost frame exits. */
 export function interpret(program: Program, options: RunOptions): RunResult {
-  const { code, dst: dsts, src: srcs, off: offs, imm: imms, length } = program;
+  let { code, dst: dsts, src: srcs, off: offs, imm: imms, length } = program;
+  let tailCallsLeft = options.tailCallsLeft ?? MAX_TAIL_CALLS;
   const memory = options.memory;
   const helpers = options.helpers;
   const trace = options.trace;
@@ -382,6 +394,9 @@ export function interpret(program: Program, options: RunOptions): RunResult {
         if (jop === JMP_EXIT) {
           if (depth === 0) {
             if (--runsLeft === 0) return { value: toBig(lo[0]!, hi[0]!), steps };
+            // The next run starts over in the program the run started with (a tail call may have left another).
+            ({ code, dst: dsts, src: srcs, off: offs, imm: imms, length } = program);
+            tailCallsLeft = MAX_TAIL_CALLS;
             for (let r = 0; r < 11; r++) {
               lo[r] = initialLo[r]!;
               hi[r] = initialHi[r]!;
@@ -410,6 +425,20 @@ export function interpret(program: Program, options: RunOptions): RunResult {
             depth++;
             lo[10] = frameTops[depth]!;
             pc += imms[pc]! + 1;
+            break;
+          }
+          if (imms[pc] === TAIL_CALL_HELPER && options.tailCall) {
+            if (depth > 0)
+              throw new VmError("HELPER", "tail calls from subprograms are not supported by the VM yet", { pc });
+            const target = tailCallsLeft > 0 ? options.tailCall(regs) : undefined;
+            if (target) {
+              // The callee replaces the program; its exit ends the run.
+              tailCallsLeft--;
+              ({ code, dst: dsts, src: srcs, off: offs, imm: imms, length } = target);
+              pc = 0;
+              break;
+            }
+            pc++;
             break;
           }
           const helper = helpers?.get(imms[pc]!);
