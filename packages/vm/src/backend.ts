@@ -35,6 +35,8 @@ import { interpret, type Registers, type RunOptions } from "./interpreter.js";
 import { ArrayMap } from "./maps/array.js";
 import { HashMap } from "./maps/hash.js";
 import type { VmMap } from "./maps/map.js";
+import { PerCpuArrayMap } from "./maps/percpu-array.js";
+import { RingBufferMap } from "./maps/ring-buffer.js";
 import { VmMemory } from "./memory.js";
 import { LD_IMM64 } from "./opcodes.js";
 import { checkProgram, decodeProgram, type Program } from "./program.js";
@@ -49,11 +51,22 @@ export interface VmBackendOptions {
   readonly budget?: number;
   /** Seed of get_prandom_u32. */
   readonly seed?: number;
+  /** CPUs of the per-CPU maps (default 1); programs run on CPU 0. */
+  readonly cpus?: number;
   /** What get_current_pid_tgid / uid_gid return. */
   readonly process?: { pid: number; tgid: number; uid: number; gid: number };
 }
 
-const MapType = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3 } as const;
+const MapType = {
+  HASH: 1,
+  ARRAY: 2,
+  PROG_ARRAY: 3,
+  PERCPU_ARRAY: 6,
+  LRU_HASH: 9,
+  ARRAY_OF_MAPS: 12,
+  RINGBUF: 27,
+} as const;
+const SUPPORTED_MAP_TYPES = new Set<number>(Object.values(MapType));
 const PSEUDO_MAP_FD = 1;
 const PSEUDO_MAP_VALUE = 2;
 const PSEUDO_MAP_IDX = 5;
@@ -88,6 +101,7 @@ export class VmBackend implements Backend {
   /** trace_printk output. */
   readonly log: string[] = [];
   private readonly engine: VmEngine;
+  private readonly cpus: number;
   private readonly budget: number;
   private nextHandle = 1;
   private readonly maps = new Map<number, VmMapEntry>();
@@ -99,9 +113,17 @@ export class VmBackend implements Backend {
 
   constructor(options: VmBackendOptions = {}) {
     this.engine = options.engine ?? "interpreter";
+    this.cpus = Math.max(1, options.cpus ?? 1);
     this.budget = options.budget ?? 1_000_000;
     const process = options.process ?? { pid: 1, tgid: 1, uid: 0, gid: 0 };
-    this.env = { map: (h) => this.maps.get(h)?.map, log: this.log, ...process, random: options.seed ?? 0x2545f491 };
+    this.env = {
+      map: (h) => this.maps.get(h)?.map,
+      log: this.log,
+      ...process,
+      random: options.seed ?? 0x2545f491,
+      finishRingRecord: (address, discard) =>
+        [...this.maps.values()].some((e) => e.map instanceof RingBufferMap && e.map.finish(address, discard)),
+    };
     this.helpers = vmHelpers(this.env);
   }
 
@@ -128,7 +150,7 @@ export class VmBackend implements Backend {
       moduleBtf: false,
       fdArray: false,
       bpfCookie: false,
-      hasMapType: (type) => type === MapType.ARRAY || type === MapType.HASH || type === MapType.PROG_ARRAY,
+      hasMapType: (type) => SUPPORTED_MAP_TYPES.has(type),
       hasHelper: (_progType, helper) => this.helpers.has(helper),
     };
   }
@@ -143,11 +165,25 @@ export class VmBackend implements Backend {
     const name = attrs.name ?? "";
     const args = [attrs.mapType, attrs.keySize, attrs.valueSize, attrs.maxEntries, attrs.flags ?? 0, name] as const;
     let map: VmMap;
-    // A prog array is an array of program handles (u32), which bpf_tail_call reads.
-    if (attrs.mapType === MapType.ARRAY || attrs.mapType === MapType.PROG_ARRAY)
-      map = new ArrayMap(this.memory, ...args);
-    else if (attrs.mapType === MapType.HASH) map = new HashMap(this.memory, ...args);
-    else notSupported(`map type ${attrs.mapType} (map '${name}')`);
+    switch (attrs.mapType) {
+      case MapType.ARRAY:
+      case MapType.PROG_ARRAY: // program handles (u32), read by bpf_tail_call
+      case MapType.ARRAY_OF_MAPS: // inner map handles (u32), returned by lookups as map references
+        map = new ArrayMap(this.memory, ...args);
+        break;
+      case MapType.HASH:
+      case MapType.LRU_HASH:
+        map = new HashMap(this.memory, attrs.mapType === MapType.LRU_HASH, ...args);
+        break;
+      case MapType.PERCPU_ARRAY:
+        map = new PerCpuArrayMap(this.memory, this.cpus, ...args);
+        break;
+      case MapType.RINGBUF:
+        map = new RingBufferMap(this.memory, ...args);
+        break;
+      default:
+        notSupported(`map type ${attrs.mapType} (map '${name}')`);
+    }
     const fd = this.handle("map", (h) => this.maps.delete(h));
     this.maps.set(fd.value, { id: fd.value, map, attrs, frozen: false });
     return fd;
@@ -211,9 +247,15 @@ export class VmBackend implements Backend {
     const { map: m } = this.entry(map);
     const at = m.lookup(key ?? new Uint8Array(0));
     if (at === undefined) return false;
+    if (m instanceof PerCpuArrayMap) {
+      const all = m.allCpus(key!)!;
+      value.set(all.subarray(0, Math.min(all.length, value.length)));
+      return true;
+    }
     const bytes = m.value(at);
-    // A prog array answers with the program's id, and an empty slot is not an entry (as the kernel's).
-    if (m.type === MapType.PROG_ARRAY && bytes.every((b) => b === 0)) return false;
+    // Prog arrays and map-in-map arrays answer with ids, and an empty slot is not an entry (as the kernel's).
+    const ofIds = m.type === MapType.PROG_ARRAY || m.type === MapType.ARRAY_OF_MAPS;
+    if (ofIds && bytes.every((b) => b === 0)) return false;
     value.set(bytes);
     return true;
   }
@@ -234,7 +276,9 @@ export class VmBackend implements Backend {
   }
 
   mapGetNextKey(map: Fd, key: Uint8Array | null, nextKey: Uint8Array): boolean {
-    const next = this.entry(map).map.nextKey(key);
+    const { map: m } = this.entry(map);
+    if (m instanceof RingBufferMap) throw new VmError("MAP", `ring buffer '${m.name}' has no keys (EINVAL)`);
+    const next = m.nextKey(key);
     if (!next) return false;
     nextKey.set(next);
     return true;
@@ -310,6 +354,13 @@ export class VmBackend implements Backend {
       dataOut: ctx.dataOut(),
       ctxOut: new Uint8Array(0),
     };
+  }
+
+  /** The records the programs committed to ring buffer `map`, in order, taken out of it (the host consumer). */
+  ringBufferRecords(map: Fd): Uint8Array[] {
+    const { map: m } = this.entry(map);
+    if (!(m instanceof RingBufferMap)) throw new VmError("MAP", `map '${m.name}' is not a ring buffer`);
+    return m.consume();
   }
 
   /** bpf_tail_call(ctx, r2 = prog array, r3 = index): the program in that slot, if any. */

@@ -2,8 +2,11 @@
 // like the program's own accesses) and leaves its result in r0, with the kernel's return conventions (0 or a
 // negative errno; a value pointer or NULL).
 
+import { VmError } from "./errors.js";
 import type { Helper, Registers } from "./interpreter.js";
 import type { VmMap } from "./maps/map.js";
+import { PerCpuArrayMap } from "./maps/percpu-array.js";
+import { RingBufferMap } from "./maps/ring-buffer.js";
 import type { VmMemory } from "./memory.js";
 
 /** Kernel helper ids (include/uapi/linux/bpf.h, __BPF_FUNC_MAPPER order). */
@@ -20,10 +23,16 @@ export const HelperId = {
   get_current_uid_gid: 15,
   ktime_get_boot_ns: 125,
   ktime_get_coarse_ns: 160,
+  ringbuf_output: 130,
+  ringbuf_reserve: 131,
+  ringbuf_submit: 132,
+  ringbuf_discard: 133,
+  ringbuf_query: 134,
 } as const;
 
 /** A map reference in a register: high half MAP_HANDLE, low half the map's handle number (never an address). */
 export const MAP_HANDLE = 1;
+const ARRAY_OF_MAPS = 12;
 
 export interface HelperEnvironment {
   /** The map a handle names. */
@@ -37,6 +46,8 @@ export interface HelperEnvironment {
   readonly gid: number;
   /** State of get_prandom_u32 (xorshift32), seedable. */
   random: number;
+  /** Submits or discards the ring buffer reservation at `address`; false when it is none. */
+  finishRingRecord(address: number, discard: boolean): boolean;
 }
 
 function setR0(regs: Registers, value: bigint | number): void {
@@ -67,9 +78,44 @@ export function vmHelpers(env: HelperEnvironment): Map<number, Helper> {
   helpers.set(HelperId.map_lookup_elem, (regs, memory, pc) => {
     const map = mapOf(env, regs);
     if (!map) return setR0(regs, 0);
-    const at = map.lookup(bytesAt(memory, regs, 2, map.keySize, false, pc));
+    const key = bytesAt(memory, regs, 2, map.keySize, false, pc);
+    const at = map instanceof PerCpuArrayMap ? map.lookupOnCpu(key, 0) : map.lookup(key);
+    if (at !== undefined && map.type === ARRAY_OF_MAPS) {
+      // The value is the inner map: a map reference, as the program passes it on to map helpers.
+      const inner = map.value(at);
+      const handle = inner[0]! | (inner[1]! << 8) | (inner[2]! << 16) | (inner[3]! << 24);
+      return setR0(regs, handle === 0 ? 0 : (BigInt(MAP_HANDLE) << 32n) | BigInt(handle));
+    }
     setR0(regs, at ?? 0);
   });
+  const ring = (regs: Registers) => {
+    const map = mapOf(env, regs);
+    return map instanceof RingBufferMap ? map : undefined;
+  };
+  helpers.set(HelperId.ringbuf_reserve, (regs) => setR0(regs, ring(regs)?.reserve(regs.lo[2]!) ?? 0));
+  helpers.set(HelperId.ringbuf_output, (regs, memory, pc) => {
+    const map = ring(regs);
+    const size = regs.lo[3]!;
+    const at = map?.reserve(size);
+    if (!map || at === undefined) return setR0(regs, -11); // EAGAIN: no room
+    const data = bytesAt(memory, regs, 2, size, false, pc);
+    memory.bytes.set(data, memory.translate(at, 0, size, true, pc));
+    map.finish(at, false);
+    setR0(regs, 0);
+  });
+  for (const [id, discard] of [
+    [HelperId.ringbuf_submit, false],
+    [HelperId.ringbuf_discard, true],
+  ] as const) {
+    helpers.set(id, (regs, _memory, pc) => {
+      const address = regs.hi[1] === 0 ? regs.lo[1]! : -1;
+      if (!env.finishRingRecord(address, discard)) {
+        throw new VmError("HELPER", `ring buffer record 0x${address.toString(16)} is not a reservation`, { pc });
+      }
+      setR0(regs, 0);
+    });
+  }
+  helpers.set(HelperId.ringbuf_query, (regs) => setR0(regs, 0));
   helpers.set(HelperId.map_update_elem, (regs, memory, pc) => {
     const map = mapOf(env, regs);
     if (!map) return setR0(regs, -22);

@@ -1,6 +1,8 @@
-// BPF_MAP_TYPE_HASH: up to max_entries key/value pairs. Values sit in preallocated slots of one region (as the
-// kernel preallocates), so a pointer from a lookup stays valid while the element exists; a deleted slot is
-// reused. Iteration follows insertion order (the kernel's bucket order is not reproducible; callers compare sets).
+// BPF_MAP_TYPE_HASH (and LRU_HASH): up to max_entries key/value pairs. Values sit in preallocated slots of one
+// region (as the kernel preallocates), so a pointer from a lookup stays valid while the element exists; a deleted
+// slot is reused. Iteration follows insertion order (the kernel's bucket order is not reproducible; callers
+// compare sets). An LRU map, when full, makes room by evicting the least recently used element (updated or
+// looked up by a program), where a plain hash map refuses with E2BIG.
 
 import type { Region, VmMemory } from "../memory.js";
 import { Errno, UpdateFlags, type VmMap } from "./map.js";
@@ -21,6 +23,7 @@ export class HashMap implements VmMap {
 
   constructor(
     private readonly memory: VmMemory,
+    private readonly lru: boolean,
     readonly type: number,
     readonly keySize: number,
     readonly valueSize: number,
@@ -33,8 +36,20 @@ export class HashMap implements VmMap {
   }
 
   lookup(key: Uint8Array): number | undefined {
-    const slot = this.slots.get(keyOf(key.subarray(0, this.keySize)));
-    return slot === undefined ? undefined : this.region.start + slot * this.elementSize;
+    const k = keyOf(key.subarray(0, this.keySize));
+    const slot = this.slots.get(k);
+    if (slot === undefined) return undefined;
+    if (this.lru) this.touch(k, slot);
+    return this.region.start + slot * this.elementSize;
+  }
+
+  /** Moves `k` to the most recently used end (Map order is the recency order). */
+  private touch(k: string, slot: number): void {
+    const key = this.keys.get(k)!;
+    this.slots.delete(k);
+    this.keys.delete(k);
+    this.slots.set(k, slot);
+    this.keys.set(k, key);
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
@@ -45,10 +60,16 @@ export class HashMap implements VmMap {
     if (slot === undefined) {
       if (mode === UpdateFlags.EXIST) return Errno.ENOENT;
       slot = this.free.pop() ?? (this.used < this.maxEntries ? this.used++ : undefined);
+      if (slot === undefined && this.lru) {
+        const [oldest, oldestSlot] = this.slots.entries().next().value as [string, number];
+        this.slots.delete(oldest);
+        this.keys.delete(oldest);
+        slot = oldestSlot;
+      }
       if (slot === undefined) return Errno.E2BIG;
       this.slots.set(k, slot);
       this.keys.set(k, key.slice(0, this.keySize));
-    }
+    } else if (this.lru) this.touch(k, slot);
     this.value(this.region.start + slot * this.elementSize).set(value.subarray(0, this.valueSize));
     return 0;
   }
