@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Collection, loadCollection } from "@bpfkit/kernel";
-import { VmBackend, type VmEngine } from "@bpfkit/vm";
+import { VmBackend, type VmEngine, type VmError } from "@bpfkit/vm";
 import { describe, expect, it } from "vitest";
 import { fixturePath } from "./loader-support.js";
 import { jsonOf, ours } from "./support/bpftool.js";
@@ -18,8 +18,11 @@ const IPPROTO_UDP = 17;
 const XDP_DROP = 1;
 const XDP_PASS = 2;
 const PROG_ARRAY = 3;
+const PERCPU_HASH = 5;
 const PERCPU_ARRAY = 6;
+const LRU_PERCPU_HASH = 10;
 const ARRAY_OF_MAPS = 12;
+const HASH_OF_MAPS = 13;
 
 /** The sum of the little-endian u64 slots of a per-CPU value. */
 function sumU64(bytes: Uint8Array): bigint {
@@ -29,7 +32,15 @@ function sumU64(bytes: Uint8Array): bigint {
   return sum;
 }
 
-const PACKETS = [ipv4Packet(IPPROTO_UDP), ipv4Packet(IPPROTO_TCP), new Uint8Array(20), new Uint8Array(0)];
+/** Packets of several lengths (tail_subprog picks its prog array slot by length modulo 4). */
+const PACKETS = [
+  ipv4Packet(IPPROTO_UDP),
+  ipv4Packet(IPPROTO_TCP),
+  new Uint8Array(20),
+  new Uint8Array(0),
+  Uint8Array.of(...ipv4Packet(IPPROTO_UDP), 1),
+  Uint8Array.of(...ipv4Packet(IPPROTO_TCP), 1, 2),
+];
 
 /** Every program on every packet, then every map's entries, as comparable text. */
 function observe(c: Collection): Record<string, string> {
@@ -55,11 +66,16 @@ function observe(c: Collection): Record<string, string> {
       continue;
     }
     const type = map.spec.type;
-    // Prog arrays and map-in-map arrays hold ids, which differ between the kernel and the VM: compare which
-    // slots are set. Per-CPU values are summed: the kernel's run used whichever CPU it was on.
-    if (type === PROG_ARRAY || type === ARRAY_OF_MAPS) seen[`map ${name}`] = text(entries.map(([key]) => key));
-    else if (type === PERCPU_ARRAY) seen[`map ${name}`] = text(entries.map(([key, value]) => [key, sumU64(value)]));
-    else seen[`map ${name}`] = text(entries);
+    // Prog arrays and maps of maps hold ids, which differ between the kernel and the VM: compare which slots are
+    // set. Per-CPU values are summed: the kernel's run used whichever CPU it was on. Hash iteration orders
+    // differ too: entries are compared as sets.
+    const rows =
+      type === PROG_ARRAY || type === ARRAY_OF_MAPS || type === HASH_OF_MAPS
+        ? entries.map(([key]) => text(key))
+        : [PERCPU_ARRAY, PERCPU_HASH, LRU_PERCPU_HASH].includes(type)
+          ? entries.map(([key, value]) => text([key, sumU64(value)]))
+          : entries.map((entry) => text(entry));
+    seen[`map ${name}`] = rows.sort().join(" ");
   }
   return seen;
 }
@@ -73,6 +89,8 @@ const FIXTURES = [
   "btf_kinds",
   "core_matches",
   "tail_calls",
+  "vm_maps",
+  "tail_subprog",
 ];
 
 describeWith(["root", "bpffs", "vmlinux-btf"], "VM backend vs the kernel", () => {
@@ -107,6 +125,21 @@ describeWith(["vmlinux-btf"], "VM backend without root", () => {
       expect(c.map("proto_count").get(IPPROTO_UDP)).toBe(3n);
       expect(c.map("proto_count").get(IPPROTO_TCP)).toBe(1n);
       expect(c.variable("packets_seen").get()).toBe(4n);
+    }
+  });
+});
+
+describeWith(["vmlinux-btf"], "VM faults name the C line", () => {
+  it("a run stopped by the budget names the instruction and its line from line_info, in both engines", () => {
+    for (const engine of ["interpreter", "compiled"] as VmEngine[]) {
+      using c = loadCollection(fixturePath("xdp_parse"), { backend: new VmBackend({ engine, budget: 12 }) });
+      const run = () => c.program("xdp_parse").testRun({ dataIn: ipv4Packet(IPPROTO_UDP) });
+      expect(run).toThrow(/^insn \d+: instruction budget of 12 exhausted .*\[\.\/xdp_parse\.bpf\.c:\d+(:\d+)?: .+\]$/);
+      try {
+        run();
+      } catch (error) {
+        expect((error as VmError).line).toMatch(/^\.\/xdp_parse\.bpf\.c:\d+/);
+      }
     }
   });
 });
@@ -148,8 +181,28 @@ describeWith(["vmlinux-btf"], "VM ring buffer", () => {
 describe("VM backend limits", () => {
   it("refuses what it cannot do yet with NOT_SUPPORTED, naming it", () => {
     const vm = new VmBackend();
-    expect(() => vm.createMap({ mapType: 30, keySize: 0, valueSize: 4, maxEntries: 1, name: "bloom" })).toThrow(
-      /map type 30 \(map 'bloom'\) is not supported by the VM backend yet/,
+    expect(() => vm.createMap({ mapType: 15, keySize: 4, valueSize: 4, maxEntries: 1, name: "socks" })).toThrow(
+      /map type 15 \(map 'socks'\) is not supported by the VM backend yet/,
     );
+  });
+});
+
+describeWith(["vmlinux-btf"], "VM output and process helpers", () => {
+  it("perf_event_output, trace_printk, comm, probe reads and a bpf_loop nested in for_each reach the host", () => {
+    for (const engine of ["interpreter", "compiled"] as VmEngine[]) {
+      const vm = new VmBackend({ engine, process: { pid: 7, tgid: 42, uid: 0, gid: 0, comm: "tester" } });
+      using c = loadCollection(fixturePath("vm_output"), { backend: vm });
+      expect(c.program("report").testRun({ dataIn: ipv4Packet(IPPROTO_UDP) }).retval).toBe(XDP_PASS);
+      const records = vm.perfEventRecords(c.map("events").fd);
+      expect(records.map((r) => [r.cpu, r.key, r.bytes.length])).toEqual([[0, 0, 48]]);
+      const view = new DataView(records[0]!.bytes.buffer);
+      const len = view.getUint32(0, true);
+      // weights 10+20+30, plus bpf_loop(key) sums of 0..key-1 for keys 1, 2, 3: 0 + 1 + 3.
+      expect([len, view.getUint32(4, true), view.getBigUint64(24, true)]).toEqual([64, 42, 64n]);
+      expect(new TextDecoder().decode(records[0]!.bytes.subarray(8, 14))).toBe("tester");
+      expect([view.getBigUint64(32, true), view.getBigInt64(40, true)]).toEqual([0x1122334455667788n, -14n]);
+      expect(vm.log).toEqual(["len 64 nested 64 comm tester", "hex 0000beef|-3  |   ab"]);
+      expect(vm.perfEventRecords(c.map("events").fd)).toEqual([]);
+    }
   });
 });

@@ -35,7 +35,6 @@ import { type KernelEnvironment, kernelEnvironment } from "./environment.js";
 import { BpfSyscallError } from "./errors.js";
 import { KernelBackend } from "./kernel-backend.js";
 import { MapHandle } from "./map-handle.js";
-import { possibleCpus } from "./possible-cpus.js";
 import { ProgramHandle } from "./program-handle.js";
 import { decodeLineInfo } from "./source-lines.js";
 import { DataSection, VariableHandle } from "./variable-handle.js";
@@ -103,7 +102,7 @@ export class Collection implements Disposable {
     this.#backend = backend;
     this.warnings = init.warnings;
     this.coreRelocations = init.coreRelocations ?? [];
-    const cpus = backend.name === "kernel" ? possibleCpus() : 1;
+    const cpus = backend.possibleCpus ?? 1;
     const programs = new Map<string, ProgramHandle>();
     for (const [name, fd] of loaded.programs) {
       programs.set(name, new ProgramHandle(backend, fd, spec.programs.find((p) => p.name === name)!));
@@ -373,7 +372,7 @@ export function loadCollection(
       logLevel: options.logLevel,
       moduleBtfFds: modules.fds,
       reuseMaps: options.reuseMaps,
-      possibleCpus: backend.name === "kernel" ? possibleCpus() : undefined,
+      possibleCpus: backend.possibleCpus,
     });
     return new Collection({
       spec,

@@ -54,7 +54,6 @@ export { BPF_CMD_NAMES, BpfCmd, MapFlag, ProgFlag, TestRunFlag, UpdateFlag } fro
 export { DataSection, VariableHandle } from "./variable-handle.js";
 export {
   failingInsnIndex,
-  sourceLineFor,
   splitLog,
   summarizeLog,
   VerifierError,

@@ -35,6 +35,7 @@ import { MapOps, mapShape } from "./map-ops.js";
 import { MapMemory } from "./mmap.js";
 import type { KernelLinkInfo } from "./objects.js";
 import * as objects from "./objects.js";
+import { possibleCpus } from "./possible-cpus.js";
 import { type ProgAttachAttrs, progAttach, progDetach } from "./prog-attach.js";
 import { loadProgram } from "./prog-load.js";
 import { bpf, syscallError } from "./syscall.js";
@@ -58,6 +59,10 @@ export interface KernelBackendOptions {
 
 export class KernelBackend implements Backend {
   readonly name = "kernel";
+
+  get possibleCpus(): number {
+    return possibleCpus();
+  }
   readonly #features = new KernelFeatures();
   readonly #open = new Map<number, WeakRef<Fd>>();
   readonly #mappings = new Set<MapMemory>();

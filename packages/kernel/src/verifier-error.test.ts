@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { failingInsnIndex, sourceLineFor, splitLog, summarizeLog, VerifierError } from "./verifier-error.js";
+import { failingInsnIndex, splitLog, summarizeLog, VerifierError } from "./verifier-error.js";
 
 // Shape of a real 6.x log for a program reading through a scalar (see test/kernel-programs.test.ts).
 const LOG = [
@@ -33,19 +33,6 @@ describe("verifier log parsing", () => {
       omitted: 5,
     });
     expect(summarizeLog([])).toEqual({ lines: [], omitted: 0 });
-  });
-
-  it("maps an instruction to the line_info entry that covers it", () => {
-    const lines = [
-      { insnIndex: 0, line: 1, column: 0 },
-      { insnIndex: 4, line: 9, column: 0 },
-      { insnIndex: 2, line: 5, column: 0 },
-    ];
-    expect(sourceLineFor(lines, 3)?.line).toBe(5);
-    expect(sourceLineFor(lines, 4)?.line).toBe(9);
-    expect(sourceLineFor(lines, 0)?.line).toBe(1);
-    expect(sourceLineFor(undefined, 3)).toBeUndefined();
-    expect(sourceLineFor(lines, undefined)).toBeUndefined();
   });
 });
 

@@ -4,8 +4,10 @@
 import {
   type CoreLoadFailure,
   explainCoreFailure,
+  formatSourceLine,
   type InsnSourceLine,
   type ProgramCoreRelocation,
+  sourceLineFor,
 } from "@bpfkit/loader";
 import { BpfSyscallError } from "./errors.js";
 
@@ -42,30 +44,12 @@ export function failingInsnIndex(log: readonly string[]): number | undefined {
   return undefined;
 }
 
-/** The line_info entry covering `insnIndex`: the last one that starts at or before it. */
-export function sourceLineFor(
-  lines: readonly InsnSourceLine[] | undefined,
-  insnIndex: number | undefined,
-): InsnSourceLine | undefined {
-  if (lines === undefined || insnIndex === undefined) return undefined;
-  let best: InsnSourceLine | undefined;
-  for (const line of lines) {
-    if (line.insnIndex <= insnIndex && (best === undefined || line.insnIndex >= best.insnIndex)) best = line;
-  }
-  return best;
-}
-
 /** The last `count` lines that carry information (no trailing statistics), plus how many were left out. */
 export function summarizeLog(log: readonly string[], count = 2): { lines: string[]; omitted: number } {
   let end = log.length;
   while (end > 0 && STATISTICS.some((re) => re.test((log[end - 1] ?? "").trim()))) end--;
   const start = Math.max(0, end - count);
   return { lines: log.slice(start, end).map((l) => l.trim()), omitted: log.length - (end - start) };
-}
-
-function formatSource(line: InsnSourceLine): string {
-  const where = `${line.file ?? "?"}:${line.line}${line.column > 0 ? `:${line.column}` : ""}`;
-  return line.text ? `${where}: ${line.text.trim()}` : where;
 }
 
 export interface VerifierErrorInit {
@@ -128,7 +112,7 @@ export class VerifierError extends BpfSyscallError {
       if (summary.omitted > 0) parts.push(`(${summary.omitted} line${summary.omitted === 1 ? "" : "s"} omitted)`);
     }
     if (insnIndex !== undefined) parts.push(`at insn ${insnIndex}`);
-    if (sourceLine !== undefined) parts.push(`[${formatSource(sourceLine)}]`);
+    if (sourceLine !== undefined) parts.push(`[${formatSourceLine(sourceLine)}]`);
     else if (core?.source !== undefined) parts.push(`[${core.source}${core.code ? `: ${core.code.trim()}` : ""}]`);
     if (init.truncated) parts.push("(log truncated)");
     super(init.command, init.errno, init.code, init.objectName ? `"${init.objectName}"` : "", parts.join(" "));

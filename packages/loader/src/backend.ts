@@ -334,6 +334,11 @@ export interface Features {
 export interface Backend {
   /** Short name for messages ("kernel", "vm"). */
   readonly name: string;
+  /**
+   * CPUs of per-CPU map values and perf event arrays (libbpf's libbpf_num_possible_cpus); 1 when absent. A
+   * getter, so a backend that never needs it never computes it.
+   */
+  readonly possibleCpus?: number;
 
   /** Feature probe results (memoised). */
   features(): Features;

@@ -29,5 +29,6 @@ export { ClosedFdError, Fd } from "./fd.js";
 // The object model (open an ELF object into plain-data specs) and the pure prepare/load steps.
 export * from "./object/index.js";
 export * from "./prepare/index.js";
+export { formatSourceLine, sourceLineFor } from "./source-line.js";
 // Typed values (BTF-driven codec for map keys/values and global variables).
 export * from "./values/index.js";

@@ -1,14 +1,17 @@
 // The loader's Backend, in userspace: `load(spec, new VmBackend())` and `loadCollection(obj, { backend })` create
 // VM maps and programs instead of kernel objects, and `testRun` runs a program as BPF_PROG_TEST_RUN would, in
 // the interpreter or compiled to WebAssembly. Handles are numbers in the VM's own space, wrapped in the loader's Fd.
-// What the VM cannot do yet (links, pins of other types, more map types, batches) is a clear NOT_SUPPORTED.
+// What the VM cannot do yet (links, pins of other types, more map types) is a clear NOT_SUPPORTED.
 
+import { MapType } from "@bpfkit/asm";
 import {
   type Backend,
   type BtfInfo,
   type BtfLoadAttrs,
   Fd,
   type Features,
+  formatSourceLine,
+  type InsnSourceLine,
   type LinkCreateAttrs,
   type LinkInfo,
   type LoadedBtf,
@@ -25,21 +28,28 @@ import {
   type ProgExtInfo,
   type ProgInfo,
   type ProgLoadAttrs,
+  sourceLineFor,
   type TestRunAttrs,
   type TestRunResult,
 } from "@bpfkit/loader";
 import { compiledFor } from "./compiler.js";
 import { VmError } from "./errors.js";
-import { type HelperEnvironment, MAP_HANDLE, vmHelpers } from "./helpers.js";
-import { interpret, type Registers, type RunOptions } from "./interpreter.js";
+import { type HelperEnvironment, MAP_HANDLE, type ProbeMemory, vmHelpers } from "./helpers.js";
+import { FUNC_HANDLE, interpret, type Registers, type RunOptions } from "./interpreter.js";
+import { batchTarget, deleteBatch, lookupBatch, updateBatch } from "./map-batch.js";
 import { ArrayMap } from "./maps/array.js";
+import { BloomFilterMap } from "./maps/bloom-filter.js";
 import { HashMap } from "./maps/hash.js";
-import type { VmMap } from "./maps/map.js";
+import { LpmTrieMap } from "./maps/lpm-trie.js";
+import { Errno, isPerCpu, isValueMap, u32At, u32Bytes, type VmMap } from "./maps/map.js";
 import { PerCpuArrayMap } from "./maps/percpu-array.js";
+import { PerfEventArrayMap, type PerfRecord } from "./maps/perf-event-array.js";
+import { QueueStackMap } from "./maps/queue-stack.js";
 import { RingBufferMap } from "./maps/ring-buffer.js";
 import { VmMemory } from "./memory.js";
 import { LD_IMM64 } from "./opcodes.js";
-import { checkProgram, decodeProgram, type Program } from "./program.js";
+import { loadedForm, progTag } from "./prog-tag.js";
+import { type ArrayLayout, checkProgram, decodeProgram, type Program } from "./program.js";
 import { contextFor } from "./test-run.js";
 
 export type VmEngine = "interpreter" | "compiled";
@@ -53,22 +63,34 @@ export interface VmBackendOptions {
   readonly seed?: number;
   /** CPUs of the per-CPU maps (default 1); programs run on CPU 0. */
   readonly cpus?: number;
-  /** What get_current_pid_tgid / uid_gid return. */
-  readonly process?: { pid: number; tgid: number; uid: number; gid: number };
+  /** What get_current_pid_tgid / uid_gid / comm return. */
+  readonly process?: { pid: number; tgid: number; uid: number; gid: number; comm?: string };
+  /** Memory outside the VM that probe_read_kernel/user may read (nothing by default: they fail with EFAULT). */
+  readonly probe?: ProbeMemory;
 }
 
-const MapType = {
-  HASH: 1,
-  ARRAY: 2,
-  PROG_ARRAY: 3,
-  PERCPU_ARRAY: 6,
-  LRU_HASH: 9,
-  ARRAY_OF_MAPS: 12,
-  RINGBUF: 27,
-} as const;
-const SUPPORTED_MAP_TYPES = new Set<number>(Object.values(MapType));
+const SUPPORTED_MAP_TYPES = new Set<number>([
+  MapType.HASH,
+  MapType.ARRAY,
+  MapType.PROG_ARRAY,
+  MapType.PERF_EVENT_ARRAY,
+  MapType.PERCPU_HASH,
+  MapType.PERCPU_ARRAY,
+  MapType.LRU_HASH,
+  MapType.LRU_PERCPU_HASH,
+  MapType.LPM_TRIE,
+  MapType.ARRAY_OF_MAPS,
+  MapType.HASH_OF_MAPS,
+  MapType.DEVMAP,
+  MapType.QUEUE,
+  MapType.STACK,
+  MapType.DEVMAP_HASH,
+  MapType.RINGBUF,
+  MapType.BLOOM_FILTER,
+]);
 const PSEUDO_MAP_FD = 1;
 const PSEUDO_MAP_VALUE = 2;
+const PSEUDO_FUNC = 4;
 const PSEUDO_MAP_IDX = 5;
 const PSEUDO_MAP_IDX_VALUE = 6;
 
@@ -80,6 +102,8 @@ interface VmProgram {
   readonly xlated: Uint8Array;
   readonly license: string;
   readonly mapIds: number[];
+  /** Decoded line_info (through loadCollection), to name the C line of a fault. */
+  readonly sourceLines: readonly InsnSourceLine[] | undefined;
   runs: bigint;
   runTimeNs: bigint;
 }
@@ -97,13 +121,21 @@ function notSupported(what: string): never {
 
 export class VmBackend implements Backend {
   readonly name = "vm";
+
+  get possibleCpus(): number {
+    return this.cpus;
+  }
   readonly memory = new VmMemory();
   /** trace_printk output. */
   readonly log: string[] = [];
+  /** What bpf_redirect and bpf_redirect_map asked for, in order (a test run only returns the action). */
+  readonly redirects: { ifindex: number; flags: number; map?: string; key?: number }[] = [];
   private readonly engine: VmEngine;
   private readonly cpus: number;
   private readonly budget: number;
   private nextHandle = 1;
+  /** Whether the run in progress tail-called (its faults may then be in another program). */
+  private tailCalled = false;
   private readonly maps = new Map<number, VmMapEntry>();
   private readonly programs = new Map<number, VmProgram>();
   private readonly btfs = new Map<number, Uint8Array>();
@@ -115,14 +147,16 @@ export class VmBackend implements Backend {
     this.engine = options.engine ?? "interpreter";
     this.cpus = Math.max(1, options.cpus ?? 1);
     this.budget = options.budget ?? 1_000_000;
-    const process = options.process ?? { pid: 1, tgid: 1, uid: 0, gid: 0 };
     this.env = {
       map: (h) => this.maps.get(h)?.map,
       log: this.log,
-      ...process,
+      process: { pid: 1, tgid: 1, uid: 0, gid: 0, comm: "bpfkit-vm", ...options.process },
       random: options.seed ?? 0x2545f491,
       finishRingRecord: (address, discard) =>
         [...this.maps.values()].some((e) => e.map instanceof RingBufferMap && e.map.finish(address, discard)),
+      probe: options.probe,
+      programType: 0,
+      redirects: this.redirects,
     };
     this.helpers = vmHelpers(this.env);
   }
@@ -162,38 +196,69 @@ export class VmBackend implements Backend {
   }
 
   createMap(attrs: MapCreateAttrs): Fd {
-    const name = attrs.name ?? "";
-    const args = [attrs.mapType, attrs.keySize, attrs.valueSize, attrs.maxEntries, attrs.flags ?? 0, name] as const;
-    let map: VmMap;
-    switch (attrs.mapType) {
-      case MapType.ARRAY:
-      case MapType.PROG_ARRAY: // program handles (u32), read by bpf_tail_call
-      case MapType.ARRAY_OF_MAPS: // inner map handles (u32), returned by lookups as map references
-        map = new ArrayMap(this.memory, ...args);
-        break;
-      case MapType.HASH:
-      case MapType.LRU_HASH:
-        map = new HashMap(this.memory, attrs.mapType === MapType.LRU_HASH, ...args);
-        break;
-      case MapType.PERCPU_ARRAY:
-        map = new PerCpuArrayMap(this.memory, this.cpus, ...args);
-        break;
-      case MapType.RINGBUF:
-        map = new RingBufferMap(this.memory, ...args);
-        break;
-      default:
-        notSupported(`map type ${attrs.mapType} (map '${name}')`);
-    }
+    const map = this.newMap(attrs);
     const fd = this.handle("map", (h) => this.maps.delete(h));
     this.maps.set(fd.value, { id: fd.value, map, attrs, frozen: false });
     return fd;
+  }
+
+  private newMap(attrs: MapCreateAttrs): VmMap {
+    const name = attrs.name ?? "";
+    const { mapType: type, keySize, valueSize, maxEntries } = attrs;
+    const flags = attrs.flags ?? 0;
+    const args = [type, keySize, valueSize, maxEntries, flags, name] as const;
+    const invalid = (why: string): never => {
+      throw new VmError("MAP", `map '${name}': ${why} (EINVAL)`);
+    };
+    if (maxEntries === 0 && type !== MapType.PERF_EVENT_ARRAY) invalid("max_entries is 0");
+    switch (type) {
+      case MapType.ARRAY:
+      case MapType.PROG_ARRAY: // program handles (u32), read by bpf_tail_call
+      case MapType.ARRAY_OF_MAPS: // inner map handles (u32), returned by lookups as map references
+      case MapType.DEVMAP: // ifindexes, read by bpf_redirect_map
+        if (keySize !== 4) invalid("an array's key is 4 bytes");
+        return new ArrayMap(this.memory, ...args);
+      case MapType.PERCPU_ARRAY:
+        if (keySize !== 4) invalid("an array's key is 4 bytes");
+        return new PerCpuArrayMap(this.memory, this.cpus, ...args);
+      case MapType.HASH:
+      case MapType.LRU_HASH:
+      case MapType.PERCPU_HASH:
+      case MapType.LRU_PERCPU_HASH:
+      case MapType.HASH_OF_MAPS:
+      case MapType.DEVMAP_HASH: {
+        if (keySize === 0 || valueSize === 0) invalid("a hash map needs a key and a value");
+        const lru = type === MapType.LRU_HASH || type === MapType.LRU_PERCPU_HASH;
+        const perCpu = type === MapType.PERCPU_HASH || type === MapType.LRU_PERCPU_HASH;
+        return new HashMap(this.memory, { lru, cpus: perCpu ? this.cpus : 1 }, ...args);
+      }
+      case MapType.LPM_TRIE:
+        if (keySize <= 4 || keySize > 4 + 256 || valueSize === 0) invalid("an LPM trie key is 5 to 260 bytes");
+        return new LpmTrieMap(this.memory, ...args);
+      case MapType.QUEUE:
+      case MapType.STACK:
+        if (keySize !== 0 || valueSize === 0) invalid("a queue or stack has no key and a value");
+        return new QueueStackMap(this.memory, type === MapType.STACK, type, valueSize, maxEntries, flags, name);
+      case MapType.BLOOM_FILTER:
+        if (keySize !== 0 || valueSize === 0) invalid("a bloom filter has no key and a value");
+        return new BloomFilterMap(type, valueSize, maxEntries, flags, name, Number(attrs.mapExtra ?? 0n));
+      case MapType.PERF_EVENT_ARRAY:
+        return new PerfEventArrayMap(...args);
+      case MapType.RINGBUF:
+        return new RingBufferMap(this.memory, ...args);
+      default:
+        return notSupported(`map type ${type} (map '${name}')`);
+    }
   }
 
   loadProgram(attrs: ProgLoadAttrs): LoadedProgram {
     const insns = attrs.insns.slice();
     const view = new DataView(insns.buffer);
     const mapIds: number[] = [];
-    // Map references become values the VM understands: a map handle, or the address of a map value.
+    const callbackStarts: number[] = [];
+    const arrayMaps = new Map<number, ArrayLayout>();
+    // Map references become values the VM understands: a map handle, or the address of a map value; callback
+    // addresses (libbpf's BPF_PSEUDO_FUNC, imm relative to the next instruction) a function reference.
     for (let at = 0; at + 16 <= insns.length; at += 8) {
       if (insns[at] !== LD_IMM64) continue;
       const src = insns[at + 1]! >>> 4;
@@ -202,12 +267,22 @@ export class VmBackend implements Backend {
         continue;
       }
       const ref = view.getInt32(at + 4, true);
+      if (src === PSEUDO_FUNC) {
+        const target = at / 8 + ref + 1;
+        if (!callbackStarts.includes(target)) callbackStarts.push(target);
+        insns[at + 1] = insns[at + 1]! & 0x0f;
+        view.setUint32(at + 4, target, true);
+        view.setUint32(at + 12, FUNC_HANDLE, true);
+        at += 8;
+        continue;
+      }
       const handle = src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_IDX_VALUE ? attrs.fdArray?.[ref]?.value : ref;
       const entry = handle === undefined ? undefined : this.maps.get(handle);
       if (!entry) {
         throw new VmError("BAD_PROGRAM", `LD_IMM64 source ${src} names no VM map (${ref})`, { pc: at / 8 });
       }
       if (!mapIds.includes(entry.id)) mapIds.push(entry.id);
+      if (entry.map.type === MapType.ARRAY && entry.map instanceof ArrayMap) arrayMaps.set(entry.id, entry.map.layout);
       let value: bigint;
       if (src === PSEUDO_MAP_FD || src === PSEUDO_MAP_IDX) value = (BigInt(MAP_HANDLE) << 32n) | BigInt(entry.id);
       else if (src === PSEUDO_MAP_VALUE || src === PSEUDO_MAP_IDX_VALUE) {
@@ -222,7 +297,7 @@ export class VmBackend implements Backend {
       view.setUint32(at + 12, Number(value >> 32n), true);
       at += 8;
     }
-    const program = decodeProgram(insns);
+    const program: Program = { ...decodeProgram(insns), callbackStarts, arrayMaps };
     checkProgram(program, { knownHelper: (id) => this.helpers.has(id) });
     const fd = this.handle("prog", (h) => this.programs.delete(h));
     this.programs.set(fd.value, {
@@ -233,6 +308,7 @@ export class VmBackend implements Backend {
       xlated: insns,
       license: attrs.license,
       mapIds,
+      sourceLines: attrs.sourceLines,
       runs: 0n,
       runTimeNs: 0n,
     });
@@ -245,13 +321,23 @@ export class VmBackend implements Backend {
 
   mapLookup(map: Fd, key: Uint8Array | null, value: Uint8Array): boolean {
     const { map: m } = this.entry(map);
-    const at = m.lookup(key ?? new Uint8Array(0));
-    if (at === undefined) return false;
-    if (m instanceof PerCpuArrayMap) {
-      const all = m.allCpus(key!)!;
+    // Queues and stacks answer their next value; a bloom filter whether the given value may be in it.
+    if (isValueMap(m)) return this.errno(m, "lookup", m.peek(value), [Errno.ENOENT]);
+    if (m instanceof PerfEventArrayMap || m instanceof RingBufferMap) {
+      throw new VmError(
+        "MAP",
+        `map '${m.name}' has no values to look up (${m instanceof RingBufferMap ? "ENOTSUPP" : "ENOENT"})`,
+      );
+    }
+    const k = key ?? new Uint8Array(0);
+    if (isPerCpu(m)) {
+      const all = m.allCpus(k);
+      if (!all) return false;
       value.set(all.subarray(0, Math.min(all.length, value.length)));
       return true;
     }
+    const at = m.lookup(k);
+    if (at === undefined) return false;
     const bytes = m.value(at);
     // Prog arrays and map-in-map arrays answer with ids, and an empty slot is not an entry (as the kernel's).
     const ofIds = m.type === MapType.PROG_ARRAY || m.type === MapType.ARRAY_OF_MAPS;
@@ -260,41 +346,59 @@ export class VmBackend implements Backend {
     return true;
   }
 
+  /** true for 0, false for an errno in `quiet`, else the errno as a VmError. */
+  private errno(m: VmMap, what: string, errno: number, quiet: number[] = []): boolean {
+    if (errno === 0) return true;
+    if (quiet.includes(errno)) return false;
+    const name = Object.entries(Errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
+    throw new VmError("MAP", `map '${m.name}' ${what}: ${name}`);
+  }
+
   mapUpdate(map: Fd, key: Uint8Array | null, value: Uint8Array, flags = 0): void {
     const e = this.entry(map);
-    if (e.frozen) throw new VmError("MAP", `map '${e.map.name}' is frozen`);
-    const errno = e.map.update(key ?? new Uint8Array(0), value, flags);
-    if (errno) throw new VmError("MAP", `map '${e.map.name}' update: errno ${errno}`);
+    if (e.frozen) throw new VmError("MAP", `map '${e.map.name}' is frozen (EPERM)`);
+    this.errno(e.map, "update", e.map.update(key ?? new Uint8Array(0), value, flags));
   }
 
   mapDelete(map: Fd, key: Uint8Array): boolean {
-    return this.entry(map).map.delete(key) === 0;
+    const { map: m } = this.entry(map);
+    return this.errno(m, "delete", m.delete(key), [Errno.ENOENT]);
   }
 
-  mapLookupAndDelete(): boolean {
-    return notSupported("lookup-and-delete");
+  mapLookupAndDelete(map: Fd, key: Uint8Array | null, value: Uint8Array): boolean {
+    const { map: m } = this.entry(map);
+    if (isValueMap(m)) return this.errno(m, "lookup and delete", m.pop(value), [Errno.ENOENT]);
+    if (!(m instanceof HashMap)) return this.errno(m, "lookup and delete", Errno.EINVAL);
+    if (!this.mapLookup(map, key, value)) return false;
+    return this.mapDelete(map, key!);
   }
 
   mapGetNextKey(map: Fd, key: Uint8Array | null, nextKey: Uint8Array): boolean {
     const { map: m } = this.entry(map);
-    if (m instanceof RingBufferMap) throw new VmError("MAP", `ring buffer '${m.name}' has no keys (EINVAL)`);
+    if (m instanceof RingBufferMap || isValueMap(m) || m instanceof PerfEventArrayMap) {
+      throw new VmError("MAP", `map '${m.name}' has no keys (EINVAL)`);
+    }
     const next = m.nextKey(key);
     if (!next) return false;
     nextKey.set(next);
     return true;
   }
 
-  mapLookupBatch(_map: Fd, _batch: MapBatchLookup): MapBatchLookupResult {
-    return notSupported("batch lookups");
+  mapLookupBatch(map: Fd, batch: MapBatchLookup): MapBatchLookupResult {
+    const target = batchTarget(this.entry(map), this.cpus, (k, v) => this.mapLookup(map, k, v));
+    return lookupBatch(target, batch, false);
   }
-  mapLookupAndDeleteBatch(_map: Fd, _batch: MapBatchLookup): MapBatchLookupResult {
-    return notSupported("batch lookups");
+  mapLookupAndDeleteBatch(map: Fd, batch: MapBatchLookup): MapBatchLookupResult {
+    const target = batchTarget(this.entry(map), this.cpus, (k, v) => this.mapLookup(map, k, v));
+    return lookupBatch(target, batch, true);
   }
-  mapUpdateBatch(_map: Fd, _batch: MapBatchWrite): number {
-    return notSupported("batch updates");
+  mapUpdateBatch(map: Fd, batch: MapBatchWrite): number {
+    const target = batchTarget(this.entry(map), this.cpus, (k, v) => this.mapLookup(map, k, v));
+    return updateBatch(target, batch);
   }
-  mapDeleteBatch(_map: Fd, _batch: MapBatchWrite): number {
-    return notSupported("batch deletes");
+  mapDeleteBatch(map: Fd, batch: MapBatchWrite): number {
+    const target = batchTarget(this.entry(map), this.cpus, (k, v) => this.mapLookup(map, k, v));
+    return deleteBatch(target, batch);
   }
 
   mapFreeze(map: Fd): void {
@@ -330,6 +434,7 @@ export class VmBackend implements Backend {
     // One context for all runs: as in the kernel, the runs share the packet (a change made by one is seen by
     // the next), and the repeat loop runs inside the engine.
     const ctx = contextFor(p.type, this.memory, attrs);
+    this.env.programType = p.type;
     const options: RunOptions = {
       memory: this.memory,
       registers: { 1: BigInt(ctx.address) },
@@ -340,10 +445,16 @@ export class VmBackend implements Backend {
     };
     const started = performance.now();
     let value: bigint;
-    if (this.engine === "compiled") {
-      value = compiledFor(p.program).run(options).value;
-    } else {
-      value = interpret(p.program, options).value;
+    this.tailCalled = false;
+    try {
+      value =
+        this.engine === "compiled" ? compiledFor(p.program).run(options).value : interpret(p.program, options).value;
+    } catch (error) {
+      // A fault names its instruction; with line_info it also names the C line (a tail-called program's
+      // instructions are not the caller's: only faults of the program run are annotated).
+      const line = error instanceof VmError && !error.line ? sourceLineFor(p.sourceLines, error.pc) : undefined;
+      if (line && error instanceof VmError && !this.tailCalled) throw error.withLine(formatSourceLine(line));
+      throw error;
     }
     const elapsed = (performance.now() - started) * 1e6;
     p.runs += BigInt(repeat);
@@ -363,16 +474,23 @@ export class VmBackend implements Backend {
     return m.consume();
   }
 
+  /** What programs output to perf event array `map`, oldest first, taken out of it (the host reader). */
+  perfEventRecords(map: Fd): PerfRecord[] {
+    const { map: m } = this.entry(map);
+    if (!(m instanceof PerfEventArrayMap)) throw new VmError("MAP", `map '${m.name}' is not a perf event array`);
+    return m.consume();
+  }
+
   /** bpf_tail_call(ctx, r2 = prog array, r3 = index): the program in that slot, if any. */
   private tailCallTarget(regs: Registers): Program | undefined {
     if (regs.hi[2] !== MAP_HANDLE) return undefined;
     const entry = this.maps.get(regs.lo[2]!);
     if (!entry || entry.map.type !== MapType.PROG_ARRAY) return undefined;
-    const at = entry.map.lookup(new Uint8Array(new Uint32Array([regs.lo[3]!]).buffer));
+    const at = entry.map.lookup(u32Bytes(regs.lo[3]!));
     if (at === undefined) return undefined;
-    const slot = entry.map.value(at);
-    const handle = slot[0]! | (slot[1]! << 8) | (slot[2]! << 16) | (slot[3]! << 24);
-    return handle === 0 ? undefined : this.programs.get(handle)?.program;
+    const target = this.programs.get(u32At(entry.map.value(at)))?.program;
+    if (target) this.tailCalled = true;
+    return target;
   }
 
   pin(fd: Fd, path: string): void {
@@ -401,10 +519,25 @@ export class VmBackend implements Backend {
 
   progInfo(prog: Fd): ProgInfo {
     const p = this.prog(prog);
+    // The tag hashes the instructions as loaded: the VM's map handles, value addresses (of the program's arrays)
+    // and callback references become the references they were.
+    const arrays = p.mapIds.flatMap((id) => {
+      const m = this.maps.get(id)?.map;
+      const base = m?.type === MapType.ARRAY ? m.lookup(new Uint8Array(4)) : undefined;
+      return m === undefined || base === undefined ? [] : [{ base, end: base + m.valueSize }];
+    });
+    const tag = progTag(
+      loadedForm(p.xlated, (lo, hi) => {
+        if (hi === MAP_HANDLE && p.mapIds.includes(lo)) return "map-fd";
+        if (hi === FUNC_HANDLE) return "func";
+        const address = hi * 0x100000000 + lo;
+        return arrays.some((a) => address >= a.base && address < a.end) ? "map-value" : undefined;
+      }),
+    );
     return {
       type: p.type,
       id: p.id,
-      tag: "0000000000000000",
+      tag,
       name: p.name.slice(0, 15),
       jitedProgLen: 0,
       xlatedProgLen: p.xlated.length,
@@ -450,8 +583,9 @@ export class VmBackend implements Backend {
     };
   }
 
-  btfInfo(_btf: Fd): BtfInfo {
-    return notSupported("BTF info");
+  btfInfo(btf: Fd): BtfInfo {
+    // BTF a program loaded: no name, not the kernel's; the id is the handle, as for maps and programs
+    return { id: btf.value, size: this.btfData(btf).length, name: "", kernelBtf: false };
   }
 
   linkInfo(_link: Fd): LinkInfo {
@@ -462,8 +596,11 @@ export class VmBackend implements Backend {
     return this.prog(prog).xlated.slice();
   }
 
-  progExtInfo(_prog: Fd): ProgExtInfo {
-    return notSupported("func/line info of loaded programs");
+  progExtInfo(prog: Fd): ProgExtInfo {
+    // The VM keeps no func_info or line_info (progInfo counts none): empty records of the kernel's sizes.
+    this.prog(prog);
+    const none = (recordSize: number) => ({ bytes: new Uint8Array(0), recordSize });
+    return { funcInfo: none(8), lineInfo: none(16) };
   }
 
   btfData(btf: Fd): Uint8Array {

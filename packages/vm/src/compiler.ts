@@ -8,7 +8,10 @@
 // Results equal the interpreter's on every test (test/vm-conformance.test.ts holds the two to that).
 
 import { VmError } from "./errors.js";
+import { MAP_HANDLE } from "./helpers/registers.js";
 import {
+  type Callbacks,
+  checkCallback,
   type Helper,
   MAX_TAIL_CALLS,
   type Registers,
@@ -70,7 +73,7 @@ import {
   STACK_SIZE,
   sizeBytes,
 } from "./opcodes.js";
-import { type Program, subprogramStarts } from "./program.js";
+import { type ArrayLayout, type Program, subprogramStarts } from "./program.js";
 import { wasm } from "./wasm/api.js";
 import { CodeWriter, I32, I64, Op, section, VOID_BLOCK } from "./wasm/encoder.js";
 
@@ -85,19 +88,17 @@ const F_ADDR_WRITE = 6;
 const F_FIRST_SUBPROGRAM = 7;
 
 // Imported globals.
-const G_READ_START = 0;
-const G_READ_END = 1;
-const G_WRITE_START = 2;
-const G_WRITE_END = 3;
-const G_STEPS = 4;
-const G_BUDGET = 5;
-const G_SCRATCH = 6;
-const G_FRAMES = 7;
-const G_PACKET_FAILED = 8;
-const G_REGIONS = 9;
-const G_HELPER_HIGH = 10;
-const G_TAIL_RESULT = 11;
+const G_STEPS = 0;
+const G_BUDGET = 1;
+const G_SCRATCH = 2;
+const G_FRAMES = 3;
+const G_PACKET_FAILED = 4;
+const G_REGIONS = 5;
+const G_HELPER_HIGH = 6;
+const G_TAIL_RESULT = 7;
+const G_SITES = 8;
 
+const MAP_LOOKUP_HELPER = 1;
 const FAULT_BUDGET = 1;
 const FAULT_CALL_DEPTH = 2;
 
@@ -229,7 +230,18 @@ function bswap(f: FunctionWriter, bits: number): void {
   f.get(L_T2);
 }
 
-function compileSubprogram(p: Program, from: number, to: number, functionOf: Map<number, number>): CodeWriter {
+/** Numbers the memory-access instructions of a module: each has its own cached region (see address()). */
+interface Sites {
+  count: number;
+}
+
+function compileSubprogram(
+  p: Program,
+  from: number,
+  to: number,
+  functionOf: Map<number, number>,
+  sites: Sites,
+): CodeWriter {
   const f = new FunctionWriter();
   const blocks = blocksOf(p, from, to);
   const blockOf = new Map(blocks.map((b, k) => [b.start, k]));
@@ -254,8 +266,10 @@ function compileSubprogram(p: Program, from: number, to: number, functionOf: Map
     f.global(G_STEPS).i64(count).op(Op.i64_add).setGlobal(G_STEPS);
     f.global(G_STEPS).global(G_BUDGET).op(Op.i64_gt_u).ifStart();
     f.i32(FAULT_BUDGET).i32(block.start).call(F_FAULT).end();
+    let r1: bigint | undefined;
     for (let i = block.start; i < block.end; i++) {
-      const consumed = instruction(f, p, i, jump, functionOf);
+      const consumed = instruction(f, p, i, jump, functionOf, r1, sites);
+      r1 = r1After(p, i, r1);
       i += consumed - 1;
     }
     const last = lastInstruction(p, block);
@@ -283,13 +297,88 @@ function lastInstruction(p: Program, block: Block): number {
   return last;
 }
 
-/** Emits instruction i; returns how many slots it used (2 for LD_IMM64). */
+/**
+ * The value r1 holds after instruction i when it is a constant loaded in the same basic block (a map reference
+ * before a map helper call), given the constant before it; undefined when unknown.
+ */
+function r1After(p: Program, i: number, before: bigint | undefined): bigint | undefined {
+  const code = p.code[i]!;
+  const cls = code & 0x07;
+  if (code === LD_IMM64) {
+    return p.dst[i] === 1 ? (BigInt(p.imm[i + 1]! >>> 0) << 32n) | BigInt(p.imm[i]! >>> 0) : before;
+  }
+  switch (cls) {
+    case CLS_ALU:
+    case CLS_ALU64:
+    case CLS_LDX:
+      return p.dst[i] === 1 ? undefined : before;
+    case CLS_LD: // legacy packet loads clobber r1-r5
+      return undefined;
+    case CLS_STX:
+      return (code & 0xe0) === MODE_ATOMIC && p.src[i] === 1 ? undefined : before;
+    case CLS_JMP:
+    case CLS_JMP32:
+      return (code & 0xf0) === JMP_CALL ? undefined : before;
+    default:
+      return before;
+  }
+}
+
+/**
+ * Pushes the buffer index of an access of `size` bytes at reg + off, checked. An access through r10 (read-only,
+ * always the top of the running frame's 512 bytes) that stays inside the frame needs no check, as the kernel's
+ * verifier proves such accesses statically. Any other access site has its own cache entry, (start, end) of the
+ * region it last hit, in VmMemory (regions never move or shrink, so an entry never goes stale): a hit is two
+ * loads and two compares; a miss calls the checker, which finds the region and refills the entry.
+ */
+function address(f: FunctionWriter, reg: number, off: number, size: number, i: number, write: boolean, sites: Sites) {
+  if (reg === 10 && off >= -STACK_SIZE && off + size <= 0) {
+    f.reg(10)
+      .op(Op.i32_wrap_i64)
+      .i32(off - BASE)
+      .op(Op.i32_add);
+    return;
+  }
+  const site = sites.count++;
+  const entry = (field: number) =>
+    f
+      .global(G_SITES)
+      .w.byte(Op.i64_load32_u)
+      .u32(2)
+      .u32(8 * site + 4 * field);
+  f.reg(reg).i64(off).op(Op.i64_add).tee(L_T2);
+  entry(0);
+  f.op(Op.i64_ge_u).get(L_T2);
+  entry(1);
+  f.i64(size).op(Op.i64_sub).op(Op.i64_le_u).op(Op.i32_and);
+  f.ifStart(I32).get(L_T2).i64(BASE).op(Op.i64_sub).op(Op.i32_wrap_i64);
+  f.else()
+    .get(L_T2)
+    .i32(size)
+    .i32(i)
+    .i32(site)
+    .call(write ? F_ADDR_WRITE : F_ADDR_READ)
+    .end();
+}
+
+/** r0 = bpf_map_lookup_elem(array, r2) without leaving WebAssembly: the key checked and read, then its address. */
+function inlineArrayLookup(f: FunctionWriter, map: ArrayLayout, i: number, sites: Sites): void {
+  address(f, 2, 0, 4, i, false, sites);
+  f.mem(Op.i64_load32_u).set(L_T1);
+  f.get(L_T1).i64(map.elementSize).op(Op.i64_mul).i64(map.start).op(Op.i64_add);
+  f.i64(0);
+  f.get(L_T1).i64(map.maxEntries).op(Op.i64_lt_u).op(Op.select).setReg(0);
+}
+
+/** Emits instruction i; returns how many slots it used (2 for LD_IMM64). `r1` is r1's known constant. */
 function instruction(
   f: FunctionWriter,
   p: Program,
   i: number,
   jump: (target: number) => void,
   functionOf: Map<number, number>,
+  r1: bigint | undefined,
+  sites: Sites,
 ): number {
   const code = p.code[i]!;
   const d = p.dst[i]!;
@@ -438,6 +527,14 @@ function instruction(
           f.get(L_DEPTH).i32(1).op(Op.i32_add);
           f.call(functionOf.get(i + imm + 1)!).setReg(0);
         } else {
+          const array =
+            r1 !== undefined && r1 >> 32n === BigInt(MAP_HANDLE)
+              ? p.arrayMaps?.get(Number(r1 & 0xffffffffn))
+              : undefined;
+          if (imm === MAP_LOOKUP_HELPER && array) {
+            inlineArrayLookup(f, array, i, sites);
+            return 1;
+          }
           for (let r = 1; r <= 5; r++)
             f.global(G_SCRATCH)
               .reg(r)
@@ -450,7 +547,7 @@ function instruction(
             return 1;
           }
           // The result comes back as two halves: no BigInt crosses the boundary.
-          f.i32(imm).i32(i).call(F_HELPER).op(Op.i64_extend_i32_u);
+          f.i32(imm).i32(i).get(L_DEPTH).call(F_HELPER).op(Op.i64_extend_i32_u);
           f.global(G_HELPER_HIGH).op(Op.i64_extend_i32_u).i64(32).op(Op.i64_shl).op(Op.i64_or).setReg(0);
         }
         return 1;
@@ -489,7 +586,7 @@ function instruction(
       return 1;
     }
     case CLS_LDX: {
-      f.reg(s).i64(off).op(Op.i64_add).i32(sizeBytes(code)).i32(i).call(F_ADDR_READ);
+      address(f, s, off, sizeBytes(code), i, false, sites);
       const signed = (code & 0xe0) === MODE_MEMSX;
       switch (code & 0x18) {
         case SIZE_B:
@@ -510,7 +607,7 @@ function instruction(
     case CLS_ST:
     case CLS_STX: {
       const size = sizeBytes(code);
-      f.reg(d).i64(off).op(Op.i64_add).i32(size).i32(i).call(F_ADDR_WRITE);
+      address(f, d, off, size, i, true, sites);
       const load = size === 8 ? Op.i64_load : Op.i64_load32_u;
       const store = { 1: Op.i64_store8, 2: Op.i64_store16, 4: Op.i64_store32, 8: Op.i64_store }[size]!;
       if (cls === CLS_STX && (code & 0xe0) === MODE_ATOMIC) {
@@ -586,30 +683,14 @@ function repeatLoop(): CodeWriter {
  */
 function addressChecker(write: boolean): CodeWriter {
   const f = new FunctionWriter();
-  const [start, end] = write ? [G_WRITE_START, G_WRITE_END] : [G_READ_START, G_READ_END];
   const ADDR = 0;
   const SIZE = 1;
   const PC = 2;
-  const I = 3;
-  const ENTRY = 4;
-  const S = 5;
-  const E = 6;
-  const inRange = (startValue: () => void, endValue: () => void) => {
-    // addr >= start && addr <= end - size (unsigned; end - size cannot wrap, as end >= BASE)
-    f.get(ADDR);
-    startValue();
-    f.op(Op.i64_ge_u).get(ADDR);
-    endValue();
-    f.get(SIZE).op(Op.i64_extend_i32_u).op(Op.i64_sub).op(Op.i64_le_u).op(Op.i32_and);
-  };
-  const found = () => f.get(ADDR).i64(BASE).op(Op.i64_sub).op(Op.i32_wrap_i64).op(Op.return);
-  inRange(
-    () => f.global(start),
-    () => f.global(end),
-  );
-  f.ifStart();
-  found();
-  f.end();
+  const SITE = 3;
+  const I = 4;
+  const ENTRY = 5;
+  const S = 6;
+  const E = 7;
   f.i32(0).set(I);
   f.w.byte(Op.block).byte(VOID_BLOCK).byte(Op.loop).byte(VOID_BLOCK);
   f.get(I).global(G_REGIONS).mem(Op.i32_load).op(Op.i32_ge_u).w.byte(Op.br_if).u32(1);
@@ -617,17 +698,18 @@ function addressChecker(write: boolean): CodeWriter {
   f.get(ENTRY).mem(Op.i64_load32_u).set(S);
   f.get(ENTRY).w.byte(Op.i64_load32_u).u32(0).u32(4);
   f.set(E);
-  inRange(
-    () => f.get(S),
-    () => f.get(E),
-  );
+  // addr >= start && addr <= end - size (unsigned; end - size cannot wrap, as end >= BASE)
+  f.get(ADDR).get(S).op(Op.i64_ge_u);
+  f.get(ADDR).get(E).get(SIZE).op(Op.i64_extend_i32_u).op(Op.i64_sub).op(Op.i64_le_u).op(Op.i32_and);
   if (write) {
     f.get(ENTRY).w.byte(Op.i32_load).u32(0).u32(8);
     f.op(Op.i32_and);
   }
   f.ifStart();
-  f.get(S).setGlobal(start).get(E).setGlobal(end);
-  found();
+  const slot = () => f.global(G_SITES).get(SITE).i32(8).op(Op.i32_mul).op(Op.i32_add);
+  slot().get(S).w.byte(Op.i64_store32).u32(2).u32(0);
+  slot().get(E).w.byte(Op.i64_store32).u32(2).u32(4);
+  f.get(ADDR).i64(BASE).op(Op.i64_sub).op(Op.i32_wrap_i64).op(Op.return);
   f.end();
   f.get(I).i32(1).op(Op.i32_add).set(I);
   f.w.byte(Op.br).u32(0).byte(Op.end).byte(Op.end);
@@ -635,6 +717,7 @@ function addressChecker(write: boolean): CodeWriter {
     .get(SIZE)
     .i32(write ? 1 : 0)
     .get(PC)
+    .get(SITE)
     .call(F_TRANSLATE);
   f.w.byte(Op.end);
   const body = new CodeWriter();
@@ -662,22 +745,24 @@ export function compiledFor(p: Program): CompiledProgram {
 export function compileProgram(p: Program): CompiledProgram {
   if (!wasm) throw new VmError("BAD_PROGRAM", "this host has no WebAssembly");
   const starts = subprogramStarts(p);
+  const sites: Sites = { count: 0 };
   const functionOf = new Map(starts.map((s, k) => [s, F_FIRST_SUBPROGRAM + k]));
 
   const module = new CodeWriter().bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-  const types = new CodeWriter().u32(6);
-  funcType(types, [I64, I32, I32, I32], [I32]); // 0 translate
-  funcType(types, [I32, I32], [I32]); // 1 helper: r0's low half (the high half in helperHigh)
+  const types = new CodeWriter().u32(7);
+  funcType(types, [I64, I32, I32, I32, I32], [I32]); // 0 translate (address, size, write, pc, site)
+  funcType(types, [I32, I32], [I32]); // 1 tail call (pc, depth): whether it happened
   funcType(types, [I32, I32], []); // 2 fault
   funcType(types, [I32, I64, I32], [I64]); // 3 packet
-  funcType(types, [I64, I32, I32], [I32]); // 4 address checks
+  funcType(types, [I64, I32, I32, I32], [I32]); // 4 address checks (address, size, pc, site)
   funcType(types, [I64, I64, I64, I64, I64, I64, I32], [I64]); // 5 subprograms
+  funcType(types, [I32, I32, I32], [I32]); // 6 helper (id, pc, depth): r0's low half (the high half in helperHigh)
   section(module, 1, types);
 
-  const imports = new CodeWriter().u32(5 + 1 + 12);
+  const imports = new CodeWriter().u32(5 + 1 + 9);
   const importFunc = (name: string, type: number) => imports.name("env").name(name).byte(0x00).u32(type);
   importFunc("translate", 0);
-  importFunc("helper", 1);
+  importFunc("helper", 6);
   importFunc("fault", 2);
   importFunc("packet", 3);
   importFunc("tailcall", 1);
@@ -689,15 +774,15 @@ export function compileProgram(p: Program): CompiledProgram {
       .byte(0x03)
       .byte(type)
       .byte(mutable ? 1 : 0);
-  for (const name of ["readStart", "readEnd", "writeStart", "writeEnd", "steps", "budget"]) {
-    importGlobal(name, I64, true);
-  }
+  importGlobal("steps", I64, true);
+  importGlobal("budget", I64, true);
   importGlobal("scratch", I32, false);
   importGlobal("frames", I32, false);
   importGlobal("packetFailed", I32, true);
   importGlobal("regions", I32, false);
   importGlobal("helperHigh", I32, true);
   importGlobal("tailResult", I64, true);
+  importGlobal("sites", I32, false);
   section(module, 2, imports);
 
   const functions = new CodeWriter()
@@ -709,15 +794,18 @@ export function compileProgram(p: Program): CompiledProgram {
   section(module, 3, functions);
 
   const repeatIndex = F_FIRST_SUBPROGRAM + starts.length;
-  const exports = new CodeWriter().u32(2);
+  const callbackStarts = p.callbackStarts ?? [];
+  const exports = new CodeWriter().u32(2 + callbackStarts.length);
   exports.name("main").byte(0x00).u32(F_FIRST_SUBPROGRAM);
   exports.name("repeat").byte(0x00).u32(repeatIndex);
+  // Callbacks are entered from helpers (bpf_loop...), through the host.
+  for (const start of callbackStarts) exports.name(`callback${start}`).byte(0x00).u32(functionOf.get(start)!);
   section(module, 7, exports);
 
   const code = new CodeWriter().u32(3 + starts.length);
   code.sized(addressChecker(false)).sized(addressChecker(true));
   starts.forEach((start, k) => {
-    code.sized(compileSubprogram(p, start, starts[k + 1] ?? p.length, functionOf));
+    code.sized(compileSubprogram(p, start, starts[k + 1] ?? p.length, functionOf, sites));
   });
   code.sized(repeatLoop());
   section(module, 10, code);
@@ -730,7 +818,7 @@ export function compileProgram(p: Program): CompiledProgram {
     run: (options) => {
       let runtime = runtimes.get(options.memory);
       if (!runtime) {
-        runtime = instantiate(compiled, options.memory);
+        runtime = instantiate(compiled, p, sites.count, options.memory);
         runtimes.set(options.memory, runtime);
       }
       return runtime.run(options);
@@ -743,7 +831,7 @@ interface Runtime {
   run(options: RunOptions): RunResult;
 }
 
-function instantiate(module: object, memory: VmMemory): Runtime {
+function instantiate(module: object, program: Program, sites: number, memory: VmMemory): Runtime {
   const api = wasm;
   if (!memory.wasmMemory || !api) throw new VmError("BAD_PROGRAM", "this host has no WebAssembly");
   const frameTops = memory.stackFrames(MAX_CALL_FRAMES, STACK_SIZE);
@@ -753,11 +841,9 @@ function instantiate(module: object, memory: VmMemory): Runtime {
     memory.view.setBigUint64(frames + 8 * f, BigInt(top), true);
   });
   const i64Global = (value: bigint) => new api.Global({ value: "i64", mutable: true }, value);
-  // Empty caches: no address is >= 2^64 - 1 and <= 8 - size.
-  const readStart = i64Global(-1n);
-  const readEnd = i64Global(8n);
-  const writeStart = i64Global(-1n);
-  const writeEnd = i64Global(8n);
+  // The access sites' region caches, empty: no access lies in [0xffffffff, 0xffffffff - size].
+  const siteCache = memory.reserve(8 * Math.max(1, sites));
+  new Uint32Array(memory.bytes.buffer, siteCache, 2 * Math.max(1, sites)).fill(0xffffffff);
   const steps = i64Global(0n);
   const budget = i64Global(0n);
   const packetFailed = new api.Global({ value: "i32", mutable: true }, 0);
@@ -767,19 +853,43 @@ function instantiate(module: object, memory: VmMemory): Runtime {
   const regs: Registers = { lo: new Uint32Array(11), hi: new Uint32Array(11) };
   // The options of the run in progress: the imports read them.
   let current: RunOptions | undefined;
+  type Subprogram = (...args: (bigint | number)[]) => bigint;
+  let exported: Record<string, Subprogram> = {};
+  // Where the helper running now was called from (callbacks start one frame deeper).
+  let helperPc = 0;
+  let helperDepth = 0;
+  const callbacks: Callbacks = {
+    call(target, args) {
+      const depth = helperDepth;
+      const pc = helperPc;
+      checkCallback(program, target, depth, pc);
+      // The callback's helpers reuse the register file: the calling helper's view of it is restored after.
+      const lo = regs.lo.slice();
+      const hi = regs.hi.slice();
+      try {
+        const arg = (k: number) => BigInt.asIntN(64, args[k] ?? 0n);
+        const fn = exported[`callback${target}`]!;
+        return BigInt.asUintN(64, fn(arg(0), arg(1), arg(2), arg(3), arg(4), BigInt(frameTops[depth + 1]!), depth + 1));
+      } finally {
+        regs.lo.set(lo);
+        regs.hi.set(hi);
+        helperPc = pc;
+        helperDepth = depth;
+      }
+    },
+  };
   const imports = {
     env: {
       memory: memory.wasmMemory,
-      translate: (address: bigint, size: number, write: number, pc: number) => {
+      translate: (address: bigint, size: number, write: number, pc: number, site: number) => {
         const a = BigInt.asUintN(64, address);
         const index = memory.translate(Number(a & 0xffffffffn), Number(a >> 32n), size, write !== 0, pc);
         const region = memory.lastRegion!;
-        const [start, end] = write ? [writeStart, writeEnd] : [readStart, readEnd];
-        start.value = BigInt(region.start);
-        end.value = BigInt(region.end);
+        memory.view.setUint32(siteCache + 8 * site, region.start, true);
+        memory.view.setUint32(siteCache + 8 * site + 4, region.end, true);
         return index;
       },
-      helper: (id: number, pc: number) => {
+      helper: (id: number, pc: number, depth: number) => {
         const helper: Helper | undefined = current?.helpers?.get(id);
         if (!helper) throw new VmError("HELPER", `helper #${id} is not provided`, { pc });
         const view = memory.view;
@@ -787,7 +897,9 @@ function instantiate(module: object, memory: VmMemory): Runtime {
           regs.lo[r] = view.getUint32(scratch + 8 * r, true);
           regs.hi[r] = view.getUint32(scratch + 8 * r + 4, true);
         }
-        helper(regs, memory, pc);
+        helperPc = pc;
+        helperDepth = depth;
+        helper(regs, memory, pc, callbacks);
         helperHigh.value = regs.hi[0]! | 0;
         return regs.lo[0]! | 0;
       },
@@ -810,10 +922,7 @@ function instantiate(module: object, memory: VmMemory): Runtime {
         for (let k = 0; k < size; k++) v = (v << 8n) | BigInt(packet[at + k]!);
         return v;
       },
-      readStart,
-      readEnd,
-      writeStart,
-      writeEnd,
+      sites: new api.Global({ value: "i32", mutable: false }, siteCache),
       steps,
       budget,
       scratch: new api.Global({ value: "i32", mutable: false }, scratch),
@@ -822,11 +931,9 @@ function instantiate(module: object, memory: VmMemory): Runtime {
       regions: new api.Global({ value: "i32", mutable: false }, memory.regionTable),
       helperHigh,
       tailResult,
-      tailcall: (pc: number, depth: number) => {
+      tailcall: (_pc: number, depth: number) => {
         const options = current!;
         if (!options.tailCall) return 0;
-        if (depth > 0)
-          throw new VmError("HELPER", "tail calls from subprograms are not supported by the VM yet", { pc });
         const view = memory.view;
         for (let r = 1; r <= 5; r++) {
           regs.lo[r] = view.getUint32(scratch + 8 * r, true);
@@ -838,44 +945,63 @@ function instantiate(module: object, memory: VmMemory): Runtime {
         // The callee runs on its own instance over the same memory; the caller returns its r0 right after.
         const ctx = (BigInt(regs.hi[1]!) << 32n) | BigInt(regs.lo[1]!);
         const saved = tailCallsLeft;
-        const result = compiledFor(target).run({ ...options, registers: { 1: ctx }, repeat: 1, tailCallsLeft: saved });
+        // In a subprogram, the callee takes over that frame: it runs on the frame's stack, at the frame's depth.
+        const result = compiledFor(target).run({
+          ...options,
+          registers: { 1: ctx },
+          repeat: 1,
+          tailCallsLeft: saved,
+          depth,
+        });
         tailResult.value = BigInt.asIntN(64, result.value);
         return 1;
       },
     },
   };
   const instance = new api.Instance(module, imports);
-  const { main, repeat } = instance.exports as Record<"main" | "repeat", (...args: (bigint | number)[]) => bigint>;
-  const top = BigInt(frameTops[0]!);
+  exported = instance.exports as Record<string, Subprogram>;
+  const { main, repeat } = exported as Record<"main" | "repeat", Subprogram>;
+
+  let makesTailCalls = false;
+  for (let i = 0; i < program.length; i++) {
+    if (program.code[i] === (CLS_JMP | JMP_CALL) && program.src[i] === 0 && program.imm[i] === TAIL_CALL_HELPER) {
+      makesTailCalls = true;
+    }
+  }
   return {
     run(options) {
+      // Runs nest when a program tail-calls itself from a subprogram: the outer run continues afterwards.
+      const outer = current;
+      const outerSteps = steps.value;
+      const outerBudget = budget.value;
       current = options;
       steps.value = 0n;
       budget.value = BigInt(options.budget ?? 1_000_000);
-      // Regions may have been added or grown since the last run: start with empty caches.
-      readStart.value = -1n;
-      readEnd.value = 8n;
-      writeStart.value = -1n;
-      writeEnd.value = 8n;
       const initial = options.registers ?? {};
+      const depth = options.depth ?? 0;
+      const top = BigInt(frameTops[depth]!);
       const arg = (r: number) => BigInt.asIntN(64, initial[r] ?? 0n);
       try {
         const runs = Math.max(1, options.repeat ?? 1);
         let value: bigint;
-        if (runs === 1 || options.tailCall) {
+        if (runs === 1 || (options.tailCall && makesTailCalls)) {
           // With tail calls each run starts its count over, so the repeat loop stays out here.
           value = 0n;
           for (let k = 0; k < runs; k++) {
             tailCallsLeft = options.tailCallsLeft ?? MAX_TAIL_CALLS;
             steps.value = 0n;
-            value = main(arg(1), arg(2), arg(3), arg(4), arg(5), top, 0);
+            value = main(arg(1), arg(2), arg(3), arg(4), arg(5), top, depth);
           }
         } else {
           value = repeat!(arg(1), arg(2), arg(3), arg(4), arg(5), top, runs);
         }
         return { value: BigInt.asUintN(64, value), steps: Number(steps.value) };
       } finally {
-        current = undefined;
+        current = outer;
+        if (outer) {
+          steps.value = outerSteps;
+          budget.value = outerBudget;
+        }
       }
     },
   };

@@ -35,13 +35,23 @@ export class VmError extends Error {
   readonly pc: number | undefined;
   readonly address: bigint | undefined;
   readonly line: string | undefined;
+  /** The message without the instruction and the line. */
+  readonly detail: string;
 
   constructor(code: VmErrorCode, message: string, context: VmErrorContext = {}) {
     const where = context.pc === undefined ? "" : `insn ${context.pc}: `;
-    super(`${where}${message}${context.line ? ` (${context.line})` : ""}`);
+    super(`${where}${message}${context.line ? ` [${context.line}]` : ""}`);
     this.code = code;
     this.pc = context.pc;
     this.address = context.address;
     this.line = context.line;
+    this.detail = message;
+  }
+
+  /** The same error, naming the C source line of its instruction. */
+  withLine(line: string): VmError {
+    const error = new VmError(this.code, this.detail, { pc: this.pc, address: this.address, line });
+    error.stack = this.stack;
+    return error;
   }
 }

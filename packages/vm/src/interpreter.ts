@@ -4,7 +4,12 @@
 
 import { VmError } from "./errors.js";
 import type { VmMemory } from "./memory.js";
-import {
+import * as opcodes from "./opcodes.js";
+import type { Program } from "./program.js";
+
+// Module-local copies: V8 folds a module's own constants into switch cases, but loads an imported binding at
+// every case it tests (measured: dispatch three times slower).
+const {
   ALU_ADD,
   ALU_AND,
   ALU_ARSH,
@@ -54,8 +59,7 @@ import {
   SIZE_W,
   SRC_X,
   STACK_SIZE,
-} from "./opcodes.js";
-import type { Program } from "./program.js";
+} = opcodes;
 
 /** The register file a helper sees: r0-r10 as lo/hi halves. */
 export interface Registers {
@@ -63,8 +67,20 @@ export interface Registers {
   readonly hi: Uint32Array;
 }
 
+/** What a helper may ask of the engine running it. */
+export interface Callbacks {
+  /**
+   * Runs the calling program's callback starting at instruction `target` in a new frame, with r1-r5 = `args`;
+   * gives its r0 (bpf_loop, bpf_for_each_map_elem). Steps count against the run's budget.
+   */
+  call(target: number, args: readonly bigint[]): bigint;
+}
+
 /** A helper: reads its arguments from r1-r5, leaves its result in r0. */
-export type Helper = (regs: Registers, memory: VmMemory, pc: number) => void;
+export type Helper = (regs: Registers, memory: VmMemory, pc: number, callbacks: Callbacks) => void;
+
+/** A callback reference in a register: high half FUNC_HANDLE, low half the callback's first instruction. */
+export const FUNC_HANDLE = 2;
 
 export interface RunOptions {
   readonly memory: VmMemory;
@@ -89,6 +105,19 @@ export interface RunOptions {
   readonly tailCall?: (regs: Registers) => Program | undefined;
   /** Tail calls this run may still make (internal: a compiled callee continues its caller's count). */
   readonly tailCallsLeft?: number;
+  /** Internal (callbacks): where the run starts, and the call depth of its first frame. */
+  readonly entry?: number;
+  readonly depth?: number;
+}
+
+/** The VmError a callback reference that names no callback of `program` gets. */
+export function checkCallback(program: Program, target: number, depth: number, pc: number): void {
+  if (!program.callbackStarts?.includes(target)) {
+    throw new VmError("HELPER", `callback argument ${target} is not a callback of this program`, { pc });
+  }
+  if (depth + 1 >= MAX_CALL_FRAMES) {
+    throw new VmError("CALL_DEPTH", `the call stack is ${MAX_CALL_FRAMES} frames deep`, { pc });
+  }
 }
 
 /** bpf_tail_call's helper id, and the kernel's limit on tail calls in one run (MAX_TAIL_CALL_CNT). */
@@ -137,8 +166,48 @@ function bswap32(v: number): number {
   return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
 }
 
+/** Callbacks of the interpreter: a nested run of the same program, one frame deeper, sharing the budget. */
+class InterpreterCallbacks implements Callbacks {
+  /** Steps the callbacks of the current helper call took. */
+  steps = 0;
+  private program: Program | undefined;
+  private pc = 0;
+  private depth = 0;
+  private remaining = 0;
+
+  constructor(private readonly options: RunOptions) {}
+
+  enter(program: Program, pc: number, depth: number, remaining: number): void {
+    this.program = program;
+    this.pc = pc;
+    this.depth = depth;
+    this.remaining = remaining;
+    this.steps = 0;
+  }
+
+  call(target: number, args: readonly bigint[]): bigint {
+    const program = this.program!;
+    checkCallback(program, target, this.depth, this.pc);
+    const registers: Record<number, bigint> = {};
+    args.forEach((value, k) => {
+      registers[k + 1] = value;
+    });
+    const r = interpret(program, {
+      ...this.options,
+      registers,
+      entry: target,
+      depth: this.depth + 1,
+      budget: this.remaining - this.steps,
+      repeat: 1,
+    });
+    this.steps += r.steps;
+    return r.value;
+  }
+}
+
 /** Runs `program` from instruction 0 until the outermost frame exits. */
 export function interpret(program: Program, options: RunOptions): RunResult {
+  let running = program;
   let { code, dst: dsts, src: srcs, off: offs, imm: imms, length } = program;
   let tailCallsLeft = options.tailCallsLeft ?? MAX_TAIL_CALLS;
   const memory = options.memory;
@@ -155,16 +224,25 @@ export function interpret(program: Program, options: RunOptions): RunResult {
     hi[Number(reg)] = Number(v >> 32n);
   }
   const frameTops = memory.stackFrames(MAX_CALL_FRAMES, STACK_SIZE);
-  lo[10] = frameTops[0]!;
+  const baseDepth = options.depth ?? 0;
+  lo[10] = frameTops[baseDepth]!;
   hi[10] = 0;
   const initialLo = lo.slice();
   const initialHi = hi.slice();
   let runsLeft = Math.max(1, options.repeat ?? 1);
   // Call frames: return pc, saved r6-r9 (lo, hi), caller's r10.
   const frames: number[] = [];
-  let depth = 0;
+  /** The program each frame returns into (a tail call in a subprogram replaces only that frame's program). */
+  const callers: Program[] = [];
+  let depth = baseDepth;
   let steps = 0;
-  let pc = 0;
+  let pc = options.entry ?? 0;
+  // Each load or store instruction remembers the region it last hit (start, end, buffer offset): most hit the
+  // same one every run. Empty entries match no address. Regions never move, so entries never go stale.
+  let sites = accessSites(program, memory);
+  let { siteStart, siteEnd, siteOffset } = sites;
+  // Filled in before each helper call: a closure over pc or steps would move them out of registers.
+  const callbacks = new InterpreterCallbacks(options);
 
   for (;;) {
     if (++steps > budget) {
@@ -392,10 +470,13 @@ export function interpret(program: Program, options: RunOptions): RunResult {
           break;
         }
         if (jop === JMP_EXIT) {
-          if (depth === 0) {
+          if (depth === baseDepth) {
             if (--runsLeft === 0) return { value: toBig(lo[0]!, hi[0]!), steps };
             // The next run starts over in the program the run started with (a tail call may have left another).
+            running = program;
             ({ code, dst: dsts, src: srcs, off: offs, imm: imms, length } = program);
+            sites = accessSites(program, memory);
+            ({ siteStart, siteEnd, siteOffset } = sites);
             tailCallsLeft = MAX_TAIL_CALLS;
             for (let r = 0; r < 11; r++) {
               lo[r] = initialLo[r]!;
@@ -406,6 +487,14 @@ export function interpret(program: Program, options: RunOptions): RunResult {
             break;
           }
           depth--;
+          // A subprogram that tail-called returns from the program it called into: back to the caller's code.
+          const caller = callers.pop()!;
+          if (caller !== running) {
+            running = caller;
+            ({ code, dst: dsts, src: srcs, off: offs, imm: imms, length } = caller);
+            sites = accessSites(caller, memory);
+            ({ siteStart, siteEnd, siteOffset } = sites);
+          }
           const at = frames.length - 10;
           pc = frames[at]!;
           for (let r = 6; r <= 9; r++) {
@@ -422,19 +511,22 @@ export function interpret(program: Program, options: RunOptions): RunResult {
               throw new VmError("CALL_DEPTH", `the call stack is ${MAX_CALL_FRAMES} frames deep`, { pc });
             }
             frames.push(pc + 1, lo[6]!, hi[6]!, lo[7]!, hi[7]!, lo[8]!, hi[8]!, lo[9]!, hi[9]!, lo[10]!);
+            callers.push(running);
             depth++;
             lo[10] = frameTops[depth]!;
             pc += imms[pc]! + 1;
             break;
           }
           if (imms[pc] === TAIL_CALL_HELPER && options.tailCall) {
-            if (depth > 0)
-              throw new VmError("HELPER", "tail calls from subprograms are not supported by the VM yet", { pc });
             const target = tailCallsLeft > 0 ? options.tailCall(regs) : undefined;
             if (target) {
-              // The callee replaces the program; its exit ends the run.
+              // The callee replaces the program in this frame (the stack frame too); its exit returns from the
+              // frame, as the kernel's JIT does.
               tailCallsLeft--;
+              running = target;
               ({ code, dst: dsts, src: srcs, off: offs, imm: imms, length } = target);
+              sites = accessSites(target, memory);
+              ({ siteStart, siteEnd, siteOffset } = sites);
               pc = 0;
               break;
             }
@@ -443,7 +535,9 @@ export function interpret(program: Program, options: RunOptions): RunResult {
           }
           const helper = helpers?.get(imms[pc]!);
           if (!helper) throw new VmError("HELPER", `helper #${imms[pc]} is not provided`, { pc });
-          helper(regs, memory, pc);
+          callbacks.enter(running, pc, depth, budget - steps);
+          helper(regs, memory, pc, callbacks);
+          steps += callbacks.steps;
           // r1-r5 are caller-saved: their values after a call are undefined, and the checks refuse reading them.
           pc++;
           break;
@@ -509,7 +603,11 @@ export function interpret(program: Program, options: RunOptions): RunResult {
       }
       case CLS_LDX: {
         const size = SIZE_BYTES[(op >> 3) & 3]!;
-        const at = memory.translate((lo[s]! + offs[pc]!) >>> 0, addrHigh(lo[s]!, hi[s]!, offs[pc]!), size, false, pc);
+        const address = (lo[s]! + offs[pc]!) >>> 0;
+        const at =
+          address >= siteStart[pc]! && address + size <= siteEnd[pc]! && addrHigh(lo[s]!, hi[s]!, offs[pc]!) === 0
+            ? address - siteStart[pc]! + siteOffset[pc]!
+            : access(memory, sites, address, addrHigh(lo[s]!, hi[s]!, offs[pc]!), size, false, pc);
         const view = memory.view;
         const signed = (op & 0xe0) === MODE_MEMSX;
         switch (op & 0x18) {
@@ -542,7 +640,11 @@ export function interpret(program: Program, options: RunOptions): RunResult {
       case CLS_STX: {
         const size = SIZE_BYTES[(op >> 3) & 3]!;
         const base = lo[d]!;
-        const at = memory.translate((base + offs[pc]!) >>> 0, addrHigh(base, hi[d]!, offs[pc]!), size, true, pc);
+        const address = (base + offs[pc]!) >>> 0;
+        const at =
+          address >= siteStart[pc]! && address + size <= siteEnd[pc]! && addrHigh(base, hi[d]!, offs[pc]!) === 0
+            ? address - siteStart[pc]! + siteOffset[pc]!
+            : access(memory, sites, address, addrHigh(base, hi[d]!, offs[pc]!), size, true, pc);
         const view = memory.view;
         if (cls === CLS_STX && (op & 0xe0) === MODE_ATOMIC) {
           atomic(view, at, size, imms[pc]!, s, lo, hi);
@@ -593,6 +695,52 @@ export function interpret(program: Program, options: RunOptions): RunResult {
 }
 
 /** High half of base + off (off sign-extended): a carry or borrow out of the low half moves it. */
+interface AccessSites {
+  readonly siteStart: Uint32Array;
+  readonly siteEnd: Uint32Array;
+  readonly siteOffset: Uint32Array;
+}
+
+const sitesOf = new WeakMap<Program, WeakMap<VmMemory, AccessSites>>();
+
+/** The per-instruction region caches of `program` over `memory`, kept from run to run. */
+function accessSites(program: Program, memory: VmMemory): AccessSites {
+  let byMemory = sitesOf.get(program);
+  if (!byMemory) {
+    byMemory = new WeakMap();
+    sitesOf.set(program, byMemory);
+  }
+  let sites = byMemory.get(memory);
+  if (!sites) {
+    const n = program.length;
+    sites = {
+      siteStart: new Uint32Array(n).fill(0xffffffff),
+      siteEnd: new Uint32Array(n),
+      siteOffset: new Uint32Array(n),
+    };
+    byMemory.set(memory, sites);
+  }
+  return sites;
+}
+
+/** The checked access (VmMemory.translate), remembering its region for instruction `pc`. */
+function access(
+  memory: VmMemory,
+  sites: AccessSites,
+  lo32: number,
+  hi32: number,
+  size: number,
+  write: boolean,
+  pc: number,
+): number {
+  const at = memory.translate(lo32, hi32, size, write, pc);
+  const region = memory.lastRegion!;
+  sites.siteStart[pc] = region.start;
+  sites.siteEnd[pc] = region.end;
+  sites.siteOffset[pc] = region.offset;
+  return at;
+}
+
 function addrHigh(lo32: number, hi32: number, off: number): number {
   const sum = lo32 + off;
   return (hi32 + (sum >= TWO32 ? 1 : sum < 0 ? -1 : 0)) >>> 0;

@@ -47,6 +47,25 @@ export interface Program {
   readonly src: Uint8Array;
   readonly off: Int16Array;
   readonly imm: Int32Array;
+  /**
+   * First instructions of the callbacks whose addresses the program takes (libbpf's BPF_PSEUDO_FUNC ld_imm64s,
+   * which the backend turns into function references): subprograms that no call instruction names.
+   */
+  readonly callbackStarts?: readonly number[];
+  /**
+   * Array maps the program looks up, by map handle: where their values are. With it, the compiled engine does
+   * such lookups inline, as the kernel's verifier inlines them (array_map_gen_lookup), instead of calling the
+   * helper. Results are the same either way.
+   */
+  readonly arrayMaps?: ReadonlyMap<number, ArrayLayout>;
+}
+
+export interface ArrayLayout {
+  /** Address of element 0. */
+  readonly start: number;
+  /** Bytes between elements (the value size rounded up to 8). */
+  readonly elementSize: number;
+  readonly maxEntries: number;
 }
 
 export interface CheckOptions {
@@ -200,13 +219,18 @@ export function checkProgram(p: Program, options: CheckOptions = {}): void {
       }
     }
   }
+  for (const start of p.callbackStarts ?? []) {
+    target(p, -1, start, secondHalf, (message) => {
+      throw new VmError("BAD_PROGRAM", `callback: ${message}`);
+    });
+  }
   checkSubprograms(p, secondHalf);
   checkInitialized(p, secondHalf, options.initialized ?? [1]);
 }
 
-/** First instruction of each subprogram: 0 and every bpf-to-bpf call target, ascending. */
+/** First instruction of each subprogram: 0, every bpf-to-bpf call target and every callback, ascending. */
 export function subprogramStarts(p: Program): number[] {
-  const starts = new Set([0]);
+  const starts = new Set([0, ...(p.callbackStarts ?? [])]);
   for (let i = 0; i < p.length; i++) {
     if (p.code[i] === (CLS_JMP | JMP_CALL) && p.src[i] === CALL_LOCAL) starts.add(i + p.imm[i]! + 1);
     if (p.code[i] === LD_IMM64) i++;
@@ -301,6 +325,8 @@ function checkInitialized(p: Program, secondHalf: Uint8Array, initialized: reado
   let entry = 1 << 10;
   for (const r of initialized) entry |= 1 << r;
   enter(0, entry);
+  // A callback's helper passes it up to five arguments (bpf_for_each_map_elem: map, key, value, context).
+  for (const start of p.callbackStarts ?? []) enter(start, CALLER_SAVED | (1 << 10));
   while (work.length > 0) {
     const i = work.pop()!;
     const mask = state[i]!;

@@ -18,8 +18,10 @@ const ProgType = {
   SYSCALL: 31,
 } as const;
 const XDP_PACKET_HEADROOM = 256;
-/** Room after the packet (the kernel's skb_shared_info tailroom), so bpf_xdp_adjust_tail can grow it later. */
+/** Room after the packet (the kernel's skb_shared_info tailroom). */
 const TAILROOM = 320;
+/** An XDP test run's frame: a page, of which the packet may grow to all but the headroom and the tailroom. */
+const XDP_FRAME_SIZE = 4096;
 const ETH_HLEN = 14;
 const LOOPBACK_IFINDEX = 1;
 const XDP_MD_SIZE = 24;
@@ -69,7 +71,8 @@ export function contextFor(type: number, memory: VmMemory, attrs: TestRunAttrs):
   if (data.length < ETH_HLEN) {
     throw new VmError("TEST_RUN", `data_in is ${data.length} bytes; a test run needs at least ${ETH_HLEN} (EINVAL)`);
   }
-  const packet = area(memory, "packet", XDP_PACKET_HEADROOM + data.length + TAILROOM, true);
+  const frame = XDP_PACKET_HEADROOM + data.length + TAILROOM;
+  const packet = area(memory, "packet", type === ProgType.XDP ? Math.max(frame, XDP_FRAME_SIZE) : frame, true);
   const start = packet.start + XDP_PACKET_HEADROOM;
   memory.bytes.set(data, packet.offset + XDP_PACKET_HEADROOM);
   const bytesBetween = (from: number, to: number) =>
@@ -81,9 +84,11 @@ export function contextFor(type: number, memory: VmMemory, attrs: TestRunAttrs):
     view.setUint32(ctx.offset + 4, start + data.length, true); // data_end
     view.setUint32(ctx.offset + 8, start, true); // data_meta
     view.setUint32(ctx.offset + 12, LOOPBACK_IFINDEX, true); // ingress_ifindex
+    // The kernel reports the frame from its metadata on (data_meta equals data unless the program moved it).
     return {
       address: ctx.start,
-      dataOut: () => bytesBetween(memory.view.getUint32(ctx.offset, true), memory.view.getUint32(ctx.offset + 4, true)),
+      dataOut: () =>
+        bytesBetween(memory.view.getUint32(ctx.offset + 8, true), memory.view.getUint32(ctx.offset + 4, true)),
     };
   }
   const l2 = type === ProgType.SCHED_CLS || type === ProgType.SCHED_ACT;

@@ -9,6 +9,14 @@ import type { Output } from "./output.js";
 
 export type BackendName = "kernel" | "vm";
 
+/** `--backend vm` and a program that would be attached: the VM runs programs only in `prog run`. */
+export const VM_NO_ATTACH = "cannot attach programs: it runs them only in 'prog run'";
+
+/** What `--backend vm` cannot do, in one line: "backend 'vm' " and `what`. */
+export function vmRefusal(what: string): CliError {
+  return new CliError(`backend 'vm' ${what}`);
+}
+
 export interface GlobalOptions {
   /** -j / -p: JSON output (pretty with -p). */
   readonly json: boolean;
@@ -66,13 +74,13 @@ export class Context {
     this.json = options.json ? (json ?? new JsonWriter(options.pretty, (text) => out.print(text))) : undefined;
   }
 
-  /** The kernel backend, loaded and created on first use. */
-  async backend(): Promise<KernelBackend> {
-    if (this.options.backend === "vm") {
-      throw new CliError(
-        "backend 'vm' runs programs given as 'object FILE [program NAME]' (prog run); other PROG and MAP forms name kernel objects",
-      );
-    }
+  /**
+   * The kernel backend, loaded and created on first use. With `--backend vm` there is none: the error says what
+   * needed the kernel (`needs`, after "backend 'vm' ..."), so nothing on the VM path reaches bpf(2).
+   */
+  async backend(needs?: string): Promise<KernelBackend> {
+    if (this.options.backend === "vm")
+      throw vmRefusal(needs ?? "works on the programs and maps of 'object FILE' only: this command needs the kernel");
     if (this.#backend === undefined) {
       const { KernelBackend } = await import("@bpfkit/kernel");
       this.#backend = new KernelBackend();
@@ -81,16 +89,26 @@ export class Context {
   }
 
   /**
-   * Where `object FILE` loads: the userspace VM with `--backend vm` (WebAssembly-compiled programs), else the
-   * kernel. Created on first use.
+   * Where `object FILE` loads, so where the programs and maps PROG and MAP name live: the userspace VM with
+   * `--backend vm` (programs compiled to WebAssembly; with it, PROG and MAP resolve only `object FILE` forms), else
+   * the kernel. Created on first use.
    */
   async objectBackend(): Promise<Backend> {
     if (this.options.backend !== "vm") return this.backend();
     if (this.#vm === undefined) {
-      const { VmBackend } = await import("@bpfkit/vm");
-      this.#vm = new VmBackend({ engine: "compiled" });
+      const [{ BpftoolVm }, { possibleCpus }] = await Promise.all([
+        import("./vm-backend.js"),
+        import("@bpfkit/kernel"),
+      ]);
+      // per-CPU values in the kernel's layout: one slot per possible CPU (programs run on CPU 0)
+      this.#vm = new BpftoolVm({ engine: "compiled", cpus: possibleCpus() });
     }
     return this.#vm;
+  }
+
+  /** With `--backend vm`, fails with "backend 'vm' " and `what` (for commands that only make sense in the kernel). */
+  requireKernel(what: string): void {
+    if (this.options.backend === "vm") throw vmRefusal(what);
   }
 
   /** bpftool's p_info: a note on stderr, silent in JSON mode. */

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import type { KernelBackend } from "@bpfkit/kernel";
 import type { Fd, MapInfo } from "@bpfkit/loader";
 import { type Args, isPrefix } from "./args.js";
-import type { Context } from "./context.js";
+import { type Context, vmRefusal } from "./context.js";
 import { CliError, describeErrno } from "./errors.js";
 import { openMatching } from "./object-ids.js";
 import { openPinnedOfType } from "./pinned-object.js";
@@ -43,7 +43,8 @@ async function mapsOfObject(ctx: Context, args: Args): Promise<Fd[]> {
   } catch (error) {
     throw new CliError(`failed to open object file '${path}': ${describeErrno(error)}`, { cause: error });
   }
-  const backend = await ctx.backend();
+  // the VM with --backend vm
+  const backend = await ctx.objectBackend();
   let collection: ReturnType<typeof loadCollection>;
   try {
     const spec = openObject(bytes, { path });
@@ -73,6 +74,12 @@ export function mapSpecWords(args: Args): number {
   return 2;
 }
 
+/** With `--backend vm`, MAP forms that name maps in the kernel are refused. */
+function refuseOnVm(ctx: Context, keyword: string): void {
+  if (ctx.options.backend === "vm")
+    throw vmRefusal(`holds maps given as 'object FILE [map NAME]' only: '${keyword}' names kernel maps`);
+}
+
 /**
  * Every map MAP names (several for `name`, none when no map has that name), each fd closed with the run.
  * Consumes MAP's words from `args`.
@@ -81,6 +88,7 @@ export async function resolveMaps(ctx: Context, args: Args): Promise<Fd[]> {
   const word = args.peek();
   if (word === undefined) throw usageFailure();
   if (args.is("id")) {
+    refuseOnVm(ctx, "id");
     args.skip();
     if (args.done) throw usageFailure();
     const text = args.next();
@@ -94,6 +102,7 @@ export async function resolveMaps(ctx: Context, args: Args): Promise<Fd[]> {
     }
   }
   if (args.is("name")) {
+    refuseOnVm(ctx, "name");
     args.skip();
     if (args.done) throw usageFailure();
     const name = args.next();
@@ -101,6 +110,7 @@ export async function resolveMaps(ctx: Context, args: Args): Promise<Fd[]> {
     return mapsByName(await ctx.backend(), name);
   }
   if (args.is("pinned")) {
+    refuseOnVm(ctx, "pinned");
     args.skip();
     if (args.done) throw usageFailure();
     const path = args.next();
@@ -126,7 +136,7 @@ export async function resolveMap(ctx: Context, args: Args): Promise<Fd> {
 /** bpftool's map_parse_fd_and_info: the one map MAP names and its info. */
 export async function resolveMapWithInfo(ctx: Context, args: Args): Promise<{ fd: Fd; info: MapInfo }> {
   const fd = await resolveMap(ctx, args);
-  const backend = await ctx.backend();
+  const backend = await ctx.objectBackend();
   try {
     return { fd, info: backend.mapInfo(fd) };
   } catch (error) {

@@ -1,9 +1,9 @@
 import { type Btf, Kind } from "@bpfkit/btf";
-import type { Collection, KernelBackend } from "@bpfkit/kernel";
-import type { Fd, ProgInfo } from "@bpfkit/loader";
+import type { Collection } from "@bpfkit/kernel";
+import type { Backend, Fd, ProgInfo } from "@bpfkit/loader";
 import type { Args } from "./args.js";
 import { btfById } from "./btf-by-id.js";
-import type { Context } from "./context.js";
+import { type Context, vmRefusal } from "./context.js";
 import { CliError, describeErrno, usageError } from "./errors.js";
 import { openMatching } from "./object-ids.js";
 import { openPinnedOfType } from "./pinned-object.js";
@@ -49,10 +49,17 @@ function value(args: Args): string {
   return args.next();
 }
 
+/** With `--backend vm`, PROG forms that name programs in the kernel are refused. */
+function refuseOnVm(ctx: Context, keyword: string): void {
+  if (ctx.options.backend === "vm")
+    throw vmRefusal(`runs programs given as 'object FILE [program NAME]' only: '${keyword}' names kernel programs`);
+}
+
 /** PROG as bpftool's prog_parse_fds reads it, and ours, `object FILE [program NAME]`. */
 export async function resolveProgTarget(ctx: Context, args: Args): Promise<ResolvedProgs> {
   const word = args.peek();
   if (word !== undefined && args.is("id")) {
+    refuseOnVm(ctx, "id");
     args.skip();
     const text = value(args);
     const { value: id, complete } = strtoulU32(text);
@@ -65,18 +72,21 @@ export async function resolveProgTarget(ctx: Context, args: Args): Promise<Resol
     }
   }
   if (word !== undefined && args.is("tag")) {
+    refuseOnVm(ctx, "tag");
     args.skip();
     const tag = parseTag(value(args));
     if (tag === undefined) throw new CliError("can't parse tag");
     return { fds: await progsMatching(ctx, (info) => info.tag === tag) };
   }
   if (word !== undefined && args.is("name")) {
+    refuseOnVm(ctx, "name");
     args.skip();
     const name = value(args);
     if (Buffer.byteLength(name) > MAX_PROG_FULL_NAME - 1) throw new CliError("can't parse name");
     return { fds: await progsMatching(ctx, (info, fd, backend) => progFullName(backend, fd, info) === name) };
   }
   if (word !== undefined && args.is("pinned")) {
+    refuseOnVm(ctx, "pinned");
     args.skip();
     const path = value(args);
     return { fds: [openPinnedOfType(await ctx.backend(), path, "prog")] };
@@ -121,7 +131,7 @@ export function parseTag(word: string): string | undefined {
 /** Every loaded program `match` accepts, in id order (bpftool's prog_fd_by_nametag). */
 async function progsMatching(
   ctx: Context,
-  match: (info: ProgInfo, fd: Fd, backend: KernelBackend) => boolean,
+  match: (info: ProgInfo, fd: Fd, backend: Backend) => boolean,
 ): Promise<Fd[]> {
   const backend = await ctx.backend();
   return openMatching(
@@ -136,7 +146,7 @@ async function progsMatching(
  * bpftool's get_prog_full_name: the kernel keeps 15 bytes of a name; when all 15 are used, the name of the
  * program's first BTF function (its full C name) is shown instead, if the program has BTF.
  */
-export function progFullName(backend: KernelBackend, fd: Fd, info: ProgInfo): string {
+export function progFullName(backend: Backend, fd: Fd, info: ProgInfo): string {
   if (Buffer.byteLength(info.name) < BPF_OBJ_NAME_LEN - 1) return info.name;
   if (info.btfId === 0 || info.nrFuncInfo === 0) return info.name;
   try {
@@ -152,7 +162,7 @@ export function progFullName(backend: KernelBackend, fd: Fd, info: ProgInfo): st
 }
 
 /** A program's (or map's) BTF object by id; undefined when it cannot be read. */
-export function progBtf(backend: KernelBackend, btfId: number): Btf | undefined {
+export function progBtf(backend: Backend, btfId: number): Btf | undefined {
   try {
     return btfById(backend, btfId);
   } catch {

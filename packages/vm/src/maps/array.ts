@@ -2,7 +2,8 @@
 // aligned as in the kernel. Global data (.data, .rodata, .bss) are one-element arrays.
 
 import type { Region, VmMemory } from "../memory.js";
-import { Errno, UpdateFlags, type VmMap } from "./map.js";
+import type { ArrayLayout } from "../program.js";
+import { Errno, UpdateFlags, u32At, u32Bytes, type VmMap } from "./map.js";
 
 export class ArrayMap implements VmMap {
   readonly region: Region;
@@ -21,12 +22,17 @@ export class ArrayMap implements VmMap {
     this.region = memory.allocate(`map ${name}`, this.elementSize * maxEntries, true);
   }
 
+  /** Where the values are, for lookups compiled inline. */
+  get layout(): ArrayLayout {
+    return { start: this.region.start, elementSize: this.elementSize, maxEntries: this.maxEntries };
+  }
+
   private index(key: Uint8Array): number {
-    return key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24);
+    return u32At(key);
   }
 
   lookup(key: Uint8Array): number | undefined {
-    const i = this.index(key) >>> 0;
+    const i = this.index(key);
     return i < this.maxEntries ? this.region.start + i * this.elementSize : undefined;
   }
 
@@ -43,9 +49,11 @@ export class ArrayMap implements VmMap {
   }
 
   nextKey(key: Uint8Array | null): Uint8Array | undefined {
-    const next = key === null ? 0 : (this.index(key) >>> 0) + 1;
+    // A key past the end restarts from the first, as the kernel's array_map_get_next_key does.
+    const index = key === null ? this.maxEntries : this.index(key);
+    const next = index >= this.maxEntries ? 0 : index + 1;
     if (next >= this.maxEntries) return undefined;
-    return new Uint8Array(new Uint32Array([next]).buffer);
+    return u32Bytes(next);
   }
 
   value(address: number): Uint8Array {

@@ -3,9 +3,9 @@
 // syscall interface lays them out.
 
 import type { Region, VmMemory } from "../memory.js";
-import { Errno, UpdateFlags, type VmMap } from "./map.js";
+import { Errno, type PerCpuMap, UpdateFlags, u32At, u32Bytes } from "./map.js";
 
-export class PerCpuArrayMap implements VmMap {
+export class PerCpuArrayMap implements PerCpuMap {
   readonly region: Region;
   private readonly stride: number;
 
@@ -24,7 +24,7 @@ export class PerCpuArrayMap implements VmMap {
   }
 
   private index(key: Uint8Array): number {
-    return (key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0;
+    return u32At(key);
   }
 
   /** The program's view: CPU `cpu`'s value. */
@@ -63,8 +63,10 @@ export class PerCpuArrayMap implements VmMap {
   }
 
   nextKey(key: Uint8Array | null): Uint8Array | undefined {
-    const next = key === null ? 0 : this.index(key) + 1;
-    return next < this.maxEntries ? new Uint8Array(new Uint32Array([next]).buffer) : undefined;
+    // A key past the end restarts from the first, as the kernel's array_map_get_next_key does.
+    const index = key === null ? this.maxEntries : this.index(key);
+    const next = index >= this.maxEntries ? 0 : index + 1;
+    return next < this.maxEntries ? u32Bytes(next) : undefined;
   }
 
   value(address: number): Uint8Array {

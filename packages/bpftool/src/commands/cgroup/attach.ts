@@ -2,7 +2,7 @@
 import { closeSync, openSync } from "node:fs";
 import { BPFTOOL_ATTACH_TYPE_NAMES } from "@bpfkit/asm";
 import { type Args, isPrefix } from "../../cli/args.js";
-import type { Context } from "../../cli/context.js";
+import { type Context, VM_NO_ATTACH } from "../../cli/context.js";
 import { CliError } from "../../cli/errors.js";
 import { resolveProg } from "../../cli/prog-spec.js";
 
@@ -55,6 +55,7 @@ export function parseAttachType(word: string): number | undefined {
 
 async function attachOrDetach(ctx: Context, args: Args, attach: boolean): Promise<number> {
   if (args.left < 4) throw new CliError(`too few parameters for cgroup ${attach ? "attach" : "detach"}`);
+  ctx.requireKernel(VM_NO_ATTACH);
   const path = args.next();
   let cgroup: number;
   try {

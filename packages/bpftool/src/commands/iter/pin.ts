@@ -4,7 +4,7 @@
 import { AttachType } from "@bpfkit/asm";
 import type { Fd } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
-import type { Context } from "../../cli/context.js";
+import { type Context, VM_NO_ATTACH } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf } from "../../cli/errors.js";
 import { resolveMap } from "../../cli/map-spec.js";
 import { libbpfCheckPinPath, mountBpffsForPin } from "../prog/pin.js";
@@ -20,6 +20,7 @@ export async function pin(ctx: Context, args: Args): Promise<number> {
     printError(ctx, `'${args.previous()}' needs at least 2 arguments, ${args.left} found`);
     return usage(ctx);
   }
+  ctx.requireKernel(VM_NO_ATTACH);
   const objfile = args.next();
   const path = args.next();
   let map: Fd | undefined;

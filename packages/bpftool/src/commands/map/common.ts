@@ -8,6 +8,7 @@ import type { Args } from "../../cli/args.js";
 import { btfById, vmlinuxBtf } from "../../cli/btf-by-id.js";
 import type { Context } from "../../cli/context.js";
 import { CliError } from "../../cli/errors.js";
+import { mapInfoKeepsCallerFieldsByBtf } from "../../cli/kernel-facts.js";
 import type { JsonWriter } from "../../json-writer.js";
 
 export function isPerCpu(type: number): boolean {
@@ -39,9 +40,9 @@ export function valueBufferSize(info: MapInfo): number {
 
 /**
  * bpftool's get_map_kv_btf: the BTF that describes the map's values (vmlinux for struct_ops maps), or undefined
- * when the map has no value type.
+ * when the map has no value type. `backend` is where the map lives (by default where MAP resolves: the kernel, or
+ * the VM with --backend vm).
  */
-/** The BTF a map's values are formatted with; `backend` is where the map lives (the run's kernel by default). */
 export async function mapValueBtf(ctx: Context, info: MapInfo, backend?: Backend): Promise<Btf | undefined> {
   if (info.btfVmlinuxValueTypeId !== 0) {
     try {
@@ -51,7 +52,7 @@ export async function mapValueBtf(ctx: Context, info: MapInfo, backend?: Backend
     }
   }
   if (info.btfValueTypeId === 0) return undefined;
-  const owner = backend ?? (await ctx.backend());
+  const owner = backend ?? (await ctx.objectBackend());
   try {
     return btfById(owner, info.btfId);
   } catch (error) {
@@ -98,7 +99,15 @@ export function badArg(args: Args): CliError {
  */
 export class ReusedMapInfo {
   #last: MapInfo | undefined;
-  readonly #sticky = mapInfoKeepsCallerFields();
+  readonly #sticky: boolean;
+
+  /**
+   * `kernel`: whether the maps are the kernel's, which is asked; the VM's (--backend vm) follow the running kernel
+   * as its BTF tells, without bpf(2).
+   */
+  constructor(kernel = true) {
+    this.#sticky = kernel ? mapInfoKeepsCallerFields() : mapInfoKeepsCallerFieldsByBtf();
+  }
 
   /** `info` as bpftool's reused struct would hold it after the kernel filled it in. */
   next(info: MapInfo): MapInfo {

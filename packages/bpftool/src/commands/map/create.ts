@@ -4,7 +4,7 @@
 import { BPFTOOL_MAP_TYPE_NAMES } from "@bpfkit/asm";
 import type { Fd } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
-import type { Context } from "../../cli/context.js";
+import { type Context, vmRefusal } from "../../cli/context.js";
 import { CliError, describeErrno } from "../../cli/errors.js";
 import { resolveMapWithInfo, usageFailure } from "../../cli/map-spec.js";
 import { ifNameToIndex } from "../../cli/netdev.js";
@@ -23,6 +23,8 @@ function parseU32(args: Args, current: number, what: string): number {
 
 export async function create(ctx: Context, args: Args): Promise<number> {
   args.reqArgs(7);
+  if (ctx.options.backend === "vm")
+    throw vmRefusal("cannot create pinned maps: its maps live only as long as the command");
   const pinPath = args.next();
   let mapType = 0;
   let keySize = 0;

@@ -2,7 +2,7 @@
 // prints them: JSON entries, the plain "key: .. value: .." layout and "Found N elements", or, when every map has
 // BTF, the BTF dumper's pretty form in place of both.
 import type { Btf } from "@bpfkit/btf";
-import type { Fd, MapInfo } from "@bpfkit/loader";
+import type { Backend, Fd, MapInfo } from "@bpfkit/loader";
 import type { Args } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, describeErrno } from "../../cli/errors.js";
@@ -15,7 +15,7 @@ import { mapHeaderPlain } from "./show.js";
 
 const REUSEPORT_SOCKARRAY = 20;
 
-function mapInfo(backend: Awaited<ReturnType<Context["backend"]>>, fd: Fd): MapInfo {
+function mapInfo(backend: Backend, fd: Fd): MapInfo {
   try {
     return backend.mapInfo(fd);
   } catch (error) {
@@ -31,7 +31,7 @@ async function dumpOne(
   writer: JsonWriter | undefined,
   showHeader: boolean,
 ): Promise<number> {
-  const backend = await ctx.backend();
+  const backend = await ctx.objectBackend();
   let btf: Btf | undefined;
   if (writer) {
     btf = await mapValueBtf(ctx, info);
@@ -74,10 +74,12 @@ export async function dump(ctx: Context, args: Args): Promise<number> {
   if (args.done || args.left !== mapSpecWords(args)) throw usageFailure();
   const fds = await resolveMaps(ctx, args);
   if (fds.length < 1) return -1;
-  const backend = await ctx.backend();
+  // where MAP's maps live: the kernel, or the VM for `object FILE` with --backend vm
+  const backend = await ctx.objectBackend();
   // bpftool reads the infos twice, each time into one reused struct (see ReusedMapInfo).
-  const haveBtf = new ReusedMapInfo();
-  const reused = new ReusedMapInfo();
+  const kernel = backend.name === "kernel";
+  const haveBtf = new ReusedMapInfo(kernel);
+  const reused = new ReusedMapInfo(kernel);
   const fresh = fds.map((fd) => mapInfo(backend, fd));
   const infos = fresh.map((info) => reused.next(info));
   let writer: JsonWriter | undefined = ctx.json;

@@ -54,7 +54,7 @@ function buffers(info: MapInfo): { key: Uint8Array | undefined; value: Uint8Arra
 /** `map lookup MAP [key DATA]`, and `map peek MAP`. */
 export async function lookup(ctx: Context, args: Args): Promise<number> {
   const { fd, info, ec } = await openMap(ctx, args);
-  const backend = await ctx.backend();
+  const backend = await ctx.objectBackend();
   const { key, value } = buffers(info);
   await parseElem(ec, args, { key });
   const out = value ?? new Uint8Array(1);
@@ -71,7 +71,7 @@ export async function lookup(ctx: Context, args: Args): Promise<number> {
 /** `map getnext MAP [key DATA]`. */
 export async function getnext(ctx: Context, args: Args): Promise<number> {
   const { fd, info, ec } = await openMap(ctx, args);
-  const backend = await ctx.backend();
+  const backend = await ctx.objectBackend();
   let key: Uint8Array | null = null;
   if (!args.done) {
     key = new Uint8Array(info.keySize);
@@ -101,7 +101,7 @@ export async function getnext(ctx: Context, args: Args): Promise<number> {
 /** `map delete MAP key DATA`. */
 export async function del(ctx: Context, args: Args): Promise<number> {
   const { fd, info, ec } = await openMap(ctx, args);
-  const backend = await ctx.backend();
+  const backend = await ctx.objectBackend();
   const key = new Uint8Array(info.keySize);
   await parseElem(ec, args, { key });
   if (!mapCall("delete failed", () => backend.mapDelete(fd, key))) throw callFailed("delete failed", ENOENT);
@@ -112,7 +112,7 @@ export async function del(ctx: Context, args: Args): Promise<number> {
 /** `map update MAP [key DATA] [value VALUE] [UPDATE_FLAGS]`, `map push|enqueue MAP value VALUE`. */
 export async function update(ctx: Context, args: Args): Promise<number> {
   const { fd, info, ec } = await openMap(ctx, args);
-  const backend = await ctx.backend();
+  const backend = await ctx.objectBackend();
   const { key, value } = buffers(info);
   const spec: ElemSpec = { key, value, flags: { value: 0 } };
   try {
@@ -130,7 +130,7 @@ export async function update(ctx: Context, args: Args): Promise<number> {
 /** `map pop|dequeue MAP`. */
 export async function pop(ctx: Context, args: Args): Promise<number> {
   const { fd, info, ec } = await openMap(ctx, args);
-  const backend = await ctx.backend();
+  const backend = await ctx.objectBackend();
   const { key, value } = buffers(info);
   const out = value ?? new Uint8Array(1);
   const found = mapCall("pop failed", () => backend.mapLookupAndDelete(fd, key ?? null, out));

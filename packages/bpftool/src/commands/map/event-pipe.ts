@@ -58,6 +58,8 @@ function printRecord(ctx: Context, record: PerfRecord, index: number): void {
 }
 
 export async function eventPipe(ctx: Context, args: Args): Promise<number> {
+  // nothing would ever come: the VM runs programs only in `prog run`
+  ctx.requireKernel("has no event pipe: it runs programs only in 'prog run', never while 'map event_pipe' waits");
   const { fd, info } = await resolveMapWithInfo(ctx, args);
   try {
     if (info.type === MapType.RINGBUF) {

@@ -10,7 +10,7 @@ export async function freeze(ctx: Context, args: Args): Promise<number> {
   const fd = await resolveMap(ctx, args);
   try {
     if (!args.done) throw badArg(args);
-    const backend = await ctx.backend();
+    const backend = await ctx.objectBackend();
     try {
       backend.mapFreeze(fd);
     } catch (error) {

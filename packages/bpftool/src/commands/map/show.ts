@@ -97,10 +97,10 @@ export async function show(ctx: Context, args: Args): Promise<number> {
     const { isObjectMapSpec, showObjectMaps } = await import("./object-show.js");
     if (isObjectMapSpec(args)) return showObjectMaps(ctx, args);
   }
-  const backend = await ctx.backend();
-  const pinned = ctx.options.bpffs ? buildPinnedTable(backend, "map") : undefined;
   if (!args.done && args.left === mapSpecWords(args)) {
     const fds = await resolveMaps(ctx, args);
+    const backend = await ctx.backend();
+    const pinned = ctx.options.bpffs ? buildPinnedTable(backend, "map") : undefined;
     if (fds.length < 1) return -1;
     const json = ctx.json;
     if (json && fds.length > 1) json.startArray();
@@ -114,6 +114,8 @@ export async function show(ctx: Context, args: Args): Promise<number> {
     return 0;
   }
   if (!args.done) throw badArg(args);
+  const backend = await ctx.backend("has no kernel maps to list: 'map show' takes 'object FILE [map NAME]'");
+  const pinned = ctx.options.bpffs ? buildPinnedTable(backend, "map") : undefined;
   ctx.json?.startArray();
   const reused = new ReusedMapInfo();
   const walk = { noun: "map", next: "can't get next map", tooOldHint: true };

@@ -3,7 +3,7 @@
 import { NetlinkError, RTM_SETLINK, RtNetlink } from "@bpfkit/kernel";
 import type { Fd } from "@bpfkit/loader";
 import { type Args, isPrefix } from "../../cli/args.js";
-import type { Context } from "../../cli/context.js";
+import { type Context, VM_NO_ATTACH } from "../../cli/context.js";
 import { CliError, strerror } from "../../cli/errors.js";
 import { resolveProg } from "../../cli/prog-spec.js";
 import { parseDev } from "./show.js";
@@ -60,6 +60,7 @@ function refused(ctx: Context, error: unknown, what: string): CliError {
 
 export async function attach(ctx: Context, args: Args): Promise<number> {
   args.reqArgs(5, -EINVAL);
+  ctx.requireKernel(VM_NO_ATTACH);
   const type = parseType(args.next());
   let prog: Fd;
   try {

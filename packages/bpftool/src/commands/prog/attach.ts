@@ -5,7 +5,7 @@ import { AttachType, BPFTOOL_ATTACH_TYPE_NAMES } from "@bpfkit/asm";
 import type { KernelBackend } from "@bpfkit/kernel";
 import type { Fd } from "@bpfkit/loader";
 import { type Args, type CommandResult, isPrefix } from "../../cli/args.js";
-import type { Context } from "../../cli/context.js";
+import { type Context, VM_NO_ATTACH } from "../../cli/context.js";
 import { CliError } from "../../cli/errors.js";
 import { resolveMap } from "../../cli/map-spec.js";
 import { resolveProgTarget, singleProg } from "../../cli/prog-spec.js";
@@ -39,6 +39,7 @@ interface Parsed {
 /** bpftool's parse_attach_detach_args. */
 async function parseArgs(ctx: Context, args: Args): Promise<Parsed> {
   args.reqArgs(3, -EINVAL);
+  ctx.requireKernel(VM_NO_ATTACH);
   const { fd: prog } = singleProg(await resolveProgTarget(ctx, args));
   try {
     const word = args.peek() ?? "";

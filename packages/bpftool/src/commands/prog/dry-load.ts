@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KernelSymbol } from "@bpfkit/asm";
 import { Btf } from "@bpfkit/btf";
-import { type Collection, loadCollection } from "@bpfkit/kernel";
+import { type Collection, loadCollection, possibleCpus } from "@bpfkit/kernel";
 import {
   type Backend,
   type BtfLoadAttrs,
@@ -60,7 +60,7 @@ const LIBBPF_NO_BTF_MAP_TYPES = new Set([
  * value type or types whose sizes are not the map's (libbpf, and our loader, then create the map without BTF).
  * The kernel's checks of particular map types (map_check_btf) are not repeated here.
  */
-function btfRefused(attrs: MapCreateAttrs, btf: Btf | undefined): boolean {
+export function btfRefused(attrs: MapCreateAttrs, btf: Btf | undefined): boolean {
   if ((attrs.btfVmlinuxValueTypeId ?? 0) !== 0) return false;
   if (LIBBPF_NO_BTF_MAP_TYPES.has(attrs.mapType)) return true;
   const key = attrs.btfKeyTypeId ?? 0;
@@ -109,7 +109,6 @@ export function dryEnvironment(): Bpftool71Environment {
 
 /** A backend that records creations and loads; anything else (a lookup, a pin, an id walk) would need the kernel. */
 class Recorder {
-  // "kernel": the loader sizes perf event arrays to the possible CPUs only for the kernel backend, as libbpf does.
   readonly name = "kernel";
   readonly maps = new Map<number, MapCreateAttrs>();
   readonly programs = new Map<number, ProgLoadAttrs>();
@@ -119,6 +118,11 @@ class Recorder {
 
   #fd(label: string): Fd {
     return new Fd(this.#next++, () => {}, label);
+  }
+
+  /** Perf event arrays and per-CPU values are sized to the kernel's possible CPUs, as libbpf sizes them. */
+  get possibleCpus(): number {
+    return possibleCpus();
   }
 
   features(): Features {

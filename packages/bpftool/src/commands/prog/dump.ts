@@ -4,9 +4,9 @@
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { type KernelSymbol, parseKallsyms } from "@bpfkit/asm";
 import type { KernelBackend } from "@bpfkit/kernel";
-import type { Fd, ProgInfo } from "@bpfkit/loader";
+import type { Backend, Fd, ProgInfo } from "@bpfkit/loader";
 import { type Args, type CommandResult, isPrefix } from "../../cli/args.js";
-import type { Context } from "../../cli/context.js";
+import { type Context, vmRefusal } from "../../cli/context.js";
 import { CliError, describeErrno } from "../../cli/errors.js";
 import { progBtf, resolveProgTarget } from "../../cli/prog-spec.js";
 import { xlatedCfg } from "./cfg.js";
@@ -128,15 +128,25 @@ function dumpJited(ctx: Context, backend: KernelBackend, fd: Fd, info: ProgInfo)
   json?.endArray();
 }
 
+/** `dump jited` with --backend vm. */
+function notJited(): CliError {
+  return vmRefusal(
+    "does not JIT programs: there is no native code to dump (it runs the instructions 'prog dump xlated' shows)",
+  );
+}
+
 /** bpftool's prog_dump for one program. */
-function dumpOne(ctx: Context, backend: KernelBackend, fd: Fd, info: ProgInfo, options: DumpOptions): void {
+function dumpOne(ctx: Context, backend: Backend, fd: Fd, info: ProgInfo, options: DumpOptions): void {
+  // the kernel, or the VM (--backend vm), which has no JITed image
+  const kernel = backend.name === "kernel" ? (backend as KernelBackend) : undefined;
   let bytes: Uint8Array;
   if (options.mode === "jited") {
+    if (kernel === undefined) throw notJited();
     if (info.jitedProgLen === 0) {
       ctx.info("no instructions returned");
       throw new CliError("no instructions returned", { silent: true });
     }
-    bytes = backend.progJitedImage(fd).insns;
+    bytes = kernel.progJitedImage(fd).insns;
   } else {
     bytes = info.xlatedProgLen === 0 ? new Uint8Array(0) : backend.progXlatedInsns(fd);
     if (bytes.length === 0) throw new CliError("error retrieving insn dump: kernel.kptr_restrict set?");
@@ -155,7 +165,7 @@ function dumpOne(ctx: Context, backend: KernelBackend, fd: Fd, info: ProgInfo, o
     return;
   }
   if (options.mode === "jited") {
-    dumpJited(ctx, backend, fd, info);
+    dumpJited(ctx, kernel!, fd, info);
     return;
   }
   if (options.visual) {
@@ -163,7 +173,7 @@ function dumpOne(ctx: Context, backend: KernelBackend, fd: Fd, info: ProgInfo, o
     else ctx.out.print(xlatedCfg(bytes, kallsyms()));
     return;
   }
-  const jitedKsyms = backend.progJitedImage(fd, false).ksyms;
+  const jitedKsyms = kernel?.progJitedImage(fd, false).ksyms ?? [];
   const input = {
     insns: bytes,
     btf,
@@ -213,14 +223,16 @@ export async function doDump(ctx: Context, args: Args): Promise<CommandResult> {
   else throw new CliError(`expected 'xlated' or 'jited', got: ${word ?? "(null)"}`);
   args.skip();
   if (args.left < 2) return usage(ctx);
+  if (mode === "jited" && ctx.options.backend === "vm") throw notJited();
   // ours: the instructions of an object file as they would be loaded, read from the file alone (no kernel, no root)
   if (mode === "xlated") {
     const { isReadOnlyObjectDump, dumpObjectXlated } = await import("./object-dump.js");
     if (isReadOnlyObjectDump(args)) return dumpObjectXlated(ctx, args);
   }
-  const backend = await ctx.backend();
   const { fds } = await resolveProgTarget(ctx, args);
   if (fds.length === 0) return -1;
+  // where PROG's programs live: the kernel, or the VM for `object FILE` with --backend vm
+  const backend = await ctx.objectBackend();
   const closeAll = () => {
     for (const fd of fds) fd.close();
   };

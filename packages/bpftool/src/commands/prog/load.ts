@@ -279,10 +279,15 @@ function pinLoaded(
   }
 }
 
+/** `prog load` pins what it loads, on bpffs: a kernel affair. */
+const VM_NO_LOAD = "cannot load programs to pin them: PROG takes 'object FILE [program NAME]' with it";
+
 export async function doLoad(ctx: Context, args: Args): Promise<CommandResult> {
+  ctx.requireKernel(VM_NO_LOAD);
   return loadWithOptions(ctx, args, true);
 }
 
 export async function doLoadall(ctx: Context, args: Args): Promise<CommandResult> {
+  ctx.requireKernel(VM_NO_LOAD);
   return loadWithOptions(ctx, args, false);
 }

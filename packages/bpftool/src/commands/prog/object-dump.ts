@@ -11,20 +11,20 @@
 // - with several programs, each gets bpftool's header with id 0 (none assigned), the tag the kernel would compute
 //   (a hash of the instructions with map references zeroed), the name the kernel would show and `gpl`.
 // `visual` is not among these options: its graph wants the kernel's form of calls, so it still loads the object.
-import { createHash } from "node:crypto";
 import { bpftoolProgType, bpftoolXlatedSymbolizer, PseudoLd, type Symbolizer } from "@bpfkit/asm";
-import { Btf, btfNameIndex, Kind } from "@bpfkit/btf";
+import { Btf, Kind } from "@bpfkit/btf";
 import { type Args, type CommandResult, isPrefix } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
 import { CliError, usageError } from "../../cli/errors.js";
+import { tagHash } from "../../cli/kernel-facts.js";
 import { type DryLoad, type DryProgram, dryEnvironment, dryLoad } from "./dry-load.js";
 import { dumpOptions, usableLineInfo, writeFile } from "./dump.js";
 import { prepareForBpftool } from "./object.js";
+import { progTag } from "./tag.js";
 import { usage } from "./usage.js";
 import { xlatedJson, xlatedPlain } from "./xlated.js";
 
 const BPF_OBJ_NAME_LEN = 16;
-const LD_IMM64 = 0x18;
 
 /** True when PROG is `object FILE ...` and the dump only reads (not `visual`): then no kernel is needed. */
 export function isReadOnlyObjectDump(args: Args): boolean {
@@ -51,56 +51,6 @@ function objectWords(args: Args): { path: string; program: string | undefined } 
     program = value(args);
   }
   return { path, program };
-}
-
-/**
- * The kernel's bpf_prog_calc_tag: the first 8 bytes of a hash of the instructions with each map reference's two imm
- * fields zeroed; SHA-256 on kernels that keep the whole digest (Linux 6.18 on, for signed programs), else SHA-1.
- */
-export function progTag(insns: Uint8Array, hash: "sha1" | "sha256"): string {
-  const copy = new Uint8Array(insns);
-  let wasLdMap = false;
-  for (let at = 0; at + 8 <= copy.length; at += 8) {
-    const code = copy[at]!;
-    const src = copy[at + 1]! >> 4;
-    const dst = copy[at + 1]! & 0xf;
-    const off = copy[at + 2]! | copy[at + 3]!;
-    if (!wasLdMap && code === LD_IMM64 && (src === PseudoLd.MAP_FD || src === PseudoLd.MAP_VALUE)) {
-      wasLdMap = true;
-      copy.fill(0, at + 4, at + 8);
-    } else if (wasLdMap && code === 0 && dst === 0 && src === 0 && off === 0) {
-      wasLdMap = false;
-      copy.fill(0, at + 4, at + 8);
-    } else {
-      wasLdMap = false;
-    }
-  }
-  return createHash(hash).update(copy).digest("hex").slice(0, 16);
-}
-
-let hashOfTags: "sha1" | "sha256" | undefined;
-
-/**
- * The hash the running kernel computes program tags with, as its own BTF tells: a kernel that hashes with SHA-256
- * keeps the whole digest in struct bpf_prog (`u8 digest[32]`, in a union with the 8-byte tag); one that hashes with
- * SHA-1 keeps only the tag.
- */
-function tagHash(): "sha1" | "sha256" {
-  if (hashOfTags !== undefined) return hashOfTags;
-  const vmlinux = dryEnvironment().vmlinux;
-  const hasDigest = (id: number): boolean => {
-    for (let i = 0; i < vmlinux.vlen(id); i++) {
-      const member = vmlinux.memberType(id, i);
-      const kind = vmlinux.kind(member);
-      if (vmlinux.memberName(id, i) === "digest" && kind === Kind.ARRAY) return vmlinux.arrayLength(member) === 32;
-      if (vmlinux.memberName(id, i) === "" && (kind === Kind.UNION || kind === Kind.STRUCT) && hasDigest(member))
-        return true;
-    }
-    return false;
-  };
-  const progs = btfNameIndex(vmlinux).idsWithEssentialName("bpf_prog", Kind.STRUCT);
-  hashOfTags = progs.some(hasDigest) ? "sha256" : "sha1";
-  return hashOfTags;
 }
 
 /** The kernel's license_is_gpl_compatible. */
@@ -135,7 +85,10 @@ function headerPlain(program: DryProgram, btf: Btf | undefined): string {
   const name = shownName(program, btf);
   let out = `0: ${typeText(program.attrs.progType)}`;
   if (name !== "") out += `name ${name}  `;
-  out += `tag ${progTag(program.attrs.insns, tagHash())}`;
+  out += `tag ${progTag(
+    program.attrs.insns,
+    tagHash(() => dryEnvironment().vmlinux),
+  )}`;
   if (gplCompatible(program.attrs.license)) out += "  gpl";
   return `${out}\n`;
 }
@@ -149,7 +102,12 @@ function headerJson(ctx: Context, program: DryProgram, btf: Btf | undefined): vo
   else json.numberField("type", program.attrs.progType);
   const name = shownName(program, btf);
   if (name !== "") json.stringField("name", name);
-  json.name("tag").unescaped(progTag(program.attrs.insns, tagHash()));
+  json.name("tag").unescaped(
+    progTag(
+      program.attrs.insns,
+      tagHash(() => dryEnvironment().vmlinux),
+    ),
+  );
   json.boolField("gpl_compatible", gplCompatible(program.attrs.license));
 }
 

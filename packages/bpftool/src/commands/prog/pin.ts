@@ -4,7 +4,7 @@ import { mkdirSync, statfsSync } from "node:fs";
 import { MountFlag, mount } from "@bpfkit/kernel";
 import type { Fd } from "@bpfkit/loader";
 import type { Args, CommandResult } from "../../cli/args.js";
-import type { Context } from "../../cli/context.js";
+import { type Context, vmRefusal } from "../../cli/context.js";
 import { CliError, describeErrno, errnoOf, strerror } from "../../cli/errors.js";
 import { dirname, isBpffs } from "../../cli/pinned-object.js";
 import { resolveProg } from "../../cli/prog-spec.js";
@@ -91,6 +91,8 @@ export async function pinAny(
   open: (ctx: Context, args: Args) => Promise<Fd>,
 ): Promise<number> {
   args.reqArgs(3, -EINVAL);
+  if (ctx.options.backend === "vm")
+    throw vmRefusal("cannot pin: its programs and maps live only as long as the command, not on bpffs");
   const fd = await open(ctx, args);
   try {
     // `object FILE ...` takes more words than bpftool's PROG or MAP: FILE may still be missing (Args.next says so)

@@ -2,8 +2,7 @@
 // the same fields in the same order. The header part is shared with `prog dump` of several programs.
 import { bpftoolProgType } from "@bpfkit/asm";
 import { Kind } from "@bpfkit/btf";
-import type { KernelBackend } from "@bpfkit/kernel";
-import type { Fd, ProgInfo } from "@bpfkit/loader";
+import type { Backend, Fd, ProgInfo } from "@bpfkit/loader";
 import { formatBtfValue } from "../../btf-dumper/index.js";
 import type { Args, CommandResult } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
@@ -21,11 +20,11 @@ const METADATA_PREFIX = "bpf_metadata_";
 
 /** What one `show` run shares between programs: the pinned table (-f). */
 interface ShowState {
-  readonly backend: KernelBackend;
+  readonly backend: Backend;
   readonly pinned: PinnedTable | undefined;
 }
 
-export function progInfoOrThrow(backend: KernelBackend, fd: Fd): ProgInfo {
+export function progInfoOrThrow(backend: Backend, fd: Fd): ProgInfo {
   try {
     return backend.progInfo(fd);
   } catch (error) {
@@ -34,7 +33,7 @@ export function progInfoOrThrow(backend: KernelBackend, fd: Fd): ProgInfo {
 }
 
 /** bpftool's print_prog_header_json: id, type, name, tag, gpl_compatible, run time and recursion counters. */
-export function printHeaderJson(ctx: Context, backend: KernelBackend, fd: Fd, info: ProgInfo): void {
+export function printHeaderJson(ctx: Context, backend: Backend, fd: Fd, info: ProgInfo): void {
   const json = ctx.json!;
   json.numberField("id", info.id);
   const type = bpftoolProgType(info.type);
@@ -51,7 +50,7 @@ export function printHeaderJson(ctx: Context, backend: KernelBackend, fd: Fd, in
 }
 
 /** bpftool's print_prog_header_plain: `ID: TYPE  name NAME  tag TAG[  offloaded_to DEV]  gpl ...` and a newline. */
-export function headerPlain(backend: KernelBackend, fd: Fd, info: ProgInfo): string {
+export function headerPlain(backend: Backend, fd: Fd, info: ProgInfo): string {
   let out = `${info.id}: `;
   const type = bpftoolProgType(info.type);
   out += typeof type === "string" ? `${type}  ` : `type ${info.type}  `;
@@ -63,6 +62,11 @@ export function headerPlain(backend: KernelBackend, fd: Fd, info: ProgInfo): str
     out += ` run_time_ns ${BigInt.asIntN(64, info.runTimeNs)} run_cnt ${BigInt.asIntN(64, info.runCnt)}`;
   if (info.recursionMisses !== 0n) out += ` recursion_misses ${BigInt.asIntN(64, info.recursionMisses)}`;
   return `${out}\n`;
+}
+
+/** fdinfo's memlock: the kernel's accounting, which the VM's programs do not have (bpftool leaves it out then). */
+function memlockOf(state: ShowState, fd: Fd): string | undefined {
+  return state.backend.name === "kernel" ? fdinfoField(fd, "memlock") : undefined;
 }
 
 function showJson(ctx: Context, state: ShowState, fd: Fd, info: ProgInfo): void {
@@ -78,7 +82,7 @@ function showJson(ctx: Context, state: ShowState, fd: Fd, info: ProgInfo): void 
   json.numberField("bytes_xlated", info.xlatedProgLen);
   json.boolField("jited", info.jitedProgLen !== 0);
   if (info.jitedProgLen !== 0) json.numberField("bytes_jited", info.jitedProgLen);
-  const memlock = fdinfoField(fd, "memlock");
+  const memlock = memlockOf(state, fd);
   if (memlock !== undefined) json.numberField("bytes_memlock", atoll(memlock));
   if (info.mapIds.length > 0) {
     json.name("map_ids").startArray();
@@ -101,7 +105,7 @@ function showPlain(ctx: Context, state: ShowState, fd: Fd, info: ProgInfo): void
   if (info.loadTime !== 0n) out += `\tloaded_at ${bootTimeText(info.loadTime, false)}  uid ${info.createdByUid}\n`;
   out += `\txlated ${info.xlatedProgLen}B`;
   out += info.jitedProgLen !== 0 ? `  jited ${info.jitedProgLen}B` : "  not jited";
-  const memlock = fdinfoField(fd, "memlock");
+  const memlock = memlockOf(state, fd);
   if (memlock !== undefined) out += `  memlock ${memlock}B`;
   if (info.mapIds.length > 0) out += `  map_ids ${info.mapIds.join(",")}`;
   if (state.pinned !== undefined && state.pinned.size > 0)
@@ -116,7 +120,7 @@ function showPlain(ctx: Context, state: ShowState, fd: Fd, info: ProgInfo): void
  * array with 4-byte keys and a BTF value type); undefined when there is none or anything fails.
  */
 function findMetadata(
-  backend: KernelBackend,
+  backend: Backend,
   info: ProgInfo,
 ): { value: Uint8Array; btfId: number; valueTypeId: number } | undefined {
   for (const id of info.mapIds) {
@@ -149,7 +153,7 @@ function findMetadata(
 }
 
 /** bpftool's show_prog_metadata: `bpf_metadata_*` variables of the program's .rodata, formatted from BTF. */
-function showMetadata(ctx: Context, backend: KernelBackend, info: ProgInfo): void {
+function showMetadata(ctx: Context, backend: Backend, info: ProgInfo): void {
   if (info.mapIds.length === 0) return;
   const found = findMetadata(backend, info);
   if (found === undefined) return;
@@ -205,12 +209,12 @@ function showOne(ctx: Context, state: ShowState, fd: Fd): void {
 }
 
 export async function doShow(ctx: Context, args: Args): Promise<CommandResult> {
-  const backend = await ctx.backend();
+  if (args.left === 2 || (args.left >= 2 && args.is("object"))) return showSubset(ctx, args);
+  const backend = await ctx.backend("has no kernel programs to list: 'prog show' takes 'object FILE [program NAME]'");
   const state: ShowState = {
     backend,
     pinned: ctx.options.bpffs ? buildPinnedTable(backend, "prog") : undefined,
   };
-  if (args.left === 2 || (args.left >= 2 && args.is("object"))) return showSubset(ctx, state, args);
   if (!args.done) throw new CliError(`what is '${args.peek()}'?`);
   // bpftool reports a failure inside the listing (its JSON array stays one document) and stops there.
   const json = ctx.json;
@@ -234,8 +238,15 @@ export async function doShow(ctx: Context, args: Args): Promise<CommandResult> {
   return ret;
 }
 
-async function showSubset(ctx: Context, state: ShowState, args: Args): Promise<CommandResult> {
+async function showSubset(ctx: Context, args: Args): Promise<CommandResult> {
   const { fds } = await resolveProgTarget(ctx, args);
+  // where PROG's programs live: the kernel, or the VM for `object FILE` with --backend vm (no pins there)
+  const backend = await ctx.objectBackend();
+  const kernel = backend.name === "kernel" ? await ctx.backend() : undefined;
+  const state: ShowState = {
+    backend,
+    pinned: ctx.options.bpffs && kernel !== undefined ? buildPinnedTable(kernel, "prog") : undefined,
+  };
   if (!args.done) {
     for (const fd of fds) fd.close();
     throw new CliError(`what is '${args.peek()}'?`);

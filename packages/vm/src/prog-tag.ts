@@ -1,0 +1,138 @@
+// The program tag bpf_prog_info reports: the kernel's bpf_prog_calc_tag (kernel/bpf/core.c). It hashes the
+// instructions as BPF_PROG_LOAD received them, with the two imm fields of every map reference (LD_IMM64 with
+// BPF_PSEUDO_MAP_FD or BPF_PSEUDO_MAP_VALUE) zeroed, since map fds differ from one load to the next, and keeps the
+// first 8 bytes of the digest. Linux 6.18 and later hash with SHA-256 (they keep the whole digest, for signed
+// programs); earlier kernels with SHA-1. The VM reports the SHA-256 tag, the one current kernels compute.
+// Pure code: the VM imports no Node built-ins.
+
+const LD_IMM64 = 0x18;
+const PSEUDO_MAP_FD = 1;
+const PSEUDO_MAP_VALUE = 2;
+const PSEUDO_FUNC = 4;
+
+const K = new Uint32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
+  0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+  0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
+  0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+  0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+  0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+  0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+  0xc67178f2,
+]);
+
+const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
+
+/** SHA-256 (FIPS 180-4) of `data`. */
+export function sha256(data: Uint8Array): Uint8Array {
+  // The message, the 0x80 byte, zeros, and the bit length as a big-endian u64, in whole 64-byte blocks.
+  const padded = new Uint8Array(Math.ceil((data.length + 9) / 64) * 64);
+  padded.set(data);
+  padded[data.length] = 0x80;
+  const view = new DataView(padded.buffer);
+  const bits = data.length * 8;
+  view.setUint32(padded.length - 8, Math.floor(bits / 0x100000000));
+  view.setUint32(padded.length - 4, bits >>> 0);
+  const h = new Uint32Array([
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+  ]);
+  const w = new Uint32Array(64);
+  for (let block = 0; block < padded.length; block += 64) {
+    for (let i = 0; i < 16; i++) w[i] = view.getUint32(block + i * 4);
+    for (let i = 16; i < 64; i++) {
+      const a = w[i - 15]!;
+      const b = w[i - 2]!;
+      const s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3);
+      const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10);
+      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0;
+    }
+    let a = h[0]!;
+    let b = h[1]!;
+    let c = h[2]!;
+    let d = h[3]!;
+    let e = h[4]!;
+    let f = h[5]!;
+    let g = h[6]!;
+    let hh = h[7]!;
+    for (let i = 0; i < 64; i++) {
+      const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0;
+      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      hh = g;
+      g = f;
+      f = e;
+      e = (d + t1) | 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) | 0;
+    }
+    h[0] = h[0]! + a;
+    h[1] = h[1]! + b;
+    h[2] = h[2]! + c;
+    h[3] = h[3]! + d;
+    h[4] = h[4]! + e;
+    h[5] = h[5]! + f;
+    h[6] = h[6]! + g;
+    h[7] = h[7]! + hh;
+  }
+  const out = new Uint8Array(32);
+  const outView = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) outView.setUint32(i * 4, h[i]!);
+  return out;
+}
+
+/**
+ * bpf_prog_calc_tag over `insns` as loaded (map references still carrying their BPF_PSEUDO_MAP_FD or
+ * BPF_PSEUDO_MAP_VALUE source): 16 lowercase hex digits.
+ */
+export function progTag(insns: Uint8Array): string {
+  const copy = insns.slice(0, insns.length - (insns.length % 8));
+  let wasLdMap = false;
+  for (let at = 0; at < copy.length; at += 8) {
+    const src = copy[at + 1]! >> 4;
+    const dst = copy[at + 1]! & 0xf;
+    const off = copy[at + 2]! | copy[at + 3]!;
+    if (!wasLdMap && copy[at] === LD_IMM64 && (src === PSEUDO_MAP_FD || src === PSEUDO_MAP_VALUE)) {
+      wasLdMap = true;
+      copy.fill(0, at + 4, at + 8);
+    } else if (wasLdMap && copy[at] === 0 && dst === 0 && src === 0 && off === 0) {
+      wasLdMap = false;
+      copy.fill(0, at + 4, at + 8);
+    } else {
+      wasLdMap = false;
+    }
+  }
+  let hex = "";
+  for (const byte of sha256(copy).subarray(0, 8)) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** What an LD_IMM64 the VM rewrote at load held (VmBackend.loadProgram), or undefined for a plain constant. */
+export type LoadedReference = "map-fd" | "map-value" | "func" | undefined;
+
+/**
+ * The instructions as BPF_PROG_LOAD received them, rebuilt from the VM's translation of them: each LD_IMM64 that
+ * `classify` recognises by its 64-bit value (low and high half) gets its source back, BPF_PSEUDO_MAP_FD or
+ * BPF_PSEUDO_MAP_VALUE (their immediates stay the VM's: the tag zeroes them), or BPF_PSEUDO_FUNC with the callback's
+ * offset from the next instruction (the VM keeps the callback's index). Enough for the tag.
+ */
+export function loadedForm(xlated: Uint8Array, classify: (lo: number, hi: number) => LoadedReference): Uint8Array {
+  const insns = xlated.slice();
+  const view = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
+  for (let at = 0; at + 16 <= insns.length; at += 8) {
+    if (insns[at] !== LD_IMM64) continue;
+    if (insns[at + 1]! >> 4 === 0) {
+      const lo = view.getUint32(at + 4, true);
+      const hi = view.getUint32(at + 12, true);
+      const kind = classify(lo, hi);
+      const src = kind === "map-fd" ? PSEUDO_MAP_FD : kind === "map-value" ? PSEUDO_MAP_VALUE : kind ? PSEUDO_FUNC : 0;
+      insns[at + 1] = (src << 4) | (insns[at + 1]! & 0x0f);
+      if (kind === "func") {
+        view.setInt32(at + 4, lo - at / 8 - 1, true);
+        view.setUint32(at + 12, 0, true);
+      }
+    }
+    at += 8;
+  }
+  return insns;
+}
