@@ -67,5 +67,6 @@ export {
   sizeOf,
   sourceOf,
 } from "./opcodes.js";
+export { progTagHex, progTagInput } from "./prog-tag.js";
 export * from "./tables.generated.js";
 export * from "./tables.js";

@@ -347,6 +347,8 @@ export interface Backend {
   createMap(attrs: MapCreateAttrs): Fd;
   loadProgram(attrs: ProgLoadAttrs): LoadedProgram;
   createLink(attrs: LinkCreateAttrs): Fd;
+  /** BPF_PROG_BIND_MAP: `map` lives as long as `prog` (libbpf binds .rodata this way); when features say so. */
+  bindMap?(prog: Fd, map: Fd): void;
 
   /** Copies the value for `key` into `value`; false if there is none. `key` null for queue/stack peek. */
   mapLookup(map: Fd, key: Uint8Array | null, value: Uint8Array, flags?: number): boolean;

@@ -3,11 +3,12 @@
 // the interpreter or compiled to WebAssembly. Handles are numbers in the VM's own space, wrapped in the loader's Fd.
 // What the VM cannot do yet (links, pins of other types, more map types) is a clear NOT_SUPPORTED.
 
-import { MapType } from "@bpfkit/asm";
+import { helperName, MapType } from "@bpfkit/asm";
 import {
   type Backend,
   type BtfInfo,
   type BtfLoadAttrs,
+  type ExtInfo,
   Fd,
   type Features,
   formatSourceLine,
@@ -48,7 +49,7 @@ import { QueueStackMap } from "./maps/queue-stack.js";
 import { RingBufferMap } from "./maps/ring-buffer.js";
 import { VmMemory } from "./memory.js";
 import { LD_IMM64 } from "./opcodes.js";
-import { loadedForm, progTag } from "./prog-tag.js";
+import { progTag } from "./prog-tag.js";
 import { type ArrayLayout, checkProgram, decodeProgram, type Program } from "./program.js";
 import { contextFor } from "./test-run.js";
 
@@ -67,6 +68,10 @@ export interface VmBackendOptions {
   readonly process?: { pid: number; tgid: number; uid: number; gid: number; comm?: string };
   /** Memory outside the VM that probe_read_kernel/user may read (nothing by default: they fail with EFAULT). */
   readonly probe?: ProbeMemory;
+  /** What progInfo reports as a program's load time, in ns since boot (default 0: the VM has no clock of its own). */
+  readonly clock?: () => bigint;
+  /** What progInfo reports as the loading user (default 0). */
+  readonly uid?: number;
 }
 
 const SUPPORTED_MAP_TYPES = new Set<number>([
@@ -90,6 +95,10 @@ const SUPPORTED_MAP_TYPES = new Set<number>([
 ]);
 const PSEUDO_MAP_FD = 1;
 const PSEUDO_MAP_VALUE = 2;
+const PSEUDO_BTF_ID = 3;
+const CALL = 0x85;
+const CALL_LOCAL = 1;
+const CALL_KFUNC = 2;
 const PSEUDO_FUNC = 4;
 const PSEUDO_MAP_IDX = 5;
 const PSEUDO_MAP_IDX_VALUE = 6;
@@ -100,7 +109,11 @@ interface VmProgram {
   readonly name: string;
   readonly program: Program;
   readonly xlated: Uint8Array;
+  /** What BPF_PROG_LOAD received: the instructions (the tag hashes them), func_info, line_info, fd_array. */
+  readonly load: ProgLoadAttrs;
+  readonly loadTime: bigint;
   readonly license: string;
+  /** Maps the instructions use, then maps bound with bindMap (the kernel's used_maps). */
   readonly mapIds: number[];
   /** Decoded line_info (through loadCollection), to name the C line of a fault. */
   readonly sourceLines: readonly InsnSourceLine[] | undefined;
@@ -133,6 +146,8 @@ export class VmBackend implements Backend {
   private readonly engine: VmEngine;
   private readonly cpus: number;
   private readonly budget: number;
+  private readonly clock: () => bigint;
+  private readonly uid: number;
   private nextHandle = 1;
   /** Whether the run in progress tail-called (its faults may then be in another program). */
   private tailCalled = false;
@@ -145,6 +160,8 @@ export class VmBackend implements Backend {
 
   constructor(options: VmBackendOptions = {}) {
     this.engine = options.engine ?? "interpreter";
+    this.clock = options.clock ?? (() => 0n);
+    this.uid = options.uid ?? 0;
     this.cpus = Math.max(1, options.cpus ?? 1);
     this.budget = options.budget ?? 1_000_000;
     this.env = {
@@ -180,7 +197,7 @@ export class VmBackend implements Backend {
   features(): Features {
     return {
       ...MODERN_KERNEL_FEATURES,
-      progBindMap: false,
+      progBindMap: true,
       moduleBtf: false,
       fdArray: false,
       bpfCookie: false,
@@ -208,7 +225,7 @@ export class VmBackend implements Backend {
     const flags = attrs.flags ?? 0;
     const args = [type, keySize, valueSize, maxEntries, flags, name] as const;
     const invalid = (why: string): never => {
-      throw new VmError("MAP", `map '${name}': ${why} (EINVAL)`);
+      throw new VmError("MAP", `map '${name}': ${why} (EINVAL)`, { errno: Errno.EINVAL });
     };
     if (maxEntries === 0 && type !== MapType.PERF_EVENT_ARRAY) invalid("max_entries is 0");
     switch (type) {
@@ -257,6 +274,11 @@ export class VmBackend implements Backend {
     const mapIds: number[] = [];
     const callbackStarts: number[] = [];
     const arrayMaps = new Map<number, ArrayLayout>();
+    for (let at = 0; at + 8 <= insns.length; at += 8) {
+      if (insns[at] === CALL && insns[at + 1]! >> 4 === CALL_KFUNC) {
+        throw new VmError("BAD_PROGRAM", "a kernel function call (kfunc) is not available in the VM", { pc: at / 8 });
+      }
+    }
     // Map references become values the VM understands: a map handle, or the address of a map value; callback
     // addresses (libbpf's BPF_PSEUDO_FUNC, imm relative to the next instruction) a function reference.
     for (let at = 0; at + 16 <= insns.length; at += 8) {
@@ -267,6 +289,9 @@ export class VmBackend implements Backend {
         continue;
       }
       const ref = view.getInt32(at + 4, true);
+      if (src === PSEUDO_BTF_ID) {
+        throw new VmError("BAD_PROGRAM", "a kernel variable (ksym) is not available in the VM", { pc: at / 8 });
+      }
       if (src === PSEUDO_FUNC) {
         const target = at / 8 + ref + 1;
         if (!callbackStarts.includes(target)) callbackStarts.push(target);
@@ -298,7 +323,7 @@ export class VmBackend implements Backend {
       at += 8;
     }
     const program: Program = { ...decodeProgram(insns), callbackStarts, arrayMaps };
-    checkProgram(program, { knownHelper: (id) => this.helpers.has(id) });
+    checkProgram(program, { knownHelper: (id) => this.helpers.has(id), helperName });
     const fd = this.handle("prog", (h) => this.programs.delete(h));
     this.programs.set(fd.value, {
       id: fd.value,
@@ -306,6 +331,8 @@ export class VmBackend implements Backend {
       name: attrs.name ?? "",
       program,
       xlated: insns,
+      load: { ...attrs, insns: attrs.insns.slice() },
+      loadTime: this.clock(),
       license: attrs.license,
       mapIds,
       sourceLines: attrs.sourceLines,
@@ -323,12 +350,8 @@ export class VmBackend implements Backend {
     const { map: m } = this.entry(map);
     // Queues and stacks answer their next value; a bloom filter whether the given value may be in it.
     if (isValueMap(m)) return this.errno(m, "lookup", m.peek(value), [Errno.ENOENT]);
-    if (m instanceof PerfEventArrayMap || m instanceof RingBufferMap) {
-      throw new VmError(
-        "MAP",
-        `map '${m.name}' has no values to look up (${m instanceof RingBufferMap ? "ENOTSUPP" : "ENOENT"})`,
-      );
-    }
+    // Perf event slots hold events user space cannot read back; a ring buffer has no elements.
+    if (m instanceof PerfEventArrayMap || m instanceof RingBufferMap) return this.errno(m, "lookup", Errno.ENOTSUPP);
     const k = key ?? new Uint8Array(0);
     if (isPerCpu(m)) {
       const all = m.allCpus(k);
@@ -351,12 +374,12 @@ export class VmBackend implements Backend {
     if (errno === 0) return true;
     if (quiet.includes(errno)) return false;
     const name = Object.entries(Errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
-    throw new VmError("MAP", `map '${m.name}' ${what}: ${name}`);
+    throw new VmError("MAP", `map '${m.name}' ${what}: ${name}`, { errno });
   }
 
   mapUpdate(map: Fd, key: Uint8Array | null, value: Uint8Array, flags = 0): void {
     const e = this.entry(map);
-    if (e.frozen) throw new VmError("MAP", `map '${e.map.name}' is frozen (EPERM)`);
+    if (e.frozen) this.errno(e.map, "update (frozen)", Errno.EPERM);
     this.errno(e.map, "update", e.map.update(key ?? new Uint8Array(0), value, flags));
   }
 
@@ -366,7 +389,9 @@ export class VmBackend implements Backend {
   }
 
   mapLookupAndDelete(map: Fd, key: Uint8Array | null, value: Uint8Array): boolean {
-    const { map: m } = this.entry(map);
+    const e = this.entry(map);
+    const m = e.map;
+    if (e.frozen) this.errno(m, "lookup and delete (frozen)", Errno.EPERM);
     if (isValueMap(m)) return this.errno(m, "lookup and delete", m.pop(value), [Errno.ENOENT]);
     if (!(m instanceof HashMap)) return this.errno(m, "lookup and delete", Errno.EINVAL);
     if (!this.mapLookup(map, key, value)) return false;
@@ -375,8 +400,17 @@ export class VmBackend implements Backend {
 
   mapGetNextKey(map: Fd, key: Uint8Array | null, nextKey: Uint8Array): boolean {
     const { map: m } = this.entry(map);
-    if (m instanceof RingBufferMap || isValueMap(m) || m instanceof PerfEventArrayMap) {
-      throw new VmError("MAP", `map '${m.name}' has no keys (EINVAL)`);
+    // The kernel's answers for maps without keys: a queue or stack EINVAL, a bloom filter EOPNOTSUPP, a ring
+    // buffer ENOTSUPP. A perf event array's slots are walked as an array's.
+    if (m instanceof RingBufferMap) return this.errno(m, "get_next_key", Errno.ENOTSUPP);
+    if (m.type === MapType.BLOOM_FILTER) return this.errno(m, "get_next_key", Errno.EOPNOTSUPP);
+    if (isValueMap(m)) return this.errno(m, "get_next_key", Errno.EINVAL);
+    if (m instanceof PerfEventArrayMap) {
+      const index = key === null ? m.maxEntries : u32At(key);
+      const next = index >= m.maxEntries ? 0 : index + 1;
+      if (next >= m.maxEntries) return false;
+      nextKey.set(u32Bytes(next));
+      return true;
     }
     const next = m.nextKey(key);
     if (!next) return false;
@@ -402,7 +436,9 @@ export class VmBackend implements Backend {
   }
 
   mapFreeze(map: Fd): void {
-    this.entry(map).frozen = true;
+    const e = this.entry(map);
+    if (e.frozen) this.errno(e.map, "freeze (frozen already)", Errno.EPERM);
+    e.frozen = true;
   }
 
   mapMemory(map: Fd, size: number): MappedMemory {
@@ -519,30 +555,18 @@ export class VmBackend implements Backend {
 
   progInfo(prog: Fd): ProgInfo {
     const p = this.prog(prog);
-    // The tag hashes the instructions as loaded: the VM's map handles, value addresses (of the program's arrays)
-    // and callback references become the references they were.
-    const arrays = p.mapIds.flatMap((id) => {
-      const m = this.maps.get(id)?.map;
-      const base = m?.type === MapType.ARRAY ? m.lookup(new Uint8Array(4)) : undefined;
-      return m === undefined || base === undefined ? [] : [{ base, end: base + m.valueSize }];
-    });
-    const tag = progTag(
-      loadedForm(p.xlated, (lo, hi) => {
-        if (hi === MAP_HANDLE && p.mapIds.includes(lo)) return "map-fd";
-        if (hi === FUNC_HANDLE) return "func";
-        const address = hi * 0x100000000 + lo;
-        return arrays.some((a) => address >= a.base && address < a.end) ? "map-value" : undefined;
-      }),
-    );
+    const count = (info: ExtInfo | undefined) => (info?.recordSize ? info.bytes.length / info.recordSize : 0);
+    const nrFuncInfo = count(p.load.funcInfo);
+    const nrLineInfo = count(p.load.lineInfo);
     return {
       type: p.type,
       id: p.id,
-      tag,
+      tag: progTag(p.load.insns),
       name: p.name.slice(0, 15),
       jitedProgLen: 0,
       xlatedProgLen: p.xlated.length,
-      loadTime: 0n,
-      createdByUid: 0,
+      loadTime: p.loadTime,
+      createdByUid: this.uid,
       mapIds: p.mapIds,
       ifindex: 0,
       gplCompatible: /^(GPL|GPL v2|GPL and additional rights|Dual BSD\/GPL|Dual MIT\/GPL|Dual MPL\/GPL)$/.test(
@@ -550,9 +574,10 @@ export class VmBackend implements Backend {
       ),
       netnsDev: 0n,
       netnsIno: 0n,
-      btfId: 0,
-      nrFuncInfo: 0,
-      nrLineInfo: 0,
+      // The kernel keeps the program's BTF only when func_info or line_info refers to it.
+      btfId: nrFuncInfo || nrLineInfo ? (p.load.progBtf?.value ?? 0) : 0,
+      nrFuncInfo,
+      nrLineInfo,
       runTimeNs: p.runTimeNs,
       runCnt: p.runs,
       recursionMisses: 0n,
@@ -592,15 +617,48 @@ export class VmBackend implements Backend {
     return notSupported("links");
   }
 
+  /**
+   * The instructions as loaded, in the form of the kernel's dump of a program it does not JIT: map references with
+   * source BPF_PSEUDO_MAP_FD or BPF_PSEUDO_MAP_VALUE and the map's id (bpftool prints `map[id:N]`), bpf-to-bpf
+   * calls with their target in `off`. (The verifier's own rewrites, such as inlined map lookups, are not made.)
+   */
   progXlatedInsns(prog: Fd): Uint8Array {
-    return this.prog(prog).xlated.slice();
+    const { load } = this.prog(prog);
+    const insns = load.insns.slice();
+    const view = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
+    for (let at = 0; at + 8 <= insns.length; at += 8) {
+      if (insns[at] === CALL && insns[at + 1]! >> 4 === CALL_LOCAL) {
+        view.setInt16(at + 2, view.getInt32(at + 4, true), true);
+      }
+      if (insns[at] !== LD_IMM64 || at + 16 > insns.length) continue;
+      const src = insns[at + 1]! >> 4;
+      const ref = view.getInt32(at + 4, true);
+      const indexed = src === PSEUDO_MAP_IDX || src === PSEUDO_MAP_IDX_VALUE;
+      if (src === PSEUDO_MAP_FD || src === PSEUDO_MAP_VALUE || indexed) {
+        // A VM map's id is its handle, which is also its descriptor.
+        const id = indexed ? (load.fdArray?.[ref]?.value ?? ref) : ref;
+        const value = src === PSEUDO_MAP_VALUE || src === PSEUDO_MAP_IDX_VALUE;
+        insns[at + 1] = ((value ? PSEUDO_MAP_VALUE : PSEUDO_MAP_FD) << 4) | (insns[at + 1]! & 0x0f);
+        view.setInt32(at + 4, id, true);
+        if (!value) view.setInt32(at + 12, 0, true);
+      }
+      at += 8;
+    }
+    return insns;
   }
 
   progExtInfo(prog: Fd): ProgExtInfo {
-    // The VM keeps no func_info or line_info (progInfo counts none): empty records of the kernel's sizes.
-    this.prog(prog);
-    const none = (recordSize: number) => ({ bytes: new Uint8Array(0), recordSize });
-    return { funcInfo: none(8), lineInfo: none(16) };
+    const { load } = this.prog(prog);
+    const records = (info: ExtInfo | undefined, recordSize: number) =>
+      info?.recordSize && info.bytes.length > 0 ? info : { bytes: new Uint8Array(0), recordSize };
+    return { funcInfo: records(load.funcInfo, 8), lineInfo: records(load.lineInfo, 16) };
+  }
+
+  /** BPF_PROG_BIND_MAP (the loader binds .rodata to every program, as libbpf does): one of the program's maps. */
+  bindMap(prog: Fd, map: Fd): void {
+    const { mapIds } = this.prog(prog);
+    const { id } = this.entry(map);
+    if (!mapIds.includes(id)) mapIds.push(id);
   }
 
   btfData(btf: Fd): Uint8Array {

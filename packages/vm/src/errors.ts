@@ -27,6 +27,8 @@ export interface VmErrorContext {
   readonly address?: bigint;
   /** The C source line of the instruction, from line_info, when known. */
   readonly line?: string;
+  /** The errno the kernel gives for the same request (host-side map operations), when there is one. */
+  readonly errno?: number;
 }
 
 export class VmError extends Error {
@@ -35,6 +37,7 @@ export class VmError extends Error {
   readonly pc: number | undefined;
   readonly address: bigint | undefined;
   readonly line: string | undefined;
+  readonly errno: number | undefined;
   /** The message without the instruction and the line. */
   readonly detail: string;
 
@@ -45,12 +48,13 @@ export class VmError extends Error {
     this.pc = context.pc;
     this.address = context.address;
     this.line = context.line;
+    this.errno = context.errno;
     this.detail = message;
   }
 
   /** The same error, naming the C source line of its instruction. */
   withLine(line: string): VmError {
-    const error = new VmError(this.code, this.detail, { pc: this.pc, address: this.address, line });
+    const error = new VmError(this.code, this.detail, { pc: this.pc, address: this.address, line, errno: this.errno });
     error.stack = this.stack;
     return error;
   }

@@ -2,7 +2,7 @@
 // only where the kernel has it (hashes), per-CPU values in the syscall layout, errno on refusals.
 import { describe, expect, it } from "vitest";
 import { VmBackend } from "./backend.js";
-import { VmMapError } from "./map-batch.js";
+import { VmError } from "./errors.js";
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 
@@ -68,7 +68,7 @@ describe("VM map batches", () => {
     expect(Array.from(keys.subarray(0, 8))).toEqual([0, 0, 0, 0, 1, 0, 0, 0]);
     // arrays have no lookup-and-delete batch (ENOTSUPP, 524), flags must be 0 (EINVAL)
     const batch = { inBatch: null, outBatch: new Uint8Array(4), keys: new Uint8Array(8), values, count: 2 };
-    expect(() => vm.mapLookupAndDeleteBatch(map, batch)).toThrow(VmMapError);
+    expect(() => vm.mapLookupAndDeleteBatch(map, batch)).toThrow(VmError);
     expect(() => vm.mapLookupAndDeleteBatch(map, batch)).toThrow(expect.objectContaining({ errno: 524 }));
     expect(() => vm.mapLookupBatch(map, { ...batch, flags: 1 })).toThrow(expect.objectContaining({ errno: 22 }));
   });

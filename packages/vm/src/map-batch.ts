@@ -4,6 +4,7 @@
 // the kernel's generic_map_lookup_batch, so a resumed walk visits what get_next_key would). Failures carry the
 // kernel's errno.
 
+import { MapType } from "@bpfkit/asm";
 import type { MapBatchLookup, MapBatchLookupResult, MapBatchWrite } from "@bpfkit/loader";
 import { VmError } from "./errors.js";
 import type { VmMap } from "./maps/map.js";
@@ -13,24 +14,14 @@ const EINVAL = 22;
 /** The kernel's ENOTSUPP: the map type has no such batch operation. */
 const ENOTSUPP = 524;
 
-const HASH = 1;
-const ARRAY = 2;
-const PERCPU_HASH = 5;
-const PERCPU_ARRAY = 6;
-const LRU_HASH = 9;
-const LRU_PERCPU_HASH = 10;
-const HASHES = new Set([HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH]);
-const ARRAYS = new Set([ARRAY, PERCPU_ARRAY]);
-const PER_CPU = new Set([PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH]);
+const { HASH, ARRAY, PERCPU_HASH, PERCPU_ARRAY, LRU_HASH, LRU_PERCPU_HASH } = MapType;
+const HASHES = new Set<number>([HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH]);
+const ARRAYS = new Set<number>([ARRAY, PERCPU_ARRAY]);
+const PER_CPU = new Set<number>([PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH]);
 
 /** A VM failure with the errno the kernel gives for the same call (what callers of bpf(2) branch on). */
-export class VmMapError extends VmError {
-  readonly errno: number;
-
-  constructor(errno: number, message: string) {
-    super("MAP", `${message} (errno ${errno})`);
-    this.errno = errno;
-  }
+function mapError(errno: number, message: string): VmError {
+  return new VmError("MAP", `${message} (errno ${errno})`, { errno });
 }
 
 /** What a batch needs of one VM map: its shape and its one-entry operations (the backend's, with their rules). */
@@ -57,19 +48,19 @@ function valueBytes(map: BatchTarget): number {
 }
 
 function check(map: BatchTarget, command: string, supported: boolean, flags: number | undefined): void {
-  if (!supported) throw new VmMapError(ENOTSUPP, `map '${map.name}' (type ${map.type}) has no ${command}`);
-  if ((flags ?? 0) !== 0) throw new VmMapError(EINVAL, `${command}: flags must be 0`);
+  if (!supported) throw mapError(ENOTSUPP, `map '${map.name}' (type ${map.type}) has no ${command}`);
+  if ((flags ?? 0) !== 0) throw mapError(EINVAL, `${command}: flags must be 0`);
 }
 
 function room(what: string, bytes: Uint8Array, need: number): void {
-  if (bytes.length < need) throw new VmMapError(EINVAL, `${what} hold ${bytes.length} bytes, ${need} needed`);
+  if (bytes.length < need) throw mapError(EINVAL, `${what} hold ${bytes.length} bytes, ${need} needed`);
 }
 
 /** BPF_MAP_LOOKUP_BATCH and BPF_MAP_LOOKUP_AND_DELETE_BATCH. */
 export function lookupBatch(map: BatchTarget, batch: MapBatchLookup, andDelete: boolean): MapBatchLookupResult {
   const command = andDelete ? "lookup-and-delete batch" : "lookup batch";
   check(map, command, HASHES.has(map.type) || (!andDelete && ARRAYS.has(map.type)), batch.flags);
-  if (andDelete && map.frozen) throw new VmMapError(EPERM, `map '${map.name}' is frozen`);
+  if (andDelete && map.frozen) throw mapError(EPERM, `map '${map.name}' is frozen`);
   const size = valueBytes(map);
   room("keys", batch.keys, batch.count * map.keySize);
   room("values", batch.values, batch.count * size);
@@ -101,15 +92,15 @@ export function lookupBatch(map: BatchTarget, batch: MapBatchLookup, andDelete: 
 /** BPF_MAP_UPDATE_BATCH: every entry, in order; the first failure stops the batch (and is thrown). */
 export function updateBatch(map: BatchTarget, batch: MapBatchWrite): number {
   check(map, "update batch", HASHES.has(map.type) || ARRAYS.has(map.type), batch.flags);
-  if (batch.values === undefined) throw new VmMapError(EINVAL, "update batch: values are missing");
+  if (batch.values === undefined) throw mapError(EINVAL, "update batch: values are missing");
   const size = valueBytes(map);
   room("keys", batch.keys, batch.count * map.keySize);
   room("values", batch.values, batch.count * size);
-  if (map.frozen) throw new VmMapError(EPERM, `map '${map.name}' is frozen`);
+  if (map.frozen) throw mapError(EPERM, `map '${map.name}' is frozen`);
   for (let i = 0; i < batch.count; i++) {
     const key = batch.keys.subarray(i * map.keySize, (i + 1) * map.keySize);
     const errno = map.update(key, batch.values.subarray(i * size, (i + 1) * size), batch.elemFlags ?? 0);
-    if (errno !== 0) throw new VmMapError(errno, `map '${map.name}' update batch: ${i} of ${batch.count} entries done`);
+    if (errno !== 0) throw mapError(errno, `map '${map.name}' update batch: ${i} of ${batch.count} entries done`);
   }
   return batch.count;
 }
@@ -118,10 +109,10 @@ export function updateBatch(map: BatchTarget, batch: MapBatchWrite): number {
 export function deleteBatch(map: BatchTarget, batch: MapBatchWrite): number {
   check(map, "delete batch", HASHES.has(map.type) || ARRAYS.has(map.type), batch.flags);
   room("keys", batch.keys, batch.count * map.keySize);
-  if (map.frozen) throw new VmMapError(EPERM, `map '${map.name}' is frozen`);
+  if (map.frozen) throw mapError(EPERM, `map '${map.name}' is frozen`);
   for (let i = 0; i < batch.count; i++) {
     const errno = map.delete(batch.keys.subarray(i * map.keySize, (i + 1) * map.keySize));
-    if (errno !== 0) throw new VmMapError(errno, `map '${map.name}' delete batch: ${i} of ${batch.count} entries done`);
+    if (errno !== 0) throw mapError(errno, `map '${map.name}' delete batch: ${i} of ${batch.count} entries done`);
   }
   return batch.count;
 }

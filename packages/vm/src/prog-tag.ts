@@ -5,10 +5,7 @@
 // programs); earlier kernels with SHA-1. The VM reports the SHA-256 tag, the one current kernels compute.
 // Pure code: the VM imports no Node built-ins.
 
-const LD_IMM64 = 0x18;
-const PSEUDO_MAP_FD = 1;
-const PSEUDO_MAP_VALUE = 2;
-const PSEUDO_FUNC = 4;
+import { progTagHex, progTagInput } from "@bpfkit/asm";
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
@@ -81,58 +78,7 @@ export function sha256(data: Uint8Array): Uint8Array {
   return out;
 }
 
-/**
- * bpf_prog_calc_tag over `insns` as loaded (map references still carrying their BPF_PSEUDO_MAP_FD or
- * BPF_PSEUDO_MAP_VALUE source): 16 lowercase hex digits.
- */
+/** The SHA-256 tag of a program as BPF_PROG_LOAD received it (what current kernels report). */
 export function progTag(insns: Uint8Array): string {
-  const copy = insns.slice(0, insns.length - (insns.length % 8));
-  let wasLdMap = false;
-  for (let at = 0; at < copy.length; at += 8) {
-    const src = copy[at + 1]! >> 4;
-    const dst = copy[at + 1]! & 0xf;
-    const off = copy[at + 2]! | copy[at + 3]!;
-    if (!wasLdMap && copy[at] === LD_IMM64 && (src === PSEUDO_MAP_FD || src === PSEUDO_MAP_VALUE)) {
-      wasLdMap = true;
-      copy.fill(0, at + 4, at + 8);
-    } else if (wasLdMap && copy[at] === 0 && dst === 0 && src === 0 && off === 0) {
-      wasLdMap = false;
-      copy.fill(0, at + 4, at + 8);
-    } else {
-      wasLdMap = false;
-    }
-  }
-  let hex = "";
-  for (const byte of sha256(copy).subarray(0, 8)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
-}
-
-/** What an LD_IMM64 the VM rewrote at load held (VmBackend.loadProgram), or undefined for a plain constant. */
-export type LoadedReference = "map-fd" | "map-value" | "func" | undefined;
-
-/**
- * The instructions as BPF_PROG_LOAD received them, rebuilt from the VM's translation of them: each LD_IMM64 that
- * `classify` recognises by its 64-bit value (low and high half) gets its source back, BPF_PSEUDO_MAP_FD or
- * BPF_PSEUDO_MAP_VALUE (their immediates stay the VM's: the tag zeroes them), or BPF_PSEUDO_FUNC with the callback's
- * offset from the next instruction (the VM keeps the callback's index). Enough for the tag.
- */
-export function loadedForm(xlated: Uint8Array, classify: (lo: number, hi: number) => LoadedReference): Uint8Array {
-  const insns = xlated.slice();
-  const view = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
-  for (let at = 0; at + 16 <= insns.length; at += 8) {
-    if (insns[at] !== LD_IMM64) continue;
-    if (insns[at + 1]! >> 4 === 0) {
-      const lo = view.getUint32(at + 4, true);
-      const hi = view.getUint32(at + 12, true);
-      const kind = classify(lo, hi);
-      const src = kind === "map-fd" ? PSEUDO_MAP_FD : kind === "map-value" ? PSEUDO_MAP_VALUE : kind ? PSEUDO_FUNC : 0;
-      insns[at + 1] = (src << 4) | (insns[at + 1]! & 0x0f);
-      if (kind === "func") {
-        view.setInt32(at + 4, lo - at / 8 - 1, true);
-        view.setUint32(at + 12, 0, true);
-      }
-    }
-    at += 8;
-  }
-  return insns;
+  return progTagHex(sha256(progTagInput(insns)));
 }

@@ -73,6 +73,8 @@ export interface CheckOptions {
   readonly initialized?: readonly number[];
   /** Whether a helper id exists; an unknown helper is refused at load time. Default: every id. */
   readonly knownHelper?: (id: number) => boolean;
+  /** A helper's name for the refusal of an unknown one (`bpf_xdp_get_buff_len#188`). */
+  readonly helperName?: (id: number) => string | undefined;
 }
 
 /** Decodes little-endian (or big-endian) instruction bytes. */
@@ -156,7 +158,8 @@ export function checkProgram(p: Program, options: CheckOptions = {}): void {
           if (dst !== 0 || off !== 0 || (src !== CALL_HELPER && src !== CALL_LOCAL))
             bad("BPF_CALL uses reserved fields");
           if (src === CALL_LOCAL) target(p, i, i + imm + 1, secondHalf, bad);
-          else if (options.knownHelper && !options.knownHelper(imm)) bad(`unknown helper #${imm}`);
+          else if (options.knownHelper && !options.knownHelper(imm))
+            bad(`unknown helper ${options.helperName?.(imm) ?? ""}#${imm} (not provided by the VM)`);
         } else if (op === JMP_EXIT) {
           if (cls !== CLS_JMP || x || dst !== 0 || src !== 0 || off !== 0 || imm !== 0)
             bad("BPF_EXIT uses reserved fields");

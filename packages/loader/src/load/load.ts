@@ -288,11 +288,10 @@ export function load<Targets = unknown, Applied = unknown>(
       programs.set(prog.name, loaded.fd);
       // libbpf binds every .rodata* map to every program so the data outlives whatever references it
       // (bpf_prog_bind_map); only when the backend can do it.
-      const bind = (backend as Backend & { bindMap?: (prog: Fd, map: Fd) => void }).bindMap;
-      if (bind && features.progBindMap) {
+      if (backend.bindMap && features.progBindMap) {
         for (const m of spec.maps) {
           const fd = m.kind === "rodata" ? maps.get(m.name) : undefined;
-          if (fd) bind.call(backend, loaded.fd, fd);
+          if (fd) backend.bindMap(loaded.fd, fd);
         }
       }
     }

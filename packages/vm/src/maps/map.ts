@@ -10,6 +10,8 @@ export const Errno = {
   EINVAL: 22,
   ENOSPC: 28,
   EOPNOTSUPP: 95,
+  /** The kernel's own "operation not supported" (524), which strerror does not know. */
+  ENOTSUPP: 524,
 } as const;
 
 export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;
