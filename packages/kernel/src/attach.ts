@@ -2,7 +2,7 @@
 // (what a process's perf event or raw tracepoint fd runs), plus BPF_LINK_DETACH and BPF_RAW_TRACEPOINT_OPEN.
 import type { Fd } from "@bpfkit/loader";
 import { Staging, StructBuffer } from "./attr/attr.js";
-import { LinkDetach, ProgQuery, RawTracepointOpen, TaskFdQuery } from "./attr/layout.js";
+import { LinkDetach, LinkUpdate, ProgQuery, RawTracepointOpen, TaskFdQuery } from "./attr/layout.js";
 import { bpf, bpfOrThrow, syscallError } from "./syscall.js";
 import { BpfCmd } from "./uapi.generated.js";
 
@@ -60,6 +60,13 @@ export function linkDetach(link: Fd): void {
   const attr = new StructBuffer(LinkDetach.size);
   attr.u32(LinkDetach.linkFd, link.value);
   bpfOrThrow(BpfCmd.LINK_DETACH, attr, LinkDetach.size, `link fd ${link.value}`);
+}
+
+/** BPF_LINK_UPDATE: the link runs `prog` from now on. */
+export function linkUpdate(link: Fd, prog: Fd): void {
+  const attr = new StructBuffer(LinkUpdate.size);
+  attr.u32(LinkUpdate.linkFd, link.value).u32(LinkUpdate.newProgFd, prog.value);
+  bpfOrThrow(BpfCmd.LINK_UPDATE, attr, LinkUpdate.size, `link fd ${link.value}`);
 }
 
 /** BPF_RAW_TRACEPOINT_OPEN: attaches a raw tracepoint program; returns the new descriptor. */

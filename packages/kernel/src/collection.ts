@@ -14,6 +14,7 @@ import {
 } from "@bpfkit/btf";
 import { isElf } from "@bpfkit/elf";
 import {
+  attachPlan,
   type Backend,
   type ExternInput,
   type ExternSpec,
@@ -31,9 +32,11 @@ import {
   setVariable,
   type VariableValue,
 } from "@bpfkit/loader";
+import { attachByPlan } from "./attach/attach.js";
 import { type KernelEnvironment, kernelEnvironment } from "./environment.js";
 import { BpfSyscallError } from "./errors.js";
 import { KernelBackend } from "./kernel-backend.js";
+import type { Link } from "./link-handle.js";
 import { MapHandle } from "./map-handle.js";
 import { ProgramHandle } from "./program-handle.js";
 import { decodeLineInfo } from "./source-lines.js";
@@ -83,6 +86,7 @@ export class Collection implements Disposable {
   readonly #ownedBackend: Backend | undefined;
   readonly #backend: Backend;
   readonly #registrations = new Set<StructOpsRegistration>();
+  readonly #links = new Set<Link>();
   #closed = false;
 
   /** @internal use loadCollection */
@@ -171,13 +175,42 @@ export class Collection implements Disposable {
   }
 
   /**
-   * Unregisters struct_ops maps still registered, unmaps global data, closes every program, map and BTF descriptor
-   * (pins stay), and an owned backend.
+   * libbpf's auto-attach (bpf_object__attach_skeleton): every loaded program whose SEC() name gives a target is
+   * attached to it; the others (XDP, tc, cgroup ... which need a target from the caller, and bare sections) are
+   * skipped. All or nothing: if one fails, those attached before it are detached and the error is thrown. The links
+   * belong to the collection (closed with it) unless closed or pinned before.
+   */
+  attachAll(): Link[] {
+    const links: Link[] = [];
+    try {
+      for (const program of this.programs.values()) {
+        const plan = attachPlan(program.spec);
+        if (plan.kind === "manual" || plan.kind === "struct_ops") continue;
+        links.push(attachByPlan(this.#backend, program, plan));
+      }
+    } catch (error) {
+      for (const link of links) link.close();
+      throw error;
+    }
+    for (const link of links) this.#links.add(link);
+    return links;
+  }
+
+  /**
+   * Detaches links attachAll made (pinned ones stay), unregisters struct_ops maps still registered, unmaps global
+   * data, closes every program, map and BTF descriptor (pins stay), and an owned backend.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     let failure: unknown;
+    for (const link of this.#links) {
+      try {
+        link.close();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
     for (const registration of [...this.#registrations]) {
       try {
         registration.close();

@@ -1,5 +1,7 @@
 // @bpfkit/kernel: the Backend over bpf(2), via koffi and libc's syscall(2).
 
+export { type AttachOptions, attachByPlan, attachProgram } from "./attach/attach.js";
+export { AttachError, type AttachErrorCode } from "./attach/errors.js";
 export {
   type ProgQueryResult,
   QUERY_EFFECTIVE,
@@ -25,6 +27,8 @@ export { BpfSyscallError, explainErrno, KernelBackendError, type PrivilegeContex
 export { DeviceFeatures, type HelperSupport, KernelFeatures, MISC_PROBES } from "./features.js";
 export { KernelBackend, type KernelBackendOptions, type KernelBtfObject } from "./kernel-backend.js";
 export { ClockId, clockGettime, MountFlag, mount } from "./libc.js";
+export { Link, type LinkInit } from "./link-handle.js";
+export { openLinkCount } from "./link-registry.js";
 export { DEFAULT_LOG_SIZE, MAX_LOG_SIZE } from "./log-buffer.js";
 export { MapHandle, type MapKey } from "./map-handle.js";
 export { MapMemory, PAGE_SIZE } from "./mmap.js";

@@ -245,6 +245,10 @@ export class KernelBackend implements Backend {
   }
 
   /** BPF_LINK_DETACH: detaches the link's program; the link object stays until its last reference goes. */
+  linkUpdate(link: Fd, prog: Fd): void {
+    attach.linkUpdate(link, prog);
+  }
+
   linkDetach(link: Fd): void {
     attach.linkDetach(link);
   }

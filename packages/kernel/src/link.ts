@@ -19,6 +19,8 @@ export function createLink(attrs: LinkCreateAttrs): number {
     attr.u64(LinkCreate.iterInfo, staging.input(attrs.iterInfo)).u32(LinkCreate.iterInfoLen, attrs.iterInfo.length);
   } else if (attrs.targetBtfId !== undefined) {
     attr.u32(LinkCreate.targetBtfId, attrs.targetBtfId);
+  } else if (attrs.perfEventCookie !== undefined) {
+    attr.u64(LinkCreate.perfEventCookie, attrs.perfEventCookie);
   }
   const result = bpf(BpfCmd.LINK_CREATE, attr, LinkCreate.size);
   staging.release();

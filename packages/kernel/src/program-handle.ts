@@ -1,7 +1,8 @@
-// A loaded program of a Collection: its descriptor plus the few things one does with a program without
-// attaching it (test runs, pinning, info).
+// A loaded program of a Collection: its descriptor, test runs, pinning, info, and attaching it (attach/).
 
 import type { Backend, Fd, ProgInfo, ProgramSpec, TestRunAttrs, TestRunResult } from "@bpfkit/loader";
+import { type AttachOptions, attachProgram } from "./attach/attach.js";
+import type { Link } from "./link-handle.js";
 
 export class ProgramHandle {
   readonly #backend: Backend;
@@ -35,5 +36,13 @@ export class ProgramHandle {
 
   info(): ProgInfo {
     return this.#backend.progInfo(this.fd);
+  }
+
+  /**
+   * Attaches the program: to what `options` names, or (without options) to the target its SEC() name gives, as
+   * libbpf's bpf_program__attach. The Link ends the attachment when closed (unless pinned), and at process exit.
+   */
+  attach(options?: AttachOptions): Link {
+    return attachProgram(this.#backend, this, options);
   }
 }

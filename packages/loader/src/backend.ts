@@ -198,6 +198,8 @@ export interface LinkCreateAttrs {
   readonly targetBtfId?: number;
   /** Iterator `bpf_iter_link_info` bytes. */
   readonly iterInfo?: Uint8Array;
+  /** BPF_PERF_EVENT links: the value bpf_get_attach_cookie() gives the program. */
+  readonly perfEventCookie?: bigint;
 }
 
 /** `struct bpf_prog_info`, the fields bpftool shows. */

@@ -122,6 +122,8 @@ export const LinkCreate = {
   targetBtfId: 16,
   iterInfo: 16,
   iterInfoLen: 24,
+  /** perf_event.bpf_cookie. */
+  perfEventCookie: 16,
   size: 32,
 } as const;
 
@@ -236,6 +238,9 @@ export const TaskFdQuery = {
 
 /** BPF_LINK_DETACH. */
 export const LinkDetach = { linkFd: 0, size: 4 } as const;
+
+/** BPF_LINK_UPDATE. */
+export const LinkUpdate = { linkFd: 0, newProgFd: 4, flags: 8, oldProgFd: 12, size: 16 } as const;
 
 /** BPF_RAW_TRACEPOINT_OPEN. */
 export const RawTracepointOpen = { name: 0, progFd: 8, size: 16 } as const;

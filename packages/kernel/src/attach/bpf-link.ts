@@ -1,0 +1,60 @@
+// Attachments that are a plain BPF_LINK_CREATE: XDP on an interface, tcx ingress/egress, cgroup programs, BTF
+// targets given at load time (tp_btf, fentry/fexit/fmod_ret, lsm, freplace), iterators and netfilter.
+
+import { AttachType } from "@bpfkit/asm";
+import { type Fd, findSectionDef, type LinkCreateAttrs } from "@bpfkit/loader";
+import type { KernelBackend } from "../kernel-backend.js";
+import { Link } from "../link-handle.js";
+import { AttachError } from "./errors.js";
+
+/** XDP_FLAGS_*: which XDP mode (default: whatever the driver offers, native before generic). */
+export const XdpMode = { auto: 0, generic: 2, native: 4, offload: 8 } as const;
+export type XdpModeName = keyof typeof XdpMode;
+
+export function createLinkOrThrow(backend: KernelBackend, attrs: LinkCreateAttrs, description: string): Link {
+  try {
+    return new Link(backend, { description, fd: backend.createLink(attrs) });
+  } catch (error) {
+    const errno = (error as { errno?: number }).errno;
+    // ENODEV: no such interface; EBADF: the target descriptor is not one.
+    const code = errno === 19 ? "NOT_FOUND" : "SYSCALL";
+    const hint =
+      errno === 1 && attrs.attachType >= AttachType.TRACE_FENTRY && attrs.attachType <= AttachType.MODIFY_RETURN
+        ? " (BPF trampolines are refused here: lockdown, or no CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)"
+        : "";
+    throw new AttachError(code, `${description}: ${(error as Error).message}${hint}`, { errno, cause: error });
+  }
+}
+
+export function attachXdp(backend: KernelBackend, prog: Fd, ifindex: number, mode: XdpModeName = "auto"): Link {
+  return createLinkOrThrow(
+    backend,
+    { prog, target: ifindex, attachType: AttachType.XDP, flags: XdpMode[mode] },
+    `xdp on ifindex ${ifindex}${mode === "auto" ? "" : ` (${mode})`}`,
+  );
+}
+
+export function attachTcx(backend: KernelBackend, prog: Fd, ifindex: number, direction: "ingress" | "egress"): Link {
+  // Newer than the UAPI headers asm's tables come from: the loader's section table (libbpf HEAD) knows them.
+  const attachType = findSectionDef(`tcx/${direction}`)!.attachType;
+  return createLinkOrThrow(backend, { prog, target: ifindex, attachType }, `tcx ${direction} on ifindex ${ifindex}`);
+}
+
+export function attachCgroup(
+  backend: KernelBackend,
+  prog: Fd,
+  cgroupFd: number,
+  attachType: number,
+  path: string,
+): Link {
+  return createLinkOrThrow(
+    backend,
+    { prog, target: cgroupFd, attachType },
+    `cgroup ${path} (attach type ${attachType})`,
+  );
+}
+
+/** A program loaded with its BTF target (attach_btf_id): the link needs no target of its own. */
+export function attachTracing(backend: KernelBackend, prog: Fd, attachType: number, what: string): Link {
+  return createLinkOrThrow(backend, { prog, target: 0, attachType }, what);
+}

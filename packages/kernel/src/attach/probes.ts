@@ -1,0 +1,51 @@
+// kprobes and kretprobes (the kprobe PMU: config1 = the function's name, config2 = the offset) and ksyscall (a
+// kprobe on the architecture's syscall wrapper, __x64_sys_NAME on x86-64), as libbpf attaches them. Kernels without
+// CONFIG_KPROBES have no kprobe PMU: the error says so, where libbpf falls back to tracefs' kprobe_events and fails
+// there with ENOENT.
+
+import type { Fd } from "@bpfkit/loader";
+import type { KernelBackend } from "../kernel-backend.js";
+import { addressOf } from "../libc.js";
+import { linkPerfEvent, openPerfEvent } from "./perf-event.js";
+import { probePmu } from "./tracefs.js";
+
+const SYSCALL_PREFIX: Record<string, string> = { x64: "__x64_sys_", arm64: "__arm64_sys_", s390x: "__s390x_sys_" };
+
+export interface KprobeTarget {
+  readonly func: string;
+  readonly offset?: number;
+  readonly retprobe?: boolean;
+  readonly cookie?: bigint;
+}
+
+export function attachKprobe(backend: KernelBackend, prog: Fd, target: KprobeTarget) {
+  const what = `${target.retprobe ? "kretprobe" : "kprobe"} ${target.func}${target.offset ? `+${target.offset}` : ""}`;
+  let pmu: ReturnType<typeof probePmu>;
+  try {
+    pmu = probePmu("kprobe");
+  } catch (error) {
+    (error as Error).message = `${what}: ${(error as Error).message}`;
+    throw error;
+  }
+  const name = new TextEncoder().encode(`${target.func}\0`);
+  const address = BigInt(addressOf(name.buffer as ArrayBuffer));
+  const perfFd = openPerfEvent(
+    {
+      type: pmu.type,
+      config: target.retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n,
+      config1: address,
+      config2: BigInt(target.offset ?? 0),
+      pid: -1,
+      cpu: 0,
+    },
+    what,
+    [name],
+  );
+  return linkPerfEvent(backend, prog, perfFd, what, target.cookie);
+}
+
+/** ksyscall/NAME: a kprobe on the syscall's entry wrapper. */
+export function attachKsyscall(backend: KernelBackend, prog: Fd, syscall: string, retprobe: boolean) {
+  const prefix = SYSCALL_PREFIX[process.arch === "x64" ? "x64" : process.arch] ?? "__x64_sys_";
+  return attachKprobe(backend, prog, { func: `${prefix}${syscall}`, retprobe });
+}
