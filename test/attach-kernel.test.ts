@@ -1,0 +1,130 @@
+// program.attach() and collection.attachAll() in the kernel: tracepoints and raw tracepoints fire on a syscall the
+// test makes, a perf event program samples a software clock, a cgroup link appears and goes, links pin and
+// close, and the kprobe attachment this kernel cannot make fails naming CONFIG_KPROBES, where libbpf (the
+// oracle: test/attach-oracle.c) fails too.
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, rmdirSync } from "node:fs";
+import { join } from "node:path";
+import { AttachError, type Collection, type Link, loadCollection, openLinkCount } from "@bpfkit/kernel";
+import { expect, it } from "vitest";
+import { fixturePath } from "./loader-support.js";
+import { cgroup2Mount, describeWith, usePinRoot, useTempDir } from "./support/env.js";
+
+const HIT = { TP: 0, RAW_TP: 1, PERF: 2, TP_ALT: 6 };
+const TRACING = ["on_getppid", "on_getppid_alt", "on_sys_enter"];
+
+function load(programs: string[]): Collection {
+  return loadCollection(fixturePath("attach"), { variables: { target_tgid: process.pid }, programs });
+}
+
+/** getppid(2), `n` times (libuv asks the kernel each time process.ppid is read). */
+function getppid(n: number): void {
+  for (let i = 0; i < n; i++) void process.ppid;
+}
+
+describeWith(["root", "bpffs", "vmlinux-btf"], "attach in the kernel", () => {
+  const pins = usePinRoot();
+
+  it("attachAll attaches what SEC() names: tracepoint and raw tracepoint programs count this process's getppid", () => {
+    using c = load(TRACING);
+    const before = openLinkCount();
+    const links = c.attachAll();
+    expect(links.map((l) => l.description)).toEqual([
+      "tracepoint syscalls/sys_enter_getppid",
+      "tracepoint syscalls/sys_enter_getppid",
+      "raw tracepoint sys_enter",
+    ]);
+    expect(openLinkCount()).toBe(before + 3);
+    getppid(7);
+    const hits = c.map("hits");
+    expect([hits.get(HIT.TP), hits.get(HIT.TP_ALT), hits.get(HIT.RAW_TP)]).toEqual([7n, 7n, 7n]);
+    // Closing a link detaches it; the collection closes the rest.
+    links[0]!.close();
+    getppid(2);
+    expect([hits.get(HIT.TP), hits.get(HIT.TP_ALT)]).toEqual([7n, 9n]);
+    c.close();
+    expect(openLinkCount()).toBe(before);
+  });
+
+  it("a pinned link outlives its descriptor and the collection; info() describes it", () => {
+    const pin = join(pins(), "tp_link");
+    {
+      using c = load(["on_getppid"]);
+      using link = c.program("on_getppid").attach({ tracepoint: "syscalls/sys_enter_getppid" });
+      const info = link.info();
+      expect(info.progId).toBe(c.program("on_getppid").info().id);
+      link.pin(pin);
+      expect(link.pinned).toBe(pin);
+    }
+    // still attached after close: bpftool sees the pinned link
+    const shown = JSON.parse(execFileSync("bpftool", ["-j", "link", "show", "pinned", pin], { encoding: "utf8" }));
+    expect(shown.type).toBe("perf_event");
+  });
+
+  it("a perf event program samples a software clock, and stops when its link closes", () => {
+    using c = load(["on_cpu_clock"]);
+    const link = c.program("on_cpu_clock").attach({ perfEvent: { type: 1, config: 0n, samplePeriod: 100_000n } });
+    const hits = c.map("hits");
+    const deadline = Date.now() + 2000;
+    while (hits.get(HIT.PERF)! < 5n && Date.now() < deadline) getppid(1000);
+    expect(hits.get(HIT.PERF)).toBeGreaterThanOrEqual(5n);
+    link.close();
+    const after = hits.get(HIT.PERF)!;
+    getppid(20_000);
+    expect(hits.get(HIT.PERF)).toBe(after);
+  });
+
+  describeWith(["cgroup2"], "cgroup", () => {
+    it("a cgroup_skb program links to a cgroup the test creates, and leaves it on close", () => {
+      const dir = join(cgroup2Mount()!, `bpfkit-attach-${process.pid}`);
+      mkdirSync(dir);
+      try {
+        using c = load(["on_egress"]);
+        const link = c.program("on_egress").attach({ cgroup: dir });
+        // bpftool prints nothing at all for a cgroup without programs
+        const listed = () =>
+          JSON.parse(execFileSync("bpftool", ["-j", "cgroup", "show", dir], { encoding: "utf8" }).trim() || "[]");
+        expect(listed().map((p: { name: string }) => p.name)).toEqual(["on_egress"]);
+        link.close();
+        expect(listed()).toEqual([]);
+      } finally {
+        rmdirSync(dir);
+      }
+    });
+  });
+
+  it("a program without a target in its SEC() name is refused by attach() without options", () => {
+    using c = load(["on_xdp"]);
+    expect(() => c.program("on_xdp").attach()).toThrow(/SEC\("xdp"\) programs attach to a target the caller names/);
+    expect(c.attachAll()).toEqual([]);
+  });
+});
+
+describeWith(["root", "bpffs", "vmlinux-btf", "libbpf-dev"], "kprobes on a kernel without CONFIG_KPROBES", () => {
+  const tmp = useTempDir("bpfkit-attach-oracle-");
+
+  it("libbpf fails to attach kprobe/do_unlinkat here, and ours fails naming the missing kernel option", () => {
+    const oracle = join(tmp(), "attach-oracle");
+    execFileSync("cc", ["-O2", "-o", oracle, join(import.meta.dirname, "attach-oracle.c"), "-lbpf"]);
+    const libbpf = spawnSync(oracle, [fixturePath("attach"), "on_unlinkat"], { encoding: "utf8" });
+    // The expectation is this machine's own: where libbpf attaches kprobes, ours must too.
+    using c = load(["on_unlinkat"]);
+    let error: unknown;
+    let link: Link | undefined;
+    try {
+      link = c.program("on_unlinkat").attach();
+    } catch (e) {
+      error = e;
+    }
+    if (libbpf.status === 0) {
+      expect(error).toBeUndefined();
+      link?.close();
+      return;
+    }
+    expect(libbpf.stdout).toMatch(/^error \d+/);
+    expect(error).toBeInstanceOf(AttachError);
+    expect((error as AttachError).code).toBe("NO_KERNEL_FEATURE");
+    expect((error as Error).message).toMatch(/kprobe do_unlinkat: .*CONFIG_KPROBES/);
+  });
+});
