@@ -253,6 +253,56 @@ export function interpret(program: Program, options: RunOptions): RunResult {
     const op = code[pc]!;
     const d = dsts[pc]!;
     const s = srcs[pc]!;
+    // The most frequent opcodes first, each with its own body (one jump table, no operand branches); the
+    // generic code below handles them all too.
+    switch (op) {
+      case 0xb7: {
+        // r_d = imm (64-bit)
+        const imm = imms[pc]!;
+        lo[d] = imm;
+        hi[d] = imm < 0 ? 0xffffffff : 0;
+        pc++;
+        continue;
+      }
+      case 0xbf:
+        // r_d = r_s (off 0; sign-extending moves take the generic path)
+        if (offs[pc] === 0) {
+          lo[d] = lo[s]!;
+          hi[d] = hi[s]!;
+          pc++;
+          continue;
+        }
+        break;
+      case 0x07: {
+        // r_d += imm (64-bit)
+        const imm = imms[pc]!;
+        const alo = lo[d]!;
+        const rlo = alo + (imm >>> 0);
+        lo[d] = rlo;
+        hi[d] = hi[d]! + (imm < 0 ? 0xffffffff : 0) + (rlo >= TWO32 ? 1 : 0);
+        pc++;
+        continue;
+      }
+      case 0x05:
+        // goto +off
+        pc += offs[pc]! + 1;
+        continue;
+      case 0x15:
+      case 0x55: {
+        // if r_d ==/!= imm goto +off
+        const imm = imms[pc]!;
+        const equal = lo[d] === imm >>> 0 && hi[d] === (imm < 0 ? 0xffffffff : 0);
+        pc += equal === (op === 0x15) ? offs[pc]! + 1 : 1;
+        continue;
+      }
+      case 0x1d:
+      case 0x5d: {
+        // if r_d ==/!= r_s goto +off
+        const equal = lo[d] === lo[s] && hi[d] === hi[s];
+        pc += equal === (op === 0x1d) ? offs[pc]! + 1 : 1;
+        continue;
+      }
+    }
     const cls = op & 0x07;
     switch (cls) {
       case CLS_ALU64: {
@@ -473,10 +523,12 @@ export function interpret(program: Program, options: RunOptions): RunResult {
           if (depth === baseDepth) {
             if (--runsLeft === 0) return { value: toBig(lo[0]!, hi[0]!), steps };
             // The next run starts over in the program the run started with (a tail call may have left another).
-            running = program;
-            ({ code, dst: dsts, src: srcs, off: offs, imm: imms, length } = program);
-            sites = accessSites(program, memory);
-            ({ siteStart, siteEnd, siteOffset } = sites);
+            if (running !== program) {
+              running = program;
+              ({ code, dst: dsts, src: srcs, off: offs, imm: imms, length } = program);
+              sites = accessSites(program, memory);
+              ({ siteStart, siteEnd, siteOffset } = sites);
+            }
             tailCallsLeft = MAX_TAIL_CALLS;
             for (let r = 0; r < 11; r++) {
               lo[r] = initialLo[r]!;
