@@ -49,4 +49,12 @@ describeReadme("packages/kernel/README.md", {
       expect(lines).toEqual([]);
     },
   },
+  Attaching: {
+    does: "attaches a tracepoint and a raw tracepoint program and sees this process's getppid calls",
+    needs: ["root", "vmlinux-btf"],
+    async run(example) {
+      const { lines } = await runExample(example);
+      expect(lines).toEqual([trailingComment(example, "console.log(`${links")]);
+    },
+  },
 });
