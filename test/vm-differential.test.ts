@@ -35,15 +35,13 @@ const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
 
 /**
- * Test packets: IPv4 as the fixtures use, one long enough for the register dump, short random ones. Every one is
- * an Ethernet II frame (EtherType >= 0x600): for an 802.3 length field the kernel's __sk_buff protocol is
- * ETH_P_802_2/ETH_P_802_3 and the VM's the raw field (a known VM difference).
+ * Test packets: IPv4 as the fixtures use, one long enough for the register dump, short random ones (random
+ * destination MACs and EtherTypes, 802.3 length fields included: the skb's pkt_type and protocol come from them).
  */
 function packetsFor(seed: number): Uint8Array[] {
   const rand = seededRandom(seed || 1);
   const bytes = (n: number) => {
     const p = Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
-    p[12] = Math.max(p[12]!, 0x06);
     return p;
   };
   const long = bytes(PACKET_DUMP_END + 8);

@@ -15,6 +15,8 @@ export type ElfErrorCode =
   | "BAD_LINK" // sh_link/sh_info points to an absent section, the wrong kind of section, or itself
   | "VALUE_TOO_LARGE" // a 64-bit field does not fit a JavaScript number exactly (above 2^53)
   | "UNSUPPORTED" // valid ELF, but outside what this package handles (e.g. several symbol tables when writing)
+  | "NOT_FOUND" // an executable has no such function or probe (ElfLookupError names both)
+  | "AMBIGUOUS" // an executable defines the function twice (ElfLookupError)
   | "BAD_MODEL"; // writeElf: the write model is inconsistent (dangling reference, bad size ...)
 
 /** A section an error is about. */

@@ -2,6 +2,19 @@
 
 export { type AttachOptions, attachByPlan, attachProgram } from "./attach/attach.js";
 export { AttachError, type AttachErrorCode } from "./attach/errors.js";
+export { attachSockmap, type SockmapAttachName, SockmapAttachType } from "./attach/sockmap.js";
+export { attachTc, attachTcxOrTc, type TcAttachOptions, type TcDirection } from "./attach/tc.js";
+export { attachUprobe, resolveBinaryPath, type UprobeTarget } from "./attach/uprobe.js";
+export {
+  attachUsdt,
+  encodeUsdtSpec,
+  parseUsdtArgs,
+  USDT_MAX_ARG_COUNT,
+  USDT_SPEC_SIZE,
+  type UsdtArgSpec,
+  UsdtArgType,
+  type UsdtTarget,
+} from "./attach/usdt.js";
 export {
   type ProgQueryResult,
   QUERY_EFFECTIVE,

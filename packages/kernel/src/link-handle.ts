@@ -14,13 +14,19 @@ export interface LinkInit {
   readonly fd?: Fd;
   /** A perf event descriptor the link holds on to (closed with it). */
   readonly perfFd?: number;
-  /** Undoes a legacy attachment (no link). */
+  /** Undoes a legacy attachment (no link); for a link with children, what to release after them. */
   readonly undo?: () => void;
+  /**
+   * Links this one stands for and owns (a USDT attachment: one uprobe link per probe site); they are detached and
+   * closed with it, and counted as open links through it only.
+   */
+  readonly children?: readonly Link[];
 }
 
 export class Link implements Disposable {
   readonly description: string;
   readonly fd: Fd | undefined;
+  readonly children: readonly Link[];
   readonly #backend: Backend & LinkSyscalls;
   #perfFd: number | undefined;
   #undo: (() => void) | undefined;
@@ -33,6 +39,8 @@ export class Link implements Disposable {
     this.fd = init.fd;
     this.#perfFd = init.perfFd;
     this.#undo = init.undo;
+    this.children = init.children ?? [];
+    for (const child of this.children) unregisterLink(child);
     registerLink(this);
   }
 
@@ -66,6 +74,13 @@ export class Link implements Disposable {
 
   /** BPF_LINK_DETACH: the program leaves its target; the link object stays (pinned or not) until closed. */
   detach(): void {
+    if (this.children.length > 0) {
+      for (const child of this.children) child.detach();
+      const undo = this.#undo;
+      this.#undo = undefined;
+      undo?.();
+      return;
+    }
     if (this.#undo) {
       const undo = this.#undo;
       this.#undo = undefined;
@@ -87,6 +102,7 @@ export class Link implements Disposable {
     this.#closed = true;
     unregisterLink(this);
     try {
+      for (const child of this.children) child.close();
       if (this.#pinned === undefined) this.#undo?.();
     } finally {
       this.#undo = undefined;
@@ -102,7 +118,11 @@ export class Link implements Disposable {
 
   #link(what: string): Fd {
     if (this.#closed) throw new Error(`${this.description}: cannot ${what} a closed link`);
-    if (!this.fd) throw new Error(`${this.description}: a legacy attachment has no BPF link to ${what}`);
+    if (!this.fd) {
+      const kind =
+        this.children.length > 0 ? "an attachment of several links has no single" : "a legacy attachment has no";
+      throw new Error(`${this.description}: ${kind} BPF link to ${what}`);
+    }
     return this.fd;
   }
 }

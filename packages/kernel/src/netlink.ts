@@ -183,9 +183,13 @@ export class RtNetlink implements Disposable {
     return this.#exchange(type, NLM_F_REQUEST | NLM_F_DUMP, body);
   }
 
-  /** Sends a request that changes something (RTM_SETLINK ...) and waits for its acknowledgement. */
-  request(type: number, body: Uint8Array): void {
-    this.#exchange(type, NLM_F_REQUEST | NLM_F_ACK, body);
+  /**
+   * Sends a request that changes something (RTM_SETLINK ...) and waits for its acknowledgement. `flags` adds
+   * NLM_F_CREATE, NLM_F_EXCL, NLM_F_ECHO ...; what the kernel sends before the acknowledgement (the echo of a
+   * created object) is returned.
+   */
+  request(type: number, body: Uint8Array, flags = 0): NetlinkMessage[] {
+    return this.#exchange(type, NLM_F_REQUEST | NLM_F_ACK | flags, body);
   }
 
   #exchange(type: number, requestFlags: number, body: Uint8Array): NetlinkMessage[] {

@@ -349,6 +349,13 @@ export interface Backend {
   createMap(attrs: MapCreateAttrs): Fd;
   loadProgram(attrs: ProgLoadAttrs): LoadedProgram;
   createLink(attrs: LinkCreateAttrs): Fd;
+  /**
+   * Attaches `prog` to a named hook, for a backend without kernel links (the VM; the kernel has none of this):
+   * `hook` is canonical (attach/hook.ts: `tracepoint/CAT/NAME`, `raw_tp/NAME`, `kprobe/FUNC`, `uprobe/PATH:FUNC`,
+   * `usdt/PATH:PROVIDER:NAME`, `perf_event`, `xdp/IFINDEX`, ...), `cookie` what bpf_get_attach_cookie() gives the
+   * program. The Fd is the attachment: closing it detaches (unless it is pinned).
+   */
+  attachHook?(prog: Fd, hook: string, cookie?: bigint): Fd;
   /** BPF_PROG_BIND_MAP: `map` lives as long as `prog` (libbpf binds .rodata this way); when features say so. */
   bindMap?(prog: Fd, map: Fd): void;
 

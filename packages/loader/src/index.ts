@@ -1,5 +1,6 @@
 // @bpfkit/loader: BPF object loading. Pure: opening objects into specs, preparing them, and the Backend interface.
 
+export { canonicalHook, hookOfPlan } from "./attach/hook.js";
 export { type AttachPlan, attachPlan } from "./attach/plan.js";
 export type {
   Backend,

@@ -1,13 +1,15 @@
 // The loader's Backend, in userspace: `load(spec, new VmBackend())` and `loadCollection(obj, { backend })` create
 // VM maps and programs instead of kernel objects, and `testRun` runs a program as BPF_PROG_TEST_RUN would, in
 // the interpreter or compiled to WebAssembly. Handles are numbers in the VM's own space, wrapped in the loader's Fd.
-// What the VM cannot do yet (links, pins of other types, more map types) is a clear NOT_SUPPORTED.
+// Programs attach to named hooks (attachHook, through program.attach() and attachAll()) and run when the host fires
+// one (trigger: hooks.ts). What the VM cannot do yet (kernel links, more map types) is a clear NOT_SUPPORTED.
 
-import { helperName, MapType } from "@bpfkit/asm";
+import { helperName, MapType, ProgType } from "@bpfkit/asm";
 import {
   type Backend,
   type BtfInfo,
   type BtfLoadAttrs,
+  canonicalHook,
   type ExtInfo,
   Fd,
   type Features,
@@ -36,6 +38,7 @@ import {
 import { compiledFor } from "./compiler.js";
 import { VmError } from "./errors.js";
 import { type HelperEnvironment, MAP_HANDLE, type ProbeMemory, vmHelpers } from "./helpers.js";
+import { contextBytes, HookTable, type TriggerContext, type VmLink } from "./hooks.js";
 import { FUNC_HANDLE, interpret, type Registers, type RunOptions } from "./interpreter.js";
 import { batchTarget, deleteBatch, lookupBatch, updateBatch } from "./map-batch.js";
 import { ArrayMap } from "./maps/array.js";
@@ -47,11 +50,11 @@ import { PerCpuArrayMap } from "./maps/percpu-array.js";
 import { PerfEventArrayMap, type PerfRecord } from "./maps/perf-event-array.js";
 import { QueueStackMap } from "./maps/queue-stack.js";
 import { RingBufferMap } from "./maps/ring-buffer.js";
-import { VmMemory } from "./memory.js";
+import { type Region, VmMemory } from "./memory.js";
 import { LD_IMM64 } from "./opcodes.js";
 import { progTag } from "./prog-tag.js";
 import { type ArrayLayout, checkProgram, decodeProgram, type Program } from "./program.js";
-import { contextFor } from "./test-run.js";
+import { contextFor, type PacketFrame } from "./test-run.js";
 
 export type VmEngine = "interpreter" | "compiled";
 
@@ -155,6 +158,10 @@ export class VmBackend implements Backend {
   private readonly programs = new Map<number, VmProgram>();
   private readonly btfs = new Map<number, Uint8Array>();
   private readonly pins = new Map<string, { kind: ObjectKind; handle: number }>();
+  /** Attachments (attachHook) and the hooks they wait on (trigger). */
+  private readonly hookTable = new HookTable<VmProgram>();
+  /** trigger()'s context regions, by size and writability. */
+  private readonly triggerRegions = new Map<string, Region>();
   private readonly env: HelperEnvironment;
   private readonly helpers;
 
@@ -173,13 +180,27 @@ export class VmBackend implements Backend {
         [...this.maps.values()].some((e) => e.map instanceof RingBufferMap && e.map.finish(address, discard)),
       probe: options.probe,
       programType: 0,
+      packetFrame: undefined,
       redirects: this.redirects,
+      attachCookie: 0n,
     };
     this.helpers = vmHelpers(this.env);
   }
 
+  /** Handles given out and not closed yet: close() closes them (their finalizers would keep this VM alive). */
+  private readonly handles = new Map<number, WeakRef<Fd>>();
+
   private handle(label: string, forget: (h: number) => void): Fd {
-    return new Fd(this.nextHandle++, forget, label);
+    const fd = new Fd(
+      this.nextHandle++,
+      (h) => {
+        this.handles.delete(h);
+        forget(h);
+      },
+      label,
+    );
+    this.handles.set(fd.value, new WeakRef(fd));
+    return fd;
   }
 
   private entry(fd: Fd): VmMapEntry {
@@ -200,7 +221,7 @@ export class VmBackend implements Backend {
       progBindMap: true,
       moduleBtf: false,
       fdArray: false,
-      bpfCookie: false,
+      bpfCookie: true,
       hasMapType: (type) => SUPPORTED_MAP_TYPES.has(type),
       hasHelper: (_progType, helper) => this.helpers.has(helper),
     };
@@ -323,7 +344,13 @@ export class VmBackend implements Backend {
       at += 8;
     }
     const program: Program = { ...decodeProgram(insns), callbackStarts, arrayMaps };
-    checkProgram(program, { knownHelper: (id) => this.helpers.has(id), helperName });
+    try {
+      checkProgram(program, { knownHelper: (id) => this.helpers.has(id), helperName });
+    } catch (error) {
+      // A refusal names its instruction; with line_info, its C line too.
+      const line = error instanceof VmError ? sourceLineFor(attrs.sourceLines, error.pc) : undefined;
+      throw line && error instanceof VmError ? error.withLine(formatSourceLine(line)) : error;
+    }
     const fd = this.handle("prog", (h) => this.programs.delete(h));
     this.programs.set(fd.value, {
       id: fd.value,
@@ -343,7 +370,145 @@ export class VmBackend implements Backend {
   }
 
   createLink(_attrs: LinkCreateAttrs): Fd {
-    return notSupported("attaching (links)");
+    return notSupported("BPF_LINK_CREATE (attach to a named hook: program.attach() or attachHook)");
+  }
+
+  /**
+   * Attaches `prog` to `hook` (canonicalised: `tp/a/b` is `tracepoint/a/b`); trigger(hook) runs it. The program
+   * type must fit the hook (a kprobe program on `kprobe/...`, an XDP program on `xdp/IFINDEX`, ...). Closing the
+   * returned handle detaches, unless the link is pinned.
+   */
+  attachHook(prog: Fd, hook: string, cookie = 0n): Fd {
+    const program = this.prog(prog);
+    const name = canonicalHook(hook);
+    const linkType = this.hookTable.check(name, program.type, program.name);
+    const fd = this.handle("link", (h) => {
+      const link = this.hookTable.links.get(h);
+      if (!link) return;
+      link.open = false;
+      this.hookTable.release(link);
+    });
+    const link = {
+      id: fd.value,
+      hook: name,
+      program,
+      cookie,
+      linkType,
+      attached: true,
+      open: true,
+      pins: new Set<string>(),
+    };
+    this.hookTable.add(link);
+    return fd;
+  }
+
+  /**
+   * Fires `hook` as the kernel would on its event: every program attached to it runs, in attach order, on a copy of
+   * `ctx` (see TriggerContext: a tracepoint's record bytes, a raw tracepoint's `{ args }`, a probe's `{ regs }` or
+   * `{ args }` as a pt_regs, a packet for XDP, tc and cgroup_skb hooks; none: zeros). bpf_get_attach_cookie gives
+   * each its link's cookie. Returns each program's r0 (the low 32 bits, as the kernel reads it), in that order.
+   */
+  trigger(hook: string, ctx?: TriggerContext): number[] {
+    const name = canonicalHook(hook);
+    return this.hookTable.attachedTo(name).map((link) => this.fire(name, link, ctx));
+  }
+
+  private fire(hook: string, link: VmLink<VmProgram>, ctx: TriggerContext | undefined): number {
+    const p = link.program;
+    const input = contextBytes(hook, p.type, ctx);
+    let address: number;
+    let packet: Uint8Array | undefined;
+    let frame: PacketFrame | undefined;
+    if ("packet" in input) {
+      const run = contextFor(p.type, this.memory, { dataIn: input.packet });
+      address = run.address;
+      packet = run.packet;
+      frame = run.frame;
+    } else {
+      const region = this.triggerRegion(input.ctx.length, p.type === ProgType.RAW_TRACEPOINT_WRITABLE);
+      this.memory.bytes.set(input.ctx, region.offset);
+      address = region.start;
+    }
+    this.env.programType = p.type;
+    this.env.packetFrame = frame;
+    this.env.attachCookie = link.cookie;
+    try {
+      return Number(this.execute(p, { 1: BigInt(address) }, packet).value & 0xffffffffn);
+    } finally {
+      this.env.attachCookie = 0n;
+    }
+  }
+
+  /** A context region of `size` bytes for trigger(), reused (VM memory is never freed). */
+  private triggerRegion(size: number, writable: boolean): Region {
+    const key = `${size}${writable ? "w" : "r"}`;
+    let region = this.triggerRegions.get(key);
+    if (!region) {
+      region = this.memory.allocate("hook context", size, writable);
+      this.triggerRegions.set(key, region);
+    }
+    return region;
+  }
+
+  /** One run of `p` from `registers`, counted in its run statistics; a fault names its C line when known. */
+  /**
+   * Runs `p` `repeat` times (one context, the loop inside the engine) with the given registers; counts the runs and
+   * their time in its info. A fault names its instruction and, with line_info, the C line (a tail-called program's
+   * instructions are not the caller's: only faults of the program run are annotated). Gives r0 and the ns taken.
+   */
+  private execute(
+    p: VmProgram,
+    registers: Record<number, bigint>,
+    packet?: Uint8Array,
+    repeat = 1,
+  ): { value: bigint; elapsedNs: number } {
+    const options: RunOptions = {
+      memory: this.memory,
+      registers,
+      packet,
+      helpers: this.helpers,
+      budget: this.budget,
+      repeat,
+      tailCall: (regs) => this.tailCallTarget(regs),
+    };
+    const started = performance.now();
+    let value: bigint;
+    this.tailCalled = false;
+    try {
+      value =
+        this.engine === "compiled" ? compiledFor(p.program).run(options).value : interpret(p.program, options).value;
+    } catch (error) {
+      const line = error instanceof VmError && !error.line ? sourceLineFor(p.sourceLines, error.pc) : undefined;
+      if (line && error instanceof VmError && !this.tailCalled) throw error.withLine(formatSourceLine(line));
+      throw error;
+    }
+    const elapsedNs = (performance.now() - started) * 1e6;
+    p.runs += BigInt(repeat);
+    p.runTimeNs += BigInt(Math.round(elapsedNs));
+    return { value, elapsedNs };
+  }
+
+  private link(fd: Fd): VmLink<VmProgram> {
+    const link = this.hookTable.links.get(fd.value);
+    if (!link) throw new VmError("HOOK", `${fd} is not a VM link`);
+    return link;
+  }
+
+  /** BPF_LINK_UPDATE: the link runs `prog` from now on (of the same type). */
+  linkUpdate(link: Fd, prog: Fd): void {
+    const l = this.link(link);
+    const program = this.prog(prog);
+    if (program.type !== l.program.type) {
+      throw new VmError("HOOK", `link ${l.id}: prog '${program.name}' is not of the linked program's type (EINVAL)`, {
+        errno: 22,
+      });
+    }
+    l.program = program;
+  }
+
+  /** BPF_LINK_DETACH: the program leaves the hook; the link lives on until closed and unpinned. */
+  linkDetach(link: Fd): void {
+    this.link(link).attached = false;
   }
 
   mapLookup(map: Fd, key: Uint8Array | null, value: Uint8Array): boolean {
@@ -471,33 +636,11 @@ export class VmBackend implements Backend {
     // the next), and the repeat loop runs inside the engine.
     const ctx = contextFor(p.type, this.memory, attrs);
     this.env.programType = p.type;
-    const options: RunOptions = {
-      memory: this.memory,
-      registers: { 1: BigInt(ctx.address) },
-      helpers: this.helpers,
-      budget: this.budget,
-      repeat,
-      tailCall: (regs) => this.tailCallTarget(regs),
-    };
-    const started = performance.now();
-    let value: bigint;
-    this.tailCalled = false;
-    try {
-      value =
-        this.engine === "compiled" ? compiledFor(p.program).run(options).value : interpret(p.program, options).value;
-    } catch (error) {
-      // A fault names its instruction; with line_info it also names the C line (a tail-called program's
-      // instructions are not the caller's: only faults of the program run are annotated).
-      const line = error instanceof VmError && !error.line ? sourceLineFor(p.sourceLines, error.pc) : undefined;
-      if (line && error instanceof VmError && !this.tailCalled) throw error.withLine(formatSourceLine(line));
-      throw error;
-    }
-    const elapsed = (performance.now() - started) * 1e6;
-    p.runs += BigInt(repeat);
-    p.runTimeNs += BigInt(Math.round(elapsed));
+    this.env.packetFrame = ctx.frame;
+    const { value, elapsedNs } = this.execute(p, { 1: BigInt(ctx.address) }, ctx.packet, repeat);
     return {
       retval: Number(value & 0xffffffffn),
-      duration: Math.round(elapsed / repeat),
+      duration: Math.round(elapsedNs / repeat),
       dataOut: ctx.dataOut(),
       ctxOut: new Uint8Array(0),
     };
@@ -530,12 +673,27 @@ export class VmBackend implements Backend {
   }
 
   pin(fd: Fd, path: string): void {
-    const kind: ObjectKind = this.maps.has(fd.value) ? "map" : this.programs.has(fd.value) ? "prog" : "btf";
+    const link = this.hookTable.links.get(fd.value);
+    link?.pins.add(path);
+    const kind: ObjectKind = this.maps.has(fd.value)
+      ? "map"
+      : this.programs.has(fd.value)
+        ? "prog"
+        : link
+          ? "link"
+          : "btf";
     this.pins.set(path, { kind, handle: fd.value });
   }
 
   unpin(path: string): void {
+    const pin = this.pins.get(path);
     this.pins.delete(path);
+    // a pinned link whose descriptor is closed ends with its last pin
+    const link = pin?.kind === "link" ? this.hookTable.links.get(pin.handle) : undefined;
+    if (link) {
+      link.pins.delete(path);
+      this.hookTable.release(link);
+    }
   }
 
   getPinned(path: string): Fd {
@@ -545,7 +703,8 @@ export class VmBackend implements Backend {
   }
 
   nextId(kind: ObjectKind, startId: number): number | null {
-    const ids = [...(kind === "map" ? this.maps.keys() : kind === "prog" ? this.programs.keys() : this.btfs.keys())];
+    const table = { map: this.maps, prog: this.programs, btf: this.btfs, link: this.hookTable.links }[kind];
+    const ids = [...table.keys()];
     return ids.filter((id) => id > startId).sort((a, b) => a - b)[0] ?? null;
   }
 
@@ -613,8 +772,10 @@ export class VmBackend implements Backend {
     return { id: btf.value, size: this.btfData(btf).length, name: "", kernelBtf: false };
   }
 
-  linkInfo(_link: Fd): LinkInfo {
-    return notSupported("links");
+  linkInfo(link: Fd): LinkInfo {
+    const l = this.link(link);
+    // the per-type union is not filled in: the hook name says what it is attached to
+    return { type: l.linkType, id: l.id, progId: l.program.id, details: new Uint8Array(0) };
   }
 
   /**
@@ -668,6 +829,9 @@ export class VmBackend implements Backend {
   }
 
   close(): void {
+    this.hookTable.clear();
+    for (const ref of [...this.handles.values()]) ref.deref()?.close();
+    this.handles.clear();
     this.maps.clear();
     this.programs.clear();
     this.btfs.clear();

@@ -826,6 +826,24 @@ export function compileProgram(p: Program): CompiledProgram {
   };
 }
 
+/**
+ * The instruction the interpreter stops at when a block starting at `start` takes the step count `overshoot` past
+ * the budget (the module counts whole blocks): the block's (count - overshoot + 1)th instruction.
+ */
+function budgetFaultAt(p: Program, start: number, overshoot: number): number {
+  const starts = subprogramStarts(p);
+  const from = starts.filter((s) => s <= start).pop() ?? 0;
+  const to = starts.find((s) => s > start) ?? p.length;
+  const block = blocksOf(p, from, to).find((b) => b.start === start);
+  if (!block) return start;
+  const insns: number[] = [];
+  for (let i = block.start; i < block.end; i++) {
+    insns.push(i);
+    if (p.code[i] === LD_IMM64) i++;
+  }
+  return insns[Math.max(0, insns.length - overshoot)] ?? start;
+}
+
 /** An instance of a compiled program bound to one VmMemory, reused by every run on that memory. */
 interface Runtime {
   run(options: RunOptions): RunResult;
@@ -843,7 +861,9 @@ function instantiate(module: object, program: Program, sites: number, memory: Vm
   const i64Global = (value: bigint) => new api.Global({ value: "i64", mutable: true }, value);
   // The access sites' region caches, empty: no access lies in [0xffffffff, 0xffffffff - size].
   const siteCache = memory.reserve(8 * Math.max(1, sites));
-  new Uint32Array(memory.bytes.buffer, siteCache, 2 * Math.max(1, sites)).fill(0xffffffff);
+  const emptyCaches = () => new Uint32Array(memory.bytes.buffer, siteCache, 2 * Math.max(1, sites)).fill(0xffffffff);
+  emptyCaches();
+  memory.onResize(emptyCaches);
   const steps = i64Global(0n);
   const budget = i64Global(0n);
   const packetFailed = new api.Global({ value: "i32", mutable: true }, 0);
@@ -906,7 +926,10 @@ function instantiate(module: object, program: Program, sites: number, memory: Vm
       fault: (kind: number, pc: number) => {
         if (kind === FAULT_BUDGET) {
           const limit = budget.value;
-          throw new VmError("BUDGET", `instruction budget of ${limit} exhausted (a loop that does not end?)`, { pc });
+          const at = budgetFaultAt(program, pc, Number(steps.value - limit));
+          throw new VmError("BUDGET", `instruction budget of ${limit} exhausted (a loop that does not end?)`, {
+            pc: at,
+          });
         }
         throw new VmError("CALL_DEPTH", `the call stack is ${MAX_CALL_FRAMES} frames deep`, { pc });
       },

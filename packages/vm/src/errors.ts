@@ -18,7 +18,9 @@ export type VmErrorCode =
   /** A host-side map operation failed (frozen map, full map, missing pin). */
   | "MAP"
   /** Test-run input the kernel refuses too (a packet shorter than an Ethernet header). */
-  | "TEST_RUN";
+  | "TEST_RUN"
+  /** Hooks: an unknown one, a program type that cannot attach to it, a trigger context of the wrong form. */
+  | "HOOK";
 
 export interface VmErrorContext {
   /** Instruction index. */

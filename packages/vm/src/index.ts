@@ -4,6 +4,7 @@ export { type CompiledProgram, compiledFor, compileProgram } from "./compiler.js
 export { bytesOfHex, type ConformanceOutcome, type Engine, runConformance } from "./conformance.js";
 export { VmError, type VmErrorCode, type VmErrorContext } from "./errors.js";
 export { type HelperEnvironment, type ProbeMemory, type ProcessIdentity, vmHelpers } from "./helpers.js";
+export { PT_REGS_SIZE, type PtRegsField, type PtRegsInit, ptRegs, type TriggerContext } from "./hooks.js";
 export {
   type Callbacks,
   type Helper,

@@ -78,4 +78,12 @@ describe("interpret", () => {
   it("refuses reading a register nothing wrote, before running", () => {
     expect(thrown(() => program([EXIT, 0, 0, 0, 0])).message).toBe("insn 0: R0 !read_ok");
   });
+
+  it("refuses an atomic fetch into r10, which would move the frame pointer (the kernel's 'frame pointer is read only')", () => {
+    const ATOMIC_DW = 0xdb;
+    const XCHG = 0xe1;
+    const p = () =>
+      program([MOV64_IMM, 0, 0, 0, 0], [0xbf, 1, 10, 0, 0], [ATOMIC_DW, 1, 10, -8, XCHG], [EXIT, 0, 0, 0, 0]);
+    expect(thrown(p).message).toBe("insn 2: frame pointer is read only");
+  });
 });

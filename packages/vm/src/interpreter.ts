@@ -765,11 +765,13 @@ function accessSites(program: Program, memory: VmMemory): AccessSites {
   let sites = byMemory.get(memory);
   if (!sites) {
     const n = program.length;
-    sites = {
+    const created = {
       siteStart: new Uint32Array(n).fill(0xffffffff),
       siteEnd: new Uint32Array(n),
       siteOffset: new Uint32Array(n),
     };
+    memory.onResize(() => created.siteStart.fill(0xffffffff));
+    sites = created;
     byMemory.set(memory, sites);
   }
   return sites;

@@ -32,6 +32,8 @@ export class VmMemory {
   private used = 0;
   private readonly regions: Region[] = [];
   private last: Region | undefined;
+  /** Callbacks that drop the engines' cached region bounds when a region changes (resize). */
+  private readonly resetters: (() => void)[] = [];
 
   /**
    * Buffer index of the region table the compiled engine scans: a u32 count, then (start, end, writable) u32
@@ -104,6 +106,31 @@ export class VmMemory {
       this.bytes = grown;
     }
     this.view = new DataView(this.bytes.buffer);
+  }
+
+  /**
+   * Moves a region's bounds inside the bytes reserved for it (the packet, when bpf_xdp_adjust_head/tail/meta move
+   * data, data_end or data_meta): accesses are then checked against the new bounds, engines' caches included.
+   */
+  resize(region: Region, start: number, end: number): void {
+    const index = this.regions.indexOf(region);
+    if (index < 0 || start > end || start < BASE) throw new VmError("MEMORY", `cannot resize ${region.name}`);
+    const r = region as { start: number; end: number; offset: number };
+    r.start = start;
+    r.end = end;
+    r.offset = start - BASE;
+    if (index < REGION_TABLE_CAPACITY) {
+      const at = this.regionTable + 4 + 12 * index;
+      this.view.setUint32(at, start, true);
+      this.view.setUint32(at + 4, end, true);
+    }
+    this.last = undefined;
+    for (const reset of this.resetters) reset();
+  }
+
+  /** Registers a callback that forgets cached region bounds (called on every resize). */
+  onResize(reset: () => void): void {
+    this.resetters.push(reset);
   }
 
   /** The region's bytes (a view, valid until the next allocation). */

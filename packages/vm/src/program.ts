@@ -215,6 +215,8 @@ export function checkProgram(p: Program, options: CheckOptions = {}): void {
           const base = imm & ~ATOMIC_FETCH;
           const valid = imm === ATOMIC_XCHG || imm === ATOMIC_CMPXCHG || [ALU_ADD, 0x40, 0x50, 0xa0].includes(base);
           if (!valid || (imm & ~0xf1) !== 0) bad(`BPF_ATOMIC uses invalid atomic opcode ${hex(imm)}`);
+          // A fetching atomic writes the old value into its source register (cmpxchg into r0).
+          if (imm & ATOMIC_FETCH && imm !== ATOMIC_CMPXCHG && src === FRAME_POINTER) bad("frame pointer is read only");
         } else {
           bad(`unknown opcode ${hex(code)}`);
         }

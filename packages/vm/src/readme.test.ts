@@ -21,4 +21,12 @@ describeReadme("packages/vm/README.md", {
       ]);
     },
   },
+  "Attaching and triggering": {
+    does: "attaches attach.bpf.o's tracing programs to VM hooks, fires them and prints the counts",
+    needs: ["vmlinux-btf"],
+    async run(example) {
+      const { lines } = await runExample(example);
+      expect(lines).toEqual([trailingComment(example, "console.log(links")]);
+    },
+  },
 });

@@ -5,7 +5,7 @@
 
 import type { TestRunAttrs } from "@bpfkit/loader";
 import { VmError } from "./errors.js";
-import type { Region, VmMemory } from "./memory.js";
+import { BASE, type Region, type VmMemory } from "./memory.js";
 
 const ProgType = {
   SOCKET_FILTER: 1,
@@ -32,30 +32,83 @@ export interface RunContext {
   readonly address: number;
   /** The packet as the test run reports it afterwards. */
   dataOut(): Uint8Array;
+  /** What the legacy packet loads (ldabs/ldind) read: the skb's data, a live view (skb programs only). */
+  readonly packet?: Uint8Array;
+  /** The packet's buffer, for the helpers that move its bounds (XDP programs). */
+  readonly frame?: PacketFrame;
+}
+
+/**
+ * The bytes reserved for a packet (headroom, data, tailroom) and the region programs may touch inside them: exactly
+ * data_meta..data_end, so a read in the headroom or past the end faults as the verifier would refuse it.
+ */
+export interface PacketFrame {
+  readonly region: Region;
+  /** First and one-past-last address of the whole buffer. */
+  readonly start: number;
+  readonly end: number;
 }
 
 interface Areas {
-  packet?: Region;
+  frame?: PacketFrame;
   ctx?: Region;
 }
 
 /** Regions reused run after run (a repeat loop must not allocate per run). */
 const areas = new WeakMap<VmMemory, Areas>();
 
-function area(memory: VmMemory, which: keyof Areas, size: number, writable: boolean): Region {
+function areasOf(memory: VmMemory): Areas {
   let a = areas.get(memory);
   if (!a) {
     a = {};
     areas.set(memory, a);
   }
-  const current = a[which];
-  if (current && current.end - current.start >= size) {
+  return a;
+}
+
+function contextArea(memory: VmMemory, size: number, writable: boolean): Region {
+  const a = areasOf(memory);
+  const current = a.ctx;
+  if (current && current.end - current.start >= size && current.writable === writable) {
     memory.bytes.fill(0, current.offset, current.offset + (current.end - current.start));
     return current;
   }
-  const region = memory.allocate(which === "packet" ? "packet" : "context", size, writable);
-  a[which] = region;
-  return region;
+  a.ctx = memory.allocate("context", size, writable);
+  return a.ctx;
+}
+
+/** A zeroed packet buffer of at least `size` bytes, its region not yet narrowed. */
+function packetFrame(memory: VmMemory, size: number): PacketFrame {
+  const a = areasOf(memory);
+  const current = a.frame;
+  if (current && current.end - current.start >= size) {
+    memory.resize(current.region, current.start, current.end);
+    memory.bytes.fill(0, current.region.offset, current.region.offset + (current.end - current.start));
+    return current;
+  }
+  const region = memory.allocate("packet", size, true);
+  a.frame = { region, start: region.start, end: region.end };
+  return a.frame;
+}
+
+const ETH_P_802_3_MIN = 0x600;
+const PACKET_HOST = 0;
+const PACKET_MULTICAST = 2;
+const PACKET_OTHERHOST = 3;
+
+/**
+ * What the kernel's eth_type_trans() makes of the frame on the loopback device a test run uses (address and
+ * broadcast address all zeros): the protocol as `__sk_buff.protocol` holds it (big-endian value in a u32: the
+ * EtherType, or for an 802.3 length field ETH_P_802_3 before 0xffff, else ETH_P_802_2) and the packet type.
+ */
+function ethTypeTrans(frame: Uint8Array): { protocol: number; pktType: number } {
+  const dest = frame.subarray(0, 6);
+  const pktType = dest[0]! & 1 ? PACKET_MULTICAST : dest.some((b) => b !== 0) ? PACKET_OTHERHOST : PACKET_HOST;
+  const etherType = (frame[12]! << 8) | frame[13]!;
+  const be16 = (v: number) => ((v & 0xff) << 8) | (v >>> 8);
+  if (etherType >= ETH_P_802_3_MIN) return { protocol: be16(etherType), pktType };
+  const raw802_3 = frame.length >= ETH_HLEN + 2 && frame[14] === 0xff && frame[15] === 0xff;
+  return { protocol: be16(raw802_3 ? 0x0001 : 0x0004), pktType };
 }
 
 export function contextFor(type: number, memory: VmMemory, attrs: TestRunAttrs): RunContext {
@@ -64,7 +117,7 @@ export function contextFor(type: number, memory: VmMemory, attrs: TestRunAttrs):
     // Programs without a packet: the context is ctx_in as given (raw tracepoint arguments, a syscall's struct).
     if (data.length > 0) throw new VmError("TEST_RUN", "this program type takes no data_in (EINVAL)");
     const ctxIn = attrs.ctxIn ?? new Uint8Array(0);
-    const ctx = area(memory, "ctx", Math.max(ctxIn.length, 8), type === ProgType.SYSCALL);
+    const ctx = contextArea(memory, Math.max(ctxIn.length, 8), type === ProgType.SYSCALL);
     memory.bytes.set(ctxIn, ctx.offset);
     return { address: ctxIn.length > 0 ? ctx.start : 0, dataOut: () => new Uint8Array(0) };
   }
@@ -72,13 +125,14 @@ export function contextFor(type: number, memory: VmMemory, attrs: TestRunAttrs):
     throw new VmError("TEST_RUN", `data_in is ${data.length} bytes; a test run needs at least ${ETH_HLEN} (EINVAL)`);
   }
   const frame = XDP_PACKET_HEADROOM + data.length + TAILROOM;
-  const packet = area(memory, "packet", type === ProgType.XDP ? Math.max(frame, XDP_FRAME_SIZE) : frame, true);
+  const packetBuffer = packetFrame(memory, type === ProgType.XDP ? Math.max(frame, XDP_FRAME_SIZE) : frame);
+  const packet = packetBuffer.region;
   const start = packet.start + XDP_PACKET_HEADROOM;
   memory.bytes.set(data, packet.offset + XDP_PACKET_HEADROOM);
-  const bytesBetween = (from: number, to: number) =>
-    memory.bytes.slice(from - packet.start + packet.offset, to - packet.start + packet.offset);
+  const bytesBetween = (from: number, to: number) => memory.bytes.slice(from - BASE, to - BASE);
   if (type === ProgType.XDP) {
-    const ctx = area(memory, "ctx", XDP_MD_SIZE, false);
+    memory.resize(packet, start, start + data.length);
+    const ctx = contextArea(memory, XDP_MD_SIZE, false);
     const view = memory.view;
     view.setUint32(ctx.offset, start, true); // data
     view.setUint32(ctx.offset + 4, start + data.length, true); // data_end
@@ -89,16 +143,19 @@ export function contextFor(type: number, memory: VmMemory, attrs: TestRunAttrs):
       address: ctx.start,
       dataOut: () =>
         bytesBetween(memory.view.getUint32(ctx.offset + 8, true), memory.view.getUint32(ctx.offset + 4, true)),
+      frame: packetBuffer,
     };
   }
   const l2 = type === ProgType.SCHED_CLS || type === ProgType.SCHED_ACT;
   const skbData = l2 || type !== ProgType.SOCKET_FILTER ? start : start + Math.min(ETH_HLEN, data.length);
-  const ctx = area(memory, "ctx", SK_BUFF_SIZE, true);
+  const ctx = contextArea(memory, SK_BUFF_SIZE, true);
   const view = memory.view;
   const len = start + data.length - skbData;
   view.setUint32(ctx.offset, len, true); // len
-  view.setUint32(ctx.offset + 16, data.length >= ETH_HLEN ? data[12]! | (data[13]! << 8) : 0, true); // protocol (be16)
-  view.setUint32(ctx.offset + 36, LOOPBACK_IFINDEX, true); // ingress_ifindex
+  const { protocol, pktType } = ethTypeTrans(data);
+  view.setUint32(ctx.offset + 4, pktType, true); // pkt_type
+  view.setUint32(ctx.offset + 16, protocol, true); // protocol (be16, as loaded from the skb)
+  // ingress_ifindex stays 0: a test run's skb was not received on any device (skb_iif)
   view.setUint32(ctx.offset + 40, LOOPBACK_IFINDEX, true); // ifindex
   view.setUint32(ctx.offset + 76, skbData, true); // data
   view.setUint32(ctx.offset + 80, start + data.length, true); // data_end
@@ -110,5 +167,6 @@ export function contextFor(type: number, memory: VmMemory, attrs: TestRunAttrs):
     if (skbData !== start) out.fill(0, 0, skbData - start);
     return out;
   };
-  return { address: ctx.start, dataOut };
+  memory.resize(packet, skbData, start + data.length);
+  return { address: ctx.start, dataOut, packet: memory.bytes.subarray(skbData - BASE, start + data.length - BASE) };
 }

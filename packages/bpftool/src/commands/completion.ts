@@ -55,7 +55,7 @@ const GRAMMAR: Readonly<Record<string, Readonly<Record<string, readonly string[]
     dump: ["xlated", "jited", ...PROG, "file", "opcodes", "visual", "linum"],
     pin: PROG,
     load: ["type", "map", "dev", "pinmaps", "idx", "name", "autoattach"],
-    loadall: ["type", "map", "dev", "pinmaps", "idx", "name"],
+    loadall: ["type", "map", "dev", "pinmaps", "idx", "name", "autoattach"],
     attach: [...PROG, ...PROG_ATTACH_TYPES, ...MAP],
     detach: [...PROG, ...PROG_ATTACH_TYPES, ...MAP],
     tracelog: [],

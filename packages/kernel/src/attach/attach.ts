@@ -4,14 +4,20 @@
 import { openSync } from "node:fs";
 import { AttachType, ProgType } from "@bpfkit/asm";
 import { type AttachPlan, attachPlan, type Backend, type Fd, type ProgramSpec } from "@bpfkit/loader";
+import { attachesByHook, hookLink, hookLinkByPlan } from "../hook-link.js";
 import { KernelBackend } from "../kernel-backend.js";
 import { closeFd } from "../libc.js";
 import type { Link } from "../link-handle.js";
-import { attachCgroup, attachTcx, attachTracing, attachXdp, createLinkOrThrow, type XdpModeName } from "./bpf-link.js";
+import type { MapHandle } from "../map-handle.js";
+import { attachCgroup, attachTracing, attachXdp, createLinkOrThrow, type XdpModeName } from "./bpf-link.js";
 import { AttachError } from "./errors.js";
 import { linkPerfEvent, openPerfEvent, type PerfEventAttr } from "./perf-event.js";
 import { attachKprobe, attachKsyscall } from "./probes.js";
+import { attachSockmap, type SockmapAttachName, sockmapAttachName } from "./sockmap.js";
+import { attachTc, attachTcxOrTc, type TcDirection } from "./tc.js";
 import { attachRawTracepoint, attachTracepoint } from "./tracepoint.js";
+import { attachUprobe } from "./uprobe.js";
+import { attachUsdt } from "./usdt.js";
 
 /** Where to attach, one kind per object; `{}` or nothing: the SEC() name's target. */
 export type AttachOptions =
@@ -19,8 +25,41 @@ export type AttachOptions =
   | { readonly rawTracepoint: string }
   | { readonly kprobe: string; readonly offset?: number; readonly retprobe?: boolean; readonly cookie?: bigint }
   | { readonly ksyscall: string; readonly retprobe?: boolean }
+  /** A function (`func`, plus `offset`) or file offset (`offset` alone) of a binary; `pid` narrows to a process. */
+  | {
+      readonly uprobe: string;
+      readonly func?: string;
+      readonly offset?: number;
+      readonly retprobe?: boolean;
+      readonly pid?: number;
+      readonly cookie?: bigint;
+    }
+  /** A USDT probe of a binary (programs built with <bpf/usdt.bpf.h>); `cookie` is what bpf_usdt_cookie() returns. */
+  | {
+      readonly usdt: string;
+      readonly provider: string;
+      readonly name: string;
+      readonly pid?: number;
+      readonly cookie?: bigint;
+    }
   | { readonly xdp: { readonly ifindex: number; readonly mode?: XdpModeName } }
-  | { readonly tcx: { readonly ifindex: number; readonly direction: "ingress" | "egress" } }
+  /** A tcx link; a legacy clsact filter where the kernel has no tcx. */
+  | { readonly tcx: { readonly ifindex: number; readonly direction: TcDirection } }
+  /** As `tcx`; with `legacy`, always the clsact filter (over netlink), at `priority`/`handle` when given. */
+  | {
+      readonly tc: {
+        readonly ifindex: number;
+        readonly direction: TcDirection;
+        readonly legacy?: boolean;
+        readonly priority?: number;
+        readonly handle?: number;
+      };
+    }
+  /**
+   * sk_msg / sk_skb programs on a sockmap or sockhash (attach type: the program's expected one by default): a
+   * sockmap link, or BPF_PROG_ATTACH with `legacy` or where the kernel has no sockmap links.
+   */
+  | { readonly sockmap: MapHandle | Fd; readonly attachType?: SockmapAttachName; readonly legacy?: boolean }
   | { readonly cgroup: string; readonly attachType?: number }
   | { readonly perfEvent: Omit<PerfEventAttr, "pid" | "cpu"> & { readonly pid?: number; readonly cpu?: number } }
   | { readonly iter: true }
@@ -42,6 +81,7 @@ export function attachByPlan(
   program: AttachableProgram,
   plan: AttachPlan = attachPlan(program.spec),
 ) {
+  if (attachesByHook(backend)) return hookLinkByPlan(backend, program, plan); // the VM
   const kernel = kernelOf(backend, `prog '${program.spec.name}'`);
   const prog = program.fd;
   switch (plan.kind) {
@@ -57,6 +97,12 @@ export function attachByPlan(
       return attachKprobe(kernel, prog, plan);
     case "ksyscall":
       return attachKsyscall(kernel, prog, plan.syscall, plan.retprobe);
+    case "uprobe":
+      if (plan.retprobe && plan.func !== undefined && plan.offset !== 0)
+        throw new AttachError("BAD_TARGET", `prog '${program.spec.name}': a uretprobe takes no offset`);
+      return attachUprobe(kernel, prog, plan);
+    case "usdt":
+      return attachUsdt(kernel, prog, plan);
     case "manual":
       throw new AttachError("BAD_TARGET", `prog '${program.spec.name}': ${plan.why}`);
     default:
@@ -65,6 +111,7 @@ export function attachByPlan(
 }
 
 export function attachProgram(backend: Backend, program: AttachableProgram, options: AttachOptions = {}): Link {
+  if (attachesByHook(backend)) return hookLink(backend, program, options, () => attachByPlan(backend, program));
   const kernel = () => kernelOf(backend, `prog '${program.spec.name}'`);
   const prog = program.fd;
   if ("tracepoint" in options) {
@@ -76,8 +123,25 @@ export function attachProgram(backend: Backend, program: AttachableProgram, opti
   if ("rawTracepoint" in options) return attachRawTracepoint(kernel(), prog, options.rawTracepoint);
   if ("kprobe" in options) return attachKprobe(kernel(), prog, { func: options.kprobe, ...options });
   if ("ksyscall" in options) return attachKsyscall(kernel(), prog, options.ksyscall, options.retprobe ?? false);
+  if ("uprobe" in options) return attachUprobe(kernel(), prog, { path: options.uprobe, ...options });
+  if ("usdt" in options) {
+    const { usdt, provider, name, pid, cookie } = options as Extract<AttachOptions, { usdt: string }>;
+    return attachUsdt(kernel(), prog, { path: usdt, provider, name, pid, cookie });
+  }
   if ("xdp" in options) return attachXdp(kernel(), prog, options.xdp.ifindex, options.xdp.mode);
-  if ("tcx" in options) return attachTcx(kernel(), prog, options.tcx.ifindex, options.tcx.direction);
+  if ("tcx" in options) return attachTcxOrTc(kernel(), prog, options.tcx.ifindex, options.tcx.direction);
+  if ("tc" in options) {
+    const { ifindex, direction, legacy, ...rest } = options.tc;
+    return legacy
+      ? attachTc(kernel(), prog, ifindex, direction, rest)
+      : attachTcxOrTc(kernel(), prog, ifindex, direction);
+  }
+  if ("sockmap" in options) {
+    const name = options.attachType ?? sockmapAttachName(program.spec.expectedAttachType);
+    if (!name) throw new AttachError("BAD_TARGET", `prog '${program.spec.name}': give the socket map attach type`);
+    const map = "fd" in options.sockmap ? options.sockmap.fd : options.sockmap;
+    return attachSockmap(kernel(), prog, map, name, options.legacy ?? false);
+  }
   if ("cgroup" in options) {
     const attachType = options.attachType ?? program.spec.expectedAttachType;
     if (program.spec.type !== ProgType.CGROUP_SKB && attachType === 0 && !options.attachType) {

@@ -1,6 +1,7 @@
 // What the helpers need from the VM around them: its maps, the host log, the process they pretend to run in.
 
 import type { VmMap } from "../maps/map.js";
+import type { PacketFrame } from "../test-run.js";
 
 export interface ProcessIdentity {
   readonly pid: number;
@@ -26,8 +27,12 @@ export interface HelperEnvironment {
   finishRingRecord(address: number, discard: boolean): boolean;
   /** Memory outside the VM that probe_read_* may read (none by default). */
   readonly probe?: ProbeMemory;
+  /** The packet buffer of the test run in progress (XDP), for the helpers that move its bounds. */
+  packetFrame: PacketFrame | undefined;
   /** The type of the program running (helpers whose answer depends on it: bpf_redirect). */
   programType: number;
+  /** What bpf_get_attach_cookie gives the program running (its link's cookie when a hook fired it; else 0). */
+  attachCookie?: bigint;
   /** Redirects programs asked for (bpf_redirect, bpf_redirect_map), latest last. */
   readonly redirects: { ifindex: number; flags: number; map?: string; key?: number }[];
 }

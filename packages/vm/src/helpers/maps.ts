@@ -45,6 +45,7 @@ export function mapHelpers(env: HelperEnvironment): [number, Helper][] {
         if (!map) return setR0(regs, -Errno.EINVAL);
         const key = bytesAt(memory, regs, 2, map.keySize, false, pc).slice();
         const value = bytesAt(memory, regs, 3, map.valueSize, false, pc).slice();
+        if (regs.hi[4] !== 0) return setR0(regs, -Errno.EINVAL); // flags are a u64
         setR0(regs, -map.update(key, value, regs.lo[4]!));
       },
     ],

@@ -4,9 +4,10 @@
 // adjust_head/tail/meta apply the kernel's bounds (net/core/filter.c) to the same layout.
 
 import { HelperId, ProgType } from "@bpfkit/asm";
+import { VmError } from "../errors.js";
 import type { Helper, Registers } from "../interpreter.js";
 import { Errno, u32At, u32Bytes } from "../maps/map.js";
-import type { VmMemory } from "../memory.js";
+import { BASE, type VmMemory } from "../memory.js";
 import { csumFrom32To16, csumPartial, csumReplace2, csumReplace4, csumReplaceByDiff } from "./checksum.js";
 import type { HelperEnvironment } from "./environment.js";
 import { bytesAt, mapIn, setR0 } from "./registers.js";
@@ -42,22 +43,21 @@ function field(memory: VmMemory, regs: Registers, offset: number, pc: number) {
   };
 }
 
-/** Buffer index of VM address `address` (inside the packet region, which translate finds). */
-function indexOf(memory: VmMemory, address: number, pc: number): number {
-  return memory.translate(address, 0, 1, false, pc);
-}
-
 export function packetHelpers(env: HelperEnvironment): [number, Helper][] {
   const xdp = (memory: VmMemory, regs: Registers, pc: number) => {
+    const frame = env.packetFrame;
+    if (!frame) throw new VmError("HELPER", "no XDP packet to adjust (not in an XDP test run)", { pc });
     const data = field(memory, regs, XDP_DATA, pc);
-    memory.translate(data.get(), 0, 0, false, pc);
-    const packet = memory.lastRegion!;
+    const end = field(memory, regs, XDP_DATA_END, pc);
+    const meta = field(memory, regs, XDP_DATA_META, pc);
     return {
       data,
-      end: field(memory, regs, XDP_DATA_END, pc),
-      meta: field(memory, regs, XDP_DATA_META, pc),
-      hardStart: packet.start,
-      hardEnd: packet.end - XDP_TAILROOM,
+      end,
+      meta,
+      hardStart: frame.start,
+      hardEnd: frame.end - XDP_TAILROOM,
+      /** The program may touch data_meta..data_end from now on. */
+      commit: () => memory.resize(frame.region, meta.get(), end.get()),
     };
   };
   /** The skb's linear data, [data, data_end), as a view, or undefined when `offset..+len` leaves it. */
@@ -65,7 +65,7 @@ export function packetHelpers(env: HelperEnvironment): [number, Helper][] {
     const data = field(memory, regs, SKB_DATA, pc).get();
     const end = field(memory, regs, SKB_DATA_END, pc).get();
     if (offset < 0 || offset > 0x7fffffff || data + offset + len > end) return undefined;
-    const at = indexOf(memory, data, pc) + offset;
+    const at = data - BASE + offset;
     return memory.bytes.subarray(at, at + len);
   };
   const csumReplace = (l4: boolean): Helper => {
@@ -104,7 +104,7 @@ export function packetHelpers(env: HelperEnvironment): [number, Helper][] {
     [
       HelperId.xdp_adjust_head,
       (regs, memory, pc) => {
-        const { data, end, meta, hardStart } = xdp(memory, regs, pc);
+        const { data, end, meta, hardStart, commit } = xdp(memory, regs, pc);
         const delta = regs.lo[2]! | 0;
         const metalen = data.get() - meta.get();
         const next = data.get() + delta;
@@ -112,35 +112,38 @@ export function packetHelpers(env: HelperEnvironment): [number, Helper][] {
           return setR0(regs, -Errno.EINVAL);
         }
         if (metalen) {
-          const from = indexOf(memory, meta.get(), pc);
-          memory.bytes.copyWithin(indexOf(memory, meta.get() + delta, pc), from, from + metalen);
+          const from = meta.get() - BASE;
+          memory.bytes.copyWithin(from + delta, from, from + metalen);
         }
         meta.set(meta.get() + delta);
         data.set(next);
+        commit();
         setR0(regs, 0);
       },
     ],
     [
       HelperId.xdp_adjust_tail,
       (regs, memory, pc) => {
-        const { data, end, hardEnd } = xdp(memory, regs, pc);
+        const { data, end, hardEnd, commit } = xdp(memory, regs, pc);
         const delta = regs.lo[2]! | 0;
         const next = end.get() + delta;
         if (next > hardEnd || next < data.get() + ETH_HLEN) return setR0(regs, -Errno.EINVAL);
-        if (delta > 0) memory.bytes.fill(0, indexOf(memory, end.get(), pc), indexOf(memory, end.get(), pc) + delta);
+        if (delta > 0) memory.bytes.fill(0, end.get() - BASE, end.get() - BASE + delta);
         end.set(next);
+        commit();
         setR0(regs, 0);
       },
     ],
     [
       HelperId.xdp_adjust_meta,
       (regs, memory, pc) => {
-        const { data, meta, hardStart } = xdp(memory, regs, pc);
+        const { data, meta, hardStart, commit } = xdp(memory, regs, pc);
         const next = meta.get() + (regs.lo[2]! | 0);
         const metalen = data.get() - next;
         if (next < hardStart + XDP_FRAME_SIZE || next > data.get()) return setR0(regs, -Errno.EINVAL);
         if (metalen % 4 !== 0 || metalen > 32) return setR0(regs, -EACCES);
         meta.set(next);
+        commit();
         setR0(regs, 0);
       },
     ],

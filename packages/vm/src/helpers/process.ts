@@ -77,6 +77,7 @@ export function processHelpers(env: HelperEnvironment): [number, Helper][] {
     ],
     [HelperId.get_smp_processor_id, (regs) => setR0(regs, 0)],
     [HelperId.get_numa_node_id, (regs) => setR0(regs, 0)],
+    [HelperId.get_attach_cookie, (regs) => setR0(regs, env.attachCookie ?? 0n)],
     [HelperId.get_current_pid_tgid, (regs) => setR0(regs, (BigInt(tgid) << 32n) | BigInt(pid))],
     [HelperId.get_current_uid_gid, (regs) => setR0(regs, (BigInt(gid) << 32n) | BigInt(uid))],
     [

@@ -3,7 +3,7 @@
 
 import type { Region, VmMemory } from "../memory.js";
 import type { ArrayLayout } from "../program.js";
-import { Errno, UpdateFlags, u32At, u32Bytes, type VmMap } from "./map.js";
+import { badUpdateFlags, Errno, UpdateFlags, u32At, u32Bytes, type VmMap } from "./map.js";
 
 export class ArrayMap implements VmMap {
   readonly region: Region;
@@ -37,9 +37,12 @@ export class ArrayMap implements VmMap {
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
+    if (badUpdateFlags(flags)) return Errno.EINVAL;
     const at = this.lookup(key);
     if (at === undefined) return Errno.E2BIG;
-    if ((flags & 3) === UpdateFlags.NOEXIST) return Errno.EEXIST;
+    if (flags & UpdateFlags.NOEXIST) return Errno.EEXIST;
+    // BPF_F_LOCK takes the value's bpf_spin_lock, which VM values never have (the kernel's EINVAL without one).
+    if (flags & UpdateFlags.LOCK) return Errno.EINVAL;
     this.value(at).set(value.subarray(0, this.valueSize));
     return 0;
   }

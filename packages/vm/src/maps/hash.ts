@@ -9,7 +9,7 @@
 // looked-up element) where a plain hash map refuses with E2BIG.
 
 import type { Region, VmMemory } from "../memory.js";
-import { Errno, UpdateFlags, type VmMap } from "./map.js";
+import { badUpdateFlags, Errno, UpdateFlags, type VmMap } from "./map.js";
 
 const NONE = -1;
 
@@ -151,8 +151,8 @@ export class HashMap implements VmMap {
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
+    if (badUpdateFlags(flags) || flags & UpdateFlags.LOCK) return Errno.EINVAL; // no bpf_spin_lock in VM values
     const mode = flags & 3;
-    if (mode === 3 || flags >>> 3 !== 0) return Errno.EINVAL;
     let pos = this.find(key);
     let slot: number;
     if (pos >= 0) {

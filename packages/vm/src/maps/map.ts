@@ -14,7 +14,12 @@ export const Errno = {
   ENOTSUPP: 524,
 } as const;
 
-export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;
+export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2, /** BPF_F_LOCK */ LOCK: 4 } as const;
+
+/** The kernel's first check of update flags: EINVAL for anything beyond ANY/NOEXIST/EXIST and BPF_F_LOCK. */
+export function badUpdateFlags(flags: number): boolean {
+  return (flags & ~UpdateFlags.LOCK) >>> 0 > UpdateFlags.EXIST;
+}
 
 export interface VmMap {
   readonly type: number;

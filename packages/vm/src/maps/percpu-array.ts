@@ -3,7 +3,7 @@
 // syscall interface lays them out.
 
 import type { Region, VmMemory } from "../memory.js";
-import { Errno, type PerCpuMap, UpdateFlags, u32At, u32Bytes } from "./map.js";
+import { badUpdateFlags, Errno, type PerCpuMap, UpdateFlags, u32At, u32Bytes } from "./map.js";
 
 export class PerCpuArrayMap implements PerCpuMap {
   readonly region: Region;
@@ -47,9 +47,12 @@ export class PerCpuArrayMap implements PerCpuMap {
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
+    if (badUpdateFlags(flags)) return Errno.EINVAL;
     const all = this.allCpus(key);
     if (!all) return Errno.E2BIG;
-    if ((flags & 3) === UpdateFlags.NOEXIST) return Errno.EEXIST;
+    if (flags & UpdateFlags.NOEXIST) return Errno.EEXIST;
+    // BPF_F_LOCK takes the value's bpf_spin_lock, which VM values never have (the kernel's EINVAL without one).
+    if (flags & UpdateFlags.LOCK) return Errno.EINVAL;
     // The host gives one slot per CPU; a shorter value (a single one) goes to every CPU.
     for (let cpu = 0; cpu < this.cpus; cpu++) {
       const from = value.length >= this.stride * this.cpus ? cpu * this.stride : 0;

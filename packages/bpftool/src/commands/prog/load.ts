@@ -1,13 +1,14 @@
 // `prog load OBJ PATH` (the first program pinned at PATH) and `prog loadall OBJ PATH` (every program pinned under
 // the directory PATH, by function name), with `type TYPE`, `map { idx IDX | name NAME } MAP`, `dev NAME` and
 // `pinmaps DIR`: bpftool's load_with_options. A failure after the object is loaded unpins what was pinned, so a
-// failed command leaves no pin and no descriptor behind.
-import { unlinkSync } from "node:fs";
-import type { Collection, KernelBackend } from "@bpfkit/kernel";
-import { type Fd, findSectionDef, type ObjectSpec } from "@bpfkit/loader";
+// failed command leaves no pin and no descriptor behind. `autoattach` (newer bpftool's; 7.1.0 has none) attaches
+// each program where its SEC() name says and pins the link instead of the program.
+import { mkdirSync, unlinkSync } from "node:fs";
+import type { Collection, KernelBackend, Link, ProgramHandle } from "@bpfkit/kernel";
+import { attachPlan, type Fd, findSectionDef, type ObjectSpec } from "@bpfkit/loader";
 import type { Args, CommandResult } from "../../cli/args.js";
 import type { Context } from "../../cli/context.js";
-import { CliError, describeErrno, strerror } from "../../cli/errors.js";
+import { CliError, describeErrno, errnoOf, strerror } from "../../cli/errors.js";
 import { resolveMap } from "../../cli/map-spec.js";
 import { ifNameToIndex } from "../../cli/netdev.js";
 import { strtoul } from "../../cli/strtoul.js";
@@ -139,6 +140,7 @@ async function loadWithOptions(ctx: Context, args: Args, firstOnly: boolean): Pr
   const replace: MapReplace[] = [];
   let ifindex = 0;
   let pinmaps: string | undefined;
+  let autoattach = false;
   const closeReplacements = () => {
     for (const r of replace) r.fd.close();
   };
@@ -179,11 +181,14 @@ async function loadWithOptions(ctx: Context, args: Args, firstOnly: boolean): Pr
         args.skip();
         args.reqArgs(1);
         pinmaps = args.next();
+      } else if (args.is("autoattach")) {
+        args.skip();
+        autoattach = true;
       } else {
         throw new CliError(`expected no more arguments, 'type', 'map' or 'dev', got: '${args.peek()}'?`);
       }
     }
-    return await loadAndPin(ctx, { file, pinfile, type, replace, ifindex, pinmaps, firstOnly });
+    return await loadAndPin(ctx, { file, pinfile, type, replace, ifindex, pinmaps, firstOnly, autoattach });
   } finally {
     closeReplacements();
   }
@@ -197,6 +202,8 @@ interface LoadRequest {
   readonly ifindex: number;
   readonly pinmaps: string | undefined;
   readonly firstOnly: boolean;
+  /** Pin each program's auto-attach link instead of the program (the program when it has none). */
+  readonly autoattach: boolean;
 }
 
 /** bpftool's map replacement bookkeeping: names to indices, sorted, each index once and each one used. */
@@ -260,11 +267,14 @@ function pinLoaded(
     const handle = collection.programs.get(first.name);
     try {
       if (handle === undefined) throw new Error("not loaded");
-      backend.pin(handle.fd, request.pinfile);
+      if (!request.autoattach) backend.pin(handle.fd, request.pinfile);
+      else if (autoAttachProgram(ctx, backend, handle, request.pinfile) !== 0) throw new Error("not pinned");
     } catch {
       throw afterOpen(ctx, `failed to pin program ${first.sectionName}`);
     }
     pinned = [request.pinfile];
+  } else if (request.autoattach) {
+    pinned = autoAttachPrograms(ctx, backend, spec, collection, request.pinfile);
   } else {
     pinned = pinPrograms(ctx, backend, spec, collection, request.pinfile);
   }
@@ -277,6 +287,69 @@ function pinLoaded(
       throw afterOpen(ctx, "failed to pin all maps");
     }
   }
+}
+
+/**
+ * Newer bpftool's auto_attach_program: the program attached where its SEC() name says (libbpf's
+ * bpf_program__attach) and the link pinned at `path`; a program that cannot be attached so (none of a target in
+ * its SEC() name, or the attachment failed) is pinned itself, with a note. 0, or -errno when nothing was pinned.
+ */
+function autoAttachProgram(ctx: Context, backend: KernelBackend, program: ProgramHandle, path: string): number {
+  let link: Link;
+  try {
+    link = program.attach();
+  } catch (error) {
+    // libbpf is silent when the section has no attach function, and warns when the attachment failed
+    const plan = attachPlan(program.spec);
+    if (plan.kind !== "manual" && plan.kind !== "struct_ops") {
+      ctx.out.error(`libbpf: prog '${program.name}': failed to auto-attach: ${(error as Error).message}\n`);
+    }
+    ctx.info(`Program ${program.name} does not support autoattach, falling back to pinning`);
+    try {
+      backend.pin(program.fd, path);
+      return 0;
+    } catch (pinError) {
+      return -(errnoOf(pinError) ?? 1);
+    }
+  }
+  try {
+    // bpf_link__pin: libbpf's parent directory and bpffs checks, then BPF_OBJ_PIN
+    const checked = libbpfCheckPinPath(ctx, path);
+    if (checked !== 0) return checked;
+    link.pin(path);
+    ctx.debug(`libbpf: link fd=${link.fd?.value}: pinned at ${path}`);
+    return 0;
+  } catch (error) {
+    return -(errnoOf(error) ?? 1);
+  } finally {
+    // bpf_link__destroy: a pinned link stays attached, one that could not be pinned is detached
+    link.close();
+  }
+}
+
+/** Newer bpftool's auto_attach_programs: `DIR/<function name>` for each program, all or none. */
+function autoAttachPrograms(
+  ctx: Context,
+  backend: KernelBackend,
+  spec: ObjectSpec,
+  loaded: Collection,
+  dir: string,
+): string[] {
+  // the directory a program's pin needs when it falls back (a link's pin would make it, as libbpf's does)
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch {}
+  const done: string[] = [];
+  for (const program of spec.programs) {
+    const path = `${dir}/${program.name}`;
+    const handle = loaded.programs.get(program.name);
+    if (handle === undefined || autoAttachProgram(ctx, backend, handle, path) !== 0) {
+      unpinAll(done);
+      throw afterOpen(ctx, "failed to pin all programs");
+    }
+    done.push(path);
+  }
+  return done;
 }
 
 /** `prog load` pins what it loads, on bpffs: a kernel affair. */
