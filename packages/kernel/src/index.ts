@@ -76,3 +76,4 @@ export {
   VerifierError,
   type VerifierErrorInit,
 } from "./verifier-error.js";
+export { attachIterator, iteratorOutput, iteratorText } from "./attach/iter.js";

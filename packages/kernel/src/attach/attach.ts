@@ -11,6 +11,7 @@ import type { Link } from "../link-handle.js";
 import type { MapHandle } from "../map-handle.js";
 import { attachCgroup, attachTracing, attachXdp, createLinkOrThrow, type XdpModeName } from "./bpf-link.js";
 import { AttachError } from "./errors.js";
+import { attachIterator } from "./iter.js";
 import { linkPerfEvent, openPerfEvent, type PerfEventAttr } from "./perf-event.js";
 import { attachKprobe, attachKsyscall } from "./probes.js";
 import { attachSockmap, type SockmapAttachName, sockmapAttachName } from "./sockmap.js";
@@ -62,7 +63,8 @@ export type AttachOptions =
   | { readonly sockmap: MapHandle | Fd; readonly attachType?: SockmapAttachName; readonly legacy?: boolean }
   | { readonly cgroup: string; readonly attachType?: number }
   | { readonly perfEvent: Omit<PerfEventAttr, "pid" | "cpu"> & { readonly pid?: number; readonly cpu?: number } }
-  | { readonly iter: true }
+  /** An iterator (a map iterator's map); read its output with `iteratorText(link)` / `iteratorOutput(link)`. */
+  | { readonly iter: true | { readonly map: Fd | MapHandle } }
   | Record<string, never>;
 
 interface AttachableProgram {
@@ -92,7 +94,7 @@ export function attachByPlan(
     case "tracing":
       return attachTracing(kernel, prog, program.spec.expectedAttachType, `${program.spec.sectionName} (BTF target)`);
     case "iter":
-      return attachTracing(kernel, prog, AttachType.TRACE_ITER, `iterator ${program.spec.sectionName}`);
+      return attachIterator(kernel, prog);
     case "kprobe":
       return attachKprobe(kernel, prog, plan);
     case "ksyscall":
@@ -164,7 +166,9 @@ export function attachProgram(backend: Backend, program: AttachableProgram, opti
     const what = `perf event type ${attr.type} config ${attr.config}`;
     return linkPerfEvent(kernel(), prog, openPerfEvent(attr, what), what);
   }
-  if ("iter" in options)
-    return createLinkOrThrow(kernel(), { prog, target: 0, attachType: AttachType.TRACE_ITER }, "iterator");
+  if ("iter" in options) {
+    const map = options.iter === true ? undefined : options.iter.map;
+    return attachIterator(kernel(), prog, map && "fd" in map ? map.fd : map);
+  }
   return attachByPlan(backend, program);
 }
