@@ -4,6 +4,7 @@
 // oracle: test/attach-oracle.c) fails too.
 
 import { execFileSync, spawnSync } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { mkdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { AttachError, type Collection, iteratorText, type Link, loadCollection, openLinkCount } from "@bpfkit/kernel";
@@ -118,6 +119,23 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "attach in the kernel", () => {
     for (const k of [1, 2, 3]) c.map("squares").set(k, BigInt(k * k));
     using elems = c.program("list_squares").attach({ iter: { map: c.map("squares") } });
     expect(iteratorText(elems).trim().split("\n").sort()).toEqual(["1=1", "2=4", "3=9"]);
+  });
+
+  it("a netfilter program on IPv4 output counts the UDP datagrams this process sends, until its link closes", async () => {
+    const port = 40_000 + (process.pid % 20_000);
+    using c = loadCollection(fixturePath("netfilter"), { variables: { port } });
+    const link = c.program("count_udp").attach({ netfilter: { family: "ipv4", hook: "output", priority: -128 } });
+    const socket = createSocket("udp4");
+    const send = () => new Promise<void>((resolve) => socket.send("x", port, "127.0.0.1", () => resolve()));
+    try {
+      for (let i = 0; i < 5; i++) await send();
+      expect(c.map("seen").get(0)).toBe(5n);
+      link.close();
+      await send();
+      expect(c.map("seen").get(0)).toBe(5n);
+    } finally {
+      socket.close();
+    }
   });
 
   it("a program without a target in its SEC() name is refused by attach() without options", () => {

@@ -21,6 +21,13 @@ export function createLink(attrs: LinkCreateAttrs): number {
     attr.u32(LinkCreate.targetBtfId, attrs.targetBtfId);
   } else if (attrs.perfEventCookie !== undefined) {
     attr.u64(LinkCreate.perfEventCookie, attrs.perfEventCookie);
+  } else if (attrs.netfilter !== undefined) {
+    const nf = attrs.netfilter;
+    attr
+      .u32(LinkCreate.netfilterPf, nf.pf)
+      .u32(LinkCreate.netfilterHooknum, nf.hooknum)
+      .u32(LinkCreate.netfilterPriority, nf.priority >>> 0)
+      .u32(LinkCreate.netfilterFlags, nf.flags);
   }
   const result = bpf(BpfCmd.LINK_CREATE, attr, LinkCreate.size);
   staging.release();

@@ -9,7 +9,15 @@ import { KernelBackend } from "../kernel-backend.js";
 import { closeFd } from "../libc.js";
 import type { Link } from "../link-handle.js";
 import type { MapHandle } from "../map-handle.js";
-import { attachCgroup, attachTracing, attachXdp, createLinkOrThrow, type XdpModeName } from "./bpf-link.js";
+import {
+  attachCgroup,
+  attachNetfilter,
+  attachTracing,
+  attachXdp,
+  createLinkOrThrow,
+  type NetfilterTarget,
+  type XdpModeName,
+} from "./bpf-link.js";
 import { AttachError } from "./errors.js";
 import { attachIterator } from "./iter.js";
 import { linkPerfEvent, openPerfEvent, type PerfEventAttr } from "./perf-event.js";
@@ -63,6 +71,7 @@ export type AttachOptions =
   | { readonly sockmap: MapHandle | Fd; readonly attachType?: SockmapAttachName; readonly legacy?: boolean }
   | { readonly cgroup: string; readonly attachType?: number }
   | { readonly perfEvent: Omit<PerfEventAttr, "pid" | "cpu"> & { readonly pid?: number; readonly cpu?: number } }
+  | { readonly netfilter: NetfilterTarget }
   /** An iterator (a map iterator's map); read its output with `iteratorText(link)` / `iteratorOutput(link)`. */
   | { readonly iter: true | { readonly map: Fd | MapHandle } }
   | Record<string, never>;
@@ -166,6 +175,7 @@ export function attachProgram(backend: Backend, program: AttachableProgram, opti
     const what = `perf event type ${attr.type} config ${attr.config}`;
     return linkPerfEvent(kernel(), prog, openPerfEvent(attr, what), what);
   }
+  if ("netfilter" in options) return attachNetfilter(kernel(), prog, options.netfilter);
   if ("iter" in options) {
     const map = options.iter === true ? undefined : options.iter.map;
     return attachIterator(kernel(), prog, map && "fd" in map ? map.fd : map);

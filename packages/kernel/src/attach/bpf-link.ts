@@ -58,3 +58,28 @@ export function attachCgroup(
 export function attachTracing(backend: KernelBackend, prog: Fd, attachType: number, what: string): Link {
   return createLinkOrThrow(backend, { prog, target: 0, attachType }, what);
 }
+
+/** Netfilter hooks (enum nf_inet_hooks) and the protocol families a netfilter link takes. */
+export const NetfilterHook = { prerouting: 0, input: 1, forward: 2, output: 3, postrouting: 4 } as const;
+export const NetfilterFamily = { ipv4: 2, ipv6: 10 } as const;
+
+export interface NetfilterTarget {
+  readonly family: keyof typeof NetfilterFamily;
+  readonly hook: keyof typeof NetfilterHook;
+  /** Order among the hook's functions (lower first); the kernel refuses the extremes INT_MIN and INT_MAX. */
+  readonly priority: number;
+  /** BPF_F_NETFILTER_IP_DEFRAG: see defragmented packets. */
+  readonly defrag?: boolean;
+}
+
+export function attachNetfilter(backend: KernelBackend, prog: Fd, target: NetfilterTarget): Link {
+  const netfilter = {
+    pf: NetfilterFamily[target.family],
+    hooknum: NetfilterHook[target.hook],
+    priority: target.priority,
+    flags: target.defrag ? 1 : 0,
+  };
+  const attachType = findSectionDef("netfilter")!.attachType;
+  const what = `netfilter ${target.family} ${target.hook} priority ${target.priority}`;
+  return createLinkOrThrow(backend, { prog, target: 0, attachType, netfilter }, what);
+}

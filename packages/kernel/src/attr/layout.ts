@@ -124,6 +124,11 @@ export const LinkCreate = {
   iterInfoLen: 24,
   /** perf_event.bpf_cookie. */
   perfEventCookie: 16,
+  /** netfilter.{pf, hooknum, priority, flags}. */
+  netfilterPf: 16,
+  netfilterHooknum: 20,
+  netfilterPriority: 24,
+  netfilterFlags: 28,
   size: 32,
 } as const;
 
