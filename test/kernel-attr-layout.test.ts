@@ -128,6 +128,7 @@ const TABLES: [string, Record<string, number>, string, Record<string, string>][]
       targetBtfId: "link_create.target_btf_id",
       iterInfo: "link_create.iter_info",
       iterInfoLen: "link_create.iter_info_len",
+      perfEventCookie: "link_create.perf_event.bpf_cookie",
     },
   ],
   [
@@ -262,6 +263,17 @@ const TABLES: [string, Record<string, number>, string, Record<string, string>][]
     },
   ],
   ["LinkDetach", L.LinkDetach, "union bpf_attr", { linkFd: "link_detach.link_fd" }],
+  [
+    "LinkUpdate",
+    L.LinkUpdate,
+    "union bpf_attr",
+    {
+      linkFd: "link_update.link_fd",
+      newProgFd: "link_update.new_prog_fd",
+      flags: "link_update.flags",
+      oldProgFd: "link_update.old_prog_fd",
+    },
+  ],
   [
     "RawTracepointOpen",
     L.RawTracepointOpen,

@@ -1,7 +1,7 @@
 // BPF_LINK_CREATE: attach a program through a link (xdp, cgroup, iter, tracing ...).
 import type { LinkCreateAttrs } from "@bpfkit/loader";
 import { Staging, StructBuffer } from "./attr/attr.js";
-import { LinkCreate } from "./attr/layout.js";
+import { LinkCreate, LinkCreateNetfilter } from "./attr/layout.js";
 import { bpf, syscallError } from "./syscall.js";
 import { BpfCmd } from "./uapi.generated.js";
 
@@ -24,10 +24,10 @@ export function createLink(attrs: LinkCreateAttrs): number {
   } else if (attrs.netfilter !== undefined) {
     const nf = attrs.netfilter;
     attr
-      .u32(LinkCreate.netfilterPf, nf.pf)
-      .u32(LinkCreate.netfilterHooknum, nf.hooknum)
-      .u32(LinkCreate.netfilterPriority, nf.priority >>> 0)
-      .u32(LinkCreate.netfilterFlags, nf.flags);
+      .u32(LinkCreateNetfilter.pf, nf.pf)
+      .u32(LinkCreateNetfilter.hooknum, nf.hooknum)
+      .u32(LinkCreateNetfilter.priority, nf.priority >>> 0)
+      .u32(LinkCreateNetfilter.flags, nf.flags);
   }
   const result = bpf(BpfCmd.LINK_CREATE, attr, LinkCreate.size);
   staging.release();

@@ -124,11 +124,6 @@ export const LinkCreate = {
   iterInfoLen: 24,
   /** perf_event.bpf_cookie. */
   perfEventCookie: 16,
-  /** netfilter.{pf, hooknum, priority, flags}. */
-  netfilterPf: 16,
-  netfilterHooknum: 20,
-  netfilterPriority: 24,
-  netfilterFlags: 28,
   size: 32,
 } as const;
 
@@ -243,6 +238,12 @@ export const TaskFdQuery = {
 
 /** BPF_LINK_DETACH. */
 export const LinkDetach = { linkFd: 0, size: 4 } as const;
+
+/**
+ * link_create.netfilter (Linux 6.4+; the Debian 6.1 UAPI headers the layout test compiles against do not have it,
+ * so it stands apart): the same union as perf_event and tracing, from offset 16.
+ */
+export const LinkCreateNetfilter = { pf: 16, hooknum: 20, priority: 24, flags: 28 } as const;
 
 /** BPF_LINK_UPDATE. */
 export const LinkUpdate = { linkFd: 0, newProgFd: 4, flags: 8, oldProgFd: 12, size: 16 } as const;
