@@ -206,3 +206,30 @@ describeWith(["vmlinux-btf"], "VM output and process helpers", () => {
     }
   });
 });
+
+describeWith(["root", "bpffs", "vmlinux-btf"], "VM test runs with ctx_in and ctx_out", () => {
+  it("an skb program sees the __sk_buff fields ctx_in sets and gives back what it wrote, as in the kernel", () => {
+    const ctxIn = new Uint8Array(192);
+    const view = new DataView(ctxIn.buffer);
+    view.setUint32(8, 21, true); // mark
+    view.setUint32(32, 3, true); // priority
+    for (let i = 0; i < 5; i++) view.setUint32(48 + 4 * i, i + 1, true); // cb[]
+    view.setUint32(160, 100, true); // wire_len
+    const run = (backend?: VmBackend) => {
+      using c = loadCollection(fixturePath("skb_ctx"), backend ? { backend } : {});
+      const r = c.program("skb_fields").testRun({ dataIn: ipv4Packet(IPPROTO_UDP), ctxIn, ctxSizeOut: 192 });
+      return [r.retval, Array.from(r.ctxOut)];
+    };
+    const kernel = run();
+    expect(kernel[0]).toBe(15 + 64);
+    for (const engine of ["interpreter", "compiled"] as VmEngine[])
+      expect(run(new VmBackend({ engine }))).toEqual(kernel);
+    // a byte outside the fields a test run takes is refused by both
+    const bad = ctxIn.slice();
+    bad[0] = 1;
+    using k = loadCollection(fixturePath("skb_ctx"));
+    expect(() => k.program("skb_fields").testRun({ dataIn: ipv4Packet(IPPROTO_UDP), ctxIn: bad })).toThrow(/EINVAL/);
+    using v = loadCollection(fixturePath("skb_ctx"), { backend: new VmBackend() });
+    expect(() => v.program("skb_fields").testRun({ dataIn: ipv4Packet(IPPROTO_UDP), ctxIn: bad })).toThrow(/EINVAL/);
+  });
+});

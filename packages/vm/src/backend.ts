@@ -642,7 +642,7 @@ export class VmBackend implements Backend {
       retval: Number(value & 0xffffffffn),
       duration: Math.round(elapsedNs / repeat),
       dataOut: ctx.dataOut(),
-      ctxOut: new Uint8Array(0),
+      ctxOut: attrs.ctxSizeOut && ctx.ctxOut ? ctx.ctxOut().subarray(0, attrs.ctxSizeOut) : new Uint8Array(0),
     };
   }
 

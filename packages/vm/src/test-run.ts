@@ -36,6 +36,42 @@ export interface RunContext {
   readonly packet?: Uint8Array;
   /** The packet's buffer, for the helpers that move its bounds (XDP programs). */
   readonly frame?: PacketFrame;
+  /** The context as BPF_PROG_TEST_RUN's ctx_out gives it back (skb programs: the fields a test run carries). */
+  ctxOut?(): Uint8Array;
+}
+
+/**
+ * The __sk_buff fields a test run's ctx_in may set and its ctx_out gives back (net/bpf/test_run.c's
+ * convert___skb_to_skb): mark, priority, ingress_ifindex, ifindex, cb[], tstamp, wire_len, gso_segs, gso_size and
+ * hwtstamp, as [offset, size]. Every other byte of ctx_in must be zero (EINVAL).
+ */
+const SKB_CTX_FIELDS: readonly (readonly [number, number])[] = [
+  [8, 4], // mark
+  [32, 4], // priority
+  [36, 4], // ingress_ifindex
+  [40, 4], // ifindex
+  [48, 20], // cb[5]
+  [152, 8], // tstamp
+  [160, 4], // wire_len
+  [164, 4], // gso_segs
+  [176, 4], // gso_size
+  [184, 8], // hwtstamp
+];
+
+/** ctx_in checked as the kernel checks it: a zero byte outside the fields a test run takes, or TEST_RUN EINVAL. */
+function checkSkbCtxIn(ctxIn: Uint8Array, packetLength: number): void {
+  const allowed = new Uint8Array(Math.max(ctxIn.length, SK_BUFF_SIZE));
+  for (const [at, size] of SKB_CTX_FIELDS) allowed.fill(1, at, at + size);
+  const stray = ctxIn.findIndex((byte, i) => byte !== 0 && !allowed[i]);
+  if (stray >= 0) throw new VmError("TEST_RUN", `ctx_in byte ${stray} is not a field a test run takes (EINVAL)`);
+  const view = new DataView(ctxIn.buffer, ctxIn.byteOffset, ctxIn.byteLength);
+  const u32 = (at: number) => (at + 4 <= ctxIn.length ? view.getUint32(at, true) : 0);
+  if (u32(40) > LOOPBACK_IFINDEX)
+    throw new VmError("TEST_RUN", `ctx_in ifindex ${u32(40)}: no such device in the VM (ENODEV)`);
+  const wireLen = u32(160);
+  if (wireLen !== 0 && wireLen < packetLength) {
+    throw new VmError("TEST_RUN", `ctx_in wire_len ${wireLen} is shorter than the packet (EINVAL)`);
+  }
 }
 
 /**
@@ -160,6 +196,22 @@ export function contextFor(type: number, memory: VmMemory, attrs: TestRunAttrs):
   view.setUint32(ctx.offset + 76, skbData, true); // data
   view.setUint32(ctx.offset + 80, start + data.length, true); // data_end
   view.setUint32(ctx.offset + 160, data.length, true); // wire_len
+  const ctxIn = attrs.ctxIn;
+  if (ctxIn && ctxIn.length > 0) {
+    checkSkbCtxIn(ctxIn, data.length);
+    for (const [at, size] of SKB_CTX_FIELDS) {
+      const field = ctxIn.subarray(at, at + size);
+      // ifindex 0 and wire_len 0 keep the defaults (the loopback device, the packet's length)
+      if ((at === 40 || at === 160) && field.every((b) => b === 0)) continue;
+      memory.bytes.set(field, ctx.offset + at);
+    }
+  }
+  const ctxOut = () => {
+    const out = new Uint8Array(SK_BUFF_SIZE);
+    for (const [at, size] of SKB_CTX_FIELDS)
+      out.set(memory.bytes.subarray(ctx.offset + at, ctx.offset + at + size), at);
+    return out;
+  };
   // Programs that see the packet from its network header get the Ethernet header back zeroed (the kernel
   // memsets what it pushes back before copying the packet out).
   const dataOut = () => {
@@ -168,5 +220,10 @@ export function contextFor(type: number, memory: VmMemory, attrs: TestRunAttrs):
     return out;
   };
   memory.resize(packet, skbData, start + data.length);
-  return { address: ctx.start, dataOut, packet: memory.bytes.subarray(skbData - BASE, start + data.length - BASE) };
+  return {
+    address: ctx.start,
+    dataOut,
+    ctxOut,
+    packet: memory.bytes.subarray(skbData - BASE, start + data.length - BASE),
+  };
 }
