@@ -9,10 +9,12 @@ import { execFileSync, spawn } from "node:child_process";
 import { join, relative } from "node:path";
 import {
   AttachError,
+  attachByPlan,
   type Collection,
   KernelBackend,
   type Link,
   loadCollection,
+  openLinkCount,
   resolveBinaryPath,
 } from "@bpfkit/kernel";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -161,10 +163,10 @@ describeWith(["root", "bpffs", "vmlinux-btf", "clang", "x86_64"], "uprobes and U
 
   it("USDT bpfkit:tick: two call sites, arguments in registers (32 and 16 bits), a constant and memory, sign-extended by their sizes, and the USDT cookie", async () => {
     using c = load(["on_tick"]);
-    using link = c.program("on_tick").attach({ usdt: t.pie, provider: "bpfkit", name: "tick", cookie: 99n });
-    expect(link.description).toBe(`usdt ${t.pie}:bpfkit:tick (2 sites)`);
+    using link = c.program("on_tick").attach({ usdt: t.based, provider: "bpfkit", name: "tick", cookie: 99n });
+    expect(link.description).toBe(`usdt ${t.based}:bpfkit:tick (2 sites)`);
     expect(link.children).toHaveLength(2);
-    expect(await run(t.pie, 12)).toBe(summary(12));
+    expect(await run(t.based, 12)).toBe(summary(12));
     expect(hits(c, HIT.TICK)).toEqual([12n]);
     const ticks = c.map("ticks");
     for (let i = 0; i < 12; i++) {
@@ -185,10 +187,14 @@ describeWith(["root", "bpffs", "vmlinux-btf", "clang", "x86_64"], "uprobes and U
   it("a USDT semaphore is raised by the kernel while the probe is attached, and lowered when it closes", async () => {
     using c = load(["on_gated"]);
     expect(await run(t.pie, 4)).toBe(summary(4, 0));
+    const before = openLinkCount();
     const link = c.program("on_gated").attach({ usdt: t.pie, provider: "bpfkit", name: "gated" });
+    // one Link for the attachment, holding the uprobe link of each site
+    expect([openLinkCount(), link.children.length]).toEqual([before + 1, 1]);
     expect(await run(t.pie, 6)).toBe(summary(6, 6));
     expect(hits(c, HIT.GATED)).toEqual([6n]);
     link.close();
+    expect([openLinkCount(), link.children[0]!.closed]).toEqual([before, true]);
     expect(await run(t.pie, 3)).toBe(summary(3, 0));
     expect(hits(c, HIT.GATED)).toEqual([6n]);
   });
@@ -270,7 +276,8 @@ describeWith(["root", "bpffs", "vmlinux-btf", "clang", "x86_64"], "uprobes and U
     async () => {
       const oracle = join(tmp(), "uprobe-oracle");
       execFileSync("cc", ["-O2", "-o", oracle, join(import.meta.dirname, "uprobe-oracle.c"), "-lbpf"]);
-      const child = spawn(oracle, [fixturePath("uprobe"), t.pie, t.lib], { stdio: ["pipe", "pipe", "inherit"] });
+      // the executable linked at 0x10000: no address in it is its file offset
+      const child = spawn(oracle, [fixturePath("uprobe"), t.based, t.lib], { stdio: ["pipe", "pipe", "inherit"] });
       const closed = new Promise((done) => child.on("exit", done));
       let out = "";
       await new Promise<void>((resolve, reject) => {
@@ -293,11 +300,11 @@ describeWith(["root", "bpffs", "vmlinux-btf", "clang", "x86_64"], "uprobes and U
       await closed;
 
       using c = load(["on_work", "on_work_ret", "on_lib_work", "on_tick", "on_gated", "on_lib_tick"]);
-      using _1 = c.program("on_work").attach({ uprobe: t.pie, func: "bpfkit_work" });
-      using _2 = c.program("on_work_ret").attach({ uprobe: t.pie, func: "bpfkit_work", retprobe: true });
+      using _1 = c.program("on_work").attach({ uprobe: t.based, func: "bpfkit_work" });
+      using _2 = c.program("on_work_ret").attach({ uprobe: t.based, func: "bpfkit_work", retprobe: true });
       using _3 = c.program("on_lib_work").attach({ uprobe: t.lib, func: "bpfkit_lib_work" });
-      using _4 = c.program("on_tick").attach({ usdt: t.pie, provider: "bpfkit", name: "tick", cookie: 99n });
-      using _5 = c.program("on_gated").attach({ usdt: t.pie, provider: "bpfkit", name: "gated" });
+      using _4 = c.program("on_tick").attach({ usdt: t.based, provider: "bpfkit", name: "tick", cookie: 99n });
+      using _5 = c.program("on_gated").attach({ usdt: t.based, provider: "bpfkit", name: "gated" });
       using _6 = c.program("on_lib_tick").attach({ usdt: t.lib, provider: "bpfkit", name: "lib_tick", cookie: 7n });
       const ours = perfLinks(backend, programIds(c));
       expect(theirs).toHaveLength(7);

@@ -78,7 +78,7 @@ function expectLookupError(run: () => unknown, code: string, symbol: string, fil
   throw new Error("no error");
 }
 
-describeWith(["clang"], "executables: function offsets and USDT sites against binutils", () => {
+describeWith(["clang", "x86_64"], "executables: function offsets and USDT sites against binutils", () => {
   const tmp = useTempDir("bpfkit-elf-exec-");
   let t: UprobeTargets;
   beforeAll(() => {

@@ -2,6 +2,7 @@
 
 export { type AttachOptions, attachByPlan, attachProgram } from "./attach/attach.js";
 export { AttachError, type AttachErrorCode } from "./attach/errors.js";
+export { attachIterator, iteratorOutput, iteratorText } from "./attach/iter.js";
 export { attachSockmap, type SockmapAttachName, SockmapAttachType } from "./attach/sockmap.js";
 export { attachTc, attachTcxOrTc, type TcAttachOptions, type TcDirection } from "./attach/tc.js";
 export { attachUprobe, resolveBinaryPath, type UprobeTarget } from "./attach/uprobe.js";
@@ -76,4 +77,3 @@ export {
   VerifierError,
   type VerifierErrorInit,
 } from "./verifier-error.js";
-export { attachIterator, iteratorOutput, iteratorText } from "./attach/iter.js";

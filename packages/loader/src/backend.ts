@@ -201,7 +201,12 @@ export interface LinkCreateAttrs {
   /** BPF_PERF_EVENT links: the value bpf_get_attach_cookie() gives the program. */
   readonly perfEventCookie?: bigint;
   /** BPF_NETFILTER links: protocol family, hook, priority and flags (BPF_F_NETFILTER_IP_DEFRAG). */
-  readonly netfilter?: { readonly pf: number; readonly hooknum: number; readonly priority: number; readonly flags: number };
+  readonly netfilter?: {
+    readonly pf: number;
+    readonly hooknum: number;
+    readonly priority: number;
+    readonly flags: number;
+  };
 }
 
 /** `struct bpf_prog_info`, the fields bpftool shows. */

@@ -2,7 +2,7 @@
 // target its SEC() name gives (the loader's attachPlan), as libbpf's bpf_program__attach. Returns a Link.
 
 import { openSync } from "node:fs";
-import { AttachType, ProgType } from "@bpfkit/asm";
+import { ProgType } from "@bpfkit/asm";
 import { type AttachPlan, attachPlan, type Backend, type Fd, type ProgramSpec } from "@bpfkit/loader";
 import { attachesByHook, hookLink, hookLinkByPlan } from "../hook-link.js";
 import { KernelBackend } from "../kernel-backend.js";
@@ -14,7 +14,6 @@ import {
   attachNetfilter,
   attachTracing,
   attachXdp,
-  createLinkOrThrow,
   type NetfilterTarget,
   type XdpModeName,
 } from "./bpf-link.js";
