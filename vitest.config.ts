@@ -37,6 +37,8 @@ export default defineConfig({
     include: ["packages/*/src/**/*.test.ts", "test/**/*.test.ts"],
     // The default output, then the skipped tests grouped by what they need and a plain count line.
     reporters: ["default", "./test/support/skip-reporter.ts"],
+    // The links in the kernel after the suite are the links before it (test/support/links-unchanged.ts).
+    globalSetup: ["./test/support/links-unchanged.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Kernel objects (maps, programs, pins) are global state: keep files from racing each other on 2 cores.
