@@ -2,8 +2,9 @@
 // do-nothing program on sched_process_free) and holds the descriptor, so both find it when they walk every
 // process's descriptors; entries of other processes may come and go between the two runs, so only ours compare.
 import { encodeInstructions, exit, mov64Imm, ProgType, R0 } from "@bpfkit/asm";
-import { KernelBackend } from "@bpfkit/kernel";
+import { KernelBackend, loadCollection } from "@bpfkit/kernel";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { fixturePath } from "./loader-support.js";
 import { jsonOf, ours, oursProcess, theirs } from "./support/bpftool.js";
 import { describeWith } from "./support/env.js";
 
@@ -44,6 +45,19 @@ describeWith(["root", "bpftool"], "bpftool perf vs bpftool 7.1.0", () => {
       const [ja, jb] = [await ours(["-p", "perf", cmd]), theirs(["-p", "perf", cmd])];
       expect(mineJson(ja.stdout)).toEqual(mineJson(jb.stdout));
     }
+  });
+
+  it("lists the perf event behind a tracepoint Link as bpftool does", async () => {
+    using c = loadCollection(fixturePath("attach"), { programs: ["on_getppid"] });
+    using _link = c.program("on_getppid").attach({ tracepoint: "syscalls/sys_enter_getppid" });
+    const progId = c.program("on_getppid").info().id;
+    const [a, b] = [await ours(["-j", "perf", "show"]), theirs(["-j", "perf", "show"])];
+    const tracepoints = (stdout: string) =>
+      mineJson(stdout).filter((e) => (e as unknown as { prog_id: number }).prog_id === progId);
+    expect(tracepoints(a.stdout)).toEqual(tracepoints(b.stdout));
+    expect(tracepoints(a.stdout)).toEqual([
+      expect.objectContaining({ fd_type: "tracepoint", tracepoint: "sys_enter_getppid" }),
+    ]);
   });
 
   it("help (on stderr even with -j) and unknown commands", async () => {
