@@ -145,30 +145,49 @@ describeWith(["root", "bpffs", "vmlinux-btf"], "attach in the kernel", () => {
   });
 });
 
-describeWith(["root", "bpffs", "vmlinux-btf", "libbpf-dev"], "kprobes on a kernel without CONFIG_KPROBES", () => {
-  const tmp = useTempDir("bpfkit-attach-oracle-");
+describeWith(
+  ["root", "bpffs", "vmlinux-btf", "libbpf-dev"],
+  "kprobes where this kernel has none, against libbpf",
+  () => {
+    const tmp = useTempDir("bpfkit-attach-oracle-");
+    let oracleBinary: string | undefined;
+    /** libbpf's bpf_program__attach of one program (test/attach-oracle.c), built on first use. */
+    const libbpfAttach = (object: string, program: string) => {
+      if (!oracleBinary) {
+        oracleBinary = join(tmp(), "attach-oracle");
+        execFileSync("cc", ["-O2", "-o", oracleBinary, join(import.meta.dirname, "attach-oracle.c"), "-lbpf"]);
+      }
+      return spawnSync(oracleBinary, [fixturePath(object), program], { encoding: "utf8" });
+    };
+    /** Ours: the Link, or the error. */
+    const oursAttach = (object: string, program: string) => {
+      using c = loadCollection(fixturePath(object), { programs: [program] });
+      try {
+        c.program(program).attach().close();
+        return undefined;
+      } catch (error) {
+        return error;
+      }
+    };
 
-  it("libbpf fails to attach kprobe/do_unlinkat here, and ours fails naming the missing kernel option", () => {
-    const oracle = join(tmp(), "attach-oracle");
-    execFileSync("cc", ["-O2", "-o", oracle, join(import.meta.dirname, "attach-oracle.c"), "-lbpf"]);
-    const libbpf = spawnSync(oracle, [fixturePath("attach"), "on_unlinkat"], { encoding: "utf8" });
-    // The expectation is this machine's own: where libbpf attaches kprobes, ours must too.
-    using c = load(["on_unlinkat"]);
-    let error: unknown;
-    let link: Link | undefined;
-    try {
-      link = c.program("on_unlinkat").attach();
-    } catch (e) {
-      error = e;
-    }
-    if (libbpf.status === 0) {
-      expect(error).toBeUndefined();
-      link?.close();
-      return;
-    }
-    expect(libbpf.stdout).toMatch(/^error \d+/);
-    expect(error).toBeInstanceOf(AttachError);
-    expect((error as AttachError).code).toBe("NO_KERNEL_FEATURE");
-    expect((error as Error).message).toMatch(/kprobe do_unlinkat: .*CONFIG_KPROBES/);
-  });
-});
+    it("kprobe/do_unlinkat: where libbpf fails, ours fails naming CONFIG_KPROBES (and attaches where libbpf does)", () => {
+      const libbpf = libbpfAttach("attach", "on_unlinkat");
+      const error = oursAttach("attach", "on_unlinkat");
+      // The expectation is this machine's own: where libbpf attaches kprobes, ours must too.
+      if (libbpf.status === 0) return expect(error).toBeUndefined();
+      expect(libbpf.stdout).toMatch(/^error \d+/);
+      expect(error).toBeInstanceOf(AttachError);
+      expect((error as AttachError).code).toBe("NO_KERNEL_FEATURE");
+      expect((error as Error).message).toMatch(/kprobe do_unlinkat: .*CONFIG_KPROBES/);
+    });
+
+    it("kprobe.multi/do_unlinkat*: where libbpf fails, ours fails naming the kernel's missing kprobe multi links", () => {
+      const libbpf = libbpfAttach("kprobe_multi", "on_unlinkat_multi");
+      const error = oursAttach("kprobe_multi", "on_unlinkat_multi");
+      if (libbpf.status === 0) return expect(error).toBeUndefined();
+      expect(libbpf.stdout).toMatch(/^error \d+/);
+      expect((error as AttachError).code).toBe("NO_KERNEL_FEATURE");
+      expect((error as Error).message).toMatch(/kprobe\.multi do_unlinkat\*: this kernel has no kprobe multi links/);
+    });
+  },
+);

@@ -129,6 +129,11 @@ const TABLES: [string, Record<string, number>, string, Record<string, string>][]
       iterInfo: "link_create.iter_info",
       iterInfoLen: "link_create.iter_info_len",
       perfEventCookie: "link_create.perf_event.bpf_cookie",
+      kprobeMultiFlags: "link_create.kprobe_multi.flags",
+      kprobeMultiCnt: "link_create.kprobe_multi.cnt",
+      kprobeMultiSyms: "link_create.kprobe_multi.syms",
+      kprobeMultiAddrs: "link_create.kprobe_multi.addrs",
+      kprobeMultiCookies: "link_create.kprobe_multi.cookies",
     },
   ],
   [

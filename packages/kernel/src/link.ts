@@ -21,6 +21,12 @@ export function createLink(attrs: LinkCreateAttrs): number {
     attr.u32(LinkCreate.targetBtfId, attrs.targetBtfId);
   } else if (attrs.perfEventCookie !== undefined) {
     attr.u64(LinkCreate.perfEventCookie, attrs.perfEventCookie);
+  } else if (attrs.kprobeMulti !== undefined) {
+    const addrs = new BigUint64Array(attrs.kprobeMulti.addrs);
+    attr
+      .u32(LinkCreate.kprobeMultiFlags, attrs.kprobeMulti.flags)
+      .u32(LinkCreate.kprobeMultiCnt, addrs.length)
+      .u64(LinkCreate.kprobeMultiAddrs, BigInt(staging.input(new Uint8Array(addrs.buffer))));
   } else if (attrs.netfilter !== undefined) {
     const nf = attrs.netfilter;
     attr

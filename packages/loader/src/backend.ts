@@ -200,6 +200,8 @@ export interface LinkCreateAttrs {
   readonly iterInfo?: Uint8Array;
   /** BPF_PERF_EVENT links: the value bpf_get_attach_cookie() gives the program. */
   readonly perfEventCookie?: bigint;
+  /** BPF_TRACE_KPROBE_MULTI links: the functions' addresses, and BPF_F_KPROBE_MULTI_RETURN in flags. */
+  readonly kprobeMulti?: { readonly flags: number; readonly addrs: readonly bigint[] };
   /** BPF_NETFILTER links: protocol family, hook, priority and flags (BPF_F_NETFILTER_IP_DEFRAG). */
   readonly netfilter?: {
     readonly pf: number;

@@ -20,7 +20,7 @@ import {
 import { AttachError } from "./errors.js";
 import { attachIterator } from "./iter.js";
 import { linkPerfEvent, openPerfEvent, type PerfEventAttr } from "./perf-event.js";
-import { attachKprobe, attachKsyscall } from "./probes.js";
+import { attachKprobe, attachKprobeMulti, attachKsyscall } from "./probes.js";
 import { attachSockmap, type SockmapAttachName, sockmapAttachName } from "./sockmap.js";
 import { attachTc, attachTcxOrTc, type TcDirection } from "./tc.js";
 import { attachRawTracepoint, attachTracepoint } from "./tracepoint.js";
@@ -103,6 +103,8 @@ export function attachByPlan(
       return attachTracing(kernel, prog, program.spec.expectedAttachType, `${program.spec.sectionName} (BTF target)`);
     case "iter":
       return attachIterator(kernel, prog);
+    case "kprobe_multi":
+      return attachKprobeMulti(kernel, prog, plan.pattern, plan.retprobe);
     case "kprobe":
       return attachKprobe(kernel, prog, plan);
     case "ksyscall":

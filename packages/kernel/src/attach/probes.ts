@@ -3,9 +3,13 @@
 // CONFIG_KPROBES have no kprobe PMU: the error says so, where libbpf falls back to tracefs' kprobe_events and fails
 // there with ENOENT.
 
+import { readFileSync } from "node:fs";
+import { AttachType } from "@bpfkit/asm";
 import type { Fd } from "@bpfkit/loader";
 import type { KernelBackend } from "../kernel-backend.js";
 import { addressOf } from "../libc.js";
+import { Link } from "../link-handle.js";
+import { AttachError } from "./errors.js";
 import { linkPerfEvent, openPerfEvent } from "./perf-event.js";
 import { probePmu } from "./tracefs.js";
 
@@ -48,4 +52,41 @@ export function attachKprobe(backend: KernelBackend, prog: Fd, target: KprobeTar
 export function attachKsyscall(backend: KernelBackend, prog: Fd, syscall: string, retprobe: boolean) {
   const prefix = SYSCALL_PREFIX[process.arch === "x64" ? "x64" : process.arch] ?? "__x64_sys_";
   return attachKprobe(backend, prog, { func: `${prefix}${syscall}`, retprobe });
+}
+
+/**
+ * kprobe.multi/PATTERN: one BPF_TRACE_KPROBE_MULTI link over every kernel function whose name matches the glob
+ * (`*` and `?`), addresses from /proc/kallsyms as libbpf 1.1 resolves them. Kernels without CONFIG_FPROBE refuse the
+ * link (EOPNOTSUPP): the error says so.
+ */
+export function attachKprobeMulti(backend: KernelBackend, prog: Fd, pattern: string, retprobe: boolean): Link {
+  const what = `${retprobe ? "kretprobe" : "kprobe"}.multi ${pattern}`;
+  const source = pattern.replace(/[.+^$(){}|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const glob = new RegExp(`^${source}$`);
+  const addrs: bigint[] = [];
+  for (const line of readFileSync("/proc/kallsyms", "utf8").split("\n")) {
+    const [address, type, name, module] = line.split(/\s+/);
+    if (!name || module || (type !== "T" && type !== "t") || !glob.test(name)) continue;
+    addrs.push(BigInt(`0x${address}`));
+  }
+  if (addrs.length === 0) throw new AttachError("NOT_FOUND", `${what}: no kernel function matches`);
+  if (addrs.every((a) => a === 0n)) {
+    throw new AttachError("NO_KERNEL_FEATURE", `${what}: /proc/kallsyms hides addresses (kptr_restrict)`);
+  }
+  try {
+    const fd = backend.createLink({
+      prog,
+      target: 0,
+      attachType: AttachType.TRACE_KPROBE_MULTI,
+      kprobeMulti: { flags: retprobe ? 1 : 0, addrs },
+    });
+    return new Link(backend, { description: what, fd });
+  } catch (error) {
+    const errno = (error as { errno?: number }).errno;
+    const missing = errno === 95 || errno === 524; // EOPNOTSUPP, ENOTSUPP
+    const message = missing
+      ? `${what}: this kernel has no kprobe multi links (it needs CONFIG_FPROBE): ${(error as Error).message}`
+      : `${what}: ${(error as Error).message}`;
+    throw new AttachError(missing ? "NO_KERNEL_FEATURE" : "SYSCALL", message, { errno, cause: error });
+  }
 }

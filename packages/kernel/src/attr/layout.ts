@@ -124,7 +124,13 @@ export const LinkCreate = {
   iterInfoLen: 24,
   /** perf_event.bpf_cookie. */
   perfEventCookie: 16,
-  size: 32,
+  /** kprobe_multi.{flags, cnt, syms, addrs, cookies}. */
+  kprobeMultiFlags: 16,
+  kprobeMultiCnt: 20,
+  kprobeMultiSyms: 24,
+  kprobeMultiAddrs: 32,
+  kprobeMultiCookies: 40,
+  size: 48,
 } as const;
 
 /** BPF_MAP_FREEZE. */
