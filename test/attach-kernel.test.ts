@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { mkdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
-import { AttachError, type Collection, iteratorText, type Link, loadCollection, openLinkCount } from "@bpfkit/kernel";
+import { AttachError, type Collection, iteratorText, loadCollection, openLinkCount } from "@bpfkit/kernel";
 import { expect, it } from "vitest";
 import { fixturePath } from "./loader-support.js";
 import { cgroup2Mount, describeWith, usePinRoot, useTempDir } from "./support/env.js";

@@ -61,7 +61,10 @@ export function attachKsyscall(backend: KernelBackend, prog: Fd, syscall: string
  */
 export function attachKprobeMulti(backend: KernelBackend, prog: Fd, pattern: string, retprobe: boolean): Link {
   const what = `${retprobe ? "kretprobe" : "kprobe"}.multi ${pattern}`;
-  const source = pattern.replace(/[.+^$(){}|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const source = pattern
+    .replace(/[.+^$(){}|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   const glob = new RegExp(`^${source}$`);
   const addrs: bigint[] = [];
   for (const line of readFileSync("/proc/kallsyms", "utf8").split("\n")) {
