@@ -4,7 +4,7 @@
 // Programs attach to named hooks (attachHook, through program.attach() and attachAll()) and run when the host fires
 // one (trigger: hooks.ts). What the VM cannot do yet (kernel links, more map types) is a clear NOT_SUPPORTED.
 
-import { helperName, MapType, ProgType } from "@bpfkit/asm";
+import { helperName, MapType, ProgType, PseudoCall, PseudoLd } from "@bpfkit/asm";
 import {
   type Backend,
   type BtfInfo,
@@ -51,7 +51,7 @@ import { PerfEventArrayMap, type PerfRecord } from "./maps/perf-event-array.js";
 import { QueueStackMap } from "./maps/queue-stack.js";
 import { RingBufferMap } from "./maps/ring-buffer.js";
 import { type Region, VmMemory } from "./memory.js";
-import { LD_IMM64 } from "./opcodes.js";
+import { CLS_JMP, JMP_CALL, LD_IMM64 } from "./opcodes.js";
 import { progTag } from "./prog-tag.js";
 import { type ArrayLayout, checkProgram, decodeProgram, type Program } from "./program.js";
 import { contextFor, type PacketFrame } from "./test-run.js";
@@ -96,15 +96,15 @@ const SUPPORTED_MAP_TYPES = new Set<number>([
   MapType.RINGBUF,
   MapType.BLOOM_FILTER,
 ]);
-const PSEUDO_MAP_FD = 1;
-const PSEUDO_MAP_VALUE = 2;
-const PSEUDO_BTF_ID = 3;
-const CALL = 0x85;
-const CALL_LOCAL = 1;
-const CALL_KFUNC = 2;
-const PSEUDO_FUNC = 4;
-const PSEUDO_MAP_IDX = 5;
-const PSEUDO_MAP_IDX_VALUE = 6;
+const {
+  MAP_FD: PSEUDO_MAP_FD,
+  MAP_VALUE: PSEUDO_MAP_VALUE,
+  BTF_ID: PSEUDO_BTF_ID,
+  FUNC: PSEUDO_FUNC,
+  MAP_IDX: PSEUDO_MAP_IDX,
+  MAP_IDX_VALUE: PSEUDO_MAP_IDX_VALUE,
+} = PseudoLd;
+const CALL = CLS_JMP | JMP_CALL;
 
 interface VmProgram {
   readonly id: number;
@@ -296,7 +296,7 @@ export class VmBackend implements Backend {
     const callbackStarts: number[] = [];
     const arrayMaps = new Map<number, ArrayLayout>();
     for (let at = 0; at + 8 <= insns.length; at += 8) {
-      if (insns[at] === CALL && insns[at + 1]! >> 4 === CALL_KFUNC) {
+      if (insns[at] === CALL && insns[at + 1]! >> 4 === PseudoCall.KFUNC_CALL) {
         throw new VmError("BAD_PROGRAM", "a kernel function call (kfunc) is not available in the VM", { pc: at / 8 });
       }
     }
@@ -788,7 +788,7 @@ export class VmBackend implements Backend {
     const insns = load.insns.slice();
     const view = new DataView(insns.buffer, insns.byteOffset, insns.byteLength);
     for (let at = 0; at + 8 <= insns.length; at += 8) {
-      if (insns[at] === CALL && insns[at + 1]! >> 4 === CALL_LOCAL) {
+      if (insns[at] === CALL && insns[at + 1]! >> 4 === PseudoCall.CALL) {
         view.setInt16(at + 2, view.getInt32(at + 4, true), true);
       }
       if (insns[at] !== LD_IMM64 || at + 16 > insns.length) continue;

@@ -7,6 +7,7 @@
 // Helpers, faults and the legacy packet loads are imports. The instruction budget is counted per basic block.
 // Results equal the interpreter's on every test (test/vm-conformance.test.ts holds the two to that).
 
+import { HelperId } from "@bpfkit/asm";
 import { VmError } from "./errors.js";
 import { MAP_HANDLE } from "./helpers/registers.js";
 import {
@@ -98,7 +99,6 @@ const G_HELPER_HIGH = 6;
 const G_TAIL_RESULT = 7;
 const G_SITES = 8;
 
-const MAP_LOOKUP_HELPER = 1;
 const FAULT_BUDGET = 1;
 const FAULT_CALL_DEPTH = 2;
 
@@ -531,7 +531,7 @@ function instruction(
             r1 !== undefined && r1 >> 32n === BigInt(MAP_HANDLE)
               ? p.arrayMaps?.get(Number(r1 & 0xffffffffn))
               : undefined;
-          if (imm === MAP_LOOKUP_HELPER && array) {
+          if (imm === HelperId.map_lookup_elem && array) {
             inlineArrayLookup(f, array, i, sites);
             return 1;
           }

@@ -133,6 +133,14 @@ export class VmMemory {
     this.resetters.push(reset);
   }
 
+  /**
+   * The `size` bytes at `address`, unchecked (a view, valid until the next allocation): for the VM's own code that
+   * holds an address inside one of its regions (a map value slot), not for program accesses.
+   */
+  at(address: number, size: number): Uint8Array {
+    return this.bytes.subarray(address - BASE, address - BASE + size);
+  }
+
   /** The region's bytes (a view, valid until the next allocation). */
   contents(region: Region): Uint8Array {
     return this.bytes.subarray(region.offset, region.offset + (region.end - region.start));

@@ -3,26 +3,17 @@
 // protocol, ifindex, data/data_end; socket filters see the packet after its Ethernet header). Pointer fields hold
 // 32-bit VM addresses, so the program's 32-bit context loads give it usable packet pointers without rewriting.
 
+import { ProgType } from "@bpfkit/asm";
 import type { TestRunAttrs } from "@bpfkit/loader";
 import { VmError } from "./errors.js";
 import { BASE, type Region, type VmMemory } from "./memory.js";
 
-const ProgType = {
-  SOCKET_FILTER: 1,
-  SCHED_CLS: 3,
-  SCHED_ACT: 4,
-  XDP: 6,
-  CGROUP_SKB: 8,
-  RAW_TRACEPOINT: 17,
-  TRACING: 26,
-  SYSCALL: 31,
-} as const;
 const XDP_PACKET_HEADROOM = 256;
 /** Room after the packet (the kernel's skb_shared_info tailroom). */
-const TAILROOM = 320;
+export const TAILROOM = 320;
 /** An XDP test run's frame: a page, of which the packet may grow to all but the headroom and the tailroom. */
 const XDP_FRAME_SIZE = 4096;
-const ETH_HLEN = 14;
+export const ETH_HLEN = 14;
 const LOOPBACK_IFINDEX = 1;
 const XDP_MD_SIZE = 24;
 const SK_BUFF_SIZE = 192;

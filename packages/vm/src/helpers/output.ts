@@ -14,7 +14,6 @@ import { arg, bytesAt, mapIn, setR0, stringAt } from "./registers.js";
 
 /** The kernel's limit on printf arguments (MAX_BPRINTF_VARARGS). */
 const MAX_VARARGS = 12;
-const EAGAIN = 11;
 
 function formatString(memory: VmMemory, regs: Registers, r: number, size: number, pc: number): string {
   return new TextDecoder().decode(bytesAt(memory, regs, r, size, false, pc)).replace(/\0.*$/s, "");
@@ -92,7 +91,7 @@ export function outputHelpers(env: HelperEnvironment): [number, Helper][] {
         const map = ring(regs);
         const size = regs.lo[3]!;
         const at = map?.reserve(size);
-        if (!map || at === undefined) return setR0(regs, -EAGAIN); // no room
+        if (!map || at === undefined) return setR0(regs, -Errno.EAGAIN); // no room
         const data = bytesAt(memory, regs, 2, size, false, pc);
         memory.bytes.set(data, memory.translate(at, 0, size, true, pc));
         map.finish(at, false);

@@ -8,17 +8,13 @@ import { VmError } from "../errors.js";
 import type { Helper, Registers } from "../interpreter.js";
 import { Errno, u32At, u32Bytes } from "../maps/map.js";
 import { BASE, type VmMemory } from "../memory.js";
+import { ETH_HLEN, TAILROOM } from "../test-run.js";
 import { csumFrom32To16, csumPartial, csumReplace2, csumReplace4, csumReplaceByDiff } from "./checksum.js";
 import type { HelperEnvironment } from "./environment.js";
 import { bytesAt, mapIn, setR0 } from "./registers.js";
 
-const EFAULT = 14;
-const EACCES = 13;
-const ETH_HLEN = 14;
 /** sizeof(struct xdp_frame), kept at the start of the headroom. */
 const XDP_FRAME_SIZE = 40;
-/** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) at the end of an XDP buffer. */
-export const XDP_TAILROOM = 320;
 const XDP_DATA = 0;
 const XDP_DATA_END = 4;
 const XDP_DATA_META = 8;
@@ -55,7 +51,7 @@ export function packetHelpers(env: HelperEnvironment): [number, Helper][] {
       end,
       meta,
       hardStart: frame.start,
-      hardEnd: frame.end - XDP_TAILROOM,
+      hardEnd: frame.end - TAILROOM,
       /** The program may touch data_meta..data_end from now on. */
       commit: () => memory.resize(frame.region, meta.get(), end.get()),
     };
@@ -75,7 +71,7 @@ export function packetHelpers(env: HelperEnvironment): [number, Helper][] {
       if (flags & ~allowed || regs.hi[5] !== 0) return setR0(regs, -Errno.EINVAL);
       const offset = regs.lo[2]!;
       const ptr = offset > 0xffff || offset & 1 ? undefined : skbBytes(memory, regs, offset, 2, pc);
-      if (!ptr) return setR0(regs, -EFAULT);
+      if (!ptr) return setR0(regs, -Errno.EFAULT);
       const view = new DataView(ptr.buffer, ptr.byteOffset, 2);
       const old = view.getUint16(0, true);
       if (l4 && flags & MARK_MANGLED_0 && !(flags & MARK_ENFORCE) && old === 0) return setR0(regs, 0);
@@ -141,7 +137,7 @@ export function packetHelpers(env: HelperEnvironment): [number, Helper][] {
         const next = meta.get() + (regs.lo[2]! | 0);
         const metalen = data.get() - next;
         if (next < hardStart + XDP_FRAME_SIZE || next > data.get()) return setR0(regs, -Errno.EINVAL);
-        if (metalen % 4 !== 0 || metalen > 32) return setR0(regs, -EACCES);
+        if (metalen % 4 !== 0 || metalen > 32) return setR0(regs, -Errno.EACCES);
         meta.set(next);
         commit();
         setR0(regs, 0);
@@ -155,7 +151,7 @@ export function packetHelpers(env: HelperEnvironment): [number, Helper][] {
         const from = skbBytes(memory, regs, regs.lo[2]! | 0, len, pc);
         if (!from) {
           to.fill(0);
-          return setR0(regs, -EFAULT);
+          return setR0(regs, -Errno.EFAULT);
         }
         to.set(from);
         setR0(regs, 0);
@@ -168,7 +164,7 @@ export function packetHelpers(env: HelperEnvironment): [number, Helper][] {
         if (regs.lo[5]! & ~3 || regs.hi[5] !== 0) return setR0(regs, -Errno.EINVAL);
         const from = bytesAt(memory, regs, 3, len, false, pc).slice();
         const to = skbBytes(memory, regs, regs.lo[2]! | 0, len, pc);
-        if (!to) return setR0(regs, -EFAULT);
+        if (!to) return setR0(regs, -Errno.EFAULT);
         to.set(from);
         setR0(regs, 0);
       },

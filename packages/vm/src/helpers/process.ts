@@ -3,11 +3,11 @@
 
 import { HelperId } from "@bpfkit/asm";
 import type { Helper } from "../interpreter.js";
+import { Errno } from "../maps/map.js";
 import type { VmMemory } from "../memory.js";
 import type { HelperEnvironment } from "./environment.js";
 import { arg, bytesAt, setR0 } from "./registers.js";
 
-const EFAULT = 14;
 const nowNs = () => BigInt(Math.round(performance.now() * 1e6));
 /** HZ of the jiffies bpf_jiffies64 counts (CONFIG_HZ=250 on Debian's kernels). */
 const HZ = 250n;
@@ -31,7 +31,7 @@ export function processHelpers(env: HelperEnvironment): [number, Helper][] {
       const bytes = probe(env, memory, user, arg(regs, 3), size);
       if (!bytes || bytes.length < size) {
         out.fill(0);
-        return setR0(regs, -EFAULT);
+        return setR0(regs, -Errno.EFAULT);
       }
       out.set(bytes.subarray(0, size));
       setR0(regs, 0);
@@ -49,7 +49,7 @@ export function processHelpers(env: HelperEnvironment): [number, Helper][] {
         const byte = probe(env, memory, user, address + BigInt(n), 1);
         if (!byte) {
           out.fill(0);
-          return setR0(regs, -EFAULT);
+          return setR0(regs, -Errno.EFAULT);
         }
         out[n] = byte[0]!;
         if (byte[0] === 0) return setR0(regs, n + 1);

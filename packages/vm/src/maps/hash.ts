@@ -241,7 +241,6 @@ export class HashMap implements VmMap {
   }
 
   value(address: number): Uint8Array {
-    const offset = this.region.offset + (address - this.region.start);
-    return this.memory.bytes.subarray(offset, offset + this.valueSize);
+    return this.memory.at(address, this.valueSize);
   }
 }

@@ -122,7 +122,6 @@ export class LpmTrieMap implements VmMap {
   }
 
   value(address: number): Uint8Array {
-    const offset = this.region.offset + (address - this.region.start);
-    return this.memory.bytes.subarray(offset, offset + this.valueSize);
+    return this.memory.at(address, this.valueSize);
   }
 }

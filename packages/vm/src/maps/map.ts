@@ -1,11 +1,16 @@
 // A map of the VM. Values live in VmMemory regions, so the pointer a lookup gives the program is a real address
 // it can load from and store to (and only within the value). Keys are compared as bytes.
 
-/** Linux errno values map operations report (the kernel's answers for the same calls). */
+import { MapType } from "@bpfkit/asm";
+
+/** Linux errno values the VM's maps and helpers report (the kernel's answers for the same calls). */
 export const Errno = {
   EPERM: 1,
   ENOENT: 2,
   E2BIG: 7,
+  EAGAIN: 11,
+  EACCES: 13,
+  EFAULT: 14,
   EEXIST: 17,
   EINVAL: 22,
   ENOSPC: 28,
@@ -67,7 +72,7 @@ export function isValueMap(map: VmMap): map is ValueMap {
   return "push" in map;
 }
 
-const PER_CPU_TYPES = new Set([5, 6, 10]); // PERCPU_HASH, PERCPU_ARRAY, LRU_PERCPU_HASH
+const PER_CPU_TYPES = new Set<number>([MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH]);
 
 /** A little-endian u32 at `at` of `bytes`. */
 export function u32At(bytes: Uint8Array, at = 0): number {

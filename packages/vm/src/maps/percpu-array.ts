@@ -42,8 +42,7 @@ export class PerCpuArrayMap implements PerCpuMap {
   allCpus(key: Uint8Array): Uint8Array | undefined {
     const first = this.lookup(key);
     if (first === undefined) return undefined;
-    const offset = this.region.offset + (first - this.region.start);
-    return this.memory.bytes.subarray(offset, offset + this.stride * this.cpus);
+    return this.memory.at(first, this.stride * this.cpus);
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number): number {
@@ -73,7 +72,6 @@ export class PerCpuArrayMap implements PerCpuMap {
   }
 
   value(address: number): Uint8Array {
-    const offset = this.region.offset + (address - this.region.start);
-    return this.memory.bytes.subarray(offset, offset + this.valueSize);
+    return this.memory.at(address, this.valueSize);
   }
 }

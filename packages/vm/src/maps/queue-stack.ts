@@ -81,7 +81,6 @@ export class QueueStackMap implements ValueMap {
     return undefined;
   }
   value(address: number): Uint8Array {
-    const offset = this.region.offset + (address - this.region.start);
-    return this.memory.bytes.subarray(offset, offset + this.valueSize);
+    return this.memory.at(address, this.valueSize);
   }
 }
