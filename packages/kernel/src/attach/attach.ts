@@ -1,12 +1,11 @@
 // program.attach(options): one entry for every attach kind, with typed options per kind; without options, the
 // target its SEC() name gives (the loader's attachPlan), as libbpf's bpf_program__attach. Returns a Link.
 
-import { openSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { ProgType } from "@bpfkit/asm";
 import { type AttachPlan, attachPlan, type Backend, type Fd, type ProgramSpec } from "@bpfkit/loader";
 import { attachesByHook, hookLink, hookLinkByPlan } from "../hook-link.js";
 import { KernelBackend } from "../kernel-backend.js";
-import { closeFd } from "../libc.js";
 import type { Link } from "../link-handle.js";
 import type { MapHandle } from "../map-handle.js";
 import {
@@ -168,7 +167,7 @@ export function attachProgram(backend: Backend, program: AttachableProgram, opti
     try {
       return attachCgroup(kernel(), prog, fd, attachType, options.cgroup);
     } finally {
-      closeFd(fd);
+      closeSync(fd);
     }
   }
   if ("perfEvent" in options) {

@@ -11,18 +11,37 @@ import { AttachError } from "./errors.js";
 export const XdpMode = { auto: 0, generic: 2, native: 4, offload: 8 } as const;
 export type XdpModeName = keyof typeof XdpMode;
 
-export function createLinkOrThrow(backend: KernelBackend, attrs: LinkCreateAttrs, description: string): Link {
+/** errnos of a kernel that lacks a kind of link: EOPNOTSUPP, and the kernel's own ENOTSUPP. */
+const NO_SUCH_LINK = new Set([95, 524]);
+
+/**
+ * BPF_LINK_CREATE as a Link, or an AttachError naming the attachment. `missingFeature` says what a kernel that
+ * refuses this kind of link (EOPNOTSUPP/ENOTSUPP) lacks: the error is then NO_KERNEL_FEATURE.
+ */
+export function createLinkOrThrow(
+  backend: KernelBackend,
+  attrs: LinkCreateAttrs,
+  description: string,
+  missingFeature?: string,
+): Link {
   try {
     return new Link(backend, { description, fd: backend.createLink(attrs) });
   } catch (error) {
     const errno = (error as { errno?: number }).errno;
+    const message = (error as Error).message;
+    if (missingFeature !== undefined && errno !== undefined && NO_SUCH_LINK.has(errno)) {
+      throw new AttachError("NO_KERNEL_FEATURE", `${description}: ${missingFeature}: ${message}`, {
+        errno,
+        cause: error,
+      });
+    }
     // ENODEV: no such interface; EBADF: the target descriptor is not one.
     const code = errno === 19 ? "NOT_FOUND" : "SYSCALL";
     const hint =
       errno === 1 && attrs.attachType >= AttachType.TRACE_FENTRY && attrs.attachType <= AttachType.MODIFY_RETURN
         ? " (BPF trampolines are refused here: lockdown, or no CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)"
         : "";
-    throw new AttachError(code, `${description}: ${(error as Error).message}${hint}`, { errno, cause: error });
+    throw new AttachError(code, `${description}: ${message}${hint}`, { errno, cause: error });
   }
 }
 

@@ -8,7 +8,8 @@ import { AttachType } from "@bpfkit/asm";
 import type { Fd } from "@bpfkit/loader";
 import type { KernelBackend } from "../kernel-backend.js";
 import { addressOf } from "../libc.js";
-import { Link } from "../link-handle.js";
+import type { Link } from "../link-handle.js";
+import { createLinkOrThrow } from "./bpf-link.js";
 import { AttachError } from "./errors.js";
 import { linkPerfEvent, openPerfEvent } from "./perf-event.js";
 import { probePmu } from "./tracefs.js";
@@ -76,20 +77,10 @@ export function attachKprobeMulti(backend: KernelBackend, prog: Fd, pattern: str
   if (addrs.every((a) => a === 0n)) {
     throw new AttachError("NO_KERNEL_FEATURE", `${what}: /proc/kallsyms hides addresses (kptr_restrict)`);
   }
-  try {
-    const fd = backend.createLink({
-      prog,
-      target: 0,
-      attachType: AttachType.TRACE_KPROBE_MULTI,
-      kprobeMulti: { flags: retprobe ? 1 : 0, addrs },
-    });
-    return new Link(backend, { description: what, fd });
-  } catch (error) {
-    const errno = (error as { errno?: number }).errno;
-    const missing = errno === 95 || errno === 524; // EOPNOTSUPP, ENOTSUPP
-    const message = missing
-      ? `${what}: this kernel has no kprobe multi links (it needs CONFIG_FPROBE): ${(error as Error).message}`
-      : `${what}: ${(error as Error).message}`;
-    throw new AttachError(missing ? "NO_KERNEL_FEATURE" : "SYSCALL", message, { errno, cause: error });
-  }
+  return createLinkOrThrow(
+    backend,
+    { prog, target: 0, attachType: AttachType.TRACE_KPROBE_MULTI, kprobeMulti: { flags: retprobe ? 1 : 0, addrs } },
+    what,
+    "this kernel has no kprobe multi links (it needs CONFIG_FPROBE)",
+  );
 }
