@@ -6,43 +6,86 @@
 const path = require("node:path");
 
 const bundle = path.join(__dirname, "..", "dist", "bundle");
+const [object, command] = commandWords(process.argv.slice(2));
 // `btf` commands (the big dumps) spend their time in WebAssembly, and every MiB of their peak RSS counts: they run
 // as the `#!` line says, without the cache machinery.
-if (process.argv.slice(2).find((word) => !word.startsWith("-")) !== "btf") {
-  // Other commands run JavaScript (map dumps, batch files): V8's baseline compiler, off on the `#!` line for the
-  // dumps' memory, is worth turning back on for them (-j map dump of 10,000 entries: 216 -> 174 ms).
-  require("node:v8").setFlagsFromString("--sparkplug");
-  useCodeCache();
+if (object !== "btf") {
+  // The JavaScript-heavy commands (map dumps, batch files) turn V8's baseline compiler, off on the `#!` line for the
+  // dumps' memory, back on (-j map dump of 10,000 entries: 216 -> 174 ms). Only they do: node:v8 brings Node's
+  // streams stack with it, ~7 ms of every other command's start. V8 rejects a code cache made under other flags,
+  // so each flag set keeps its own.
+  const baseline = isPrefixOf(object, "batch") || (isPrefixOf(object, "map") && isPrefixOf(command, "dump"));
+  if (baseline) require("node:v8").setFlagsFromString("--sparkplug");
+  loadBundle(baseline ? ".v8-cache-sparkplug" : ".v8-cache");
+} else {
+  require(path.join(bundle, "bpftool.cjs"));
 }
-require(path.join(bundle, "bpftool.cjs"));
 
-function useCodeCache() {
-  const Module = require("node:module");
+/** The object and command keywords, past the global options (and the arguments of those that take one). */
+function commandWords(argv) {
+  const words = [];
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    if (argv[i] === "-B" || argv[i] === "--base-btf" || argv[i] === "--backend") i++;
+    else if (!argv[i].startsWith("-")) words.push(argv[i]);
+  }
+  return words;
+}
+
+/** bpftool's keyword match: a non-empty prefix (the tables list `batch` before `btf`, `dump` before `delete`). */
+function isPrefixOf(word, keyword) {
+  return word !== undefined && word.length > 0 && keyword.startsWith(word);
+}
+
+/**
+ * Loads the bundle's files through a V8 code cache in `cacheName`, resolving their requests of one another
+ * (`./name.cjs`) by name: Node's resolver would stat and realpath each of the ~40 files a command reads.
+ */
+function loadBundle(cacheName) {
+  const Module = module.constructor;
   const { mkdirSync, readFileSync, writeFileSync } = require("node:fs");
-  const vm = require("node:vm");
-  const cacheDir = path.join(bundle, ".v8-cache");
+  const { Script } = require("node:vm");
+  const cacheDir = path.join(bundle, cacheName);
   /** Files compiled without a usable cache: their cache is written when the process ends. */
   const uncached = [];
-  const compile = Module.prototype._compile;
+
+  function load(filename, parent) {
+    const cached = Module._cache[filename];
+    if (cached !== undefined) return cached.exports;
+    const loaded = new Module(filename, parent);
+    loaded.filename = filename;
+    loaded.paths = parent.paths;
+    Module._cache[filename] = loaded;
+    try {
+      run(loaded, readFileSync(filename, "latin1"));
+    } catch (error) {
+      delete Module._cache[filename];
+      throw error;
+    }
+    loaded.loaded = true;
+    return loaded.exports;
+  }
 
   // Compiling the bundle's files is about a third of a command's own start-up. V8 checks a cache against the source
   // and the flags and rejects a stale one; a cache made at exit also holds the functions the command compiled.
-  Module.prototype._compile = function compileWithCache(content, filename) {
-    if (path.dirname(filename) !== bundle || !filename.endsWith(".cjs")) return compile.call(this, content, filename);
+  function run(loaded, content) {
+    const { filename } = loaded;
     const cacheFile = path.join(cacheDir, `${path.basename(filename)}.v8`);
     let cachedData;
     try {
       cachedData = readFileSync(cacheFile);
     } catch {}
-    const script = new vm.Script(Module.wrap(content), { filename, cachedData });
+    const script = new Script(Module.wrap(content), { filename, cachedData });
     if (cachedData === undefined || script.cachedDataRejected) uncached.push([script, cacheFile]);
-    const require = (id) => this.require(id);
-    require.resolve = (request, options) => Module._resolveFilename(request, this, false, options);
+    const require = (id) =>
+      id.startsWith("./") && id.endsWith(".cjs") && !id.includes("/", 2)
+        ? load(path.join(bundle, id.slice(2)), loaded)
+        : loaded.require(id);
+    require.resolve = (request, options) => Module._resolveFilename(request, loaded, false, options);
     require.cache = Module._cache;
     require.main = process.mainModule;
     const wrapper = script.runInThisContext({ displayErrors: true });
-    return wrapper.call(this.exports, this.exports, require, this, filename, path.dirname(filename));
-  };
+    wrapper.call(loaded.exports, loaded.exports, require, loaded, filename, bundle);
+  }
 
   process.on("exit", () => {
     if (uncached.length === 0) return;
@@ -53,4 +96,5 @@ function useCodeCache() {
       // A read-only install runs without a cache.
     }
   });
+  load(path.join(bundle, "bpftool.cjs"), module);
 }

@@ -82,7 +82,7 @@ export class Context {
     if (this.options.backend === "vm")
       throw vmRefusal(needs ?? "works on the programs and maps of 'object FILE' only: this command needs the kernel");
     if (this.#backend === undefined) {
-      const { KernelBackend } = await import("@bpfkit/kernel");
+      const { KernelBackend } = await import("./kernel.js");
       this.#backend = new KernelBackend();
     }
     return this.#backend;
@@ -98,7 +98,7 @@ export class Context {
     if (this.#vm === undefined) {
       const [{ BpftoolVm }, { possibleCpus }] = await Promise.all([
         import("./vm-backend.js"),
-        import("@bpfkit/kernel"),
+        import("./kernel.js"),
       ]);
       // per-CPU values in the kernel's layout: one slot per possible CPU (programs run on CPU 0)
       this.#vm = new BpftoolVm({ engine: "compiled", cpus: possibleCpus() });

@@ -161,7 +161,7 @@ function idKind(object: string, words: readonly string[]): "prog" | "map" | "lin
 
 async function ids(kind: "prog" | "map" | "link" | "btf"): Promise<string[]> {
   try {
-    const { KernelBackend } = await import("@bpfkit/kernel");
+    const { KernelBackend } = await import("../cli/kernel.js");
     const backend = new KernelBackend();
     const out: string[] = [];
     try {

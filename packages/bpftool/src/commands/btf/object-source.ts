@@ -28,7 +28,7 @@ async function open(path: string): Promise<ObjectSpec> {
   } catch (error) {
     throw new CliError(`failed to open object file '${path}': ${describeErrno(error)}`, { cause: error });
   }
-  const { openObject } = await import("@bpfkit/loader");
+  const { openObject } = await import("../../cli/open-object.js");
   try {
     return openObject(bytes, { path, sectionTable: "1.1", allowUnknownSections: true });
   } catch (error) {

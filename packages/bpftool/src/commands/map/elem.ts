@@ -92,7 +92,7 @@ async function parseJsonBytes(
   } catch (error) {
     throw new CliError(`can't parse ${what} JSON: ${(error as Error).message}`);
   }
-  const { encodeValue } = await import("@bpfkit/loader");
+  const { encodeValue } = await import("../../cli/value-codec.js");
   let bytes: Uint8Array;
   try {
     bytes = encodeValue(btf, typeId, parsed as Parameters<typeof encodeValue>[2]);

@@ -92,7 +92,7 @@ export async function eventPipe(ctx: Context, args: Args): Promise<number> {
     if (!allCpus && (index === -1 || cpu === -1)) throw new CliError("cpu and index must be specified together");
 
     const backend = await ctx.backend();
-    const { PerfEventArrayReader } = await import("@bpfkit/kernel");
+    const { PerfEventArrayReader } = await import("../../cli/kernel-readers.js");
     let reader: InstanceType<typeof PerfEventArrayReader>;
     try {
       reader = new PerfEventArrayReader(backend, fd, allCpus ? {} : { cpus: [{ cpu, key: index }] });
@@ -146,7 +146,7 @@ async function untilSignal(ctx: Context, round: () => number): Promise<void> {
 /** Ours: the records of a ring buffer. */
 async function readRingBuffer(ctx: Context, fd: Fd): Promise<number> {
   const backend = await ctx.backend();
-  const { RingBufferReader } = await import("@bpfkit/kernel");
+  const { RingBufferReader } = await import("../../cli/kernel-readers.js");
   let reader: InstanceType<typeof RingBufferReader>;
   try {
     reader = new RingBufferReader(backend, fd);
