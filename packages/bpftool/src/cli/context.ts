@@ -96,10 +96,7 @@ export class Context {
   async objectBackend(): Promise<Backend> {
     if (this.options.backend !== "vm") return this.backend();
     if (this.#vm === undefined) {
-      const [{ BpftoolVm }, { possibleCpus }] = await Promise.all([
-        import("./vm-backend.js"),
-        import("./kernel.js"),
-      ]);
+      const [{ BpftoolVm }, { possibleCpus }] = await Promise.all([import("./vm-backend.js"), import("./kernel.js")]);
       // per-CPU values in the kernel's layout: one slot per possible CPU (programs run on CPU 0)
       this.#vm = new BpftoolVm({ engine: "compiled", cpus: possibleCpus() });
     }

@@ -36,7 +36,10 @@ async function mapsOfObject(ctx: Context, args: Args): Promise<Fd[]> {
     args.skip();
     mapName = args.next();
   }
-  const [{ loadCollection }, { openObject }] = await Promise.all([import("./kernel-collection.js"), import("./open-object.js")]);
+  const [{ loadCollection }, { openObject }] = await Promise.all([
+    import("./kernel-collection.js"),
+    import("./open-object.js"),
+  ]);
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(readFileSync(path));
