@@ -4,6 +4,8 @@
 // Cases: `-j prog show` with 100 programs loaded; `-j map dump` of a 10,000-entry hash map with BTF; `map lookup`;
 // 1,000 `map lookup` commands through `batch file`; `prog loadall` of the largest CO-RE fixture;
 // `btf dump file vmlinux format c`; `-j btf dump file vmlinux`. Needs `pnpm build`, root, bpffs and bpftool.
+// One more row is not ours: the least any Node.js CLI can take for the lookup (bench/node-floor-lookup.cjs), which
+// shows how much of "ours - node" is left to win.
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +16,7 @@ import { median } from "./util.mjs";
 const root = fileURLToPath(new URL("../", import.meta.url));
 const BIN = join(root, "packages/bpftool/bin/bpftool.cjs");
 const VMLINUX = "/sys/kernel/btf/vmlinux";
+const FLOOR = join(root, "bench/node-floor-lookup.cjs");
 const RUNS = 11;
 
 /** The node command line the bin's `#!` line asks for. */
@@ -102,7 +105,24 @@ export async function run() {
     const flowsPin = `${pins}/flows`;
     backend.pin(flows.fd, flowsPin);
     both("-j map dump (10,000-entry hash, BTF)", ["-j", "map", "dump", "pinned", flowsPin], { rss: true });
-    both("map lookup (one key)", ["map", "lookup", "pinned", flowsPin, "key", "7", "0", "0", "0"]);
+    const lookup = ["map", "lookup", "pinned", flowsPin, "key", "7", "0", "0", "0"];
+    both("map lookup (one key)", lookup);
+    // The floor under any Node.js CLI: the same lookup by a script that does nothing else (koffi, two bpf(2) calls,
+    // one line of hex), with the bin's node flags.
+    const floor = measure(
+      node,
+      [...flags.filter((f) => f.startsWith("-")), FLOOR, flowsPin, String(valueSize), "7", "0", "0", "0"],
+      {
+        out: join(dir, "floor"),
+      },
+    );
+    const bpftoolLookup = measure("bpftool", lookup, { out: join(dir, "theirs") });
+    row(
+      "map lookup: the Node.js floor (koffi + 2 syscalls)",
+      floor,
+      bpftoolLookup,
+      "; not ours: bench/node-floor-lookup.cjs",
+    );
     const batch = join(dir, "lookups");
     writeFileSync(
       batch,

@@ -76,9 +76,10 @@ function loadBundle(cacheName) {
     } catch {}
     const script = new Script(Module.wrap(content), { filename, cachedData });
     if (cachedData === undefined || script.cachedDataRejected) uncached.push([script, cacheFile]);
+    // Called again for each dynamic import a command runs (a batch file runs thousands): no path work per call.
     const require = (id) =>
       id.startsWith("./") && id.endsWith(".cjs") && !id.includes("/", 2)
-        ? load(path.join(bundle, id.slice(2)), loaded)
+        ? load(`${bundle}${path.sep}${id.slice(2)}`, loaded)
         : loaded.require(id);
     require.resolve = (request, options) => Module._resolveFilename(request, loaded, false, options);
     require.cache = Module._cache;

@@ -66,8 +66,10 @@ export class KernelBackend implements Backend {
   readonly #features = new KernelFeatures();
   readonly #open = new Map<number, WeakRef<Fd>>();
   readonly #mappings = new Set<MapMemory>();
+  /** Kinds of the descriptors this backend made or checked itself, so element calls need not ask again. */
+  readonly #kinds = new WeakMap<Fd, ObjectKind>();
   readonly #maps = new MapOps((map) => {
-    const kind = fdKind(map.value);
+    const kind = this.objectKind(map);
     if (kind !== "map") throw new KernelBackendError(`${map} is ${kind ? `a ${kind}` : "not a BPF object"}, not a map`);
     const info = objects.mapInfo(map);
     return mapShape(info.type, info.keySize, info.valueSize);
@@ -125,6 +127,7 @@ export class KernelBackend implements Backend {
     const result = bpf(BpfCmd.MAP_CREATE, attr, MapCreate.size);
     if (result < 0) throw syscallError(BpfCmd.MAP_CREATE, -result, attrs.name ? `"${attrs.name}"` : "");
     const fd = this.#own(result, "map");
+    this.#kinds.set(fd, "map");
     this.#maps.remember(fd, mapShape(attrs.mapType, attrs.keySize, attrs.valueSize));
     return fd;
   }
@@ -198,7 +201,20 @@ export class KernelBackend implements Backend {
 
   getPinned(path: string, flags = 0): Fd {
     const fd = objects.getPinned(path, flags);
-    return this.#own(fd, fdKind(fd) ?? "pinned object");
+    const kind = fdKind(fd);
+    const handle = this.#own(fd, kind ?? "pinned object");
+    if (kind !== undefined) this.#kinds.set(handle, kind);
+    return handle;
+  }
+
+  /** What a descriptor refers to ("map", "prog", "link", "btf"), or undefined when it is no bpf object. */
+  objectKind(fd: Fd): ObjectKind | undefined {
+    let kind = this.#kinds.get(fd);
+    if (kind === undefined) {
+      kind = fdKind(fd.value);
+      if (kind !== undefined) this.#kinds.set(fd, kind);
+    }
+    return kind;
   }
 
   nextId(kind: ObjectKind, startId: number): number | null {
@@ -206,7 +222,9 @@ export class KernelBackend implements Backend {
   }
 
   fdById(kind: ObjectKind, id: number, flags = 0): Fd {
-    return this.#own(objects.fdById(kind, id, flags), kind);
+    const handle = this.#own(objects.fdById(kind, id, flags), kind);
+    this.#kinds.set(handle, kind);
+    return handle;
   }
 
   progInfo(prog: Fd): ProgInfo {
@@ -214,7 +232,11 @@ export class KernelBackend implements Backend {
   }
 
   mapInfo(map: Fd): MapInfo {
-    return objects.mapInfo(map);
+    const info = objects.mapInfo(map);
+    // A caller that asks for the info usually works on the elements next (bpftool's map commands): a descriptor
+    // known to be a map keeps the shape read here.
+    if (this.#kinds.get(map) === "map") this.#maps.remember(map, mapShape(info.type, info.keySize, info.valueSize));
+    return info;
   }
 
   btfInfo(btf: Fd): BtfInfo {

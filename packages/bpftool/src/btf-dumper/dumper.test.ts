@@ -1,6 +1,7 @@
 // The BTF value formatter against what bpftool 7.1.0 prints for the same types and bytes (the expectations were
 // read off `bpftool map dump` of test/fixtures/bpftool_maps.bpf.o; test/bpftool-map.test.ts compares live).
 import { Btf, BtfBuilder, IntEncoding, Linkage } from "@bpfkit/btf";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JsonWriter } from "../json-writer.js";
 import { formatBtfValue } from "./index.js";
@@ -77,6 +78,25 @@ describe("formatBtfValue", () => {
     expect(format(btf, u64, le(0x8e37a1d3b4c2d1e0n, 8)).text).toBe("10247837407747690976");
     expect(format(btf, s64, le(0xffffffffffffffffn, 8)).text).toBe("-1");
     expect(format(btf, typedef, [7, 0, 0, 0]).text).toBe("7");
+  });
+
+  it("prints 64-bit integers with the exact digits on both sides of 2^53 (the double fast path and the bigint one)", () => {
+    const edges = [
+      0n,
+      1n,
+      (1n << 53n) - 1n,
+      1n << 53n,
+      (1n << 53n) + 1n,
+      (1n << 64n) - 1n,
+      (1n << 63n) - 1n,
+      1n << 63n,
+    ];
+    const negatives = edges.map((v) => (1n << 64n) - v).filter((v) => v < 1n << 64n);
+    const values = fc.sample(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), 300).concat(edges, negatives);
+    for (const value of values) {
+      expect(format(btf, u64, le(value, 8)).text).toBe(value.toString());
+      expect(format(btf, s64, le(value, 8)).text).toBe(BigInt.asIntN(64, value).toString());
+    }
   });
 
   it("prints 128-bit integers and bitfields as hex, quoted in JSON and bare in plain text", () => {

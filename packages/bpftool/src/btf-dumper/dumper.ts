@@ -67,6 +67,23 @@ function readU32(d: Dumper, at: number): number {
   return (byte(d, at) | (byte(d, at + 1) << 8) | (byte(d, at + 2) << 16) | (byte(d, at + 3) << 24)) >>> 0;
 }
 
+// 64-bit counters are most of what a map dump prints: in a double while the value is exact (below 2^53 in
+// magnitude), the same digits as the bigint path without a bigint per value.
+const TWO_32 = 4294967296;
+const EXACT_HIGH_WORDS = 0x200000;
+
+function u64Text(d: Dumper, at: number): string {
+  const hi = readU32(d, at + 4);
+  return hi < EXACT_HIGH_WORDS ? String(hi * TWO_32 + readU32(d, at)) : readUnsigned(d, at, 8).toString();
+}
+
+function s64Text(d: Dumper, at: number): string {
+  const hi = readU32(d, at + 4);
+  if (hi < EXACT_HIGH_WORDS) return String(hi * TWO_32 + readU32(d, at));
+  if (hi >= TWO_32 - EXACT_HIGH_WORDS) return String((hi - TWO_32) * TWO_32 + readU32(d, at));
+  return BigInt.asIntN(64, readUnsigned(d, at, 8)).toString();
+}
+
 /** bpftool's btf_int128_print. */
 function printInt128(d: Dumper, value: bigint): void {
   const upper = value >> 64n;
@@ -111,10 +128,7 @@ function compileInt(btf: Btf, id: number): Format {
     };
   } else if (encoding === 0 || encoding === INT_SIGNED) {
     const signed = encoding === INT_SIGNED;
-    if (bits === 64)
-      plain = signed
-        ? (d, at) => emit(d, BigInt.asIntN(64, readUnsigned(d, at, 8)).toString())
-        : (d, at) => emit(d, readUnsigned(d, at, 8).toString());
+    if (bits === 64) plain = signed ? (d, at) => emit(d, s64Text(d, at)) : (d, at) => emit(d, u64Text(d, at));
     else if (bits === 32)
       plain = signed ? (d, at) => emit(d, String(readU32(d, at) | 0)) : (d, at) => emit(d, String(readU32(d, at)));
     else if (bits === 16)

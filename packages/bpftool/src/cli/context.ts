@@ -71,7 +71,7 @@ export class Context {
   constructor(options: GlobalOptions, out: Output, json?: JsonWriter) {
     this.options = options;
     this.out = out;
-    this.json = options.json ? (json ?? new JsonWriter(options.pretty, (text) => out.print(text))) : undefined;
+    this.json = options.json ? (json ?? new JsonWriter(options.pretty, (bytes) => out.printBytes(bytes))) : undefined;
   }
 
   /**

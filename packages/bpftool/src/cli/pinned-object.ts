@@ -1,6 +1,6 @@
 // Objects pinned on bpffs, as bpftool opens them (open_obj_pinned, open_obj_pinned_any, get_fd_type, is_bpffs),
 // with its messages: prog, map, link and iter commands all take `pinned FILE`.
-import { readlinkSync, statfsSync } from "node:fs";
+import { statfsSync } from "node:fs";
 import type { KernelBackend } from "@bpfkit/kernel";
 import type { Fd } from "@bpfkit/loader";
 import { CliError, describeErrno, errnoOf } from "./errors.js";
@@ -19,18 +19,10 @@ export function isBpffs(path: string): boolean {
 
 export type ObjectType = "prog" | "map" | "link" | "unknown";
 
-/** The kind of BPF object a descriptor refers to, from its /proc/self/fd link (bpftool's get_fd_type). */
-export function fdObjectType(fd: Fd): ObjectType {
-  let target: string;
-  try {
-    target = readlinkSync(`/proc/self/fd/${fd.value}`);
-  } catch (error) {
-    throw new CliError(`can't read link type: ${describeErrno(error)}`, { cause: error });
-  }
-  if (target.includes("bpf-map")) return "map";
-  if (target.includes("bpf-prog")) return "prog";
-  if (target.includes("bpf-link")) return "link";
-  return "unknown";
+/** The kind of BPF object a descriptor refers to (bpftool's get_fd_type reads the same /proc/self/fd link). */
+export function fdObjectType(backend: KernelBackend, fd: Fd): ObjectType {
+  const kind = backend.objectKind(fd);
+  return kind === "map" || kind === "prog" || kind === "link" ? kind : "unknown";
 }
 
 /**
@@ -78,13 +70,7 @@ export function openPinned(backend: KernelBackend, path: string): Fd {
 /** bpftool's open_obj_pinned_any: the pinned object, which must be of `kind`. */
 export function openPinnedOfType(backend: KernelBackend, path: string, kind: Exclude<ObjectType, "unknown">): Fd {
   const fd = openPinned(backend, path);
-  let type: ObjectType;
-  try {
-    type = fdObjectType(fd);
-  } catch (error) {
-    fd.close();
-    throw error;
-  }
+  const type = fdObjectType(backend, fd);
   if (type !== kind) {
     fd.close();
     throw new CliError(`incorrect object type: ${type}`);

@@ -89,7 +89,7 @@ export function buildPinnedTable(backend: KernelBackend, kind: PinnedKind): Pinn
         return;
       }
       try {
-        if (fdObjectType(fd) === kind) table.add(idOf(backend, fd, kind), path);
+        if (fdObjectType(backend, fd) === kind) table.add(idOf(backend, fd, kind), path);
       } catch {
         // gone while we looked, or not readable: bpftool skips it too
       } finally {

@@ -145,7 +145,7 @@ export function writeEntryError(
 
 /** A pretty writer on stdout for plain-text BTF output (bpftool's get_btf_writer). */
 export function plainBtfWriter(ctx: Context): JsonWriter {
-  return new JsonWriter(true, (text) => ctx.out.print(text));
+  return new JsonWriter(true, (bytes) => ctx.out.printBytes(bytes));
 }
 
 /** bpftool's print_key_value: one looked-up entry, in the form the output mode and the map's BTF call for. */

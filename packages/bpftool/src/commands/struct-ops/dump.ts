@@ -53,7 +53,7 @@ export async function dump(ctx: Context, args: Args): Promise<number> {
   const infoSize = Math.max(vmlinux.sizeField(mapInfoType), MapInfoSize);
   const backend = await ctx.backend();
   // without -j, bpftool still prints JSON: a pretty writer of its own on stdout
-  const wtr = ctx.json ?? new JsonWriter(true, (text) => ctx.out.print(text));
+  const wtr = ctx.json ?? new JsonWriter(true, (bytes) => ctx.out.printBytes(bytes));
   const funcPointer = (protoId: number, value: bigint) => {
     const signature = funcSignature(vmlinux, protoId);
     if (value === 0n) return `${signature} 0`;
