@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --single-threaded --no-opt --liftoff-only --no-sparkplug
+#!/usr/bin/env -S node --no-opt --liftoff-only --no-sparkplug
 // The `bpftool` command. The node flags suit a one-shot process whose heavy work runs in WebAssembly, and the
 // bundle's files load through a V8 code cache: docs/decisions.md ("bpftool: start-up"). The bundle is built by
 // `pnpm build` (scripts/bundle-cli.mjs).
@@ -6,17 +6,24 @@
 const path = require("node:path");
 
 const bundle = path.join(__dirname, "..", "dist", "bundle");
+/** The V8 tiers a command turns back on, by the name of their code cache. */
+const TIER_FLAGS = { sparkplug: "--sparkplug", "sparkplug-opt": "--sparkplug --opt" };
 const [object, command] = commandWords(process.argv.slice(2));
 // `btf` commands (the big dumps) spend their time in WebAssembly, and every MiB of their peak RSS counts: they run
 // as the `#!` line says, without the cache machinery.
 if (object !== "btf") {
-  // The JavaScript-heavy commands (map dumps, batch files) turn V8's baseline compiler, off on the `#!` line for the
-  // dumps' memory, back on (-j map dump of 10,000 entries: 216 -> 174 ms). Only they do: node:v8 brings Node's
-  // streams stack with it, ~7 ms of every other command's start. V8 rejects a code cache made under other flags,
-  // so each flag set keeps its own.
-  const baseline = isPrefixOf(object, "batch") || (isPrefixOf(object, "map") && isPrefixOf(command, "dump"));
-  if (baseline) require("node:v8").setFlagsFromString("--sparkplug");
-  loadBundle(baseline ? ".v8-cache-sparkplug" : ".v8-cache");
+  // The JavaScript-heavy commands turn V8's tiers, off on the `#!` line for the dumps' memory, back on: a batch
+  // file its baseline compiler (1,000 lookups 238 -> 222 ms; the optimizing one costs more than it gains there),
+  // a map dump both (-j of 10,000 entries ~300 -> ~190 ms, compiled on V8's worker threads). Only they do:
+  // node:v8 brings Node's streams stack with it, ~7 ms of every other command's start. V8 rejects a code cache
+  // made under other flags, so each flag set keeps its own.
+  const tiers = isPrefixOf(object, "batch")
+    ? "sparkplug"
+    : isPrefixOf(object, "map") && isPrefixOf(command, "dump")
+      ? "sparkplug-opt"
+      : undefined;
+  if (tiers !== undefined) require("node:v8").setFlagsFromString(TIER_FLAGS[tiers]);
+  loadBundle(tiers === undefined ? ".v8-cache" : `.v8-cache-${tiers}`);
 } else {
   require(path.join(bundle, "bpftool.cjs"));
 }

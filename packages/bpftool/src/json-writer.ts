@@ -32,7 +32,8 @@ const HEX_DIGITS = new TextEncoder().encode(
 );
 
 export class JsonWriter {
-  #buf = new Uint8Array(FLUSH_AT + 256);
+  /** Grows to about FLUSH_AT (a batch file makes a writer per command, most of which write a line). */
+  #buf = new Uint8Array(256);
   #len = 0;
   /** The open containers, innermost last: `}` or `]`. */
   readonly #closers: number[] = [];
@@ -41,7 +42,10 @@ export class JsonWriter {
   pretty: boolean;
   readonly #sink: ((bytes: Uint8Array) => void) | undefined;
 
-  /** Text goes to `sink` in pieces as it is written (UTF-8 bytes, the sink's to keep); without one, `take()`. */
+  /**
+   * Text goes to `sink` in pieces as it is written (UTF-8 bytes, a view of the writer's buffer valid during the
+   * call); without one, `take()` returns it.
+   */
   constructor(pretty = false, sink?: (bytes: Uint8Array) => void) {
     this.pretty = pretty;
     this.#sink = sink;
@@ -57,7 +61,7 @@ export class JsonWriter {
   /** Hands what was written to the sink. */
   flush(): void {
     if (this.#sink === undefined || this.#len === 0) return;
-    const bytes = this.#buf.slice(0, this.#len);
+    const bytes = this.#buf.subarray(0, this.#len);
     this.#len = 0;
     this.#sink(bytes);
   }
@@ -79,7 +83,7 @@ export class JsonWriter {
   /** Room for `n` more bytes: what was written goes to the sink first, or the buffer grows. */
   #reserve(n: number): void {
     if (this.#len + n <= this.#buf.length) return;
-    if (this.#sink !== undefined && this.#len > 0) this.flush();
+    if (this.#sink !== undefined && this.#len >= FLUSH_AT) this.flush();
     if (this.#len + n <= this.#buf.length) return;
     const grown = new Uint8Array(Math.max(this.#buf.length * 2, this.#len + n));
     grown.set(this.#buf.subarray(0, this.#len));

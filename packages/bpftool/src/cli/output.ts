@@ -46,7 +46,8 @@ export class CaptureSink implements Sink {
 
 export class Output {
   readonly #sink: Sink;
-  #pending: string[] = [];
+  /** Text and bytes not yet written, in order. */
+  #pending: (string | Uint8Array)[] = [];
   #pendingLength = 0;
 
   constructor(sink: Sink) {
@@ -61,10 +62,21 @@ export class Output {
     if (this.#pendingLength >= FLUSH_AT) this.flush();
   }
 
-  /** Bytes for stdout (C dumps, raw files), after any pending text. */
+  /**
+   * Bytes for stdout (JSON, C dumps, raw files), after any pending text. They may be a view of a buffer their
+   * writer reuses: large pieces are written now, small ones (a batch file's many short outputs) are copied and
+   * wait for the next write.
+   */
   printBytes(bytes: Uint8Array): void {
-    this.flush();
-    this.#sink.out(bytes);
+    if (bytes.length >= FLUSH_AT) {
+      this.flush();
+      this.#sink.out(bytes);
+      return;
+    }
+    if (bytes.length === 0) return;
+    this.#pending.push(bytes.slice());
+    this.#pendingLength += bytes.length;
+    if (this.#pendingLength >= FLUSH_AT) this.flush();
   }
 
   /** Text for stderr (after what stdout has pending). */
@@ -75,9 +87,20 @@ export class Output {
 
   flush(): void {
     if (this.#pendingLength === 0) return;
-    const text = this.#pending.join("");
+    const pending = this.#pending;
     this.#pending = [];
     this.#pendingLength = 0;
-    this.#sink.out(text);
+    // Runs of text are joined into one write; bytes keep their place between them.
+    let text = "";
+    for (const piece of pending) {
+      if (typeof piece === "string") {
+        text += piece;
+        continue;
+      }
+      if (text.length > 0) this.#sink.out(text);
+      text = "";
+      this.#sink.out(piece);
+    }
+    if (text.length > 0) this.#sink.out(text);
   }
 }
