@@ -99,37 +99,47 @@ export function parseBtfExt(bytes: Uint8Array, options: { btf?: Btf } = {}): Btf
     fail(`hdr_len ${hdrLen} outside [${MIN_HEADER}, ${bytes.length}]`, 4);
   const r: Reader = { view, le, bytes };
   const btf = options.btf;
-  const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, (at, size) => ({
-    insnOff: view.getUint32(at, le),
-    typeId: view.getUint32(at + 4, le),
-    ...extraBytes(bytes, at, FUNC_INFO_SIZE, size),
-  }));
+  const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, (at, size) =>
+    withExtra({ insnOff: view.getUint32(at, le), typeId: view.getUint32(at + 4, le) }, bytes, at, FUNC_INFO_SIZE, size),
+  );
   const lineInfo = subsection(r, hdrLen, 16, LINE_INFO_SIZE, "line_info", btf, (at, size) => {
     const lineCol = view.getUint32(at + 12, le);
-    return {
+    const record = {
       insnOff: view.getUint32(at, le),
       fileNameOff: view.getUint32(at + 4, le),
       lineOff: view.getUint32(at + 8, le),
       line: lineCol >>> 10,
       column: lineCol & 0x3ff,
-      ...extraBytes(bytes, at, LINE_INFO_SIZE, size),
     };
+    return withExtra(record, bytes, at, LINE_INFO_SIZE, size);
   });
   const coreRelo =
     hdrLen >= CORE_HEADER
-      ? subsection(r, hdrLen, 24, CORE_RELO_SIZE, "core_relo", btf, (at, size) => ({
-          insnOff: view.getUint32(at, le),
-          typeId: view.getUint32(at + 4, le),
-          accessStrOff: view.getUint32(at + 8, le),
-          kind: view.getUint32(at + 12, le),
-          ...extraBytes(bytes, at, CORE_RELO_SIZE, size),
-        }))
+      ? subsection(r, hdrLen, 24, CORE_RELO_SIZE, "core_relo", btf, (at, size) => {
+          const record = {
+            insnOff: view.getUint32(at, le),
+            typeId: view.getUint32(at + 4, le),
+            accessStrOff: view.getUint32(at + 8, le),
+            kind: view.getUint32(at + 12, le),
+          };
+          return withExtra(record, bytes, at, CORE_RELO_SIZE, size);
+        })
       : undefined;
   return { littleEndian: le, version, flags, hdrLen, funcInfo, lineInfo, coreRelo };
 }
 
-function extraBytes(bytes: Uint8Array, at: number, known: number, size: number): { extra?: Uint8Array } {
-  return size > known ? { extra: bytes.slice(at + known, at + size) } : {};
+/**
+ * A record with the bytes past the known layout, when the subsection's records are larger. Records of today's size
+ * (all of them, from clang) are returned as built: no spread of an empty object per record.
+ */
+function withExtra<R extends object>(
+  record: R,
+  bytes: Uint8Array,
+  at: number,
+  known: number,
+  size: number,
+): R & { extra?: Uint8Array } {
+  return size > known ? { ...record, extra: bytes.slice(at + known, at + size) } : record;
 }
 
 function subsection<R>(

@@ -4,6 +4,8 @@
 
 import { Buffer } from "node:buffer";
 
+const utf8 = new TextDecoder();
+
 export class StringTable {
   /** First offset this table owns (the base's length for split BTF, else 0). */
   readonly firstOffset: number;
@@ -42,7 +44,7 @@ export class StringTable {
     if (local >= this.bytes.length || local < 0) return undefined;
     let end = this.bytes.indexOf(0, local);
     if (end < 0) end = this.bytes.length;
-    const text = end === local ? "" : this.buffer.toString("utf8", local, end);
+    const text = end === local ? "" : utf8.decode(this.bytes.subarray(local, end));
     this.cache.set(offset, text);
     return text;
   }
