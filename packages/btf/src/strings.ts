@@ -2,9 +2,10 @@
 // base's offsets (own offset 0 = base length), so a lookup below `firstOffset` is the base's business.
 // Strings are decoded only when asked and cached, because most callers touch a small part of vmlinux's 2.5 MB.
 
-import { Buffer } from "node:buffer";
+import { type ByteSearch, byteSearch } from "./host.js";
 
 const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
 
 export class StringTable {
   /** First offset this table owns (the base's length for split BTF, else 0). */
@@ -12,7 +13,8 @@ export class StringTable {
   /** One past the last valid offset, base included. */
   readonly end: number;
   private readonly cache = new Map<number, string>();
-  private bufferView: Buffer | undefined;
+  /** Native search over the bytes where the host has one; made on first use. */
+  private search: ByteSearch | undefined;
 
   constructor(
     /** This table's own bytes (NUL-terminated strings). */
@@ -21,13 +23,6 @@ export class StringTable {
   ) {
     this.firstOffset = base ? base.end : 0;
     this.end = this.firstOffset + bytes.length;
-  }
-
-  /** A Buffer over the same bytes, for native decoding and search; made on first use. */
-  private get buffer(): Buffer {
-    if (!this.bufferView)
-      this.bufferView = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    return this.bufferView;
   }
 
   /** Whether `offset` names a string (it may point into the middle of one: the kernel allows suffix sharing). */
@@ -52,17 +47,14 @@ export class StringTable {
   /** Every offset (base first, ascending) at which exactly `text` followed by NUL starts. */
   offsetsOf(text: string): number[] {
     const found = this.base ? this.base.offsetsOf(text) : [];
-    const needle = Buffer.from(`${text}\0`, "utf8");
+    const needle = encoder.encode(`${text}\0`);
     if (text === "") {
       // Any NUL is the end of an empty string; callers only ask for "" by mistake, answer the canonical one.
       if (!this.base && this.bytes.length > 0 && this.bytes[0] === 0) found.push(0);
       return found;
     }
-    let at = this.buffer.indexOf(needle, 0);
-    while (at >= 0) {
-      found.push(at + this.firstOffset);
-      at = this.buffer.indexOf(needle, at + 1);
-    }
+    this.search ??= byteSearch(this.bytes);
+    for (let at = this.search(needle, 0); at >= 0; at = this.search(needle, at + 1)) found.push(at + this.firstOffset);
     return found;
   }
 }

@@ -9,7 +9,7 @@
 // its names in one scan of the type names instead. That shortcut is only taken when every type name starts a
 // string (no suffix-shared names, as in all BTF libbpf/pahole write).
 
-import { Buffer } from "node:buffer";
+import { type ByteSearch, byteSearch } from "../host.js";
 import { Kind } from "../kinds.js";
 import { matchNamesWasm, type NameRecords, wasmMatchNamesApplies } from "../wasm/core-names-wasm.js";
 import { essentialNameLength } from "./btf-view.js";
@@ -121,7 +121,7 @@ export class EssentialNameChains {
     });
   }
 
-  private haystack: Buffer | undefined;
+  private haystack: ByteSearch | undefined;
 
   /**
    * Native search: offsets where a string equal to `name`, or to `name` plus a flavor suffix, starts; then the own
@@ -129,13 +129,13 @@ export class EssentialNameChains {
    */
   private search(name: string): number[] {
     const { ownStrings, firstOwnString, words, starts, firstOwnId } = this.data;
-    this.haystack ??= Buffer.from(ownStrings.buffer, ownStrings.byteOffset, ownStrings.byteLength);
-    const haystack = this.haystack;
+    this.haystack ??= byteSearch(ownStrings);
+    const search = this.haystack;
     const offsets: number[] = [];
     // One pass for "\0name": a hit followed by NUL is the name itself, by "_" maybe a flavor of it.
-    const needle = Buffer.from(`\0${name}`, "utf8");
-    for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + 1)) {
-      const next = haystack[at + needle.length];
+    const needle = this.encoder.encode(`\0${name}`);
+    for (let at = search(needle); at >= 0; at = search(needle, at + 1)) {
+      const next = ownStrings[at + needle.length];
       if (next === 0) {
         offsets.push(firstOwnString + at + 1);
       } else if (next === 95) {

@@ -5,7 +5,7 @@
 // it, grown in place if it is too small, so a one-shot pipeline (scan, then the C dump) faults its pages in once
 // instead of once per stage.
 
-import { Buffer } from "node:buffer";
+import { base64Bytes } from "../host.js";
 import { HOST_LITTLE_ENDIAN } from "../words.js";
 
 export interface WasmMemory {
@@ -103,7 +103,7 @@ export function instantiate<E>(
   if (!wasmApi || !HOST_LITTLE_ENDIAN || bytes > MAX_PAGES * PAGE - PAGE) return undefined;
   let module = modules.get(base64);
   if (!module) {
-    module = new wasmApi.Module(Buffer.from(base64, "base64"));
+    module = new wasmApi.Module(base64Bytes(base64));
     modules.set(base64, module);
   }
   const pages = Math.ceil(bytes / PAGE) + 1;
