@@ -44,6 +44,40 @@ export class StringTable {
     return text;
   }
 
+  /** The table that holds `offset` (this one or a base), or undefined when it is out of every table's range. */
+  private holder(offset: number): StringTable | undefined {
+    if (offset >= this.firstOffset) return offset < this.end ? this : undefined;
+    return offset >= 0 ? this.base?.holder(offset) : undefined;
+  }
+
+  /** Whether `offset` names no string or the empty one: what `at(offset) ?? ""` gives as "". */
+  isEmpty(offset: number): boolean {
+    const table = this.holder(offset);
+    return table === undefined || table.bytes[offset - table.firstOffset] === 0;
+  }
+
+  /**
+   * Whether the string at `offset` here and the one at `otherOffset` in `other` are the same bytes (C's strcmp,
+   * which is what libbpf compares names with), without decoding either. Out-of-range offsets hold no string.
+   */
+  sameAs(offset: number, other: StringTable, otherOffset: number): boolean {
+    const a = this.holder(offset);
+    const b = other.holder(otherOffset);
+    if (a === undefined || b === undefined) return false;
+    const x = a.bytes;
+    const y = b.bytes;
+    let i = offset - a.firstOffset;
+    let j = otherOffset - b.firstOffset;
+    for (;;) {
+      const c = i < x.length ? (x[i] as number) : 0;
+      const d = j < y.length ? (y[j] as number) : 0;
+      if (c !== d) return false;
+      if (c === 0) return true;
+      i++;
+      j++;
+    }
+  }
+
   /** Every offset (base first, ascending) at which exactly `text` followed by NUL starts. */
   offsetsOf(text: string): number[] {
     const found = this.base ? this.base.offsetsOf(text) : [];

@@ -3,6 +3,7 @@
 // (see btf-adapter.ts) and tests can feed it any BTF. Ids are global: a split (module) BTF sees its base's ids too.
 
 import { isAnyEnum, KIND_NAMES, Kind } from "../kinds.js";
+import type { StringTable } from "../strings.js";
 
 export interface CoreBtf {
   /** Number of valid ids including void (0) and, for split BTF, the base's ids. */
@@ -22,6 +23,10 @@ export interface CoreBtf {
   /** The raw `type` field (PTR, TYPEDEF, modifiers, FUNC, FUNC_PROTO return type, VAR, DECL_TAG). */
   refType(id: number): number;
   memberName(id: number, index: number): string;
+  /** The string offset of a member's name (compared without decoding through `strings`). */
+  memberNameOff(id: number, index: number): number;
+  /** The string section (the base's strings first for split BTF). */
+  readonly strings: StringTable;
   memberType(id: number, index: number): number;
   /** Member bit offset, bitfield-aware (kind_flag). */
   memberBitOffset(id: number, index: number): number;

@@ -38,20 +38,22 @@ function matchMember(
   targetId = skipOrFail(target, targetId);
   if (!isComposite(target.kind(targetId))) return false;
   const localMemberType = local.memberType(localAccessor.typeId, localAccessor.index);
-  const localName = local.memberName(localAccessor.typeId, localAccessor.index);
+  const localNameOff = local.memberNameOff(localAccessor.typeId, localAccessor.index);
   const count = target.vlen(targetId);
+  // Names are compared as bytes in place (libbpf's strcmp): a kernel struct has dozens of members, and decoding
+  // each one's name to compare it was a fifth of the CO-RE phase.
   for (let i = 0; i < count; i++) {
     const bitOffset = target.memberBitOffset(targetId, i);
     if (spec.raw.length === CORE_SPEC_MAX_LEN) tooDeep();
     spec.bitOffset = (spec.bitOffset + bitOffset) >>> 0;
     spec.raw.push(i);
-    const targetName = target.memberName(targetId, i);
+    const targetNameOff = target.memberNameOff(targetId, i);
     const memberType = target.memberType(targetId, i);
-    if (targetName === "") {
+    if (target.strings.isEmpty(targetNameOff)) {
       const hit = matchMember(local, localAccessor, target, memberType, spec);
       if (hit) return hit;
-    } else if (targetName === localName) {
-      spec.accessors.push({ typeId: targetId, index: i, name: targetName });
+    } else if (local.strings.sameAs(localNameOff, target.strings, targetNameOff)) {
+      spec.accessors.push({ typeId: targetId, index: i, name: target.memberName(targetId, i) });
       if (fieldsAreCompatible(local, localMemberType, target, memberType)) return { nextTargetId: memberType };
       spec.accessors.pop();
       return false;
