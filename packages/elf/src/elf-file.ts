@@ -134,7 +134,9 @@ export function parseElf(bytes: Uint8Array, options: ParseOptions = {}): ElfFile
   const relocationSections: ElfRelocationSection[] = [];
   for (const section of sections) {
     if (section.type === SHT_REL || section.type === SHT_RELA) {
-      relocationSections.push(readRelocationSection(reader, sections, symbolTables, section, header.shoff));
+      relocationSections.push(
+        readRelocationSection(reader, sections, symbolTables, section, header.shoff, options.lazyRelocations),
+      );
     }
   }
   return new ElfFile(bytes, header, sections, [...symbolTables.values()], relocationSections);

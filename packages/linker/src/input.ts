@@ -113,7 +113,13 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
   }
   let elf: ElfFile;
   try {
-    elf = parseElf(bytes);
+    elf = parseElf(bytes, { lazyRelocations: true });
+    // Entries are checked as they are built: build now those the linker reads, so a bad one is still BAD_ELF
+    // before anything else; those of dropped sections (DWARF's, .BTF's) are never read, as in libbpf.
+    for (const rel of elf.relocationSections) {
+      const { section: s, target: t } = rel;
+      if (!isIgnored(s.name, s.type, s.size) && !isIgnored(t.name, t.type, t.size)) void rel.relocations;
+    }
   } catch (e) {
     if (e instanceof ElfError)
       throw new LinkError("BAD_ELF", `not a valid ELF file: ${e.message}`, { input: name }, { cause: e });
@@ -268,7 +274,7 @@ function checkExtReferences(input: string, btf: Btf, ext: BtfExt): void {
     if (id >= btf.typeCount) bad("type id", id);
   };
   const str = (off: number) => {
-    if (btf.stringAt(off) === undefined) bad("string offset", off);
+    if (!btf.strings.has(off)) bad("string offset", off);
   };
   for (const sec of ext.funcInfo?.sections ?? []) {
     str(sec.nameOff);
