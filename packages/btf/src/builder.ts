@@ -76,6 +76,15 @@ export class BtfBuilder {
     return this.firstOwnId + this.starts.length;
   }
 
+  /**
+   * Makes room for `words` more type words and about `stringBytes` more string bytes in `strings` more strings,
+   * so that appending a known amount (the static linker appends whole inputs) grows each buffer once.
+   */
+  reserve(words: number, stringBytes: number, strings: number): void {
+    this.ensure(words);
+    this.strings.reserve(stringBytes, strings);
+  }
+
   /** Offset of `text` in the string section, adding it if needed. */
   addString(text: string): number {
     return this.strings.add(text);
@@ -167,7 +176,9 @@ export class BtfBuilder {
     this.ensure(end - at);
     const start = this.wordCount;
     const words = this.words;
-    words.set(src.words.subarray(at, end), start);
+    // Records are a few words: a loop beats a subarray (a typed array allocation) per type.
+    const from = src.words;
+    for (let i = at, to = start; i < end; i++, to++) words[to] = from[i]!;
     const map = mapString ?? ((off: number) => this.addStringFrom(src.strings, off));
     forEachStringWord(words, start, (w) => {
       const off = words[w]!;

@@ -64,6 +64,13 @@ export class StringBuilder {
     return this.addOwn(src, start, end);
   }
 
+  /** Room for about `bytes` more bytes in `strings` more strings (nothing to do over a base: adds are decoded). */
+  reserve(bytes: number, strings: number): void {
+    if (this.base) return;
+    this.set ??= StringSet.ofSection(this.initial, true);
+    this.set.reserve(bytes, strings);
+  }
+
   private addOwn(src: Uint8Array, start: number, end: number): number {
     this.set ??= StringSet.ofSection(this.initial, true);
     return this.firstOffset + this.set.add(src, start, end, hashBytes(src, start, end));

@@ -22,6 +22,8 @@ export function appendBtf(state: LinkState, input: LinkInput): Uint32Array | und
   const btf = input.btf;
   if (!btf) return undefined;
   const builder = state.btf;
+  // At most all of its words and strings are added: each buffer grows once (strings estimated from the bytes).
+  builder.reserve(btf.words.length, btf.strings.bytes.length, btf.strings.bytes.length >>> 3);
   const firstNew = builder.typeCount;
   const typeMap = new Uint32Array(btf.typeCount);
   const mapString = (offset: number) => state.mergedString(input, offset);

@@ -61,6 +61,8 @@ export interface InputSection {
 }
 
 export interface LinkInput {
+  /** Unique among the inputs read in this process (see LinkState.mergedString). */
+  readonly serial: number;
   readonly name: string;
   readonly elf: ElfFile;
   readonly littleEndian: boolean;
@@ -71,7 +73,10 @@ export interface LinkInput {
   /** The object's BTF over private words, DATASECs fixed up; undefined when the object has none. */
   readonly btf: Btf | undefined;
   readonly ext: BtfExt | undefined;
-  /** Its BTF string offset → merged BTF string offset + 1 (0: not added yet); see LinkState.mergedString. */
+  /**
+   * Its BTF string offset → merged BTF string offset + 1 (0: not added yet), when its strings are too many for
+   * the shared map; see LinkState.mergedString.
+   */
   stringMap?: Uint32Array;
 }
 
@@ -96,6 +101,8 @@ export function inputSectionByName(input: LinkInput, name: string): InputSection
   for (let i = 1; i < input.sections.length; i++) if (input.sections[i]!.name === name) return input.sections[i];
   return undefined;
 }
+
+let nextSerial = 0;
 
 export function readInput(name: string, bytes: Uint8Array): LinkInput {
   const bad = (message: string, section?: string): never => {
@@ -195,6 +202,7 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
     throw e;
   }
   const input: LinkInput = {
+    serial: nextSerial++,
     name,
     elf,
     littleEndian: elf.endianness === "little",

@@ -53,9 +53,11 @@ export interface OutSymbol {
   section: OutSection | number | undefined;
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 export class OutSection {
-  /** Bytes written so far (PROGBITS), grown by doubling. */
-  private bytes = new Uint8Array(0);
+  /** Bytes written so far (PROGBITS), grown by doubling; shared empty array until then (NOBITS never grows it). */
+  private bytes = NO_BYTES;
   size = 0;
   align: number;
   type: number;

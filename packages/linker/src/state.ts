@@ -36,6 +36,30 @@ export interface GlobalSymbol {
   readonly occurrences: SymbolOccurrence[];
 }
 
+/**
+ * The string map of the input being merged, one array for all inputs of all links: an input is merged from start
+ * to end before the next (whichever Linker it goes to), and the array is cleared whenever the input changes. A
+ * typed array per input cost more than mapping its strings. Inputs with bigger string sections get their own.
+ */
+let sharedMap = new Uint32Array(4096);
+/** The `serial` of the input it maps (a number: holding the input would keep it alive after its link). */
+let sharedMapOwner = -1;
+const SHARED_MAP_LIMIT = 1 << 16;
+
+function stringMapOf(input: LinkInput, end: number): Uint32Array {
+  if (input.stringMap) return input.stringMap;
+  if (end > SHARED_MAP_LIMIT) {
+    input.stringMap = new Uint32Array(end);
+    return input.stringMap;
+  }
+  if (sharedMapOwner !== input.serial) {
+    if (sharedMap.length < end) sharedMap = new Uint32Array(Math.max(end, sharedMap.length * 2));
+    else sharedMap.fill(0, 0, end);
+    sharedMapOwner = input.serial;
+  }
+  return sharedMap;
+}
+
 export class LinkState {
   littleEndian: boolean | undefined;
   readonly sections: OutSection[] = [];
@@ -51,8 +75,7 @@ export class LinkState {
   mergedString(input: LinkInput, offset: number): number {
     if (offset === 0) return 0;
     const btf = input.btf!;
-    input.stringMap ??= new Uint32Array(btf.strings.end);
-    const map = input.stringMap;
+    const map = stringMapOf(input, btf.strings.end);
     const known = map[offset];
     if (known) return known - 1;
     const merged = this.btf.addStringFrom(btf.strings, offset);
