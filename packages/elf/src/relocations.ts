@@ -96,8 +96,7 @@ class LazyRelocationSection implements ElfRelocationSection {
 }
 
 function dataView(reader: ByteReader): DataView {
-  const bytes = reader.bytes;
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return reader.view;
 }
 
 /** True on little-endian hosts, where a Uint32Array reads a little-endian file's words in file order. */

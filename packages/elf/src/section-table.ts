@@ -146,7 +146,7 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
     );
   }
   // Extended numbering: counts that do not fit 16 bits live in section 0.
-  const view = new DataView(reader.bytes.buffer, reader.bytes.byteOffset, reader.bytes.byteLength);
+  const view = reader.view;
   const first = readRawSection(reader, view, raw.shoff, 0);
   const shnum = rawShnum === 0 ? first.size : rawShnum;
   if (shnum === 0) {

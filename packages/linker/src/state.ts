@@ -4,7 +4,7 @@
 
 import { BtfBuilder } from "@bpfkit/btf";
 import type { LinkInput } from "./input.js";
-import { type DatasecVar, OutSection, type OutSymbol } from "./output.js";
+import { Arena, type DatasecVar, OutSection, type OutSymbol } from "./output.js";
 
 /** How one input took part in a global symbol's resolution (for explain). */
 export interface SymbolOccurrence {
@@ -68,6 +68,8 @@ export class LinkState {
   readonly symbols: OutSymbol[] = [];
   readonly globals = new Map<string, GlobalSymbol>();
   readonly btf = new BtfBuilder();
+  /** Memory for output section contents. */
+  private readonly arena = new Arena();
   /** Inputs added so far: names, bytes and a fingerprint of them (to refuse the same object twice). */
   readonly inputs: { name: string; bytes: Uint8Array; hash: number }[] = [];
 
@@ -92,7 +94,7 @@ export class LinkState {
     name: string,
     shape: { type: number; flags: number; entsize: number; align: number; ephemeral: boolean },
   ): OutSection {
-    const sec = new OutSection(this.sections.length + 1, name, { ...shape, align: 0 });
+    const sec = new OutSection(this.sections.length + 1, name, { ...shape, align: 0 }, this.arena);
     this.sections.push(sec);
     if (!shape.ephemeral) this.materialize(sec, shape);
     return sec;
