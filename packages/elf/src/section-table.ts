@@ -46,25 +46,28 @@ function hasContents(type: number): boolean {
 function readRawSection(reader: ByteReader, view: DataView, shoff: number, index: number): RawSection {
   const at = shoff + index * ELF64_SHDR_SIZE;
   const little = reader.littleEndian;
-  const u64 = (field: number, what: string): number => {
-    const high = view.getUint32(at + field + (little ? 4 : 0), little);
-    const low = view.getUint32(at + field + (little ? 0 : 4), little);
-    if (high === 0) return low;
-    return high <= MAX_SAFE_HIGH_WORD ? high * 0x1_0000_0000 + low : reader.u64(at + field, what, { index });
-  };
   return {
     index,
     nameOffset: view.getUint32(at, little),
     type: view.getUint32(at + 4, little),
-    flags: u64(8, "sh_flags"),
-    addr: u64(16, "sh_addr"),
-    offset: u64(24, "sh_offset"),
-    size: u64(32, "sh_size"),
+    flags: headerU64(reader, view, at + 8, "sh_flags", index),
+    addr: headerU64(reader, view, at + 16, "sh_addr", index),
+    offset: headerU64(reader, view, at + 24, "sh_offset", index),
+    size: headerU64(reader, view, at + 32, "sh_size", index),
     link: view.getUint32(at + 40, little),
     info: view.getUint32(at + 44, little),
-    addralign: u64(48, "sh_addralign"),
-    entsize: u64(56, "sh_entsize"),
+    addralign: headerU64(reader, view, at + 48, "sh_addralign", index),
+    entsize: headerU64(reader, view, at + 56, "sh_entsize", index),
   };
+}
+
+/** A u64 field of section header `index` at `at` (a function, not a closure per header). */
+function headerU64(reader: ByteReader, view: DataView, at: number, what: string, index: number): number {
+  const little = reader.littleEndian;
+  const high = view.getUint32(at + (little ? 4 : 0), little);
+  const low = view.getUint32(at + (little ? 0 : 4), little);
+  if (high === 0) return low;
+  return high <= MAX_SAFE_HIGH_WORD ? high * 0x1_0000_0000 + low : reader.u64(at, what, { index });
 }
 
 function checkContentsInFile(section: RawSection & { name?: string }, fileSize: number): void {
@@ -97,6 +100,7 @@ function regionName(region: Region): string {
 
 /** Rejects files where two sections, or a section and a header, share bytes (each table must be its own). */
 function checkNoOverlap(sections: readonly ElfSection[], shoff: number, shnum: number): void {
+  if (!overlaps(sections, shoff, shnum)) return;
   const regions: Region[] = [{ start: 0, end: ELF64_EHDR_SIZE, label: "ELF header" }];
   if (shnum > 0) regions.push({ start: shoff, end: shoff + shnum * ELF64_SHDR_SIZE, label: "section header table" });
   for (const section of sections) {
@@ -117,6 +121,36 @@ function checkNoOverlap(sections: readonly ElfSection[], shoff: number, shnum: n
       );
     }
   }
+}
+
+/**
+ * Whether anything overlaps, without objects: section contents sorted by offset (insertion sort of their indices:
+ * few sections, often nearly in order), then one pass with the two headers. checkNoOverlap builds the
+ * regions and the message only when this says yes.
+ */
+function overlaps(sections: readonly ElfSection[], shoff: number, shnum: number): boolean {
+  const order: number[] = [];
+  let count = 0;
+  for (const section of sections) {
+    if (!hasContents(section.type) || section.size === 0) continue;
+    const start = section.offset;
+    order.push(0);
+    let i = count++;
+    while (i > 0 && sections[order[i - 1]!]!.offset > start) {
+      order[i] = order[i - 1]!;
+      i--;
+    }
+    order[i] = section.index;
+  }
+  const tableEnd = shnum > 0 ? shoff + shnum * ELF64_SHDR_SIZE : shoff;
+  let end = ELF64_EHDR_SIZE;
+  for (let k = 0; k < count; k++) {
+    const section = sections[order[k]!]!;
+    if (section.offset < end) return true;
+    if (shnum > 0 && section.offset < tableEnd && shoff < section.offset + section.size) return true;
+    end = section.offset + section.size;
+  }
+  return shnum > 0 && shoff < ELF64_EHDR_SIZE;
 }
 
 /**
