@@ -26,6 +26,8 @@ export interface MemberSpec {
   readonly bitfieldSize?: number;
 }
 
+const NO_WORDS = new Uint32Array(0);
+
 export class BtfBuilder {
   readonly base: Btf | undefined;
   readonly firstOwnId: number;
@@ -54,7 +56,8 @@ export class BtfBuilder {
       this.strings = new StringBuilder(from.strings.bytes, from.strings.firstOffset, from.base?.strings);
       this.flags = from.header.flags;
     } else {
-      this.words = new Uint32Array(256);
+      // Allocated on first use (an empty view costs nothing; reserve() may size it right away).
+      this.words = NO_WORDS;
       this.wordCount = 0;
       this.starts = [];
       // A base BTF's strings start with the empty name; a split BTF's own strings start empty.
@@ -81,7 +84,8 @@ export class BtfBuilder {
    * so that appending a known amount (the static linker appends whole inputs) grows each buffer once.
    */
   reserve(words: number, stringBytes: number, strings: number): void {
-    this.ensure(words);
+    // Twice what is needed when it must grow (see StringSet.reserve).
+    if (this.wordCount + words > this.words.length) this.ensure(this.wordCount + 2 * words);
     this.strings.reserve(stringBytes, strings);
   }
 
@@ -220,7 +224,7 @@ export class BtfBuilder {
 
   private ensure(extra: number): void {
     if (this.wordCount + extra <= this.words.length) return;
-    const grown = new Uint32Array(Math.max(this.words.length * 2, this.wordCount + extra));
+    const grown = new Uint32Array(Math.max(256, this.words.length * 2, this.wordCount + extra));
     grown.set(this.words.subarray(0, this.wordCount));
     this.words = grown;
   }

@@ -84,20 +84,19 @@ export class StringSet {
 
   /**
    * Makes room for about `bytes` more bytes in `strings` more strings, so adding them neither copies the data
-   * nor rehashes (a caller appending a whole string section knows both up front).
+   * nor rehashes (a caller appending a whole string section knows both up front). When it must grow, it grows
+   * to twice what is needed: the next reserve of the same size (the next input of a link) then fits as well.
    */
   reserve(bytes: number, strings: number): void {
     const needed = this.used + bytes;
     if (needed > this.data.length) {
-      let size = this.data.length * 2;
-      while (size < needed) size *= 2;
-      const bigger = new Uint8Array(size);
+      const bigger = new Uint8Array(Math.max(this.data.length * 2, needed * 2));
       bigger.set(this.data.subarray(0, this.used));
       this.data = bigger;
     }
     let slots = this.slots.length;
     while ((this.count + strings) * 2 > slots) slots *= 2;
-    if (slots > this.slots.length) this.rehash(slots);
+    if (slots > this.slots.length) this.rehash(slots * 2);
   }
 
   /** Offset of src[start, end) in the table, appended if absent. */
