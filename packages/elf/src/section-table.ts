@@ -19,20 +19,11 @@ const EMPTY = new Uint8Array(0);
 /** Largest high word of a u64 that still gives an exact JavaScript number (2^53 - 1 >> 32). */
 const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
 
-/** Section header fields before names are known. */
-interface RawSection {
-  index: number;
-  nameOffset: number;
-  type: number;
-  flags: number;
-  addr: number;
-  offset: number;
-  size: number;
-  link: number;
-  info: number;
-  addralign: number;
-  entsize: number;
-}
+/**
+ * A section as its header is read: name and data are filled in once the names are known (the same object becomes
+ * the ElfSection, so a parse makes one object per section, not two).
+ */
+type RawSection = { -readonly [K in keyof ElfSection]: ElfSection[K] };
 
 function hasContents(type: number): boolean {
   return type !== SHT_NOBITS && type !== SHT_NULL;
@@ -48,6 +39,7 @@ function readRawSection(reader: ByteReader, view: DataView, shoff: number, index
   const little = reader.littleEndian;
   return {
     index,
+    name: "",
     nameOffset: view.getUint32(at, little),
     type: view.getUint32(at + 4, little),
     flags: headerU64(reader, view, at + 8, "sh_flags", index),
@@ -58,6 +50,7 @@ function readRawSection(reader: ByteReader, view: DataView, shoff: number, index
     info: view.getUint32(at + 44, little),
     addralign: headerU64(reader, view, at + 48, "sh_addralign", index),
     entsize: headerU64(reader, view, at + 56, "sh_entsize", index),
+    data: EMPTY,
   };
 }
 
@@ -70,7 +63,8 @@ function headerU64(reader: ByteReader, view: DataView, at: number, what: string,
   return high <= MAX_SAFE_HIGH_WORD ? high * 0x1_0000_0000 + low : reader.u64(at, what, { index });
 }
 
-function checkContentsInFile(section: RawSection & { name?: string }, fileSize: number): void {
+/** `named` false: the names are not read yet, and the error names no section (its name is not known). */
+function checkContentsInFile(section: RawSection, fileSize: number, named = true): void {
   if (!hasContents(section.type)) return;
   if (section.offset + section.size > fileSize) {
     throw new ElfError(
@@ -78,7 +72,7 @@ function checkContentsInFile(section: RawSection & { name?: string }, fileSize: 
       `${describeSection(section)}: contents extend past end of file (offset ${hex(section.offset)} + ${hex(section.size)} > size ${hex(fileSize)})`,
       {
         offset: section.offset,
-        section: { index: section.index, name: section.name },
+        section: { index: section.index, name: named ? section.name : undefined },
         expected: `<= ${hex(fileSize)}`,
       },
     );
@@ -219,19 +213,18 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
         expected: "SHT_STRTAB",
       });
     }
-    checkContentsInFile(table, fileSize);
+    checkContentsInFile(table, fileSize, false);
     names = new SectionStringTable(toSection(reader, table, ""));
   }
 
-  const sections: ElfSection[] = new Array(shnum);
   for (let i = 0; i < shnum; i++) {
     const section = rawSections[i]!;
-    const name =
+    section.name =
       i === 0 && section.type === SHT_NULL ? "" : sectionName(names, section, raw.shoff + i * ELF64_SHDR_SIZE);
-    const full = toSection(reader, section, name);
-    checkContentsInFile(full, fileSize);
-    sections[i] = full;
+    if (hasContents(section.type)) section.data = reader.bytes.subarray(section.offset, section.offset + section.size);
+    checkContentsInFile(section, fileSize);
   }
+  const sections: ElfSection[] = rawSections;
   checkNoOverlap(sections, raw.shoff, shnum);
   for (const section of sections) checkLinks(section, shnum, raw.shoff + section.index * ELF64_SHDR_SIZE);
   return { header: withSectionCounts(raw, shnum, shstrndx), sections };
