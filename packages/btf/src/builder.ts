@@ -42,6 +42,17 @@ export class BtfBuilder {
   private readonly objects: (BtfType | null | undefined)[] = [];
   private readonly scratch: number[] = [];
   private flags = 0;
+  // The word visitors of copyType and remapTypeIds, made once per builder (not a closure per type); the mapping
+  // they apply is set for the duration of the call.
+  private copyStrings: ((offset: number) => number) | undefined;
+  private remapIds: ((old: number) => number) | undefined;
+  private readonly mapStringWord = (w: number): void => {
+    const off = this.words[w]!;
+    if (off !== 0) this.words[w] = this.copyStrings!(off);
+  };
+  private readonly remapWord = (w: number): void => {
+    this.words[w] = this.remapIds!(this.words[w]!);
+  };
 
   constructor(options: BtfBuilderOptions = {}, from?: Btf) {
     this.base = from ? from.base : options.base;
@@ -183,11 +194,9 @@ export class BtfBuilder {
     // Records are a few words: a loop beats a subarray (a typed array allocation) per type.
     const from = src.words;
     for (let i = at, to = start; i < end; i++, to++) words[to] = from[i]!;
-    const map = mapString ?? ((off: number) => this.addStringFrom(src.strings, off));
-    forEachStringWord(words, start, (w) => {
-      const off = words[w]!;
-      if (off !== 0) words[w] = map(off);
-    });
+    this.copyStrings = mapString ?? ((off: number) => this.addStringFrom(src.strings, off));
+    forEachStringWord(words, start, this.mapStringWord);
+    this.copyStrings = undefined;
     this.starts.push(start);
     this.wordCount = end - at + start;
     this.objects[this.starts.length - 1] = null;
@@ -196,10 +205,9 @@ export class BtfBuilder {
 
   /** Rewrites every type id inside own type `id` through `map` (old id → new id). */
   remapTypeIds(id: number, map: (old: number) => number): void {
-    const words = this.words;
-    forEachTypeIdWord(words, this.starts[this.localIndex(id)]!, (w) => {
-      words[w] = map(words[w]!);
-    });
+    this.remapIds = map;
+    forEachTypeIdWord(this.words, this.starts[this.localIndex(id)]!, this.remapWord);
+    this.remapIds = undefined;
     this.objects[id - this.firstOwnId] = null;
   }
 

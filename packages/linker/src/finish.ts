@@ -26,7 +26,7 @@ import {
   writeElf,
 } from "@bpfkit/elf";
 import { LinkError } from "./errors.js";
-import type { ExtRecords, OutSection, OutSymbol } from "./output.js";
+import type { DatasecVar, ExtRecords, OutSection, OutSymbol } from "./output.js";
 import type { LinkState } from "./state.js";
 
 const BTF_EXT_HEADER_SIZE = 32;
@@ -63,6 +63,14 @@ function subsection<R>(state: LinkState, slot: "funcInfo" | "lineInfo" | "coreRe
   return sections.length ? { recordSize, sections } : undefined;
 }
 
+/** The entries sorted by offset (as they are unless a definition moved one): no copy and sort when in order. */
+function inOffsetOrder(vars: readonly DatasecVar[]): readonly DatasecVar[] {
+  for (let i = 1; i < vars.length; i++) {
+    if (vars[i - 1]!.offset > vars[i]!.offset) return [...vars].sort((a, b) => a.offset - b.offset);
+  }
+  return vars;
+}
+
 /** The output's .BTF and .BTF.ext, deduplicated; undefined when no input had BTF. */
 function finishBtf(state: LinkState): { btf: Uint8Array; ext: Uint8Array | undefined } | undefined {
   const builder = state.btf;
@@ -72,7 +80,7 @@ function finishBtf(state: LinkState): { btf: Uint8Array; ext: Uint8Array | undef
     if (!sec.hasBtf) continue;
     // Sorted by offset, as the kernel requires; libbpf keeps first-seen order, which is the same unless a
     // definition replaced an earlier entry (see btf-merge.ts).
-    const vars = [...sec.vars].sort((a, b) => a.offset - b.offset);
+    const vars = inOffsetOrder(sec.vars);
     builder.addDatasec(sec.name, sec.size, vars);
   }
   const funcInfo = subsection<FuncInfoRecord>(state, "funcInfo");

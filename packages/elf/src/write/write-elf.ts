@@ -188,7 +188,7 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
   });
 
   const sectionIndex = new Map<OutputSection, number>();
-  for (const [i, s] of sections.entries()) sectionIndex.set(s, i + 1);
+  for (let i = 0; i < sections.length; i++) sectionIndex.set(sections[i]!, i + 1);
   const indexOf = (section: ElfWriteSection, what: string): number => {
     const index = sectionIndex.get(section);
     if (index === undefined)
@@ -366,7 +366,7 @@ function writeFileHeader(
   model: ElfWriteModel,
   table: { shoff: number; shnum: number; shstrndx: number },
 ): void {
-  for (const [i, byte] of ELF_MAGIC.entries()) out.u8(i, byte);
+  for (let i = 0; i < ELF_MAGIC.length; i++) out.u8(i, ELF_MAGIC[i]!);
   out.u8(EI_CLASS, ELFCLASS64);
   out.u8(EI_DATA, (model.endianness ?? "little") === "little" ? ELFDATA2LSB : ELFDATA2MSB);
   out.u8(EI_VERSION, EV_CURRENT);
@@ -413,7 +413,7 @@ function encodeExtendedIndices(
   out: ByteWriter,
   start: number,
 ): void {
-  for (const [i, index] of shndx.entries()) out.u32(start + (i + 1) * 4, usesExtendedIndex[i] ? index : 0);
+  for (let i = 0; i < shndx.length; i++) out.u32(start + (i + 1) * 4, usesExtendedIndex[i] ? shndx[i]! : 0);
 }
 
 function encodeRelocations(
