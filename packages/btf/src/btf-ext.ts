@@ -99,37 +99,39 @@ export function parseBtfExt(bytes: Uint8Array, options: { btf?: Btf } = {}): Btf
     fail(`hdr_len ${hdrLen} outside [${MIN_HEADER}, ${bytes.length}]`, 4);
   const r: Reader = { view, le, bytes };
   const btf = options.btf;
-  const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, (at, size) => ({
-    insnOff: view.getUint32(at, le),
-    typeId: view.getUint32(at + 4, le),
-    ...extraBytes(bytes, at, FUNC_INFO_SIZE, size),
-  }));
-  const lineInfo = subsection(r, hdrLen, 16, LINE_INFO_SIZE, "line_info", btf, (at, size) => {
+  // Records are built as literals, `extra` only when there is some (no spread of a temporary object per record).
+  const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, (at, size): FuncInfoRecord => {
+    const insnOff = view.getUint32(at, le);
+    const typeId = view.getUint32(at + 4, le);
+    if (size <= FUNC_INFO_SIZE) return { insnOff, typeId };
+    return { insnOff, typeId, extra: extraBytes(bytes, at, FUNC_INFO_SIZE, size) };
+  });
+  const lineInfo = subsection(r, hdrLen, 16, LINE_INFO_SIZE, "line_info", btf, (at, size): LineInfoRecord => {
+    const insnOff = view.getUint32(at, le);
+    const fileNameOff = view.getUint32(at + 4, le);
+    const lineOff = view.getUint32(at + 8, le);
     const lineCol = view.getUint32(at + 12, le);
-    return {
-      insnOff: view.getUint32(at, le),
-      fileNameOff: view.getUint32(at + 4, le),
-      lineOff: view.getUint32(at + 8, le),
-      line: lineCol >>> 10,
-      column: lineCol & 0x3ff,
-      ...extraBytes(bytes, at, LINE_INFO_SIZE, size),
-    };
+    const line = lineCol >>> 10;
+    const column = lineCol & 0x3ff;
+    if (size <= LINE_INFO_SIZE) return { insnOff, fileNameOff, lineOff, line, column };
+    return { insnOff, fileNameOff, lineOff, line, column, extra: extraBytes(bytes, at, LINE_INFO_SIZE, size) };
   });
   const coreRelo =
     hdrLen >= CORE_HEADER
-      ? subsection(r, hdrLen, 24, CORE_RELO_SIZE, "core_relo", btf, (at, size) => ({
-          insnOff: view.getUint32(at, le),
-          typeId: view.getUint32(at + 4, le),
-          accessStrOff: view.getUint32(at + 8, le),
-          kind: view.getUint32(at + 12, le),
-          ...extraBytes(bytes, at, CORE_RELO_SIZE, size),
-        }))
+      ? subsection(r, hdrLen, 24, CORE_RELO_SIZE, "core_relo", btf, (at, size): CoreReloRecord => {
+          const insnOff = view.getUint32(at, le);
+          const typeId = view.getUint32(at + 4, le);
+          const accessStrOff = view.getUint32(at + 8, le);
+          const kind = view.getUint32(at + 12, le);
+          if (size <= CORE_RELO_SIZE) return { insnOff, typeId, accessStrOff, kind };
+          return { insnOff, typeId, accessStrOff, kind, extra: extraBytes(bytes, at, CORE_RELO_SIZE, size) };
+        })
       : undefined;
   return { littleEndian: le, version, flags, hdrLen, funcInfo, lineInfo, coreRelo };
 }
 
-function extraBytes(bytes: Uint8Array, at: number, known: number, size: number): { extra?: Uint8Array } {
-  return size > known ? { extra: bytes.slice(at + known, at + size) } : {};
+function extraBytes(bytes: Uint8Array, at: number, known: number, size: number): Uint8Array {
+  return bytes.slice(at + known, at + size);
 }
 
 function subsection<R>(

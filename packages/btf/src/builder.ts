@@ -304,7 +304,8 @@ export class BtfBuilder {
     return writeBtfBlob({
       header: { flags: this.flags },
       words: this.words.subarray(0, this.wordCount),
-      strings: this.strings.toBytes(),
+      // writeBtfBlob copies them: no copy of our own.
+      strings: this.strings.view(),
       littleEndian: this.littleEndian,
     });
   }

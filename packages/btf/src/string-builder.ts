@@ -96,6 +96,11 @@ export class StringBuilder {
     return this.firstOffset + this.set.add(src, start, end, hashBytes(src, start, end));
   }
 
+  /** The section bytes, not copied: valid until the next add (for writers that copy them anyway). */
+  view(): Uint8Array {
+    return this.bytes;
+  }
+
   /** The section bytes (a copy). */
   toBytes(): Uint8Array {
     return this.bytes.slice();

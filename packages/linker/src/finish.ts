@@ -154,11 +154,9 @@ export function finish(state: LinkState): Uint8Array {
       target: written.get(sec.target!)!,
       flags: sec.flags,
       addralign: sec.align,
-      relocations: sec.relocations.map((r) => ({
-        offset: r.offset,
-        type: r.type,
-        ...(r.symbol ? { symbol: symbolOf(r.symbol) } : {}),
-      })),
+      relocations: sec.relocations.map((r) =>
+        r.symbol ? { offset: r.offset, type: r.type, symbol: symbolOf(r.symbol) } : { offset: r.offset, type: r.type },
+      ),
     });
   }
   if (btf) {

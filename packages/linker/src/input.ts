@@ -7,6 +7,7 @@ import {
   ElfError,
   type ElfFile,
   type ElfRelocationSection,
+  type ElfSymbol,
   type ElfSymbolTable,
   isElf,
   parseElf,
@@ -304,6 +305,12 @@ function checkExtReferences(input: string, btf: Btf, ext: BtfExt): void {
   }
 }
 
+/** The first STT_OBJECT symbol named `name` in section `shndx` (a loop: no closure per variable). */
+function objectSymbol(symbols: readonly ElfSymbol[], shndx: number, name: string): ElfSymbol | undefined {
+  for (const s of symbols) if (s.shndx === shndx && s.type === STT_OBJECT && s.name === name) return s;
+  return undefined;
+}
+
 /**
  * libbpf's linker_fixup_btf: a DATASEC gets its ELF section's size and its global VARs their symbols' offsets
  * (clang leaves both 0); a DATASEC without an ELF section becomes an ephemeral input section.
@@ -341,9 +348,7 @@ function fixupDatasecs(input: LinkInput, btf: Btf): void {
       const varId = btf.datasecVarType(id, j);
       if (btf.kind(varId) !== Kind.VAR || btf.linkage(varId) !== Linkage.GLOBAL) continue;
       const varName = btf.nameOf(varId);
-      const sym = input.symtab.symbols.find(
-        (s) => s.shndx === sec.index && s.type === STT_OBJECT && s.name === varName,
-      );
+      const sym = objectSymbol(input.symtab.symbols, sec.index, varName);
       if (!sym) {
         throw new LinkError("BAD_BTF", `failed to find symbol for variable '${varName}' in section '${secName}'`, {
           input: input.name,
