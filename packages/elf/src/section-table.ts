@@ -151,7 +151,10 @@ function overlaps(sections: readonly ElfSection[], shoff: number, shnum: number)
  * Reads and validates the section header table: extended numbering, every section's contents inside the file,
  * names, no overlaps, sh_link (and sh_info where it is a section index) naming an existing section.
  */
-export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { header: ElfHeader; sections: ElfSection[] } {
+export function readSectionTable(
+  reader: ByteReader,
+  raw: RawElfHeader,
+): { header: ElfHeader; sections: ElfSection[]; names?: SectionStringTable } {
   const { rawShnum, rawShstrndx } = raw;
   if (raw.shoff === 0) {
     if (rawShnum !== 0) {
@@ -204,6 +207,7 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
 
   // Section names come from e_shstrndx, which must be a string table inside the file.
   let names: { get(offset: number): string } = NO_NAMES;
+  let nameTable: SectionStringTable | undefined;
   if (shstrndx !== 0) {
     const table = rawSections[shstrndx]!;
     if (table.type !== SHT_STRTAB) {
@@ -214,7 +218,8 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
       });
     }
     checkContentsInFile(table, fileSize, false);
-    names = new SectionStringTable(toSection(reader, table, ""));
+    nameTable = new SectionStringTable(toSection(reader, table, ""));
+    names = nameTable;
   }
 
   for (let i = 0; i < shnum; i++) {
@@ -227,7 +232,7 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
   const sections: ElfSection[] = rawSections;
   checkNoOverlap(sections, raw.shoff, shnum);
   for (const section of sections) checkLinks(section, shnum, raw.shoff + section.index * ELF64_SHDR_SIZE);
-  return { header: withSectionCounts(raw, shnum, shstrndx), sections };
+  return { header: withSectionCounts(raw, shnum, shstrndx), sections, names: nameTable };
 }
 
 /** The name of a section; a bad name is reported at the section's sh_name field. */

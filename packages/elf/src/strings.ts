@@ -30,9 +30,18 @@ export class SectionStringTable implements ElfStringTable {
   /** The whole table as a string once decoded; null when it cannot be used (too big, or not ASCII). */
   private text: string | null | undefined;
 
-  constructor(section: ElfSection) {
+  /**
+   * @param decoded a table over the same bytes read earlier in the same parse (section names, when the symbols'
+   *   names live in the same .strtab, as clang writes it): its decoding is reused instead of done again.
+   */
+  constructor(section: ElfSection, decoded?: SectionStringTable) {
     this.section = section;
-    this.text = undefined;
+    const same =
+      decoded !== undefined &&
+      decoded.section.offset === section.offset &&
+      decoded.section.size === section.size &&
+      decoded.section.data.buffer === section.data.buffer;
+    this.text = same ? decoded.text : undefined;
   }
 
   get(offset: number): string {

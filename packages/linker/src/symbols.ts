@@ -50,11 +50,12 @@ function indexGlobalBtf(btf: Btf): Map<string, GlobalBtf> {
       const name = btf.nameOf(entry);
       if (found.get(name)?.datasecId) continue;
       const earlier = lastNonStatic.get(name);
-      found.set(name, {
-        datasecId: id,
-        btfId: entry,
-        ...(earlier !== undefined && earlier !== entry ? { ambiguousWith: earlier } : {}),
-      });
+      found.set(
+        name,
+        earlier !== undefined && earlier !== entry
+          ? { datasecId: id, btfId: entry, ambiguousWith: earlier }
+          : { datasecId: id, btfId: entry },
+      );
     }
   }
   return found;
