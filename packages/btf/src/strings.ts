@@ -4,6 +4,16 @@
 
 import { Buffer } from "node:buffer";
 
+/** Tables up to this size are decoded whole when they are ASCII (a BPF object's; not vmlinux's 2.5 MB). */
+const WHOLE_TEXT_LIMIT = 8 * 1024;
+const latin1 = new TextDecoder("latin1");
+
+function wholeText(bytes: Uint8Array): string | null {
+  if (bytes.length > WHOLE_TEXT_LIMIT) return null;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return null;
+  return latin1.decode(bytes);
+}
+
 export class StringTable {
   /** First offset this table owns (the base's length for split BTF, else 0). */
   readonly firstOffset: number;
@@ -11,6 +21,8 @@ export class StringTable {
   readonly end: number;
   private readonly cache = new Map<number, string>();
   private bufferView: Buffer | undefined;
+  /** A small ASCII table decoded whole on first use (null: too big or not ASCII); names are slices of it. */
+  private text: string | null | undefined;
 
   constructor(
     /** This table's own bytes (NUL-terminated strings). */
@@ -36,6 +48,14 @@ export class StringTable {
   /** The string at `offset`, or undefined when the offset is out of range. */
   at(offset: number): string | undefined {
     if (offset < this.firstOffset) return this.base?.at(offset);
+    if (this.text === undefined) this.text = wholeText(this.bytes);
+    if (this.text !== null) {
+      // An object's strings (a few KB) are read name by name: one decode, then slices, no cache needed.
+      const local = offset - this.firstOffset;
+      if (local >= this.text.length || local < 0) return undefined;
+      const end = this.text.indexOf("\0", local);
+      return this.text.slice(local, end < 0 ? this.text.length : end);
+    }
     const cached = this.cache.get(offset);
     if (cached !== undefined) return cached;
     const local = offset - this.firstOffset;
