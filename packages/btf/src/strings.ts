@@ -6,12 +6,12 @@ import { Buffer } from "node:buffer";
 
 /** Tables up to this size are decoded whole when they are ASCII (a BPF object's; not vmlinux's 2.5 MB). */
 const WHOLE_TEXT_LIMIT = 8 * 1024;
-const latin1 = new TextDecoder("latin1");
+const ascii = new TextDecoder();
 
 function wholeText(bytes: Uint8Array): string | null {
   if (bytes.length > WHOLE_TEXT_LIMIT) return null;
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return null;
-  return latin1.decode(bytes);
+  return ascii.decode(bytes);
 }
 
 export class StringTable {

@@ -90,9 +90,10 @@ function isIgnored(name: string, type: number, size: number): boolean {
   if (type === SHT_STRTAB || type === SHT_LLVM_ADDRSIG) return true;
   if (type === SHT_PROGBITS && size === 0 && name === ".text") return true;
   if (isDwarf(name)) return true;
+  // `.rel` + a DWARF section, .BTF or .BTF.ext, compared in place (no substring per section).
   if (name.startsWith(".rel")) {
-    const target = name.slice(4);
-    if (isDwarf(target) || target === ".BTF" || target === ".BTF.ext") return true;
+    if (name.startsWith(".debug_", 4)) return true;
+    if (name === ".rel.BTF" || name === ".rel.BTF.ext") return true;
   }
   return false;
 }
