@@ -76,6 +76,32 @@ function fail(message: string, offset: number): never {
 }
 
 export function parseBtfExt(bytes: Uint8Array, options: { btf?: Btf } = {}): BtfExt {
+  return decodeBtfExt(bytes, options.btf, true) as BtfExt;
+}
+
+/** parseBtfExt's result where a record may be a shared placeholder (see parseBtfExtLayout). */
+export interface BtfExtLayout {
+  readonly littleEndian: boolean;
+  readonly version: number;
+  readonly flags: number;
+  readonly hdrLen: number;
+  readonly funcInfo: BtfExtSubsection<unknown> | undefined;
+  readonly lineInfo: BtfExtSubsection<unknown> | undefined;
+  readonly coreRelo: BtfExtSubsection<unknown> | undefined;
+}
+
+const PLACEHOLDER = Object.freeze({});
+
+/**
+ * parseBtfExt's checks (all of them: they are on the header, subsections and sections, not on record fields) and
+ * its section layout, but every record is one shared placeholder: for a caller that needs where records are and
+ * how many, not what they hold (dedup's in-place rewrite), without an object per record.
+ */
+export function parseBtfExtLayout(bytes: Uint8Array): BtfExtLayout {
+  return decodeBtfExt(bytes, undefined, false);
+}
+
+function decodeBtfExt(bytes: Uint8Array, btf: Btf | undefined, records: boolean): BtfExtLayout {
   if (bytes.length < MIN_HEADER) {
     throw new BtfError("TRUNCATED", `${bytes.length} bytes is too short for a .BTF.ext header`, {
       section: ".BTF.ext",
@@ -98,7 +124,15 @@ export function parseBtfExt(bytes: Uint8Array, options: { btf?: Btf } = {}): Btf
   if (hdrLen < MIN_HEADER || hdrLen > bytes.length)
     fail(`hdr_len ${hdrLen} outside [${MIN_HEADER}, ${bytes.length}]`, 4);
   const r: Reader = { view, le, bytes };
-  const btf = options.btf;
+  if (!records) {
+    // Same subsections, same order (so the same first error), as below.
+    const placeholder = () => PLACEHOLDER;
+    const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, placeholder);
+    const lineInfo = subsection(r, hdrLen, 16, LINE_INFO_SIZE, "line_info", btf, placeholder);
+    const coreRelo =
+      hdrLen >= CORE_HEADER ? subsection(r, hdrLen, 24, CORE_RELO_SIZE, "core_relo", btf, placeholder) : undefined;
+    return { littleEndian: le, version, flags, hdrLen, funcInfo, lineInfo, coreRelo };
+  }
   // Records are built as literals, `extra` only when there is some (no spread of a temporary object per record).
   const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, (at, size): FuncInfoRecord => {
     const insnOff = view.getUint32(at, le);
