@@ -199,7 +199,7 @@ export class BtfBuilder {
     this.copyStrings = undefined;
     this.starts.push(start);
     this.wordCount = end - at + start;
-    this.objects[this.starts.length - 1] = null;
+    this.forget(this.starts.length - 1);
     return this.typeCount - 1;
   }
 
@@ -208,7 +208,7 @@ export class BtfBuilder {
     this.remapIds = map;
     forEachTypeIdWord(this.words, this.starts[this.localIndex(id)]!, this.remapWord);
     this.remapIds = undefined;
-    this.objects[id - this.firstOwnId] = null;
+    this.forget(id - this.firstOwnId);
   }
 
   /**
@@ -218,8 +218,16 @@ export class BtfBuilder {
   typeWords(id: number): Uint32Array {
     const local = this.localIndex(id);
     const end = local + 1 < this.starts.length ? this.starts[local + 1]! : this.wordCount;
-    this.objects[local] = null;
+    this.forget(local);
     return this.words.subarray(this.starts[local]!, end);
+  }
+
+  /**
+   * Marks own type `local` as changed as words (type() re-reads it). Without a source, a missing entry already
+   * means that, so a builder fed only word copies (the static linker's) never grows the object list.
+   */
+  private forget(local: number): void {
+    if (this.source || local < this.objects.length) this.objects[local] = null;
   }
 
   private localIndex(id: number): number {

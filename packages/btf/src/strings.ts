@@ -19,7 +19,8 @@ export class StringTable {
   readonly firstOffset: number;
   /** One past the last valid offset, base included. */
   readonly end: number;
-  private readonly cache = new Map<number, string>();
+  /** Decoded strings of a big table (made on first use: a small one is read from `text`). */
+  private cache: Map<number, string> | undefined;
   private bufferView: Buffer | undefined;
   /** A small ASCII table decoded whole on first use (null: too big or not ASCII); names are slices of it. */
   private text: string | null | undefined;
@@ -56,6 +57,7 @@ export class StringTable {
       const end = this.text.indexOf("\0", local);
       return this.text.slice(local, end < 0 ? this.text.length : end);
     }
+    this.cache ??= new Map();
     const cached = this.cache.get(offset);
     if (cached !== undefined) return cached;
     const local = offset - this.firstOffset;

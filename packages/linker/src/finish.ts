@@ -26,7 +26,7 @@ import {
   writeElf,
 } from "@bpfkit/elf";
 import { LinkError } from "./errors.js";
-import type { DatasecVar, ExtRecords, OutSection, OutSymbol } from "./output.js";
+import type { DatasecVar, ExtRecords, OutSymbol } from "./output.js";
 import type { LinkState } from "./state.js";
 
 const BTF_EXT_HEADER_SIZE = 32;
@@ -107,7 +107,8 @@ export function finish(state: LinkState): Uint8Array {
   localizeHidden(state);
   const btf = finishBtf(state);
 
-  const written = new Map<OutSection, ElfWriteSection>();
+  // Models by OutSection.id and by OutSymbol.index (arrays: no hash map per link).
+  const written: (ElfWriteSection | undefined)[] = new Array(state.sections.length + 1);
   const sections: ElfWriteSection[] = [
     { kind: "strtab", name: ".strtab", flags: SHF_STRINGS, tailMerge: false },
     { kind: "symtab", name: ".symtab" },
@@ -123,11 +124,11 @@ export function finish(state: LinkState): Uint8Array {
       entsize: sec.entsize,
       ...(sec.type === SHT_NOBITS ? { size: sec.size } : { data: sec.data }),
     };
-    written.set(sec, model);
+    written[sec.id] = model;
   }
-  const symbols = new Map<OutSymbol, ElfWriteSymbol>();
+  const symbols: (ElfWriteSymbol | undefined)[] = new Array(state.symbols.length);
   const symbolOf = (sym: OutSymbol): ElfWriteSymbol => {
-    let out = symbols.get(sym);
+    let out = symbols[sym.index];
     if (!out) {
       out = {
         name: sym.name,
@@ -136,22 +137,22 @@ export function finish(state: LinkState): Uint8Array {
         type: sym.type,
         binding: sym.binding,
         visibility: sym.visibility,
-        section: typeof sym.section === "number" ? sym.section : sym.section && written.get(sym.section),
+        section: typeof sym.section === "number" ? sym.section : sym.section && written[sym.section.id],
       };
-      symbols.set(sym, out);
+      symbols[sym.index] = out;
     }
     return out;
   };
   for (const sym of state.symbols) symbolOf(sym);
   for (const sec of state.elfSections) {
     if (sec.type !== SHT_REL) {
-      sections.push(written.get(sec)!);
+      sections.push(written[sec.id]!);
       continue;
     }
     sections.push({
       kind: "relocations",
       name: sec.name,
-      target: written.get(sec.target!)!,
+      target: written[sec.target!.id]!,
       flags: sec.flags,
       addralign: sec.align,
       relocations: sec.relocations.map((r) =>

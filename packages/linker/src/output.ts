@@ -43,6 +43,8 @@ export interface OutRelocation {
 }
 
 export interface OutSymbol {
+  /** Its position in LinkState.symbols. */
+  readonly index: number;
   name: string;
   value: number;
   size: number;
@@ -131,7 +133,7 @@ export class OutSection {
         this.bytes = grown;
       }
       this.bytes.fill(0, this.size, at);
-      this.bytes.set(data.subarray(0, size), at);
+      this.bytes.set(data.length === size ? data : data.subarray(0, size), at);
     }
     this.size = end;
     return at;

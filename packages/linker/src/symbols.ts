@@ -273,6 +273,7 @@ function addSymbol(
   outSec: OutSection | undefined,
 ): OutSymbol {
   const out: OutSymbol = {
+    index: state.symbols.length,
     name: sym.name,
     value: (srcSec?.outOffset ?? 0) + sym.value,
     size: sym.size,
