@@ -94,7 +94,14 @@ export class LinkState {
     name: string,
     shape: { type: number; flags: number; entsize: number; align: number; ephemeral: boolean },
   ): OutSection {
-    const sec = new OutSection(this.sections.length + 1, name, { ...shape, align: 0 }, this.arena);
+    // The fields it takes, not a spread of the whole input section.
+    const { type, flags, entsize, ephemeral } = shape;
+    const sec = new OutSection(
+      this.sections.length + 1,
+      name,
+      { type, flags, entsize, align: 0, ephemeral },
+      this.arena,
+    );
     this.sections.push(sec);
     if (!shape.ephemeral) this.materialize(sec, shape);
     return sec;

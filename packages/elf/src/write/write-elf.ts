@@ -121,7 +121,7 @@ function alignUp(offset: number, alignment: number): number {
 
 /** The model's sections plus the tables the model did not place (symtab, strtab) and SYMTAB_SHNDX if needed. */
 function completeSectionList(model: ElfWriteModel): OutputSection[] {
-  const sections: OutputSection[] = [...model.sections];
+  const sections: OutputSection[] = model.sections.slice();
   const seen = new Set<OutputSection>();
   for (const section of sections) {
     if (seen.has(section)) badModel(`section ${describe(section)} appears twice in the section list`);
@@ -176,11 +176,10 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
   const sections = completeSectionList(model);
 
   // Symbols: locals first, stable within each group.
-  const ordered = [
-    ...model.symbols.filter((s) => (s.binding ?? STB_LOCAL) === STB_LOCAL),
-    ...model.symbols.filter((s) => (s.binding ?? STB_LOCAL) !== STB_LOCAL),
-  ];
-  const firstNonLocal = 1 + model.symbols.filter((s) => (s.binding ?? STB_LOCAL) === STB_LOCAL).length;
+  // (concat and loops rather than spreads, which iterate element by element)
+  const locals = model.symbols.filter((s) => (s.binding ?? STB_LOCAL) === STB_LOCAL);
+  const ordered = locals.concat(model.symbols.filter((s) => (s.binding ?? STB_LOCAL) !== STB_LOCAL));
+  const firstNonLocal = 1 + locals.length;
   const symbolIndex = new Map<ElfWriteSymbol, number>();
   ordered.forEach((symbol, i) => {
     if (symbolIndex.has(symbol)) badModel(`symbol "${symbol.name}" appears twice in the symbol list`);
@@ -224,7 +223,7 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
   const shared = nameTableSection === symbolStringSection;
   const tailMerge = (section: OutputSection | undefined) =>
     !(section && (section.kind === "strtab" || section.kind === "shstrtab") && section.tailMerge === false);
-  const nameTable = buildStringTable(shared ? [...names, ...symbolNames] : names, tailMerge(nameTableSection));
+  const nameTable = buildStringTable(shared ? names.concat(symbolNames) : names, tailMerge(nameTableSection));
   const symbolStrings = shared ? nameTable : buildStringTable(symbolNames, tailMerge(symbolStringSection));
   const symtabSection = sections.find((s) => s.kind === "symtab");
 
