@@ -7,6 +7,7 @@ import {
   ElfError,
   type ElfFile,
   type ElfRelocationSection,
+  type ElfSection,
   type ElfSymbol,
   type ElfSymbolTable,
   isElf,
@@ -36,29 +37,62 @@ import { LinkError } from "./errors.js";
 import type { OutSection } from "./output.js";
 
 const EM_BPF = 247;
+const NO_DATA = new Uint8Array(0);
 const ET_REL = 1;
 const INSN_SIZE = 8;
 /** Clang's DATASEC for extern variables without a section; resolved by the linker, never an ELF section. */
 export const EXTERN_DATASEC = ".extern";
 
-export interface InputSection {
-  /** ELF section index; 0 for an ephemeral section (a DATASEC without an ELF section: .kconfig, .ksyms, ...). */
-  readonly index: number;
-  readonly name: string;
-  readonly type: number;
-  readonly flags: number;
-  readonly entsize: number;
-  readonly align: number;
-  readonly size: number;
-  readonly data: Uint8Array;
-  readonly ephemeral: boolean;
+/** The header fields an input section reads: its ElfSection, or a stand-in for an ephemeral section. */
+type SectionHeader = Pick<ElfSection, "index" | "name" | "type" | "flags" | "entsize" | "addralign" | "size" | "data">;
+
+/**
+ * One section of an input: its ELF header (read through, not copied: every section of every input gets one of
+ * these) and where the link put it.
+ */
+export class InputSection {
   /** Left out of the output (ignored kinds, .BTF/.BTF.ext, a deduplicated license/version). */
   skipped: boolean;
   /** Its BTF DATASEC, 0 when it has none. */
-  datasecId: number;
+  datasecId = 0;
   /** Where it went: the output section and its offset there. */
-  out: OutSection | undefined;
-  outOffset: number;
+  out: OutSection | undefined = undefined;
+  outOffset = 0;
+
+  constructor(
+    private readonly header: SectionHeader,
+    /** A DATASEC without an ELF section (.kconfig, .ksyms, ...). */
+    readonly ephemeral: boolean,
+    skipped: boolean,
+  ) {
+    this.skipped = skipped;
+  }
+
+  /** ELF section index; 0 for an ephemeral section. */
+  get index(): number {
+    return this.header.index;
+  }
+  get name(): string {
+    return this.header.name;
+  }
+  get type(): number {
+    return this.header.type;
+  }
+  get flags(): number {
+    return this.header.flags;
+  }
+  get entsize(): number {
+    return this.header.entsize;
+  }
+  get align(): number {
+    return this.header.addralign;
+  }
+  get size(): number {
+    return this.header.size;
+  }
+  get data(): Uint8Array {
+    return this.header.data;
+  }
 }
 
 export interface LinkInput {
@@ -139,21 +173,9 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
   if (symtabs.length > 1) bad("multiple SYMTAB sections found, not supported");
   const symtab = symtabs[0]!;
 
-  const sections: InputSection[] = elf.sections.map((s) => ({
-    index: s.index,
-    name: s.name,
-    type: s.type,
-    flags: s.flags,
-    entsize: s.entsize,
-    align: s.addralign,
-    size: s.size,
-    data: s.data,
-    ephemeral: false,
-    skipped: s.index === 0 || isIgnored(s.name, s.type, s.size),
-    datasecId: 0,
-    out: undefined,
-    outOffset: 0,
-  }));
+  const sections = elf.sections.map(
+    (s) => new InputSection(s, false, s.index === 0 || isIgnored(s.name, s.type, s.size)),
+  );
   let btfBytes: Uint8Array | undefined;
   let extBytes: Uint8Array | undefined;
   for (const sec of sections) {
@@ -324,21 +346,8 @@ function fixupDatasecs(input: LinkInput, btf: Btf): void {
     let sec = inputSectionByName(input, secName);
     if (!sec) {
       if (secName === EXTERN_DATASEC) continue;
-      sec = {
-        index: 0,
-        name: secName,
-        type: 0,
-        flags: 0,
-        entsize: 0,
-        align: 0,
-        size: 0,
-        data: new Uint8Array(0),
-        ephemeral: true,
-        skipped: false,
-        datasecId: 0,
-        out: undefined,
-        outOffset: 0,
-      };
+      const header = { index: 0, name: secName, type: 0, flags: 0, entsize: 0, addralign: 0, size: 0, data: NO_DATA };
+      sec = new InputSection(header, true, false);
       input.sections.push(sec);
     } else {
       words[btf.wordIndex(id) + 2] = sec.size;
