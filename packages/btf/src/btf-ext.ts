@@ -76,6 +76,32 @@ function fail(message: string, offset: number): never {
 }
 
 export function parseBtfExt(bytes: Uint8Array, options: { btf?: Btf } = {}): BtfExt {
+  return decodeBtfExt(bytes, options.btf, true) as BtfExt;
+}
+
+/** parseBtfExt's result where a record may be a shared placeholder (see parseBtfExtLayout). */
+export interface BtfExtLayout {
+  readonly littleEndian: boolean;
+  readonly version: number;
+  readonly flags: number;
+  readonly hdrLen: number;
+  readonly funcInfo: BtfExtSubsection<unknown> | undefined;
+  readonly lineInfo: BtfExtSubsection<unknown> | undefined;
+  readonly coreRelo: BtfExtSubsection<unknown> | undefined;
+}
+
+const PLACEHOLDER = Object.freeze({});
+
+/**
+ * parseBtfExt's checks (all of them: they are on the header, subsections and sections, not on record fields) and
+ * its section layout, but every record is one shared placeholder: for a caller that needs where records are and
+ * how many, not what they hold (dedup's in-place rewrite), without an object per record.
+ */
+export function parseBtfExtLayout(bytes: Uint8Array): BtfExtLayout {
+  return decodeBtfExt(bytes, undefined, false);
+}
+
+function decodeBtfExt(bytes: Uint8Array, btf: Btf | undefined, records: boolean): BtfExtLayout {
   if (bytes.length < MIN_HEADER) {
     throw new BtfError("TRUNCATED", `${bytes.length} bytes is too short for a .BTF.ext header`, {
       section: ".BTF.ext",
@@ -98,48 +124,48 @@ export function parseBtfExt(bytes: Uint8Array, options: { btf?: Btf } = {}): Btf
   if (hdrLen < MIN_HEADER || hdrLen > bytes.length)
     fail(`hdr_len ${hdrLen} outside [${MIN_HEADER}, ${bytes.length}]`, 4);
   const r: Reader = { view, le, bytes };
-  const btf = options.btf;
-  const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, (at, size) =>
-    withExtra({ insnOff: view.getUint32(at, le), typeId: view.getUint32(at + 4, le) }, bytes, at, FUNC_INFO_SIZE, size),
-  );
-  const lineInfo = subsection(r, hdrLen, 16, LINE_INFO_SIZE, "line_info", btf, (at, size) => {
+  if (!records) {
+    // Same subsections, same order (so the same first error), as below.
+    const placeholder = () => PLACEHOLDER;
+    const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, placeholder);
+    const lineInfo = subsection(r, hdrLen, 16, LINE_INFO_SIZE, "line_info", btf, placeholder);
+    const coreRelo =
+      hdrLen >= CORE_HEADER ? subsection(r, hdrLen, 24, CORE_RELO_SIZE, "core_relo", btf, placeholder) : undefined;
+    return { littleEndian: le, version, flags, hdrLen, funcInfo, lineInfo, coreRelo };
+  }
+  // Records are built as literals, `extra` only when there is some (no spread of a temporary object per record).
+  const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, (at, size): FuncInfoRecord => {
+    const insnOff = view.getUint32(at, le);
+    const typeId = view.getUint32(at + 4, le);
+    if (size <= FUNC_INFO_SIZE) return { insnOff, typeId };
+    return { insnOff, typeId, extra: extraBytes(bytes, at, FUNC_INFO_SIZE, size) };
+  });
+  const lineInfo = subsection(r, hdrLen, 16, LINE_INFO_SIZE, "line_info", btf, (at, size): LineInfoRecord => {
+    const insnOff = view.getUint32(at, le);
+    const fileNameOff = view.getUint32(at + 4, le);
+    const lineOff = view.getUint32(at + 8, le);
     const lineCol = view.getUint32(at + 12, le);
-    const record = {
-      insnOff: view.getUint32(at, le),
-      fileNameOff: view.getUint32(at + 4, le),
-      lineOff: view.getUint32(at + 8, le),
-      line: lineCol >>> 10,
-      column: lineCol & 0x3ff,
-    };
-    return withExtra(record, bytes, at, LINE_INFO_SIZE, size);
+    const line = lineCol >>> 10;
+    const column = lineCol & 0x3ff;
+    if (size <= LINE_INFO_SIZE) return { insnOff, fileNameOff, lineOff, line, column };
+    return { insnOff, fileNameOff, lineOff, line, column, extra: extraBytes(bytes, at, LINE_INFO_SIZE, size) };
   });
   const coreRelo =
     hdrLen >= CORE_HEADER
-      ? subsection(r, hdrLen, 24, CORE_RELO_SIZE, "core_relo", btf, (at, size) => {
-          const record = {
-            insnOff: view.getUint32(at, le),
-            typeId: view.getUint32(at + 4, le),
-            accessStrOff: view.getUint32(at + 8, le),
-            kind: view.getUint32(at + 12, le),
-          };
-          return withExtra(record, bytes, at, CORE_RELO_SIZE, size);
+      ? subsection(r, hdrLen, 24, CORE_RELO_SIZE, "core_relo", btf, (at, size): CoreReloRecord => {
+          const insnOff = view.getUint32(at, le);
+          const typeId = view.getUint32(at + 4, le);
+          const accessStrOff = view.getUint32(at + 8, le);
+          const kind = view.getUint32(at + 12, le);
+          if (size <= CORE_RELO_SIZE) return { insnOff, typeId, accessStrOff, kind };
+          return { insnOff, typeId, accessStrOff, kind, extra: extraBytes(bytes, at, CORE_RELO_SIZE, size) };
         })
       : undefined;
   return { littleEndian: le, version, flags, hdrLen, funcInfo, lineInfo, coreRelo };
 }
 
-/**
- * A record with the bytes past the known layout, when the subsection's records are larger. Records of today's size
- * (all of them, from clang) are returned as built: no spread of an empty object per record.
- */
-function withExtra<R extends object>(
-  record: R,
-  bytes: Uint8Array,
-  at: number,
-  known: number,
-  size: number,
-): R & { extra?: Uint8Array } {
-  return size > known ? { ...record, extra: bytes.slice(at + known, at + size) } : record;
+function extraBytes(bytes: Uint8Array, at: number, known: number, size: number): Uint8Array {
+  return bytes.slice(at + known, at + size);
 }
 
 function subsection<R>(

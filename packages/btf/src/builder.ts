@@ -26,6 +26,8 @@ export interface MemberSpec {
   readonly bitfieldSize?: number;
 }
 
+const NO_WORDS = new Uint32Array(0);
+
 export class BtfBuilder {
   readonly base: Btf | undefined;
   readonly firstOwnId: number;
@@ -40,6 +42,17 @@ export class BtfBuilder {
   private readonly objects: (BtfType | null | undefined)[] = [];
   private readonly scratch: number[] = [];
   private flags = 0;
+  // The word visitors of copyType and remapTypeIds, made once per builder (not a closure per type); the mapping
+  // they apply is set for the duration of the call.
+  private copyStrings: ((offset: number) => number) | undefined;
+  private remapIds: ((old: number) => number) | undefined;
+  private readonly mapStringWord = (w: number): void => {
+    const off = this.words[w]!;
+    if (off !== 0) this.words[w] = this.copyStrings!(off);
+  };
+  private readonly remapWord = (w: number): void => {
+    this.words[w] = this.remapIds!(this.words[w]!);
+  };
 
   constructor(options: BtfBuilderOptions = {}, from?: Btf) {
     this.base = from ? from.base : options.base;
@@ -54,7 +67,8 @@ export class BtfBuilder {
       this.strings = new StringBuilder(from.strings.bytes, from.strings.firstOffset, from.base?.strings);
       this.flags = from.header.flags;
     } else {
-      this.words = new Uint32Array(256);
+      // Allocated on first use (an empty view costs nothing; reserve() may size it right away).
+      this.words = NO_WORDS;
       this.wordCount = 0;
       this.starts = [];
       // A base BTF's strings start with the empty name; a split BTF's own strings start empty.
@@ -74,6 +88,16 @@ export class BtfBuilder {
   /** The id the next added type gets (= number of ids so far, void and base included). */
   get typeCount(): number {
     return this.firstOwnId + this.starts.length;
+  }
+
+  /**
+   * Makes room for `words` more type words and about `stringBytes` more string bytes in `strings` more strings,
+   * so that appending a known amount (the static linker appends whole inputs) grows each buffer once.
+   */
+  reserve(words: number, stringBytes: number, strings: number): void {
+    // Twice what is needed when it must grow (see StringSet.reserve).
+    if (this.wordCount + words > this.words.length) this.ensure(this.wordCount + 2 * words);
+    this.strings.reserve(stringBytes, strings);
   }
 
   /** Offset of `text` in the string section, adding it if needed. */
@@ -167,25 +191,24 @@ export class BtfBuilder {
     this.ensure(end - at);
     const start = this.wordCount;
     const words = this.words;
-    words.set(src.words.subarray(at, end), start);
-    const map = mapString ?? ((off: number) => this.addStringFrom(src.strings, off));
-    forEachStringWord(words, start, (w) => {
-      const off = words[w]!;
-      if (off !== 0) words[w] = map(off);
-    });
+    // Records are a few words: a loop beats a subarray (a typed array allocation) per type.
+    const from = src.words;
+    for (let i = at, to = start; i < end; i++, to++) words[to] = from[i]!;
+    this.copyStrings = mapString ?? ((off: number) => this.addStringFrom(src.strings, off));
+    forEachStringWord(words, start, this.mapStringWord);
+    this.copyStrings = undefined;
     this.starts.push(start);
     this.wordCount = end - at + start;
-    this.objects[this.starts.length - 1] = null;
+    this.forget(this.starts.length - 1);
     return this.typeCount - 1;
   }
 
   /** Rewrites every type id inside own type `id` through `map` (old id → new id). */
   remapTypeIds(id: number, map: (old: number) => number): void {
-    const words = this.words;
-    forEachTypeIdWord(words, this.starts[this.localIndex(id)]!, (w) => {
-      words[w] = map(words[w]!);
-    });
-    this.objects[id - this.firstOwnId] = null;
+    this.remapIds = map;
+    forEachTypeIdWord(this.words, this.starts[this.localIndex(id)]!, this.remapWord);
+    this.remapIds = undefined;
+    this.forget(id - this.firstOwnId);
   }
 
   /**
@@ -195,8 +218,16 @@ export class BtfBuilder {
   typeWords(id: number): Uint32Array {
     const local = this.localIndex(id);
     const end = local + 1 < this.starts.length ? this.starts[local + 1]! : this.wordCount;
-    this.objects[local] = null;
+    this.forget(local);
     return this.words.subarray(this.starts[local]!, end);
+  }
+
+  /**
+   * Marks own type `local` as changed as words (type() re-reads it). Without a source, a missing entry already
+   * means that, so a builder fed only word copies (the static linker's) never grows the object list.
+   */
+  private forget(local: number): void {
+    if (this.source || local < this.objects.length) this.objects[local] = null;
   }
 
   private localIndex(id: number): number {
@@ -209,7 +240,7 @@ export class BtfBuilder {
 
   private ensure(extra: number): void {
     if (this.wordCount + extra <= this.words.length) return;
-    const grown = new Uint32Array(Math.max(this.words.length * 2, this.wordCount + extra));
+    const grown = new Uint32Array(Math.max(256, this.words.length * 2, this.wordCount + extra));
     grown.set(this.words.subarray(0, this.wordCount));
     this.words = grown;
   }
@@ -281,7 +312,8 @@ export class BtfBuilder {
     return writeBtfBlob({
       header: { flags: this.flags },
       words: this.words.subarray(0, this.wordCount),
-      strings: this.strings.toBytes(),
+      // writeBtfBlob copies them: no copy of our own.
+      strings: this.strings.view(),
       littleEndian: this.littleEndian,
     });
   }

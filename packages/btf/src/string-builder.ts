@@ -9,6 +9,24 @@ import type { StringTable } from "./strings.js";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Reused by asciiBytes: names are added one at a time and copied into the set before the next. */
+let scratch = new Uint8Array(256);
+
+/**
+ * `text` in a scratch buffer when it is ASCII without NUL (nearly every name), else undefined: TextEncoder's
+ * call and its result array cost more than the copy.
+ */
+function asciiBytes(text: string): Uint8Array | undefined {
+  if (text.length > scratch.length) scratch = new Uint8Array(Math.max(text.length, scratch.length * 2));
+  const out = scratch;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0 || code >= 0x80) return undefined;
+    out[i] = code;
+  }
+  return out;
+}
+
 export class StringBuilder {
   private initial: Uint8Array;
   private set: StringSet | undefined;
@@ -52,6 +70,8 @@ export class StringBuilder {
       const inBase = this.base.offsetsOf(text);
       if (inBase.length > 0) return inBase[0];
     }
+    const ascii = asciiBytes(text);
+    if (ascii) return this.addOwn(ascii, 0, text.length);
     const encoded = encoder.encode(text);
     if (encoded.includes(0)) throw new BtfError("BAD_ARGUMENT", `string ${JSON.stringify(text)} contains a NUL byte`);
     return this.addOwn(encoded, 0, encoded.length);
@@ -64,9 +84,21 @@ export class StringBuilder {
     return this.addOwn(src, start, end);
   }
 
+  /** Room for about `bytes` more bytes in `strings` more strings (nothing to do over a base: adds are decoded). */
+  reserve(bytes: number, strings: number): void {
+    if (this.base) return;
+    this.set ??= StringSet.ofSection(this.initial, true);
+    this.set.reserve(bytes, strings);
+  }
+
   private addOwn(src: Uint8Array, start: number, end: number): number {
     this.set ??= StringSet.ofSection(this.initial, true);
     return this.firstOffset + this.set.add(src, start, end, hashBytes(src, start, end));
+  }
+
+  /** The section bytes, not copied: valid until the next add (for writers that copy them anyway). */
+  view(): Uint8Array {
+    return this.bytes;
   }
 
   /** The section bytes (a copy). */

@@ -82,6 +82,23 @@ export class StringSet {
     }
   }
 
+  /**
+   * Makes room for about `bytes` more bytes in `strings` more strings, so adding them neither copies the data
+   * nor rehashes (a caller appending a whole string section knows both up front). When it must grow, it grows
+   * to twice what is needed: the next reserve of the same size (the next input of a link) then fits as well.
+   */
+  reserve(bytes: number, strings: number): void {
+    const needed = this.used + bytes;
+    if (needed > this.data.length) {
+      const bigger = new Uint8Array(Math.max(this.data.length * 2, needed * 2));
+      bigger.set(this.data.subarray(0, this.used));
+      this.data = bigger;
+    }
+    let slots = this.slots.length;
+    while ((this.count + strings) * 2 > slots) slots *= 2;
+    if (slots > this.slots.length) this.rehash(slots * 2);
+  }
+
   /** Offset of src[start, end) in the table, appended if absent. */
   add(src: Uint8Array, start: number, end: number, hash: number): number {
     const found = this.find(src, start, end, hash);
@@ -113,11 +130,11 @@ export class StringSet {
     this.count++;
   }
 
-  private rehash(): void {
+  private rehash(size = this.slots.length * 2): void {
     const oldSlots = this.slots;
     const oldHashes = this.slotHashes;
-    this.slots = new Int32Array(oldSlots.length * 2);
-    this.slotHashes = new Int32Array(oldSlots.length * 2);
+    this.slots = new Int32Array(size);
+    this.slotHashes = new Int32Array(size);
     const mask = this.slots.length - 1;
     for (let j = 0; j < oldSlots.length; j++) {
       const slot = oldSlots[j] as number;

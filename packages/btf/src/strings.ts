@@ -7,12 +7,24 @@ import { type ByteSearch, byteSearch } from "./host.js";
 const utf8 = new TextDecoder();
 const encoder = new TextEncoder();
 
+/** Tables up to this size are decoded whole when they are ASCII (a BPF object's; not vmlinux's 2.5 MB). */
+const WHOLE_TEXT_LIMIT = 8 * 1024;
+
+function wholeText(bytes: Uint8Array): string | null {
+  if (bytes.length > WHOLE_TEXT_LIMIT) return null;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return null;
+  return utf8.decode(bytes);
+}
+
 export class StringTable {
   /** First offset this table owns (the base's length for split BTF, else 0). */
   readonly firstOffset: number;
   /** One past the last valid offset, base included. */
   readonly end: number;
-  private readonly cache = new Map<number, string>();
+  /** Decoded strings of a big table (made on first use: a small one is read from `text`). */
+  private cache: Map<number, string> | undefined;
+  /** A small ASCII table decoded whole on first use (null: too big or not ASCII); names are slices of it. */
+  private text: string | null | undefined;
   /** Native search over the bytes where the host has one; made on first use. */
   private search: ByteSearch | undefined;
 
@@ -33,6 +45,15 @@ export class StringTable {
   /** The string at `offset`, or undefined when the offset is out of range. */
   at(offset: number): string | undefined {
     if (offset < this.firstOffset) return this.base?.at(offset);
+    if (this.text === undefined) this.text = wholeText(this.bytes);
+    if (this.text !== null) {
+      // An object's strings (a few KB) are read name by name: one decode, then slices, no cache needed.
+      const local = offset - this.firstOffset;
+      if (local >= this.text.length || local < 0) return undefined;
+      const end = this.text.indexOf("\0", local);
+      return this.text.slice(local, end < 0 ? this.text.length : end);
+    }
+    this.cache ??= new Map();
     const cached = this.cache.get(offset);
     if (cached !== undefined) return cached;
     const local = offset - this.firstOffset;

@@ -17,7 +17,8 @@ export class ByteReader {
   readonly bytes: Uint8Array;
   readonly littleEndian: boolean;
   readonly length: number;
-  private readonly view: DataView;
+  /** Over the same bytes, unchecked: for loops over ranges the caller has already checked. */
+  readonly view: DataView;
 
   constructor(bytes: Uint8Array, littleEndian: boolean) {
     this.bytes = bytes;

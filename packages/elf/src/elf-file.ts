@@ -124,17 +124,19 @@ export class ElfFile {
  */
 export function parseElf(bytes: Uint8Array, options: ParseOptions = {}): ElfFile {
   const { header: rawHeader, reader } = readHeader(bytes, options);
-  const { header, sections } = readSectionTable(reader, rawHeader);
+  const { header, sections, names } = readSectionTable(reader, rawHeader);
   const symbolTables = new Map<number, ElfSymbolTable>();
   for (const section of sections) {
     if (section.type === SHT_SYMTAB || section.type === SHT_DYNSYM) {
-      symbolTables.set(section.index, readSymbolTable(reader, sections, section, header.shoff));
+      symbolTables.set(section.index, readSymbolTable(reader, sections, section, header.shoff, names));
     }
   }
   const relocationSections: ElfRelocationSection[] = [];
   for (const section of sections) {
     if (section.type === SHT_REL || section.type === SHT_RELA) {
-      relocationSections.push(readRelocationSection(reader, sections, symbolTables, section, header.shoff));
+      relocationSections.push(
+        readRelocationSection(reader, sections, symbolTables, section, header.shoff, options.lazyRelocations),
+      );
     }
   }
   return new ElfFile(bytes, header, sections, [...symbolTables.values()], relocationSections);

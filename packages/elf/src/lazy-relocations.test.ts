@@ -144,6 +144,16 @@ describe("bad entries in sections a loader never reads still fail parseElf", () 
     );
   });
 
+  it("with lazyRelocations the entries are checked when read, with the same error", () => {
+    const bytes = corrupt((v) => v.setUint32(last + 12, 5000, true));
+    const eager = expectError(bytes, "OUT_OF_RANGE", last + 8);
+    const file = parseElf(bytes, { lazyRelocations: true });
+    const rel = file.relocationSections.find((r) => r.section.index === debug.index)!;
+    expect(() => rel.relocations).toThrow(eager.message);
+    const code = file.relocationSections.find((r) => !r.section.name.startsWith(".rel.debug"))!;
+    expect(code.relocations.length).toBeGreaterThan(0);
+  });
+
   it("big-endian: the same checks on subprogs.bpfeb.o", () => {
     const be = loadFixture("subprogs.bpfeb.o");
     const file = parseElf(be);

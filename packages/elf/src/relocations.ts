@@ -8,7 +8,8 @@ import type { ElfRelocation, ElfRelocationSection, ElfSection, ElfSymbolTable } 
 // .rel.debug_str_offsets alone, which no loader reads. Parsing therefore checks every entry against the same rules
 // as before (symbol index in its table, r_offset inside the target, 64-bit fields exact) with a pass over the raw
 // words that allocates nothing, and builds the ElfRelocation objects only when `relocations` is first read.
-// The checks run at parse time so a corrupt file still fails there, with the same error as when it was eager.
+// The checks run at parse time so a corrupt file still fails there, with the same error as when it was eager;
+// with ParseOptions.lazyRelocations they run when the entries are built (decode applies the same rules).
 
 const TWO_POW_32 = 0x1_0000_0000;
 /** Largest high word of a u64 that still gives an exact JavaScript number (2^53 - 1 >> 32). */
@@ -95,8 +96,7 @@ class LazyRelocationSection implements ElfRelocationSection {
 }
 
 function dataView(reader: ByteReader): DataView {
-  const bytes = reader.bytes;
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return reader.view;
 }
 
 /** True on little-endian hosts, where a Uint32Array reads a little-endian file's words in file order. */
@@ -227,8 +227,8 @@ function readEntry(reader: ByteReader, relocations: ElfRelocationSection, i: num
 }
 
 /**
- * Reads a SHT_REL/SHT_RELA section: resolves its target section and symbol table and validates every entry now;
- * the entries themselves are built when `relocations` is first read.
+ * Reads a SHT_REL/SHT_RELA section: resolves its target section and symbol table and validates every entry now
+ * (unless `lazy`: then when they are decoded); the entries themselves are built when `relocations` is first read.
  */
 export function readRelocationSection(
   reader: ByteReader,
@@ -236,6 +236,7 @@ export function readRelocationSection(
   symbolTables: ReadonlyMap<number, ElfSymbolTable>,
   section: ElfSection,
   shoff: number,
+  lazy = false,
 ): ElfRelocationSection {
   const headerOffset = shoff + section.index * 64;
   const rela = section.type === SHT_RELA;
@@ -257,6 +258,6 @@ export function readRelocationSection(
     );
   }
   const relocations = new LazyRelocationSection(reader, section, rela, target, symbolTable, count);
-  relocations.validate();
+  if (!lazy) relocations.validate();
   return relocations;
 }

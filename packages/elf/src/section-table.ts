@@ -19,20 +19,11 @@ const EMPTY = new Uint8Array(0);
 /** Largest high word of a u64 that still gives an exact JavaScript number (2^53 - 1 >> 32). */
 const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
 
-/** Section header fields before names are known. */
-interface RawSection {
-  index: number;
-  nameOffset: number;
-  type: number;
-  flags: number;
-  addr: number;
-  offset: number;
-  size: number;
-  link: number;
-  info: number;
-  addralign: number;
-  entsize: number;
-}
+/**
+ * A section as its header is read: name and data are filled in once the names are known (the same object becomes
+ * the ElfSection, so a parse makes one object per section, not two).
+ */
+type RawSection = { -readonly [K in keyof ElfSection]: ElfSection[K] };
 
 function hasContents(type: number): boolean {
   return type !== SHT_NOBITS && type !== SHT_NULL;
@@ -46,28 +37,34 @@ function hasContents(type: number): boolean {
 function readRawSection(reader: ByteReader, view: DataView, shoff: number, index: number): RawSection {
   const at = shoff + index * ELF64_SHDR_SIZE;
   const little = reader.littleEndian;
-  const u64 = (field: number, what: string): number => {
-    const high = view.getUint32(at + field + (little ? 4 : 0), little);
-    const low = view.getUint32(at + field + (little ? 0 : 4), little);
-    if (high === 0) return low;
-    return high <= MAX_SAFE_HIGH_WORD ? high * 0x1_0000_0000 + low : reader.u64(at + field, what, { index });
-  };
   return {
     index,
+    name: "",
     nameOffset: view.getUint32(at, little),
     type: view.getUint32(at + 4, little),
-    flags: u64(8, "sh_flags"),
-    addr: u64(16, "sh_addr"),
-    offset: u64(24, "sh_offset"),
-    size: u64(32, "sh_size"),
+    flags: headerU64(reader, view, at + 8, "sh_flags", index),
+    addr: headerU64(reader, view, at + 16, "sh_addr", index),
+    offset: headerU64(reader, view, at + 24, "sh_offset", index),
+    size: headerU64(reader, view, at + 32, "sh_size", index),
     link: view.getUint32(at + 40, little),
     info: view.getUint32(at + 44, little),
-    addralign: u64(48, "sh_addralign"),
-    entsize: u64(56, "sh_entsize"),
+    addralign: headerU64(reader, view, at + 48, "sh_addralign", index),
+    entsize: headerU64(reader, view, at + 56, "sh_entsize", index),
+    data: EMPTY,
   };
 }
 
-function checkContentsInFile(section: RawSection & { name?: string }, fileSize: number): void {
+/** A u64 field of section header `index` at `at` (a function, not a closure per header). */
+function headerU64(reader: ByteReader, view: DataView, at: number, what: string, index: number): number {
+  const little = reader.littleEndian;
+  const high = view.getUint32(at + (little ? 4 : 0), little);
+  const low = view.getUint32(at + (little ? 0 : 4), little);
+  if (high === 0) return low;
+  return high <= MAX_SAFE_HIGH_WORD ? high * 0x1_0000_0000 + low : reader.u64(at, what, { index });
+}
+
+/** `named` false: the names are not read yet, and the error names no section (its name is not known). */
+function checkContentsInFile(section: RawSection, fileSize: number, named = true): void {
   if (!hasContents(section.type)) return;
   if (section.offset + section.size > fileSize) {
     throw new ElfError(
@@ -75,7 +72,7 @@ function checkContentsInFile(section: RawSection & { name?: string }, fileSize: 
       `${describeSection(section)}: contents extend past end of file (offset ${hex(section.offset)} + ${hex(section.size)} > size ${hex(fileSize)})`,
       {
         offset: section.offset,
-        section: { index: section.index, name: section.name },
+        section: { index: section.index, name: named ? section.name : undefined },
         expected: `<= ${hex(fileSize)}`,
       },
     );
@@ -97,6 +94,7 @@ function regionName(region: Region): string {
 
 /** Rejects files where two sections, or a section and a header, share bytes (each table must be its own). */
 function checkNoOverlap(sections: readonly ElfSection[], shoff: number, shnum: number): void {
+  if (!overlaps(sections, shoff, shnum)) return;
   const regions: Region[] = [{ start: 0, end: ELF64_EHDR_SIZE, label: "ELF header" }];
   if (shnum > 0) regions.push({ start: shoff, end: shoff + shnum * ELF64_SHDR_SIZE, label: "section header table" });
   for (const section of sections) {
@@ -120,10 +118,43 @@ function checkNoOverlap(sections: readonly ElfSection[], shoff: number, shnum: n
 }
 
 /**
+ * Whether anything overlaps, without objects: section contents sorted by offset (insertion sort of their indices:
+ * few sections, often nearly in order), then one pass with the two headers. checkNoOverlap builds the
+ * regions and the message only when this says yes.
+ */
+function overlaps(sections: readonly ElfSection[], shoff: number, shnum: number): boolean {
+  const order: number[] = [];
+  let count = 0;
+  for (const section of sections) {
+    if (!hasContents(section.type) || section.size === 0) continue;
+    const start = section.offset;
+    order.push(0);
+    let i = count++;
+    while (i > 0 && sections[order[i - 1]!]!.offset > start) {
+      order[i] = order[i - 1]!;
+      i--;
+    }
+    order[i] = section.index;
+  }
+  const tableEnd = shnum > 0 ? shoff + shnum * ELF64_SHDR_SIZE : shoff;
+  let end = ELF64_EHDR_SIZE;
+  for (let k = 0; k < count; k++) {
+    const section = sections[order[k]!]!;
+    if (section.offset < end) return true;
+    if (shnum > 0 && section.offset < tableEnd && shoff < section.offset + section.size) return true;
+    end = section.offset + section.size;
+  }
+  return shnum > 0 && shoff < ELF64_EHDR_SIZE;
+}
+
+/**
  * Reads and validates the section header table: extended numbering, every section's contents inside the file,
  * names, no overlaps, sh_link (and sh_info where it is a section index) naming an existing section.
  */
-export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { header: ElfHeader; sections: ElfSection[] } {
+export function readSectionTable(
+  reader: ByteReader,
+  raw: RawElfHeader,
+): { header: ElfHeader; sections: ElfSection[]; names?: SectionStringTable } {
   const { rawShnum, rawShstrndx } = raw;
   if (raw.shoff === 0) {
     if (rawShnum !== 0) {
@@ -146,7 +177,7 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
     );
   }
   // Extended numbering: counts that do not fit 16 bits live in section 0.
-  const view = new DataView(reader.bytes.buffer, reader.bytes.byteOffset, reader.bytes.byteLength);
+  const view = reader.view;
   const first = readRawSection(reader, view, raw.shoff, 0);
   const shnum = rawShnum === 0 ? first.size : rawShnum;
   if (shnum === 0) {
@@ -176,6 +207,7 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
 
   // Section names come from e_shstrndx, which must be a string table inside the file.
   let names: { get(offset: number): string } = NO_NAMES;
+  let nameTable: SectionStringTable | undefined;
   if (shstrndx !== 0) {
     const table = rawSections[shstrndx]!;
     if (table.type !== SHT_STRTAB) {
@@ -185,22 +217,22 @@ export function readSectionTable(reader: ByteReader, raw: RawElfHeader): { heade
         expected: "SHT_STRTAB",
       });
     }
-    checkContentsInFile(table, fileSize);
-    names = new SectionStringTable(toSection(reader, table, ""));
+    checkContentsInFile(table, fileSize, false);
+    nameTable = new SectionStringTable(toSection(reader, table, ""));
+    names = nameTable;
   }
 
-  const sections: ElfSection[] = new Array(shnum);
   for (let i = 0; i < shnum; i++) {
     const section = rawSections[i]!;
-    const name =
+    section.name =
       i === 0 && section.type === SHT_NULL ? "" : sectionName(names, section, raw.shoff + i * ELF64_SHDR_SIZE);
-    const full = toSection(reader, section, name);
-    checkContentsInFile(full, fileSize);
-    sections[i] = full;
+    if (hasContents(section.type)) section.data = reader.bytes.subarray(section.offset, section.offset + section.size);
+    checkContentsInFile(section, fileSize);
   }
+  const sections: ElfSection[] = rawSections;
   checkNoOverlap(sections, raw.shoff, shnum);
   for (const section of sections) checkLinks(section, shnum, raw.shoff + section.index * ELF64_SHDR_SIZE);
-  return { header: withSectionCounts(raw, shnum, shstrndx), sections };
+  return { header: withSectionCounts(raw, shnum, shstrndx), sections, names: nameTable };
 }
 
 /** The name of a section; a bad name is reported at the section's sh_name field. */

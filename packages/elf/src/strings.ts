@@ -30,9 +30,18 @@ export class SectionStringTable implements ElfStringTable {
   /** The whole table as a string once decoded; null when it cannot be used (too big, or not ASCII). */
   private text: string | null | undefined;
 
-  constructor(section: ElfSection) {
+  /**
+   * @param decoded a table over the same bytes read earlier in the same parse (section names, when the symbols'
+   *   names live in the same .strtab, as clang writes it): its decoding is reused instead of done again.
+   */
+  constructor(section: ElfSection, decoded?: SectionStringTable) {
     this.section = section;
-    this.text = undefined;
+    const same =
+      decoded !== undefined &&
+      decoded.section.offset === section.offset &&
+      decoded.section.size === section.size &&
+      decoded.section.data.buffer === section.data.buffer;
+    this.text = same ? decoded.text : undefined;
   }
 
   get(offset: number): string {
@@ -44,7 +53,12 @@ export class SectionStringTable implements ElfStringTable {
         { offset: this.section.offset + offset, section: sectionRef(this.section), expected: `< ${hex(data.length)}` },
       );
     }
-    const end = data.indexOf(0, offset);
+    if (this.text === undefined) {
+      this.text = data.length <= WHOLE_TABLE_LIMIT && isAscii(data) ? decodeString(data, 0, data.length) : null;
+    }
+    const text = this.text;
+    // In the decoded text a character is a byte: its NUL search is the same as the bytes' (and cheaper).
+    const end = text === null ? data.indexOf(0, offset) : text.indexOf("\0", offset);
     if (end < 0) {
       throw new ElfError(
         "BAD_STRING",
@@ -52,10 +66,7 @@ export class SectionStringTable implements ElfStringTable {
         { offset: this.section.offset + offset, section: sectionRef(this.section) },
       );
     }
-    if (this.text === undefined) {
-      this.text = data.length <= WHOLE_TABLE_LIMIT && isAscii(data) ? decodeString(data, 0, data.length) : null;
-    }
-    return this.text === null ? decodeString(data, offset, end) : this.text.slice(offset, end);
+    return text === null ? decodeString(data, offset, end) : text.slice(offset, end);
   }
 }
 

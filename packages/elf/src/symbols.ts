@@ -54,6 +54,7 @@ export function readSymbolTable(
   sections: readonly ElfSection[],
   table: ElfSection,
   shoff: number,
+  names?: SectionStringTable,
 ): ElfSymbolTable {
   const headerOffset = shoff + table.index * 64;
   const count = entryCount(table, ELF64_SYM_SIZE, headerOffset);
@@ -72,7 +73,7 @@ export function readSymbolTable(
       { offset: headerOffset + 44, section: sectionRef(table), expected: `<= ${count}` },
     );
   }
-  const strings: ElfStringTable = new SectionStringTable(stringSection);
+  const strings: ElfStringTable = new SectionStringTable(stringSection, names);
   const extended = findExtendedIndices(reader, sections, table, count, shoff);
   const symbols: ElfSymbol[] = new Array(count);
   const context = sectionRef(table);

@@ -118,4 +118,10 @@ export interface ParseOptions {
   machine?: number | "any";
   /** Expected e_type: ET_REL (1) unless told otherwise; "any" accepts every type. */
   type?: number | "any";
+  /**
+   * Check a relocation section's entries when its `relocations` are first read, not at parse (same rules, same
+   * error). For callers that never read some sections (the static linker skips DWARF's and .BTF's): a bad entry
+   * there then goes unnoticed. The section's own header (entry size, sh_link, sh_info) is still checked at parse.
+   */
+  lazyRelocations?: boolean;
 }

@@ -17,13 +17,31 @@ function isNonStatic(kind: number, linkage: number): boolean {
   return (kind === Kind.VAR || kind === Kind.FUNC) && linkage !== 0;
 }
 
-/** Appends the input's BTF; returns its type id → merged type id map. */
+/**
+ * One zeroed id map for the input being merged, over memory shared by all inputs (as LinkState's string map):
+ * the map lives only while its input is added (appendBtf, then appendBtfExt).
+ */
+let sharedTypeMap = new Uint32Array(1024);
+
+function typeMapFor(count: number): Uint32Array {
+  if (count > 1 << 16) return new Uint32Array(count);
+  if (sharedTypeMap.length < count) sharedTypeMap = new Uint32Array(Math.max(count, sharedTypeMap.length * 2));
+  else sharedTypeMap.fill(0, 0, count);
+  return sharedTypeMap.subarray(0, count);
+}
+
+/**
+ * Appends the input's BTF; returns its type id → merged type id map, valid until the next input's BTF is
+ * appended.
+ */
 export function appendBtf(state: LinkState, input: LinkInput): Uint32Array | undefined {
   const btf = input.btf;
   if (!btf) return undefined;
   const builder = state.btf;
+  // At most all of its words and strings are added: each buffer grows once (strings estimated from the bytes).
+  builder.reserve(btf.words.length, btf.strings.bytes.length, btf.strings.bytes.length >>> 3);
   const firstNew = builder.typeCount;
-  const typeMap = new Uint32Array(btf.typeCount);
+  const typeMap = typeMapFor(btf.typeCount);
   const mapString = (offset: number) => state.mergedString(input, offset);
   const adopted: { glob: GlobalSymbol; srcType: number }[] = [];
   for (let id = 1; id < btf.typeCount; id++) {

@@ -4,7 +4,7 @@
 import type { BtfExtSubsection } from "@bpfkit/btf";
 import { LinkError } from "./errors.js";
 import { inputSectionByName, type LinkInput } from "./input.js";
-import type { ExtRecords, OutSection } from "./output.js";
+import type { ExtRecords, OutCoreRelo, OutFuncInfo, OutLineInfo, OutSection } from "./output.js";
 import type { LinkState } from "./state.js";
 
 type Slot = "funcInfo" | "lineInfo" | "coreRelo";
@@ -42,24 +42,26 @@ export function appendBtfExt(state: LinkState, input: LinkInput, typeMap: Uint32
   const ext = input.ext;
   if (!ext || !typeMap) return;
   const str = (off: number) => state.mergedString(input, off);
-  eachSection(input, ext.funcInfo, "funcInfo", (r, shift) => ({
-    insnOff: r.insnOff + shift,
-    typeId: typeMap[r.typeId]!,
-    ...(r.extra ? { extra: r.extra } : {}),
-  }));
-  eachSection(input, ext.lineInfo, "lineInfo", (r, shift) => ({
-    insnOff: r.insnOff + shift,
-    fileNameOff: str(r.fileNameOff),
-    lineOff: str(r.lineOff),
-    line: r.line,
-    column: r.column,
-    ...(r.extra ? { extra: r.extra } : {}),
-  }));
-  eachSection(input, ext.coreRelo, "coreRelo", (r, shift) => ({
-    insnOff: r.insnOff + shift,
-    typeId: typeMap[r.typeId]!,
-    accessStrOff: str(r.accessStrOff),
-    kind: r.kind,
-    ...(r.extra ? { extra: r.extra } : {}),
-  }));
+  // Literals with `extra` only when there is some: no temporary object spread per record.
+  eachSection(input, ext.funcInfo, "funcInfo", (r, shift): OutFuncInfo => {
+    const insnOff = r.insnOff + shift;
+    const typeId = typeMap[r.typeId]!;
+    return r.extra ? { insnOff, typeId, extra: r.extra } : { insnOff, typeId };
+  });
+  eachSection(input, ext.lineInfo, "lineInfo", (r, shift): OutLineInfo => {
+    const insnOff = r.insnOff + shift;
+    const fileNameOff = str(r.fileNameOff);
+    const lineOff = str(r.lineOff);
+    const { line, column } = r;
+    return r.extra
+      ? { insnOff, fileNameOff, lineOff, line, column, extra: r.extra }
+      : { insnOff, fileNameOff, lineOff, line, column };
+  });
+  eachSection(input, ext.coreRelo, "coreRelo", (r, shift): OutCoreRelo => {
+    const insnOff = r.insnOff + shift;
+    const typeId = typeMap[r.typeId]!;
+    const accessStrOff = str(r.accessStrOff);
+    const kind = r.kind;
+    return r.extra ? { insnOff, typeId, accessStrOff, kind, extra: r.extra } : { insnOff, typeId, accessStrOff, kind };
+  });
 }

@@ -26,7 +26,7 @@ import {
   writeElf,
 } from "@bpfkit/elf";
 import { LinkError } from "./errors.js";
-import type { ExtRecords, OutSection, OutSymbol } from "./output.js";
+import type { DatasecVar, ExtRecords, OutSymbol } from "./output.js";
 import type { LinkState } from "./state.js";
 
 const BTF_EXT_HEADER_SIZE = 32;
@@ -63,6 +63,14 @@ function subsection<R>(state: LinkState, slot: "funcInfo" | "lineInfo" | "coreRe
   return sections.length ? { recordSize, sections } : undefined;
 }
 
+/** The entries sorted by offset (as they are unless a definition moved one): no copy and sort when in order. */
+function inOffsetOrder(vars: readonly DatasecVar[]): readonly DatasecVar[] {
+  for (let i = 1; i < vars.length; i++) {
+    if (vars[i - 1]!.offset > vars[i]!.offset) return [...vars].sort((a, b) => a.offset - b.offset);
+  }
+  return vars;
+}
+
 /** The output's .BTF and .BTF.ext, deduplicated; undefined when no input had BTF. */
 function finishBtf(state: LinkState): { btf: Uint8Array; ext: Uint8Array | undefined } | undefined {
   const builder = state.btf;
@@ -72,7 +80,7 @@ function finishBtf(state: LinkState): { btf: Uint8Array; ext: Uint8Array | undef
     if (!sec.hasBtf) continue;
     // Sorted by offset, as the kernel requires; libbpf keeps first-seen order, which is the same unless a
     // definition replaced an earlier entry (see btf-merge.ts).
-    const vars = [...sec.vars].sort((a, b) => a.offset - b.offset);
+    const vars = inOffsetOrder(sec.vars);
     builder.addDatasec(sec.name, sec.size, vars);
   }
   const funcInfo = subsection<FuncInfoRecord>(state, "funcInfo");
@@ -99,7 +107,8 @@ export function finish(state: LinkState): Uint8Array {
   localizeHidden(state);
   const btf = finishBtf(state);
 
-  const written = new Map<OutSection, ElfWriteSection>();
+  // Models by OutSection.id and by OutSymbol.index (arrays: no hash map per link).
+  const written: (ElfWriteSection | undefined)[] = new Array(state.sections.length + 1);
   const sections: ElfWriteSection[] = [
     { kind: "strtab", name: ".strtab", flags: SHF_STRINGS, tailMerge: false },
     { kind: "symtab", name: ".symtab" },
@@ -115,11 +124,11 @@ export function finish(state: LinkState): Uint8Array {
       entsize: sec.entsize,
       ...(sec.type === SHT_NOBITS ? { size: sec.size } : { data: sec.data }),
     };
-    written.set(sec, model);
+    written[sec.id] = model;
   }
-  const symbols = new Map<OutSymbol, ElfWriteSymbol>();
+  const symbols: (ElfWriteSymbol | undefined)[] = new Array(state.symbols.length);
   const symbolOf = (sym: OutSymbol): ElfWriteSymbol => {
-    let out = symbols.get(sym);
+    let out = symbols[sym.index];
     if (!out) {
       out = {
         name: sym.name,
@@ -128,29 +137,27 @@ export function finish(state: LinkState): Uint8Array {
         type: sym.type,
         binding: sym.binding,
         visibility: sym.visibility,
-        section: typeof sym.section === "number" ? sym.section : sym.section && written.get(sym.section),
+        section: typeof sym.section === "number" ? sym.section : sym.section && written[sym.section.id],
       };
-      symbols.set(sym, out);
+      symbols[sym.index] = out;
     }
     return out;
   };
   for (const sym of state.symbols) symbolOf(sym);
   for (const sec of state.elfSections) {
     if (sec.type !== SHT_REL) {
-      sections.push(written.get(sec)!);
+      sections.push(written[sec.id]!);
       continue;
     }
     sections.push({
       kind: "relocations",
       name: sec.name,
-      target: written.get(sec.target!)!,
+      target: written[sec.target!.id]!,
       flags: sec.flags,
       addralign: sec.align,
-      relocations: sec.relocations.map((r) => ({
-        offset: r.offset,
-        type: r.type,
-        ...(r.symbol ? { symbol: symbolOf(r.symbol) } : {}),
-      })),
+      relocations: sec.relocations.map((r) =>
+        r.symbol ? { offset: r.offset, type: r.type, symbol: symbolOf(r.symbol) } : { offset: r.offset, type: r.type },
+      ),
     });
   }
   if (btf) {

@@ -7,6 +7,8 @@ import {
   ElfError,
   type ElfFile,
   type ElfRelocationSection,
+  type ElfSection,
+  type ElfSymbol,
   type ElfSymbolTable,
   isElf,
   parseElf,
@@ -35,32 +37,67 @@ import { LinkError } from "./errors.js";
 import type { OutSection } from "./output.js";
 
 const EM_BPF = 247;
+const NO_DATA = new Uint8Array(0);
 const ET_REL = 1;
 const INSN_SIZE = 8;
 /** Clang's DATASEC for extern variables without a section; resolved by the linker, never an ELF section. */
 export const EXTERN_DATASEC = ".extern";
 
-export interface InputSection {
-  /** ELF section index; 0 for an ephemeral section (a DATASEC without an ELF section: .kconfig, .ksyms, ...). */
-  readonly index: number;
-  readonly name: string;
-  readonly type: number;
-  readonly flags: number;
-  readonly entsize: number;
-  readonly align: number;
-  readonly size: number;
-  readonly data: Uint8Array;
-  readonly ephemeral: boolean;
+/** The header fields an input section reads: its ElfSection, or a stand-in for an ephemeral section. */
+type SectionHeader = Pick<ElfSection, "index" | "name" | "type" | "flags" | "entsize" | "addralign" | "size" | "data">;
+
+/**
+ * One section of an input: its ELF header (read through, not copied: every section of every input gets one of
+ * these) and where the link put it.
+ */
+export class InputSection {
   /** Left out of the output (ignored kinds, .BTF/.BTF.ext, a deduplicated license/version). */
   skipped: boolean;
   /** Its BTF DATASEC, 0 when it has none. */
-  datasecId: number;
+  datasecId = 0;
   /** Where it went: the output section and its offset there. */
-  out: OutSection | undefined;
-  outOffset: number;
+  out: OutSection | undefined = undefined;
+  outOffset = 0;
+
+  constructor(
+    private readonly header: SectionHeader,
+    /** A DATASEC without an ELF section (.kconfig, .ksyms, ...). */
+    readonly ephemeral: boolean,
+    skipped: boolean,
+  ) {
+    this.skipped = skipped;
+  }
+
+  /** ELF section index; 0 for an ephemeral section. */
+  get index(): number {
+    return this.header.index;
+  }
+  get name(): string {
+    return this.header.name;
+  }
+  get type(): number {
+    return this.header.type;
+  }
+  get flags(): number {
+    return this.header.flags;
+  }
+  get entsize(): number {
+    return this.header.entsize;
+  }
+  get align(): number {
+    return this.header.addralign;
+  }
+  get size(): number {
+    return this.header.size;
+  }
+  get data(): Uint8Array {
+    return this.header.data;
+  }
 }
 
 export interface LinkInput {
+  /** Unique among the inputs read in this process (see LinkState.mergedString). */
+  readonly serial: number;
   readonly name: string;
   readonly elf: ElfFile;
   readonly littleEndian: boolean;
@@ -71,7 +108,10 @@ export interface LinkInput {
   /** The object's BTF over private words, DATASECs fixed up; undefined when the object has none. */
   readonly btf: Btf | undefined;
   readonly ext: BtfExt | undefined;
-  /** Its BTF string offset → merged BTF string offset + 1 (0: not added yet); see LinkState.mergedString. */
+  /**
+   * Its BTF string offset → merged BTF string offset + 1 (0: not added yet), when its strings are too many for
+   * the shared map; see LinkState.mergedString.
+   */
   stringMap?: Uint32Array;
 }
 
@@ -84,9 +124,10 @@ function isIgnored(name: string, type: number, size: number): boolean {
   if (type === SHT_STRTAB || type === SHT_LLVM_ADDRSIG) return true;
   if (type === SHT_PROGBITS && size === 0 && name === ".text") return true;
   if (isDwarf(name)) return true;
+  // `.rel` + a DWARF section, .BTF or .BTF.ext, compared in place (no substring per section).
   if (name.startsWith(".rel")) {
-    const target = name.slice(4);
-    if (isDwarf(target) || target === ".BTF" || target === ".BTF.ext") return true;
+    if (name.startsWith(".debug_", 4)) return true;
+    if (name === ".rel.BTF" || name === ".rel.BTF.ext") return true;
   }
   return false;
 }
@@ -96,6 +137,8 @@ export function inputSectionByName(input: LinkInput, name: string): InputSection
   for (let i = 1; i < input.sections.length; i++) if (input.sections[i]!.name === name) return input.sections[i];
   return undefined;
 }
+
+let nextSerial = 0;
 
 export function readInput(name: string, bytes: Uint8Array): LinkInput {
   const bad = (message: string, section?: string): never => {
@@ -113,7 +156,13 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
   }
   let elf: ElfFile;
   try {
-    elf = parseElf(bytes);
+    elf = parseElf(bytes, { lazyRelocations: true });
+    // Entries are checked as they are built: build now those the linker reads, so a bad one is still BAD_ELF
+    // before anything else; those of dropped sections (DWARF's, .BTF's) are never read, as in libbpf.
+    for (const rel of elf.relocationSections) {
+      const { section: s, target: t } = rel;
+      if (!isIgnored(s.name, s.type, s.size) && !isIgnored(t.name, t.type, t.size)) void rel.relocations;
+    }
   } catch (e) {
     if (e instanceof ElfError)
       throw new LinkError("BAD_ELF", `not a valid ELF file: ${e.message}`, { input: name }, { cause: e });
@@ -124,21 +173,9 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
   if (symtabs.length > 1) bad("multiple SYMTAB sections found, not supported");
   const symtab = symtabs[0]!;
 
-  const sections: InputSection[] = elf.sections.map((s) => ({
-    index: s.index,
-    name: s.name,
-    type: s.type,
-    flags: s.flags,
-    entsize: s.entsize,
-    align: s.addralign,
-    size: s.size,
-    data: s.data,
-    ephemeral: false,
-    skipped: s.index === 0 || isIgnored(s.name, s.type, s.size),
-    datasecId: 0,
-    out: undefined,
-    outOffset: 0,
-  }));
+  const sections = elf.sections.map(
+    (s) => new InputSection(s, false, s.index === 0 || isIgnored(s.name, s.type, s.size)),
+  );
   let btfBytes: Uint8Array | undefined;
   let extBytes: Uint8Array | undefined;
   for (const sec of sections) {
@@ -189,6 +226,7 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
     throw e;
   }
   const input: LinkInput = {
+    serial: nextSerial++,
     name,
     elf,
     littleEndian: elf.endianness === "little",
@@ -268,7 +306,7 @@ function checkExtReferences(input: string, btf: Btf, ext: BtfExt): void {
     if (id >= btf.typeCount) bad("type id", id);
   };
   const str = (off: number) => {
-    if (btf.stringAt(off) === undefined) bad("string offset", off);
+    if (!btf.strings.has(off)) bad("string offset", off);
   };
   for (const sec of ext.funcInfo?.sections ?? []) {
     str(sec.nameOff);
@@ -290,6 +328,12 @@ function checkExtReferences(input: string, btf: Btf, ext: BtfExt): void {
   }
 }
 
+/** The first STT_OBJECT symbol named `name` in section `shndx` (a loop: no closure per variable). */
+function objectSymbol(symbols: readonly ElfSymbol[], shndx: number, name: string): ElfSymbol | undefined {
+  for (const s of symbols) if (s.shndx === shndx && s.type === STT_OBJECT && s.name === name) return s;
+  return undefined;
+}
+
 /**
  * libbpf's linker_fixup_btf: a DATASEC gets its ELF section's size and its global VARs their symbols' offsets
  * (clang leaves both 0); a DATASEC without an ELF section becomes an ephemeral input section.
@@ -302,21 +346,8 @@ function fixupDatasecs(input: LinkInput, btf: Btf): void {
     let sec = inputSectionByName(input, secName);
     if (!sec) {
       if (secName === EXTERN_DATASEC) continue;
-      sec = {
-        index: 0,
-        name: secName,
-        type: 0,
-        flags: 0,
-        entsize: 0,
-        align: 0,
-        size: 0,
-        data: new Uint8Array(0),
-        ephemeral: true,
-        skipped: false,
-        datasecId: 0,
-        out: undefined,
-        outOffset: 0,
-      };
+      const header = { index: 0, name: secName, type: 0, flags: 0, entsize: 0, addralign: 0, size: 0, data: NO_DATA };
+      sec = new InputSection(header, true, false);
       input.sections.push(sec);
     } else {
       words[btf.wordIndex(id) + 2] = sec.size;
@@ -327,9 +358,7 @@ function fixupDatasecs(input: LinkInput, btf: Btf): void {
       const varId = btf.datasecVarType(id, j);
       if (btf.kind(varId) !== Kind.VAR || btf.linkage(varId) !== Linkage.GLOBAL) continue;
       const varName = btf.nameOf(varId);
-      const sym = input.symtab.symbols.find(
-        (s) => s.shndx === sec.index && s.type === STT_OBJECT && s.name === varName,
-      );
+      const sym = objectSymbol(input.symtab.symbols, sec.index, varName);
       if (!sym) {
         throw new LinkError("BAD_BTF", `failed to find symbol for variable '${varName}' in section '${secName}'`, {
           input: input.name,

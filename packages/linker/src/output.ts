@@ -43,6 +43,8 @@ export interface OutRelocation {
 }
 
 export interface OutSymbol {
+  /** Its position in LinkState.symbols. */
+  readonly index: number;
   name: string;
   value: number;
   size: number;
@@ -53,9 +55,33 @@ export interface OutSymbol {
   section: OutSection | number | undefined;
 }
 
+const NO_BYTES = new Uint8Array(0);
+const CHUNK = 8 * 1024;
+
+/**
+ * Where section buffers come from: small ones are carved out of shared chunks, because a typed array with memory
+ * of its own (one per section and per growth) costs more than copying a small section. Outgrown buffers are
+ * left in their chunk.
+ */
+export class Arena {
+  private chunk: ArrayBuffer | undefined;
+  private used = CHUNK;
+
+  alloc(size: number): Uint8Array<ArrayBuffer> {
+    if (size > CHUNK / 4) return new Uint8Array(size);
+    if (this.used + size > CHUNK) {
+      this.chunk = new ArrayBuffer(CHUNK);
+      this.used = 0;
+    }
+    const bytes = new Uint8Array(this.chunk!, this.used, size);
+    this.used += (size + 7) & ~7;
+    return bytes;
+  }
+}
+
 export class OutSection {
-  /** Bytes written so far (PROGBITS), grown by doubling. */
-  private bytes = new Uint8Array(0);
+  /** Bytes written so far (PROGBITS), grown by doubling; shared empty array until then (NOBITS never grows it). */
+  private bytes = NO_BYTES;
   size = 0;
   align: number;
   type: number;
@@ -79,6 +105,7 @@ export class OutSection {
     readonly id: number,
     readonly name: string,
     shape: { type: number; flags: number; entsize: number; align: number; ephemeral: boolean },
+    private readonly arena: Arena,
   ) {
     this.type = shape.type;
     this.flags = shape.flags;
@@ -101,12 +128,12 @@ export class OutSection {
     const end = at + size;
     if (data) {
       if (end > this.bytes.length) {
-        const grown = new Uint8Array(Math.max(end, this.bytes.length * 2, 64));
+        const grown = this.arena.alloc(Math.max(end, this.bytes.length * 2, 64));
         grown.set(this.bytes.subarray(0, this.size));
         this.bytes = grown;
       }
       this.bytes.fill(0, this.size, at);
-      this.bytes.set(data.subarray(0, size), at);
+      this.bytes.set(data.length === size ? data : data.subarray(0, size), at);
     }
     this.size = end;
     return at;

@@ -4,7 +4,7 @@
 
 import { BtfBuilder } from "@bpfkit/btf";
 import type { LinkInput } from "./input.js";
-import { type DatasecVar, OutSection, type OutSymbol } from "./output.js";
+import { Arena, type DatasecVar, OutSection, type OutSymbol } from "./output.js";
 
 /** How one input took part in a global symbol's resolution (for explain). */
 export interface SymbolOccurrence {
@@ -36,6 +36,30 @@ export interface GlobalSymbol {
   readonly occurrences: SymbolOccurrence[];
 }
 
+/**
+ * The string map of the input being merged, one array for all inputs of all links: an input is merged from start
+ * to end before the next (whichever Linker it goes to), and the array is cleared whenever the input changes. A
+ * typed array per input cost more than mapping its strings. Inputs with bigger string sections get their own.
+ */
+let sharedMap = new Uint32Array(4096);
+/** The `serial` of the input it maps (a number: holding the input would keep it alive after its link). */
+let sharedMapOwner = -1;
+const SHARED_MAP_LIMIT = 1 << 16;
+
+function stringMapOf(input: LinkInput, end: number): Uint32Array {
+  if (input.stringMap) return input.stringMap;
+  if (end > SHARED_MAP_LIMIT) {
+    input.stringMap = new Uint32Array(end);
+    return input.stringMap;
+  }
+  if (sharedMapOwner !== input.serial) {
+    if (sharedMap.length < end) sharedMap = new Uint32Array(Math.max(end, sharedMap.length * 2));
+    else sharedMap.fill(0, 0, end);
+    sharedMapOwner = input.serial;
+  }
+  return sharedMap;
+}
+
 export class LinkState {
   littleEndian: boolean | undefined;
   readonly sections: OutSection[] = [];
@@ -44,6 +68,8 @@ export class LinkState {
   readonly symbols: OutSymbol[] = [];
   readonly globals = new Map<string, GlobalSymbol>();
   readonly btf = new BtfBuilder();
+  /** Memory for output section contents. */
+  private readonly arena = new Arena();
   /** Inputs added so far: names, bytes and a fingerprint of them (to refuse the same object twice). */
   readonly inputs: { name: string; bytes: Uint8Array; hash: number }[] = [];
 
@@ -51,8 +77,7 @@ export class LinkState {
   mergedString(input: LinkInput, offset: number): number {
     if (offset === 0) return 0;
     const btf = input.btf!;
-    input.stringMap ??= new Uint32Array(btf.strings.end);
-    const map = input.stringMap;
+    const map = stringMapOf(input, btf.strings.end);
     const known = map[offset];
     if (known) return known - 1;
     const merged = this.btf.addStringFrom(btf.strings, offset);
@@ -69,7 +94,14 @@ export class LinkState {
     name: string,
     shape: { type: number; flags: number; entsize: number; align: number; ephemeral: boolean },
   ): OutSection {
-    const sec = new OutSection(this.sections.length + 1, name, { ...shape, align: 0 });
+    // The fields it takes, not a spread of the whole input section.
+    const { type, flags, entsize, ephemeral } = shape;
+    const sec = new OutSection(
+      this.sections.length + 1,
+      name,
+      { type, flags, entsize, align: 0, ephemeral },
+      this.arena,
+    );
     this.sections.push(sec);
     if (!shape.ephemeral) this.materialize(sec, shape);
     return sec;

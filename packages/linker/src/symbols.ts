@@ -50,11 +50,12 @@ function indexGlobalBtf(btf: Btf): Map<string, GlobalBtf> {
       const name = btf.nameOf(entry);
       if (found.get(name)?.datasecId) continue;
       const earlier = lastNonStatic.get(name);
-      found.set(name, {
-        datasecId: id,
-        btfId: entry,
-        ...(earlier !== undefined && earlier !== entry ? { ambiguousWith: earlier } : {}),
-      });
+      found.set(
+        name,
+        earlier !== undefined && earlier !== entry
+          ? { datasecId: id, btfId: entry, ambiguousWith: earlier }
+          : { datasecId: id, btfId: entry },
+      );
     }
   }
   return found;
@@ -272,6 +273,7 @@ function addSymbol(
   outSec: OutSection | undefined,
 ): OutSymbol {
   const out: OutSymbol = {
+    index: state.symbols.length,
     name: sym.name,
     value: (srcSec?.outOffset ?? 0) + sym.value,
     size: sym.size,

@@ -2,7 +2,7 @@
 // package's parseBtfExt validates and decodes it; this file records the byte position of each field it needs
 // (per subsection a u32 record size, then {sec_name_off, num_info, records} groups).
 
-import { type BtfExtSubsection, parseBtfExt } from "../btf-ext.js";
+import { type BtfExtSubsection, parseBtfExtLayout } from "../btf-ext.js";
 import { BtfDedupError } from "./errors.js";
 
 /** A .BTF.ext blob with the byte offsets of every string offset and type id it holds, in libbpf's visit order. */
@@ -33,8 +33,8 @@ function fail(message: string, offset: number): never {
 
 export function parseRawBtfExt(input: Uint8Array): RawBtfExt {
   const bytes = input.slice();
-  // The package's decoder does every bounds check; a malformed blob is its BtfError.
-  const ext = parseBtfExt(bytes);
+  // The package's decoder does every bounds check; a malformed blob is its BtfError. Only the layout is needed.
+  const ext = parseBtfExtLayout(bytes);
   if (ext.flags !== 0) fail(`unsupported flags 0x${ext.flags.toString(16)}`, 3);
   const view = new DataView(bytes.buffer);
   const le = ext.littleEndian;

@@ -33,11 +33,14 @@ export class CandidateTable {
   constructor(expected = 512) {
     let slots = 16;
     while (slots < expected * 2) slots *= 2;
-    this.slotKeys = new Int32Array(slots);
-    this.slotHead = new Int32Array(slots);
-    this.slotGrowths = new Int32Array(slots);
-    this.entryId = new Int32Array(Math.max(16, expected));
-    this.entryNext = new Int32Array(Math.max(16, expected));
+    const entries = Math.max(16, expected);
+    // One buffer for the five initial arrays (growing replaces them one by one): one allocation, not five.
+    const buffer = new ArrayBuffer((3 * slots + 2 * entries) * 4);
+    this.slotKeys = new Int32Array(buffer, 0, slots);
+    this.slotHead = new Int32Array(buffer, slots * 4, slots);
+    this.slotGrowths = new Int32Array(buffer, slots * 8, slots);
+    this.entryId = new Int32Array(buffer, slots * 12, entries);
+    this.entryNext = new Int32Array(buffer, slots * 12 + entries * 4, entries);
   }
 
   add(hash: number, typeId: number): void {

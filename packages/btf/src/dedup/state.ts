@@ -18,10 +18,10 @@ export class DedupState {
   /** Canonical-graph id -> candidate-graph id during one equivalence check; reused for final ids later. */
   readonly hypotMap: Uint32Array;
   /** Ids set in hypotMap, in insertion order (first `hypotCount` entries). */
-  hypotList = new Uint32Array(64);
+  hypotList: Uint32Array;
   hypotCount = 0;
   /** Frames of the equivalence walk, kept between calls to spare the garbage collector. */
-  equivFrames = new Int32Array(5 * 64);
+  equivFrames: Int32Array;
   /** The last equivalence check would have had to resolve a base FWD, which base immutability forbids. */
   hypotAdjustCanon = false;
   readonly table: CandidateTable;
@@ -37,16 +37,21 @@ export class DedupState {
   ) {
     this.starts = starts;
     const count = starts.length;
-    this.kinds = new Uint8Array(count);
+    // The id-indexed tables share one buffer: for a small BTF (a static link's) allocating each separately cost
+    // more than the passes.
+    const buffer = new ArrayBuffer(count * 9 + (64 + 5 * 64) * 4);
+    this.map = new Uint32Array(buffer, 0, count).fill(UNPROCESSED);
+    this.hypotMap = new Uint32Array(buffer, count * 4, count).fill(UNPROCESSED);
+    this.hypotList = new Uint32Array(buffer, count * 8, 64);
+    this.equivFrames = new Int32Array(buffer, count * 8 + 64 * 4, 5 * 64);
+    this.kinds = new Uint8Array(buffer, count * 8 + (64 + 5 * 64) * 4, count);
     for (let id = 1; id < count; id++) this.kinds[id] = kindOf(words[(starts[id] as number) + 1] as number);
-    this.map = new Uint32Array(count).fill(UNPROCESSED);
     this.map[0] = 0;
     for (let id = 1; id < count; id++) {
       const kind = this.kind(id);
       // VAR and DATASEC are never deduplicated; base types are canonical by definition.
       if (id < startId || kind === Kind.VAR || kind === Kind.DATASEC) this.map[id] = id;
     }
-    this.hypotMap = new Uint32Array(count).fill(UNPROCESSED);
     this.table = new CandidateTable(count);
   }
 

@@ -24,6 +24,18 @@ function utf8Length(text: string): number {
   return length;
 }
 
+/** Writes `text` as UTF-8 at `offset`: ASCII byte by byte (no subarray per string), the rest through the encoder. */
+function writeString(out: Uint8Array, text: string, offset: number): void {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) {
+      encoder.encodeInto(text, out.subarray(offset));
+      return;
+    }
+    out[offset + i] = code;
+  }
+}
+
 function reverse(text: string): string {
   let out = "";
   for (let i = text.length - 1; i >= 0; i--) out += text[i];
@@ -58,7 +70,7 @@ export function buildStringTable(strings: Iterable<string>, tailMerge = true): B
     size += length + 1;
   }
   const out = new Uint8Array(size);
-  for (const { text, offset } of placed) encoder.encodeInto(text, out.subarray(offset));
+  for (const { text, offset } of placed) writeString(out, text, offset);
   return { bytes: out, offsets };
 }
 
@@ -71,6 +83,6 @@ function inOrder(unique: Set<string>): BuiltStringTable {
     size += utf8Length(text) + 1;
   }
   const out = new Uint8Array(size);
-  for (const [text, offset] of offsets) if (offset > 0) encoder.encodeInto(text, out.subarray(offset));
+  for (const [text, offset] of offsets) if (offset > 0) writeString(out, text, offset);
   return { bytes: out, offsets };
 }

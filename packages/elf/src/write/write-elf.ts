@@ -55,8 +55,10 @@ interface Header {
   info: number;
   addralign: number;
   entsize: number;
-  /** Bytes to place at `offset` (none for NOBITS). */
+  /** Bytes to place at `offset` (none for NOBITS)... */
   contents: Uint8Array | undefined;
+  /** ...or what writes the `size` bytes there (tables are encoded straight into the output, not copied). */
+  encode: ((out: ByteWriter, at: number) => void) | undefined;
 }
 
 function unreachable(value: never): never {
@@ -77,6 +79,7 @@ function header(fields: Header): Header {
     addralign: fields.addralign,
     entsize: fields.entsize,
     contents: fields.contents,
+    encode: fields.encode,
   };
 }
 
@@ -118,7 +121,7 @@ function alignUp(offset: number, alignment: number): number {
 
 /** The model's sections plus the tables the model did not place (symtab, strtab) and SYMTAB_SHNDX if needed. */
 function completeSectionList(model: ElfWriteModel): OutputSection[] {
-  const sections: OutputSection[] = [...model.sections];
+  const sections: OutputSection[] = model.sections.slice();
   const seen = new Set<OutputSection>();
   for (const section of sections) {
     if (seen.has(section)) badModel(`section ${describe(section)} appears twice in the section list`);
@@ -173,11 +176,10 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
   const sections = completeSectionList(model);
 
   // Symbols: locals first, stable within each group.
-  const ordered = [
-    ...model.symbols.filter((s) => (s.binding ?? STB_LOCAL) === STB_LOCAL),
-    ...model.symbols.filter((s) => (s.binding ?? STB_LOCAL) !== STB_LOCAL),
-  ];
-  const firstNonLocal = 1 + model.symbols.filter((s) => (s.binding ?? STB_LOCAL) === STB_LOCAL).length;
+  // (concat and loops rather than spreads, which iterate element by element)
+  const locals = model.symbols.filter((s) => (s.binding ?? STB_LOCAL) === STB_LOCAL);
+  const ordered = locals.concat(model.symbols.filter((s) => (s.binding ?? STB_LOCAL) !== STB_LOCAL));
+  const firstNonLocal = 1 + locals.length;
   const symbolIndex = new Map<ElfWriteSymbol, number>();
   ordered.forEach((symbol, i) => {
     if (symbolIndex.has(symbol)) badModel(`symbol "${symbol.name}" appears twice in the symbol list`);
@@ -185,7 +187,7 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
   });
 
   const sectionIndex = new Map<OutputSection, number>();
-  for (const [i, s] of sections.entries()) sectionIndex.set(s, i + 1);
+  for (let i = 0; i < sections.length; i++) sectionIndex.set(sections[i]!, i + 1);
   const indexOf = (section: ElfWriteSection, what: string): number => {
     const index = sectionIndex.get(section);
     if (index === undefined)
@@ -221,7 +223,7 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
   const shared = nameTableSection === symbolStringSection;
   const tailMerge = (section: OutputSection | undefined) =>
     !(section && (section.kind === "strtab" || section.kind === "shstrtab") && section.tailMerge === false);
-  const nameTable = buildStringTable(shared ? [...names, ...symbolNames] : names, tailMerge(nameTableSection));
+  const nameTable = buildStringTable(shared ? names.concat(symbolNames) : names, tailMerge(nameTableSection));
   const symbolStrings = shared ? nameTable : buildStringTable(symbolNames, tailMerge(symbolStringSection));
   const symtabSection = sections.find((s) => s.kind === "symtab");
 
@@ -251,39 +253,40 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
           addralign: checkAlignment(section.addralign, what, "addralign"),
           entsize: checkNumber(section.entsize, what, "entsize"),
           contents: section.type === SHT_NOBITS ? undefined : (section.data ?? new Uint8Array(0)),
+          encode: undefined,
         });
       }
       case "relocations": {
         if (!symtabSection) throw new Error("unreachable: relocations always get a symtab");
-        const contents = encodeRelocations(section, symbolIndex, littleEndian);
         return header({
           name,
           offset: 0,
           addr: 0,
           type: section.rela ? SHT_RELA : SHT_REL,
           flags: checkNumber(section.flags ?? SHF_INFO_LINK, `section ${names[i]}`, "flags"),
-          size: contents.length,
+          size: section.relocations.length * (section.rela ? ELF64_RELA_SIZE : ELF64_REL_SIZE),
           link: sectionIndex.get(symtabSection)!,
           info: indexOf(section.target, `section ${names[i]} target`),
           addralign: checkAlignment(section.addralign ?? 8, `section ${names[i]}`, "addralign"),
           entsize: section.rela ? ELF64_RELA_SIZE : ELF64_REL_SIZE,
-          contents,
+          contents: undefined,
+          encode: (out, at) => encodeRelocations(section, symbolIndex, out, at),
         });
       }
       case "symtab": {
-        const contents = encodeSymbols(ordered, symbolShndx, usesExtendedIndex, symbolStrings.offsets, littleEndian);
         return header({
           name,
           offset: 0,
           addr: 0,
           type: SHT_SYMTAB,
           flags: checkNumber(section.flags, name, "flags"),
-          size: contents.length,
+          size: (ordered.length + 1) * ELF64_SYM_SIZE,
           link: symbolStringSection ? sectionIndex.get(symbolStringSection)! : 0,
           info: firstNonLocal,
           addralign: 8,
           entsize: ELF64_SYM_SIZE,
-          contents,
+          contents: undefined,
+          encode: (out, at) => encodeSymbols(ordered, symbolShndx, usesExtendedIndex, symbolStrings.offsets, out, at),
         });
       }
       case "strtab":
@@ -301,10 +304,10 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
           addralign: 1,
           entsize: 0,
           contents,
+          encode: undefined,
         });
       }
       case "symtab_shndx": {
-        const contents = encodeExtendedIndices(symbolShndx, usesExtendedIndex, littleEndian);
         return header({
           name,
           offset: 0,
@@ -312,11 +315,12 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
           addr: 0,
           type: SHT_SYMTAB_SHNDX,
           flags: 0,
-          size: contents.length,
+          size: (symbolShndx.length + 1) * 4,
           link: sectionIndex.get(symtabSection!)!,
           addralign: 4,
           entsize: 4,
-          contents,
+          contents: undefined,
+          encode: (out, at) => encodeExtendedIndices(symbolShndx, usesExtendedIndex, out, at),
         });
       }
       default:
@@ -328,7 +332,7 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
   let end = ELF64_EHDR_SIZE;
   for (const header of headers) {
     header.offset = alignUp(end, header.addralign);
-    if (header.contents) end = header.offset + header.contents.length;
+    if (header.contents || header.encode) end = header.offset + header.size;
   }
   const shoff = alignUp(end, 8);
   const shnum = headers.length + 1;
@@ -340,6 +344,7 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
   if (shstrndx >= SHN_LORESERVE) out.u32(shoff + 40, shstrndx);
   headers.forEach((header, i) => {
     if (header.contents) out.copy(header.offset, header.contents);
+    else if (header.encode) header.encode(out, header.offset);
     const at = shoff + (i + 1) * ELF64_SHDR_SIZE;
     out.u32(at, nameTable.offsets.get(header.name)!);
     out.u32(at + 4, header.type);
@@ -360,7 +365,7 @@ function writeFileHeader(
   model: ElfWriteModel,
   table: { shoff: number; shnum: number; shstrndx: number },
 ): void {
-  for (const [i, byte] of ELF_MAGIC.entries()) out.u8(i, byte);
+  for (let i = 0; i < ELF_MAGIC.length; i++) out.u8(i, ELF_MAGIC[i]!);
   out.u8(EI_CLASS, ELFCLASS64);
   out.u8(EI_DATA, (model.endianness ?? "little") === "little" ? ELFDATA2LSB : ELFDATA2MSB);
   out.u8(EI_VERSION, EV_CURRENT);
@@ -382,11 +387,12 @@ function encodeSymbols(
   shndx: readonly number[],
   usesExtendedIndex: readonly boolean[],
   nameOffsets: ReadonlyMap<string, number>,
-  littleEndian: boolean,
-): Uint8Array {
-  const out = new ByteWriter((symbols.length + 1) * ELF64_SYM_SIZE, littleEndian);
+  out: ByteWriter,
+  start: number,
+): void {
+  // Entry 0 (the null symbol) is the zeros the output starts as.
   symbols.forEach((symbol, i) => {
-    const at = (i + 1) * ELF64_SYM_SIZE;
+    const at = start + (i + 1) * ELF64_SYM_SIZE;
     const what = `symbol "${symbol.name}"`;
     const type = checkNumber(symbol.type ?? STT_NOTYPE, what, "type");
     const binding = checkNumber(symbol.binding ?? STB_LOCAL, what, "binding");
@@ -398,32 +404,30 @@ function encodeSymbols(
     out.u64(at + 8, checkNumber(symbol.value, what, "value"));
     out.u64(at + 16, checkNumber(symbol.size, what, "size"));
   });
-  return out.bytes;
 }
 
 function encodeExtendedIndices(
   shndx: readonly number[],
   usesExtendedIndex: readonly boolean[],
-  littleEndian: boolean,
-): Uint8Array {
-  const out = new ByteWriter((shndx.length + 1) * 4, littleEndian);
-  for (const [i, index] of shndx.entries()) out.u32((i + 1) * 4, usesExtendedIndex[i] ? index : 0);
-  return out.bytes;
+  out: ByteWriter,
+  start: number,
+): void {
+  for (let i = 0; i < shndx.length; i++) out.u32(start + (i + 1) * 4, usesExtendedIndex[i] ? shndx[i]! : 0);
 }
 
 function encodeRelocations(
   section: Extract<ElfWriteSection, { kind: "relocations" }>,
   symbolIndex: ReadonlyMap<ElfWriteSymbol, number>,
-  littleEndian: boolean,
-): Uint8Array {
+  out: ByteWriter,
+  start: number,
+): void {
   const entrySize = section.rela ? ELF64_RELA_SIZE : ELF64_REL_SIZE;
-  const out = new ByteWriter(section.relocations.length * entrySize, littleEndian);
   // Messages are built only on failure: a DWARF-heavy object has tens of thousands of entries.
   const what = (i: number) => `relocation ${i} of ${describe(section)}`;
   const relocations = section.relocations;
   for (let i = 0; i < relocations.length; i++) {
     const relocation = relocations[i]!;
-    const at = i * entrySize;
+    const at = start + i * entrySize;
     let symbol = 0;
     if (relocation.symbol) {
       const index = symbolIndex.get(relocation.symbol);
@@ -438,5 +442,4 @@ function encodeRelocations(
     if (section.rela) out.i64(at + 16, checkNumber(addend, what(i), "addend", true));
     else if (addend) badModel(`${what(i)}: an addend needs a RELA section`);
   }
-  return out.bytes;
 }
