@@ -5,6 +5,7 @@
 // and an extern function defined by the next object (the last one's by the first), which the linker resolves.
 // In-process, libbpf's time includes reading its inputs (libelf) and writing the output file; ours takes inputs
 // already in memory and writes its output with writeFileSync to the same kind of path (/dev/shm when there is one).
+// Each side's warm links run in a process of its own that spawns nothing (libbpf's harness; our `--warm` child).
 // Whole process rows also report (ours - `node -e 0`) / bpftool. The scaling row is per-object time at N=100 over
 // per-object time at N=10 (1.00 = linear). Needs clang-19, libbpf-dev and bpftool; ours needs `pnpm build`
 // (packages/linker/dist), and without it only the reference side runs.
@@ -155,6 +156,19 @@ if (process.argv[2] === "--once") {
   console.log(JSON.stringify(linkOnce(link, inputs, process.argv[3])));
 }
 
+// Child mode: warm links in a process of their own, as libbpf's harness runs its links. Measured in the bench's
+// own process they were twice as slow: after each spawn (the harness, a fresh node) the parent's pages are
+// copy-on-write, and its next links took 23-38 page faults each against 0.2 with no spawn before them (212 vs
+// 119 µs per link at N=2, same code).
+if (process.argv[2] === "--warm") {
+  const [out, repeat, warmup, ...paths] = process.argv.slice(3);
+  const { link } = await import(pathToFileURL(LINKER).href);
+  const inputs = readInputs(paths);
+  for (let i = 0; i < Number(warmup); i++) link(inputs);
+  const samples = Array.from({ length: Number(repeat) }, () => linkOnce(link, inputs, out));
+  console.log(JSON.stringify(samples));
+}
+
 const fmt = (ms) => `${ms < 10 ? ms.toFixed(3) : ms.toFixed(1)} ms`;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 
@@ -183,14 +197,12 @@ export async function run() {
     // In-process, per N: libbpf (cold = each harness process's first link, warm = the rest) and ours.
     for (const n of SIZES) {
       const paths = sets.get(n);
-      const inputs = readInputs(paths);
       const theirsOut = join(scratch, `theirs-${n}.o`);
       const oursOut = join(scratch, `ours-${n}.o`);
       const theirs = { cold: [], warm: [], bytes: 0 };
       const ours = { cold: [], warm: [], link: [], bytes: 0 };
-      // JIT warm-up: "warm" means optimized code, as libbpf's side is compiled C (under a second per N).
+      // JIT warm-up in each child: "warm" means optimized code, as libbpf's side is compiled C (under a second).
       const warmup = n === 100 ? 15 : 1000;
-      if (link) for (let i = 0; i < warmup; i++) link(inputs);
       for (let round = 0; round < ROUNDS; round++) {
         const out = JSON.parse(
           execFileSync(harness, [theirsOut, String(REPEAT[n] + 1), ...paths], { encoding: "utf8", stdio: "pipe" }),
@@ -199,8 +211,15 @@ export async function run() {
         theirs.warm.push(...out.times.slice(1));
         theirs.bytes = out.bytes;
         if (!link) continue;
-        for (let i = 0; i < REPEAT[n]; i++) {
-          const r = linkOnce(link, inputs, oursOut);
+        const warm = spawnSync(
+          process.execPath,
+          [self, "--warm", oursOut, String(REPEAT[n]), String(warmup), ...paths],
+          {
+            encoding: "utf8",
+          },
+        );
+        if (warm.status !== 0) throw new Error(warm.stderr);
+        for (const r of JSON.parse(warm.stdout)) {
           ours.warm.push(r.total);
           ours.link.push(r.link);
           ours.bytes = r.bytes;

@@ -88,6 +88,18 @@ describe("typed errors for malformed objects", () => {
     expect(errorOf(p.bytes)).toMatchObject({ code: "BAD_PROGRAM", symbol: "xdp_pass" });
   });
 
+  it("a bad entry in a DWARF relocation section is skipped, as libbpf skips the section; in code it is an ELF error", () => {
+    const p = patchable("xdp_parse");
+    const debug = p.elf.sections.find((s) => s.name.startsWith(".rel.debug_"))!;
+    const lastEntry = debug.offset + debug.size - 16;
+    const symbolOutOfRange = (at: number) => p.view.setUint32(at + 12, 5000, true);
+    symbolOutOfRange(lastEntry);
+    expect(() => parseElf(p.bytes)).toThrow(); // the ELF reader alone checks every section
+    expect(openObject(p.bytes).programs.length).toBeGreaterThan(0);
+    symbolOutOfRange(p.rel(".relxdp", 0));
+    expect(errorOf(p.bytes)).toMatchObject({ code: "ELF" });
+  });
+
   it("relocation at an offset that is not an instruction boundary", () => {
     const p = patchable("xdp_parse");
     const at = p.rel(".relxdp", 0);

@@ -28,6 +28,7 @@ export {
   STT_GNU_IFUNC,
 } from "./executable.js";
 export { isElf } from "./header.js";
+export { libbpfIgnoresSection, type SectionShape } from "./libbpf-ignored.js";
 export {
   findUsdtSites,
   NT_STAPSDT,

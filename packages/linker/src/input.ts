@@ -11,6 +11,7 @@ import {
   type ElfSymbol,
   type ElfSymbolTable,
   isElf,
+  libbpfIgnoresSection,
   parseElf,
   R_BPF_64_32,
   R_BPF_64_64,
@@ -18,11 +19,9 @@ import {
   R_BPF_64_ABS64,
   SHF_EXECINSTR,
   SHN_LORESERVE,
-  SHT_LLVM_ADDRSIG,
   SHT_NOBITS,
   SHT_PROGBITS,
   SHT_REL,
-  SHT_STRTAB,
   SHT_SYMTAB,
   STB_GLOBAL,
   STB_LOCAL,
@@ -115,23 +114,6 @@ export interface LinkInput {
   stringMap?: Uint32Array;
 }
 
-function isDwarf(name: string): boolean {
-  return name.startsWith(".debug_");
-}
-
-/** Sections libbpf's linker drops without looking (is_ignored_sec). */
-function isIgnored(name: string, type: number, size: number): boolean {
-  if (type === SHT_STRTAB || type === SHT_LLVM_ADDRSIG) return true;
-  if (type === SHT_PROGBITS && size === 0 && name === ".text") return true;
-  if (isDwarf(name)) return true;
-  // `.rel` + a DWARF section, .BTF or .BTF.ext, compared in place (no substring per section).
-  if (name.startsWith(".rel")) {
-    if (name.startsWith(".debug_", 4)) return true;
-    if (name === ".rel.BTF" || name === ".rel.BTF.ext") return true;
-  }
-  return false;
-}
-
 /** The first section (ELF or ephemeral) with this name, as libbpf's find_src_sec_by_name. */
 export function inputSectionByName(input: LinkInput, name: string): InputSection | undefined {
   for (let i = 1; i < input.sections.length; i++) if (input.sections[i]!.name === name) return input.sections[i];
@@ -161,7 +143,7 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
     // before anything else; those of dropped sections (DWARF's, .BTF's) are never read, as in libbpf.
     for (const rel of elf.relocationSections) {
       const { section: s, target: t } = rel;
-      if (!isIgnored(s.name, s.type, s.size) && !isIgnored(t.name, t.type, t.size)) void rel.relocations;
+      if (!libbpfIgnoresSection(s) && !libbpfIgnoresSection(t)) void rel.relocations;
     }
   } catch (e) {
     if (e instanceof ElfError)
@@ -173,9 +155,7 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
   if (symtabs.length > 1) bad("multiple SYMTAB sections found, not supported");
   const symtab = symtabs[0]!;
 
-  const sections = elf.sections.map(
-    (s) => new InputSection(s, false, s.index === 0 || isIgnored(s.name, s.type, s.size)),
-  );
+  const sections = elf.sections.map((s) => new InputSection(s, false, s.index === 0 || libbpfIgnoresSection(s)));
   let btfBytes: Uint8Array | undefined;
   let extBytes: Uint8Array | undefined;
   for (const sec of sections) {

@@ -9,12 +9,11 @@ import {
   type ElfRelocationSection,
   type ElfSection,
   type ElfSymbolTable,
+  libbpfIgnoresSection,
   SHF_EXECINSTR,
-  SHT_LLVM_ADDRSIG,
   SHT_NOBITS,
   SHT_PROGBITS,
   SHT_REL,
-  SHT_STRTAB,
   SHT_SYMTAB,
 } from "@bpfkit/elf";
 import { LoaderError } from "../errors.js";
@@ -50,23 +49,6 @@ export interface ObjectLayout {
 }
 
 const latin1 = new TextDecoder("latin1");
-
-function isDwarf(name: string): boolean {
-  return name.startsWith(".debug_");
-}
-
-/** libbpf's ignore_elf_section(). */
-function ignored(section: ElfSection): boolean {
-  const name = section.name;
-  if (section.type === SHT_STRTAB || section.type === SHT_LLVM_ADDRSIG) return true;
-  if (section.type === SHT_PROGBITS && section.size === 0 && name === ".text") return true;
-  if (isDwarf(name)) return true;
-  if (name.startsWith(".rel")) {
-    const target = name.slice(4);
-    if (isDwarf(target) || target === ".BTF" || target === ".BTF.ext") return true;
-  }
-  return false;
-}
 
 function hasPrefix(name: string, base: string): boolean {
   return name === base || name.startsWith(`${base}.`);
@@ -110,7 +92,7 @@ export function collectLayout(elf: ElfFile): ObjectLayout {
     (s.flags & SHF_EXECINSTR) === 0;
 
   for (const section of elf.sections) {
-    if (section.index === 0 || ignored(section)) continue;
+    if (section.index === 0 || libbpfIgnoresSection(section)) continue;
     const name = section.name;
     if (name === "license") {
       license = readLicense(section);
