@@ -1,6 +1,7 @@
 // The bpftool clone against the real bpftool 7.1.0, whole process (start-up included), side by side in one run:
 // what scripts do in loops. For each command: the raw ratio, and (ours - `node -e 0`) / bpftool, which leaves out
-// the part of our start-up that is Node's own. The big dumps also report peak RSS (the issue's target: at most 4x).
+// the part of our start-up that is Node's own (ours, bpftool and `node -e 0` run in turn for each row, so each row
+// has its own Node start-up figure). The big dumps also report peak RSS (the issue's target: at most 4x).
 // Cases: `-j prog show` with 100 programs loaded; `-j map dump` of a 10,000-entry hash map with BTF; `map lookup`;
 // 1,000 `map lookup` commands through `batch file`; `prog loadall` of the largest CO-RE fixture;
 // `btf dump file vmlinux format c`; `-j btf dump file vmlinux`. Needs `pnpm build`, root, bpffs and bpftool.
@@ -27,25 +28,35 @@ function oursCommand() {
 }
 
 /**
- * Median wall time (ms) and peak RSS (KiB) of a process. Output goes to a file, as a script redirecting it would
+ * One run of a process: wall time (ms) and peak RSS (KiB). Output goes to a file, as a script redirecting it would
  * (bpftool's line-buffered stdout costs it one write(2) per line there, which /dev/null would hide).
  */
-function measure(cmd, args, { out, input, rss = false } = {}) {
-  const once = () => {
-    const stdout = openSync(`${out}.stdout`, "w");
-    const stdio = [input === undefined ? "ignore" : "pipe", stdout, "pipe"];
-    const t0 = process.hrtime.bigint();
-    const r = rss
-      ? spawnSync("/usr/bin/time", ["-f", "%M", "-o", `${out}.rss`, cmd, ...args], { stdio, input })
-      : spawnSync(cmd, args, { stdio, input });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    closeSync(stdout);
-    if (r.status !== 0 && r.status !== 254) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
-    return { ms, rss: rss ? Number(readFileSync(`${out}.rss`, "utf8").trim().split("\n").at(-1)) : 0 };
-  };
-  once();
-  const samples = Array.from({ length: RUNS }, once);
-  return { ms: median(samples.map((s) => s.ms)), rss: median(samples.map((s) => s.rss)) };
+function runOnce({ cmd, args, out, input, rss = false }) {
+  const stdout = openSync(`${out}.stdout`, "w");
+  const stdio = [input === undefined ? "ignore" : "pipe", stdout, "pipe"];
+  const t0 = process.hrtime.bigint();
+  const r = rss
+    ? spawnSync("/usr/bin/time", ["-f", "%M", "-o", `${out}.rss`, cmd, ...args], { stdio, input })
+    : spawnSync(cmd, args, { stdio, input });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  closeSync(stdout);
+  if (r.status !== 0 && r.status !== 254) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
+  return { ms, rss: rss ? Number(readFileSync(`${out}.rss`, "utf8").trim().split("\n").at(-1)) : 0 };
+}
+
+/**
+ * Medians of several processes run in turn, RUNS rounds after one unmeasured round, so the machine's drift
+ * reaches each alike (Node's own start is measured among them, for the "ours - node" figure of the same row).
+ */
+function measureTogether(jobs) {
+  const samples = jobs.map(() => []);
+  for (let round = -1; round < RUNS; round++) {
+    jobs.forEach((job, k) => {
+      const sample = runOnce(job);
+      if (round >= 0) samples[k].push(sample);
+    });
+  }
+  return samples.map((list) => ({ ms: median(list.map((s) => s.ms)), rss: median(list.map((s) => s.rss)) }));
 }
 
 export async function run() {
@@ -60,8 +71,8 @@ export async function run() {
   const backend = new KernelBackend();
   const rows = [];
   try {
-    const nodeStart = measure(process.execPath, ["-e", "0"], { out: join(dir, "node") }).ms;
-    const row = (what, ours, theirs, extra = "") => {
+    const nodeJob = { cmd: process.execPath, args: ["-e", "0"], out: join(dir, "node") };
+    const row = (what, ours, theirs, nodeStart, extra = "") => {
       const net = (ours.ms - nodeStart) / theirs.ms;
       const mem = ours.rss
         ? `; peak RSS ${(ours.rss / 1024).toFixed(1)} vs ${(theirs.rss / 1024).toFixed(1)} MiB (${(ours.rss / theirs.rss).toFixed(2)}x)`
@@ -75,9 +86,12 @@ export async function run() {
       });
     };
     const both = (what, args, options = {}) => {
-      const ours = measure(node, [...flags, ...args], { ...options, out: join(dir, "ours") });
-      const theirs = measure("bpftool", args, { ...options, out: join(dir, "theirs") });
-      row(what, ours, theirs);
+      const [ours, theirs, nodeStart] = measureTogether([
+        { cmd: node, args: [...flags, ...args], ...options, out: join(dir, "ours") },
+        { cmd: "bpftool", args, ...options, out: join(dir, "theirs") },
+        nodeJob,
+      ]);
+      row(what, ours, theirs, nodeStart.ms);
     };
 
     // 100 programs loaded (held by this process).
@@ -109,18 +123,20 @@ export async function run() {
     both("map lookup (one key)", lookup);
     // The floor under any Node.js CLI: the same lookup by a script that does nothing else (koffi, two bpf(2) calls,
     // one line of hex), with the bin's node flags.
-    const floor = measure(
-      node,
-      [...flags.filter((f) => f.startsWith("-")), FLOOR, flowsPin, String(valueSize), "7", "0", "0", "0"],
+    const [floor, bpftoolLookup, floorNode] = measureTogether([
       {
+        cmd: node,
+        args: [...flags.filter((f) => f.startsWith("-")), FLOOR, flowsPin, String(valueSize), "7", "0", "0", "0"],
         out: join(dir, "floor"),
       },
-    );
-    const bpftoolLookup = measure("bpftool", lookup, { out: join(dir, "theirs") });
+      { cmd: "bpftool", args: lookup, out: join(dir, "theirs") },
+      nodeJob,
+    ]);
     row(
       "map lookup: the Node.js floor (koffi + 2 syscalls)",
       floor,
       bpftoolLookup,
+      floorNode.ms,
       "; not ours: bench/node-floor-lookup.cjs",
     );
     const batch = join(dir, "lookups");
@@ -133,22 +149,33 @@ export async function run() {
 
     // prog loadall of the largest CO-RE fixture, pins removed after each run by a fresh path per run.
     let n = 0;
-    const loadall = (cmd, pre) => {
-      const once = () => {
-        const path = `${pins}/load-${n++}`;
-        const t0 = process.hrtime.bigint();
-        const r = spawnSync(cmd, [...pre, "prog", "loadall", join(root, "test/fixtures/core_task.bpf.o"), path], {
-          stdio: ["ignore", "ignore", "pipe"],
-        });
-        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-        rmSync(path, { recursive: true, force: true });
-        if (r.status !== 0) throw new Error(`${cmd} prog loadall: ${r.stderr}`);
-        return ms;
-      };
-      once();
-      return { ms: median(Array.from({ length: RUNS }, once)), rss: 0 };
+    const loadallOnce = (cmd, pre) => {
+      const path = `${pins}/load-${n++}`;
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(cmd, [...pre, "prog", "loadall", join(root, "test/fixtures/core_task.bpf.o"), path], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      rmSync(path, { recursive: true, force: true });
+      if (r.status !== 0) throw new Error(`${cmd} prog loadall: ${r.stderr}`);
+      return ms;
     };
-    row("prog loadall core_task.bpf.o (CO-RE)", loadall(node, flags), loadall("bpftool", []));
+    const loads = { ours: [], theirs: [], node: [] };
+    for (let round = -1; round < RUNS; round++) {
+      const ours = loadallOnce(node, flags);
+      const theirs = loadallOnce("bpftool", []);
+      const nodeMs = runOnce(nodeJob).ms;
+      if (round < 0) continue;
+      loads.ours.push(ours);
+      loads.theirs.push(theirs);
+      loads.node.push(nodeMs);
+    }
+    row(
+      "prog loadall core_task.bpf.o (CO-RE)",
+      { ms: median(loads.ours), rss: 0 },
+      { ms: median(loads.theirs), rss: 0 },
+      median(loads.node),
+    );
 
     both("btf dump file vmlinux format c", ["btf", "dump", "file", VMLINUX, "format", "c"], { rss: true });
     both("-j btf dump file vmlinux", ["-j", "btf", "dump", "file", VMLINUX], { rss: true });
