@@ -47,16 +47,17 @@ export interface BtfExtSubsection<R> {
   readonly sections: readonly BtfExtSection<R>[];
 }
 
-export interface BtfExt {
+/** A decoded .BTF.ext; the record types are parameters only so that parseBtfExtLayout can share the shape. */
+export interface BtfExt<F = FuncInfoRecord, L = LineInfoRecord, C = CoreReloRecord> {
   readonly littleEndian: boolean;
   readonly version: number;
   readonly flags: number;
   /** 24 (no CO-RE fields) or 32, or larger from newer producers. */
   readonly hdrLen: number;
   /** Undefined when the subsection is empty (length 0). */
-  readonly funcInfo: BtfExtSubsection<FuncInfoRecord> | undefined;
-  readonly lineInfo: BtfExtSubsection<LineInfoRecord> | undefined;
-  readonly coreRelo: BtfExtSubsection<CoreReloRecord> | undefined;
+  readonly funcInfo: BtfExtSubsection<F> | undefined;
+  readonly lineInfo: BtfExtSubsection<L> | undefined;
+  readonly coreRelo: BtfExtSubsection<C> | undefined;
 }
 
 const MIN_HEADER = 24;
@@ -80,15 +81,7 @@ export function parseBtfExt(bytes: Uint8Array, options: { btf?: Btf } = {}): Btf
 }
 
 /** parseBtfExt's result where a record may be a shared placeholder (see parseBtfExtLayout). */
-export interface BtfExtLayout {
-  readonly littleEndian: boolean;
-  readonly version: number;
-  readonly flags: number;
-  readonly hdrLen: number;
-  readonly funcInfo: BtfExtSubsection<unknown> | undefined;
-  readonly lineInfo: BtfExtSubsection<unknown> | undefined;
-  readonly coreRelo: BtfExtSubsection<unknown> | undefined;
-}
+export type BtfExtLayout = BtfExt<unknown, unknown, unknown>;
 
 const PLACEHOLDER = Object.freeze({});
 
