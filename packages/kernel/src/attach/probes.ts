@@ -25,13 +25,7 @@ export interface KprobeTarget {
 
 export function attachKprobe(backend: KernelBackend, prog: Fd, target: KprobeTarget) {
   const what = `${target.retprobe ? "kretprobe" : "kprobe"} ${target.func}${target.offset ? `+${target.offset}` : ""}`;
-  let pmu: ReturnType<typeof probePmu>;
-  try {
-    pmu = probePmu("kprobe");
-  } catch (error) {
-    (error as Error).message = `${what}: ${(error as Error).message}`;
-    throw error;
-  }
+  const pmu = probePmu("kprobe", what);
   const name = new TextEncoder().encode(`${target.func}\0`);
   const address = BigInt(addressOf(name.buffer as ArrayBuffer));
   const perfFd = openPerfEvent(

@@ -27,8 +27,20 @@ export interface ProbePmu {
   readonly retprobeBit: number;
 }
 
-/** The dynamic PMU of kprobes or uprobes, or an error naming the kernel option it needs. */
-export function probePmu(kind: "kprobe" | "uprobe"): ProbePmu {
+/**
+ * The dynamic PMU of kprobes or uprobes, or an error naming the kernel option it needs; any error's message starts
+ * with `what` (the probe being attached).
+ */
+export function probePmu(kind: "kprobe" | "uprobe", what: string): ProbePmu {
+  try {
+    return readProbePmu(kind);
+  } catch (error) {
+    (error as Error).message = `${what}: ${(error as Error).message}`;
+    throw error;
+  }
+}
+
+function readProbePmu(kind: "kprobe" | "uprobe"): ProbePmu {
   const dir = `/sys/bus/event_source/devices/${kind}`;
   if (!existsSync(`${dir}/type`)) {
     const option =

@@ -134,13 +134,7 @@ export function attachUprobe(backend: KernelBackend, prog: Fd, target: UprobeTar
     }
   }
   const what = describe(target, path, offset);
-  let pmu: ReturnType<typeof probePmu>;
-  try {
-    pmu = probePmu("uprobe");
-  } catch (error) {
-    (error as Error).message = `${what}: ${(error as Error).message}`;
-    throw error;
-  }
+  const pmu = probePmu("uprobe", what);
   let config = target.retprobe ? 1n << BigInt(pmu.retprobeBit) : 0n;
   if (target.refCtrOffset) {
     const shift = refCtrShift();
