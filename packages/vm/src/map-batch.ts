@@ -7,7 +7,7 @@
 import { MapType } from "@bpfkit/asm";
 import type { MapBatchLookup, MapBatchLookupResult, MapBatchWrite } from "@bpfkit/loader";
 import { VmError } from "./errors.js";
-import type { VmMap } from "./maps/map.js";
+import { type VmMap, valueStride } from "./maps/map.js";
 
 const EPERM = 1;
 const EINVAL = 22;
@@ -44,7 +44,7 @@ export interface BatchTarget {
 
 /** Bytes of one value in a batch: the value, or one 8-byte aligned slot per CPU. */
 function valueBytes(map: BatchTarget): number {
-  return PER_CPU.has(map.type) ? Math.ceil(map.valueSize / 8) * 8 * map.cpus : map.valueSize;
+  return PER_CPU.has(map.type) ? valueStride(map.valueSize) * map.cpus : map.valueSize;
 }
 
 function check(map: BatchTarget, command: string, supported: boolean, flags: number | undefined): void {

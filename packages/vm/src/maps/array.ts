@@ -3,7 +3,7 @@
 
 import type { Region, VmMemory } from "../memory.js";
 import type { ArrayLayout } from "../program.js";
-import { badUpdateFlags, Errno, UpdateFlags, u32At, u32Bytes, type VmMap } from "./map.js";
+import { badUpdateFlags, Errno, UpdateFlags, u32At, u32Bytes, type VmMap, valueStride } from "./map.js";
 
 export class ArrayMap implements VmMap {
   readonly region: Region;
@@ -18,7 +18,7 @@ export class ArrayMap implements VmMap {
     readonly flags: number,
     readonly name: string,
   ) {
-    this.elementSize = Math.ceil(valueSize / 8) * 8;
+    this.elementSize = valueStride(valueSize);
     this.region = memory.allocate(`map ${name}`, this.elementSize * maxEntries, true);
   }
 

@@ -9,7 +9,7 @@
 // looked-up element) where a plain hash map refuses with E2BIG.
 
 import type { Region, VmMemory } from "../memory.js";
-import { badUpdateFlags, Errno, UpdateFlags, type VmMap } from "./map.js";
+import { badUpdateFlags, Errno, UpdateFlags, type VmMap, valueStride } from "./map.js";
 
 const NONE = -1;
 
@@ -50,7 +50,7 @@ export class HashMap implements VmMap {
   ) {
     this.lru = kind.lru;
     this.cpus = kind.cpus;
-    this.stride = Math.ceil(valueSize / 8) * 8;
+    this.stride = valueStride(valueSize);
     this.keyRegion = memory.allocate(`map ${name} keys`, keySize * maxEntries, false);
     this.region = memory.allocate(`map ${name}`, this.stride * this.cpus * maxEntries, true);
     let size = 16;

@@ -4,7 +4,7 @@
 // post-order walk of the trie: a longer prefix before the shorter one it extends, a 0 bit before a 1 bit.
 
 import type { Region, VmMemory } from "../memory.js";
-import { Errno, UpdateFlags, u32At, type VmMap } from "./map.js";
+import { Errno, UpdateFlags, u32At, type VmMap, valueStride } from "./map.js";
 
 interface Entry {
   readonly prefixlen: number;
@@ -32,7 +32,7 @@ export class LpmTrieMap implements VmMap {
     readonly flags: number,
     readonly name: string,
   ) {
-    this.stride = Math.ceil(valueSize / 8) * 8;
+    this.stride = valueStride(valueSize);
     this.maxPrefixlen = 8 * (keySize - 4);
     this.region = memory.allocate(`map ${name}`, this.stride * maxEntries, true);
   }

@@ -26,6 +26,14 @@ export function badUpdateFlags(flags: number): boolean {
   return (flags & ~UpdateFlags.LOCK) >>> 0 > UpdateFlags.EXIST;
 }
 
+/**
+ * Bytes a value takes in the map's storage: the kernel rounds value_size up to 8 for array elements and per-CPU
+ * slots (round_up(value_size, 8)), so each value starts 8-byte aligned.
+ */
+export function valueStride(valueSize: number): number {
+  return Math.ceil(valueSize / 8) * 8;
+}
+
 export interface VmMap {
   readonly type: number;
   readonly keySize: number;

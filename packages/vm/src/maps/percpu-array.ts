@@ -3,7 +3,7 @@
 // syscall interface lays them out.
 
 import type { Region, VmMemory } from "../memory.js";
-import { badUpdateFlags, Errno, type PerCpuMap, UpdateFlags, u32At, u32Bytes } from "./map.js";
+import { badUpdateFlags, Errno, type PerCpuMap, UpdateFlags, u32At, u32Bytes, valueStride } from "./map.js";
 
 export class PerCpuArrayMap implements PerCpuMap {
   readonly region: Region;
@@ -19,7 +19,7 @@ export class PerCpuArrayMap implements PerCpuMap {
     readonly flags: number,
     readonly name: string,
   ) {
-    this.stride = Math.ceil(valueSize / 8) * 8;
+    this.stride = valueStride(valueSize);
     this.region = memory.allocate(`map ${name}`, this.stride * maxEntries * cpus, true);
   }
 

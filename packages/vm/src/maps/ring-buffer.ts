@@ -8,6 +8,9 @@ import { Errno, type VmMap } from "./map.js";
 
 const HEADER = 8;
 
+/** Bytes a record takes in the ring: its header, then its data padded to 8 bytes. */
+const footprint = (size: number) => HEADER + Math.ceil(size / 8) * 8;
+
 interface RingRecord {
   /** Offset of the record's data in the region. */
   readonly at: number;
@@ -33,12 +36,12 @@ export class RingBufferMap implements VmMap {
   }
 
   private used(): number {
-    return this.records.reduce((sum, r) => sum + HEADER + Math.ceil(r.size / 8) * 8, 0);
+    return this.records.reduce((sum, r) => sum + footprint(r.size), 0);
   }
 
   /** Address of a new record's data, or undefined when the ring is full. */
   reserve(size: number): number | undefined {
-    const need = HEADER + Math.ceil(size / 8) * 8;
+    const need = footprint(size);
     if (size === 0 || need > this.maxEntries - this.used()) return undefined;
     let at = this.head;
     if (at + need > this.maxEntries) at = 0;
