@@ -54,7 +54,31 @@ function unpinAll(paths: readonly string[]): void {
   }
 }
 
-/** libbpf's bpf_object__pin_programs: `DIR/<function name>` for each program, all or none. */
+/**
+ * `DIR/<function name>` for each program, all or none (libbpf's bpf_object__pin_programs and newer bpftool's
+ * auto_attach_programs): `place` pins or attaches one program and says whether it worked; on the first failure what
+ * was placed is unpinned and the command fails.
+ */
+function placeEachProgram(
+  ctx: Context,
+  spec: ObjectSpec,
+  loaded: Collection,
+  dir: string,
+  place: (name: string, handle: ProgramHandle | undefined, path: string) => boolean,
+): string[] {
+  const done: string[] = [];
+  for (const program of spec.programs) {
+    const path = `${dir}/${program.name}`;
+    if (!place(program.name, loaded.programs.get(program.name), path)) {
+      unpinAll(done);
+      throw afterOpen(ctx, "failed to pin all programs");
+    }
+    done.push(path);
+  }
+  return done;
+}
+
+/** libbpf's bpf_object__pin_programs: each program pinned at `DIR/<function name>`. */
 function pinPrograms(
   ctx: Context,
   backend: KernelBackend,
@@ -62,32 +86,21 @@ function pinPrograms(
   loaded: Collection,
   dir: string,
 ): string[] {
-  const done: string[] = [];
-  for (const program of spec.programs) {
-    const path = `${dir}/${program.name}`;
-    const handle = loaded.programs.get(program.name);
-    let failed = false;
+  return placeEachProgram(ctx, spec, loaded, dir, (name, handle, path) => {
     if (handle === undefined) {
-      ctx.out.error(`libbpf: prog '${program.name}': can't pin program that wasn't loaded\n`);
-      failed = true;
-    } else if (libbpfCheckPinPath(ctx, path) !== 0) {
-      failed = true;
-    } else {
-      try {
-        backend.pin(handle.fd, path);
-        done.push(path);
-        ctx.debug(`libbpf: prog '${program.name}': pinned at '${path}'`);
-      } catch (error) {
-        ctx.out.error(`libbpf: prog '${program.name}': failed to pin at '${path}': ${describeErrno(error)}\n`);
-        failed = true;
-      }
+      ctx.out.error(`libbpf: prog '${name}': can't pin program that wasn't loaded\n`);
+      return false;
     }
-    if (failed) {
-      unpinAll(done);
-      throw afterOpen(ctx, "failed to pin all programs");
+    if (libbpfCheckPinPath(ctx, path) !== 0) return false;
+    try {
+      backend.pin(handle.fd, path);
+    } catch (error) {
+      ctx.out.error(`libbpf: prog '${name}': failed to pin at '${path}': ${describeErrno(error)}\n`);
+      return false;
     }
-  }
-  return done;
+    ctx.debug(`libbpf: prog '${name}': pinned at '${path}'`);
+    return true;
+  });
 }
 
 /** libbpf's bpf_object__pin_maps(DIR): `DIR/<map name>` with every '.' of the path made '_'; all or none. */
@@ -327,7 +340,7 @@ function autoAttachProgram(ctx: Context, backend: KernelBackend, program: Progra
   }
 }
 
-/** Newer bpftool's auto_attach_programs: `DIR/<function name>` for each program, all or none. */
+/** Newer bpftool's auto_attach_programs: each program's link (or the program) pinned at `DIR/<function name>`. */
 function autoAttachPrograms(
   ctx: Context,
   backend: KernelBackend,
@@ -339,17 +352,13 @@ function autoAttachPrograms(
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch {}
-  const done: string[] = [];
-  for (const program of spec.programs) {
-    const path = `${dir}/${program.name}`;
-    const handle = loaded.programs.get(program.name);
-    if (handle === undefined || autoAttachProgram(ctx, backend, handle, path) !== 0) {
-      unpinAll(done);
-      throw afterOpen(ctx, "failed to pin all programs");
-    }
-    done.push(path);
-  }
-  return done;
+  return placeEachProgram(
+    ctx,
+    spec,
+    loaded,
+    dir,
+    (_name, handle, path) => handle !== undefined && autoAttachProgram(ctx, backend, handle, path) === 0,
+  );
 }
 
 /** `prog load` pins what it loads, on bpffs: a kernel affair. */
