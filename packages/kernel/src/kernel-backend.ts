@@ -81,11 +81,13 @@ export class KernelBackend implements Backend {
   }
 
   /** Wraps a new descriptor in an owned Fd that this backend can find again in `close()`. */
-  #own(fd: number, label: string): Fd {
+  /** A handle for `fd`; `kind` when this backend knows what the descriptor is (it made it, or checked it). */
+  #own(fd: number, label: string, kind?: ObjectKind): Fd {
     const handle = new Fd(fd, closeFd, label, (closed) => {
       if (this.#open.get(fd)?.deref() === closed) this.#open.delete(fd);
     });
     this.#open.set(fd, new WeakRef(handle));
+    if (kind !== undefined) this.#kinds.set(handle, kind);
     return handle;
   }
 
@@ -126,8 +128,7 @@ export class KernelBackend implements Backend {
       .u64(MapCreate.mapExtra, attrs.mapExtra ?? 0n);
     const result = bpf(BpfCmd.MAP_CREATE, attr, MapCreate.size);
     if (result < 0) throw syscallError(BpfCmd.MAP_CREATE, -result, attrs.name ? `"${attrs.name}"` : "");
-    const fd = this.#own(result, "map");
-    this.#kinds.set(fd, "map");
+    const fd = this.#own(result, "map", "map");
     this.#maps.remember(fd, mapShape(attrs.mapType, attrs.keySize, attrs.valueSize));
     return fd;
   }
@@ -202,9 +203,7 @@ export class KernelBackend implements Backend {
   getPinned(path: string, flags = 0): Fd {
     const fd = objects.getPinned(path, flags);
     const kind = fdKind(fd);
-    const handle = this.#own(fd, kind ?? "pinned object");
-    if (kind !== undefined) this.#kinds.set(handle, kind);
-    return handle;
+    return this.#own(fd, kind ?? "pinned object", kind);
   }
 
   /** What a descriptor refers to ("map", "prog", "link", "btf"), or undefined when it is no bpf object. */
@@ -222,9 +221,7 @@ export class KernelBackend implements Backend {
   }
 
   fdById(kind: ObjectKind, id: number, flags = 0): Fd {
-    const handle = this.#own(objects.fdById(kind, id, flags), kind);
-    this.#kinds.set(handle, kind);
-    return handle;
+    return this.#own(objects.fdById(kind, id, flags), kind, kind);
   }
 
   progInfo(prog: Fd): ProgInfo {
