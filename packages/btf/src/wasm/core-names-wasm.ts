@@ -5,7 +5,7 @@
 
 import { CORE_NAMES_WASM_BASE64 } from "./core-names.generated.js";
 import { instantiate, PAGE, recordWasmOutcome, releaseMemory, wasmAvailable } from "./instance.js";
-import type { ScanLeftover } from "./scan-wasm.js";
+import { type ScanLeftover, startsAfter } from "./scan-wasm.js";
 
 interface CoreNamesExports {
   match_names(
@@ -60,7 +60,7 @@ export function matchNamesWasm(
   // the caller's JavaScript loop answer in the (absurd) case of more.
   const capacity = count + 1024;
   const wordsAt = PAGE;
-  const startsAt = wordsAt + words.byteLength;
+  const startsAt = startsAfter(wordsAt, words.byteLength);
   const stringsAt = startsAt + starts.byteLength;
   const wantedAt = align4(stringsAt + strings.length);
   const offsetsAt = align4(wantedAt + wantedBytes);

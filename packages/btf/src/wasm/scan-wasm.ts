@@ -59,6 +59,12 @@ export interface WasmScan {
   readonly cycleAt: number;
 }
 
+/**
+ * Where the starts go after type words at `wordsAt` of `wordBytes` bytes: one word further, for void's start. The
+ * scan and the CO-RE name lookup share this layout, so the lookup finds the scan's leftovers in place.
+ */
+export const startsAfter = (wordsAt: number, wordBytes: number): number => wordsAt + wordBytes + 4;
+
 /** Offsets are 32-bit inside the module; stay far below that. */
 const MAX_TYPE_SECTION = 1 << 28;
 
@@ -77,9 +83,9 @@ export function wasmScan(
 ): WasmScan | undefined {
   const total = typeLen >>> 2;
   const maxTypes = Math.floor(total / 3);
-  // Layout: [0, PAGE) scalars | words | starts | forward links | cycle state bytes.
+  // Layout: [0, PAGE) scalars | words | void's start | starts | forward links | cycle state bytes.
   const wordsAt = PAGE;
-  const startsAt = wordsAt + total * 4;
+  const startsAt = startsAfter(wordsAt, total * 4);
   const fwdAt = startsAt + maxTypes * 4;
   const stateAt = fwdAt + maxTypes * 4;
   const wasm = instantiate<ScanExports>(SCAN_WASM_BASE64, stateAt + maxTypes, true);
@@ -103,9 +109,11 @@ export function wasmScan(
   }
   const at = bytes.byteOffset + typeStart;
   if (at % 4 === 0) {
-    // One zero word in front: the C dump indexes starts by type id (void first) and can then use a view.
-    const startsWithVoid = new Uint32Array(count + 1);
-    startsWithVoid.set(new Uint32Array(memory.buffer, startsAt, count), 1);
+    // One zero word in front (void's start): the C dump indexes starts by type id and can then use a view. A
+    // slice of the memory, not a new zeroed array filled from it (0.03 against 0.25 ms for vmlinux, measured alone).
+    const heap32 = new Uint32Array(memory.buffer);
+    heap32[startsAt / 4 - 1] = 0;
+    const startsWithVoid = heap32.slice(startsAt / 4 - 1, startsAt / 4 + count);
     const words = new Uint32Array(bytes.buffer, at, total);
     const leftover: ScanLeftover = { words, wordsAt, startsAt };
     releaseMemory(memory, leftover);
