@@ -6,7 +6,7 @@ import { type Btf, Kind, Linkage } from "@bpfkit/btf";
 import { datasecEntries } from "../btf/datasec.js";
 import { LoaderError } from "../errors.js";
 import type { DataSection } from "./elf-layout.js";
-import { MAP_SPEC_DEFAULTS, type MapKind, type MapSpec, type VariableSpec } from "./spec.js";
+import { type MapKind, type MapSpec, type VariableSpec, withMapDefaults } from "./spec.js";
 
 const BPF_OBJ_NAME_LEN = 16;
 export const BPF_F_RDONLY_PROG = 0x80;
@@ -66,8 +66,7 @@ export function internalMap(
   const datasec = datasecFor(btf, sectionName);
   let flags = kind === "rodata" || kind === "kconfig" ? BPF_F_RDONLY_PROG : 0;
   if (hasVisibleVar(btf, datasec)) flags |= BPF_F_MMAPABLE;
-  return {
-    ...MAP_SPEC_DEFAULTS,
+  return withMapDefaults({
     name: internalMapName(objectName, sectionName),
     kind,
     section: sectionName,
@@ -80,7 +79,7 @@ export function internalMap(
     btfValueTypeId: datasec,
     contents,
     freeze: kind === "rodata" || kind === "kconfig",
-  };
+  });
 }
 
 export function dataMaps(objectName: string, sections: readonly DataSection[], btf: Btf | undefined): MapSpec[] {

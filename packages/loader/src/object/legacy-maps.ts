@@ -5,7 +5,7 @@
 
 import type { ElfSection, ElfSymbolTable } from "@bpfkit/elf";
 import { LoaderError } from "../errors.js";
-import { MAP_SPEC_DEFAULTS, type MapSpec } from "./spec.js";
+import { type MapSpec, withMapDefaults } from "./spec.js";
 
 const DEF_SIZE = 20;
 
@@ -23,8 +23,7 @@ export function parseLegacyMaps(section: ElfSection, symtab: ElfSymbolTable, lit
       });
     }
     const u32 = (i: number) => view.getUint32(sym.value + i * 4, little);
-    return {
-      ...MAP_SPEC_DEFAULTS,
+    return withMapDefaults({
       name: sym.name,
       kind: "legacy",
       section: section.name,
@@ -35,6 +34,6 @@ export function parseLegacyMaps(section: ElfSection, symtab: ElfSymbolTable, lit
       maxEntries: u32(3),
       flags: u32(4),
       contents: undefined,
-    };
+    });
   });
 }

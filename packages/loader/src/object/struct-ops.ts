@@ -10,7 +10,7 @@ import { datasecEntries } from "../btf/datasec.js";
 import { LoaderError } from "../errors.js";
 import type { ObjectLayout } from "./elf-layout.js";
 import type { RawFunction } from "./functions.js";
-import { MAP_SPEC_DEFAULTS, type MapSpec, type ProgramSpec, type StructOpsFunction } from "./spec.js";
+import { type MapSpec, type ProgramSpec, type StructOpsFunction, withMapDefaults } from "./spec.js";
 
 export const BPF_MAP_TYPE_STRUCT_OPS = 26;
 export const BPF_PROG_TYPE_STRUCT_OPS = 27;
@@ -43,21 +43,22 @@ export function structOpsMaps(layout: ObjectLayout, btf: Btf | undefined): MapSp
       if (entry.offset + size > section.size) {
         throw badMap(varName, name, `variable at offset ${entry.offset} (${size} bytes) runs past the section end`);
       }
-      out.push({
-        ...MAP_SPEC_DEFAULTS,
-        name: varName,
-        kind: "struct_ops",
-        section: name,
-        sectionOffset: entry.offset,
-        type: BPF_MAP_TYPE_STRUCT_OPS,
-        keySize: 4,
-        valueSize: size,
-        maxEntries: 1,
-        flags: name === ".struct_ops.link" ? BPF_F_LINK : 0,
-        // No key/value type ids (the defaults), as libbpf: the value type is the kernel's.
-        contents: new Uint8Array(section.data.subarray(entry.offset, entry.offset + size)),
-        structOps: { typeName, typeId, functions: [] },
-      });
+      out.push(
+        withMapDefaults({
+          name: varName,
+          kind: "struct_ops",
+          section: name,
+          sectionOffset: entry.offset,
+          type: BPF_MAP_TYPE_STRUCT_OPS,
+          keySize: 4,
+          valueSize: size,
+          maxEntries: 1,
+          flags: name === ".struct_ops.link" ? BPF_F_LINK : 0,
+          // No key/value type ids (the defaults), as libbpf: the value type is the kernel's.
+          contents: new Uint8Array(section.data.subarray(entry.offset, entry.offset + size)),
+          structOps: { typeName, typeId, functions: [] },
+        }),
+      );
     }
   }
   return out;
