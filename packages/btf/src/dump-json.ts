@@ -8,6 +8,30 @@ import { intEncodingName, linkageName, ownerOf, type RawDumpOptions, writeU64 } 
 import { KIND_NAMES, Kind } from "./kinds.js";
 import { dumpTypesWasm } from "./wasm/dump-wasm.js";
 
+// Kind numbers as module constants: read in code that runs unoptimized (one-shot dumps), `Kind.X` is a
+// property load at every use, and a switch evaluates its cases one by one.
+const {
+  INT,
+  PTR,
+  CONST,
+  VOLATILE,
+  RESTRICT,
+  TYPEDEF,
+  TYPE_TAG,
+  ARRAY,
+  STRUCT,
+  UNION,
+  ENUM,
+  ENUM64,
+  FWD,
+  FUNC,
+  FUNC_PROTO,
+  VAR,
+  DATASEC,
+  FLOAT,
+  DECL_TAG,
+} = Kind;
+
 /** The escape letter json_writer uses for byte `b` (after a backslash), or 0 when `b` is written as is. */
 function bpftoolEscape(b: number): number {
   switch (b) {
@@ -137,7 +161,7 @@ function writeJsonType(btf: Btf, id: number, out: ByteSink): void {
   writeName(out, btf, w[pos]);
   // One small function per kind with records: each is optimized on its own, early (see dump-raw.ts).
   switch (kind) {
-    case Kind.INT: {
+    case INT: {
       const data = w[pos + 3];
       out.bytes(J.size);
       out.uint(w[pos + 2]);
@@ -148,16 +172,16 @@ function writeJsonType(btf: Btf, id: number, out: ByteSink): void {
       out.bytes(J.intEnc[(data >>> 24) & 0x0f]);
       break;
     }
-    case Kind.PTR:
-    case Kind.CONST:
-    case Kind.VOLATILE:
-    case Kind.RESTRICT:
-    case Kind.TYPEDEF:
-    case Kind.TYPE_TAG:
+    case PTR:
+    case CONST:
+    case VOLATILE:
+    case RESTRICT:
+    case TYPEDEF:
+    case TYPE_TAG:
       out.bytes(J.typeId);
       out.uint(w[pos + 2]);
       break;
-    case Kind.ARRAY:
+    case ARRAY:
       out.bytes(J.typeId);
       out.uint(w[pos + 3]);
       out.bytes(J.indexTypeId);
@@ -165,38 +189,38 @@ function writeJsonType(btf: Btf, id: number, out: ByteSink): void {
       out.bytes(J.nrElems);
       out.uint(w[pos + 5]);
       break;
-    case Kind.STRUCT:
-    case Kind.UNION:
+    case STRUCT:
+    case UNION:
       jsonComposite(btf, w, pos, out);
       break;
-    case Kind.ENUM:
-    case Kind.ENUM64:
+    case ENUM:
+    case ENUM64:
       jsonEnum(btf, w, pos, kind, out);
       break;
-    case Kind.FWD:
+    case FWD:
       out.bytes(info >>> 31 === 1 ? J.fwdUnion : J.fwdStruct);
       break;
-    case Kind.FUNC:
+    case FUNC:
       out.bytes(J.typeId);
       out.uint(w[pos + 2]);
       out.bytes(J.linkages[Math.min(info & 0xffff, 3)]);
       break;
-    case Kind.FUNC_PROTO:
+    case FUNC_PROTO:
       jsonFuncProto(btf, w, pos, out);
       break;
-    case Kind.VAR:
+    case VAR:
       out.bytes(J.typeId);
       out.uint(w[pos + 2]);
       out.bytes(J.linkages[Math.min(w[pos + 3], 3)]);
       break;
-    case Kind.DATASEC:
+    case DATASEC:
       jsonDatasec(w, pos, out);
       break;
-    case Kind.FLOAT:
+    case FLOAT:
       out.bytes(J.size);
       out.uint(w[pos + 2]);
       break;
-    case Kind.DECL_TAG:
+    case DECL_TAG:
       out.bytes(J.typeId);
       out.uint(w[pos + 2]);
       out.bytes(J.componentIdx);
@@ -237,7 +261,7 @@ function jsonEnum(btf: Btf, w: Uint32Array, pos: number, kind: number, out: Byte
   const info = w[pos + 1];
   const vlen = info & 0xffff;
   const signed = info >>> 31 === 1;
-  const stride = kind === Kind.ENUM ? 2 : 3;
+  const stride = kind === ENUM ? 2 : 3;
   out.bytes(signed ? J.encSigned : J.encUnsigned);
   out.uint(w[pos + 2]);
   out.bytes(J.vlen);
@@ -248,7 +272,7 @@ function jsonEnum(btf: Btf, w: Uint32Array, pos: number, kind: number, out: Byte
     out.bytes(J.memberName);
     writeName(out, btf, w[i]);
     out.bytes(J.val);
-    if (kind === Kind.ENUM64) writeU64(out, w[i + 1], w[i + 2], signed);
+    if (kind === ENUM64) writeU64(out, w[i + 1], w[i + 2], signed);
     else if (signed) out.int(w[i + 1] | 0);
     else if (w[i + 1] < 0x80000000) out.uint(w[i + 1]);
     // bpftool 7.1 widens the value through a signed 32-bit field: the top bit is sign-extended to 64 bits.

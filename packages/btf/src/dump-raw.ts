@@ -8,6 +8,30 @@ import { BtfError } from "./errors.js";
 import { KIND_NAMES, Kind } from "./kinds.js";
 import { dumpTypesWasm } from "./wasm/dump-wasm.js";
 
+// Kind numbers as module constants: read in code that runs unoptimized (one-shot dumps), `Kind.X` is a
+// property load at every use, and a switch evaluates its cases one by one.
+const {
+  INT,
+  PTR,
+  CONST,
+  VOLATILE,
+  RESTRICT,
+  TYPEDEF,
+  TYPE_TAG,
+  ARRAY,
+  STRUCT,
+  UNION,
+  ENUM,
+  ENUM64,
+  FWD,
+  FUNC,
+  FUNC_PROTO,
+  VAR,
+  DATASEC,
+  FLOAT,
+  DECL_TAG,
+} = Kind;
+
 /** Options of the raw dump functions. */
 export interface RawDumpOptions {
   /**
@@ -144,55 +168,55 @@ function writeRawType(btf: Btf, id: number, out: ByteSink): void {
   writeName(out, btf, w[pos]);
   // One small function per kind: each gets optimized on its own, and early, which matters for a one-shot dump.
   switch (kind) {
-    case Kind.INT:
+    case INT:
       rawInt(w, pos, out);
       break;
-    case Kind.PTR:
-    case Kind.CONST:
-    case Kind.VOLATILE:
-    case Kind.RESTRICT:
-    case Kind.TYPEDEF:
-    case Kind.TYPE_TAG:
+    case PTR:
+    case CONST:
+    case VOLATILE:
+    case RESTRICT:
+    case TYPEDEF:
+    case TYPE_TAG:
       out.bytes(T.typeId);
       out.uint(w[pos + 2]);
       break;
-    case Kind.ARRAY:
+    case ARRAY:
       rawArray(w, pos, out);
       break;
-    case Kind.STRUCT:
-    case Kind.UNION:
+    case STRUCT:
+    case UNION:
       rawComposite(btf, w, pos, out);
       break;
-    case Kind.ENUM:
-    case Kind.ENUM64:
+    case ENUM:
+    case ENUM64:
       rawEnum(btf, w, pos, kind, out);
       break;
-    case Kind.FWD:
+    case FWD:
       out.bytes(info >>> 31 === 1 ? T.fwdUnion : T.fwdStruct);
       break;
-    case Kind.FUNC:
+    case FUNC:
       out.bytes(T.typeId);
       out.uint(w[pos + 2]);
       out.bytes(T.linkage);
       out.bytes(T.linkages[Math.min(info & 0xffff, 3)]);
       break;
-    case Kind.FUNC_PROTO:
+    case FUNC_PROTO:
       rawFuncProto(btf, w, pos, out);
       break;
-    case Kind.VAR:
+    case VAR:
       out.bytes(T.typeId);
       out.uint(w[pos + 2]);
       out.bytes(T.varLinkage);
       out.bytes(T.linkages[Math.min(w[pos + 3], 3)]);
       break;
-    case Kind.DATASEC:
+    case DATASEC:
       rawDatasec(btf, w, pos, out);
       break;
-    case Kind.FLOAT:
+    case FLOAT:
       out.bytes(T.size);
       out.uint(w[pos + 2]);
       break;
-    case Kind.DECL_TAG:
+    case DECL_TAG:
       out.bytes(T.typeId);
       out.uint(w[pos + 2]);
       out.bytes(T.componentIdx);
@@ -256,7 +280,7 @@ function rawEnum(btf: Btf, w: Uint32Array, pos: number, kind: number, out: ByteS
   out.uint(w[pos + 2]);
   out.bytes(T.vlen);
   out.uint(vlen);
-  if (kind === Kind.ENUM) {
+  if (kind === ENUM) {
     for (let i = pos + 3, end = pos + 3 + vlen * 2; i < end; i += 2) {
       out.bytes(T.memberStart);
       writeName(out, btf, w[i]);

@@ -9,6 +9,10 @@
 import { BtfError } from "./errors.js";
 import { HEADER_WORDS, KIND_LAYOUTS, KIND_NAMES, Kind, type KindLayout, kindOf, MAX_KIND, vlenOf } from "./kinds.js";
 
+// Kind numbers as module constants: read in code that runs unoptimized (one-shot dumps), `Kind.X` is a
+// property load at every use, and a switch evaluates its cases one by one.
+const { FUNC, INT, ARRAY } = Kind;
+
 export interface ScanResult {
   /** Word index of each type (the common path leaves a zero word in front of it in its buffer). */
   readonly starts: Uint32Array;
@@ -67,7 +71,7 @@ function diagnoseTypes(input: ScanInput): Uint32Array {
     if ((info & INFO_RESERVED) !== 0) fail("BAD_INFO", "reserved info bits set", id, pos + 1);
     if (info >>> 31 && !layout.kindFlag) fail("BAD_INFO", "kind_flag set on a kind without one", id, pos + 1);
     if (layout.recordWords === 0) {
-      if (kind === Kind.FUNC) {
+      if (kind === FUNC) {
         if (vlen > 2) fail("BAD_VLEN", `FUNC linkage ${vlen} is not static/global/extern`, id, pos + 1);
       } else if (vlen !== 0) {
         fail("BAD_VLEN", `non-zero vlen on ${KIND_NAMES[kind]}, a kind without members`, id, pos + 1);
@@ -79,8 +83,7 @@ function diagnoseTypes(input: ScanInput): Uint32Array {
       const need = (end - pos - HEADER_WORDS) * 4;
       fail("BAD_VLEN", `vlen ${vlen} needs ${need} bytes, ${(total - pos - HEADER_WORDS) * 4} left`, id, pos + 1);
     }
-    if (kind === Kind.INT && (words[pos + 3] & INT_RESERVED) !== 0)
-      fail("BAD_INFO", "reserved INT bits set", id, pos + 3);
+    if (kind === INT && (words[pos + 3] & INT_RESERVED) !== 0) fail("BAD_INFO", "reserved INT bits set", id, pos + 3);
     if (words[pos] >= stringEnd) badName(pos, id);
     if (layout.third === "type") ref(pos + 2);
     for (const w of layout.fixedTypeIds) ref(pos + w);
@@ -154,7 +157,7 @@ for (let kind = 1; kind <= MAX_KIND; kind++) {
   let clear = INFO_RESERVED;
   if (!layout.kindFlag) clear |= 0x80000000;
   // FUNC keeps its linkage (0..2) in vlen; other kinds without records must have vlen 0.
-  if (layout.recordWords === 0) clear |= kind === Kind.FUNC ? 0xfffc : 0xffff;
+  if (layout.recordWords === 0) clear |= kind === FUNC ? 0xfffc : 0xffff;
   INFO_MUST_BE_CLEAR[kind] = clear >>> 0;
 }
 
@@ -179,7 +182,7 @@ function fastScan(input: ScanInput): ScanResult | undefined {
     const perRecord = RECORD_WORDS[kind];
     bad |= (fixed >>> 31) | (info & INFO_MUST_BE_CLEAR[kind]);
     // FUNC linkage lives in vlen: 0..2 (the mask above already limits it to 0..3).
-    if (kind === Kind.FUNC && (info & 0xffff) === 3) bad = 1;
+    if (kind === FUNC && (info & 0xffff) === 3) bad = 1;
     if (name > maxName) maxName = name;
     const headerRef = HEADER_REF[kind];
     if (headerRef !== 0) {
@@ -209,13 +212,13 @@ function fastScan(input: ScanInput): ScanResult | undefined {
         const t = words[i];
         if (t > maxRef) maxRef = t;
       }
-    } else if (kind === Kind.ARRAY) {
+    } else if (kind === ARRAY) {
       const elem = words[pos - 3];
       const index = words[pos - 2];
       if (elem > maxRef) maxRef = elem;
       if (index > maxRef) maxRef = index;
       if (elem >= firstId + count - 1) forwardLinks.push(count - 1);
-    } else if (kind === Kind.INT) {
+    } else if (kind === INT) {
       bad |= words[pos - 1] & INT_RESERVED;
     }
   }

@@ -6,6 +6,27 @@ import type { Btf } from "./btf.js";
 import { BtfError } from "./errors.js";
 import { isModOrTypedef, Kind } from "./kinds.js";
 
+// Kind numbers as module constants: read in code that runs unoptimized (one-shot dumps), `Kind.X` is a
+// property load at every use, and a switch evaluates its cases one by one.
+const {
+  INT,
+  STRUCT,
+  UNION,
+  ENUM,
+  ENUM64,
+  DATASEC,
+  FLOAT,
+  PTR,
+  VAR,
+  DECL_TAG,
+  ARRAY,
+  TYPEDEF,
+  VOLATILE,
+  CONST,
+  RESTRICT,
+  TYPE_TAG,
+} = Kind;
+
 /** libbpf's MAX_RESOLVE_DEPTH. */
 const MAX_RESOLVE_DEPTH = 32;
 const U32_MAX = 0xffffffff;
@@ -49,26 +70,26 @@ export function resolveSizeOrErrno(view: TypeWalkView, id: number): number {
     if (!validId(view, id) || id === 0) break;
     const kind = view.kind(id);
     if (
-      kind === Kind.INT ||
-      kind === Kind.STRUCT ||
-      kind === Kind.UNION ||
-      kind === Kind.ENUM ||
-      kind === Kind.ENUM64 ||
-      kind === Kind.DATASEC ||
-      kind === Kind.FLOAT
+      kind === INT ||
+      kind === STRUCT ||
+      kind === UNION ||
+      kind === ENUM ||
+      kind === ENUM64 ||
+      kind === DATASEC ||
+      kind === FLOAT
     ) {
       size = view.refType(id);
       break;
     }
-    if (kind === Kind.PTR) {
+    if (kind === PTR) {
       size = view.pointerSize;
       break;
     }
-    if (isModOrTypedef(kind) || kind === Kind.VAR || kind === Kind.DECL_TAG) {
+    if (isModOrTypedef(kind) || kind === VAR || kind === DECL_TAG) {
       id = view.refType(id);
       continue;
     }
-    if (kind === Kind.ARRAY) {
+    if (kind === ARRAY) {
       const n = view.arrayLength(id);
       if (elems && n > Math.floor(U32_MAX / elems)) return -E2BIG;
       elems *= n;
@@ -114,23 +135,23 @@ export interface AlignView extends TypeWalkView {
  */
 export function alignmentOf(view: AlignView, id: number, alignOfType: (id: number) => number): number {
   switch (view.kind(id)) {
-    case Kind.INT:
-    case Kind.ENUM:
-    case Kind.ENUM64:
-    case Kind.FLOAT:
+    case INT:
+    case ENUM:
+    case ENUM64:
+    case FLOAT:
       return Math.min(view.pointerSize, view.refType(id));
-    case Kind.PTR:
+    case PTR:
       return view.pointerSize;
-    case Kind.TYPEDEF:
-    case Kind.VOLATILE:
-    case Kind.CONST:
-    case Kind.RESTRICT:
-    case Kind.TYPE_TAG:
+    case TYPEDEF:
+    case VOLATILE:
+    case CONST:
+    case RESTRICT:
+    case TYPE_TAG:
       return alignOfType(view.refType(id));
-    case Kind.ARRAY:
+    case ARRAY:
       return alignOfType(view.arrayElemType(id));
-    case Kind.STRUCT:
-    case Kind.UNION: {
+    case STRUCT:
+    case UNION: {
       const vlen = view.vlen(id);
       let maxAlign = 1;
       for (let i = 0; i < vlen; i++) {

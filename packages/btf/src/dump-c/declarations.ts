@@ -19,6 +19,26 @@ import {
 import { BtfDumpError } from "./errors.js";
 import type { DumpState } from "./state.js";
 
+// Kind numbers as module constants: read in code that runs unoptimized (one-shot dumps), `Kind.X` is a
+// property load at every use, and a switch evaluates its cases one by one.
+const {
+  ARRAY,
+  PTR,
+  FUNC_PROTO,
+  VOLATILE,
+  CONST,
+  RESTRICT,
+  INT,
+  FLOAT,
+  STRUCT,
+  UNION,
+  ENUM,
+  ENUM64,
+  FWD,
+  TYPEDEF,
+  TYPE_TAG,
+} = Kind;
+
 /** `nameOffset` of a declaration whose name is `st.fieldName` (a caller's string, not in the string section). */
 export const FIELD_NAME = -1;
 
@@ -37,8 +57,8 @@ export function writeTypeDecl(st: DumpState, id: number, nameOffset: number, nam
     // btf_dump__emit_type_decl's strip_mods: qualifiers and type tags are passed over, nested chains included.
     if (!(st.stripMods && isModifier(kind))) st.pushDecl(id);
     if (id === 0) break;
-    if (kind === Kind.ARRAY) id = words[starts[id]! + 3]!;
-    else if (kind === Kind.PTR || kind === Kind.FUNC_PROTO || isModifier(kind)) id = words[starts[id]! + 2]!;
+    if (kind === ARRAY) id = words[starts[id]! + 3]!;
+    else if (kind === PTR || kind === FUNC_PROTO || isModifier(kind)) id = words[starts[id]! + 2]!;
     else break; // a base type, or something that has no place in a declaration (written as nothing below)
     if (--guard < 0) throw new BtfDumpError("TOO_DEEP", "declaration chain revisits a type (malformed cycle)", id);
   }
@@ -53,9 +73,9 @@ function writeLeadingQualifiers(st: DumpState, base: number, top: number): numbe
   const stack = st.declStack;
   while (top > base) {
     const kind = kinds[stack[top - 1]!]!;
-    if (kind === Kind.VOLATILE) st.w.text("volatile ");
-    else if (kind === Kind.CONST) st.w.text("const ");
-    else if (kind === Kind.RESTRICT) st.w.text("restrict ");
+    if (kind === VOLATILE) st.w.text("volatile ");
+    else if (kind === CONST) st.w.text("const ");
+    else if (kind === RESTRICT) st.w.text("restrict ");
     else break;
     top--;
   }
@@ -111,50 +131,50 @@ function writeChain(
     const kind = kinds[id]!;
     const at = starts[id]!;
     switch (kind) {
-      case Kind.INT:
-      case Kind.FLOAT:
+      case INT:
+      case FLOAT:
         top = writeLeadingQualifiers(st, base, top);
         w.name(words[at]!);
         break;
-      case Kind.STRUCT:
-      case Kind.UNION:
+      case STRUCT:
+      case UNION:
         top = writeLeadingQualifiers(st, base, top);
         if (words[at] === 0) writeStructDefinition(st, id, level);
         else writeStructForward(st, id);
         break;
-      case Kind.ENUM:
-      case Kind.ENUM64:
+      case ENUM:
+      case ENUM64:
         top = writeLeadingQualifiers(st, base, top);
         if (words[at] === 0) writeEnumDefinition(st, id, level);
         else writeEnumForward(st, id);
         break;
-      case Kind.FWD:
+      case FWD:
         top = writeLeadingQualifiers(st, base, top);
         writeFwdDefinition(st, id);
         break;
-      case Kind.TYPEDEF:
+      case TYPEDEF:
         top = writeLeadingQualifiers(st, base, top);
         st.writeIdentName(id);
         break;
-      case Kind.PTR:
+      case PTR:
         w.text(lastWasPointer ? "*" : " *");
         break;
-      case Kind.VOLATILE:
+      case VOLATILE:
         w.text(" volatile");
         break;
-      case Kind.CONST:
+      case CONST:
         w.text(" const");
         break;
-      case Kind.RESTRICT:
+      case RESTRICT:
         w.text(" restrict");
         break;
-      case Kind.TYPE_TAG:
+      case TYPE_TAG:
         top = writeLeadingQualifiers(st, base, top);
         w.text(' __attribute__((btf_type_tag("');
         w.name(words[at]!);
         w.text('")))');
         break;
-      case Kind.ARRAY: {
+      case ARRAY: {
         const elements = words[at + 5]!;
         top = dropModifiers(st, base, top);
         if (top === base) {
@@ -163,7 +183,7 @@ function writeChain(
           return;
         }
         // Arrays of arrays nest without parentheses: a[2][3].
-        const multiDimensional = kinds[st.declStack[top - 1]!] === Kind.ARRAY;
+        const multiDimensional = kinds[st.declStack[top - 1]!] === ARRAY;
         if (hasName(st, nameOffset) && !lastWasPointer) w.byte(32);
         if (!multiDimensional) w.byte(40);
         writeChain(st, base, top, nameOffset, nameSuffix, level);
@@ -171,14 +191,14 @@ function writeChain(
         writeArrayLength(st, elements);
         return;
       }
-      case Kind.FUNC_PROTO:
+      case FUNC_PROTO:
         writeFunctionProto(st, id, base, top, nameOffset, nameSuffix, level, lastWasPointer);
         return;
       default:
         // FUNC, VAR, DATASEC, DECL_TAG have no C spelling inside a declaration; libbpf stops here too.
         return;
     }
-    lastWasPointer = kind === Kind.PTR;
+    lastWasPointer = kind === PTR;
   }
   writeName(st, nameOffset, nameSuffix, lastWasPointer);
 }

@@ -7,9 +7,13 @@ import { writeTypeDecl } from "./declarations.js";
 import { writeBitPadding } from "./padding.js";
 import { type DumpState, indent } from "./state.js";
 
+// Kind numbers as module constants: read in code that runs unoptimized (one-shot dumps), `Kind.X` is a
+// property load at every use, and a switch evaluates its cases one by one.
+const { STRUCT, ENUM } = Kind;
+
 export function writeStructForward(st: DumpState, id: number): void {
   const w = st.w;
-  w.text(st.table.kinds[id] === Kind.STRUCT ? "struct" : "union");
+  w.text(st.table.kinds[id] === STRUCT ? "struct" : "union");
   if (st.table.nameOffset(id) !== 0) {
     w.byte(32);
     st.writeTagName(id);
@@ -24,7 +28,7 @@ export function writeStructDefinition(st: DumpState, id: number, level: number):
   const vlen = info & 0xffff;
   const bitfields = info >>> 31 === 1;
   const size = words[at + 2]!;
-  const isStruct = table.kinds[id] === Kind.STRUCT;
+  const isStruct = table.kinds[id] === STRUCT;
   const align = layout.alignOf(id);
   const packed = isStruct && layout.isStructPacked(id);
   const outer = st.currentStruct;
@@ -87,7 +91,7 @@ export function writeEnumDefinition(st: DumpState, id: number, level: number): v
   if (vlen === 0) return;
   w.text(" {");
   const valueIndent = indent(level + 1);
-  if (table.kinds[id] === Kind.ENUM) {
+  if (table.kinds[id] === ENUM) {
     for (let i = 0, p = at + 3; i < vlen; i++, p += 2) {
       w.newline(valueIndent);
       writeEnumerator(st, words[p]!);

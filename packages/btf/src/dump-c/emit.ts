@@ -14,6 +14,11 @@ import {
 } from "./definitions.js";
 import { type DumpState, EMITTED, EMITTING, NOT_EMITTED } from "./state.js";
 
+// Kind numbers as module constants: read in code that runs unoptimized (one-shot dumps), `Kind.X` is a
+// property load at every use, and a switch evaluates its cases one by one.
+const { INT, ENUM, ENUM64, PTR, VOLATILE, CONST, RESTRICT, TYPE_TAG, ARRAY, FWD, TYPEDEF, STRUCT, UNION, FUNC_PROTO } =
+  Kind;
+
 /** GCC's internal Arm NEON base types; libbpf writes a typedef to a standard type when it meets them as ints. */
 const MISSING_BASE_TYPES: readonly (readonly [string, string])[] = [
   ["__Poly8_t", "unsigned char"],
@@ -42,7 +47,7 @@ export function emitType(st: DumpState, id: number, container: number): void {
   }
   st.enter(id);
   switch (kind) {
-    case Kind.INT: {
+    case INT: {
       // Asking for the name also registers it in the tag namespace, as libbpf does.
       const alias = missingBaseType(st, id);
       if (alias !== undefined) {
@@ -53,30 +58,30 @@ export function emitType(st: DumpState, id: number, container: number): void {
       st.emit[id] = EMITTED;
       break;
     }
-    case Kind.ENUM:
-    case Kind.ENUM64:
+    case ENUM:
+    case ENUM64:
       if (container === 0) {
         writeEnumDefinition(st, id, 0);
         st.w.text(";\n\n");
       }
       st.emit[id] = EMITTED;
       break;
-    case Kind.PTR:
-    case Kind.VOLATILE:
-    case Kind.CONST:
-    case Kind.RESTRICT:
-    case Kind.TYPE_TAG:
+    case PTR:
+    case VOLATILE:
+    case CONST:
+    case RESTRICT:
+    case TYPE_TAG:
       emitType(st, words[at + 2]!, container);
       break;
-    case Kind.ARRAY:
+    case ARRAY:
       emitType(st, words[at + 3]!, container);
       break;
-    case Kind.FWD:
+    case FWD:
       writeFwdDefinition(st, id);
       st.w.text(";\n\n");
       st.emit[id] = EMITTED;
       break;
-    case Kind.TYPEDEF:
+    case TYPEDEF:
       st.emit[id] = EMITTING;
       emitType(st, words[at + 2]!, id);
       // Someone may already have needed this typedef as a forward declaration and got it written.
@@ -86,11 +91,11 @@ export function emitType(st: DumpState, id: number, container: number): void {
       }
       st.emit[id] = EMITTED;
       break;
-    case Kind.STRUCT:
-    case Kind.UNION:
+    case STRUCT:
+    case UNION:
       emitStruct(st, id, at, container);
       break;
-    case Kind.FUNC_PROTO: {
+    case FUNC_PROTO: {
       emitType(st, words[at + 2]!, container);
       const vlen = words[at + 1]! & 0xffff;
       for (let i = 0, p = at + 4; i < vlen; i++, p += 2) emitType(st, words[p]!, container);
@@ -131,13 +136,13 @@ function emitStruct(st: DumpState, id: number, at: number, container: number): v
 /** A type met again while its own definition is being prepared: a forward declaration may be due. */
 function emitForwardWhileEmitting(st: DumpState, id: number, kind: number, container: number): void {
   if (st.forwardDone[id] !== 0) return;
-  if (kind === Kind.STRUCT || kind === Kind.UNION) {
+  if (kind === STRUCT || kind === UNION) {
     // Inside its own body a struct can name itself freely; an anonymous loop has no name to declare.
     if (id === container || st.table.nameOffset(id) === 0) return;
     writeStructForward(st, id);
     st.w.text(";\n\n");
     st.forwardDone[id] = 1;
-  } else if (kind === Kind.TYPEDEF) {
+  } else if (kind === TYPEDEF) {
     // A typedef doubles as its own forward declaration; usable through pointers only.
     if (!isCompilerBuiltin(st, id)) {
       writeTypedefDefinition(st, id, 0);

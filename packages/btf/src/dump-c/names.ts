@@ -8,6 +8,10 @@
 import { Kind } from "../kinds.js";
 import type { TypeTable } from "./type-table.js";
 
+// Kind numbers as module constants: read in code that runs unoptimized (one-shot dumps), `Kind.X` is a
+// property load at every use, and a switch evaluates its cases one by one.
+const { TYPEDEF, ENUM, ENUM64, INT, STRUCT, UNION, FWD } = Kind;
+
 /** Counts occurrences of names given by string offset, comparing the bytes they point at. */
 class NameCounter {
   /** Pairs of (string offset + 1, count); a 0 key marks an empty slot. */
@@ -102,11 +106,11 @@ export class NameResolver {
     const { kinds } = table;
     for (let id = 1; id < table.count; id++) {
       const kind = kinds[id]!;
-      if (kind === Kind.TYPEDEF) idents++;
-      else if (kind === Kind.ENUM || kind === Kind.ENUM64) {
+      if (kind === TYPEDEF) idents++;
+      else if (kind === ENUM || kind === ENUM64) {
         tags++;
         idents += table.vlen(id);
-      } else if (kind === Kind.INT || kind === Kind.STRUCT || kind === Kind.UNION) tags++;
+      } else if (kind === INT || kind === STRUCT || kind === UNION) tags++;
     }
     this.tags = new NameCounter(table.strings, tags);
     this.idents = new NameCounter(table.strings, idents);
@@ -135,7 +139,7 @@ export class NameResolver {
     const nameOffset = table.nameOffset(id);
     if (nameOffset === 0) return 1;
     const kind = table.kinds[id];
-    const n = kind === Kind.FWD || (kind === Kind.ENUM && table.vlen(id) === 0) ? 1 : counter.bump(nameOffset);
+    const n = kind === FWD || (kind === ENUM && table.vlen(id) === 0) ? 1 : counter.bump(nameOffset);
     if (n >= BIG_SUFFIX) this.bigSuffix.set(id, n);
     this.suffix[id] = Math.min(n, BIG_SUFFIX);
     return n;

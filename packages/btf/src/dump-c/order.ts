@@ -8,6 +8,30 @@ import { Kind } from "../kinds.js";
 import { BtfDumpError } from "./errors.js";
 import { type DumpState, ORDERED, ORDERING } from "./state.js";
 
+// Kind numbers as module constants: read in code that runs unoptimized (one-shot dumps), `Kind.X` is a
+// property load at every use, and a switch evaluates its cases one by one.
+const {
+  STRUCT,
+  UNION,
+  INT,
+  FLOAT,
+  PTR,
+  ARRAY,
+  ENUM,
+  ENUM64,
+  FWD,
+  TYPEDEF,
+  VOLATILE,
+  CONST,
+  RESTRICT,
+  TYPE_TAG,
+  FUNC_PROTO,
+  FUNC,
+  VAR,
+  DATASEC,
+  DECL_TAG,
+} = Kind;
+
 /** Returns true for a strong link (definition must come first), false for a weak one. */
 export function orderType(st: DumpState, id: number, throughPointer: boolean): boolean {
   const order = st.order;
@@ -17,7 +41,7 @@ export function orderType(st: DumpState, id: number, throughPointer: boolean): b
   const at = starts[id]!;
   if (order[id] === ORDERING) {
     // A named struct/union reached again through a pointer: a forward declaration breaks the loop.
-    if ((kind === Kind.STRUCT || kind === Kind.UNION) && throughPointer && words[at] !== 0) return false;
+    if ((kind === STRUCT || kind === UNION) && throughPointer && words[at] !== 0) return false;
     throw new BtfDumpError("TYPE_CYCLE", "unsatisfiable type cycle", id);
   }
   st.enter(id);
@@ -30,19 +54,19 @@ function orderByKind(st: DumpState, id: number, kind: number, at: number, throug
   const order = st.order;
   const words = st.table.words;
   switch (kind) {
-    case Kind.INT:
-    case Kind.FLOAT:
+    case INT:
+    case FLOAT:
       order[id] = ORDERED;
       return false;
-    case Kind.PTR: {
+    case PTR: {
       const strong = orderType(st, words[at + 2]!, true);
       order[id] = ORDERED;
       return strong;
     }
-    case Kind.ARRAY:
+    case ARRAY:
       return orderType(st, words[at + 3]!, false);
-    case Kind.STRUCT:
-    case Kind.UNION: {
+    case STRUCT:
+    case UNION: {
       // Named and behind a pointer: a forward declaration will do. Anonymous ones are defined inline, so
       // everything they embed is needed even behind a pointer.
       if (throughPointer && words[at] !== 0) return false;
@@ -53,27 +77,27 @@ function orderByKind(st: DumpState, id: number, kind: number, at: number, throug
       order[id] = ORDERED;
       return true;
     }
-    case Kind.ENUM:
-    case Kind.ENUM64:
-    case Kind.FWD:
+    case ENUM:
+    case ENUM64:
+    case FWD:
       // Named enums and fwds are top-level declarations; so is an anonymous enum nothing refers to (a block of
       // constants). Anonymous referenced enums are written inline where used.
       if (words[at] !== 0 || st.referenced[id] === 0) st.enqueue(id);
       order[id] = ORDERED;
       return true;
-    case Kind.TYPEDEF: {
+    case TYPEDEF: {
       const strong = orderType(st, words[at + 2]!, throughPointer);
       if (throughPointer && !strong) return false;
       st.enqueue(id);
       order[id] = ORDERED;
       return true;
     }
-    case Kind.VOLATILE:
-    case Kind.CONST:
-    case Kind.RESTRICT:
-    case Kind.TYPE_TAG:
+    case VOLATILE:
+    case CONST:
+    case RESTRICT:
+    case TYPE_TAG:
       return orderType(st, words[at + 2]!, throughPointer);
-    case Kind.FUNC_PROTO: {
+    case FUNC_PROTO: {
       let strong = orderType(st, words[at + 2]!, throughPointer);
       const vlen = words[at + 1]! & 0xffff;
       for (let i = 0, p = at + 4; i < vlen; i++, p += 2) {
@@ -81,10 +105,10 @@ function orderByKind(st: DumpState, id: number, kind: number, at: number, throug
       }
       return strong;
     }
-    case Kind.FUNC:
-    case Kind.VAR:
-    case Kind.DATASEC:
-    case Kind.DECL_TAG:
+    case FUNC:
+    case VAR:
+    case DATASEC:
+    case DECL_TAG:
       order[id] = ORDERED;
       return false;
     default:

@@ -9,6 +9,10 @@ import { NameResolver } from "./names.js";
 import type { TypeTable } from "./type-table.js";
 import { ByteWriter } from "./writer.js";
 
+// Kind numbers as module constants: read in code that runs unoptimized (one-shot dumps), `Kind.X` is a
+// property load at every use, and a switch evaluates its cases one by one.
+const { ARRAY, STRUCT, UNION, FUNC_PROTO, DATASEC } = Kind;
+
 /** Ordering (topological sort) state per type. */
 export const NOT_ORDERED = 0;
 export const ORDERING = 1;
@@ -141,18 +145,18 @@ export class DumpState {
       const at = starts[id]!;
       const vlen = words[at + 1]! & 0xffff;
       switch (kind) {
-        case Kind.ARRAY:
+        case ARRAY:
           ref[words[at + 4]!] = 1;
           ref[words[at + 3]!] = 1;
           break;
-        case Kind.STRUCT:
-        case Kind.UNION:
+        case STRUCT:
+        case UNION:
           for (let i = 0, p = at + 4; i < vlen; i++, p += 3) ref[words[p]!] = 1;
           break;
-        case Kind.FUNC_PROTO:
+        case FUNC_PROTO:
           for (let i = 0, p = at + 4; i < vlen; i++, p += 2) ref[words[p]!] = 1;
           break;
-        case Kind.DATASEC:
+        case DATASEC:
           for (let i = 0, p = at + 3; i < vlen; i++, p += 3) ref[words[p]!] = 1;
           break;
         default:
