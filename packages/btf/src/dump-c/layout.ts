@@ -12,6 +12,8 @@ const MAX_ALIGN_DEPTH = 1000;
 export class Layout implements AlignView {
   /** Alignment plus one per id, 0 while not yet computed (alignments are at most the pointer size). */
   private readonly alignCache: Uint8Array;
+  /** resolveSize's answer plus two per id (so -1 is 1), 0 while not yet computed: member types repeat a lot. */
+  private readonly sizeCache: Float64Array;
 
   constructor(
     private readonly table: TypeTable,
@@ -19,12 +21,17 @@ export class Layout implements AlignView {
     readonly pointerSize: number,
   ) {
     this.alignCache = new Uint8Array(table.count);
+    this.sizeCache = new Float64Array(table.count);
   }
 
   /** btf__resolve_size (walks.ts, the one implementation): bytes of a type, or -1 where libbpf returns an error. */
   resolveSize(typeId: number): number {
-    const size = resolveSizeOrErrno(this, typeId);
-    return size < 0 ? -1 : size;
+    const cached = this.sizeCache[typeId];
+    if (cached !== undefined && cached !== 0) return cached - 2;
+    const raw = resolveSizeOrErrno(this, typeId);
+    const size = raw < 0 ? -1 : raw;
+    if (cached !== undefined) this.sizeCache[typeId] = size + 2;
+    return size;
   }
 
   // The type view resolveSizeOrErrno walks, read from the flat table.
