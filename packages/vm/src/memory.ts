@@ -10,6 +10,13 @@ import { PAGE, type WasmMemory, wasm } from "./wasm/api.js";
 export const BASE = 0x10000;
 /** Unmapped bytes between regions, so running off one region never lands in the next. */
 const GAP = 64;
+/**
+ * Pages a WebAssembly memory starts with (16 MiB), whatever the first request: growing a WebAssembly memory
+ * detaches its old ArrayBuffer, and the first detach in a process makes every typed-array access in optimized code
+ * check for it (the interpreter ran xdp_parse 15-40% slower after one). Untouched pages cost address space, not
+ * RAM, so most programs' maps fit without ever growing.
+ */
+const WASM_INITIAL_PAGES = 256;
 /** Regions the compiled engine finds without leaving WebAssembly; later ones are found by translate(). */
 export const REGION_TABLE_CAPACITY = 64;
 
@@ -43,7 +50,7 @@ export class VmMemory {
 
   constructor(capacity = 1 << 16) {
     const pages = Math.max(1, Math.ceil(capacity / PAGE));
-    this.wasmMemory = wasm ? new wasm.Memory({ initial: pages }) : undefined;
+    this.wasmMemory = wasm ? new wasm.Memory({ initial: Math.max(pages, WASM_INITIAL_PAGES) }) : undefined;
     this.bytes = this.wasmMemory ? new Uint8Array(this.wasmMemory.buffer) : new Uint8Array(pages * PAGE);
     this.view = new DataView(this.bytes.buffer);
     this.regionTable = this.reserve(4 + 12 * REGION_TABLE_CAPACITY);
