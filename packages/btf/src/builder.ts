@@ -318,6 +318,20 @@ export class BtfBuilder {
     });
   }
 
+  /**
+   * The own types' words after `voidWords` zero words in a fresh array, each id's start in it (id 0: 0), the
+   * string section (a view, as view()) and header flags: what dedup reads, without an encode and a parse. A
+   * builder over a base has ids it does not hold: use build().
+   */
+  flatten(voidWords: number): { words: Uint32Array; starts: Uint32Array; strings: Uint8Array; flags: number } {
+    if (this.base) throw new BtfError("BAD_ARGUMENT", "flatten() needs a builder without a base BTF");
+    const words = new Uint32Array(voidWords + this.wordCount);
+    words.set(this.words.subarray(0, this.wordCount), voidWords);
+    const starts = new Uint32Array(this.typeCount);
+    for (let i = 0; i < this.starts.length; i++) starts[i + 1] = this.starts[i]! + voidWords;
+    return { words, starts, strings: this.strings.view(), flags: this.flags };
+  }
+
   /** encode() parsed back into a Btf (validates references and cycles). */
   build(): Btf {
     return Btf.parse(this.encode(), { base: this.base });

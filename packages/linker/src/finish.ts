@@ -3,16 +3,7 @@
 // dedup (libbpf's btf__dedup, byte for byte), and the ELF written. Output order is libbpf's: .strtab, .symtab,
 // sections as first created, .BTF, .BTF.ext.
 
-import {
-  type BtfExtSubsection,
-  type CoreReloRecord,
-  dedupRawBtf,
-  encodeBtfExt,
-  type FuncInfoRecord,
-  Kind,
-  type LineInfoRecord,
-  Linkage,
-} from "@bpfkit/btf";
+import { type BtfExtSubsection, dedupBuilder, encodeBtfExt, Kind, Linkage } from "@bpfkit/btf";
 import {
   type ElfWriteModel,
   type ElfWriteSection,
@@ -26,7 +17,7 @@ import {
   writeElf,
 } from "@bpfkit/elf";
 import { LinkError } from "./errors.js";
-import type { DatasecVar, ExtRecords, OutSymbol } from "./output.js";
+import type { DatasecVar, ExtRecords, OutCoreRelo, OutFuncInfo, OutLineInfo, OutSymbol } from "./output.js";
 import type { LinkState } from "./state.js";
 
 const BTF_EXT_HEADER_SIZE = 32;
@@ -83,9 +74,15 @@ function finishBtf(state: LinkState): { btf: Uint8Array; ext: Uint8Array | undef
     const vars = inOffsetOrder(sec.vars);
     builder.addDatasec(sec.name, sec.size, vars);
   }
-  const funcInfo = subsection<FuncInfoRecord>(state, "funcInfo");
-  const lineInfo = subsection<LineInfoRecord>(state, "lineInfo");
-  const coreRelo = subsection<CoreReloRecord>(state, "coreRelo");
+  // Section names join the strings before dedup, which keeps the string section as it is.
+  const funcInfo = subsection<OutFuncInfo>(state, "funcInfo");
+  const lineInfo = subsection<OutLineInfo>(state, "lineInfo");
+  const coreRelo = subsection<OutCoreRelo>(state, "coreRelo");
+  // The builder added each string once, like libbpf's btf__add_str: dedup keeps the string section as it is.
+  const deduped = dedupBuilder(builder, { stringsDeduplicated: true });
+  // Type ids of .BTF.ext records follow dedup's map here, not by dedup rewriting an encoded copy.
+  remapTypeIds(funcInfo, deduped.typeIdMap);
+  remapTypeIds(coreRelo, deduped.typeIdMap);
   const ext =
     funcInfo || lineInfo || coreRelo
       ? encodeBtfExt({
@@ -98,9 +95,13 @@ function finishBtf(state: LinkState): { btf: Uint8Array; ext: Uint8Array | undef
           coreRelo,
         })
       : undefined;
-  // The builder added each string once, like libbpf's btf__add_str: dedup keeps the string section as it is.
-  const deduped = dedupRawBtf(builder.encode(), { stringsDeduplicated: true, ...(ext ? { btfExt: ext } : {}) });
-  return { btf: deduped.btf, ext: deduped.btfExt };
+  return { btf: deduped.btf, ext };
+}
+
+/** The records are the link's own (finish runs once): their ids are rewritten in place. */
+function remapTypeIds(sub: BtfExtSubsection<{ typeId: number }> | undefined, typeIdMap: Uint32Array): void {
+  if (!sub) return;
+  for (const sec of sub.sections) for (const r of sec.records) r.typeId = typeIdMap[r.typeId]!;
 }
 
 export function finish(state: LinkState): Uint8Array {

@@ -1,0 +1,21 @@
+// dedupBuilder: the dedup passes straight on a BtfBuilder's type words (the static linker's merged BTF), with no
+// encode and parse in between. The types are not validated again: a builder holds types copied from parsed BTF
+// or added through its typed helpers.
+import type { BtfBuilder } from "../builder.js";
+import { HEADER_WORDS } from "../kinds.js";
+import { indexDedupBase } from "./base.js";
+import { type DedupRawResult, dedupFlat, dedupParsed } from "./dedup.js";
+
+export interface DedupBuilderOptions {
+  /** The builder's strings are each there once (see DedupRawOptions.stringsDeduplicated). */
+  readonly stringsDeduplicated?: boolean;
+}
+
+/** Deduplicates what `builder` holds the way libbpf 1.1's btf__dedup() does; the builder is left as it was. */
+export function dedupBuilder(builder: BtfBuilder, options: DedupBuilderOptions = {}): DedupRawResult {
+  const deduplicated = options.stringsDeduplicated ?? false;
+  if (builder.base) return dedupParsed(builder.build(), indexDedupBase(builder.base), undefined, deduplicated);
+  const { words, starts, strings, flags } = builder.flatten(HEADER_WORDS);
+  const split = { words, starts, firstOwnId: 1, strings, header: { flags }, littleEndian: builder.littleEndian };
+  return dedupFlat(split, undefined, undefined, deduplicated);
+}
