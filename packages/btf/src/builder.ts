@@ -6,6 +6,7 @@ import { Btf } from "./btf.js";
 import { encodeTypeWords } from "./encode-type.js";
 import { BtfError } from "./errors.js";
 import { forEachStringWord, forEachTypeIdWord, Kind, Linkage } from "./kinds.js";
+import type { Scratch } from "./scratch.js";
 import { StringBuilder } from "./string-builder.js";
 import type { StringTable } from "./strings.js";
 import type { BtfType, Member, Named, VarSecinfo, VoidType } from "./types.js";
@@ -320,14 +321,20 @@ export class BtfBuilder {
 
   /**
    * The own types' words after `voidWords` zero words in a fresh array, each id's start in it (id 0: 0), the
-   * string section (a view, as view()) and header flags: what dedup reads, without an encode and a parse. A
-   * builder over a base has ids it does not hold: use build().
+   * string section (a view, as view()) and header flags: what dedup reads, without an encode and a parse. With
+   * `scratch`, the arrays are its memory (valid during the caller's call only). A builder over a base has ids it
+   * does not hold: use build().
    */
-  flatten(voidWords: number): { words: Uint32Array; starts: Uint32Array; strings: Uint8Array; flags: number } {
+  flatten(
+    voidWords: number,
+    scratch?: Scratch,
+  ): { words: Uint32Array; starts: Uint32Array; strings: Uint8Array; flags: number } {
     if (this.base) throw new BtfError("BAD_ARGUMENT", "flatten() needs a builder without a base BTF");
-    const words = new Uint32Array(voidWords + this.wordCount);
+    const words = scratch ? scratch.u32(voidWords + this.wordCount) : new Uint32Array(voidWords + this.wordCount);
+    words.fill(0, 0, voidWords);
     words.set(this.words.subarray(0, this.wordCount), voidWords);
-    const starts = new Uint32Array(this.typeCount);
+    const starts = scratch ? scratch.u32(this.typeCount) : new Uint32Array(this.typeCount);
+    starts[0] = 0;
     for (let i = 0; i < this.starts.length; i++) starts[i + 1] = this.starts[i]! + voidWords;
     return { words, starts, strings: this.strings.view(), flags: this.flags };
   }

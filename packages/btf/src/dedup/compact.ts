@@ -2,6 +2,7 @@
 // the deduplicated BTF; then rewrite every type id (in the kept types and in .BTF.ext) to its final id.
 
 import { extraWords, HEADER_WORDS, kindOf, TYPE_ID_WORDS, vlenOf } from "../kinds.js";
+import type { Scratch } from "../scratch.js";
 import type { RawBtfExt } from "./btf-ext.js";
 import { BtfDedupError } from "./errors.js";
 import { type DedupState, MAX_TYPE_ID, UNPROCESSED } from "./state.js";
@@ -18,7 +19,8 @@ const recordWords = (w: Uint32Array, at: number): number => {
   return HEADER_WORDS + extraWords(kindOf(info), vlenOf(info));
 };
 
-export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
+/** `words` come from `scratch` (the caller copies them out); typeIdMap is the caller's. */
+export function compactAndRemap(state: DedupState, scratch: Scratch, ext?: RawBtfExt): Compacted {
   const w = state.words;
   const finalId = state.hypotMap; // the hypothetical map is free now: reuse it like libbpf does
   finalId.fill(UNPROCESSED);
@@ -32,7 +34,7 @@ export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
     total += recordWords(w, state.at(id));
   }
 
-  const out = new Uint32Array(total);
+  const out = scratch.u32(total);
   let at = 0;
   const remapWord = (i: number): void => {
     const id = finalId[state.resolve(out[i] as number)] as number;

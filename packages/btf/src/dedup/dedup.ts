@@ -3,6 +3,7 @@
 // order, same strings.
 import { Btf, flattenWords } from "../btf.js";
 import { HEADER_WORDS } from "../kinds.js";
+import { Scratch } from "../scratch.js";
 import { type BtfBlobParts, writeBtfBlob } from "../words.js";
 import { type DedupBase, NOT_INDEXED, prepareDedupBase } from "./base.js";
 import { parseRawBtfExt } from "./btf-ext.js";
@@ -87,9 +88,11 @@ export function dedupFlat(
   prepared: DedupBase | undefined,
   btfExt?: Uint8Array,
   stringsDeduplicated = false,
+  /** Where `split` was flattened, if there (begun by the caller: the passes' tables follow it). */
+  scratch = Scratch.begin(),
 ): DedupRawResult {
   const ext = btfExt ? parseRawBtfExt(btfExt) : undefined;
-  const state = new DedupState(split.words, split.starts, split.firstOwnId);
+  const state = new DedupState(split.words, split.starts, split.firstOwnId, scratch);
   // Base types go into the candidate index as they are: split types dedup against them.
   if (prepared) {
     prepared.hashes.forEach((hash, i) => {
@@ -107,7 +110,7 @@ export function dedupFlat(
   dedupStructTypes(state);
   resolveFwds(state);
   dedupRefTypes(state);
-  const compacted = compactAndRemap(state, ext);
+  const compacted = compactAndRemap(state, scratch, ext);
 
   return {
     btf: writeBtfBlob({

@@ -3,6 +3,7 @@
 // or added through its typed helpers.
 import type { BtfBuilder } from "../builder.js";
 import { HEADER_WORDS } from "../kinds.js";
+import { Scratch } from "../scratch.js";
 import { indexDedupBase } from "./base.js";
 import { type DedupRawResult, dedupFlat, dedupParsed } from "./dedup.js";
 
@@ -15,7 +16,8 @@ export interface DedupBuilderOptions {
 export function dedupBuilder(builder: BtfBuilder, options: DedupBuilderOptions = {}): DedupRawResult {
   const deduplicated = options.stringsDeduplicated ?? false;
   if (builder.base) return dedupParsed(builder.build(), indexDedupBase(builder.base), undefined, deduplicated);
-  const { words, starts, strings, flags } = builder.flatten(HEADER_WORDS);
+  const scratch = Scratch.begin();
+  const { words, starts, strings, flags } = builder.flatten(HEADER_WORDS, scratch);
   const split = { words, starts, firstOwnId: 1, strings, header: { flags }, littleEndian: builder.littleEndian };
-  return dedupFlat(split, undefined, undefined, deduplicated);
+  return dedupFlat(split, undefined, undefined, deduplicated, scratch);
 }

@@ -2,6 +2,7 @@
 // canonical map, the hypothetical map used by graph equivalence, and the candidate index.
 
 import { Kind, kindOf } from "../kinds.js";
+import type { Scratch } from "../scratch.js";
 import { CandidateTable } from "./candidate-table.js";
 import { BtfDedupError } from "./errors.js";
 
@@ -34,17 +35,17 @@ export class DedupState {
     starts: Uint32Array,
     /** First id of the BTF being deduplicated (1 without a base). */
     readonly startId: number,
+    /** Where the tables live (memory reused across dedup calls: for a static link's small BTF, allocating them cost more than the passes). */
+    scratch: Scratch,
   ) {
     this.starts = starts;
     const count = starts.length;
-    // The id-indexed tables share one buffer: for a small BTF (a static link's) allocating each separately cost
-    // more than the passes.
-    const buffer = new ArrayBuffer(count * 9 + (64 + 5 * 64) * 4);
-    this.map = new Uint32Array(buffer, 0, count).fill(UNPROCESSED);
-    this.hypotMap = new Uint32Array(buffer, count * 4, count).fill(UNPROCESSED);
-    this.hypotList = new Uint32Array(buffer, count * 8, 64);
-    this.equivFrames = new Int32Array(buffer, count * 8 + 64 * 4, 5 * 64);
-    this.kinds = new Uint8Array(buffer, count * 8 + (64 + 5 * 64) * 4, count);
+    this.map = scratch.u32(count).fill(UNPROCESSED);
+    this.hypotMap = scratch.u32(count).fill(UNPROCESSED);
+    this.hypotList = scratch.u32(64);
+    this.equivFrames = scratch.i32(5 * 64);
+    this.kinds = scratch.u8(count);
+    this.kinds[0] = Kind.UNKN;
     for (let id = 1; id < count; id++) this.kinds[id] = kindOf(words[(starts[id] as number) + 1] as number);
     this.map[0] = 0;
     for (let id = 1; id < count; id++) {
@@ -52,7 +53,7 @@ export class DedupState {
       // VAR and DATASEC are never deduplicated; base types are canonical by definition.
       if (id < startId || kind === Kind.VAR || kind === Kind.DATASEC) this.map[id] = id;
     }
-    this.table = new CandidateTable(count);
+    this.table = new CandidateTable(count, scratch);
   }
 
   get typeCount(): number {
