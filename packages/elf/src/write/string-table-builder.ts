@@ -49,9 +49,9 @@ function reverse(text: string): string {
  * strings it is a suffix of (a UTF-8 suffix of a valid string is also a suffix in UTF-16 units, and back).
  */
 export function buildStringTable(strings: Iterable<string>, tailMerge = true): BuiltStringTable {
+  if (!tailMerge) return inOrder(strings);
   const unique = new Set(strings);
   unique.delete("");
-  if (!tailMerge) return inOrder(unique);
   const keyed = [...unique].map((text) => ({ text, key: reverse(text) }));
   keyed.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
   const offsets = new Map<string, number>([["", 0]]);
@@ -75,10 +75,12 @@ export function buildStringTable(strings: Iterable<string>, tailMerge = true): B
 }
 
 /** Each string once, in first-seen order (libbpf's strset, as its linker writes `.strtab`): no sort. */
-function inOrder(unique: Set<string>): BuiltStringTable {
+function inOrder(strings: Iterable<string>): BuiltStringTable {
+  // The offsets map is the set of strings seen (no Set first).
   const offsets = new Map<string, number>([["", 0]]);
   let size = 1;
-  for (const text of unique) {
+  for (const text of strings) {
+    if (offsets.has(text)) continue;
     offsets.set(text, size);
     size += utf8Length(text) + 1;
   }

@@ -127,7 +127,11 @@ function completeSectionList(model: ElfWriteModel): OutputSection[] {
     if (seen.has(section)) badModel(`section ${describe(section)} appears twice in the section list`);
     seen.add(section);
   }
-  const count = (kind: string) => sections.filter((s) => s.kind === kind).length;
+  const count = (kind: string) => {
+    let n = 0;
+    for (const s of sections) if (s.kind === kind) n++;
+    return n;
+  };
   for (const kind of ["symtab", "strtab", "shstrtab"]) {
     if (count(kind) > 1) {
       throw new ElfError(
@@ -393,10 +397,11 @@ function encodeSymbols(
   // Entry 0 (the null symbol) is the zeros the output starts as.
   symbols.forEach((symbol, i) => {
     const at = start + (i + 1) * ELF64_SYM_SIZE;
-    const what = `symbol "${symbol.name}"`;
+    // Named only when a check fails: a message per symbol would cost more than its encoding.
+    const what = () => `symbol "${symbol.name}"`;
     const type = checkNumber(symbol.type ?? STT_NOTYPE, what, "type");
     const binding = checkNumber(symbol.binding ?? STB_LOCAL, what, "binding");
-    if (type > 15 || binding > 15) badModel(`${what}: type ${type} / binding ${binding} must fit 4 bits`);
+    if (type > 15 || binding > 15) badModel(`${what()}: type ${type} / binding ${binding} must fit 4 bits`);
     out.u32(at, nameOffsets.get(symbol.name)!);
     out.u8(at + 4, (binding << 4) | type);
     out.u8(at + 5, checkNumber(symbol.visibility ?? STV_DEFAULT, what, "visibility") & 3);
