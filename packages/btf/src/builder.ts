@@ -5,7 +5,16 @@
 import { Btf } from "./btf.js";
 import { encodeTypeWords } from "./encode-type.js";
 import { BtfError } from "./errors.js";
-import { forEachStringWord, forEachTypeIdWord, Kind, Linkage } from "./kinds.js";
+import {
+  forEachStringWord,
+  forEachTypeIdWord,
+  Kind,
+  kindOf,
+  Linkage,
+  STRING_WORDS,
+  TYPE_ID_WORDS,
+  vlenOf,
+} from "./kinds.js";
 import type { Scratch } from "./scratch.js";
 import { StringBuilder } from "./string-builder.js";
 import type { StringTable } from "./strings.js";
@@ -202,6 +211,81 @@ export class BtfBuilder {
     this.wordCount = end - at + start;
     this.forget(this.starts.length - 1);
     return this.typeCount - 1;
+  }
+
+  /**
+   * copyType for a caller copying many types from one source (the static linker): names go through `strings`,
+   * source offset → this builder's offset + 1 (0: not added yet, then filled in), and the string words are
+   * walked inline (no visitor call per word). Returns the new id.
+   */
+  copyTypeCached(src: Btf, id: number, strings: Uint32Array): number {
+    const at = src.wordIndex(id);
+    const end = id + 1 < src.typeCount ? src.wordIndex(id + 1) : src.words.length;
+    this.ensure(end - at);
+    const start = this.wordCount;
+    const words = this.words;
+    const from = src.words;
+    for (let i = at, to = start; i < end; i++, to++) words[to] = from[i]!;
+    this.wordCount = end - at + start;
+    this.starts.push(start);
+    // The name, then each record's (STRING_WORDS: every kind's fixed string word is its name).
+    this.cachedString(start, src, strings);
+    const kind = kindOf(words[start + 1]!);
+    const first = STRING_WORDS.recordStart[kind]!;
+    if (first >= 0) {
+      const stride = STRING_WORDS.recordStride[kind]!;
+      const last = start + first + stride * vlenOf(words[start + 1]!);
+      for (let w = start + first; w < last; w += stride) this.cachedString(w, src, strings);
+    }
+    this.forget(this.starts.length - 1);
+    return this.typeCount - 1;
+  }
+
+  private cachedString(w: number, src: Btf, strings: Uint32Array): void {
+    const off = this.words[w]!;
+    if (off === 0) return;
+    let mapped = strings[off]!;
+    if (mapped === 0) {
+      mapped = this.addStringFrom(src.strings, off) + 1;
+      strings[off] = mapped;
+    }
+    this.words[w] = mapped - 1;
+  }
+
+  /**
+   * Rewrites the type ids of own types `firstId`.. through `map` (old id → new id; 0 maps to 0), with the words
+   * walked inline. Returns 0, or the first old id that `map` has no entry for (0 there), left as it was.
+   */
+  remapTypeIdsFrom(firstId: number, map: Uint32Array): number {
+    const words = this.words;
+    const { fixed, recordStart, recordStride } = TYPE_ID_WORDS;
+    for (let local = firstId - this.firstOwnId; local < this.starts.length; local++) {
+      const start = this.starts[local]!;
+      const kind = kindOf(words[start + 1]!);
+      const offsets = fixed[kind]!;
+      for (let k = 0; k < offsets.length; k++) {
+        const w = start + offsets[k]!;
+        const old = words[w]!;
+        if (old === 0) continue;
+        const to = map[old] ?? 0;
+        if (to === 0) return old;
+        words[w] = to;
+      }
+      const first = recordStart[kind]!;
+      if (first >= 0) {
+        const stride = recordStride[kind]!;
+        const last = start + first + stride * vlenOf(words[start + 1]!);
+        for (let w = start + first; w < last; w += stride) {
+          const old = words[w]!;
+          if (old === 0) continue;
+          const to = map[old] ?? 0;
+          if (to === 0) return old;
+          words[w] = to;
+        }
+      }
+      this.forget(local);
+    }
+    return 0;
   }
 
   /** Rewrites every type id inside own type `id` through `map` (old id → new id). */

@@ -73,6 +73,14 @@ export class LinkState {
   /** Inputs added so far: names, bytes and a fingerprint of them (to refuse the same object twice). */
   readonly inputs: { name: string; bytes: Uint8Array; hash: number }[] = [];
 
+  /**
+   * `input`'s string offset → merged offset + 1 (0: not added yet), for BtfBuilder.copyTypeCached; valid while
+   * `input` is being added.
+   */
+  stringMap(input: LinkInput): Uint32Array {
+    return stringMapOf(input, input.btf!.strings.end);
+  }
+
   /** The merged BTF's offset for string `offset` of `input`'s BTF; each string is decoded and added once. */
   mergedString(input: LinkInput, offset: number): number {
     if (offset === 0) return 0;
