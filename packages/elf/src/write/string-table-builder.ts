@@ -1,9 +1,31 @@
 const encoder = new TextEncoder();
 
-/** A string table's bytes and where each string starts in it. */
-export interface BuiltStringTable {
-  bytes: Uint8Array;
-  offsets: Map<string, number>;
+/**
+ * A string table's layout: where each string starts and its size; its bytes are written straight into the output
+ * (writeTo), or made on demand (bytes).
+ */
+export class BuiltStringTable {
+  constructor(
+    readonly size: number,
+    readonly offsets: Map<string, number>,
+    /** The strings that own their bytes, each with its offset (the others are tails of them). */
+    private readonly placed: Iterable<{ text: string; offset: number }> | Map<string, number>,
+  ) {}
+
+  /** Writes the table at `at` of `out`, which must be zero there (the separators are not written). */
+  writeTo(out: Uint8Array, at: number): void {
+    if (this.placed instanceof Map) {
+      for (const [text, offset] of this.placed) if (offset > 0) writeString(out, text, at + offset);
+    } else {
+      for (const { text, offset } of this.placed) writeString(out, text, at + offset);
+    }
+  }
+
+  get bytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    this.writeTo(out, 0);
+    return out;
+  }
 }
 
 /** UTF-8 length of a string without encoding it (names are almost always ASCII). */
@@ -69,9 +91,7 @@ export function buildStringTable(strings: Iterable<string>, tailMerge = true): B
     offsets.set(text, size);
     size += length + 1;
   }
-  const out = new Uint8Array(size);
-  for (const { text, offset } of placed) writeString(out, text, offset);
-  return { bytes: out, offsets };
+  return new BuiltStringTable(size, offsets, placed);
 }
 
 /** Each string once, in first-seen order (libbpf's strset, as its linker writes `.strtab`): no sort. */
@@ -84,7 +104,6 @@ function inOrder(strings: Iterable<string>): BuiltStringTable {
     offsets.set(text, size);
     size += utf8Length(text) + 1;
   }
-  const out = new Uint8Array(size);
-  for (const [text, offset] of offsets) if (offset > 0) writeString(out, text, offset);
-  return { bytes: out, offsets };
+  // Every string owns its bytes: the offsets are the placement.
+  return new BuiltStringTable(size, offsets, offsets);
 }

@@ -295,20 +295,21 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
       }
       case "strtab":
       case "shstrtab": {
-        const contents = section === nameTableSection ? nameTable.bytes : symbolStrings.bytes;
+        const table = section === nameTableSection ? nameTable : symbolStrings;
         return header({
           name,
           type: SHT_STRTAB,
           flags: checkNumber(section.flags, name, "flags"),
           addr: 0,
           offset: 0,
-          size: contents.length,
+          size: table.size,
           link: 0,
           info: 0,
           addralign: 1,
           entsize: 0,
-          contents,
-          encode: undefined,
+          contents: undefined,
+          // Straight into the output (zeroed), not into bytes of its own first.
+          encode: (out, at) => table.writeTo(out.bytes, at),
         });
       }
       case "symtab_shndx": {
