@@ -79,7 +79,8 @@ function finishBtf(state: LinkState): { btf: Uint8Array; ext: Uint8Array | undef
   const lineInfo = subsection<OutLineInfo>(state, "lineInfo");
   const coreRelo = subsection<OutCoreRelo>(state, "coreRelo");
   // The builder added each string once, like libbpf's btf__add_str: dedup keeps the string section as it is.
-  const deduped = dedupBuilder(builder, { stringsDeduplicated: true });
+  // Transient: the blob is copied into the output by writeElf and the map read below, before any other dedup.
+  const deduped = dedupBuilder(builder, { stringsDeduplicated: true, transient: true });
   // Type ids of .BTF.ext records follow dedup's map here, not by dedup rewriting an encoded copy.
   remapTypeIds(funcInfo, deduped.typeIdMap);
   remapTypeIds(coreRelo, deduped.typeIdMap);

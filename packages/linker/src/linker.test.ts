@@ -95,6 +95,24 @@ describe("link: a three-file program", () => {
     expect(link(inputs("multi_a", "multi_b", "multi_c"))).toEqual(bytes);
   });
 
+  it("hands out outputs that later links do not alias or overwrite (memory is reused between links)", () => {
+    const first = link(inputs("multi_a", "multi_b", "multi_c"));
+    const copy = first.slice();
+    // An incremental Linker still open while one-shot links reuse memory, and links of other inputs in between.
+    const open = new Linker();
+    open.add(input("multi_a"));
+    const other = link(inputs("weak_a", "weak_b"));
+    open.add(input("multi_b"));
+    const second = link(inputs("multi_a", "multi_b", "multi_c"));
+    open.add(input("multi_c"));
+    const incremental = open.finish();
+    expect(first).toEqual(copy);
+    expect(second).toEqual(copy);
+    expect(incremental).toEqual(copy);
+    expect(link(inputs("weak_a", "weak_b"))).toEqual(other);
+    expect(new Set([first.buffer, second.buffer, other.buffer, incremental.buffer]).size).toBe(4);
+  });
+
   it("gives an equivalent object in any input order", () => {
     const summary = (b: Uint8Array) => {
       const o = opened(b);

@@ -89,6 +89,16 @@ export class Linker {
     return this.output;
   }
 
+  /**
+   * finish() for a linker nobody uses afterwards (link()'s own): its section memory then serves later links.
+   * @internal
+   */
+  finishAndDrop(): Uint8Array {
+    const output = this.finish();
+    this.state.releaseMemory();
+    return output;
+  }
+
   /** For every global symbol seen so far: which input's definition won, and why. */
   explain(): SymbolResolution[] {
     return explainSymbols(this.state);
@@ -104,5 +114,6 @@ export function link(inputs: readonly LinkInputFile[]): Uint8Array {
   if (inputs.length === 0) throw new LinkError("NO_INPUTS", "no input objects to link");
   const linker = new Linker();
   for (const input of inputs) linker.add(input);
-  return linker.finish();
+  // The linker is ours and dropped here: its memory can go to the next link (the output is a buffer of its own).
+  return linker.finishAndDrop();
 }

@@ -93,6 +93,11 @@ export class LinkState {
     return merged;
   }
 
+  /** Hands the section memory to later links: only when nothing will read or extend the sections again. */
+  releaseMemory(): void {
+    this.arena.release();
+  }
+
   sectionByName(name: string): OutSection | undefined {
     for (const sec of this.sections) if (sec.name === name) return sec;
     return undefined;

@@ -19,8 +19,8 @@ const recordWords = (w: Uint32Array, at: number): number => {
   return HEADER_WORDS + extraWords(kindOf(info), vlenOf(info));
 };
 
-/** `words` come from `scratch` (the caller copies them out); typeIdMap is the caller's. */
-export function compactAndRemap(state: DedupState, scratch: Scratch, ext?: RawBtfExt): Compacted {
+/** `words` come from `scratch` (the caller copies them out); typeIdMap too when `transient`, else it is the caller's. */
+export function compactAndRemap(state: DedupState, scratch: Scratch, ext?: RawBtfExt, transient = false): Compacted {
   const w = state.words;
   const finalId = state.hypotMap; // the hypothetical map is free now: reuse it like libbpf does
   finalId.fill(UNPROCESSED);
@@ -60,7 +60,7 @@ export function compactAndRemap(state: DedupState, scratch: Scratch, ext?: RawBt
     at += len;
   }
 
-  const typeIdMap = new Uint32Array(state.typeCount);
+  const typeIdMap = transient ? scratch.u32(state.typeCount) : new Uint32Array(state.typeCount);
   for (let id = 0; id < state.typeCount; id++) typeIdMap[id] = finalId[state.resolve(id)] as number;
 
   if (ext) {

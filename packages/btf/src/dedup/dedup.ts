@@ -90,6 +90,8 @@ export function dedupFlat(
   stringsDeduplicated = false,
   /** Where `split` was flattened, if there (begun by the caller: the passes' tables follow it). */
   scratch = Scratch.begin(),
+  /** The result's btf and typeIdMap may be scratch memory too (see DedupBuilderOptions.transient). */
+  transient = false,
 ): DedupRawResult {
   const ext = btfExt ? parseRawBtfExt(btfExt) : undefined;
   const state = new DedupState(split.words, split.starts, split.firstOwnId, scratch);
@@ -110,15 +112,11 @@ export function dedupFlat(
   dedupStructTypes(state);
   resolveFwds(state);
   dedupRefTypes(state);
-  const compacted = compactAndRemap(state, scratch, ext);
+  const compacted = compactAndRemap(state, scratch, ext, transient);
+  const parts = { header: split.header, words: compacted.words, strings, littleEndian: split.littleEndian };
 
   return {
-    btf: writeBtfBlob({
-      header: split.header,
-      words: compacted.words,
-      strings,
-      littleEndian: split.littleEndian,
-    }),
+    btf: writeBtfBlob(parts, transient ? (size) => scratch.u8(size) : undefined),
     typeIdMap: compacted.typeIdMap,
     ...(ext ? { btfExt: ext.bytes } : {}),
   };

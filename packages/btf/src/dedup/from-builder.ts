@@ -10,6 +10,11 @@ import { type DedupRawResult, dedupFlat, dedupParsed } from "./dedup.js";
 export interface DedupBuilderOptions {
   /** The builder's strings are each there once (see DedupRawOptions.stringsDeduplicated). */
   readonly stringsDeduplicated?: boolean;
+  /**
+   * The result's btf and typeIdMap are memory that the next dedup call reuses: for a caller that copies or reads
+   * them before (the static linker writes the blob into its output). Spares two allocations.
+   */
+  readonly transient?: boolean;
 }
 
 /** Deduplicates what `builder` holds the way libbpf 1.1's btf__dedup() does; the builder is left as it was. */
@@ -19,5 +24,5 @@ export function dedupBuilder(builder: BtfBuilder, options: DedupBuilderOptions =
   const scratch = Scratch.begin();
   const { words, starts, strings, flags } = builder.flatten(HEADER_WORDS, scratch);
   const split = { words, starts, firstOwnId: 1, strings, header: { flags }, littleEndian: builder.littleEndian };
-  return dedupFlat(split, undefined, undefined, deduplicated, scratch);
+  return dedupFlat(split, undefined, undefined, deduplicated, scratch, options.transient ?? false);
 }
