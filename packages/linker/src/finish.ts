@@ -1,24 +1,15 @@
 // The end of a link (libbpf's bpf_linker__finalize / finalize_btf): hidden globals become local, one DATASEC per
 // section that had BTF, .BTF.ext assembled per output section, the merged BTF deduplicated with @bpfkit/btf's
-// dedup (libbpf's btf__dedup, byte for byte), and the ELF written. Output order is libbpf's: .strtab, .symtab,
-// sections as first created, .BTF, .BTF.ext.
+// dedup (libbpf's btf__dedup, byte for byte), and the ELF written (write-object.ts). Output order is libbpf's:
+// .strtab, .symtab, sections as first created, .BTF, .BTF.ext.
 
 import { type BtfExtSubsection, dedupBuilder, encodeBtfExt, Kind, Linkage } from "@bpfkit/btf";
-import {
-  type ElfWriteModel,
-  type ElfWriteSection,
-  type ElfWriteSymbol,
-  SHF_STRINGS,
-  SHT_NOBITS,
-  SHT_PROGBITS,
-  SHT_REL,
-  STB_LOCAL,
-  STV_HIDDEN,
-  writeElf,
-} from "@bpfkit/elf";
+import { STB_LOCAL, STV_HIDDEN } from "@bpfkit/elf";
+import { writeWithModel } from "./elf-model.js";
 import { LinkError } from "./errors.js";
-import type { DatasecVar, ExtRecords, OutCoreRelo, OutFuncInfo, OutLineInfo, OutSymbol } from "./output.js";
+import type { DatasecVar, ExtRecords, OutCoreRelo, OutFuncInfo, OutLineInfo } from "./output.js";
 import type { LinkState } from "./state.js";
+import { fitsPlainNumbering, writeObject } from "./write-object.js";
 
 const BTF_EXT_HEADER_SIZE = 32;
 
@@ -105,71 +96,13 @@ function remapTypeIds(sub: BtfExtSubsection<{ typeId: number }> | undefined, typ
   for (const sec of sub.sections) for (const r of sec.records) r.typeId = typeIdMap[r.typeId]!;
 }
 
-export function finish(state: LinkState): Uint8Array {
+/**
+ * Finishes the link and writes the object: straight from the link state (write-object.ts), or through
+ * @bpfkit/elf's general writer (elf-model.ts) when `general` or when the output needs extended section numbering.
+ */
+export function finish(state: LinkState, general = false): Uint8Array {
   localizeHidden(state);
   const btf = finishBtf(state);
-
-  // Models by OutSection.id and by OutSymbol.index (arrays: no hash map per link).
-  const written: (ElfWriteSection | undefined)[] = new Array(state.sections.length + 1);
-  const sections: ElfWriteSection[] = [
-    { kind: "strtab", name: ".strtab", flags: SHF_STRINGS, tailMerge: false },
-    { kind: "symtab", name: ".symtab" },
-  ];
-  for (const sec of state.elfSections) {
-    if (sec.type === SHT_REL) continue;
-    const model: ElfWriteSection = {
-      kind: "data",
-      name: sec.name,
-      type: sec.type,
-      flags: sec.flags,
-      addralign: sec.align,
-      entsize: sec.entsize,
-      ...(sec.type === SHT_NOBITS ? { size: sec.size } : { data: sec.data }),
-    };
-    written[sec.id] = model;
-  }
-  const symbols: (ElfWriteSymbol | undefined)[] = new Array(state.symbols.length);
-  const symbolOf = (sym: OutSymbol): ElfWriteSymbol => {
-    let out = symbols[sym.index];
-    if (!out) {
-      out = {
-        name: sym.name,
-        value: sym.value,
-        size: sym.size,
-        type: sym.type,
-        binding: sym.binding,
-        visibility: sym.visibility,
-        section: typeof sym.section === "number" ? sym.section : sym.section && written[sym.section.id],
-      };
-      symbols[sym.index] = out;
-    }
-    return out;
-  };
-  for (const sym of state.symbols) symbolOf(sym);
-  for (const sec of state.elfSections) {
-    if (sec.type !== SHT_REL) {
-      sections.push(written[sec.id]!);
-      continue;
-    }
-    sections.push({
-      kind: "relocations",
-      name: sec.name,
-      target: written[sec.target!.id]!,
-      flags: sec.flags,
-      addralign: sec.align,
-      relocations: sec.relocations.map((r) =>
-        r.symbol ? { offset: r.offset, type: r.type, symbol: symbolOf(r.symbol) } : { offset: r.offset, type: r.type },
-      ),
-    });
-  }
-  if (btf) {
-    sections.push({ kind: "data", name: ".BTF", type: SHT_PROGBITS, addralign: 8, data: btf.btf });
-    if (btf.ext) sections.push({ kind: "data", name: ".BTF.ext", type: SHT_PROGBITS, addralign: 8, data: btf.ext });
-  }
-  const model: ElfWriteModel = {
-    endianness: state.littleEndian === false ? "big" : "little",
-    sections,
-    symbols: state.symbols.map(symbolOf),
-  };
-  return writeElf(model);
+  if (general || !fitsPlainNumbering(state)) return writeWithModel(state, btf?.btf, btf?.ext);
+  return writeObject(state, btf?.btf, btf?.ext);
 }

@@ -257,3 +257,29 @@ describe("link: big-endian objects", () => {
     expect(btf.findByName("multi_scale", Kind.FUNC)).toBeDefined();
   });
 });
+
+describe("link: the object writer", () => {
+  const fixtures = fileURLToPath(new URL("../../../test/fixtures/", import.meta.url));
+  const object = (path: string) => ({ name: path, bytes: new Uint8Array(readFileSync(`${fixtures}${path}`)) });
+  const viaGeneralWriter = (files: { name: string; bytes: Uint8Array }[]) => {
+    const linker = new Linker(true);
+    for (const file of files) linker.add(file);
+    return linker.finish();
+  };
+
+  it("writes the same bytes as @bpfkit/elf's general writer", () => {
+    const sets = [
+      ["link/multi_a.bpf.o", "link/multi_b.bpf.o", "link/multi_c.bpf.o"],
+      ["link/weak_a.bpf.o", "link/weak_b.bpf.o", "link/weak_c.bpf.o"],
+      ["link/struct_ops_a.bpf.o", "link/struct_ops_b.bpf.o"],
+      ["link/multi_b.bpfeb.o"],
+      ["globals.bpfeb.o"],
+      ["externs.bpf.o", "core_subprogs.bpf.o"],
+      ["btf_kinds.bpf.o"],
+    ];
+    for (const paths of sets) {
+      const files = paths.map(object);
+      expect(link(files), paths.join(" ")).toEqual(viaGeneralWriter(files));
+    }
+  });
+});

@@ -36,6 +36,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 export class Linker {
   private readonly state = new LinkState();
+
+  /**
+   * @param generalWriter write the output through @bpfkit/elf's general writer instead of straight from the link
+   *   state (same bytes; tests compare both).
+   * @internal
+   */
+  constructor(private readonly generalWriter = false) {}
   private failed: LinkError | undefined;
   private output: Uint8Array | undefined;
 
@@ -85,7 +92,7 @@ export class Linker {
     this.usable();
     if (this.output) return this.output;
     if (this.state.inputs.length === 0) throw new LinkError("NO_INPUTS", "no input objects to link");
-    this.output = finish(this.state);
+    this.output = finish(this.state, this.generalWriter);
     return this.output;
   }
 
