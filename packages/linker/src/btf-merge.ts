@@ -105,7 +105,7 @@ function appendDatasecVars(state: LinkState, input: LinkInput, typeMap: Uint32Ar
           { input: input.name, symbol: glob.name, section: out.name },
         );
       }
-      const offset = sec.outOffset + btf.datasecVarOffset(sec.datasecId, j);
+      const offset = sec.outOffset + sec.varOffsets![j]!;
       if (glob?.varEntry) {
         // FUNCs (kfuncs in .ksyms) have no size (libbpf 1.1 fails here; later libbpf skips them, as we do).
         if (kind === Kind.FUNC) continue;

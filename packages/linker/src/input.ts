@@ -54,6 +54,8 @@ export class InputSection {
   skipped: boolean;
   /** Its BTF DATASEC, 0 when it has none. */
   datasecId = 0;
+  /** Offsets of the DATASEC's entries, global VARs' taken from their symbols (see fixupDatasecs). */
+  varOffsets: number[] | undefined = undefined;
   /** Where it went: the output section and its offset there. */
   out: OutSection | undefined = undefined;
   outOffset = 0;
@@ -104,7 +106,7 @@ export interface LinkInput {
   readonly sections: InputSection[];
   readonly symtab: ElfSymbolTable;
   readonly relocations: readonly ElfRelocationSection[];
-  /** The object's BTF over private words, DATASECs fixed up; undefined when the object has none. */
+  /** The object's BTF as parsed (DATASEC fixups live in InputSection.varOffsets); undefined when it has none. */
   readonly btf: Btf | undefined;
   readonly ext: BtfExt | undefined;
   /**
@@ -194,7 +196,7 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
   let btf: Btf | undefined;
   let ext: BtfExt | undefined;
   try {
-    if (btfBytes) btf = Btf.parse(btfBytes).withPrivateWords();
+    if (btfBytes) btf = Btf.parse(btfBytes);
     if (extBytes) {
       if (!btf) throw new LinkError("BAD_BTF", "has .BTF.ext but no .BTF", { input: name, section: ".BTF.ext" });
       ext = parseBtfExt(extBytes, { btf });
@@ -315,11 +317,12 @@ function objectSymbol(symbols: readonly ElfSymbol[], shndx: number, name: string
 }
 
 /**
- * libbpf's linker_fixup_btf: a DATASEC gets its ELF section's size and its global VARs their symbols' offsets
- * (clang leaves both 0); a DATASEC without an ELF section becomes an ephemeral input section.
+ * libbpf's linker_fixup_btf: a DATASEC's global VARs get their symbols' offsets (clang leaves them 0), kept as
+ * the section's varOffsets rather than patched into a copy of the type words (libbpf also sets the DATASEC's size,
+ * which nothing reads: DATASECs are written anew at the end); a DATASEC without an ELF section becomes an
+ * ephemeral input section.
  */
 function fixupDatasecs(input: LinkInput, btf: Btf): void {
-  const words = btf.words;
   for (let id = btf.firstOwnId; id < btf.typeCount; id++) {
     if (btf.kind(id) !== Kind.DATASEC) continue;
     const secName = btf.nameOf(id);
@@ -329,13 +332,14 @@ function fixupDatasecs(input: LinkInput, btf: Btf): void {
       const header = { index: 0, name: secName, type: 0, flags: 0, entsize: 0, addralign: 0, size: 0, data: NO_DATA };
       sec = new InputSection(header, true, false);
       input.sections.push(sec);
-    } else {
-      words[btf.wordIndex(id) + 2] = sec.size;
     }
     sec.datasecId = id;
     const vlen = btf.vlen(id);
+    const offsets: number[] = new Array(vlen);
+    sec.varOffsets = offsets;
     for (let j = 0; j < vlen; j++) {
       const varId = btf.datasecVarType(id, j);
+      offsets[j] = btf.datasecVarOffset(id, j);
       if (btf.kind(varId) !== Kind.VAR || btf.linkage(varId) !== Linkage.GLOBAL) continue;
       const varName = btf.nameOf(varId);
       const sym = objectSymbol(input.symtab.symbols, sec.index, varName);
@@ -346,7 +350,7 @@ function fixupDatasecs(input: LinkInput, btf: Btf): void {
           symbol: varName,
         });
       }
-      words[btf.wordIndex(id) + 3 + 3 * j + 1] = sym.value;
+      offsets[j] = sym.value;
     }
   }
 }
