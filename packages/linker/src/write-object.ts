@@ -42,18 +42,21 @@ export function fitsPlainNumbering(state: LinkState): boolean {
 /** Each name once, in first-seen order, with its offset; `size` is the table's. */
 class NameTable {
   readonly offsets = new Map<string, number>([["", 0]]);
+  /** The names after "", in order (iterated without an entry array per name). */
+  private readonly names: string[] = [];
   size = 1;
 
   add(name: string): void {
     if (this.offsets.has(name)) return;
     this.offsets.set(name, this.size);
+    this.names.push(name);
     this.size += utf8Length(name) + 1;
   }
 
   /** Writes the names at `at` of a zeroed `out` (the NULs are already there). */
   writeTo(out: Uint8Array, at: number): void {
-    for (const [name, offset] of this.offsets) {
-      const start = at + offset;
+    for (const name of this.names) {
+      const start = at + this.offsets.get(name)!;
       let i = 0;
       for (; i < name.length; i++) {
         const code = name.charCodeAt(i);
