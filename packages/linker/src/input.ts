@@ -2,7 +2,7 @@
 // (linker_load_obj_file, linker_sanity_check_*, linker_fixup_btf): sections classified, symbols and relocations
 // validated, .BTF and .BTF.ext parsed by @bpfkit/btf, and DATASEC sizes and VAR offsets filled in from the ELF.
 
-import { Btf, BtfError, type BtfExt, Kind, Linkage, parseBtfExt } from "@bpfkit/btf";
+import { Btf, BtfError, type BtfExt, Kind, Linkage, parseBtfExtOffsets } from "@bpfkit/btf";
 import {
   ElfError,
   type ElfFile,
@@ -108,7 +108,9 @@ export interface LinkInput {
   readonly relocations: readonly ElfRelocationSection[];
   /** The object's BTF as parsed (DATASEC fixups live in InputSection.varOffsets); undefined when it has none. */
   readonly btf: Btf | undefined;
-  readonly ext: BtfExt | undefined;
+  /** Its .BTF.ext, each record given as its byte offset in the section (read through extView). */
+  readonly ext: BtfExt<number, number, number> | undefined;
+  readonly extView: DataView | undefined;
   /**
    * Its BTF string offset → merged BTF string offset + 1 (0: not added yet), when its strings are too many for
    * the shared map; see LinkState.mergedString.
@@ -194,13 +196,13 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
   for (const rel of relocations) checkRelocations(name, rel, symtab, sections);
 
   let btf: Btf | undefined;
-  let ext: BtfExt | undefined;
+  let ext: BtfExt<number, number, number> | undefined;
   try {
     if (btfBytes) btf = Btf.parse(btfBytes);
     if (extBytes) {
       if (!btf) throw new LinkError("BAD_BTF", "has .BTF.ext but no .BTF", { input: name, section: ".BTF.ext" });
-      ext = parseBtfExt(extBytes, { btf });
-      checkExtReferences(name, btf, ext);
+      ext = parseBtfExtOffsets(extBytes, { btf });
+      checkExtReferences(name, btf, ext, extBytes, ext.littleEndian);
     }
   } catch (e) {
     if (e instanceof BtfError)
@@ -217,6 +219,7 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
     relocations,
     btf,
     ext,
+    extView: extBytes && new DataView(extBytes.buffer, extBytes.byteOffset, extBytes.byteLength),
   };
   if (btf) fixupDatasecs(input, btf);
   return input;
@@ -280,7 +283,14 @@ function checkRelocations(
   });
 }
 
-function checkExtReferences(input: string, btf: Btf, ext: BtfExt): void {
+function checkExtReferences(
+  input: string,
+  btf: Btf,
+  ext: BtfExt<number, number, number>,
+  bytes: Uint8Array,
+  le: boolean,
+): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bad = (what: string, value: number): never => {
     throw new LinkError("BAD_BTF", `.BTF.ext ${what} ${value} is out of range`, { input, section: ".BTF.ext" });
   };
@@ -290,22 +300,24 @@ function checkExtReferences(input: string, btf: Btf, ext: BtfExt): void {
   const str = (off: number) => {
     if (!btf.strings.has(off)) bad("string offset", off);
   };
+  // Records are byte offsets: func_info {insn_off, type_id}, line_info {insn_off, file_name_off, line_off, ...},
+  // core_relo {insn_off, type_id, access_str_off, kind}.
   for (const sec of ext.funcInfo?.sections ?? []) {
     str(sec.nameOff);
-    for (const r of sec.records) typeId(r.typeId);
+    for (const at of sec.records) typeId(view.getUint32(at + 4, le));
   }
   for (const sec of ext.lineInfo?.sections ?? []) {
     str(sec.nameOff);
-    for (const r of sec.records) {
-      str(r.fileNameOff);
-      str(r.lineOff);
+    for (const at of sec.records) {
+      str(view.getUint32(at + 4, le));
+      str(view.getUint32(at + 8, le));
     }
   }
   for (const sec of ext.coreRelo?.sections ?? []) {
     str(sec.nameOff);
-    for (const r of sec.records) {
-      typeId(r.typeId);
-      str(r.accessStrOff);
+    for (const at of sec.records) {
+      typeId(view.getUint32(at + 4, le));
+      str(view.getUint32(at + 8, le));
     }
   }
 }

@@ -8,31 +8,15 @@ export interface DatasecVar {
   size: number;
 }
 
-/** .BTF.ext records of one output section, already rebased; string offsets are the merged BTF's. */
-export interface ExtRecords<R> {
+/**
+ * .BTF.ext records of one output section as their u32 words (recordSize / 4 per record, unknown trailing fields
+ * included), already rebased: instruction offsets are the output section's, string offsets and type ids the
+ * merged BTF's (type ids follow dedup at the end).
+ */
+export interface ExtRecords {
   recordSize: number;
-  records: R[];
-}
-
-export interface OutFuncInfo {
-  insnOff: number;
-  typeId: number;
-  extra?: Uint8Array;
-}
-export interface OutLineInfo {
-  insnOff: number;
-  fileNameOff: number;
-  lineOff: number;
-  line: number;
-  column: number;
-  extra?: Uint8Array;
-}
-export interface OutCoreRelo {
-  insnOff: number;
-  typeId: number;
-  accessStrOff: number;
-  kind: number;
-  extra?: Uint8Array;
+  count: number;
+  words: number[];
 }
 
 export interface OutRelocation {
@@ -109,9 +93,9 @@ export class OutSection {
   sectionSymbol: OutSymbol | undefined;
   hasBtf = false;
   readonly vars: DatasecVar[] = [];
-  funcInfo: ExtRecords<OutFuncInfo> | undefined;
-  lineInfo: ExtRecords<OutLineInfo> | undefined;
-  coreRelo: ExtRecords<OutCoreRelo> | undefined;
+  funcInfo: ExtRecords | undefined;
+  lineInfo: ExtRecords | undefined;
+  coreRelo: ExtRecords | undefined;
   /** For a relocation section: the section it patches and its entries. */
   target: OutSection | undefined;
   readonly relocations: OutRelocation[] = [];
