@@ -8,11 +8,18 @@ import { inputSectionByName, type LinkInput } from "./input.js";
 import type { ExtRecords } from "./output.js";
 import type { LinkState } from "./state.js";
 
-export type ExtSlot = "funcInfo" | "lineInfo" | "coreRelo";
+/** The subsections, in .BTF.ext order: func_info, line_info, core_relo (an index into OutSection.ext). */
+export type ExtSlot = 0 | 1 | 2;
+export const EXT_SLOTS: readonly ExtSlot[] = [0, 1, 2];
 
-/** Per slot, the record word holding a type id (-1: none) and those holding string offsets; word 0 is insn_off. */
-export const EXT_TYPE_WORD: Record<ExtSlot, number> = { funcInfo: 1, lineInfo: -1, coreRelo: 1 };
-const EXT_STRING_WORDS: Record<ExtSlot, readonly number[]> = { funcInfo: [], lineInfo: [1, 2], coreRelo: [2] };
+/**
+ * Per slot, the record word holding a type id and those holding string offsets, in field order (-1: none);
+ * word 0 is insn_off. func_info {insn_off, type_id}, line_info {insn_off, file_name_off, line_off, line_col},
+ * core_relo {insn_off, type_id, access_str_off, kind}.
+ */
+export const EXT_TYPE_WORD = [1, -1, 1] as const;
+const EXT_FIRST_STRING = [-1, 1, 2] as const;
+const EXT_SECOND_STRING = [-1, 2, -1] as const;
 
 function appendSlot(
   state: LinkState,
@@ -26,7 +33,8 @@ function appendSlot(
   const le = input.ext!.littleEndian;
   const recordWords = sub.recordSize >>> 2;
   const typeWord = EXT_TYPE_WORD[slot];
-  const stringWords = EXT_STRING_WORDS[slot];
+  const firstString = EXT_FIRST_STRING[slot];
+  const secondString = EXT_SECOND_STRING[slot];
   for (const extSec of sub.sections) {
     const sec = inputSectionByName(input, extSec.name);
     if (!sec?.out) {
@@ -35,7 +43,8 @@ function appendSlot(
         section: ".BTF.ext",
       });
     }
-    const records: ExtRecords = (sec.out[slot] ??= { recordSize: sub.recordSize, count: 0, words: [] });
+    const slots = (sec.out.ext ??= [undefined, undefined, undefined]);
+    const records: ExtRecords = (slots[slot] ??= { recordSize: sub.recordSize, count: 0, words: [] });
     if (records.recordSize !== sub.recordSize) {
       throw new LinkError("BAD_BTF", `incompatible .BTF.ext record sizes for section '${extSec.name}'`, {
         input: input.name,
@@ -49,7 +58,8 @@ function appendSlot(
       words[first] = words[first]! + sec.outOffset;
       if (typeWord >= 0) words[first + typeWord] = typeMap[words[first + typeWord]!]!;
       // In field order, so strings are added in libbpf's order.
-      for (const w of stringWords) words[first + w] = state.mergedString(input, words[first + w]!);
+      if (firstString >= 0) words[first + firstString] = state.mergedString(input, words[first + firstString]!);
+      if (secondString >= 0) words[first + secondString] = state.mergedString(input, words[first + secondString]!);
       records.count++;
     }
   }
@@ -58,7 +68,7 @@ function appendSlot(
 export function appendBtfExt(state: LinkState, input: LinkInput, typeMap: Uint32Array | undefined): void {
   const ext = input.ext;
   if (!ext || !typeMap) return;
-  appendSlot(state, input, ext.funcInfo, "funcInfo", typeMap);
-  appendSlot(state, input, ext.lineInfo, "lineInfo", typeMap);
-  appendSlot(state, input, ext.coreRelo, "coreRelo", typeMap);
+  appendSlot(state, input, ext.funcInfo, 0, typeMap);
+  appendSlot(state, input, ext.lineInfo, 1, typeMap);
+  appendSlot(state, input, ext.coreRelo, 2, typeMap);
 }

@@ -3,7 +3,7 @@
 // libbpf's linker writes it.
 
 import { LinkError } from "./errors.js";
-import { EXT_TYPE_WORD, type ExtSlot } from "./ext-merge.js";
+import { EXT_SLOTS, EXT_TYPE_WORD, type ExtSlot } from "./ext-merge.js";
 import type { ExtRecords } from "./output.js";
 import type { LinkState } from "./state.js";
 
@@ -21,7 +21,7 @@ function collect(state: LinkState, slot: ExtSlot): ExtSubsection | undefined {
   const sections: { nameOff: number; records: ExtRecords }[] = [];
   let recordSize = 0;
   for (const sec of state.sections) {
-    const records = sec[slot];
+    const records = sec.ext?.[slot];
     if (!records || records.count === 0) continue;
     if (recordSize && records.recordSize !== recordSize) {
       throw new LinkError("BAD_BTF", `mismatch in .BTF.ext record size ${recordSize} != ${records.recordSize}`, {
@@ -37,7 +37,7 @@ function collect(state: LinkState, slot: ExtSlot): ExtSubsection | undefined {
 /** The three subsections, in libbpf's order; undefined when no input had .BTF.ext records. */
 export function collectBtfExt(state: LinkState): ExtSubsection[] | undefined {
   const subsections: ExtSubsection[] = [];
-  for (const slot of ["funcInfo", "lineInfo", "coreRelo"] as const) {
+  for (const slot of EXT_SLOTS) {
     const sub = collect(state, slot);
     if (sub) subsections.push(sub);
   }
@@ -53,9 +53,9 @@ const byteLength = (sub: ExtSubsection | undefined): number =>
  */
 export function encodeBtfExt(subsections: ExtSubsection[], typeIdMap: Uint32Array, littleEndian: boolean): Uint8Array {
   const of = (slot: ExtSlot) => subsections.find((s) => s.slot === slot);
-  const funcLen = byteLength(of("funcInfo"));
-  const lineLen = byteLength(of("lineInfo"));
-  const coreLen = byteLength(of("coreRelo"));
+  const funcLen = byteLength(of(0));
+  const lineLen = byteLength(of(1));
+  const coreLen = byteLength(of(2));
   const out = new Uint8Array(HEADER_SIZE + funcLen + lineLen + coreLen);
   const view = new DataView(out.buffer);
   const le = littleEndian;

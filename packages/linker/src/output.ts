@@ -93,9 +93,8 @@ export class OutSection {
   sectionSymbol: OutSymbol | undefined;
   hasBtf = false;
   readonly vars: DatasecVar[] = [];
-  funcInfo: ExtRecords | undefined;
-  lineInfo: ExtRecords | undefined;
-  coreRelo: ExtRecords | undefined;
+  /** .BTF.ext records by subsection (ExtSlot: func_info, line_info, core_relo); undefined until it has some. */
+  ext: (ExtRecords | undefined)[] | undefined;
   /** For a relocation section: the section it patches and its entries. */
   target: OutSection | undefined;
   readonly relocations: OutRelocation[] = [];
