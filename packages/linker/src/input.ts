@@ -159,7 +159,11 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
   if (symtabs.length > 1) bad("multiple SYMTAB sections found, not supported");
   const symtab = symtabs[0]!;
 
-  const sections = elf.sections.map((s) => new InputSection(s, false, s.index === 0 || libbpfIgnoresSection(s)));
+  const sections: InputSection[] = new Array(elf.sections.length);
+  for (let i = 0; i < sections.length; i++) {
+    const s = elf.sections[i]!;
+    sections[i] = new InputSection(s, false, i === 0 || libbpfIgnoresSection(s));
+  }
   let btfBytes: Uint8Array | undefined;
   let extBytes: Uint8Array | undefined;
   for (const sec of sections) {
@@ -276,11 +280,13 @@ function checkRelocations(
   if (target.type !== SHT_PROGBITS && target.type !== SHT_NOBITS)
     bad(`relocations apply to '${target.name}', not data or code`);
   const exec = (target.flags & SHF_EXECINSTR) !== 0;
-  rel.relocations.forEach((r, i) => {
+  const entries = rel.relocations;
+  for (let i = 0; i < entries.length; i++) {
+    const r = entries[i]!;
     if (!RELOCATION_TYPES.has(r.type)) bad(`relocation #${i} has unexpected type ${r.type}`);
     if (r.symbolIndex === 0) bad(`relocation #${i} points to symbol #0`);
     if (exec && r.offset % INSN_SIZE !== 0) bad(`relocation #${i} at offset ${r.offset} is not at an instruction`);
-  });
+  }
 }
 
 function checkExtReferences(
@@ -291,35 +297,37 @@ function checkExtReferences(
   le: boolean,
 ): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bad = (what: string, value: number): never => {
-    throw new LinkError("BAD_BTF", `.BTF.ext ${what} ${value} is out of range`, { input, section: ".BTF.ext" });
-  };
-  const typeId = (id: number) => {
-    if (id >= btf.typeCount) bad("type id", id);
-  };
-  const str = (off: number) => {
-    if (!btf.strings.has(off)) bad("string offset", off);
-  };
   // Records are byte offsets: func_info {insn_off, type_id}, line_info {insn_off, file_name_off, line_off, ...},
-  // core_relo {insn_off, type_id, access_str_off, kind}.
+  // core_relo {insn_off, type_id, access_str_off, kind}. Checks are inline (no closure per input).
   for (const sec of ext.funcInfo?.sections ?? []) {
-    str(sec.nameOff);
-    for (const at of sec.records) typeId(view.getUint32(at + 4, le));
+    if (!btf.strings.has(sec.nameOff)) extOutOfRange(input, "string offset", sec.nameOff);
+    for (const at of sec.records) {
+      const id = view.getUint32(at + 4, le);
+      if (id >= btf.typeCount) extOutOfRange(input, "type id", id);
+    }
   }
   for (const sec of ext.lineInfo?.sections ?? []) {
-    str(sec.nameOff);
+    if (!btf.strings.has(sec.nameOff)) extOutOfRange(input, "string offset", sec.nameOff);
     for (const at of sec.records) {
-      str(view.getUint32(at + 4, le));
-      str(view.getUint32(at + 8, le));
+      const file = view.getUint32(at + 4, le);
+      if (!btf.strings.has(file)) extOutOfRange(input, "string offset", file);
+      const line = view.getUint32(at + 8, le);
+      if (!btf.strings.has(line)) extOutOfRange(input, "string offset", line);
     }
   }
   for (const sec of ext.coreRelo?.sections ?? []) {
-    str(sec.nameOff);
+    if (!btf.strings.has(sec.nameOff)) extOutOfRange(input, "string offset", sec.nameOff);
     for (const at of sec.records) {
-      typeId(view.getUint32(at + 4, le));
-      str(view.getUint32(at + 8, le));
+      const id = view.getUint32(at + 4, le);
+      if (id >= btf.typeCount) extOutOfRange(input, "type id", id);
+      const access = view.getUint32(at + 8, le);
+      if (!btf.strings.has(access)) extOutOfRange(input, "string offset", access);
     }
   }
+}
+
+function extOutOfRange(input: string, what: string, value: number): never {
+  throw new LinkError("BAD_BTF", `.BTF.ext ${what} ${value} is out of range`, { input, section: ".BTF.ext" });
 }
 
 /** The first STT_OBJECT symbol named `name` in section `shndx` (a loop: no closure per variable). */

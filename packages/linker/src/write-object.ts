@@ -82,6 +82,45 @@ function contentSize(sec: OutSection): number {
 
 const alignUp = (offset: number, align: number): number => (align > 1 ? Math.ceil(offset / align) * align : offset);
 
+function u64(view: DataView, le: boolean, at: number, value: number): void {
+  view.setUint32(at + (le ? 0 : 4), value % TWO_POW_32, le);
+  view.setUint32(at + (le ? 4 : 0), Math.floor(value / TWO_POW_32), le);
+}
+
+/** What a section header is written into: the output, its byte order, the header table and the name offsets. */
+interface Output {
+  readonly view: DataView;
+  readonly le: boolean;
+  readonly shoff: number;
+  readonly names: NameTable;
+}
+
+function header(
+  out: Output,
+  index: number,
+  name: string,
+  type: number,
+  flags: number,
+  offset: number,
+  size: number,
+  link: number,
+  info: number,
+  align: number,
+  entsize: number,
+): void {
+  const { view, le } = out;
+  const at = out.shoff + index * SHDR_SIZE;
+  view.setUint32(at, out.names.offsets.get(name)!, le);
+  view.setUint32(at + 4, type, le);
+  u64(view, le, at + 8, flags);
+  u64(view, le, at + 24, offset);
+  u64(view, le, at + 32, size);
+  view.setUint32(at + 40, link, le);
+  view.setUint32(at + 44, info, le);
+  u64(view, le, at + 48, align);
+  u64(view, le, at + 56, entsize);
+}
+
 export function writeObject(state: LinkState, btf: Uint8Array | undefined, ext: Uint8Array | undefined): Uint8Array {
   const le = state.littleEndian !== false;
   const sections = state.elfSections;
@@ -123,47 +162,21 @@ export function writeObject(state: LinkState, btf: Uint8Array | undefined, ext: 
 
   const bytes = new Uint8Array(shoff + shnum * SHDR_SIZE);
   const view = new DataView(bytes.buffer);
-  const u64 = (at: number, value: number) => {
-    view.setUint32(at + (le ? 0 : 4), value % TWO_POW_32, le);
-    view.setUint32(at + (le ? 4 : 0), Math.floor(value / TWO_POW_32), le);
-  };
-  const header = (
-    index: number,
-    name: string,
-    type: number,
-    flags: number,
-    offset: number,
-    size: number,
-    link: number,
-    info: number,
-    align: number,
-    entsize: number,
-  ) => {
-    const at = shoff + index * SHDR_SIZE;
-    view.setUint32(at, names.offsets.get(name)!, le);
-    view.setUint32(at + 4, type, le);
-    u64(at + 8, flags);
-    u64(at + 24, offset);
-    u64(at + 32, size);
-    view.setUint32(at + 40, link, le);
-    view.setUint32(at + 44, info, le);
-    u64(at + 48, align);
-    u64(at + 56, entsize);
-  };
+  const out: Output = { view, le, shoff, names };
 
   // File header.
   bytes.set([0x7f, 0x45, 0x4c, 0x46, ELFCLASS64, le ? ELFDATA2LSB : ELFDATA2MSB, EV_CURRENT]);
   view.setUint16(0x10, ET_REL, le);
   view.setUint16(0x12, EM_BPF, le);
   view.setUint32(0x14, EV_CURRENT, le);
-  u64(0x28, shoff);
+  u64(view, le, 0x28, shoff);
   view.setUint16(0x34, EHDR_SIZE, le);
   view.setUint16(0x3a, SHDR_SIZE, le);
   view.setUint16(0x3c, shnum, le);
   view.setUint16(0x3e, STRTAB, le);
 
   names.writeTo(bytes, strtabAt);
-  header(STRTAB, ".strtab", SHT_STRTAB, SHF_STRINGS, strtabAt, names.size, 0, 0, 1, 0);
+  header(out, STRTAB, ".strtab", SHT_STRTAB, SHF_STRINGS, strtabAt, names.size, 0, 0, 1, 0);
 
   for (let i = 0; i < ordered.length; i++) {
     const sym = ordered[i]!;
@@ -175,11 +188,11 @@ export function writeObject(state: LinkState, btf: Uint8Array | undefined, ext: 
     bytes[at + 4] = (sym.binding << 4) | sym.type;
     bytes[at + 5] = sym.visibility & 3;
     view.setUint16(at + 6, shndx, le);
-    u64(at + 8, sym.value);
-    u64(at + 16, sym.size);
+    u64(view, le, at + 8, sym.value);
+    u64(view, le, at + 16, sym.size);
   }
   const symtabSize = (symbols.length + 1) * SYM_SIZE;
-  header(SYMTAB, ".symtab", SHT_SYMTAB, 0, symtabAt, symtabSize, STRTAB, firstNonLocal, 8, SYM_SIZE);
+  header(out, SYMTAB, ".symtab", SHT_SYMTAB, 0, symtabAt, symtabSize, STRTAB, firstNonLocal, 8, SYM_SIZE);
 
   for (let i = 0; i < sections.length; i++) {
     const sec = sections[i]!;
@@ -189,24 +202,24 @@ export function writeObject(state: LinkState, btf: Uint8Array | undefined, ext: 
       const relocations = sec.relocations;
       for (let k = 0; k < relocations.length; k++) {
         const r = relocations[k]!;
-        u64(at + k * REL_SIZE, r.offset);
+        u64(view, le, at + k * REL_SIZE, r.offset);
         view.setUint32(at + k * REL_SIZE + (le ? 8 : 12), r.type, le);
         view.setUint32(at + k * REL_SIZE + (le ? 12 : 8), r.symbol ? symbolIndex[r.symbol.index]! : 0, le);
       }
       const target = FIRST_SECTION + sec.target!.elfOrder;
-      header(index, sec.name, SHT_REL, sec.flags, at, contentSize(sec), SYMTAB, target, sec.align, REL_SIZE);
+      header(out, index, sec.name, SHT_REL, sec.flags, at, contentSize(sec), SYMTAB, target, sec.align, REL_SIZE);
       continue;
     }
     if (sec.type !== SHT_NOBITS) bytes.set(sec.data, at);
-    header(index, sec.name, sec.type, sec.flags, at, contentSize(sec), 0, 0, sec.align, sec.entsize);
+    header(out, index, sec.name, sec.type, sec.flags, at, contentSize(sec), 0, 0, sec.align, sec.entsize);
   }
   if (btf) {
     const index = FIRST_SECTION + sections.length;
     bytes.set(btf, btfAt);
-    header(index, ".BTF", SHT_PROGBITS, 0, btfAt, btf.length, 0, 0, 8, 0);
+    header(out, index, ".BTF", SHT_PROGBITS, 0, btfAt, btf.length, 0, 0, 8, 0);
     if (ext) {
       bytes.set(ext, extAt);
-      header(index + 1, ".BTF.ext", SHT_PROGBITS, 0, extAt, ext.length, 0, 0, 8, 0);
+      header(out, index + 1, ".BTF.ext", SHT_PROGBITS, 0, extAt, ext.length, 0, 0, 8, 0);
     }
   }
   return bytes;
