@@ -39,7 +39,7 @@ export class CandidateTable {
     // The initial arrays come from the dedup call's scratch memory (growing replaces them one by one); only the
     // heads must start zeroed (0: empty slot), the rest is written before it is read.
     this.slotKeys = scratch.i32(slots);
-    this.slotHead = scratch.i32(slots).fill(0);
+    this.slotHead = scratch.zeroedI32(slots);
     this.slotGrowths = scratch.i32(slots);
     this.entryId = scratch.i32(entries);
     this.entryNext = scratch.i32(entries);
