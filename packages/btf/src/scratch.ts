@@ -18,9 +18,17 @@ export class Scratch {
   /** Whether the last region handed out was never used before (so it is zeros). */
   private fresh = false;
 
-  /** Starts a call's use: everything handed out before (by any Scratch) may be overwritten from now on. */
-  static begin(): Scratch {
-    return new Scratch();
+  /**
+   * Starts a call's use: everything handed out before (by any Scratch) may be overwritten from now on. A call
+   * that expects to need more than is kept between calls says so: it gets one buffer of that size, of its own.
+   */
+  static begin(expectedBytes = 0): Scratch {
+    const scratch = new Scratch();
+    if (expectedBytes > KEEP_LIMIT) {
+      scratch.buffer = new ArrayBuffer(expectedBytes);
+      scratch.clean = 0;
+    }
+    return scratch;
   }
 
   u32(count: number): Uint32Array<ArrayBuffer> {

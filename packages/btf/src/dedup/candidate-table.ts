@@ -14,6 +14,13 @@ import type { Scratch } from "../scratch.js";
 /** End of a list. */
 export const NO_ENTRY = -1;
 
+/** The initial table's slot and entry counts for about `expected` entries. */
+export function candidateTableSize(expected: number): { slots: number; entries: number } {
+  let slots = 16;
+  while (slots < expected * 2) slots *= 2;
+  return { slots, entries: Math.max(16, expected) };
+}
+
 export class CandidateTable {
   // libbpf's hashmap bookkeeping, only to know when it grows.
   private size = 0;
@@ -33,9 +40,7 @@ export class CandidateTable {
 
   /** Sized for about `expected` entries (it grows past that): a small BTF does not pay for a big table. */
   constructor(expected: number, scratch: Scratch) {
-    let slots = 16;
-    while (slots < expected * 2) slots *= 2;
-    const entries = Math.max(16, expected);
+    const { slots, entries } = candidateTableSize(expected);
     // The initial arrays come from the dedup call's scratch memory (growing replaces them one by one); only the
     // heads must start zeroed (0: empty slot), the rest is written before it is read.
     this.slotKeys = scratch.i32(slots);

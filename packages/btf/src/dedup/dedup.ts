@@ -11,7 +11,7 @@ import { compactAndRemap } from "./compact.js";
 import { dedupPrimTypes } from "./prim-types.js";
 import { dedupRefTypes } from "./ref-types.js";
 import { resolveFwds } from "./resolve-fwds.js";
-import { DedupState } from "./state.js";
+import { DedupState, dedupScratchBytes } from "./state.js";
 import { dedupStrings } from "./strings.js";
 import { dedupStructTypes } from "./struct-types.js";
 
@@ -58,6 +58,7 @@ export function dedupParsed(
   stringsDeduplicated = false,
 ): DedupRawResult {
   const { words, starts } = flattenWords(split, HEADER_WORDS);
+  const scratch = Scratch.begin(dedupScratchBytes(starts.length, words.length));
   const flat: FlatSplit = {
     words,
     starts,
@@ -66,7 +67,7 @@ export function dedupParsed(
     header: split.header,
     littleEndian: split.littleEndian,
   };
-  return dedupFlat(flat, prepared, btfExt, stringsDeduplicated);
+  return dedupFlat(flat, prepared, btfExt, stringsDeduplicated, scratch);
 }
 
 /** The BTF being deduplicated, its type words joined behind a void record (see flattenWords); rewritten in place. */

@@ -6,6 +6,7 @@ import { HEADER_WORDS } from "../kinds.js";
 import { Scratch } from "../scratch.js";
 import { indexDedupBase } from "./base.js";
 import { type DedupRawResult, dedupFlat, dedupParsed } from "./dedup.js";
+import { dedupScratchBytes } from "./state.js";
 
 export interface DedupBuilderOptions {
   /** The builder's strings are each there once (see DedupRawOptions.stringsDeduplicated). */
@@ -21,7 +22,8 @@ export interface DedupBuilderOptions {
 export function dedupBuilder(builder: BtfBuilder, options: DedupBuilderOptions = {}): DedupRawResult {
   const deduplicated = options.stringsDeduplicated ?? false;
   if (builder.base) return dedupParsed(builder.build(), indexDedupBase(builder.base), undefined, deduplicated);
-  const scratch = Scratch.begin();
+  // Flattened words and ids come first, then the passes' tables.
+  const scratch = Scratch.begin(dedupScratchBytes(builder.typeCount, 0) + builder.typeCount * 4 + 64);
   const { words, starts, strings, flags } = builder.flatten(HEADER_WORDS, scratch);
   const split = { words, starts, firstOwnId: 1, strings, header: { flags }, littleEndian: builder.littleEndian };
   return dedupFlat(split, undefined, undefined, deduplicated, scratch, options.transient ?? false);

@@ -3,13 +3,22 @@
 
 import { Kind, kindOf } from "../kinds.js";
 import type { Scratch } from "../scratch.js";
-import { CandidateTable } from "./candidate-table.js";
+import { CandidateTable, candidateTableSize } from "./candidate-table.js";
 import { BtfDedupError } from "./errors.js";
 
 /** libbpf's BTF_MAX_NR_TYPES: map values above it are markers, not ids. */
 export const MAX_TYPE_ID = 0x7fffffff;
 export const UNPROCESSED = 0xffffffff;
 export const IN_PROGRESS = 0xfffffffe;
+
+/**
+ * About how many scratch bytes a dedup of `typeCount` ids (void and base included) over `words` type words takes:
+ * the id-indexed tables, the candidate table, the compacted words and the id map (see Scratch.begin).
+ */
+export function dedupScratchBytes(typeCount: number, words: number): number {
+  const { slots, entries } = candidateTableSize(typeCount);
+  return typeCount * 13 + (64 + 5 * 64) * 4 + (3 * slots + 2 * entries) * 4 + words * 4 + 64;
+}
 
 export class DedupState {
   /** Type id -> word index of its record in `words`. Id 0 (void) points at three zero words. */
