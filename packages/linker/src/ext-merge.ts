@@ -5,7 +5,6 @@
 import type { BtfExtSubsection } from "@bpfkit/btf";
 import { LinkError } from "./errors.js";
 import { inputSectionByName, type LinkInput } from "./input.js";
-import type { ExtRecords } from "./output.js";
 import type { LinkState } from "./state.js";
 
 /** The subsections, in .BTF.ext order: func_info, line_info, core_relo (an index into OutSection.ext). */
@@ -43,8 +42,12 @@ function appendSlot(
         section: ".BTF.ext",
       });
     }
-    const slots = (sec.out.ext ??= [undefined, undefined, undefined]);
-    const records: ExtRecords = (slots[slot] ??= { recordSize: sub.recordSize, count: 0, words: [] });
+    sec.out.ext ??= [undefined, undefined, undefined];
+    let records = sec.out.ext[slot];
+    if (!records) {
+      records = { recordSize: sub.recordSize, count: 0, words: [] };
+      sec.out.ext[slot] = records;
+    }
     if (records.recordSize !== sub.recordSize) {
       throw new LinkError("BAD_BTF", `incompatible .BTF.ext record sizes for section '${extSec.name}'`, {
         input: input.name,
