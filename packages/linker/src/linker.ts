@@ -60,14 +60,19 @@ export class Linker {
   private addInput({ name, bytes }: LinkInputFile): void {
     const state = this.state;
     const hash = fingerprint(bytes);
-    for (const earlier of state.inputs) {
-      if (earlier.name === name || (earlier.hash === hash && sameBytes(earlier.bytes, bytes))) {
-        throw new LinkError(
-          "DUPLICATE_INPUT",
-          earlier.name === name ? "given twice" : `same contents as '${earlier.name}' (given twice)`,
-          { input: name, otherInput: earlier.name },
-        );
-      }
+    // The first earlier input with this name or these bytes (by position, as a scan of the list would find it).
+    let duplicate = state.inputByName.get(name) ?? -1;
+    for (const i of state.inputsByHash.get(hash) ?? []) {
+      if (duplicate >= 0 && i > duplicate) break;
+      if (sameBytes(state.inputs[i]!.bytes, bytes)) duplicate = i;
+    }
+    if (duplicate >= 0) {
+      const earlier = state.inputs[duplicate]!;
+      throw new LinkError(
+        "DUPLICATE_INPUT",
+        earlier.name === name ? "given twice" : `same contents as '${earlier.name}' (given twice)`,
+        { input: name, otherInput: earlier.name },
+      );
     }
     const input = readInput(name, bytes);
     if (state.littleEndian === undefined) state.littleEndian = input.littleEndian;
@@ -79,6 +84,10 @@ export class Linker {
         { input: name, otherInput: first },
       );
     }
+    state.inputByName.set(name, state.inputs.length);
+    const sameHash = state.inputsByHash.get(hash);
+    if (sameHash) sameHash.push(state.inputs.length);
+    else state.inputsByHash.set(hash, [state.inputs.length]);
     state.inputs.push({ name, bytes, hash });
     appendSectionData(state, input);
     const symbols = appendSymbols(state, input);

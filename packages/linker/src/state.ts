@@ -72,6 +72,9 @@ export class LinkState {
   private readonly arena = new Arena();
   /** Inputs added so far: names, bytes and a fingerprint of them (to refuse the same object twice). */
   readonly inputs: { name: string; bytes: Uint8Array; hash: number }[] = [];
+  /** Position in `inputs` by name, and positions by fingerprint: the duplicate check stays linear in inputs. */
+  readonly inputByName = new Map<string, number>();
+  readonly inputsByHash = new Map<number, number[]>();
 
   /**
    * `input`'s string offset → merged offset + 1 (0: not added yet), for BtfBuilder.copyTypeCached; valid while
