@@ -10,6 +10,7 @@ export {
   type FuncInfoRecord,
   type LineInfoRecord,
   parseBtfExt,
+  parseBtfExtOffsets,
 } from "./btf-ext.js";
 export { BtfBuilder, type BtfBuilderOptions, encodeBtf, type MemberSpec } from "./builder.js";
 export {

@@ -94,7 +94,15 @@ export function parseBtfExtLayout(bytes: Uint8Array): BtfExtLayout {
   return decodeBtfExt(bytes, undefined, false);
 }
 
-function decodeBtfExt(bytes: Uint8Array, btf: Btf | undefined, records: boolean): BtfExtLayout {
+/**
+ * parseBtfExt's checks and result, but each record is its byte offset in `bytes` (no object per record): for a
+ * caller that copies records as they are, patching a few fields (the static linker).
+ */
+export function parseBtfExtOffsets(bytes: Uint8Array, options: { btf?: Btf } = {}): BtfExt<number, number, number> {
+  return decodeBtfExt(bytes, options.btf, "offsets") as BtfExt<number, number, number>;
+}
+
+function decodeBtfExt(bytes: Uint8Array, btf: Btf | undefined, records: boolean | "offsets"): BtfExtLayout {
   if (bytes.length < MIN_HEADER) {
     throw new BtfError("TRUNCATED", `${bytes.length} bytes is too short for a .BTF.ext header`, {
       section: ".BTF.ext",
@@ -117,9 +125,9 @@ function decodeBtfExt(bytes: Uint8Array, btf: Btf | undefined, records: boolean)
   if (hdrLen < MIN_HEADER || hdrLen > bytes.length)
     fail(`hdr_len ${hdrLen} outside [${MIN_HEADER}, ${bytes.length}]`, 4);
   const r: Reader = { view, le, bytes };
-  if (!records) {
+  if (records !== true) {
     // Same subsections, same order (so the same first error), as below.
-    const placeholder = () => PLACEHOLDER;
+    const placeholder = records === "offsets" ? (at: number) => at : () => PLACEHOLDER;
     const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, placeholder);
     const lineInfo = subsection(r, hdrLen, 16, LINE_INFO_SIZE, "line_info", btf, placeholder);
     const coreRelo =

@@ -5,7 +5,17 @@
 import { Btf } from "./btf.js";
 import { encodeTypeWords } from "./encode-type.js";
 import { BtfError } from "./errors.js";
-import { forEachStringWord, forEachTypeIdWord, Kind, Linkage } from "./kinds.js";
+import {
+  forEachStringWord,
+  forEachTypeIdWord,
+  Kind,
+  kindOf,
+  Linkage,
+  STRING_WORDS,
+  TYPE_ID_WORDS,
+  vlenOf,
+} from "./kinds.js";
+import type { Scratch } from "./scratch.js";
 import { StringBuilder } from "./string-builder.js";
 import type { StringTable } from "./strings.js";
 import type { BtfType, Member, Named, VarSecinfo, VoidType } from "./types.js";
@@ -203,6 +213,81 @@ export class BtfBuilder {
     return this.typeCount - 1;
   }
 
+  /**
+   * copyType for a caller copying many types from one source (the static linker): names go through `strings`,
+   * source offset → this builder's offset + 1 (0: not added yet, then filled in), and the string words are
+   * walked inline (no visitor call per word). Returns the new id.
+   */
+  copyTypeCached(src: Btf, id: number, strings: Uint32Array): number {
+    const at = src.wordIndex(id);
+    const end = id + 1 < src.typeCount ? src.wordIndex(id + 1) : src.words.length;
+    this.ensure(end - at);
+    const start = this.wordCount;
+    const words = this.words;
+    const from = src.words;
+    for (let i = at, to = start; i < end; i++, to++) words[to] = from[i]!;
+    this.wordCount = end - at + start;
+    this.starts.push(start);
+    // The name, then each record's (STRING_WORDS: every kind's fixed string word is its name).
+    this.cachedString(start, src, strings);
+    const kind = kindOf(words[start + 1]!);
+    const first = STRING_WORDS.recordStart[kind]!;
+    if (first >= 0) {
+      const stride = STRING_WORDS.recordStride[kind]!;
+      const last = start + first + stride * vlenOf(words[start + 1]!);
+      for (let w = start + first; w < last; w += stride) this.cachedString(w, src, strings);
+    }
+    this.forget(this.starts.length - 1);
+    return this.typeCount - 1;
+  }
+
+  private cachedString(w: number, src: Btf, strings: Uint32Array): void {
+    const off = this.words[w]!;
+    if (off === 0) return;
+    let mapped = strings[off]!;
+    if (mapped === 0) {
+      mapped = this.addStringFrom(src.strings, off) + 1;
+      strings[off] = mapped;
+    }
+    this.words[w] = mapped - 1;
+  }
+
+  /**
+   * Rewrites the type ids of own types `firstId`.. through `map` (old id → new id; 0 maps to 0), with the words
+   * walked inline. Returns 0, or the first old id that `map` has no entry for (0 there), left as it was.
+   */
+  remapTypeIdsFrom(firstId: number, map: Uint32Array): number {
+    const words = this.words;
+    const { fixed, recordStart, recordStride } = TYPE_ID_WORDS;
+    for (let local = firstId - this.firstOwnId; local < this.starts.length; local++) {
+      const start = this.starts[local]!;
+      const kind = kindOf(words[start + 1]!);
+      const offsets = fixed[kind]!;
+      for (let k = 0; k < offsets.length; k++) {
+        const w = start + offsets[k]!;
+        const old = words[w]!;
+        if (old === 0) continue;
+        const to = map[old] ?? 0;
+        if (to === 0) return old;
+        words[w] = to;
+      }
+      const first = recordStart[kind]!;
+      if (first >= 0) {
+        const stride = recordStride[kind]!;
+        const last = start + first + stride * vlenOf(words[start + 1]!);
+        for (let w = start + first; w < last; w += stride) {
+          const old = words[w]!;
+          if (old === 0) continue;
+          const to = map[old] ?? 0;
+          if (to === 0) return old;
+          words[w] = to;
+        }
+      }
+      this.forget(local);
+    }
+    return 0;
+  }
+
   /** Rewrites every type id inside own type `id` through `map` (old id → new id). */
   remapTypeIds(id: number, map: (old: number) => number): void {
     this.remapIds = map;
@@ -316,6 +401,26 @@ export class BtfBuilder {
       strings: this.strings.view(),
       littleEndian: this.littleEndian,
     });
+  }
+
+  /**
+   * The own types' words after `voidWords` zero words in a fresh array, each id's start in it (id 0: 0), the
+   * string section (a view, as view()) and header flags: what dedup reads, without an encode and a parse. With
+   * `scratch`, the arrays are its memory (valid during the caller's call only). A builder over a base has ids it
+   * does not hold: use build().
+   */
+  flatten(
+    voidWords: number,
+    scratch?: Scratch,
+  ): { words: Uint32Array; starts: Uint32Array; strings: Uint8Array; flags: number } {
+    if (this.base) throw new BtfError("BAD_ARGUMENT", "flatten() needs a builder without a base BTF");
+    const words = scratch ? scratch.u32(voidWords + this.wordCount) : new Uint32Array(voidWords + this.wordCount);
+    words.fill(0, 0, voidWords);
+    words.set(this.words.subarray(0, this.wordCount), voidWords);
+    const starts = scratch ? scratch.u32(this.typeCount) : new Uint32Array(this.typeCount);
+    starts[0] = 0;
+    for (let i = 0; i < this.starts.length; i++) starts[i + 1] = this.starts[i]! + voidWords;
+    return { words, starts, strings: this.strings.view(), flags: this.flags };
   }
 
   /** encode() parsed back into a Btf (validates references and cycles). */

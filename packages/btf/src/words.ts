@@ -49,12 +49,14 @@ export interface BtfBlobParts {
  * written as zeros. A `typeOff` other than 0 is written as given, which is what libbpf's btf__raw_data() does
  * after dedup (dedup reproduces it); the blob is then only consistent when it is 0.
  */
-export function writeBtfBlob(parts: BtfBlobParts): Uint8Array {
+export function writeBtfBlob(parts: BtfBlobParts, memory?: (size: number) => Uint8Array): Uint8Array {
   const { words, strings, littleEndian: le } = parts;
   const hdrLen = parts.header?.hdrLen ?? BTF_HEADER_SIZE;
   const typeLen = words.length * 4;
-  const out = new Uint8Array(hdrLen + typeLen + strings.length);
-  const view = new DataView(out.buffer);
+  const size = hdrLen + typeLen + strings.length;
+  // `memory` (a dedup's scratch, 4-byte aligned) is not zeroed: every byte is written below.
+  const out = memory ? memory(size) : new Uint8Array(size);
+  const view = new DataView(out.buffer, out.byteOffset, size);
   view.setUint16(0, BTF_MAGIC, le);
   view.setUint8(2, parts.header?.version ?? 1);
   view.setUint8(3, parts.header?.flags ?? 0);
@@ -63,8 +65,9 @@ export function writeBtfBlob(parts: BtfBlobParts): Uint8Array {
   view.setUint32(12, typeLen, le);
   view.setUint32(16, typeLen, le);
   view.setUint32(20, strings.length, le);
-  if (le === HOST_LITTLE_ENDIAN && hdrLen % 4 === 0) {
-    new Uint32Array(out.buffer, hdrLen, words.length).set(words);
+  if (hdrLen > BTF_HEADER_SIZE) out.fill(0, BTF_HEADER_SIZE, hdrLen);
+  if (le === HOST_LITTLE_ENDIAN && (out.byteOffset + hdrLen) % 4 === 0) {
+    new Uint32Array(out.buffer, out.byteOffset + hdrLen, words.length).set(words);
   } else {
     for (let i = 0; i < words.length; i++) view.setUint32(hdrLen + 4 * i, words[i]!, le);
   }

@@ -1,6 +1,6 @@
 import type { ByteReader } from "./byte-reader.js";
 import { ELF64_SYM_SIZE, SHN_LORESERVE, SHN_UNDEF, SHN_XINDEX, SHT_STRTAB, SHT_SYMTAB_SHNDX } from "./constants.js";
-import { describeSection, ElfError, hex, sectionRef } from "./errors.js";
+import { describeSection, ElfError, type ElfErrorSection, hex, sectionRef } from "./errors.js";
 import { SectionStringTable } from "./strings.js";
 import type { ElfSection, ElfStringTable, ElfSymbol, ElfSymbolTable } from "./types.js";
 
@@ -77,12 +77,15 @@ export function readSymbolTable(
   const extended = findExtendedIndices(reader, sections, table, count, shoff);
   const symbols: ElfSymbol[] = new Array(count);
   const context = sectionRef(table);
+  // The table lies inside the file (checked with the section headers): fields are read straight from the view.
+  const view = reader.view;
+  const le = reader.littleEndian;
   for (let index = 0; index < count; index++) {
     const at = table.offset + index * ELF64_SYM_SIZE;
-    const nameOffset = reader.u32(at, "st_name", context);
-    const info = reader.u8(at + 4, "st_info", context);
-    const other = reader.u8(at + 5, "st_other", context);
-    const storedShndx = reader.u16(at + 6, "st_shndx", context);
+    const nameOffset = view.getUint32(at, le);
+    const info = view.getUint8(at + 4);
+    const other = view.getUint8(at + 5);
+    const storedShndx = view.getUint16(at + 6, le);
     let shndx = storedShndx;
     if (storedShndx === SHN_XINDEX) {
       if (!extended) {
@@ -109,8 +112,8 @@ export function readSymbolTable(
       index,
       name: nameOffset === 0 ? "" : symbolName(strings, nameOffset, table, index, at),
       nameOffset,
-      value: reader.u64(at + 8, "st_value", context),
-      size: reader.u64(at + 16, "st_size", context),
+      value: symbolU64(reader, at + 8, "st_value", context),
+      size: symbolU64(reader, at + 16, "st_size", context),
       type: info & 0xf,
       binding: info >> 4,
       visibility: other & 3,
@@ -121,6 +124,18 @@ export function readSymbolTable(
   }
   return { section: table, strings, symbols, firstNonLocal: table.info };
 }
+
+/** A u64 field inside the (checked) table; one too big for a number goes to ByteReader.u64 for its error. */
+function symbolU64(reader: ByteReader, at: number, what: string, context: ElfErrorSection): number {
+  const le = reader.littleEndian;
+  const high = reader.view.getUint32(le ? at + 4 : at, le);
+  const low = reader.view.getUint32(le ? at : at + 4, le);
+  if (high === 0) return low;
+  return high <= MAX_SAFE_HIGH_WORD ? high * 0x1_0000_0000 + low : reader.u64(at, what, context);
+}
+
+/** Largest high word of a u64 that still gives an exact JavaScript number (2^53 - 1 >> 32). */
+const MAX_SAFE_HIGH_WORD = 0x1f_ffff;
 
 /** The name of a symbol; a bad name is reported at the symbol's st_name field. */
 function symbolName(strings: ElfStringTable, offset: number, table: ElfSection, index: number, at: number): string {

@@ -42,7 +42,7 @@ export function appendBtf(state: LinkState, input: LinkInput): Uint32Array | und
   builder.reserve(btf.words.length, btf.strings.bytes.length, btf.strings.bytes.length >>> 3);
   const firstNew = builder.typeCount;
   const typeMap = typeMapFor(btf.typeCount);
-  const mapString = (offset: number) => state.mergedString(input, offset);
+  const strings = state.stringMap(input);
   const adopted: { glob: GlobalSymbol; srcType: number }[] = [];
   for (let id = 1; id < btf.typeCount; id++) {
     const kind = btf.kind(id);
@@ -61,7 +61,7 @@ export function appendBtf(state: LinkState, input: LinkInput): Uint32Array | und
         continue;
       }
     }
-    const newId = builder.copyType(btf, id, mapString);
+    const newId = builder.copyTypeCached(btf, id, strings);
     typeMap[id] = newId;
     if (glob) glob.btfId = newId;
   }
@@ -74,7 +74,8 @@ export function appendBtf(state: LinkState, input: LinkInput): Uint32Array | und
     }
     return to ?? 0;
   };
-  for (let id = firstNew; id < builder.typeCount; id++) builder.remapTypeIds(id, remap);
+  const unmapped = builder.remapTypeIdsFrom(firstNew, typeMap);
+  if (unmapped !== 0) remap(unmapped);
   // A VAR/FUNC now stands for this input's definition: point it at this input's type / prototype.
   for (const { glob, srcType } of adopted) {
     glob.underlying = remap(srcType);
@@ -104,7 +105,7 @@ function appendDatasecVars(state: LinkState, input: LinkInput, typeMap: Uint32Ar
           { input: input.name, symbol: glob.name, section: out.name },
         );
       }
-      const offset = sec.outOffset + btf.datasecVarOffset(sec.datasecId, j);
+      const offset = sec.outOffset + sec.varOffsets![j]!;
       if (glob?.varEntry) {
         // FUNCs (kfuncs in .ksyms) have no size (libbpf 1.1 fails here; later libbpf skips them, as we do).
         if (kind === Kind.FUNC) continue;

@@ -1,35 +1,15 @@
 // The end of a link (libbpf's bpf_linker__finalize / finalize_btf): hidden globals become local, one DATASEC per
 // section that had BTF, .BTF.ext assembled per output section, the merged BTF deduplicated with @bpfkit/btf's
-// dedup (libbpf's btf__dedup, byte for byte), and the ELF written. Output order is libbpf's: .strtab, .symtab,
-// sections as first created, .BTF, .BTF.ext.
+// dedup (libbpf's btf__dedup, byte for byte), and the ELF written (write-object.ts). Output order is libbpf's:
+// .strtab, .symtab, sections as first created, .BTF, .BTF.ext.
 
-import {
-  type BtfExtSubsection,
-  type CoreReloRecord,
-  dedupRawBtf,
-  encodeBtfExt,
-  type FuncInfoRecord,
-  Kind,
-  type LineInfoRecord,
-  Linkage,
-} from "@bpfkit/btf";
-import {
-  type ElfWriteModel,
-  type ElfWriteSection,
-  type ElfWriteSymbol,
-  SHF_STRINGS,
-  SHT_NOBITS,
-  SHT_PROGBITS,
-  SHT_REL,
-  STB_LOCAL,
-  STV_HIDDEN,
-  writeElf,
-} from "@bpfkit/elf";
-import { LinkError } from "./errors.js";
-import type { DatasecVar, ExtRecords, OutSymbol } from "./output.js";
+import { dedupBuilder, Kind, Linkage } from "@bpfkit/btf";
+import { STB_LOCAL, STV_HIDDEN } from "@bpfkit/elf";
+import { writeWithModel } from "./elf-model.js";
+import { collectBtfExt, encodeBtfExt } from "./ext-output.js";
+import type { DatasecVar } from "./output.js";
 import type { LinkState } from "./state.js";
-
-const BTF_EXT_HEADER_SIZE = 32;
+import { fitsPlainNumbering, writeObject } from "./write-object.js";
 
 /**
  * Hidden globals get local binding, and their VAR/FUNC static linkage (which is how libbpf's loader treats
@@ -44,23 +24,6 @@ function localizeHidden(state: LinkState): void {
     if (((words[1]! >>> 24) & 0x1f) === Kind.VAR) words[3] = Linkage.STATIC;
     else words[1] = (Kind.FUNC << 24) | Linkage.STATIC;
   }
-}
-
-function subsection<R>(state: LinkState, slot: "funcInfo" | "lineInfo" | "coreRelo"): BtfExtSubsection<R> | undefined {
-  const sections: { nameOff: number; name: string; records: R[] }[] = [];
-  let recordSize = 0;
-  for (const sec of state.sections) {
-    const recs = sec[slot] as ExtRecords<R> | undefined;
-    if (!recs || recs.records.length === 0) continue;
-    if (recordSize && recs.recordSize !== recordSize) {
-      throw new LinkError("BAD_BTF", `mismatch in .BTF.ext record size ${recordSize} != ${recs.recordSize}`, {
-        section: sec.name,
-      });
-    }
-    recordSize = recs.recordSize;
-    sections.push({ nameOff: state.btf.addString(sec.name), name: sec.name, records: recs.records });
-  }
-  return sections.length ? { recordSize, sections } : undefined;
 }
 
 /** The entries sorted by offset (as they are unless a definition moved one): no copy and sort when in order. */
@@ -83,91 +46,18 @@ function finishBtf(state: LinkState): { btf: Uint8Array; ext: Uint8Array | undef
     const vars = inOffsetOrder(sec.vars);
     builder.addDatasec(sec.name, sec.size, vars);
   }
-  const funcInfo = subsection<FuncInfoRecord>(state, "funcInfo");
-  const lineInfo = subsection<LineInfoRecord>(state, "lineInfo");
-  const coreRelo = subsection<CoreReloRecord>(state, "coreRelo");
-  const ext =
-    funcInfo || lineInfo || coreRelo
-      ? encodeBtfExt({
-          littleEndian: builder.littleEndian,
-          version: 1,
-          flags: 0,
-          hdrLen: BTF_EXT_HEADER_SIZE,
-          funcInfo,
-          lineInfo,
-          coreRelo,
-        })
-      : undefined;
+  // Section names join the strings before dedup, which keeps the string section as it is.
+  const ext = collectBtfExt(state);
   // The builder added each string once, like libbpf's btf__add_str: dedup keeps the string section as it is.
-  const deduped = dedupRawBtf(builder.encode(), { stringsDeduplicated: true, ...(ext ? { btfExt: ext } : {}) });
-  return { btf: deduped.btf, ext: deduped.btfExt };
+  // Transient: the blob is copied into the output by writeObject and the map read below, before any other dedup.
+  const deduped = dedupBuilder(builder, { stringsDeduplicated: true, transient: true });
+  // .BTF.ext type ids follow dedup's map as the records are written (no encoded copy for dedup to rewrite).
+  return { btf: deduped.btf, ext: ext && encodeBtfExt(ext, deduped.typeIdMap, builder.littleEndian) };
 }
 
-export function finish(state: LinkState): Uint8Array {
+export function finish(state: LinkState, general = false): Uint8Array {
   localizeHidden(state);
   const btf = finishBtf(state);
-
-  // Models by OutSection.id and by OutSymbol.index (arrays: no hash map per link).
-  const written: (ElfWriteSection | undefined)[] = new Array(state.sections.length + 1);
-  const sections: ElfWriteSection[] = [
-    { kind: "strtab", name: ".strtab", flags: SHF_STRINGS, tailMerge: false },
-    { kind: "symtab", name: ".symtab" },
-  ];
-  for (const sec of state.elfSections) {
-    if (sec.type === SHT_REL) continue;
-    const model: ElfWriteSection = {
-      kind: "data",
-      name: sec.name,
-      type: sec.type,
-      flags: sec.flags,
-      addralign: sec.align,
-      entsize: sec.entsize,
-      ...(sec.type === SHT_NOBITS ? { size: sec.size } : { data: sec.data }),
-    };
-    written[sec.id] = model;
-  }
-  const symbols: (ElfWriteSymbol | undefined)[] = new Array(state.symbols.length);
-  const symbolOf = (sym: OutSymbol): ElfWriteSymbol => {
-    let out = symbols[sym.index];
-    if (!out) {
-      out = {
-        name: sym.name,
-        value: sym.value,
-        size: sym.size,
-        type: sym.type,
-        binding: sym.binding,
-        visibility: sym.visibility,
-        section: typeof sym.section === "number" ? sym.section : sym.section && written[sym.section.id],
-      };
-      symbols[sym.index] = out;
-    }
-    return out;
-  };
-  for (const sym of state.symbols) symbolOf(sym);
-  for (const sec of state.elfSections) {
-    if (sec.type !== SHT_REL) {
-      sections.push(written[sec.id]!);
-      continue;
-    }
-    sections.push({
-      kind: "relocations",
-      name: sec.name,
-      target: written[sec.target!.id]!,
-      flags: sec.flags,
-      addralign: sec.align,
-      relocations: sec.relocations.map((r) =>
-        r.symbol ? { offset: r.offset, type: r.type, symbol: symbolOf(r.symbol) } : { offset: r.offset, type: r.type },
-      ),
-    });
-  }
-  if (btf) {
-    sections.push({ kind: "data", name: ".BTF", type: SHT_PROGBITS, addralign: 8, data: btf.btf });
-    if (btf.ext) sections.push({ kind: "data", name: ".BTF.ext", type: SHT_PROGBITS, addralign: 8, data: btf.ext });
-  }
-  const model: ElfWriteModel = {
-    endianness: state.littleEndian === false ? "big" : "little",
-    sections,
-    symbols: state.symbols.map(symbolOf),
-  };
-  return writeElf(model);
+  if (general || !fitsPlainNumbering(state)) return writeWithModel(state, btf?.btf, btf?.ext);
+  return writeObject(state, btf?.btf, btf?.ext);
 }

@@ -2,7 +2,7 @@
 // (linker_load_obj_file, linker_sanity_check_*, linker_fixup_btf): sections classified, symbols and relocations
 // validated, .BTF and .BTF.ext parsed by @bpfkit/btf, and DATASEC sizes and VAR offsets filled in from the ELF.
 
-import { Btf, BtfError, type BtfExt, Kind, Linkage, parseBtfExt } from "@bpfkit/btf";
+import { Btf, BtfError, type BtfExt, Kind, Linkage, parseBtfExtOffsets } from "@bpfkit/btf";
 import {
   ElfError,
   type ElfFile,
@@ -54,6 +54,8 @@ export class InputSection {
   skipped: boolean;
   /** Its BTF DATASEC, 0 when it has none. */
   datasecId = 0;
+  /** Offsets of the DATASEC's entries, global VARs' taken from their symbols (see fixupDatasecs). */
+  varOffsets: number[] | undefined = undefined;
   /** Where it went: the output section and its offset there. */
   out: OutSection | undefined = undefined;
   outOffset = 0;
@@ -104,9 +106,11 @@ export interface LinkInput {
   readonly sections: InputSection[];
   readonly symtab: ElfSymbolTable;
   readonly relocations: readonly ElfRelocationSection[];
-  /** The object's BTF over private words, DATASECs fixed up; undefined when the object has none. */
+  /** The object's BTF as parsed (DATASEC fixups live in InputSection.varOffsets); undefined when it has none. */
   readonly btf: Btf | undefined;
-  readonly ext: BtfExt | undefined;
+  /** Its .BTF.ext, each record given as its byte offset in the section (read through extView). */
+  readonly ext: BtfExt<number, number, number> | undefined;
+  readonly extView: DataView | undefined;
   /**
    * Its BTF string offset → merged BTF string offset + 1 (0: not added yet), when its strings are too many for
    * the shared map; see LinkState.mergedString.
@@ -155,7 +159,11 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
   if (symtabs.length > 1) bad("multiple SYMTAB sections found, not supported");
   const symtab = symtabs[0]!;
 
-  const sections = elf.sections.map((s) => new InputSection(s, false, s.index === 0 || libbpfIgnoresSection(s)));
+  const sections: InputSection[] = new Array(elf.sections.length);
+  for (let i = 0; i < sections.length; i++) {
+    const s = elf.sections[i]!;
+    sections[i] = new InputSection(s, false, i === 0 || libbpfIgnoresSection(s));
+  }
   let btfBytes: Uint8Array | undefined;
   let extBytes: Uint8Array | undefined;
   for (const sec of sections) {
@@ -192,13 +200,13 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
   for (const rel of relocations) checkRelocations(name, rel, symtab, sections);
 
   let btf: Btf | undefined;
-  let ext: BtfExt | undefined;
+  let ext: BtfExt<number, number, number> | undefined;
   try {
-    if (btfBytes) btf = Btf.parse(btfBytes).withPrivateWords();
+    if (btfBytes) btf = Btf.parse(btfBytes);
     if (extBytes) {
       if (!btf) throw new LinkError("BAD_BTF", "has .BTF.ext but no .BTF", { input: name, section: ".BTF.ext" });
-      ext = parseBtfExt(extBytes, { btf });
-      checkExtReferences(name, btf, ext);
+      ext = parseBtfExtOffsets(extBytes, { btf });
+      checkExtReferences(name, btf, ext, extBytes, ext.littleEndian);
     }
   } catch (e) {
     if (e instanceof BtfError)
@@ -215,6 +223,7 @@ export function readInput(name: string, bytes: Uint8Array): LinkInput {
     relocations,
     btf,
     ext,
+    extView: extBytes && new DataView(extBytes.buffer, extBytes.byteOffset, extBytes.byteLength),
   };
   if (btf) fixupDatasecs(input, btf);
   return input;
@@ -271,41 +280,54 @@ function checkRelocations(
   if (target.type !== SHT_PROGBITS && target.type !== SHT_NOBITS)
     bad(`relocations apply to '${target.name}', not data or code`);
   const exec = (target.flags & SHF_EXECINSTR) !== 0;
-  rel.relocations.forEach((r, i) => {
+  const entries = rel.relocations;
+  for (let i = 0; i < entries.length; i++) {
+    const r = entries[i]!;
     if (!RELOCATION_TYPES.has(r.type)) bad(`relocation #${i} has unexpected type ${r.type}`);
     if (r.symbolIndex === 0) bad(`relocation #${i} points to symbol #0`);
     if (exec && r.offset % INSN_SIZE !== 0) bad(`relocation #${i} at offset ${r.offset} is not at an instruction`);
-  });
+  }
 }
 
-function checkExtReferences(input: string, btf: Btf, ext: BtfExt): void {
-  const bad = (what: string, value: number): never => {
-    throw new LinkError("BAD_BTF", `.BTF.ext ${what} ${value} is out of range`, { input, section: ".BTF.ext" });
-  };
-  const typeId = (id: number) => {
-    if (id >= btf.typeCount) bad("type id", id);
-  };
-  const str = (off: number) => {
-    if (!btf.strings.has(off)) bad("string offset", off);
-  };
+function checkExtReferences(
+  input: string,
+  btf: Btf,
+  ext: BtfExt<number, number, number>,
+  bytes: Uint8Array,
+  le: boolean,
+): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Records are byte offsets: func_info {insn_off, type_id}, line_info {insn_off, file_name_off, line_off, ...},
+  // core_relo {insn_off, type_id, access_str_off, kind}. Checks are inline (no closure per input).
   for (const sec of ext.funcInfo?.sections ?? []) {
-    str(sec.nameOff);
-    for (const r of sec.records) typeId(r.typeId);
+    if (!btf.strings.has(sec.nameOff)) extOutOfRange(input, "string offset", sec.nameOff);
+    for (const at of sec.records) {
+      const id = view.getUint32(at + 4, le);
+      if (id >= btf.typeCount) extOutOfRange(input, "type id", id);
+    }
   }
   for (const sec of ext.lineInfo?.sections ?? []) {
-    str(sec.nameOff);
-    for (const r of sec.records) {
-      str(r.fileNameOff);
-      str(r.lineOff);
+    if (!btf.strings.has(sec.nameOff)) extOutOfRange(input, "string offset", sec.nameOff);
+    for (const at of sec.records) {
+      const file = view.getUint32(at + 4, le);
+      if (!btf.strings.has(file)) extOutOfRange(input, "string offset", file);
+      const line = view.getUint32(at + 8, le);
+      if (!btf.strings.has(line)) extOutOfRange(input, "string offset", line);
     }
   }
   for (const sec of ext.coreRelo?.sections ?? []) {
-    str(sec.nameOff);
-    for (const r of sec.records) {
-      typeId(r.typeId);
-      str(r.accessStrOff);
+    if (!btf.strings.has(sec.nameOff)) extOutOfRange(input, "string offset", sec.nameOff);
+    for (const at of sec.records) {
+      const id = view.getUint32(at + 4, le);
+      if (id >= btf.typeCount) extOutOfRange(input, "type id", id);
+      const access = view.getUint32(at + 8, le);
+      if (!btf.strings.has(access)) extOutOfRange(input, "string offset", access);
     }
   }
+}
+
+function extOutOfRange(input: string, what: string, value: number): never {
+  throw new LinkError("BAD_BTF", `.BTF.ext ${what} ${value} is out of range`, { input, section: ".BTF.ext" });
 }
 
 /** The first STT_OBJECT symbol named `name` in section `shndx` (a loop: no closure per variable). */
@@ -315,11 +337,12 @@ function objectSymbol(symbols: readonly ElfSymbol[], shndx: number, name: string
 }
 
 /**
- * libbpf's linker_fixup_btf: a DATASEC gets its ELF section's size and its global VARs their symbols' offsets
- * (clang leaves both 0); a DATASEC without an ELF section becomes an ephemeral input section.
+ * libbpf's linker_fixup_btf: a DATASEC's global VARs get their symbols' offsets (clang leaves them 0), kept as
+ * the section's varOffsets rather than patched into a copy of the type words (libbpf also sets the DATASEC's size,
+ * which nothing reads: DATASECs are written anew at the end); a DATASEC without an ELF section becomes an
+ * ephemeral input section.
  */
 function fixupDatasecs(input: LinkInput, btf: Btf): void {
-  const words = btf.words;
   for (let id = btf.firstOwnId; id < btf.typeCount; id++) {
     if (btf.kind(id) !== Kind.DATASEC) continue;
     const secName = btf.nameOf(id);
@@ -329,13 +352,14 @@ function fixupDatasecs(input: LinkInput, btf: Btf): void {
       const header = { index: 0, name: secName, type: 0, flags: 0, entsize: 0, addralign: 0, size: 0, data: NO_DATA };
       sec = new InputSection(header, true, false);
       input.sections.push(sec);
-    } else {
-      words[btf.wordIndex(id) + 2] = sec.size;
     }
     sec.datasecId = id;
     const vlen = btf.vlen(id);
+    const offsets: number[] = new Array(vlen);
+    sec.varOffsets = offsets;
     for (let j = 0; j < vlen; j++) {
       const varId = btf.datasecVarType(id, j);
+      offsets[j] = btf.datasecVarOffset(id, j);
       if (btf.kind(varId) !== Kind.VAR || btf.linkage(varId) !== Linkage.GLOBAL) continue;
       const varName = btf.nameOf(varId);
       const sym = objectSymbol(input.symtab.symbols, sec.index, varName);
@@ -346,7 +370,7 @@ function fixupDatasecs(input: LinkInput, btf: Btf): void {
           symbol: varName,
         });
       }
-      words[btf.wordIndex(id) + 3 + 3 * j + 1] = sym.value;
+      offsets[j] = sym.value;
     }
   }
 }

@@ -95,6 +95,24 @@ describe("link: a three-file program", () => {
     expect(link(inputs("multi_a", "multi_b", "multi_c"))).toEqual(bytes);
   });
 
+  it("hands out outputs that later links do not alias or overwrite (memory is reused between links)", () => {
+    const first = link(inputs("multi_a", "multi_b", "multi_c"));
+    const copy = first.slice();
+    // An incremental Linker still open while one-shot links reuse memory, and links of other inputs in between.
+    const open = new Linker();
+    open.add(input("multi_a"));
+    const other = link(inputs("weak_a", "weak_b"));
+    open.add(input("multi_b"));
+    const second = link(inputs("multi_a", "multi_b", "multi_c"));
+    open.add(input("multi_c"));
+    const incremental = open.finish();
+    expect(first).toEqual(copy);
+    expect(second).toEqual(copy);
+    expect(incremental).toEqual(copy);
+    expect(link(inputs("weak_a", "weak_b"))).toEqual(other);
+    expect(new Set([first.buffer, second.buffer, other.buffer, incremental.buffer]).size).toBe(4);
+  });
+
   it("gives an equivalent object in any input order", () => {
     const summary = (b: Uint8Array) => {
       const o = opened(b);
@@ -237,5 +255,31 @@ describe("link: big-endian objects", () => {
     expect(elf.endianness).toBe("big");
     expect(btf.littleEndian).toBe(false);
     expect(btf.findByName("multi_scale", Kind.FUNC)).toBeDefined();
+  });
+});
+
+describe("link: the object writer", () => {
+  const fixtures = fileURLToPath(new URL("../../../test/fixtures/", import.meta.url));
+  const object = (path: string) => ({ name: path, bytes: new Uint8Array(readFileSync(`${fixtures}${path}`)) });
+  const viaGeneralWriter = (files: { name: string; bytes: Uint8Array }[]) => {
+    const linker = new Linker(true);
+    for (const file of files) linker.add(file);
+    return linker.finish();
+  };
+
+  it("writes the same bytes as @bpfkit/elf's general writer", () => {
+    const sets = [
+      ["link/multi_a.bpf.o", "link/multi_b.bpf.o", "link/multi_c.bpf.o"],
+      ["link/weak_a.bpf.o", "link/weak_b.bpf.o", "link/weak_c.bpf.o"],
+      ["link/struct_ops_a.bpf.o", "link/struct_ops_b.bpf.o"],
+      ["link/multi_b.bpfeb.o"],
+      ["globals.bpfeb.o"],
+      ["externs.bpf.o", "core_subprogs.bpf.o"],
+      ["btf_kinds.bpf.o"],
+    ];
+    for (const paths of sets) {
+      const files = paths.map(object);
+      expect(link(files), paths.join(" ")).toEqual(viaGeneralWriter(files));
+    }
   });
 });

@@ -36,6 +36,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 export class Linker {
   private readonly state = new LinkState();
+
+  /**
+   * @param generalWriter write the output through @bpfkit/elf's general writer instead of straight from the link
+   *   state (same bytes; tests compare both).
+   * @internal
+   */
+  constructor(private readonly generalWriter = false) {}
   private failed: LinkError | undefined;
   private output: Uint8Array | undefined;
 
@@ -53,14 +60,19 @@ export class Linker {
   private addInput({ name, bytes }: LinkInputFile): void {
     const state = this.state;
     const hash = fingerprint(bytes);
-    for (const earlier of state.inputs) {
-      if (earlier.name === name || (earlier.hash === hash && sameBytes(earlier.bytes, bytes))) {
-        throw new LinkError(
-          "DUPLICATE_INPUT",
-          earlier.name === name ? "given twice" : `same contents as '${earlier.name}' (given twice)`,
-          { input: name, otherInput: earlier.name },
-        );
-      }
+    // The first earlier input with this name or these bytes (by position, as a scan of the list would find it).
+    let duplicate = state.inputByName.get(name) ?? -1;
+    for (const i of state.inputsByHash.get(hash) ?? []) {
+      if (duplicate >= 0 && i > duplicate) break;
+      if (sameBytes(state.inputs[i]!.bytes, bytes)) duplicate = i;
+    }
+    if (duplicate >= 0) {
+      const earlier = state.inputs[duplicate]!;
+      throw new LinkError(
+        "DUPLICATE_INPUT",
+        earlier.name === name ? "given twice" : `same contents as '${earlier.name}' (given twice)`,
+        { input: name, otherInput: earlier.name },
+      );
     }
     const input = readInput(name, bytes);
     if (state.littleEndian === undefined) state.littleEndian = input.littleEndian;
@@ -72,6 +84,10 @@ export class Linker {
         { input: name, otherInput: first },
       );
     }
+    state.inputByName.set(name, state.inputs.length);
+    const sameHash = state.inputsByHash.get(hash);
+    if (sameHash) sameHash.push(state.inputs.length);
+    else state.inputsByHash.set(hash, [state.inputs.length]);
     state.inputs.push({ name, bytes, hash });
     appendSectionData(state, input);
     const symbols = appendSymbols(state, input);
@@ -85,8 +101,18 @@ export class Linker {
     this.usable();
     if (this.output) return this.output;
     if (this.state.inputs.length === 0) throw new LinkError("NO_INPUTS", "no input objects to link");
-    this.output = finish(this.state);
+    this.output = finish(this.state, this.generalWriter);
     return this.output;
+  }
+
+  /**
+   * finish() for a linker nobody uses afterwards (link()'s own): its section memory then serves later links.
+   * @internal
+   */
+  finishAndDrop(): Uint8Array {
+    const output = this.finish();
+    this.state.releaseMemory();
+    return output;
   }
 
   /** For every global symbol seen so far: which input's definition won, and why. */
@@ -104,5 +130,6 @@ export function link(inputs: readonly LinkInputFile[]): Uint8Array {
   if (inputs.length === 0) throw new LinkError("NO_INPUTS", "no input objects to link");
   const linker = new Linker();
   for (const input of inputs) linker.add(input);
-  return linker.finish();
+  // The linker is ours and dropped here: its memory can go to the next link (the output is a buffer of its own).
+  return linker.finishAndDrop();
 }

@@ -8,31 +8,15 @@ export interface DatasecVar {
   size: number;
 }
 
-/** .BTF.ext records of one output section, already rebased; string offsets are the merged BTF's. */
-export interface ExtRecords<R> {
+/**
+ * .BTF.ext records of one output section as their u32 words (recordSize / 4 per record, unknown trailing fields
+ * included), already rebased: instruction offsets are the output section's, string offsets and type ids the
+ * merged BTF's (type ids follow dedup at the end).
+ */
+export interface ExtRecords {
   recordSize: number;
-  records: R[];
-}
-
-export interface OutFuncInfo {
-  insnOff: number;
-  typeId: number;
-  extra?: Uint8Array;
-}
-export interface OutLineInfo {
-  insnOff: number;
-  fileNameOff: number;
-  lineOff: number;
-  line: number;
-  column: number;
-  extra?: Uint8Array;
-}
-export interface OutCoreRelo {
-  insnOff: number;
-  typeId: number;
-  accessStrOff: number;
-  kind: number;
-  extra?: Uint8Array;
+  count: number;
+  words: number[];
 }
 
 export interface OutRelocation {
@@ -58,24 +42,39 @@ export interface OutSymbol {
 const NO_BYTES = new Uint8Array(0);
 const CHUNK = 8 * 1024;
 
+/** Chunks of finished links, for the next ones (a fresh 8 KiB chunk costs ~3 us, as much as a small section's work). */
+const spareChunks: ArrayBuffer[] = [];
+const SPARE_LIMIT = 4;
+
 /**
  * Where section buffers come from: small ones are carved out of shared chunks, because a typed array with memory
  * of its own (one per section and per growth) costs more than copying a small section. Outgrown buffers are
- * left in their chunk.
+ * left in their chunk. Contents are not zeroed (sections write every byte they read). Once the output is
+ * written, release() hands the chunks to later links: nothing reads the sections after that.
  */
 export class Arena {
   private chunk: ArrayBuffer | undefined;
   private used = CHUNK;
+  private readonly chunks: ArrayBuffer[] = [];
 
   alloc(size: number): Uint8Array<ArrayBuffer> {
     if (size > CHUNK / 4) return new Uint8Array(size);
     if (this.used + size > CHUNK) {
-      this.chunk = new ArrayBuffer(CHUNK);
+      this.chunk = spareChunks.pop() ?? new ArrayBuffer(CHUNK);
+      this.chunks.push(this.chunk);
       this.used = 0;
     }
     const bytes = new Uint8Array(this.chunk!, this.used, size);
     this.used += (size + 7) & ~7;
     return bytes;
+  }
+
+  /** Gives the chunks to later links; this arena's buffers must not be read or written again. */
+  release(): void {
+    for (const chunk of this.chunks) if (spareChunks.length < SPARE_LIMIT) spareChunks.push(chunk);
+    this.chunks.length = 0;
+    this.chunk = undefined;
+    this.used = CHUNK;
   }
 }
 
@@ -94,9 +93,8 @@ export class OutSection {
   sectionSymbol: OutSymbol | undefined;
   hasBtf = false;
   readonly vars: DatasecVar[] = [];
-  funcInfo: ExtRecords<OutFuncInfo> | undefined;
-  lineInfo: ExtRecords<OutLineInfo> | undefined;
-  coreRelo: ExtRecords<OutCoreRelo> | undefined;
+  /** .BTF.ext records by subsection (ExtSlot: func_info, line_info, core_relo); undefined until it has some. */
+  ext: (ExtRecords | undefined)[] | undefined;
   /** For a relocation section: the section it patches and its entries. */
   target: OutSection | undefined;
   readonly relocations: OutRelocation[] = [];

@@ -21,16 +21,21 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Checks that an input section may join `out` (libbpf's secs_match), naming what differs. */
 export function checkSectionsMatch(out: OutSection, sec: InputSection, input: string): void {
   if (out.ephemeral || sec.ephemeral) return;
-  const differs = (what: string, a: number, b: number) => {
-    throw new LinkError(
-      "SECTION_MISMATCH",
-      `sections '${sec.name}' are incompatible: ${what} ${b} here, ${a} in earlier inputs`,
-      { input, section: sec.name },
-    );
-  };
-  if (out.type !== sec.type) differs("type", out.type, sec.type);
-  if (out.flags !== sec.flags) differs("flags", out.flags, sec.flags);
-  if (out.entsize !== sec.entsize) differs("entsize", out.entsize, sec.entsize);
+  if (out.type !== sec.type) mismatch(sec, input, "type", out.type, sec.type);
+  if (out.flags !== sec.flags) mismatch(sec, input, "flags", out.flags, sec.flags);
+  if (out.entsize !== sec.entsize) mismatch(sec, input, "entsize", out.entsize, sec.entsize);
+}
+
+/** A function, not a closure made per check (every section of every input is checked). */
+function mismatch(sec: InputSection, input: string, what: string, a: number, b: number): never {
+  throw new LinkError(
+    "SECTION_MISMATCH",
+    `sections '${sec.name}' are incompatible: ${what} ${b} here, ${a} in earlier inputs`,
+    {
+      input,
+      section: sec.name,
+    },
+  );
 }
 
 /** Places `sec`'s contents in `out` and records where. */

@@ -72,6 +72,17 @@ export class LinkState {
   private readonly arena = new Arena();
   /** Inputs added so far: names, bytes and a fingerprint of them (to refuse the same object twice). */
   readonly inputs: { name: string; bytes: Uint8Array; hash: number }[] = [];
+  /** Position in `inputs` by name, and positions by fingerprint: the duplicate check stays linear in inputs. */
+  readonly inputByName = new Map<string, number>();
+  readonly inputsByHash = new Map<number, number[]>();
+
+  /**
+   * `input`'s string offset → merged offset + 1 (0: not added yet), for BtfBuilder.copyTypeCached; valid while
+   * `input` is being added.
+   */
+  stringMap(input: LinkInput): Uint32Array {
+    return stringMapOf(input, input.btf!.strings.end);
+  }
 
   /** The merged BTF's offset for string `offset` of `input`'s BTF; each string is decoded and added once. */
   mergedString(input: LinkInput, offset: number): number {
@@ -83,6 +94,11 @@ export class LinkState {
     const merged = this.btf.addStringFrom(btf.strings, offset);
     map[offset] = merged + 1;
     return merged;
+  }
+
+  /** Hands the section memory to later links: only when nothing will read or extend the sections again. */
+  releaseMemory(): void {
+    this.arena.release();
   }
 
   sectionByName(name: string): OutSection | undefined {

@@ -9,8 +9,17 @@
 // Storage is typed arrays: an open-addressing table from hash to a per-hash linked list of entries, each list
 // stamped with the growth count its order reflects and reversed lazily when read or extended.
 
+import type { Scratch } from "../scratch.js";
+
 /** End of a list. */
 export const NO_ENTRY = -1;
+
+/** The initial table's slot and entry counts for about `expected` entries. */
+export function candidateTableSize(expected: number): { slots: number; entries: number } {
+  let slots = 16;
+  while (slots < expected * 2) slots *= 2;
+  return { slots, entries: Math.max(16, expected) };
+}
 
 export class CandidateTable {
   // libbpf's hashmap bookkeeping, only to know when it grows.
@@ -30,17 +39,15 @@ export class CandidateTable {
   private entries = 0;
 
   /** Sized for about `expected` entries (it grows past that): a small BTF does not pay for a big table. */
-  constructor(expected = 512) {
-    let slots = 16;
-    while (slots < expected * 2) slots *= 2;
-    const entries = Math.max(16, expected);
-    // One buffer for the five initial arrays (growing replaces them one by one): one allocation, not five.
-    const buffer = new ArrayBuffer((3 * slots + 2 * entries) * 4);
-    this.slotKeys = new Int32Array(buffer, 0, slots);
-    this.slotHead = new Int32Array(buffer, slots * 4, slots);
-    this.slotGrowths = new Int32Array(buffer, slots * 8, slots);
-    this.entryId = new Int32Array(buffer, slots * 12, entries);
-    this.entryNext = new Int32Array(buffer, slots * 12 + entries * 4, entries);
+  constructor(expected: number, scratch: Scratch) {
+    const { slots, entries } = candidateTableSize(expected);
+    // The initial arrays come from the dedup call's scratch memory (growing replaces them one by one); only the
+    // heads must start zeroed (0: empty slot), the rest is written before it is read.
+    this.slotKeys = scratch.i32(slots);
+    this.slotHead = scratch.zeroedI32(slots);
+    this.slotGrowths = scratch.i32(slots);
+    this.entryId = scratch.i32(entries);
+    this.entryNext = scratch.i32(entries);
   }
 
   add(hash: number, typeId: number): void {

@@ -2,6 +2,7 @@
 // the deduplicated BTF; then rewrite every type id (in the kept types and in .BTF.ext) to its final id.
 
 import { extraWords, HEADER_WORDS, kindOf, TYPE_ID_WORDS, vlenOf } from "../kinds.js";
+import type { Scratch } from "../scratch.js";
 import type { RawBtfExt } from "./btf-ext.js";
 import { BtfDedupError } from "./errors.js";
 import { type DedupState, MAX_TYPE_ID, UNPROCESSED } from "./state.js";
@@ -18,7 +19,16 @@ const recordWords = (w: Uint32Array, at: number): number => {
   return HEADER_WORDS + extraWords(kindOf(info), vlenOf(info));
 };
 
-export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
+/** `words` come from `scratch` (the caller copies them out); typeIdMap too when `transient`, else it is the caller's. */
+/** Rewrites the type id at out[i] to its final id (a function, not a closure made per call). */
+function remapWord(state: DedupState, finalId: Uint32Array, out: Uint32Array, i: number): void {
+  const id = finalId[state.resolve(out[i] as number)] as number;
+  if (id > MAX_TYPE_ID)
+    throw new BtfDedupError("BAD_TYPE_ID", `type id ${out[i]} has no canonical type`, { section: ".BTF" });
+  out[i] = id;
+}
+
+export function compactAndRemap(state: DedupState, scratch: Scratch, ext?: RawBtfExt, transient = false): Compacted {
   const w = state.words;
   const finalId = state.hypotMap; // the hypothetical map is free now: reuse it like libbpf does
   finalId.fill(UNPROCESSED);
@@ -32,14 +42,8 @@ export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
     total += recordWords(w, state.at(id));
   }
 
-  const out = new Uint32Array(total);
+  const out = scratch.u32(total);
   let at = 0;
-  const remapWord = (i: number): void => {
-    const id = finalId[state.resolve(out[i] as number)] as number;
-    if (id > MAX_TYPE_ID)
-      throw new BtfDedupError("BAD_TYPE_ID", `type id ${out[i]} has no canonical type`, { section: ".BTF" });
-    out[i] = id;
-  };
   const { fixed, recordStart, recordStride } = TYPE_ID_WORDS;
   for (let id = state.startId; id < state.typeCount; id++) {
     if (state.map[id] !== id) continue;
@@ -48,17 +52,18 @@ export function compactAndRemap(state: DedupState, ext?: RawBtfExt): Compacted {
     for (let i = 0; i < len; i++) out[at + i] = w[from + i] as number;
     // The words forEachTypeIdWord visits, unrolled for speed.
     const kind = state.kind(id);
-    for (const off of fixed[kind] as readonly number[]) remapWord(at + off);
+    const offsets = fixed[kind] as readonly number[];
+    for (let k = 0; k < offsets.length; k++) remapWord(state, finalId, out, at + (offsets[k] as number));
     const start = recordStart[kind] as number;
     if (start >= 0) {
       const stride = recordStride[kind] as number;
       const end = at + start + stride * vlenOf(out[at + 1] as number);
-      for (let i = at + start; i < end; i += stride) remapWord(i);
+      for (let i = at + start; i < end; i += stride) remapWord(state, finalId, out, i);
     }
     at += len;
   }
 
-  const typeIdMap = new Uint32Array(state.typeCount);
+  const typeIdMap = transient ? scratch.u32(state.typeCount) : new Uint32Array(state.typeCount);
   for (let id = 0; id < state.typeCount; id++) typeIdMap[id] = finalId[state.resolve(id)] as number;
 
   if (ext) {

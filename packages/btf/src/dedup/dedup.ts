@@ -3,14 +3,15 @@
 // order, same strings.
 import { Btf, flattenWords } from "../btf.js";
 import { HEADER_WORDS } from "../kinds.js";
-import { writeBtfBlob } from "../words.js";
+import { Scratch } from "../scratch.js";
+import { type BtfBlobParts, writeBtfBlob } from "../words.js";
 import { type DedupBase, NOT_INDEXED, prepareDedupBase } from "./base.js";
 import { parseRawBtfExt } from "./btf-ext.js";
 import { compactAndRemap } from "./compact.js";
 import { dedupPrimTypes } from "./prim-types.js";
 import { dedupRefTypes } from "./ref-types.js";
 import { resolveFwds } from "./resolve-fwds.js";
-import { DedupState } from "./state.js";
+import { DedupState, dedupScratchBytes } from "./state.js";
 import { dedupStrings } from "./strings.js";
 import { dedupStructTypes } from "./struct-types.js";
 
@@ -56,9 +57,45 @@ export function dedupParsed(
   btfExt?: Uint8Array,
   stringsDeduplicated = false,
 ): DedupRawResult {
-  const ext = btfExt ? parseRawBtfExt(btfExt) : undefined;
   const { words, starts } = flattenWords(split, HEADER_WORDS);
-  const state = new DedupState(words, starts, split.firstOwnId);
+  const scratch = Scratch.begin(dedupScratchBytes(starts.length, words.length));
+  const flat: FlatSplit = {
+    words,
+    starts,
+    firstOwnId: split.firstOwnId,
+    strings: split.strings.bytes,
+    header: split.header,
+    littleEndian: split.littleEndian,
+  };
+  return dedupFlat(flat, prepared, btfExt, stringsDeduplicated, scratch);
+}
+
+/** The BTF being deduplicated, its type words joined behind a void record (see flattenWords); rewritten in place. */
+export interface FlatSplit {
+  readonly words: Uint32Array;
+  /** Word index of every id's record (void, base and own ids). */
+  readonly starts: Uint32Array;
+  readonly firstOwnId: number;
+  /** Its own string section. */
+  readonly strings: Uint8Array;
+  /** Header fields written back as they are (see writeBtfBlob). */
+  readonly header: BtfBlobParts["header"];
+  readonly littleEndian: boolean;
+}
+
+/** The passes on already joined words (dedupParsed's, or a builder's: no encode and parse in between). */
+export function dedupFlat(
+  split: FlatSplit,
+  prepared: DedupBase | undefined,
+  btfExt?: Uint8Array,
+  stringsDeduplicated = false,
+  /** Where `split` was flattened, if there (begun by the caller: the passes' tables follow it). */
+  scratch = Scratch.begin(),
+  /** The result's btf and typeIdMap may be scratch memory too (see DedupBuilderOptions.transient). */
+  transient = false,
+): DedupRawResult {
+  const ext = btfExt ? parseRawBtfExt(btfExt) : undefined;
+  const state = new DedupState(split.words, split.starts, split.firstOwnId, scratch);
   // Base types go into the candidate index as they are: split types dedup against them.
   if (prepared) {
     prepared.hashes.forEach((hash, i) => {
@@ -66,9 +103,9 @@ export function dedupParsed(
     });
   }
   const strings = stringsDeduplicated
-    ? split.strings.bytes
+    ? split.strings
     : dedupStrings(state, {
-        strings: split.strings.bytes,
+        strings: split.strings,
         ...(prepared ? { base: { strings: prepared.btf.strings.bytes, index: prepared.strings } } : {}),
         ...(ext ? { ext } : {}),
       });
@@ -76,15 +113,11 @@ export function dedupParsed(
   dedupStructTypes(state);
   resolveFwds(state);
   dedupRefTypes(state);
-  const compacted = compactAndRemap(state, ext);
+  const compacted = compactAndRemap(state, scratch, ext, transient);
+  const parts = { header: split.header, words: compacted.words, strings, littleEndian: split.littleEndian };
 
   return {
-    btf: writeBtfBlob({
-      header: split.header,
-      words: compacted.words,
-      strings,
-      littleEndian: split.littleEndian,
-    }),
+    btf: writeBtfBlob(parts, transient ? (size) => scratch.u8(size) : undefined),
     typeIdMap: compacted.typeIdMap,
     ...(ext ? { btfExt: ext.bytes } : {}),
   };

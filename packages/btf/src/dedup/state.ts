@@ -2,13 +2,23 @@
 // canonical map, the hypothetical map used by graph equivalence, and the candidate index.
 
 import { Kind, kindOf } from "../kinds.js";
-import { CandidateTable } from "./candidate-table.js";
+import type { Scratch } from "../scratch.js";
+import { CandidateTable, candidateTableSize } from "./candidate-table.js";
 import { BtfDedupError } from "./errors.js";
 
 /** libbpf's BTF_MAX_NR_TYPES: map values above it are markers, not ids. */
 export const MAX_TYPE_ID = 0x7fffffff;
 export const UNPROCESSED = 0xffffffff;
 export const IN_PROGRESS = 0xfffffffe;
+
+/**
+ * About how many scratch bytes a dedup of `typeCount` ids (void and base included) over `words` type words takes:
+ * the id-indexed tables, the candidate table, the compacted words and the id map (see Scratch.begin).
+ */
+export function dedupScratchBytes(typeCount: number, words: number): number {
+  const { slots, entries } = candidateTableSize(typeCount);
+  return typeCount * 13 + (64 + 5 * 64) * 4 + (3 * slots + 2 * entries) * 4 + words * 4 + 64;
+}
 
 export class DedupState {
   /** Type id -> word index of its record in `words`. Id 0 (void) points at three zero words. */
@@ -34,17 +44,17 @@ export class DedupState {
     starts: Uint32Array,
     /** First id of the BTF being deduplicated (1 without a base). */
     readonly startId: number,
+    /** Where the tables live (memory reused across dedup calls: for a static link's small BTF, allocating them cost more than the passes). */
+    scratch: Scratch,
   ) {
     this.starts = starts;
     const count = starts.length;
-    // The id-indexed tables share one buffer: for a small BTF (a static link's) allocating each separately cost
-    // more than the passes.
-    const buffer = new ArrayBuffer(count * 9 + (64 + 5 * 64) * 4);
-    this.map = new Uint32Array(buffer, 0, count).fill(UNPROCESSED);
-    this.hypotMap = new Uint32Array(buffer, count * 4, count).fill(UNPROCESSED);
-    this.hypotList = new Uint32Array(buffer, count * 8, 64);
-    this.equivFrames = new Int32Array(buffer, count * 8 + 64 * 4, 5 * 64);
-    this.kinds = new Uint8Array(buffer, count * 8 + (64 + 5 * 64) * 4, count);
+    this.map = scratch.u32(count).fill(UNPROCESSED);
+    this.hypotMap = scratch.u32(count).fill(UNPROCESSED);
+    this.hypotList = scratch.u32(64);
+    this.equivFrames = scratch.i32(5 * 64);
+    this.kinds = scratch.u8(count);
+    this.kinds[0] = Kind.UNKN;
     for (let id = 1; id < count; id++) this.kinds[id] = kindOf(words[(starts[id] as number) + 1] as number);
     this.map[0] = 0;
     for (let id = 1; id < count; id++) {
@@ -52,7 +62,7 @@ export class DedupState {
       // VAR and DATASEC are never deduplicated; base types are canonical by definition.
       if (id < startId || kind === Kind.VAR || kind === Kind.DATASEC) this.map[id] = id;
     }
-    this.table = new CandidateTable(count);
+    this.table = new CandidateTable(count, scratch);
   }
 
   get typeCount(): number {

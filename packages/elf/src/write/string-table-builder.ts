@@ -1,9 +1,31 @@
 const encoder = new TextEncoder();
 
-/** A string table's bytes and where each string starts in it. */
-export interface BuiltStringTable {
-  bytes: Uint8Array;
-  offsets: Map<string, number>;
+/**
+ * A string table's layout: where each string starts and its size; its bytes are written straight into the output
+ * (writeTo), or made on demand (bytes).
+ */
+export class BuiltStringTable {
+  constructor(
+    readonly size: number,
+    readonly offsets: Map<string, number>,
+    /** The strings that own their bytes, each with its offset (the others are tails of them). */
+    private readonly placed: Iterable<{ text: string; offset: number }> | Map<string, number>,
+  ) {}
+
+  /** Writes the table at `at` of `out`, which must be zero there (the separators are not written). */
+  writeTo(out: Uint8Array, at: number): void {
+    if (this.placed instanceof Map) {
+      for (const [text, offset] of this.placed) if (offset > 0) writeString(out, text, at + offset);
+    } else {
+      for (const { text, offset } of this.placed) writeString(out, text, at + offset);
+    }
+  }
+
+  get bytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    this.writeTo(out, 0);
+    return out;
+  }
 }
 
 /** UTF-8 length of a string without encoding it (names are almost always ASCII). */
@@ -49,9 +71,9 @@ function reverse(text: string): string {
  * strings it is a suffix of (a UTF-8 suffix of a valid string is also a suffix in UTF-16 units, and back).
  */
 export function buildStringTable(strings: Iterable<string>, tailMerge = true): BuiltStringTable {
+  if (!tailMerge) return inOrder(strings);
   const unique = new Set(strings);
   unique.delete("");
-  if (!tailMerge) return inOrder(unique);
   const keyed = [...unique].map((text) => ({ text, key: reverse(text) }));
   keyed.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
   const offsets = new Map<string, number>([["", 0]]);
@@ -69,20 +91,19 @@ export function buildStringTable(strings: Iterable<string>, tailMerge = true): B
     offsets.set(text, size);
     size += length + 1;
   }
-  const out = new Uint8Array(size);
-  for (const { text, offset } of placed) writeString(out, text, offset);
-  return { bytes: out, offsets };
+  return new BuiltStringTable(size, offsets, placed);
 }
 
 /** Each string once, in first-seen order (libbpf's strset, as its linker writes `.strtab`): no sort. */
-function inOrder(unique: Set<string>): BuiltStringTable {
+function inOrder(strings: Iterable<string>): BuiltStringTable {
+  // The offsets map is the set of strings seen (no Set first).
   const offsets = new Map<string, number>([["", 0]]);
   let size = 1;
-  for (const text of unique) {
+  for (const text of strings) {
+    if (offsets.has(text)) continue;
     offsets.set(text, size);
     size += utf8Length(text) + 1;
   }
-  const out = new Uint8Array(size);
-  for (const [text, offset] of offsets) if (offset > 0) writeString(out, text, offset);
-  return { bytes: out, offsets };
+  // Every string owns its bytes: the offsets are the placement.
+  return new BuiltStringTable(size, offsets, offsets);
 }

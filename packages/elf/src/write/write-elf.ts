@@ -127,7 +127,11 @@ function completeSectionList(model: ElfWriteModel): OutputSection[] {
     if (seen.has(section)) badModel(`section ${describe(section)} appears twice in the section list`);
     seen.add(section);
   }
-  const count = (kind: string) => sections.filter((s) => s.kind === kind).length;
+  const count = (kind: string) => {
+    let n = 0;
+    for (const s of sections) if (s.kind === kind) n++;
+    return n;
+  };
   for (const kind of ["symtab", "strtab", "shstrtab"]) {
     if (count(kind) > 1) {
       throw new ElfError(
@@ -291,20 +295,21 @@ export function writeElf(model: ElfWriteModel): Uint8Array {
       }
       case "strtab":
       case "shstrtab": {
-        const contents = section === nameTableSection ? nameTable.bytes : symbolStrings.bytes;
+        const table = section === nameTableSection ? nameTable : symbolStrings;
         return header({
           name,
           type: SHT_STRTAB,
           flags: checkNumber(section.flags, name, "flags"),
           addr: 0,
           offset: 0,
-          size: contents.length,
+          size: table.size,
           link: 0,
           info: 0,
           addralign: 1,
           entsize: 0,
-          contents,
-          encode: undefined,
+          contents: undefined,
+          // Straight into the output (zeroed), not into bytes of its own first.
+          encode: (out, at) => table.writeTo(out.bytes, at),
         });
       }
       case "symtab_shndx": {
@@ -393,10 +398,11 @@ function encodeSymbols(
   // Entry 0 (the null symbol) is the zeros the output starts as.
   symbols.forEach((symbol, i) => {
     const at = start + (i + 1) * ELF64_SYM_SIZE;
-    const what = `symbol "${symbol.name}"`;
+    // Named only when a check fails: a message per symbol would cost more than its encoding.
+    const what = () => `symbol "${symbol.name}"`;
     const type = checkNumber(symbol.type ?? STT_NOTYPE, what, "type");
     const binding = checkNumber(symbol.binding ?? STB_LOCAL, what, "binding");
-    if (type > 15 || binding > 15) badModel(`${what}: type ${type} / binding ${binding} must fit 4 bits`);
+    if (type > 15 || binding > 15) badModel(`${what()}: type ${type} / binding ${binding} must fit 4 bits`);
     out.u32(at, nameOffsets.get(symbol.name)!);
     out.u8(at + 4, (binding << 4) | type);
     out.u8(at + 5, checkNumber(symbol.visibility ?? STV_DEFAULT, what, "visibility") & 3);
