@@ -160,11 +160,14 @@ if (process.argv[2] === "--once") {
 // own process they were twice as slow: after each spawn (the harness, a fresh node) the parent's pages are
 // copy-on-write, and its next links took 23-38 page faults each against 0.2 with no spawn before them (212 vs
 // 119 µs per link at N=2, same code).
+// The warm-up runs the measured operation itself (link + write) for a fixed time: warming link() alone left Node's
+// write path unoptimized in the samples (~38 against ~17 µs a write), and at N=2 link() settles only after ~3,000
+// links (1,000 left it at 0.10-0.11 ms against 0.08 in steady state).
 if (process.argv[2] === "--warm") {
-  const [out, repeat, warmup, ...paths] = process.argv.slice(3);
+  const [out, repeat, warmupMs, ...paths] = process.argv.slice(3);
   const { link } = await import(pathToFileURL(LINKER).href);
   const inputs = readInputs(paths);
-  for (let i = 0; i < Number(warmup); i++) link(inputs);
+  for (const t0 = performance.now(); performance.now() - t0 < Number(warmupMs); ) linkOnce(link, inputs, out);
   const samples = Array.from({ length: Number(repeat) }, () => linkOnce(link, inputs, out));
   console.log(JSON.stringify(samples));
 }
@@ -201,8 +204,8 @@ export async function run() {
       const oursOut = join(scratch, `ours-${n}.o`);
       const theirs = { cold: [], warm: [], bytes: 0 };
       const ours = { cold: [], warm: [], link: [], bytes: 0 };
-      // JIT warm-up in each child: "warm" means optimized code, as libbpf's side is compiled C (under a second).
-      const warmup = n === 100 ? 15 : 1000;
+      // JIT warm-up in each child: "warm" means optimized code, as libbpf's side is compiled C.
+      const warmupMs = 1000;
       for (let round = 0; round < ROUNDS; round++) {
         const out = JSON.parse(
           execFileSync(harness, [theirsOut, String(REPEAT[n] + 1), ...paths], { encoding: "utf8", stdio: "pipe" }),
@@ -213,7 +216,7 @@ export async function run() {
         if (!link) continue;
         const warm = spawnSync(
           process.execPath,
-          [self, "--warm", oursOut, String(REPEAT[n]), String(warmup), ...paths],
+          [self, "--warm", oursOut, String(REPEAT[n]), String(warmupMs), ...paths],
           {
             encoding: "utf8",
           },
