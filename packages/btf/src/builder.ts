@@ -196,19 +196,10 @@ export class BtfBuilder {
    * source caches source offset → offset). Returns the new id.
    */
   copyType(src: Btf, id: number, mapString?: (offset: number) => number): number {
-    const at = src.wordIndex(id);
-    const end = id + 1 < src.typeCount ? src.wordIndex(id + 1) : src.words.length;
-    this.ensure(end - at);
-    const start = this.wordCount;
-    const words = this.words;
-    // Records are a few words: a loop beats a subarray (a typed array allocation) per type.
-    const from = src.words;
-    for (let i = at, to = start; i < end; i++, to++) words[to] = from[i]!;
+    const start = this.appendWords(src, id);
     this.copyStrings = mapString ?? ((off: number) => this.addStringFrom(src.strings, off));
-    forEachStringWord(words, start, this.mapStringWord);
+    forEachStringWord(this.words, start, this.mapStringWord);
     this.copyStrings = undefined;
-    this.starts.push(start);
-    this.wordCount = end - at + start;
     this.forget(this.starts.length - 1);
     return this.typeCount - 1;
   }
@@ -219,15 +210,8 @@ export class BtfBuilder {
    * walked inline (no visitor call per word). Returns the new id.
    */
   copyTypeCached(src: Btf, id: number, strings: Uint32Array): number {
-    const at = src.wordIndex(id);
-    const end = id + 1 < src.typeCount ? src.wordIndex(id + 1) : src.words.length;
-    this.ensure(end - at);
-    const start = this.wordCount;
+    const start = this.appendWords(src, id);
     const words = this.words;
-    const from = src.words;
-    for (let i = at, to = start; i < end; i++, to++) words[to] = from[i]!;
-    this.wordCount = end - at + start;
-    this.starts.push(start);
     // The name, then each record's (STRING_WORDS: every kind's fixed string word is its name).
     this.cachedString(start, src, strings);
     const kind = kindOf(words[start + 1]!);
@@ -239,6 +223,21 @@ export class BtfBuilder {
     }
     this.forget(this.starts.length - 1);
     return this.typeCount - 1;
+  }
+
+  /** Appends `src`'s type `id` word for word, ids and names as they are; returns where it starts here. */
+  private appendWords(src: Btf, id: number): number {
+    const at = src.wordIndex(id);
+    const end = id + 1 < src.typeCount ? src.wordIndex(id + 1) : src.words.length;
+    this.ensure(end - at);
+    const start = this.wordCount;
+    const words = this.words;
+    const from = src.words;
+    // Records are a few words: a loop beats a subarray (a typed array allocation) per type.
+    for (let i = at, to = start; i < end; i++, to++) words[to] = from[i]!;
+    this.wordCount = end - at + start;
+    this.starts.push(start);
+    return start;
   }
 
   private cachedString(w: number, src: Btf, strings: Uint32Array): void {
