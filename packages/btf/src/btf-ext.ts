@@ -47,7 +47,7 @@ export interface BtfExtSubsection<R> {
   readonly sections: readonly BtfExtSection<R>[];
 }
 
-/** A decoded .BTF.ext; the record types are parameters only so that parseBtfExtLayout can share the shape. */
+/** A decoded .BTF.ext; the record types are parameters only so that parseBtfExtOffsets can share the shape. */
 export interface BtfExt<F = FuncInfoRecord, L = LineInfoRecord, C = CoreReloRecord> {
   readonly littleEndian: boolean;
   readonly version: number;
@@ -80,29 +80,21 @@ export function parseBtfExt(bytes: Uint8Array, options: { btf?: Btf } = {}): Btf
   return decodeBtfExt(bytes, options.btf, true) as BtfExt;
 }
 
-/** parseBtfExt's result where a record may be a shared placeholder (see parseBtfExtLayout). */
-export type BtfExtLayout = BtfExt<unknown, unknown, unknown>;
-
-const PLACEHOLDER = Object.freeze({});
-
-/**
- * parseBtfExt's checks (all of them: they are on the header, subsections and sections, not on record fields) and
- * its section layout, but every record is one shared placeholder: for a caller that needs where records are and
- * how many, not what they hold (dedup's in-place rewrite), without an object per record.
- */
-export function parseBtfExtLayout(bytes: Uint8Array): BtfExtLayout {
-  return decodeBtfExt(bytes, undefined, false);
-}
-
 /**
  * parseBtfExt's checks and result, but each record is its byte offset in `bytes` (no object per record): for a
- * caller that copies records as they are, patching a few fields (the static linker).
+ * caller that copies records as they are, patching a few fields (the static linker), or notes where fields live
+ * (dedup's in-place rewrite).
  */
 export function parseBtfExtOffsets(bytes: Uint8Array, options: { btf?: Btf } = {}): BtfExt<number, number, number> {
-  return decodeBtfExt(bytes, options.btf, "offsets") as BtfExt<number, number, number>;
+  return decodeBtfExt(bytes, options.btf, false) as BtfExt<number, number, number>;
 }
 
-function decodeBtfExt(bytes: Uint8Array, btf: Btf | undefined, records: boolean | "offsets"): BtfExtLayout {
+/** Decodes the records, or (`decodeRecords` false) gives each as its byte offset in `bytes`. */
+function decodeBtfExt(
+  bytes: Uint8Array,
+  btf: Btf | undefined,
+  decodeRecords: boolean,
+): BtfExt<unknown, unknown, unknown> {
   if (bytes.length < MIN_HEADER) {
     throw new BtfError("TRUNCATED", `${bytes.length} bytes is too short for a .BTF.ext header`, {
       section: ".BTF.ext",
@@ -125,13 +117,13 @@ function decodeBtfExt(bytes: Uint8Array, btf: Btf | undefined, records: boolean 
   if (hdrLen < MIN_HEADER || hdrLen > bytes.length)
     fail(`hdr_len ${hdrLen} outside [${MIN_HEADER}, ${bytes.length}]`, 4);
   const r: Reader = { view, le, bytes };
-  if (records !== true) {
+  if (!decodeRecords) {
     // Same subsections, same order (so the same first error), as below.
-    const placeholder = records === "offsets" ? (at: number) => at : () => PLACEHOLDER;
-    const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, placeholder);
-    const lineInfo = subsection(r, hdrLen, 16, LINE_INFO_SIZE, "line_info", btf, placeholder);
+    const offset = (at: number) => at;
+    const funcInfo = subsection(r, hdrLen, 8, FUNC_INFO_SIZE, "func_info", btf, offset);
+    const lineInfo = subsection(r, hdrLen, 16, LINE_INFO_SIZE, "line_info", btf, offset);
     const coreRelo =
-      hdrLen >= CORE_HEADER ? subsection(r, hdrLen, 24, CORE_RELO_SIZE, "core_relo", btf, placeholder) : undefined;
+      hdrLen >= CORE_HEADER ? subsection(r, hdrLen, 24, CORE_RELO_SIZE, "core_relo", btf, offset) : undefined;
     return { littleEndian: le, version, flags, hdrLen, funcInfo, lineInfo, coreRelo };
   }
   // Records are built as literals, `extra` only when there is some (no spread of a temporary object per record).

@@ -2,7 +2,7 @@
 // package's parseBtfExt validates and decodes it; this file records the byte position of each field it needs
 // (per subsection a u32 record size, then {sec_name_off, num_info, records} groups).
 
-import { type BtfExtSubsection, parseBtfExtLayout } from "../btf-ext.js";
+import { type BtfExtSubsection, parseBtfExtOffsets } from "../btf-ext.js";
 import { BtfDedupError } from "./errors.js";
 
 /** A .BTF.ext blob with the byte offsets of every string offset and type id it holds, in libbpf's visit order. */
@@ -16,16 +16,14 @@ export interface RawBtfExt {
 }
 
 interface Subsection {
-  /** Byte offset of the subsection's offset field in the header. */
-  readonly headerField: number;
   /** Byte offsets inside one record of its string offsets and of its type id (-1: none). */
   readonly recordStrings: readonly number[];
   readonly recordTypeId: number;
 }
 
-const FUNC_INFO: Subsection = { headerField: 8, recordStrings: [], recordTypeId: 4 };
-const LINE_INFO: Subsection = { headerField: 16, recordStrings: [4, 8], recordTypeId: -1 };
-const CORE_RELO: Subsection = { headerField: 24, recordStrings: [8], recordTypeId: 4 };
+const FUNC_INFO: Subsection = { recordStrings: [], recordTypeId: 4 };
+const LINE_INFO: Subsection = { recordStrings: [4, 8], recordTypeId: -1 };
+const CORE_RELO: Subsection = { recordStrings: [8], recordTypeId: 4 };
 
 function fail(message: string, offset: number): never {
   throw new BtfDedupError("BAD_EXT", message, { section: ".BTF.ext", offset });
@@ -33,28 +31,25 @@ function fail(message: string, offset: number): never {
 
 export function parseRawBtfExt(input: Uint8Array): RawBtfExt {
   const bytes = input.slice();
-  // The package's decoder does every bounds check; a malformed blob is its BtfError. Only the layout is needed.
-  const ext = parseBtfExtLayout(bytes);
+  // The package's decoder does every bounds check; a malformed blob is its BtfError. Each record comes as its
+  // byte offset, and a section's name offset is the 8-byte header right before its first record (never empty).
+  const ext = parseBtfExtOffsets(bytes);
   if (ext.flags !== 0) fail(`unsupported flags 0x${ext.flags.toString(16)}`, 3);
-  const view = new DataView(bytes.buffer);
   const le = ext.littleEndian;
 
-  // The decoded subsections are valid; walk the same bytes again to note where each field lives.
   const stringFields: number[] = [];
   const funcTypeIds: number[] = [];
   const coreTypeIds: number[] = [];
-  const subsections: [Subsection, BtfExtSubsection<unknown> | undefined, number[]][] = [
+  const subsections: [Subsection, BtfExtSubsection<number> | undefined, number[]][] = [
     [FUNC_INFO, ext.funcInfo, funcTypeIds],
     [LINE_INFO, ext.lineInfo, []],
     [CORE_RELO, ext.coreRelo, coreTypeIds],
   ];
   for (const [sub, decoded, typeIds] of subsections) {
     if (!decoded) continue;
-    let at = ext.hdrLen + view.getUint32(sub.headerField, le) + 4;
     for (const section of decoded.sections) {
-      stringFields.push(at);
-      at += 8;
-      for (let i = 0; i < section.records.length; i++, at += decoded.recordSize) {
+      stringFields.push((section.records[0] as number) - 8);
+      for (const at of section.records) {
         for (const field of sub.recordStrings) stringFields.push(at + field);
         if (sub.recordTypeId >= 0) typeIds.push(at + sub.recordTypeId);
       }
