@@ -61,4 +61,5 @@ export type {
   ElfWriteSymbol,
   ElfWriteSymbolTableSection,
 } from "./write/model.js";
+export { type BuiltStringTable, buildStringTable } from "./write/string-table-builder.js";
 export { writeElf } from "./write/write-elf.js";

@@ -5,6 +5,8 @@
 // for every caller, kept deoptimizing on the linker's; this is one monomorphic pass over the link state.
 
 import {
+  type BuiltStringTable,
+  buildStringTable,
   ELFCLASS64,
   ELFDATA2LSB,
   ELFDATA2MSB,
@@ -32,46 +34,10 @@ const STRTAB = 1;
 const SYMTAB = 2;
 const FIRST_SECTION = 3;
 const TWO_POW_32 = 0x1_0000_0000;
-const encoder = new TextEncoder();
 
 /** Whether writeObject can write this link: indices past SHN_LORESERVE need extended numbering (elf-model.ts). */
 export function fitsPlainNumbering(state: LinkState): boolean {
   return FIRST_SECTION + state.elfSections.length + 2 < SHN_LORESERVE;
-}
-
-/** Each name once, in first-seen order, with its offset; `size` is the table's. */
-class NameTable {
-  readonly offsets = new Map<string, number>([["", 0]]);
-  /** The names after "", in order (iterated without an entry array per name). */
-  private readonly names: string[] = [];
-  size = 1;
-
-  add(name: string): void {
-    if (this.offsets.has(name)) return;
-    this.offsets.set(name, this.size);
-    this.names.push(name);
-    this.size += utf8Length(name) + 1;
-  }
-
-  /** Writes the names at `at` of a zeroed `out` (the NULs are already there). */
-  writeTo(out: Uint8Array, at: number): void {
-    for (const name of this.names) {
-      const start = at + this.offsets.get(name)!;
-      let i = 0;
-      for (; i < name.length; i++) {
-        const code = name.charCodeAt(i);
-        if (code >= 0x80) break;
-        out[start + i] = code;
-      }
-      if (i < name.length) encoder.encodeInto(name, out.subarray(start, start + utf8Length(name)));
-    }
-  }
-}
-
-function utf8Length(text: string): number {
-  let ascii = true;
-  for (let i = 0; i < text.length && ascii; i++) ascii = text.charCodeAt(i) < 0x80;
-  return ascii ? text.length : encoder.encode(text).length;
 }
 
 /** A section's place in the file: where its contents go and how many bytes they take. */
@@ -92,7 +58,7 @@ interface Output {
   readonly view: DataView;
   readonly le: boolean;
   readonly shoff: number;
-  readonly names: NameTable;
+  readonly names: BuiltStringTable;
 }
 
 function header(
@@ -135,13 +101,13 @@ export function writeObject(state: LinkState, btf: Uint8Array | undefined, ext: 
   const ordered = new Array(symbols.length);
   for (const sym of symbols) ordered[symbolIndex[sym.index]! - 1] = sym;
 
-  const names = new NameTable();
-  names.add(".strtab");
-  names.add(".symtab");
-  for (const sec of sections) names.add(sec.name);
-  if (btf) names.add(".BTF");
-  if (btf && ext) names.add(".BTF.ext");
-  for (const sym of ordered) names.add(sym.name);
+  // Section names, then symbol names, each once in first-seen order (libbpf's strset).
+  const allNames = [".strtab", ".symtab"];
+  for (const sec of sections) allNames.push(sec.name);
+  if (btf) allNames.push(".BTF");
+  if (btf && ext) allNames.push(".BTF.ext");
+  for (const sym of ordered) allNames.push(sym.name);
+  const names = buildStringTable(allNames, false);
 
   // Layout: file header, contents in section order (each aligned; NOBITS takes no room), section headers.
   const offsets: number[] = new Array(sections.length);

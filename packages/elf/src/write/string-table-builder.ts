@@ -15,7 +15,9 @@ export class BuiltStringTable {
   /** Writes the table at `at` of `out`, which must be zero there (the separators are not written). */
   writeTo(out: Uint8Array, at: number): void {
     if (this.placed instanceof Map) {
-      for (const [text, offset] of this.placed) if (offset > 0) writeString(out, text, at + offset);
+      // Keys, then a lookup: iterating entries makes a [text, offset] array per string.
+      const placed = this.placed;
+      for (const text of placed.keys()) if (text !== "") writeString(out, text, at + placed.get(text)!);
     } else {
       for (const { text, offset } of this.placed) writeString(out, text, at + offset);
     }
