@@ -2,13 +2,13 @@
 // written as clang lays it out (32-byte header, func_info, line_info, core_relo back to back), which is how
 // libbpf's linker writes it.
 
+import { BTF_MAGIC } from "@bpfkit/btf";
 import { LinkError } from "./errors.js";
 import { EXT_SLOTS, EXT_TYPE_WORD, type ExtSlot } from "./ext-merge.js";
 import type { ExtRecords } from "./output.js";
 import type { LinkState } from "./state.js";
 
 const HEADER_SIZE = 32;
-const BTF_MAGIC = 0xeb9f;
 
 interface ExtSubsection {
   readonly slot: ExtSlot;
