@@ -5,16 +5,7 @@
 import { Btf } from "./btf.js";
 import { encodeTypeWords } from "./encode-type.js";
 import { BtfError } from "./errors.js";
-import {
-  forEachStringWord,
-  forEachTypeIdWord,
-  Kind,
-  kindOf,
-  Linkage,
-  STRING_WORDS,
-  TYPE_ID_WORDS,
-  vlenOf,
-} from "./kinds.js";
+import { Kind, kindOf, Linkage, STRING_WORDS, TYPE_ID_WORDS, vlenOf } from "./kinds.js";
 import type { Scratch } from "./scratch.js";
 import { StringBuilder } from "./string-builder.js";
 import type { StringTable } from "./strings.js";
@@ -52,18 +43,6 @@ export class BtfBuilder {
   private readonly objects: (BtfType | null | undefined)[] = [];
   private readonly scratch: number[] = [];
   private flags = 0;
-  // The word visitors of copyType and remapTypeIds, made once per builder (not a closure per type); the mapping
-  // they apply is set for the duration of the call.
-  private copyStrings: ((offset: number) => number) | undefined;
-  private remapIds: ((old: number) => number) | undefined;
-  private readonly mapStringWord = (w: number): void => {
-    const off = this.words[w]!;
-    if (off !== 0) this.words[w] = this.copyStrings!(off);
-  };
-  private readonly remapWord = (w: number): void => {
-    this.words[w] = this.remapIds!(this.words[w]!);
-  };
-
   constructor(options: BtfBuilderOptions = {}, from?: Btf) {
     this.base = from ? from.base : options.base;
     this.firstOwnId = this.base ? this.base.typeCount : 1;
@@ -191,23 +170,9 @@ export class BtfBuilder {
 
   /**
    * Appends a copy of `src`'s type `id` as words, its names re-added to this builder's strings (libbpf's
-   * btf__add_type). Type ids inside it are copied as they are: remap them with remapTypeIds() once the ids they
-   * should name exist. `mapString` may stand in for re-adding a name (a caller copying many types from one
-   * source caches source offset → offset). Returns the new id.
-   */
-  copyType(src: Btf, id: number, mapString?: (offset: number) => number): number {
-    const start = this.appendWords(src, id);
-    this.copyStrings = mapString ?? ((off: number) => this.addStringFrom(src.strings, off));
-    forEachStringWord(this.words, start, this.mapStringWord);
-    this.copyStrings = undefined;
-    this.forget(this.starts.length - 1);
-    return this.typeCount - 1;
-  }
-
-  /**
-   * copyType for a caller copying many types from one source (the static linker): names go through `strings`,
-   * source offset → this builder's offset + 1 (0: not added yet, then filled in), and the string words are
-   * walked inline (no visitor call per word). Returns the new id.
+   * btf__add_type), for a caller copying many types from one source (the static linker): names go through
+   * `strings`, source offset → this builder's offset + 1 (0: not added yet, then filled in). Type ids inside it are
+   * copied as they are: remap them with remapTypeIdsFrom() once the ids they should name exist. Returns the new id.
    */
   copyTypeCached(src: Btf, id: number, strings: Uint32Array): number {
     const start = this.appendWords(src, id);
@@ -285,14 +250,6 @@ export class BtfBuilder {
       this.forget(local);
     }
     return 0;
-  }
-
-  /** Rewrites every type id inside own type `id` through `map` (old id → new id). */
-  remapTypeIds(id: number, map: (old: number) => number): void {
-    this.remapIds = map;
-    forEachTypeIdWord(this.words, this.starts[this.localIndex(id)]!, this.remapWord);
-    this.remapIds = undefined;
-    this.forget(id - this.firstOwnId);
   }
 
   /**
